@@ -1,0 +1,60 @@
+"""The Python API, mirroring the CLI verbs.
+
+>>> from symbackprop import api
+>>> result = api.derive(api.load_model("torch-scalar"))
+>>> print(result.gradient("w").expr)
+2*s*x
+"""
+
+from __future__ import annotations
+
+from symbackprop.derive import Derivation
+from symbackprop.derive import derive as _derive
+from symbackprop.model.examples import EXAMPLES, Example
+from symbackprop.model.ir import Model
+from symbackprop.model.sources import load_model
+from symbackprop.printing.derivation import (
+    derivation_data,
+    derivation_latex,
+    derivation_text,
+)
+
+__all__ = ["DerivationResult", "derive", "examples", "load_model"]
+
+
+class DerivationResult:
+    """A derivation with its views: text, LaTeX, data, and rich display in Jupyter."""
+
+    def __init__(self, derivation: Derivation):
+        self.derivation = derivation
+        self.model = derivation.model
+
+    def __getattr__(self, name: str):
+        return getattr(self.derivation, name)
+
+    def to_text(self) -> str:
+        return derivation_text(self.derivation)
+
+    def to_latex(self) -> str:
+        return derivation_latex(self.derivation)
+
+    def to_data(self) -> dict:
+        return derivation_data(self.derivation)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.to_latex().replace("align*", "aligned") + "$$"
+
+
+def derive(model: Model | str) -> DerivationResult:
+    """Derive every adjoint and parameter gradient of a model (or of a MODEL argument)."""
+    if isinstance(model, str):
+        model = load_model(model)
+    return DerivationResult(_derive(model))
+
+
+def examples() -> list[Example]:
+    """The built-in examples."""
+    return list(EXAMPLES.values())

@@ -1,0 +1,43 @@
+"""Error types. Each carries where the problem is, so the CLI can print one clear line."""
+
+from __future__ import annotations
+
+
+class SymbackpropError(Exception):
+    """Base of every error caused by bad input; the CLI turns it into one line and exit code 2."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def located(self) -> str:
+        """The message prefixed with ``file:line:`` where known."""
+        where = self.file or ""
+        if self.line is not None:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+    def __str__(self) -> str:
+        return self.located()
+
+
+class SpecError(SymbackpropError):
+    """A model declaration or spec file is malformed (wrong key, size, name)."""
+
+
+class UnsupportedConstruct(SymbackpropError):
+    """Source code or a formula uses something outside the whitelist."""
+
+
+class UnknownModel(SymbackpropError):
+    """A MODEL argument names no built-in example and no readable file."""
+
+
+class ShapeError(SymbackpropError):
+    """Array shapes do not fit together."""
+
+
+class MissingRule(SymbackpropError):
+    """No backward rule is registered for an operation."""

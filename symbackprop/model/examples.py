@@ -1,0 +1,114 @@
+"""Built-in example models, named after the seed questions and using the askers' own names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symbackprop.errors import UnknownModel
+from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.model.builder import ModelBuilder
+from symbackprop.model.ir import Model
+from symbackprop.naming import indexed_name
+
+sig = ACTIVATIONS["sigmoid"]
+
+
+def tiny221() -> Model:
+    """Question 5: the 2-2-1 sigmoid net of ``Net(x, y, t)``, half squared error."""
+    b = ModelBuilder("tiny221")
+    x, y = b.inputs("x y")
+    t = b.target("t")
+    w = b.parameters("w", 6)
+    bias = b.parameters("b", 3)
+    h1 = b.define("h1", x * w[0] + y * w[1] + bias[0])
+    h1out = b.define("h1out", sig(h1))
+    h2 = b.define("h2", x * w[2] + y * w[3] + bias[1])
+    h2out = b.define("h2out", sig(h2))
+    z = b.define("z", h1out * w[4] + h2out * w[5] + bias[2])
+    zout = b.define("zout", sig(z))
+    return b.loss(
+        "e",
+        sp.Rational(1, 2) * (t - zout) ** 2,
+        description="2-2-1 sigmoid net, e = 0.5*(t - zout)**2 (seed question 5)",
+    )
+
+
+def torch_scalar() -> Model:
+    """Question 4: ``loss = (w*x - y)**2`` at x = 2, y = 2, w = 3, where dloss/dw is 16."""
+    b = ModelBuilder("torch-scalar")
+    x = b.input("x")
+    y = b.target("y")
+    w = b.parameter("w")
+    y_hat = b.define("y_hat", w * x)
+    s = b.define("s", y_hat - y)
+    return b.loss(
+        "loss",
+        s**2,
+        values={"x": 2, "y": 2, "w": 3},
+        description="loss = (w*x - y)**2 at x=2, y=2, w=3 (seed question 4)",
+    )
+
+
+def linreg() -> Model:
+    """Question 2: one-sample squared error of the line ``m*x + c``."""
+    b = ModelBuilder("linreg")
+    x = b.input("x")
+    y = b.target("y")
+    m, c = b.parameter("m"), b.parameter("c")
+    y_hat = b.define("y_hat", m * x + c)
+    return b.loss(
+        "J", (y - y_hat) ** 2, description="J = (y - (m*x + c))**2 for one sample (seed question 2)"
+    )
+
+
+def xor() -> Model:
+    """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
+    b = ModelBuilder("xor")
+    inputs = [b.input(indexed_name("X", i)) for i in range(3)]
+    y = b.target("y")
+    synapse_0 = b.parameters("synapse_0", 3, 4)
+    synapse_1 = b.parameters("synapse_1", 4, 1)
+    layer_1 = []
+    for j in range(4):
+        pre_activation = sum(inputs[i] * synapse_0[i][j] for i in range(3))
+        layer_1.append(b.define(indexed_name("layer_1", j), sig(pre_activation)))
+    layer_2 = b.define("layer_2", sig(sum(layer_1[j] * synapse_1[j][0] for j in range(4))))
+    return b.loss(
+        "E",
+        sp.Rational(1, 2) * (layer_2 - y) ** 2,
+        description="3-4-1 sigmoid XOR net, one sample, E = 0.5*(layer_2 - y)**2 (seed question 1)",
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    build: Callable[[], Model]
+    question: int
+    summary: str
+
+
+EXAMPLES: dict[str, Example] = {
+    e.name: e
+    for e in [
+        Example("tiny221", tiny221, 5, "2-2-1 sigmoid net with hand-derived e1..e6, be1..be3"),
+        Example("torch-scalar", torch_scalar, 4, "loss = (w*x - y)**2, why dloss/dw is 16"),
+        Example("linreg", linreg, 2, "line fit by SGD: grad_m, grad_c"),
+        Example("xor", xor, 1, "3-4-1 sigmoid XOR net (one sample)"),
+    ]
+}
+
+
+def builtin(name: str) -> Model:
+    """The built-in example called ``name``."""
+    try:
+        return EXAMPLES[name].build()
+    except KeyError:
+        known = ", ".join(EXAMPLES)
+        raise UnknownModel(
+            f"unknown model {name!r}: not a built-in example ({known}), "
+            "a .toml spec or a file.py[:function]"
+        ) from None

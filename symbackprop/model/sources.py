@@ -1,0 +1,33 @@
+"""Resolve a MODEL argument: a built-in name, a ``.toml`` spec or ``file.py[:function]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from symbackprop.errors import UnknownModel
+from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.model.ir import Model
+
+
+def load_model(spec: str, loss: str | None = None) -> Model:
+    """The model a MODEL argument names.
+
+    >>> load_model("tiny221").loss.name
+    'e'
+    """
+    if spec in EXAMPLES:
+        return builtin(spec)
+    if spec.endswith(".toml"):
+        from symbackprop.model.spec import read_spec
+
+        return read_spec(spec)
+    path, colon, function = spec.rpartition(":")
+    if not (colon and path.endswith(".py")):
+        path, function = spec, ""
+    if path.endswith(".py"):
+        if not Path(path).is_file():
+            raise UnknownModel("no such file", file=path)
+        from symbackprop.model.pyreader import read_python
+
+        return read_python(path, function or None, loss=loss)
+    return builtin(spec)

@@ -1,0 +1,44 @@
+"""Names defined once: how adjoints, gradients and temporaries are called everywhere.
+
+Code, LaTeX and tests all build names through these functions, so that a change here is a
+change everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+ADJOINT_PREFIX = "delta_"
+GRADIENT_PREFIX = "d_"
+TEMPORARY_PREFIX = "tmp"
+
+_INDEXED = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z_0-9]*)\[(?P<index>[0-9, ]+)\]$")
+
+
+def adjoint_name(node: str) -> str:
+    """Name of the adjoint (the "delta") of a node: ``delta_h1out`` for ``h1out``."""
+    return ADJOINT_PREFIX + identifier(node)
+
+
+def gradient_name(param: str) -> str:
+    """Name of a parameter's gradient in generated code: ``d_W1`` for ``W1``."""
+    return GRADIENT_PREFIX + identifier(param)
+
+
+def identifier(name: str) -> str:
+    """A Python identifier for a node name: ``w[4]`` becomes ``w_4``, ``W1[0, 2]`` ``W1_0_2``."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+
+
+def indexed_name(base: str, *index: int) -> str:
+    """The name of an element of an indexed parameter: ``indexed_name("w", 4) == "w[4]"``."""
+    return f"{base}[{', '.join(str(i) for i in index)}]"
+
+
+def split_indexed(name: str) -> tuple[str, tuple[int, ...]] | None:
+    """Inverse of :func:`indexed_name`; None for a plain name."""
+    match = _INDEXED.match(name)
+    if not match:
+        return None
+    index = tuple(int(part) for part in match["index"].split(","))
+    return match["base"], index

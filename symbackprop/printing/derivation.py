@@ -1,0 +1,136 @@
+"""The ``derive`` verb's outputs: a derivation as text, LaTeX or JSON-ready data."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symbackprop.derive import Derivation
+from symbackprop.model.evaluate import evaluate, forward_values
+from symbackprop.printing.latex import latex, latex_name
+from symbackprop.printing.text import text
+
+
+def derivation_data(derivation: Derivation) -> dict:
+    """Everything ``derive`` shows, as plain data (the ``--format json`` document)."""
+    model = derivation.model
+    values = _point_values(derivation)
+    return {
+        "model": model.name,
+        "description": model.description,
+        "source": model.source,
+        "loss": {"name": model.loss.name, "expr": text(model.loss.expr)},
+        "nodes": [
+            {"name": n.name, "kind": n.kind.value, "expr": None if n.expr is None else text(n.expr)}
+            for n in model.nodes
+        ],
+        "adjoints": [
+            {"node": a.node, "name": a.symbol.name, "expr": text(a.expr), "latex": latex(a.expr)}
+            for a in derivation.adjoints
+        ],
+        "gradients": [_gradient_data(derivation, g, values) for g in derivation.gradients],
+        "at": {k: _plain(v) for k, v in model.values.items()} or None,
+    }
+
+
+_MAX_PATHS_SHOWN = 4
+_MAX_LEAF_OPS_SHOWN = 30
+
+
+def chain_form(derivation: Derivation, terms) -> sp.Expr | None:
+    """The gradient as a product of local factors in chain order, loss first (for printing).
+
+    ``(zout - t)*zout*(1 - zout)*w[4]*h1out*(1 - h1out)*x``: the order in which a person
+    writes the chain rule. None when more than a few paths would make it unreadable.
+    """
+    products = []
+    for term in terms:
+        head: list[sp.Expr] = []
+        if term.consumer != derivation.model.loss.name:
+            inner = chain_form(derivation, derivation.adjoint(term.consumer).terms)
+            if inner is None:
+                return None
+            head = list(inner.args) if isinstance(inner, sp.Mul) else [inner]
+        local = sorted(
+            (f for f in sp.Mul.make_args(term.local) if f != 1),
+            key=lambda f: (not f.has(sp.Symbol(term.consumer)), f.is_Add, sp.default_sort_key(f)),
+        )
+        products.append(sp.Mul(*head, *local, evaluate=False))
+    if len(products) > _MAX_PATHS_SHOWN:
+        return None
+    return products[0] if len(products) == 1 else sp.Add(*products, evaluate=False)
+
+
+def _gradient_data(derivation: Derivation, gradient, values) -> dict:
+    chain = chain_form(derivation, gradient.terms)
+    leaves = sp.factor_terms(derivation.in_leaves(gradient.expr))
+    data = {
+        "param": gradient.param,
+        "expr": text(gradient.expr),
+        "expanded": None if chain is None else text(chain),
+        "in_leaves": text(leaves) if sp.count_ops(leaves) <= _MAX_LEAF_OPS_SHOWN else None,
+        "latex": latex(gradient.expr),
+    }
+    if values is not None:
+        data["value"] = _plain(evaluate(derivation.expanded(gradient.expr), values))
+    return data
+
+
+def _point_values(derivation: Derivation) -> dict | None:
+    model = derivation.model
+    if not model.values or len(model.values) < sum(n.kind.is_leaf for n in model.nodes):
+        return None
+    return forward_values(model, model.values)
+
+
+def _plain(value) -> float | int:
+    number = sp.sympify(value)
+    return int(number) if number.is_Integer else float(number)
+
+
+def derivation_text(derivation: Derivation) -> str:
+    """Adjoints first (from the loss down), then one gradient per parameter."""
+    data = derivation_data(derivation)
+    loss = data["loss"]["name"]
+    lines = [
+        f"{data['model']}: {data['description']}".rstrip(": "),
+        f"loss: {loss} = {data['loss']['expr']}",
+        "",
+        f"adjoints (delta_n = d{loss}/dn), from the loss down:",
+    ]
+    width = max((len(a["name"]) for a in data["adjoints"]), default=0)
+    lines += [f"  {a['name']:<{width}} = {a['expr']}" for a in data["adjoints"]]
+    lines += ["", "gradients:"]
+    for g in data["gradients"]:
+        head = f"  d{loss}/d{g['param']} = "
+        lines.append(head + g["expr"])
+        for form in _distinct(g["expr"], g["expanded"], g["in_leaves"]):
+            lines.append(" " * (len(head) - 2) + "= " + form)
+    if data["at"]:
+        point = ", ".join(f"{k} = {v}" for k, v in data["at"].items())
+        lines += ["", f"at {point}:"]
+        lines += [f"  d{loss}/d{g['param']} = {g['value']}" for g in data["gradients"]]
+    return "\n".join(lines) + "\n"
+
+
+def _distinct(shown: str, *forms: str | None) -> list[str]:
+    seen, distinct = {shown}, []
+    for form in forms:
+        if form is not None and form not in seen:
+            seen.add(form)
+            distinct.append(form)
+    return distinct
+
+
+def derivation_latex(derivation: Derivation) -> str:
+    """An ``align*`` block: adjoints, then gradients in adjoint and expanded form."""
+    model = derivation.model
+    loss = latex_name(model.loss.name)
+    rows = [f"{latex(a.symbol)} &= {latex(a.expr)}" for a in derivation.adjoints]
+    for g in derivation.gradients:
+        lhs = r"\frac{\partial %s}{\partial %s}" % (loss, latex_name(g.param))
+        row = f"{lhs} &= {latex(g.expr)}"
+        expanded = chain_form(derivation, g.terms)
+        if expanded is not None and expanded != g.expr:
+            row += f" = {latex(expanded)}"
+        rows.append(row)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"

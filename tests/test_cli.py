@@ -1,0 +1,110 @@
+"""The CLI: derive and list, and one clear line with exit code 2 for every kind of bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from symbackprop.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_derive_prints_adjoints_first_then_one_line_per_parameter(capsys):
+    code, out, _ = run(capsys, "derive", "tiny221")
+    out = "\n".join(" ".join(line.split()) for line in out.splitlines())
+    assert code == 0
+    assert out.index("delta_zout = zout - t") < out.index("de/dw[0] = delta_h1*x")
+    # the chain written the way the asker wrote e1
+    assert "= (zout - t)*zout*(1 - zout)*w[4]*h1out*(1 - h1out)*x" in out
+    assert sum(line.lstrip().startswith("de/d") for line in out.splitlines()) == 9
+
+
+def test_derive_json_is_data_other_tools_can_read(capsys):
+    code, out, _ = run(capsys, "derive", "torch-scalar", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    (gradient,) = data["gradients"]
+    assert gradient["param"] == "w" and gradient["value"] == 16
+    w, x, y = sp.symbols("w x y")
+    assert sp.expand(sp.sympify(gradient["in_leaves"]) - 2 * (w * x - y) * x) == 0
+
+
+def test_derive_latex_is_an_align_block_with_readable_names(capsys):
+    code, out, _ = run(capsys, "derive", "tiny221", "--format", "latex")
+    assert code == 0
+    assert out.startswith("\\begin{align*}") and out.rstrip().endswith("\\end{align*}")
+    assert "w_{4}" in out and "w[4]" not in out
+    assert "\\frac{\\partial e}{\\partial w_{0}}" in out
+
+
+def test_list_names_every_builtin_example(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    for name in ("tiny221", "torch-scalar", "linreg", "xor"):
+        assert name in out
+
+
+def test_python_dash_m_works_and_reads_a_spec(tmp_path):
+    spec = tmp_path / "net.toml"
+    spec.write_text('[network]\nsizes = [2, 3, 1]\nactivation = "tanh"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "derive", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dE/dW1[0, 0] = " in done.stdout
+
+
+BAD_INPUTS = {
+    "unknown model": (["derive", "no-such-model"], None, "unknown model 'no-such-model'"),
+    "missing file": (["derive", "{tmp}/absent.py:Net"], None, "absent.py: no such file"),
+    "missing spec": (["derive", "{tmp}/absent.toml"], None, "absent.toml"),
+    "syntax error": (
+        ["derive", "{tmp}/bad.py:Net"],
+        ("bad.py", "def Net(x):\n    h = (x +\n"),
+        "bad.py:2",
+    ),
+    "unsupported construct": (
+        ["derive", "{tmp}/lam.py:Net"],
+        ("lam.py", "def Net(x, w):\n    h = x * w\n    e = (lambda v: v)(h)\n    return e\n"),
+        "lam.py:3",
+    ),
+    "spec wrong key": (
+        ["derive", "{tmp}/k.toml"],
+        ("k.toml", "[network]\nsizes = [2, 1]\nactivaton = 'tanh'\n"),
+        "k.toml:3",
+    ),
+    "spec wrong size": (
+        ["derive", "{tmp}/s.toml"],
+        ("s.toml", "[network]\nsizes = [2, 0, 1]\n"),
+        "s.toml:2",
+    ),
+    "spec unknown activation": (
+        ["derive", "{tmp}/a.toml"],
+        ("a.toml", "[network]\nsizes = [2, 1]\nactivation = 'nope'\n"),
+        "a.toml:3",
+    ),
+    "spec not toml": (["derive", "{tmp}/n.toml"], ("n.toml", "[network\n"), "n.toml:1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gets_one_clear_line_and_exit_code_2(case, tmp_path, capsys):
+    argv, file, expected = BAD_INPUTS[case]
+    if file:
+        (tmp_path / file[0]).write_text(file[1])
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in argv])
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert expected in err
