@@ -42,3 +42,6 @@ def split_indexed(name: str) -> tuple[str, tuple[int, ...]] | None:
         return None
     index = tuple(int(part) for part in match["index"].split(","))
     return match["base"], index
+
+
+BATCH_SIZE = "m"  # the vector-mode leaf holding the number of samples in a batch

@@ -75,7 +75,7 @@ def test_linreg_gives_the_seeds_grad_m_and_grad_c():
 
 def test_xor_one_sample_gradients_follow_the_seeds_delta_lines():
     """Per sample, the seed's layer_2_delta and layer_1_delta lines, written out by hand."""
-    result = derive("xor")
+    result = derive("xor-sample")
     layer_2, y = sp.symbols("layer_2 y")
     layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
     for j in range(4):

@@ -129,8 +129,11 @@ def positive_factors(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def local_partial(expr: sp.Expr, output: sp.Symbol, wrt: sp.Symbol) -> sp.Expr:
-    """d(expr)/d(wrt) for the node ``output = expr``, through ``output`` where possible."""
+def local_partial(expr: sp.Expr, output: sp.Symbol | None, wrt: sp.Symbol) -> sp.Expr:
+    """d(expr)/d(wrt) for the node ``output = expr``, through ``output`` where possible.
+
+    ``output`` None: ``expr`` is part of a node, not a node, so no output symbol exists.
+    """
     split = split_outer(expr)
     if split is None:
         return _product(sp.diff(expr, wrt))
@@ -138,7 +141,7 @@ def local_partial(expr: sp.Expr, output: sp.Symbol, wrt: sp.Symbol) -> sp.Expr:
     inner_partial = sp.diff(inner, wrt)
     if inner_partial == 0:
         return sp.S.Zero
-    through_output = output_form(outer)
+    through_output = output_form(outer) if output is not None else None
     if through_output is not None:
         return _product(through_output(output), inner_partial)
     return _product(sp.diff(outer.expr, _U).xreplace({_U: inner}), inner_partial)

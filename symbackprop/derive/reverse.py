@@ -16,16 +16,23 @@ from functools import cached_property
 import sympy as sp
 
 from symbackprop.derive.local import local_partial
+from symbackprop.derive.vjp import vjp
+from symbackprop.model.arrays import shape_of
 from symbackprop.model.ir import Kind, Model, Node
 from symbackprop.naming import adjoint_name
 
 
 @dataclass(frozen=True)
 class Term:
-    """One path's contribution: ``adjoint(consumer) * local``."""
+    """One path's contribution to an adjoint, through the node ``consumer``.
+
+    In scalar mode ``contribution == adjoint(consumer) * local``; in vector mode the
+    contribution comes from the array rules and ``local`` is None.
+    """
 
     consumer: str
-    local: sp.Expr
+    contribution: sp.Expr
+    local: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -93,34 +100,54 @@ def derive(model: Model) -> Derivation:
     contributions: dict[str, list[Term]] = defaultdict(list)
     adjoint_symbols: dict[str, sp.Expr] = {model.loss.name: sp.S.One}
     adjoints: list[Adjoint] = []
+    inputs = {node.name for node in model.of_kind(Kind.INPUT, Kind.TARGET)}
     for node in reversed(model.defined):
         if node.kind is Kind.INTERMEDIATE:
-            adjoint = _adjoint(node, contributions[node.name], adjoint_symbols)
+            adjoint = _adjoint(node, contributions[node.name])
             if adjoint is None:
                 continue  # the loss does not depend on this node
             adjoints.append(adjoint)
             adjoint_symbols[node.name] = adjoint.symbol
         for sym in _sorted_symbols(node.expr):
-            local = local_partial(node.expr, node.symbol, sym)
-            if local != 0:
-                contributions[sym.name].append(Term(node.name, local))
-    gradients = [_gradient(p, contributions[p.name], adjoint_symbols) for p in model.parameters]
+            if sym.name in inputs:
+                continue  # nothing is learnt about inputs and targets
+            term = _term(model, node, sym, adjoint_symbols[node.name])
+            if term.contribution != 0:
+                contributions[sym.name].append(term)
+    gradients = [_gradient(p, contributions[p.name]) for p in model.parameters]
     return Derivation(model, tuple(adjoints), tuple(gradients))
 
 
-def _sum_of_paths(terms: list[Term], adjoint_symbols: dict[str, sp.Expr]) -> sp.Expr:
-    return sp.Add(*[adjoint_symbols[term.consumer] * term.local for term in terms])
+def _term(model: Model, node: Node, sym: sp.Symbol, adjoint: sp.Expr) -> Term:
+    if not model.is_vector:
+        local = local_partial(node.expr, node.symbol, sym)
+        return Term(node.name, adjoint * local, local)
+    contribution = vjp(node.expr, sym, adjoint, _shape_function(model), node.symbol)
+    return Term(node.name, _through_forward_nodes(model, contribution))
 
 
-def _adjoint(node: Node, terms: list[Term], adjoint_symbols) -> Adjoint | None:
+def _shape_function(model: Model):
+    return lambda expr: shape_of(expr, model.shapes)
+
+
+def _through_forward_nodes(model: Model, expr: sp.Expr) -> sp.Expr:
+    """Name forward values a rule rebuilt: ``softmax(z2) - t`` becomes ``a2 - t``."""
+    return expr.xreplace({node.expr: node.symbol for node in model.defined})
+
+
+def _sum_of_paths(terms: list[Term]) -> sp.Expr:
+    return sp.Add(*[term.contribution for term in terms])
+
+
+def _adjoint(node: Node, terms: list[Term]) -> Adjoint | None:
     if not terms:
         return None
-    expr = _sum_of_paths(terms, adjoint_symbols)
-    return Adjoint(node.name, sp.Symbol(adjoint_name(node.name)), expr, tuple(terms))
+    symbol = sp.Symbol(adjoint_name(node.name))
+    return Adjoint(node.name, symbol, _sum_of_paths(terms), tuple(terms))
 
 
-def _gradient(param: Node, terms: list[Term], adjoint_symbols) -> Gradient:
-    return Gradient(param.name, _sum_of_paths(terms, adjoint_symbols), tuple(terms))
+def _gradient(param: Node, terms: list[Term]) -> Gradient:
+    return Gradient(param.name, _sum_of_paths(terms), tuple(terms))
 
 
 def _sorted_symbols(expr: sp.Expr) -> list[sp.Symbol]:

@@ -8,6 +8,7 @@ import sympy as sp
 
 from symbackprop.errors import SpecError
 from symbackprop.model import activations
+from symbackprop.model.arrays import Shape
 from symbackprop.model.ir import Kind, Model, Node
 from symbackprop.naming import indexed_name
 
@@ -26,23 +27,30 @@ class ModelBuilder:
         self.name = name
         self.source = source
         self._nodes: list[Node] = []
+        self._shapes: dict[str, Shape] = {}
 
     def _add(self, name: str, kind: Kind, expr=None, line: int | None = None) -> sp.Symbol:
         node = Node(name, kind, None if expr is None else sp.sympify(expr), line)
         self._nodes.append(node)
         return node.symbol
 
-    def input(self, name: str, line: int | None = None) -> sp.Symbol:
-        return self._add(name, Kind.INPUT, line=line)
+    def _leaf(self, name: str, kind: Kind, line: int | None, shape: Shape | None) -> sp.Symbol:
+        if shape is not None:
+            self._shapes[name] = tuple(shape)
+        return self._add(name, kind, line=line)
+
+    def input(self, name: str, line: int | None = None, shape: Shape | None = None) -> sp.Symbol:
+        """An input; give ``shape`` (``("m", 3)``: m samples of 3) for a vector-mode model."""
+        return self._leaf(name, Kind.INPUT, line, shape)
 
     def inputs(self, names: str) -> list[sp.Symbol]:
         return [self.input(name) for name in names.split()]
 
-    def target(self, name: str, line: int | None = None) -> sp.Symbol:
-        return self._add(name, Kind.TARGET, line=line)
+    def target(self, name: str, line: int | None = None, shape: Shape | None = None) -> sp.Symbol:
+        return self._leaf(name, Kind.TARGET, line, shape)
 
-    def parameter(self, name: str, line: int | None = None) -> sp.Symbol:
-        return self._add(name, Kind.PARAMETER, line=line)
+    def parameter(self, name: str, line: int | None = None, shape: Shape | None = None):
+        return self._leaf(name, Kind.PARAMETER, line, shape)
 
     def parameters(self, base: str, *shape: int) -> list:
         """Indexed parameter elements ``base[i]`` (or ``base[i, j]``), as nested lists."""
@@ -66,7 +74,8 @@ class ModelBuilder:
         values: Mapping[str, float] | None = None,
     ) -> Model:
         self._add(name, Kind.LOSS, expr, line)
-        return Model(self.name, tuple(self._nodes), self.source, description, dict(values or {}))
+        nodes = tuple(self._nodes)
+        return Model(self.name, nodes, self.source, description, dict(values or {}), self._shapes)
 
 
 def fully_connected(

@@ -9,9 +9,11 @@ import sympy as sp
 
 from symbackprop.errors import UnknownModel
 from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.model.arrays import dot, total
 from symbackprop.model.builder import ModelBuilder
 from symbackprop.model.ir import Model
-from symbackprop.naming import indexed_name
+from symbackprop.model.network import dense_network
+from symbackprop.naming import BATCH_SIZE, indexed_name
 
 sig = ACTIVATIONS["sigmoid"]
 
@@ -65,8 +67,39 @@ def linreg() -> Model:
 
 
 def xor() -> Model:
-    """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
+    """Question 1: the seed's 3-4-1 sigmoid XOR net over its batch, half sum of squares.
+
+    The pre-activations get names (the seed computes them inline), so that their adjoints
+    are exactly the seed's ``layer_2_delta`` and ``layer_1_delta``.
+    """
     b = ModelBuilder("xor")
+    X = b.input("X", shape=(BATCH_SIZE, 3))  # noqa: N806 - the seed's names
+    y = b.target("y", shape=(BATCH_SIZE, 1))
+    b.input(BATCH_SIZE, shape=())
+    synapse_0 = b.parameter("synapse_0", shape=(3, 4))
+    synapse_1 = b.parameter("synapse_1", shape=(4, 1))
+    layer_1_in = b.define("layer_1_in", dot(X, synapse_0))
+    layer_1 = b.define("layer_1", sig(layer_1_in))
+    layer_2_in = b.define("layer_2_in", dot(layer_1, synapse_1))
+    layer_2 = b.define("layer_2", sig(layer_2_in))
+    return b.loss(
+        "E",
+        total((layer_2 - y) ** 2) / 2,
+        values={},
+        description="3-4-1 sigmoid XOR net, E = sum((layer_2 - y)**2)/2, "
+        "SGD alpha 0.5 (seed question 1)",
+    )
+
+
+def digits() -> Model:
+    """Question 6: 64 pixel inputs, one hidden sigmoid layer of 10, 10 sigmoid outputs, and
+    the seed's cost J = -(1/m) sum(y log(H) + (1 - y) log(1 - H))."""
+    return dense_network([64, 10, 10], "sigmoid", loss="bce", reduction="mean", name="digits")
+
+
+def xor_sample() -> Model:
+    """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
+    b = ModelBuilder("xor-sample")
     inputs = [b.input(indexed_name("X", i)) for i in range(3)]
     y = b.target("y")
     synapse_0 = b.parameters("synapse_0", 3, 4)
@@ -97,7 +130,9 @@ EXAMPLES: dict[str, Example] = {
         Example("tiny221", tiny221, 5, "2-2-1 sigmoid net with hand-derived e1..e6, be1..be3"),
         Example("torch-scalar", torch_scalar, 4, "loss = (w*x - y)**2, why dloss/dw is 16"),
         Example("linreg", linreg, 2, "line fit by SGD: grad_m, grad_c"),
-        Example("xor", xor, 1, "3-4-1 sigmoid XOR net (one sample)"),
+        Example("xor", xor, 1, "the seed's 3-4-1 sigmoid XOR net over its batch"),
+        Example("xor-sample", xor_sample, 1, "the XOR net on one sample, weight by weight"),
+        Example("digits", digits, 6, "64-10-10 sigmoid digits classifier with the cost J"),
     ]
 }
 

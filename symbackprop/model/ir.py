@@ -2,8 +2,15 @@
 
 Scalar mode: every defined node (intermediate or loss) is a SymPy expression of the symbols of
 earlier nodes. Leaves are inputs, targets and parameters; an indexed parameter element such as
-``w[4]`` is a leaf whose name carries its index. Each node's symbol is ``Symbol(name)``, so the
-same name always means the same symbol across readers, the derivation and the checker.
+``w[4]`` is a leaf whose name carries its index.
+
+Vector mode: the same graph, but the model gives every leaf a shape (rows are samples, ``"m"``
+the batch size) and each symbol stands for a whole array. Elementwise arithmetic stays plain
+SymPy; matrix products, sums and softmax are the functions of :mod:`symbackprop.model.arrays`.
+Shapes of defined nodes are inferred and checked when the model is built.
+
+Each node's symbol is ``Symbol(name)``, so the same name always means the same symbol across
+readers, the derivation and the checker.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from symbackprop.errors import SpecError
+from symbackprop.errors import ShapeError, SpecError
+from symbackprop.model.arrays import Shape, shape_of, show_shape
 
 
 class Kind(StrEnum):
@@ -58,9 +66,12 @@ class Model:
     source: str = "built-in"
     description: str = ""
     values: Mapping[str, float] = field(default_factory=dict)
+    leaf_shapes: Mapping[str, Shape] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _validate(self.nodes, self.source)
+        if self.leaf_shapes:
+            _ = self.shapes  # infer and check every shape now, not at first use
         unknown = set(self.values) - {n.name for n in self.nodes if n.kind.is_leaf}
         if unknown:
             raise SpecError(
@@ -110,6 +121,29 @@ class Model:
             for sym in sorted(node.expr.free_symbols, key=str):
                 users[sym.name].append(node)
         return users
+
+    # -- vector mode ------------------------------------------------------------------------
+    @property
+    def is_vector(self) -> bool:
+        return bool(self.leaf_shapes)
+
+    @cached_property
+    def shapes(self) -> dict[str, Shape]:
+        """Every node's shape (empty tuples in scalar mode)."""
+        shapes: dict[str, Shape] = {}
+        for node in self.nodes:
+            if node.kind.is_leaf:
+                shapes[node.name] = tuple(self.leaf_shapes.get(node.name, ()))
+                continue
+            try:
+                shapes[node.name] = shape_of(node.expr, shapes)
+            except ShapeError as error:
+                raise ShapeError(f"{node.name}: {error.message}", file=self.source,
+                                 line=node.line) from None
+        if self.is_vector and shapes[self.loss.name] != ():
+            raise ShapeError(f"the loss {self.loss.name!r} must be a scalar, not "
+                             f"{show_shape(shapes[self.loss.name])}", file=self.source)
+        return shapes
 
     # -- forward substitution -----------------------------------------------------------------
     @cached_property

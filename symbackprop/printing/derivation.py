@@ -44,6 +44,8 @@ def chain_form(derivation: Derivation, terms) -> sp.Expr | None:
     """
     products = []
     for term in terms:
+        if term.local is None:
+            return None  # vector mode: the adjoint form is the readable one
         head: list[sp.Expr] = []
         if term.consumer != derivation.model.loss.name:
             inner = chain_form(derivation, derivation.adjoint(term.consumer).terms)

@@ -11,6 +11,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from symbackprop.model.arrays import shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.ordering import PositiveTermsFirst
 
@@ -71,10 +72,78 @@ def _word(word: str) -> str:
 class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
     """SymPy's LaTeX printer with the model's symbol names made readable."""
 
-    _default_settings = {**LatexPrinter._default_settings, "plain_names": False, "order": "none"}
+    # hadamard: the shapes of the array symbols (vector mode); given, a product of two or more
+    # arrays prints with \odot, since juxtaposition would read as a matrix product.
+    _default_settings = {
+        **LatexPrinter._default_settings,
+        "plain_names": False,
+        "order": "none",
+        "hadamard": None,
+    }
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         return latex_name(expr.name, self._settings["plain_names"])
+
+    # -- vector-mode array operations (symbackprop.model.arrays) --------------------------------
+    def _print_dot(self, expr) -> str:
+        return r"%s\, %s" % tuple(self._matmul_operand(arg) for arg in expr.args)
+
+    def _print_T(self, expr) -> str:
+        (arg,) = expr.args
+        inner = self._print(arg)
+        if isinstance(arg, sp.Symbol):
+            return r"{%s}^{\top}" % inner
+        return r"\left(%s\right)^{\top}" % inner
+
+    def _print_total(self, expr) -> str:
+        return r"\sum %s" % self._summand(expr.args[0])
+
+    def _print_colsum(self, expr) -> str:
+        return r"\sum_{\text{rows}} %s" % self._summand(expr.args[0])
+
+    def _print_rowsum(self, expr) -> str:
+        return r"\sum_{\text{cols}} %s" % self._summand(expr.args[0])
+
+    def _print_softmax(self, expr) -> str:
+        return r"\operatorname{softmax}\left(%s\right)" % self._print(expr.args[0])
+
+    def _print_softmax_xent(self, expr) -> str:
+        z, t = (self._print(arg) for arg in expr.args)
+        return r"\operatorname{CE}\left(\operatorname{softmax}\left(%s\right), %s\right)" % (z, t)
+
+    def _print_sigmoid_bce(self, expr) -> str:
+        z, t = (self._print(arg) for arg in expr.args)
+        return r"\operatorname{BCE}\left(\sigma\left(%s\right), %s\right)" % (z, t)
+
+    def _print_Mul(self, expr) -> str:
+        shapes = self._settings["hadamard"]
+        arrays = [] if shapes is None else [f for f in expr.args if shape_of(f, shapes) != ()]
+        if len(arrays) < 2:
+            return super()._print_Mul(expr)
+        if expr.could_extract_minus_sign():
+            return "- " + self._hadamard_operand(-expr)
+        numerator, denominator = sp.fraction(expr, exact=True)
+        if denominator != 1:
+            return r"\frac{%s}{%s}" % (self._print(numerator), self._print(denominator))
+        scalars = [f for f in expr.args if f not in arrays]
+        head = super()._print_Mul(sp.Mul(*scalars)) + " " if scalars else ""
+        return head + r" \odot ".join(self._hadamard_operand(f) for f in arrays)
+
+    def _matmul_operand(self, arg) -> str:
+        if isinstance(arg, sp.Symbol | sp.Function) and not isinstance(arg, sp.Piecewise):
+            return self._print(arg)
+        return r"\left(%s\right)" % self._print(arg)
+
+    def _summand(self, arg) -> str:
+        return self._print(arg) if isinstance(arg, sp.Symbol) else self._matmul_operand(arg)
+
+    def _hadamard_operand(self, factor) -> str:
+        bare = isinstance(factor, sp.Symbol | sp.Pow) or (
+            isinstance(factor, sp.Function) and factor.func.__name__ not in ("dot", "Piecewise")
+        )
+        wrapped = factor.is_Mul and not bare
+        text = self._print(factor)
+        return text if bare and not wrapped else r"\left(%s\right)" % text
 
 
 def latex(expr: sp.Expr, plain_names: bool = False) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from symbackprop.printing.ordering import PositiveTermsFirst
@@ -12,6 +13,23 @@ class TextPrinter(PositiveTermsFirst, StrPrinter):
     """SymPy's str printer with positive terms first (``zout - t``, ``1 - h1out``)."""
 
     _default_settings = {**StrPrinter._default_settings, "order": "none"}
+
+    # Vector mode: array operations as NumPy writes them.
+    def _print_dot(self, expr) -> str:
+        left, right = (self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+        return f"{left} @ {right}"
+
+    def _print_T(self, expr) -> str:
+        return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.T"
+
+    def _print_colsum(self, expr) -> str:
+        return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.sum(axis=0)"
+
+    def _print_rowsum(self, expr) -> str:
+        return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.sum(axis=1, keepdims=True)"
+
+    def _print_total(self, expr) -> str:
+        return f"sum({self._print(expr.args[0])})"
 
 
 def text(expr: sp.Expr) -> str:

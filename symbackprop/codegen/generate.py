@@ -1,0 +1,58 @@
+"""The ``generate`` verb: render a model's NumPy training module, and keep generated/ fresh."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from symbackprop.codegen.plan import plan_module
+from symbackprop.codegen.render import render
+from symbackprop.derive import derive
+from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.model.ir import Model
+from symbackprop.naming import identifier
+
+GENERATED = Path("generated")
+
+
+def module_text(model: Model, command: str | None = None) -> str:
+    """The source of ``model``'s training module."""
+    # [Model] -> Derivation -> ModulePlan -> module text
+    command = command or f"symbackprop generate {model.name} -o {identifier(model.name)}.py"
+    return render("module.py.j2", plan=plan_module(derive(model), command))
+
+
+def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:
+    return directory / f"{identifier(name)}.py"
+
+
+def generate_all(directory: Path = GENERATED, check: bool = False) -> list[Path]:
+    """Write (or, with ``check``, compare) every built-in example's module.
+
+    Returns the files that differed from what is generated now.
+    """
+    stale = []
+    for name in EXAMPLES:
+        path = builtin_module_path(name, directory)
+        text = module_text(builtin(name), command="symbackprop generate --all")
+        current = path.read_text() if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                write_whole(path, text)
+    return stale
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: the file is complete or untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,190 @@
+"""What a generated module contains, decided in Python: the template only lays it out.
+
+    # [Model, Derivation] -> ModulePlan (printed statements) -> template -> module text
+
+Vector mode: node symbols are arrays and print as themselves. Scalar mode: each node is one
+number per sample, so the module takes 1-D arrays of samples and sums each gradient over them;
+indexed parameters (``w[4]``) are elements of one array per base name (``w``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symbackprop.codegen.printer import NumpyCodePrinter, print_code
+from symbackprop.codegen.stable import stabilize
+from symbackprop.derive import Derivation
+from symbackprop.model.arrays import total
+from symbackprop.model.ir import Kind, Model
+from symbackprop.naming import BATCH_SIZE, gradient_name, identifier, split_indexed
+from symbackprop.printing.text import text
+
+
+@dataclass(frozen=True)
+class Statement:
+    target: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    shape: tuple[int, ...]
+    fans: tuple[int, int] | None  # None: a bias, zero under Glorot and He
+
+    @property
+    def gradient(self) -> str:
+        return gradient_name(self.name)
+
+
+@dataclass(frozen=True)
+class ModulePlan:
+    title: str
+    source: str
+    command: str
+    formulas: list[str]
+    arguments: list[str]
+    parameters: list[Parameter]
+    forward: list[Statement]
+    cache: list[str]
+    loss: str
+    backward_reads: list[str]
+    backward: list[Statement]
+    gradients: list[Statement]
+    helpers: list[str]
+
+
+def plan_module(derivation: Derivation, command: str) -> ModulePlan:
+    """Every statement of the module of ``derivation.model``, printed."""
+    model = derivation.model
+    layout = _VectorLayout(model) if model.is_vector else _ScalarLayout(model)
+    printer = NumpyCodePrinter({"names": layout.names})
+
+    def code(expr: sp.Expr) -> str:
+        return print_code(stabilize(expr), printer)
+
+    forward = layout.prologue() + [
+        Statement(identifier(n.name), code(layout.node_expr(n))) for n in model.defined
+    ]
+    backward = [Statement(identifier(a.symbol.name), code(a.expr)) for a in derivation.adjoints]
+    gradients = [s for g in derivation.gradients for s in layout.gradient(g, code)]
+    return ModulePlan(
+        title=model.description or model.name,
+        source=model.source,
+        command=command,
+        formulas=_formulas(derivation),
+        arguments=layout.arguments(),
+        parameters=layout.parameters(),
+        forward=forward,
+        cache=[s.target for s in forward],
+        loss=identifier(model.loss.name),
+        backward_reads=_reads(model, backward + gradients, layout),
+        backward=backward,
+        gradients=gradients,
+        helpers=sorted(printer.helpers_used),
+    )
+
+
+def _formulas(derivation: Derivation) -> list[str]:
+    lines = [f"{a.symbol.name} = {text(a.expr)}" for a in derivation.adjoints]
+    loss = derivation.model.loss.name
+    lines += [f"d{loss}/d{g.param} = {text(g.expr)}" for g in derivation.gradients]
+    return lines
+
+
+def _reads(model: Model, statements: list[Statement], layout) -> list[str]:
+    """Forward values the backward pass uses, in forward order."""
+    used = " ".join(s.code for s in statements)
+    names = [identifier(n.name) for n in model.defined if n.kind is Kind.INTERMEDIATE]
+    names = layout.arguments() + names + ([BATCH_SIZE] if model.is_vector else [])
+    return [name for name in dict.fromkeys(names) if _mentions(used, name)]
+
+
+def _mentions(code: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code) is not None
+
+
+class _VectorLayout:
+    """Vector mode: every symbol is an array; the batch size comes from the first input."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.names: dict[str, str] = {}
+
+    def arguments(self) -> list[str]:
+        leaves = self.model.of_kind(Kind.INPUT, Kind.TARGET)
+        return [identifier(n.name) for n in leaves if n.name != BATCH_SIZE]
+
+    def prologue(self) -> list[Statement]:
+        batched = [n for n in self.arguments() if self.model.shapes[n][:1] == (BATCH_SIZE,)]
+        return [Statement(BATCH_SIZE, f"{batched[0]}.shape[0]")] if batched else []
+
+    def node_expr(self, node) -> sp.Expr:
+        return node.expr
+
+    def parameters(self) -> list[Parameter]:
+        params = []
+        for node in self.model.parameters:
+            shape = tuple(self.model.shapes[node.name])
+            fans = (shape[0], shape[1]) if len(shape) == 2 else None
+            params.append(Parameter(identifier(node.name), shape, fans))
+        return params
+
+    def gradient(self, gradient, code) -> list[Statement]:
+        return [Statement(gradient_name(gradient.param), code(gradient.expr))]
+
+
+class _ScalarLayout:
+    """Scalar mode vectorised over samples: leaves are 1-D arrays, gradients sum over them."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.names = {n.name: self._code_name(n) for n in model.nodes if n.kind.is_leaf}
+
+    @staticmethod
+    def _code_name(node) -> str:
+        indexed = split_indexed(node.name)
+        if indexed is None:
+            return identifier(node.name)
+        base, index = indexed
+        if node.kind is Kind.PARAMETER:
+            return f"{base}[{', '.join(map(str, index))}]"
+        return f"{base}[:, {', '.join(map(str, index))}]"  # one column per input element
+
+    def _bases(self, *kinds: Kind) -> list[str]:
+        bases = [(split_indexed(n.name) or (n.name, ()))[0] for n in self.model.of_kind(*kinds)]
+        return [identifier(b) for b in dict.fromkeys(bases)]
+
+    def arguments(self) -> list[str]:
+        return self._bases(Kind.INPUT, Kind.TARGET)
+
+    def prologue(self) -> list[Statement]:
+        return []
+
+    def node_expr(self, node) -> sp.Expr:
+        # The loss of a batch is the sum of the per-sample losses.
+        return total(node.expr) if node.kind is Kind.LOSS else node.expr
+
+    def parameters(self) -> list[Parameter]:
+        shapes: dict[str, tuple[int, ...]] = {}
+        for node in self.model.parameters:
+            base, index = split_indexed(node.name) or (node.name, ())
+            previous = shapes.get(base, tuple(0 for _ in index))
+            shapes[identifier(base)] = tuple(
+                max(p, i + 1) for p, i in zip(previous, index, strict=True)
+            )
+        return [Parameter(name, shape, (1, 1)) for name, shape in shapes.items()]
+
+    def gradient(self, gradient, code) -> list[Statement]:
+        base, index = split_indexed(gradient.param) or (gradient.param, ())
+        summed = f"np.sum({code(gradient.expr)})"
+        if not index:
+            return [Statement(gradient_name(base), summed)]
+        name = gradient_name(base)
+        element = f"{name}[{', '.join(map(str, index))}]"
+        first = all(i == 0 for i in index)
+        zeros = [Statement(name, f"np.zeros_like({identifier(base)})")] if first else []
+        return zeros + [Statement(element, summed)]

@@ -1,0 +1,175 @@
+"""The NumPy printer of generated modules: SymPy's NumPyPrinter with the model's names.
+
+Array functions print as NumPy (``A @ B``, ``A.T``, ``np.sum(A, axis=0)``); stable helpers
+(``sigmoid``, ``softmax``, ...) print as calls to functions the module defines, and the printer
+records which ones were used so that only those are emitted. Unknown functions are an error at
+generation time (``strict``), never in the user's module.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import re
+import tokenize
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from symbackprop.codegen.stable import sigmoid
+from symbackprop.model.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
+from symbackprop.naming import identifier
+from symbackprop.printing.ordering import PositiveTermsFirst
+
+HELPERS = ("sigmoid", "softmax", "softmax_xent", "sigmoid_bce")
+
+
+class NumpyCodePrinter(PositiveTermsFirst, NumPyPrinter):
+    """Prints model formulas as NumPy code over the module's local names."""
+
+    _default_settings = {**NumPyPrinter._default_settings, "names": {}, "strict": True}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.helpers_used: set[str] = set()
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        return "np." + fqn.split(".", 1)[1] if fqn.startswith("numpy.") else fqn
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        name = self._settings["names"].get(expr.name) or identifier(expr.name)
+        return name + "_" if keyword.iskeyword(name) else name
+
+    def _operand(self, expr: sp.Expr) -> str:
+        text = self._print(expr)
+        simple = isinstance(expr, sp.Symbol | T) or (
+            isinstance(expr, sp.Function) and not isinstance(expr, dot)
+        )
+        return text if simple else f"({text})"
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return repr(expr.p / expr.q)
+
+    def _print_Half(self, expr: sp.Rational) -> str:
+        return "0.5"
+
+    def _print_dot(self, expr: dot) -> str:
+        left, right = expr.args
+        left_text = self._print(left) if isinstance(left, dot) else self._operand(left)
+        return f"{left_text} @ {self._operand(right)}"
+
+    def _print_T(self, expr: T) -> str:
+        return f"{self._operand(expr.args[0])}.T"
+
+    def _print_total(self, expr) -> str:
+        return f"np.sum({self._print(expr.args[0])})"
+
+    def _print_colsum(self, expr) -> str:
+        return f"np.sum({self._print(expr.args[0])}, axis=0)"
+
+    def _print_rowsum(self, expr) -> str:
+        return f"np.sum({self._print(expr.args[0])}, axis=1, keepdims=True)"
+
+    def _helper(self, name: str, expr: sp.Expr) -> str:
+        self.helpers_used.add(name)
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_sigmoid(self, expr: sigmoid) -> str:
+        return self._helper("sigmoid", expr)
+
+    def _print_softmax(self, expr: softmax) -> str:
+        return self._helper("softmax", expr)
+
+    def _print_softmax_xent(self, expr: softmax_xent) -> str:
+        return self._helper("softmax_xent", expr)
+
+    def _print_sigmoid_bce(self, expr: sigmoid_bce) -> str:
+        return self._helper("sigmoid_bce", expr)
+
+    def _print_Relational(self, expr) -> str:
+        return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        *pieces, (last, condition) = expr.args
+        if condition != sp.true:
+            return super()._print_Piecewise(expr)
+        text = self._print(last)
+        for value, cond in reversed(pieces):
+            text = f"np.where({self._print(cond)}, {self._print(value)}, {text})"
+        return text
+
+
+_BINARY = {"+", "-", "*", "/", "@", "%", "//", "<", ">", "<=", ">=", "==", "!="}
+_OPENERS = {"(", "[", ",", "=", "return"} | _BINARY | {"**"}
+
+
+def spaced(code: str) -> str:
+    """Spaces around binary operators as ``ruff format`` writes them: ``a * (1 - a)``."""
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(code).readline)
+        if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    ]
+    out: list[str] = []
+    previous = None
+    for position, token in enumerate(tokens):
+        text = token.string
+        unary = text in {"-", "+"} and (previous is None or previous.string in _OPENERS)
+        if token.type == tokenize.OP and text == "**":
+            out.append("**" if _simple_power(tokens, position) else " ** ")
+        elif token.type == tokenize.OP and text in _BINARY and not unary:
+            out.append(f" {text} ")
+        elif text == ",":
+            out.append(", ")
+        elif text == "=" and token.type == tokenize.OP:
+            out.append("=" if _inside_call(tokens, position) else " = ")
+        else:
+            out.append(text if not _needs_space(previous, token) else " " + text)
+        previous = token
+    return "".join(out).strip()
+
+
+def _needs_space(previous, token) -> bool:
+    return (
+        previous is not None
+        and previous.type == tokenize.NAME
+        and token.type in (tokenize.NAME, tokenize.NUMBER)
+    )
+
+
+def _inside_call(tokens, position: int) -> bool:
+    depth = 0
+    for token in reversed(tokens[:position]):
+        if token.string in ")]":
+            depth += 1
+        elif token.string in "([":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
+def _simple_power(tokens, position: int) -> bool:
+    """Black's rule: ``**`` hugs operands that are names, numbers or attribute chains."""
+    return _simple_operand(tokens[position - 1]) and _simple_operand(
+        _skip_unary(tokens, position + 1)
+    )
+
+
+def _skip_unary(tokens, position: int):
+    token = tokens[position] if position < len(tokens) else None
+    if token is not None and token.string == "-" and position + 1 < len(tokens):
+        return tokens[position + 1]
+    return token
+
+
+def _simple_operand(token) -> bool:
+    return token is not None and token.type in (tokenize.NAME, tokenize.NUMBER)
+
+
+_PARENTHESIZED_LITERAL = re.compile(r"\((\d+\.\d*(?:e-?\d+)?)\)")
+
+
+def print_code(expr: sp.Expr, printer: NumpyCodePrinter) -> str:
+    """One formula as formatted NumPy code."""
+    return spaced(_PARENTHESIZED_LITERAL.sub(r"\1", printer.doprint(expr)))
