@@ -8,6 +8,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from symbackprop.codegen.generate import generate_all as _generate_all
+from symbackprop.codegen.generate import module_text, write_whole
+from symbackprop.codegen.verify import VerifyReport
+from symbackprop.codegen.verify import verify as _verify
 from symbackprop.derive import Derivation
 from symbackprop.derive import derive as _derive
 from symbackprop.model.examples import EXAMPLES, Example
@@ -19,7 +25,15 @@ from symbackprop.printing.derivation import (
     derivation_text,
 )
 
-__all__ = ["DerivationResult", "derive", "examples", "load_model"]
+__all__ = [
+    "DerivationResult",
+    "derive",
+    "examples",
+    "generate",
+    "generate_all",
+    "load_model",
+    "verify",
+]
 
 
 class DerivationResult:
@@ -58,3 +72,29 @@ def derive(model: Model | str) -> DerivationResult:
 def examples() -> list[Example]:
     """The built-in examples."""
     return list(EXAMPLES.values())
+
+
+def generate(
+    model: Model | str, output: str | Path | None = None, command: str | None = None
+) -> str:
+    """The NumPy training module of a model; written whole to ``output`` when given."""
+    if isinstance(model, str):
+        model = load_model(model)
+    if command is None and output is not None:
+        command = f"symbackprop generate {model.name} -o {output}"
+    text = module_text(model, command)
+    if output is not None:
+        write_whole(Path(output), text)
+    return text
+
+
+def generate_all(directory: str | Path = "generated", check: bool = False) -> list[Path]:
+    """Write (or check) the module of every built-in example; returns the stale files."""
+    return _generate_all(Path(directory), check=check)
+
+
+def verify(model: Model | str, seed: int = 0, text: str | None = None) -> VerifyReport:
+    """Generate ``model``'s module (or take its source ``text``) and check its gradients."""
+    if isinstance(model, str):
+        model = load_model(model)
+    return _verify(model, seed=seed, text=text)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from symbackprop import api
-from symbackprop.errors import SymbackpropError
+from symbackprop.errors import SymbackpropError, UsageError
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,7 +42,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     derive.add_argument("--format", choices=("text", "latex", "json"), default="text")
     derive.add_argument("--loss", help="name of the loss variable in a .py model")
+    _add_generate(verbs)
+    _add_verify(verbs)
     return parser
+
+
+_GENERATE_EXAMPLES = """examples:
+  symbackprop generate xor -o xor_train.py
+  symbackprop generate tiny221
+  symbackprop generate --all --check
+"""
+
+_VERIFY_EXAMPLES = """examples:
+  symbackprop verify xor
+  symbackprop verify digits --seed 3
+"""
+
+
+def _add_generate(verbs) -> None:
+    generate = verbs.add_parser(
+        "generate",
+        help="write a NumPy training module",
+        epilog=_GENERATE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    generate.add_argument(
+        "model",
+        metavar="MODEL",
+        nargs="?",
+        help="built-in example, spec.toml, or file.py[:function]",
+    )
+    generate.add_argument("-o", "--output", help="file to write (default: standard output)")
+    generate.add_argument(
+        "--all", action="store_true", help="write every built-in example's module into --dir"
+    )
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="with --all: exit 1 if a file differs from what would be written",
+    )
+    generate.add_argument("--dir", default="generated", help="folder for --all")
+
+
+def _add_verify(verbs) -> None:
+    verify = verbs.add_parser(
+        "verify",
+        help="generate a module and check its gradients numerically",
+        epilog=_VERIFY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument(
+        "model", metavar="MODEL", help="built-in example, spec.toml, or file.py[:function]"
+    )
+    verify.add_argument("--seed", type=int, default=0, help="seed of the parameters and data")
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -62,7 +114,32 @@ def run_derive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_VERBS = {"list": run_list, "derive": run_derive}
+def run_generate(args: argparse.Namespace) -> int:
+    if args.all:
+        stale = api.generate_all(args.dir, check=args.check)
+        for path in stale:
+            print(f"{'stale' if args.check else 'wrote'} {path}")
+        return EXIT_FOUND_WRONG if args.check and stale else EXIT_OK
+    if args.model is None:
+        raise UsageError("generate needs a MODEL, or --all")
+    text = api.generate(api.load_model(args.model), output=args.output)
+    if args.output is None:
+        print(text, end="")
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    report = api.verify(api.load_model(args.model), seed=args.seed)
+    print(report.to_text(), end="")
+    return EXIT_OK if report.ok else EXIT_FOUND_WRONG
+
+
+_VERBS = {
+    "list": run_list,
+    "derive": run_derive,
+    "generate": run_generate,
+    "verify": run_verify,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,3 +41,7 @@ class ShapeError(SymbackpropError):
 
 class MissingRule(SymbackpropError):
     """No backward rule is registered for an operation."""
+
+
+class UsageError(SymbackpropError):
+    """Command-line arguments that do not fit together."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symbackprop.codegen.layout import statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.derive import Derivation
@@ -27,6 +28,11 @@ from symbackprop.printing.text import text
 class Statement:
     target: str
     code: str
+
+    @property
+    def text(self) -> str:
+        """The whole statement, wrapped as the formatter would wrap it."""
+        return statement_text(self.target, self.code)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class ModulePlan:
     cache: list[str]
     loss: str
     backward_reads: list[str]
+    backward_params: list[str]
     backward: list[Statement]
     gradients: list[Statement]
     helpers: list[str]
@@ -82,6 +89,7 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
         cache=[s.target for s in forward],
         loss=identifier(model.loss.name),
         backward_reads=_reads(model, backward + gradients, layout),
+        backward_params=_used(layout.parameters(), backward + gradients),
         backward=backward,
         gradients=gradients,
         helpers=sorted(printer.helpers_used),
@@ -101,6 +109,11 @@ def _reads(model: Model, statements: list[Statement], layout) -> list[str]:
     names = [identifier(n.name) for n in model.defined if n.kind is Kind.INTERMEDIATE]
     names = layout.arguments() + names + ([BATCH_SIZE] if model.is_vector else [])
     return [name for name in dict.fromkeys(names) if _mentions(used, name)]
+
+
+def _used(parameters: list[Parameter], statements: list[Statement]) -> list[str]:
+    used = " ".join(s.code for s in statements)
+    return [p.name for p in parameters if _mentions(used, p.name)]
 
 
 def _mentions(code: str, name: str) -> bool:

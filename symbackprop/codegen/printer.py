@@ -19,15 +19,20 @@ from sympy.printing.numpy import NumPyPrinter
 from symbackprop.codegen.stable import sigmoid
 from symbackprop.model.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
 from symbackprop.naming import identifier
-from symbackprop.printing.ordering import PositiveTermsFirst
+from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
 HELPERS = ("sigmoid", "softmax", "softmax_xent", "sigmoid_bce")
 
 
-class NumpyCodePrinter(PositiveTermsFirst, NumPyPrinter):
+class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
     """Prints model formulas as NumPy code over the module's local names."""
 
-    _default_settings = {**NumPyPrinter._default_settings, "names": {}, "strict": True}
+    _default_settings = {
+        **NumPyPrinter._default_settings,
+        "names": {},
+        "strict": True,
+        "order": "none",
+    }
 
     def __init__(self, settings=None):
         super().__init__(settings)

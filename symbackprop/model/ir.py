@@ -138,11 +138,15 @@ class Model:
             try:
                 shapes[node.name] = shape_of(node.expr, shapes)
             except ShapeError as error:
-                raise ShapeError(f"{node.name}: {error.message}", file=self.source,
-                                 line=node.line) from None
+                raise ShapeError(
+                    f"{node.name}: {error.message}", file=self.source, line=node.line
+                ) from None
         if self.is_vector and shapes[self.loss.name] != ():
-            raise ShapeError(f"the loss {self.loss.name!r} must be a scalar, not "
-                             f"{show_shape(shapes[self.loss.name])}", file=self.source)
+            raise ShapeError(
+                f"the loss {self.loss.name!r} must be a scalar, not "
+                f"{show_shape(shapes[self.loss.name])}",
+                file=self.source,
+            )
         return shapes
 
     # -- forward substitution -----------------------------------------------------------------

@@ -54,7 +54,9 @@ def _loss(loss, last_activation, pre, output, targets) -> sp.Expr:
         return total(softmax_xent(pre, targets))
     if last_activation == "softmax":
         raise SpecError("a softmax output layer needs the softmax_ce loss")
-    if loss == "bce" and last_activation == activations.ACTIVATIONS["sigmoid"]:
+    if loss == "bce":
+        if last_activation != activations.ACTIVATIONS["sigmoid"]:
+            raise SpecError("bce needs 'sigmoid' as the last activation")
         return total(sigmoid_bce(pre, targets))
     return total(activations.loss(loss)(output, targets))
 

@@ -10,8 +10,9 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
-from symbackprop.model.arrays import shape_of
+from symbackprop.model.arrays import dot, shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.ordering import PositiveTermsFirst
 
@@ -121,12 +122,12 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
         if len(arrays) < 2:
             return super()._print_Mul(expr)
         if expr.could_extract_minus_sign():
-            return "- " + self._hadamard_operand(-expr)
-        numerator, denominator = sp.fraction(expr, exact=True)
-        if denominator != 1:
+            return "- " + self._print(-expr)
+        if any(f.is_Pow and f.exp.is_negative for f in arrays):  # entrywise division
+            numerator, denominator = sp.fraction(expr, exact=True)
             return r"\frac{%s}{%s}" % (self._print(numerator), self._print(denominator))
         scalars = [f for f in expr.args if f not in arrays]
-        head = super()._print_Mul(sp.Mul(*scalars)) + " " if scalars else ""
+        head = self.parenthesize(sp.Mul(*scalars), PRECEDENCE["Mul"]) + " " if scalars else ""
         return head + r" \odot ".join(self._hadamard_operand(f) for f in arrays)
 
     def _matmul_operand(self, arg) -> str:
@@ -138,12 +139,12 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
         return self._print(arg) if isinstance(arg, sp.Symbol) else self._matmul_operand(arg)
 
     def _hadamard_operand(self, factor) -> str:
-        bare = isinstance(factor, sp.Symbol | sp.Pow) or (
-            isinstance(factor, sp.Function) and factor.func.__name__ not in ("dot", "Piecewise")
-        )
-        wrapped = factor.is_Mul and not bare
         text = self._print(factor)
-        return text if bare and not wrapped else r"\left(%s\right)" % text
+        if isinstance(factor, sp.Symbol | sp.Pow) or (
+            isinstance(factor, sp.Function) and not isinstance(factor, dot | sp.Piecewise)
+        ):
+            return text
+        return r"\left(%s\right)" % text
 
 
 def latex(expr: sp.Expr, plain_names: bool = False) -> str:

@@ -6,10 +6,10 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from symbackprop.printing.ordering import PositiveTermsFirst
+from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
 
-class TextPrinter(PositiveTermsFirst, StrPrinter):
+class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
     """SymPy's str printer with positive terms first (``zout - t``, ``1 - h1out``)."""
 
     _default_settings = {**StrPrinter._default_settings, "order": "none"}

@@ -1,0 +1,85 @@
+"""Line wrapping of generated statements, the way ``ruff format`` wraps them.
+
+Generated statements sit one level deep in a function. A statement longer than the line
+limit is split like the formatter does: inside the brackets of a one-argument call, else
+inside added parentheses; and if the inside is still too long, one operand per line with
+the operator leading.
+"""
+
+from __future__ import annotations
+
+LINE_LIMIT = 100
+INDENT = "    "
+
+
+def statement_text(target: str, code: str, indent: str = INDENT) -> str:
+    """``target = code``, wrapped when it does not fit (continuation lines carry indent)."""
+    line = f"{target} = {code}"
+    if len(indent + line) <= LINE_LIMIT:
+        return line
+    call = _single_argument_call(code)
+    head, body, tail = (
+        (f"{target} = {call[0]}(", call[1], ")") if call else (f"{target} = (", code, ")")
+    )
+    inner = indent + INDENT
+    if len(inner + body) <= LINE_LIMIT:
+        lines = [body]
+    else:
+        parts = _split_top_level(body)
+        lines = [parts[0]] + [f"{op} {operand}" for op, operand in parts[1:]]
+    return "\n".join([head] + [inner + text for text in lines] + [indent + tail])
+
+
+def _single_argument_call(code: str) -> tuple[str, str] | None:
+    name_end = code.find("(")
+    if (
+        name_end <= 0
+        or not code.endswith(")")
+        or not code[:name_end].replace(".", "").isidentifier()
+    ):
+        return None
+    inside = code[name_end + 1 : -1]
+    if _depth_never_negative(inside) and "," not in _top_level_text(inside):
+        return code[:name_end], inside
+    return None
+
+
+def _depth_never_negative(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _top_level_text(text: str) -> str:
+    depth, kept = 0, []
+    for char in text:
+        if char in ")]}":
+            depth -= 1
+        if depth == 0:
+            kept.append(char)
+        if char in "([{":
+            depth += 1
+    return "".join(kept)
+
+
+def _split_top_level(body: str) -> list:
+    """``a + b - c`` -> ["a", ("+", "b"), ("-", "c")] at bracket depth zero."""
+    parts: list = []
+    depth, start, operator = 0, 0, None
+    i = 0
+    while i < len(body):
+        char = body[i]
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0 and body[i : i + 3] in (" + ", " - "):
+            piece = body[start:i]
+            parts.append(piece if operator is None else (operator, piece))
+            operator, start, i = body[i + 1], i + 3, i + 3
+            continue
+        i += 1
+    last = body[start:]
+    parts.append(last if operator is None else (operator, last))
+    return parts

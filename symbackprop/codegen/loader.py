@@ -1,0 +1,16 @@
+"""Load a generated module's text as a module object (it is our own generated code)."""
+
+from __future__ import annotations
+
+import types
+
+from symbackprop.codegen.generate import module_text
+from symbackprop.model.ir import Model
+
+
+def load_module(model: Model, text: str | None = None) -> types.ModuleType:
+    """The generated training module of ``model``, compiled in memory."""
+    text = module_text(model) if text is None else text
+    module = types.ModuleType(f"symbackprop_generated_{abs(hash(text))}")
+    exec(compile(text, f"<generated {model.name}>", "exec"), module.__dict__)  # noqa: S102
+    return module

@@ -1,0 +1,161 @@
+"""Generated modules are proven by numbers: finite differences, scalar = vector, stability."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numeric import central_gradient, max_relative_error
+
+from symbackprop.codegen.loader import load_module
+from symbackprop.codegen.verify import sample_data
+from symbackprop.model import fully_connected
+from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.model.network import dense_network
+
+HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "swish", "gelu"]
+
+
+def assert_gradients_agree(model, seed=0, tolerance=1e-7):
+    module = load_module(model)
+    rng = np.random.default_rng(seed)
+    params = module.init_params(seed)
+    data = sample_data(model, rng)
+    grads = module.backward(params, module.forward(params, *data))
+    assert set(grads) == set(params)
+
+    def loss(p):
+        return module.loss(p, *data)
+
+    # A kink (relu) within a step of a sample spoils a difference quotient; a second, smaller
+    # step then has none within it.
+    kinked = any(n.expr.has(sp.Piecewise) for n in model.defined)
+    steps = (1e-3, 1e-5) if kinked else (1e-3,)
+    for name in params:
+        assert np.shape(grads[name]) == np.shape(params[name]), name
+        errors = [
+            max_relative_error(grads[name], central_gradient(loss, params, name, h)) for h in steps
+        ]
+        assert min(errors) < tolerance, name
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_builtin_module_gradients_agree_with_finite_differences(name):
+    assert_gradients_agree(builtin(name))
+
+
+def _network(draw_sizes, hidden, loss):
+    last = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, hidden[-1])
+    return dense_network(draw_sizes, [*hidden[:-1], last], loss=loss)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    sizes=st.lists(st.integers(1, 8), min_size=2, max_size=5),
+    hidden=st.lists(st.sampled_from(HIDDEN), min_size=4, max_size=4),
+    loss=st.sampled_from(["half_sse", "sse", "mse", "bce", "softmax_ce"]),
+    reduction=st.sampled_from(["sum", "mean"]),
+    seed=st.integers(0, 1000),
+)
+def test_random_networks_generate_modules_with_correct_gradients(
+    sizes, hidden, loss, reduction, seed
+):
+    layers = len(sizes) - 1
+    last = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, hidden[layers - 1])
+    model = dense_network(sizes, [*hidden[: layers - 1], last], loss=loss, reduction=reduction)
+    assert_gradients_agree(model, seed)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus"])
+@pytest.mark.parametrize("loss", ["half_sse", "mse"])
+def test_vector_and_scalar_modes_agree_on_the_same_numbers(activation, loss):
+    scalar = load_module(fully_connected([2, 3, 2], activation, loss=loss, reduction="sum"))
+    vector = load_module(dense_network([2, 3, 2], activation, loss=loss, reduction="sum"))
+    params = vector.init_params(5)
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(6, 2)), rng.uniform(size=(6, 2))
+    # Scalar mode: x[i] is column i of x, t[k] column k of t; W1[i, j] is element (i, j).
+    scalar_cache = scalar.forward(params, X, Y)
+    vector_cache = vector.forward(params, X, Y)
+    assert scalar_cache["E"] == pytest.approx(vector_cache["E"], rel=1e-13)
+    scalar_grads = scalar.backward(params, scalar_cache)
+    vector_grads = vector.backward(params, vector_cache)
+    for name in params:
+        np.testing.assert_allclose(scalar_grads[name], vector_grads[name], rtol=1e-12, atol=1e-15)
+
+
+STABILITY_CASES = [
+    ("sigmoid", "half_sse"),
+    ("tanh", "mse"),
+    ("relu", "mse"),
+    ("softplus", "half_sse"),
+    ("swish", "mse"),
+    ("gelu", "mse"),
+    ("leaky_relu", "sse"),
+    ("sigmoid", "bce"),
+    ("tanh", "softmax_ce"),
+]
+
+
+@pytest.mark.parametrize(("hidden", "loss"), STABILITY_CASES)
+def test_inputs_of_magnitude_1e4_give_no_warning_and_finite_values(hidden, loss):
+    last = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, hidden)
+    model = dense_network([3, 5, 2], [hidden, last], loss=loss)
+    module = load_module(model)
+    params = module.init_params(0, "glorot")
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1e4, 1e4], size=(6, 3)) * rng.uniform(0.5, 1, size=(6, 3))
+    Y = np.eye(2)[rng.integers(0, 2, size=6)]
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        cache = module.forward(params, X, Y)
+        grads = module.backward(params, cache)
+    assert np.isfinite(cache["E"])
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+def test_builtin_digits_module_is_stable_at_1e4():
+    module = load_module(builtin("digits"))
+    params = module.init_params(0)
+    X = np.full((4, 64), 1e4)
+    Y = np.eye(10)[[1, 2, 3, 4]]
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        grads = module.backward(params, module.forward(params, X, Y))
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_every_optimizer_lowers_the_xor_loss(optimizer):
+    module = load_module(builtin("xor"))
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    y = np.array([[0, 1, 1, 0]], dtype=float).T
+    seen = []
+    lr = {"sgd": 0.5, "momentum": 0.2, "adam": 0.05}[optimizer]
+    params, losses = module.train(
+        module.init_params(1),
+        X,
+        y,
+        epochs=2000,
+        lr=lr,
+        optimizer=optimizer,
+        callback=lambda epoch, loss, params: seen.append(epoch),
+    )
+    assert seen == list(range(2000))
+    assert losses[-1] < 0.1 * losses[0]
+
+
+@pytest.mark.parametrize("scheme", ["uniform", "glorot", "he"])
+def test_initialisation_is_seeded_and_has_the_scheme_scale(scheme):
+    module = load_module(builtin("digits"))
+    first, again = module.init_params(7, scheme), module.init_params(7, scheme)
+    for name in first:
+        np.testing.assert_array_equal(first[name], again[name])
+    weights = first["W1"]  # 64 x 10
+    bound = {"uniform": 1.0, "glorot": np.sqrt(6 / 74), "he": 6 * np.sqrt(2 / 64)}[scheme]
+    assert np.max(np.abs(weights)) <= bound
+    assert np.std(weights) > 0.2 * bound / 6
+    if scheme != "uniform":
+        assert np.all(first["b1"] == 0)

@@ -1,0 +1,129 @@
+"""Generated gradients agree with PyTorch autograd (the `oracle` extra) in float64."""
+
+import numpy as np
+import pytest
+
+from symbackprop.codegen.loader import load_module
+from symbackprop.codegen.verify import sample_data
+from symbackprop.model.examples import builtin
+from symbackprop.model.network import dense_network
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+TORCH_ACTIVATIONS = {
+    "identity": lambda z: z,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
+    "softplus": F.softplus,
+    "swish": F.silu,
+    "gelu": lambda z: F.gelu(z, approximate="tanh"),
+}
+
+
+def torch_dense_loss(params, X, Y, activations, loss, reduction):
+    """An independent forward pass of ``dense_network`` written with torch.nn.functional."""
+    a, z = X, None
+    for layer, activation in enumerate(activations, start=1):
+        z = a @ params[f"W{layer}"] + params[f"b{layer}"]
+        a = torch.softmax(z, dim=1) if activation == "softmax" else TORCH_ACTIVATIONS[activation](z)
+    per_element = {
+        "half_sse": lambda: 0.5 * (a - Y) ** 2,
+        "sse": lambda: (a - Y) ** 2,
+        "mse": lambda: (a - Y) ** 2,
+        "bce": lambda: F.binary_cross_entropy_with_logits(z, Y, reduction="none"),
+        "softmax_ce": lambda: -Y * F.log_softmax(z, dim=1),
+    }[loss]()
+    return per_element.sum() / (X.shape[0] if reduction == "mean" else 1)
+
+
+def torch_gradients(loss_fn, params: dict, data: list) -> dict:
+    leaves = {
+        k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in params.items()
+    }
+    tensors = [torch.tensor(np.asarray(d, dtype=float)) for d in data]
+    loss_fn(leaves, *tensors).backward()
+    return {k: v.grad.numpy() for k, v in leaves.items()}
+
+
+def assert_agrees(module, params, data, expected, tolerance=1e-10):
+    grads = module.backward(params, module.forward(params, *data))
+    for name, value in expected.items():
+        scale = max(np.max(np.abs(value)), 1e-12)
+        assert np.max(np.abs(grads[name] - value)) / scale < tolerance, name
+
+
+CASES = [
+    ([3, 4, 1], ["sigmoid", "sigmoid"], "half_sse", "sum"),
+    ([5, 6, 3], ["tanh", "softmax"], "softmax_ce", "mean"),
+    ([4, 3, 2], ["relu", "sigmoid"], "bce", "mean"),
+    ([2, 5, 4, 3], ["softplus", "swish", "identity"], "mse", "mean"),
+    ([3, 4, 4, 2], ["gelu", "leaky_relu", "tanh"], "sse", "sum"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "activations", "loss", "reduction"), CASES)
+def test_dense_networks_agree_with_torch_autograd(sizes, activations, loss, reduction):
+    model = dense_network(sizes, activations, loss=loss, reduction=reduction)
+    module = load_module(model)
+    params = module.init_params(3)
+    data = sample_data(model, np.random.default_rng(3))
+    expected = torch_gradients(
+        lambda p, X, Y: torch_dense_loss(p, X, Y, activations, loss, reduction), params, data
+    )
+    assert_agrees(module, params, data, expected)
+
+
+def test_xor_agrees_with_torch_autograd():
+    module = load_module(builtin("xor"))
+    params = module.init_params(0)
+    data = sample_data(builtin("xor"), np.random.default_rng(0))
+
+    def xor_loss(p, X, y):
+        layer_1 = torch.sigmoid(X @ p["synapse_0"])
+        layer_2 = torch.sigmoid(layer_1 @ p["synapse_1"])
+        return 0.5 * ((layer_2 - y) ** 2).sum()
+
+    assert_agrees(module, params, data, torch_gradients(xor_loss, params, data))
+
+
+def test_digits_agrees_with_torch_autograd_on_the_seeds_cost_j():
+    model = builtin("digits")
+    module = load_module(model)
+    params = module.init_params(0)
+    X, Y = sample_data(model, np.random.default_rng(0))
+
+    def cost_j(p, X, y):  # the seed's J = -(1/m) sum(y log H + (1 - y) log(1 - H))
+        H = torch.sigmoid(torch.sigmoid(X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"])
+        return -(y * torch.log(H) + (1 - y) * torch.log(1 - H)).sum() / X.shape[0]
+
+    assert_agrees(module, params, [X, Y], torch_gradients(cost_j, params, [X, Y]))
+
+
+def test_tiny221_agrees_with_torch_autograd():
+    model = builtin("tiny221")
+    module = load_module(model)
+    params = module.init_params(0)
+    data = sample_data(model, np.random.default_rng(0))
+
+    def net(p, x, y, t):  # the seed's Net, summed over the samples
+        w, b = p["w"], p["b"]
+        h1out = torch.sigmoid(x * w[0] + y * w[1] + b[0])
+        h2out = torch.sigmoid(x * w[2] + y * w[3] + b[1])
+        zout = torch.sigmoid(h1out * w[4] + h2out * w[5] + b[2])
+        return (0.5 * (t - zout) ** 2).sum()
+
+    assert_agrees(module, params, data, torch_gradients(net, params, data))
+
+
+def test_torch_scalar_gradient_is_16_like_pytorch_says():
+    module = load_module(builtin("torch-scalar"))
+    x, y, w = torch.tensor(2.0, dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64), None
+    w = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    ((w * x - y) ** 2).backward()
+    grads = module.backward(
+        {"w": np.float64(3.0)}, module.forward({"w": np.float64(3.0)}, 2.0, 2.0)
+    )
+    assert grads["w"] == w.grad.item() == 16.0

@@ -1,0 +1,38 @@
+"""verify: the largest relative error per parameter, and a Taylor slope that exposes a wrong one."""
+
+import pytest
+
+from symbackprop import api
+from symbackprop.cli import main
+from symbackprop.codegen.generate import module_text
+from symbackprop.model.examples import EXAMPLES, builtin
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_builtin_verifies(name):
+    report = api.verify(name)
+    assert report.ok
+    assert set(report.errors) == set(builtin_parameters(name))
+    assert report.taylor_slope == pytest.approx(2, abs=0.1)
+
+
+def builtin_parameters(name):
+    return api.generate(name).split("PARAMETER_SHAPES = {")[1].split("}")[0].split('"')[1::2]
+
+
+def test_cli_prints_each_parameter_and_exits_0(capsys):
+    assert main(["verify", "xor"]) == 0
+    out = capsys.readouterr().out
+    assert "synapse_0" in out and "synapse_1" in out and "OK" in out
+
+
+def test_a_wrong_gradient_fails_with_a_taylor_slope_of_one():
+    model = builtin("xor")
+    correct = "delta_layer_2 = layer_2 - y\n"
+    text = module_text(model)
+    assert correct in text
+    wrong = text.replace(correct, "delta_layer_2 = 2 * (layer_2 - y)\n")  # a forgotten 1/2
+    report = api.verify(model, text=wrong)
+    assert not report.ok
+    assert report.taylor_slope == pytest.approx(1, abs=0.2)
+    assert min(report.errors.values()) > 0.1

@@ -1,0 +1,36 @@
+"""The generated xor module retraces the seed's hand-written NumPy training exactly."""
+
+import numpy as np
+
+from symbackprop.codegen.loader import load_module
+from symbackprop.model.examples import builtin
+
+
+def seed_training(synapse_0, synapse_1, X, y, alpha, iterations):
+    """The seed's question-1 loop, verbatim but for xrange and the given start weights."""
+    for _j in range(iterations):
+        layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
+        layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))
+        layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
+        layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1 - layer_1))
+        synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)
+        synapse_0 -= alpha * X.T.dot(layer_1_delta)
+    return synapse_0, synapse_1
+
+
+def test_generated_xor_follows_the_seed_trajectory_for_60000_iterations():
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    y = np.array([[0, 1, 1, 0]]).T
+    alpha, hidden_dim = (0.5, 4)
+    rng = np.random.RandomState(1)
+    synapse_0 = 2 * rng.random_sample((3, hidden_dim)) - 1
+    synapse_1 = 2 * rng.random_sample((hidden_dim, 1)) - 1
+    module = load_module(builtin("xor"))
+    start = {"synapse_0": synapse_0.copy(), "synapse_1": synapse_1.copy()}
+
+    trained, losses = module.train(start, X, y, epochs=60000, lr=alpha)
+    expected_0, expected_1 = seed_training(synapse_0, synapse_1, X, y, alpha, 60000)
+
+    np.testing.assert_allclose(trained["synapse_0"], expected_0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(trained["synapse_1"], expected_1, rtol=0, atol=1e-12)
+    assert losses[-1] < 1e-3  # and it did learn XOR
