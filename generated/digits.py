@@ -38,8 +38,8 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)), computed without overflow for any z."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """1 / (1 + exp(-z)), written through tanh so that no z overflows."""
+    return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
 def sigmoid_bce(z: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -69,7 +69,6 @@ def forward(params: dict, X, Y) -> dict:
     a1 = sigmoid(z1)
     z2 = b2 + a1 @ W2
     a2 = sigmoid(z2)
-    E = np.sum(sigmoid_bce(z2, Y)) / m
     return {
         "X": X,
         "Y": Y,
@@ -78,13 +77,21 @@ def forward(params: dict, X, Y) -> dict:
         "a1": a1,
         "z2": z2,
         "a2": a2,
-        "E": E,
     }
 
 
 def loss(params: dict, X, Y) -> float:
     """The loss E on this batch."""
-    return float(forward(params, X, Y)["E"])
+    return loss_of(forward(params, X, Y), params)
+
+
+def loss_of(cache: dict, params: dict) -> float:
+    """The loss E from the values of a forward pass."""
+    Y = cache["Y"]
+    z2 = cache["z2"]
+    m = cache["m"]
+    E = np.sum(sigmoid_bce(z2, Y)) / m
+    return float(E)
 
 
 def backward(params: dict, cache: dict) -> dict:
@@ -164,8 +171,8 @@ def train(
     losses = []
     for epoch in range(epochs):
         cache = forward(params, X, Y)
+        losses.append(loss_of(cache, params))
         params = step(params, backward(params, cache), state, lr)
-        losses.append(float(cache["E"]))
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

@@ -45,18 +45,24 @@ def forward(params: dict, x, y) -> dict:
     m = params["m"]
     c = params["c"]
     y_hat = c + m * x
-    J = np.sum((y - y_hat) ** 2)
     return {
         "x": x,
         "y": y,
         "y_hat": y_hat,
-        "J": J,
     }
 
 
 def loss(params: dict, x, y) -> float:
     """The loss J on this batch."""
-    return float(forward(params, x, y)["J"])
+    return loss_of(forward(params, x, y), params)
+
+
+def loss_of(cache: dict, params: dict) -> float:
+    """The loss J from the values of a forward pass."""
+    y = cache["y"]
+    y_hat = cache["y_hat"]
+    J = np.sum((y - y_hat) ** 2)
+    return float(J)
 
 
 def backward(params: dict, cache: dict) -> dict:
@@ -127,8 +133,8 @@ def train(
     losses = []
     for epoch in range(epochs):
         cache = forward(params, x, y)
+        losses.append(loss_of(cache, params))
         params = step(params, backward(params, cache), state, lr)
-        losses.append(float(cache["J"]))
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

@@ -44,8 +44,8 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)), computed without overflow for any z."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """1 / (1 + exp(-z)), written through tanh so that no z overflows."""
+    return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
@@ -67,7 +67,6 @@ def forward(params: dict, x, y, t) -> dict:
     h2out = sigmoid(h2)
     z = b[2] + h1out * w[4] + h2out * w[5]
     zout = sigmoid(z)
-    e = np.sum(0.5 * (t - zout) ** 2)
     return {
         "x": x,
         "y": y,
@@ -78,13 +77,20 @@ def forward(params: dict, x, y, t) -> dict:
         "h2out": h2out,
         "z": z,
         "zout": zout,
-        "e": e,
     }
 
 
 def loss(params: dict, x, y, t) -> float:
     """The loss e on this batch."""
-    return float(forward(params, x, y, t)["e"])
+    return loss_of(forward(params, x, y, t), params)
+
+
+def loss_of(cache: dict, params: dict) -> float:
+    """The loss e from the values of a forward pass."""
+    t = cache["t"]
+    zout = cache["zout"]
+    e = np.sum(0.5 * (t - zout) ** 2)
+    return float(e)
 
 
 def backward(params: dict, cache: dict) -> dict:
@@ -175,8 +181,8 @@ def train(
     losses = []
     for epoch in range(epochs):
         cache = forward(params, x, y, t)
+        losses.append(loss_of(cache, params))
         params = step(params, backward(params, cache), state, lr)
-        losses.append(float(cache["e"]))
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

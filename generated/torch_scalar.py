@@ -43,19 +43,24 @@ def forward(params: dict, x, y) -> dict:
     w = params["w"]
     y_hat = w * x
     s = y_hat - y
-    loss = np.sum(s**2)
     return {
         "x": x,
         "y": y,
         "y_hat": y_hat,
         "s": s,
-        "loss": loss,
     }
 
 
 def loss(params: dict, x, y) -> float:
     """The loss loss on this batch."""
-    return float(forward(params, x, y)["loss"])
+    return loss_of(forward(params, x, y), params)
+
+
+def loss_of(cache: dict, params: dict) -> float:
+    """The loss loss from the values of a forward pass."""
+    s = cache["s"]
+    loss = np.sum(s**2)
+    return float(loss)
 
 
 def backward(params: dict, cache: dict) -> dict:
@@ -124,8 +129,8 @@ def train(
     losses = []
     for epoch in range(epochs):
         cache = forward(params, x, y)
+        losses.append(loss_of(cache, params))
         params = step(params, backward(params, cache), state, lr)
-        losses.append(float(cache["loss"]))
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

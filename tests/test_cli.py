@@ -53,7 +53,7 @@ def test_list_names_every_builtin_example(capsys):
 
 def test_python_dash_m_works_and_reads_a_spec(tmp_path):
     spec = tmp_path / "net.toml"
-    spec.write_text('[network]\nsizes = [2, 3, 1]\nactivation = "tanh"\n')
+    spec.write_text('[network]\nmode = "scalar"\nsizes = [2, 3, 1]\nactivation = "tanh"\n')
     done = subprocess.run(
         [sys.executable, "-m", "symbackprop", "derive", str(spec)],
         capture_output=True,

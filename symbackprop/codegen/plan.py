@@ -47,6 +47,15 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Body:
+    """A function body over a forward pass: cached values and parameters it reads, then code."""
+
+    reads: list[str]
+    params: list[str]
+    statements: list[Statement]
+
+
+@dataclass(frozen=True)
 class ModulePlan:
     title: str
     source: str
@@ -57,15 +66,14 @@ class ModulePlan:
     forward: list[Statement]
     cache: list[str]
     loss: str
-    backward_reads: list[str]
-    backward_params: list[str]
-    backward: list[Statement]
-    gradients: list[Statement]
+    loss_body: Body
+    backward: Body
     helpers: list[str]
 
 
 def plan_module(derivation: Derivation, command: str) -> ModulePlan:
     """Every statement of the module of ``derivation.model``, printed."""
+    # [Model, Derivation] -> printed statements of forward, loss and backward
     model = derivation.model
     layout = _VectorLayout(model) if model.is_vector else _ScalarLayout(model)
     printer = NumpyCodePrinter({"names": layout.names})
@@ -73,11 +81,11 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
     def code(expr: sp.Expr) -> str:
         return print_code(stabilize(expr), printer)
 
-    forward = layout.prologue() + [
-        Statement(identifier(n.name), code(layout.node_expr(n))) for n in model.defined
-    ]
+    loss = Statement(identifier(model.loss.name), code(layout.node_expr(model.loss)))
+    forward = [Statement(identifier(n.name), code(n.expr)) for n in model.defined[:-1]]
     backward = [Statement(identifier(a.symbol.name), code(a.expr)) for a in derivation.adjoints]
-    gradients = [s for g in derivation.gradients for s in layout.gradient(g, code)]
+    backward += [s for g in derivation.gradients for s in layout.gradient(g, code)]
+    forward = layout.prologue(forward + [loss] + backward) + forward
     return ModulePlan(
         title=model.description or model.name,
         source=model.source,
@@ -87,12 +95,16 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
         parameters=layout.parameters(),
         forward=forward,
         cache=[s.target for s in forward],
-        loss=identifier(model.loss.name),
-        backward_reads=_reads(model, backward + gradients, layout),
-        backward_params=_used(layout.parameters(), backward + gradients),
-        backward=backward,
-        gradients=gradients,
+        loss=loss.target,
+        loss_body=_body(model, layout, [loss]),
+        backward=_body(model, layout, backward),
         helpers=sorted(printer.helpers_used),
+    )
+
+
+def _body(model: Model, layout, statements: list[Statement]) -> Body:
+    return Body(
+        _reads(model, statements, layout), _used(layout.parameters(), statements), statements
     )
 
 
@@ -131,7 +143,10 @@ class _VectorLayout:
         leaves = self.model.of_kind(Kind.INPUT, Kind.TARGET)
         return [identifier(n.name) for n in leaves if n.name != BATCH_SIZE]
 
-    def prologue(self) -> list[Statement]:
+    def prologue(self, statements: list[Statement]) -> list[Statement]:
+        """``m = X.shape[0]`` where some statement divides by the batch size."""
+        if not any(_mentions(s.code, BATCH_SIZE) for s in statements):
+            return []
         batched = [n for n in self.arguments() if self.model.shapes[n][:1] == (BATCH_SIZE,)]
         return [Statement(BATCH_SIZE, f"{batched[0]}.shape[0]")] if batched else []
 
@@ -174,7 +189,7 @@ class _ScalarLayout:
     def arguments(self) -> list[str]:
         return self._bases(Kind.INPUT, Kind.TARGET)
 
-    def prologue(self) -> list[Statement]:
+    def prologue(self, statements: list[Statement]) -> list[Statement]:
         return []
 
     def node_expr(self, node) -> sp.Expr:

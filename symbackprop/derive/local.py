@@ -14,8 +14,8 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-_U = sp.Dummy("u")
-_A = sp.Dummy("a")
+_U = sp.Dummy("u", real=True)
+_A = sp.Dummy("a", real=True)
 _MAX_DEGREE = 3
 # Sample points for fitting G: irrational-ish, both signs, where common activations are smooth.
 _FIT_POINTS = ("0.3141", "-0.7183", "1.4142", "-1.7320", "0.5772", "-0.2718", "2.2360", "0.9")
@@ -136,15 +136,23 @@ def local_partial(expr: sp.Expr, output: sp.Symbol | None, wrt: sp.Symbol) -> sp
     """
     split = split_outer(expr)
     if split is None:
-        return _product(sp.diff(expr, wrt))
+        return _product(real_diff(expr, wrt))
     outer, inner = split
-    inner_partial = sp.diff(inner, wrt)
+    inner_partial = real_diff(inner, wrt)
     if inner_partial == 0:
         return sp.S.Zero
     through_output = output_form(outer) if output is not None else None
     if through_output is not None:
         return _product(through_output(output), inner_partial)
     return _product(sp.diff(outer.expr, _U).xreplace({_U: inner}), inner_partial)
+
+
+def real_diff(expr: sp.Expr, wrt: sp.Symbol) -> sp.Expr:
+    """d(expr)/d(wrt) with every symbol taken as real, as every value of a network is:
+    ``abs(u)`` then differentiates to ``sign(u)`` rather than to complex parts."""
+    reals = {s: sp.Dummy(s.name, real=True) for s in expr.free_symbols if s.is_real is None}
+    back = {dummy: s for s, dummy in reals.items()}
+    return sp.diff(expr.xreplace(reals), reals.get(wrt, wrt)).xreplace(back)
 
 
 def _product(*factors: sp.Expr) -> sp.Expr:

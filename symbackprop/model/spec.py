@@ -1,11 +1,13 @@
-"""TOML spec files for networks made by the fully connected builder.
+"""TOML spec files for fully connected networks.
 
 [network]
-name = "my-net"            # optional
+name = "my-net"            # optional; the file's stem by default
+mode = "vector"            # "vector" (a batch of samples, matrices) or "scalar" (per weight)
 sizes = [2, 3, 1]
-activation = "tanh"        # one name for every layer, or a list with one per layer
-loss = "half_sse"          # half_sse, sse, mse, bce
-reduction = "sum"          # sum or mean
+activation = "tanh"        # one for every layer, or a list with one per layer; a name
+                           # (sigmoid, tanh, relu, ...) or a formula in u: "u / (1 + abs(u))"
+loss = "half_sse"          # half_sse, sse, mse, bce, softmax_ce, or a formula in y and t
+reduction = "mean"         # sum or mean (over the samples)
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ import re
 import tomllib
 from pathlib import Path
 
-from symbackprop.errors import SpecError, UnknownModel
-from symbackprop.model.builder import fully_connected
-from symbackprop.model.ir import Model
+import sympy as sp
 
-_NETWORK_KEYS = {"name", "sizes", "activation", "loss", "reduction"}
+from symbackprop.errors import SpecError, SymbackpropError, UnknownModel
+from symbackprop.model.activations import ACTIVATIONS, LOSSES
+from symbackprop.model.builder import fully_connected
+from symbackprop.model.formula import parse_formula
+from symbackprop.model.ir import Model
+from symbackprop.model.network import VECTOR_LOSSES, dense_network
+
+_NETWORK_KEYS = {"name", "mode", "sizes", "activation", "loss", "reduction"}
+_U, _Y, _T = sp.symbols("u y t")
 
 
 def read_spec(path: str | Path) -> Model:
@@ -33,13 +41,20 @@ def read_spec(path: str | Path) -> Model:
     except tomllib.TOMLDecodeError as error:
         line = _error_line(error)
         raise SpecError(f"not valid TOML: {error}", file=str(path), line=line) from None
-    return _build(document, text, str(path))
+    network = _network_table(document, text, str(path))
+    try:
+        return _build(network, text, str(path))
+    except SymbackpropError as error:
+        if error.line is not None:
+            raise
+        line = _line_of(text, _key_for(error.message))
+        raise type(error)(error.message, file=str(path), line=line) from None
 
 
-def _build(document: dict, text: str, file: str) -> Model:
+def _network_table(document: dict, text: str, file: str) -> dict:
     unknown_tables = set(document) - {"network"}
     if unknown_tables:
-        name = sorted(unknown_tables)[0]
+        name = min(unknown_tables)
         raise SpecError(
             f"unknown table [{name}] (expected [network])", file=file, line=_line_of(text, name)
         )
@@ -48,7 +63,7 @@ def _build(document: dict, text: str, file: str) -> Model:
         raise SpecError("missing [network] table", file=file)
     unknown = set(network) - _NETWORK_KEYS
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         known = ", ".join(sorted(_NETWORK_KEYS))
         raise SpecError(
             f"unknown key {key!r} in [network] (known: {known})",
@@ -57,24 +72,64 @@ def _build(document: dict, text: str, file: str) -> Model:
         )
     if "sizes" not in network:
         raise SpecError("[network] needs 'sizes', e.g. sizes = [2, 2, 1]", file=file)
-    try:
-        return fully_connected(
-            network["sizes"],
-            network.get("activation", "sigmoid"),
-            network.get("loss", "half_sse"),
-            network.get("reduction", "sum"),
-            name=network.get("name", Path(file).stem),
+    return network
+
+
+def _build(network: dict, text: str, file: str) -> Model:
+    mode = network.get("mode", "vector")
+    if mode not in ("vector", "scalar"):
+        raise SpecError(
+            f"unknown mode {mode!r} (known: vector, scalar)", file=file, line=_line_of(text, "mode")
         )
-    except SpecError as error:
-        key = _key_for(error.message)
-        raise SpecError(error.message, file=file, line=_line_of(text, key)) from None
+    line = _line_of(text, "activation")
+    activation = network.get("activation", "sigmoid")
+    if isinstance(activation, list):
+        activation = [_activation(a, file, line) for a in activation]
+    else:
+        activation = _activation(activation, file, line)
+    loss = _loss(network.get("loss", "half_sse"), file, _line_of(text, "loss"))
+    build = dense_network if mode == "vector" else fully_connected
+    reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
+    return build(
+        network["sizes"], activation, loss, reduction, name=network.get("name", Path(file).stem)
+    )
+
+
+def _activation(spec, file: str, line: int | None):
+    if not isinstance(spec, str):
+        raise SpecError(
+            f"an activation is a name or a formula in u, not {spec!r}", file=file, line=line
+        )
+    if spec in ACTIVATIONS or spec == "softmax":
+        return spec
+    if spec.isidentifier():
+        known = ", ".join(sorted([*ACTIVATIONS, "softmax"]))
+        raise SpecError(
+            f"unknown activation {spec!r} (known: {known}, or a formula in u)", file=file, line=line
+        )
+    return sp.Lambda(_U, parse_formula(spec, {"u": _U}, file, line))
+
+
+def _loss(spec, file: str, line: int | None):
+    if not isinstance(spec, str):
+        raise SpecError(
+            f"a loss is a name or a formula in y and t, not {spec!r}", file=file, line=line
+        )
+    if spec in LOSSES or spec in VECTOR_LOSSES:
+        return spec
+    if spec.isidentifier():
+        known = ", ".join(sorted(set(LOSSES) | set(VECTOR_LOSSES)))
+        raise SpecError(
+            f"unknown loss {spec!r} (known: {known}, or a formula in y and t)", file=file, line=line
+        )
+    return sp.Lambda((_Y, _T), parse_formula(spec, {"y": _Y, "t": _T}, file, line))
 
 
 def _key_for(message: str) -> str:
-    for key in ("sizes", "activation", "loss", "reduction"):
-        if key.rstrip("s") in message or key in message:
+    for key in ("activation", "reduction", "loss", "mode"):
+        if key in message or key[:-1] in message:
             return key
-    return "sizes" if "layer" in message else "network"
+    return "sizes"
 
 
 def _line_of(text: str, key: str) -> int | None:
