@@ -1,0 +1,149 @@
+"""One training step (forward, backward, SGD update) of the generated module, as ratios.
+
+Baseline: the seed's hand-written NumPy step (``1/(1+np.exp(-x))``, ``.dot``, ``-=``), run in
+the same process. Compared: the generated module, PyTorch eager in float64 (oracle extra), JAX
+jit where installed, and the "GEMM floor": the step's matrix products alone.
+
+Run: ``python benchmarks/train_step.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import timeit
+
+import numpy as np
+
+from symbackprop.codegen.loader import load_module
+from symbackprop.model.network import dense_network
+
+CASES = [  # name, sizes, batch
+    ("xor 3-4-1", [3, 4, 1], 4),
+    ("digits 64-128-10", [64, 128, 10], 64),
+    ("digits 64-128-10", [64, 128, 10], 1797),
+    ("wide 1024-1024-10", [1024, 1024, 10], 256),
+]
+
+
+def hand_written_step(params, X, y, lr):
+    """The seed's question-1 loop body, with biases, for a two-layer sigmoid net."""
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    layer_1 = 1 / (1 + np.exp(-(np.dot(X, W1) + b1)))
+    layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, W2) + b2)))
+    layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
+    layer_1_delta = layer_2_delta.dot(W2.T) * (layer_1 * (1 - layer_1))
+    W2 -= lr * layer_1.T.dot(layer_2_delta)
+    b2 -= lr * layer_2_delta.sum(axis=0)
+    W1 -= lr * X.T.dot(layer_1_delta)
+    b1 -= lr * layer_1_delta.sum(axis=0)
+
+
+def gemm_floor(params, X, y, lr):
+    """Only the matrix products of one step."""
+    layer_1 = X @ params["W1"]
+    layer_2 = layer_1 @ params["W2"]
+    delta_1 = layer_2 @ params["W2"].T
+    _ = layer_1.T @ layer_2, X.T @ delta_1
+
+
+def generated_step(module):
+    def step(params, X, y, lr):
+        grads = module.backward(params, module.forward(params, X, y))
+        return module.sgd_step(params, grads, {}, lr)
+
+    return step
+
+
+def torch_step():
+    import torch
+
+    def step(params, X, y, lr):
+        layer_1 = torch.sigmoid(X @ params["W1"] + params["b1"])
+        layer_2 = torch.sigmoid(layer_1 @ params["W2"] + params["b2"])
+        loss = 0.5 * ((layer_2 - y) ** 2).sum()
+        grads = torch.autograd.grad(loss, list(params.values()))
+        with torch.no_grad():
+            for value, grad in zip(params.values(), grads, strict=True):
+                value -= lr * grad
+
+    return step, torch
+
+
+def jax_step():
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
+    def loss(params, X, y):
+        layer_1 = jax.nn.sigmoid(X @ params["W1"] + params["b1"])
+        layer_2 = jax.nn.sigmoid(layer_1 @ params["W2"] + params["b2"])
+        return 0.5 * jnp.sum((layer_2 - y) ** 2)
+
+    @jax.jit
+    def step(params, X, y, lr):
+        grads = jax.grad(loss)(params, X, y)
+        return {k: params[k] - lr * grads[k] for k in params}
+
+    return step, jnp
+
+
+def seconds(step, params, X, y, repeat: int) -> float:
+    step(params, X, y, 1e-3)  # warm up (and compile, for jit)
+    runs = max(1, int(0.05 / max(timeit.timeit(lambda: step(params, X, y, 1e-3), number=1), 1e-7)))
+    best = min(timeit.repeat(lambda: step(params, X, y, 1e-3), number=runs, repeat=repeat))
+    return best / runs
+
+
+def measure(sizes, batch, repeat):
+    rng = np.random.default_rng(0)
+    module = load_module(dense_network(sizes, "sigmoid", loss="half_sse", reduction="sum"))
+    params = module.init_params(0, "glorot")
+    X, y = rng.normal(size=(batch, sizes[0])), rng.uniform(size=(batch, sizes[-1]))
+    fresh = lambda: {k: v.copy() for k, v in params.items()}  # noqa: E731
+    times = {"hand-written": seconds(hand_written_step, fresh(), X, y, repeat)}
+    times["generated"] = seconds(generated_step(module), fresh(), X, y, repeat)
+    times["GEMM floor"] = seconds(gemm_floor, fresh(), X, y, repeat)
+    for name, factory in (("torch eager", torch_step), ("jax jit", jax_step)):
+        try:
+            step, lib = factory()
+        except ImportError:
+            continue
+        convert = lib.asarray if name == "jax jit" else lib.tensor
+        tensors = {k: convert(v) for k, v in fresh().items()}
+        if name == "torch eager":
+            for value in tensors.values():
+                value.requires_grad_(True)
+        times[name] = seconds(step, tensors, convert(X), convert(y), repeat)
+    return times
+
+
+def row(name: str, batch: int, t: dict) -> str:
+    hand = t["hand-written"]
+
+    def over(key: str, base: float) -> str:
+        return f"{t[key] / base:.2f}" if key in t else "n/a"
+
+    torch_ratio = over("generated", t["torch eager"]) if "torch eager" in t else "n/a"
+    return (
+        f"| {name} | {batch} | {hand * 1e6:.1f} | {over('generated', hand)} | "
+        f"{over('torch eager', hand)} | {over('jax jit', hand)} | "
+        f"{over('generated', t['GEMM floor'])} | {torch_ratio} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    repeat = parser.parse_args().repeat
+    print(
+        "| case | batch | hand-written µs | generated / hand | torch / hand | jax / hand "
+        "| generated / GEMM floor | generated / torch |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, sizes, batch in CASES:
+        print(row(name, batch, measure(sizes, batch, repeat)))
+
+
+if __name__ == "__main__":
+    main()
