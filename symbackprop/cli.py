@@ -95,6 +95,7 @@ def _add_verify(verbs) -> None:
         "model", metavar="MODEL", help="built-in example, spec.toml, or file.py[:function]"
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the parameters and data")
+    verify.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -130,7 +131,10 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     report = api.verify(api.load_model(args.model), seed=args.seed)
-    print(report.to_text(), end="")
+    if args.format == "json":
+        print(json.dumps(report.to_data(), indent=2))
+    else:
+        print(report.to_text(), end="")
     return EXIT_OK if report.ok else EXIT_FOUND_WRONG
 
 

@@ -36,3 +36,13 @@ def test_a_wrong_gradient_fails_with_a_taylor_slope_of_one():
     assert not report.ok
     assert report.taylor_slope == pytest.approx(1, abs=0.2)
     assert min(report.errors.values()) > 0.1
+
+
+def test_json_report_is_data(capsys):
+    import json
+
+    assert main(["verify", "linreg", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True
+    assert set(data["max_relative_error"]) == {"m", "c"}
+    assert abs(data["taylor_slope"] - 2) < 0.1

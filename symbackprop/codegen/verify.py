@@ -36,6 +36,15 @@ class VerifyReport:
         worst = max(self.errors.values(), default=0.0)
         return worst < RELATIVE_TOLERANCE and self.taylor_slope > SLOPE_MINIMUM
 
+    def to_data(self) -> dict:
+        return {
+            "model": self.model,
+            "ok": self.ok,
+            "max_relative_error": self.errors,
+            "taylor_slope": self.taylor_slope,
+            "tolerance": RELATIVE_TOLERANCE,
+        }
+
     def to_text(self) -> str:
         width = max((len(name) for name in self.errors), default=9)
         lines = [f"verify {self.model}: gradients against central differences (float64)"]
