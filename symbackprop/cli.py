@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from symbackprop import api
 from symbackprop.errors import SymbackpropError, UsageError
+from symbackprop.explain import cli as explain_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     derive.add_argument("--format", choices=("text", "latex", "json"), default="text")
     derive.add_argument("--loss", help="name of the loss variable in a .py model")
+    explain_cli.add_parser(verbs)
     _add_generate(verbs)
     _add_verify(verbs)
     return parser
@@ -141,6 +143,7 @@ def run_verify(args: argparse.Namespace) -> int:
 _VERBS = {
     "list": run_list,
     "derive": run_derive,
+    "explain": explain_cli.run,
     "generate": run_generate,
     "verify": run_verify,
 }

@@ -16,8 +16,9 @@ _INDEXED = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z_0-9]*)\[(?P<index>[0-9, ]+)\]
 
 
 def adjoint_name(node: str) -> str:
-    """Name of the adjoint (the "delta") of a node: ``delta_h1out`` for ``h1out``."""
-    return ADJOINT_PREFIX + identifier(node)
+    """Name of the adjoint (the "delta") of a node: ``delta_h1out`` for ``h1out``,
+    ``delta_z1[0]`` for ``z1[0]`` (code prints it through :func:`identifier`)."""
+    return ADJOINT_PREFIX + node
 
 
 def gradient_name(param: str) -> str:

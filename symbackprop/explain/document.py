@@ -56,7 +56,7 @@ class Document:
             if isinstance(block, Equations):
                 found.append(aligned(block.rows))
             for text in prose_of(block):
-                found += [content for kind, content in segments(text) if kind == "math"]
+                found += inline_math(text)
         return found
 
     def blocks(self) -> list[Block]:
@@ -91,9 +91,28 @@ class SectionBuilder:
         return Section(self.title, tuple(self.blocks), self.level)
 
 
+ROW_BREAK = " \\\\[3pt]\n"  # a little air between rows of fractions
+
+
+def display_body(rows: tuple[str, ...] | list[str]) -> str:
+    """The rows of a display, joined as both amsmath and KaTeX read them."""
+    return ROW_BREAK.join(rows)
+
+
 def aligned(rows: tuple[str, ...] | list[str]) -> str:
     r"""Rows as one ``aligned`` environment (amsmath and KaTeX alike)."""
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    return "\\begin{aligned}\n" + display_body(rows) + "\n\\end{aligned}"
+
+
+def inline_math(text: str) -> list[str]:
+    """The ``$...$`` formulas of a prose string, inside emphasis too."""
+    found = []
+    for kind, content in segments(text):
+        if kind == "math":
+            found.append(content)
+        elif kind == "bold":
+            found += inline_math(content)
+    return found
 
 
 def prose_of(block: Block) -> list[str]:

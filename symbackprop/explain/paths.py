@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 
 def template_dir() -> Path:
-    """The Jinja2 templates of the explanations.
-
-    For now the repository's top-level ``templates/explain``; once ``templates/`` ships inside
-    the package as ``symbackprop/templates``, this becomes ``parents[1] / "templates" / ...``.
-    """
-    return Path(__file__).resolve().parents[2] / "templates" / "explain"
+    """The Jinja2 templates of the explanations: ``templates/explain`` of the repository,
+    installed inside the package as ``symbackprop.templates``."""
+    return Path(str(resources.files("symbackprop.templates"))) / "explain"
 
 
 def assets_dir() -> Path:

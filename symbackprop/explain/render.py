@@ -14,7 +14,15 @@ from functools import cache
 
 import jinja2
 
-from symbackprop.explain.document import Block, Document, Equations, Items, Prose, segments
+from symbackprop.explain.document import (
+    Block,
+    Document,
+    Equations,
+    Items,
+    Prose,
+    display_body,
+    segments,
+)
 from symbackprop.explain.paths import assets_dir, template_dir
 
 Inline = Callable[[str], str]
@@ -88,7 +96,7 @@ def _block(block: Block, inline: Inline, escape_math: Callable[[str], str]) -> d
     if isinstance(block, Items):
         return {"kind": "items", "entries": [inline(item) for item in block.items]}
     assert isinstance(block, Equations)
-    return {"kind": "equations", "rows": [escape_math(row) for row in block.rows]}
+    return {"kind": "equations", "body": escape_math(display_body(block.rows))}
 
 
 def _context(document: Document, inline: Inline, escape_math=lambda tex: tex) -> dict:

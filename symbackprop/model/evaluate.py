@@ -25,6 +25,6 @@ def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> float:
     return _number(sp.sympify(expr).xreplace(dict(values)))
 
 
-def _number(expr: sp.Expr):
-    value = expr.evalf(30) if not expr.is_Rational else expr
-    return value
+def _number(expr):
+    expr = sp.sympify(expr)
+    return expr if expr.is_Rational else expr.evalf(30)

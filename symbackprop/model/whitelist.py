@@ -72,6 +72,51 @@ METHODS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "mean": lambda value: value,
 }
 
+# -- array mode: hand-written NumPy in the checker's formulas and code ---------------------------
+# Each name maps to the kind of operation the array translator builds for it.
+ARRAY_FUNCTIONS: dict[str, str] = {
+    "numpy.dot": "dot",
+    "numpy.matmul": "dot",
+    "numpy.multiply": "multiply",
+    "numpy.add": "add",
+    "numpy.subtract": "subtract",
+    "numpy.divide": "divide",
+    "numpy.true_divide": "divide",
+    "numpy.power": "power",
+    "numpy.square": "square",
+    "numpy.negative": "negative",
+    "numpy.sum": "sum",
+    "numpy.transpose": "transpose",
+    "numpy.vstack": "vstack",
+    "numpy.hstack": "hstack",
+    "numpy.size": "size",
+    "numpy.matrix": "matrix",
+    "numpy.asmatrix": "matrix",
+    "numpy.array": "array",
+    "numpy.asarray": "array",
+    "sum": "sum",
+    "len": "len",
+}
+ARRAY_METHODS: dict[str, str] = {"dot": "dot", "sum": "sum", "transpose": "transpose"}
+# Calls that make a fresh array (data or initial weights): a leaf, never a computation.
+ARRAY_CONSTRUCTORS = frozenset(
+    {
+        "numpy.array",
+        "numpy.matrix",
+        "numpy.asarray",
+        "numpy.zeros",
+        "numpy.ones",
+        "numpy.empty",
+        "numpy.random.random",
+        "numpy.random.random_sample",
+        "numpy.random.rand",
+        "numpy.random.randn",
+        "numpy.random.uniform",
+        "numpy.random.normal",
+        "numpy.random.standard_normal",
+    }
+)
+
 BINARY_OPERATORS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -148,7 +193,7 @@ class Namespace:
         for alias in statement.names:
             qualified = f"{statement.module}.{alias.name}"
             bound = alias.asname or alias.name
-            if qualified in FUNCTIONS:
+            if qualified in FUNCTIONS or qualified in ARRAY_FUNCTIONS:
                 self.functions[bound] = qualified
             else:  # ``from torch.nn import functional as F`` binds a module
                 self.modules[bound] = qualified

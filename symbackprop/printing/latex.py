@@ -43,8 +43,15 @@ _GREEK = {
 _NAME_DIGITS_SUFFIX = re.compile(r"^(?P<base>[A-Za-z]+?)(?P<digits>\d+)(?P<suffix>[A-Za-z]*)$")
 
 
+_LETTER_SUFFIX = re.compile(r"^(?P<letter>[A-Za-z])(?P<suffix>out|in|hat|pred|true)$")
+
+
 def latex_name(name: str, plain: bool = False) -> str:
-    """The LaTeX form of a node or adjoint name."""
+    r"""The LaTeX form of a node or adjoint name.
+
+    ``w[4]`` -> ``w_{4}``, ``W1[0, 2]`` -> ``W^{(1)}_{0,2}``, ``h1out`` ->
+    ``h^{\mathrm{out}}_{1}``, ``zout`` -> ``z^{\mathrm{out}}``, ``delta_h1`` -> ``\delta_{h_{1}}``.
+    """
     if plain:
         return r"\mathrm{%s}" % name.replace("_", r"\_")
     if name.startswith(ADJOINT_PREFIX):
@@ -52,16 +59,31 @@ def latex_name(name: str, plain: bool = False) -> str:
     indexed = split_indexed(name)
     if indexed:
         base, index = indexed
-        return r"%s_{%s}" % (latex_name(base), ",".join(map(str, index)))
+        return r"%s_{%s}" % (_indexed_base(base), ",".join(map(str, index)))
     match = _NAME_DIGITS_SUFFIX.match(name)
     if match:
         base, digits, suffix = match["base"], match["digits"], match["suffix"]
         head = _word(base) + (r"^{\mathrm{%s}}" % suffix if suffix else "")
         return r"%s_{%s}" % (head, digits)
-    if "_" in name:
-        base, _, rest = name.partition("_")
-        return r"%s_{\mathrm{%s}}" % (_word(base), rest.replace("_", r"\_"))
-    return _word(name)
+    match = _LETTER_SUFFIX.match(name)
+    if match:
+        return r"%s^{\mathrm{%s}}" % (match["letter"], match["suffix"])
+    base, _, rest = name.partition("_")
+    if rest.isdigit():
+        return r"%s_{%s}" % (_word(base), rest)
+    if rest.isalpha():
+        return r"%s_{\mathrm{%s}}" % (_word(base), rest)
+    return _word(name) if not rest else r"\mathrm{%s}" % name.replace("_", r"\_")
+
+
+def _indexed_base(base: str) -> str:
+    """A base that takes an index subscript: a layer number moves up, ``W^{(1)}``."""
+    match = _NAME_DIGITS_SUFFIX.match(base.replace("_", ""))
+    if match and not match["suffix"] and base.count("_") <= 1:
+        return r"%s^{(%s)}" % (_word(match["base"]), match["digits"])
+    if "_" in base or not base.isalpha():
+        return r"\mathrm{%s}" % base.replace("_", r"\_")
+    return _word(base)
 
 
 def _word(word: str) -> str:

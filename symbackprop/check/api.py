@@ -1,0 +1,75 @@
+"""The checker's API: verdicts on hand-written formulas and on hand-written backprop code.
+
+>>> report = check_formulas("torch-scalar", ["dloss_dw = 2*(w*x - y)"], ["dloss_dw=w"])
+>>> report.ok, report.verdicts[0].diagnosis.kind
+(False, 'missing factor')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import sympy as sp
+
+from symbackprop.check.compare import Claim, judge
+from symbackprop.check.formula import FormulaReader, parse_aliases
+from symbackprop.check.report import CheckReport
+from symbackprop.check.subject import Subject
+from symbackprop.model.ir import Model
+from symbackprop.model.sources import load_model
+
+__all__ = ["CheckReport", "check_code", "check_formulas"]
+
+
+def check_formulas(
+    model: Model | str,
+    formulas: Sequence[str],
+    aliases: Mapping[str, str] | Sequence[str] = (),
+) -> CheckReport:
+    """Judge each ``TARGET = EXPR`` formula against the model's true derivatives.
+
+    ``aliases`` maps the user's names to targets (``{"e1": "w[0]"}`` or ``["e1=w[0]"]``).
+    """
+    if isinstance(model, str):
+        model = load_model(model)
+    if not isinstance(aliases, Mapping):
+        aliases = parse_aliases(aliases)
+    subject = Subject(model)
+    reader = FormulaReader(subject, aliases)
+    names = _adjoint_names(reader)
+    verdicts = []
+    for number, text in enumerate(formulas, start=1):
+        formula = reader.read(text, number)
+        claim = Claim(formula.user_name, text.strip(), formula.target, formula.expr, names=names)
+        verdicts.append(judge(subject, claim))
+    return CheckReport(model.name, model.loss.name, verdicts)
+
+
+def _adjoint_names(reader: FormulaReader) -> dict[sp.Symbol, str]:
+    """The user's names for adjoints (``layer_2_delta`` for delta_layer_2_in), for printing."""
+    names = {}
+    for alias, target in reader.meanings.items():
+        if target.kind == "adjoint":
+            expected = reader.expected(target)
+            if isinstance(expected, sp.Symbol):
+                names[expected] = alias
+    return names
+
+
+def check_code(
+    path: str | Path,
+    function: str | None = None,
+    loss: str | None = None,
+    matrix: Sequence[str] = (),
+) -> CheckReport:
+    """Judge the hand-written backprop of a training function (or module) in ``path``.
+
+    Its forward statements define the model; each parameter update states which gradient an
+    expression claims to be (the learning rate stripped); intermediate deltas are judged as
+    the adjoints they play. ``loss`` is an expression in the code's names, for code that does
+    not compute its loss; ``matrix`` names values that are ``numpy.matrix``.
+    """
+    from symbackprop.check.codecheck import check_source
+
+    return check_source(path, function, loss, tuple(matrix))

@@ -1,0 +1,246 @@
+"""Code mode: which derivative each line of hand-written backprop plays, and whether it is.
+
+An update ``theta -= alpha * g`` claims g is dLoss/dtheta. A delta's role is read from how the
+claims use it: ``synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)`` is right exactly when
+``layer_2_delta`` is the adjoint of ``layer_1 @ synapse_1``, so that is the role it plays; a
+role may carry a scale (the seed's ``sigma3`` is m times dJ/dz3, divided out again in
+``delta2``). Deltas no claim explains get a role from their name, or from their values. Each
+line is then judged locally: the deltas it reads are taken to be what they play.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from symbackprop.check.codereader import CodeReader, Program
+from symbackprop.check.compare import Claim, claim_label, judge, target_value
+from symbackprop.check.diagnose import _elementwise_ratio, _as_number
+from symbackprop.check.formula import Target
+from symbackprop.check.numeric import EvaluationError, difference
+from symbackprop.check.ops import StackBase
+from symbackprop.check.present import formula_text
+from symbackprop.check.report import CheckReport
+from symbackprop.check.subject import Subject
+from symbackprop.errors import SpecError, UnknownModel
+from symbackprop.model.arrays import T
+from symbackprop.model.pyreader import parse, select_body
+
+MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
+_NAME_PATTERNS = (("delta_", ""), ("d_", ""), ("grad_", ""), ("", "_delta"), ("", "_grad"),
+                  ("", "_error"), ("", "_err"))
+
+
+@dataclass(frozen=True)
+class Role:
+    """A delta (or ``delta[1:]``) is ``scale`` times a target; ``source`` says how we know."""
+
+    target: Target
+    scale: sp.Expr
+    source: str
+
+
+def check_source(path, function: str | None, loss: str | None, matrix: tuple) -> CheckReport:
+    program = read_program(path, function, loss, matrix)
+    subject = Subject(program.model, program.space, program.leaf_shapes)
+    checker = CodeCheck(subject, program)
+    verdicts = [judge(subject, claim) for claim in checker.claims()]
+    where = f"{path}:{function}" if function else str(path)
+    return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
+
+
+def read_program(path, function, loss, matrix) -> Program:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UnknownModel("no such file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"cannot read the file: {error}", file=str(path)) from None
+    tree = parse(text, str(path))
+    body = select_body(tree, str(path), function)
+    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss).program()
+
+
+class CodeCheck:
+    """Roles of the deltas of one program, and the claims to judge."""
+
+    def __init__(self, subject: Subject, program: Program):
+        self.subject = subject
+        self.program = program
+        self.values = program.values
+        self.notes: list[str] = []
+        self.roles: dict[sp.Expr, Role] = {}
+        self.updates = [u for u in program.updates if self._is_parameter(u)]
+        if not self.updates:
+            raise SpecError("no parameter updates found (write them as w -= lr * gradient)",
+                            file=program.file)
+        self._infer_roles()
+
+    def _is_parameter(self, update) -> bool:
+        node = self.subject.model.by_name.get(update.param)
+        if node is not None and node.kind.value == "parameter":
+            return True
+        self.notes.append(f"line {update.line}: {update.param} is updated but the loss does "
+                          "not depend on it; not checked")
+        return False
+
+    # -- roles ----------------------------------------------------------------------------------
+    def _infer_roles(self) -> None:
+        work = []
+        for update in self.updates:
+            target = Target("gradient", update.param)
+            source = f"the update of {update.param} at line {update.line}"
+            if update.expr in self.values:
+                self.roles[update.expr] = Role(target, sp.S.One, source)
+                work.append((self.definition(update.expr), target_value(self.subject, target), source))
+            else:
+                work.append((update.expr, target_value(self.subject, target), source))
+        while work:
+            expr, expected, source = work.pop(0)
+            for unit in self.units(expr):
+                if unit in self.roles:
+                    continue
+                role = self._match(expr, unit, expected, source)
+                if role is not None:
+                    self.roles[unit] = role
+                    value = role.scale * target_value(self.subject, role.target)
+                    work.append((self.definition(unit), value, f"{source}, through {self.name(unit)}"))
+        for symbol in self._deltas():
+            if symbol not in self.roles and not any(u.has(symbol) for u in self.roles):
+                role = self._role_by_name(symbol) or self._role_by_value(symbol)
+                if role is not None:
+                    self.roles[symbol] = role
+
+    def units(self, expr: sp.Expr) -> list[sp.Expr]:
+        """Deltas in ``expr``, with a row or column slice or a transpose kept on them."""
+        found: list[sp.Expr] = []
+        for sub in sp.preorder_traversal(expr):
+            wrapped = isinstance(sub, StackBase | T) and sub.args[0] in self.values
+            if (wrapped or sub in self.values) and sub not in found:
+                found.append(sub)
+        return [u for u in found if not any(o != u and o.has(u) for o in found)] + [
+            u for u in found if any(o != u and o.has(u) for o in found)]
+
+    def _match(self, expr, unit, expected, source) -> Role | None:
+        known = {u: r.scale * target_value(self.subject, r.target) for u, r in self.roles.items()}
+        level = expected
+        adjoints = {a.symbol: a.expr for a in self.subject.derivation.adjoints}
+        for _ in range(MAX_LEVELS):
+            for symbol in sorted(level.free_symbols & set(adjoints), key=str):
+                written = expr.xreplace(known).xreplace({unit: symbol})
+                if written.free_symbols & set(self.values):
+                    continue
+                ratio = sp.cancel(written / level)
+                if ratio != 0 and self._scalar(ratio):
+                    node = self.subject.adjoint_symbols[symbol]
+                    return Role(Target("adjoint", node), sp.factor_terms(1 / ratio), source)
+            level = level.xreplace(adjoints)
+        return None
+
+    def _scalar(self, expr: sp.Expr) -> bool:
+        shapes = self.subject.shapes
+        adjoints = self.subject.adjoint_symbols
+        return all(s not in adjoints and shapes.get(s.name, ()) == () for s in expr.free_symbols)
+
+    def _role_by_name(self, symbol: sp.Symbol) -> Role | None:
+        user = self.values[symbol].user
+        model = self.subject.model
+        for prefix, suffix in _NAME_PATTERNS:
+            if user.startswith(prefix) and user.endswith(suffix) and len(user) > len(prefix + suffix):
+                base = user[len(prefix): len(user) - len(suffix)]
+                for node in (f"{base}_in", base):
+                    if node in model.by_name and node in self.subject.adjoint_symbols.values():
+                        return Role(Target("adjoint", node), sp.S.One, "its name")
+        return None
+
+    def _role_by_value(self, symbol: sp.Symbol) -> Role | None:
+        got = self.local(self.definition(symbol))
+        for adjoint in self.subject.derivation.adjoints:
+            scale = self._constant_ratio(got, adjoint.symbol)
+            if scale is not None:
+                return Role(Target("adjoint", adjoint.node), scale, "its values")
+        return None
+
+    def _constant_ratio(self, got: sp.Expr, adjoint: sp.Symbol) -> sp.Expr | None:
+        ratio = None
+        for trial in self.subject.trials:
+            try:
+                here = _elementwise_ratio(trial.evaluate(got), trial.evaluate(adjoint))
+            except EvaluationError:
+                return None
+            if here is None or (ratio is not None and difference(ratio, here) is not None):
+                return None
+            ratio = here
+        return _as_number(ratio)
+
+    # -- values ---------------------------------------------------------------------------------
+    def definition(self, unit: sp.Expr) -> sp.Expr:
+        """What the code computes for a delta (or for ``delta[1:]``)."""
+        if unit in self.values:
+            return self.values[unit].expr
+        inner = unit.args[0]
+        return type(unit)(self.values[inner].expr)
+
+    def local(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with the deltas it reads taken to be what they play."""
+        known = {u: r.scale * target_value(self.subject, r.target) for u, r in self.roles.items()}
+        for _ in range(len(self.values) + 1):
+            written = expr.xreplace(known)
+            written = written.xreplace({s: v.expr for s, v in self.values.items()})
+            if written == expr:
+                break
+            expr = written
+        return expr
+
+    def _deltas(self) -> list[sp.Symbol]:
+        """The values the updates read, directly or through other values."""
+        found: list[sp.Symbol] = []
+        work = [u.expr for u in self.updates]
+        while work:
+            for symbol in sorted(work.pop().free_symbols & set(self.values), key=str):
+                if symbol not in found:
+                    found.append(symbol)
+                    work.append(self.values[symbol].expr)
+        return found
+
+    def name(self, unit: sp.Expr) -> str:
+        if unit in self.values:
+            return self.values[unit].user
+        return formula_text(self.subject, unit.func(sp.Symbol(self.values[unit.args[0]].user)))
+
+    # -- claims ---------------------------------------------------------------------------------
+    def claims(self) -> list[Claim]:
+        names = {target_value(self.subject, r.target): self.values[u].user
+                 for u, r in self.roles.items()
+                 if u in self.values and r.scale == 1 and r.target.kind == "adjoint"}
+        claims = [self._update_claim(u, names) for u in self.updates]
+        direct = {u.expr for u in self.updates}
+        for unit, role in self.roles.items():
+            if unit not in direct:
+                claims.append(self._delta_claim(unit, role, names))
+        return sorted(claims, key=lambda c: (c.line or 0, c.name))
+
+    def _update_claim(self, update, names) -> Claim:
+        target = Target("gradient", update.param)
+        if update.expr in self.values:
+            value = self.values[update.expr]
+            note = f"used as d{self.subject.model.loss.name}/d{update.param} at line {update.line}"
+            return Claim(value.user, value.text, target, self.local(value.expr), value.line,
+                         names=names, note=note)
+        return Claim(f"the step of {update.param}", update.text, target, self.local(update.expr),
+                     update.line, names=names)
+
+    def _delta_claim(self, unit, role: Role, names) -> Claim:
+        symbol = unit if unit in self.values else unit.args[0]
+        value = self.values[symbol]
+        note = f"role found from {role.source}"
+        if role.scale != 1:
+            label = claim_label(self.subject, role.target)
+            note = (f"{self.name(unit)} is {formula_text(self.subject, role.scale)} times "
+                    f"{label}: a constant scale, compensated in {role.source}")
+        got = self.local(self.definition(unit))
+        return Claim(self.name(unit), value.text, role.target, got, value.line, role.scale,
+                     names=names, note=note)

@@ -1,0 +1,209 @@
+"""What formulas are checked against: a model, its derivation, and points to evaluate at.
+
+Stages:
+
+    # Model -> Model with named pre-activations      (exploded)
+    # -> Derivation                                  (derive)
+    # -> symbolic dimensions (vector mode)           (dims.generalized)
+    # -> trials: sizes, leaf values, every node and adjoint evaluated   (Subject.trials)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from symbackprop.check.dims import DimSpace, generalized
+from symbackprop.check.numeric import Evaluator, NotExact, Value, to_mp
+from symbackprop.derive import Derivation, derive
+from symbackprop.derive.local import output_form, split_outer
+from symbackprop.model.arrays import Shape
+from symbackprop.model.ir import Kind, Model, Node
+
+TRIALS = 3
+_NUMERATORS = [n for n in range(-29, 30) if n]
+_DENOMINATORS = (5, 7, 8, 9, 11, 13)
+
+
+@dataclass
+class Trial:
+    """One point: sizes of the free dimensions and a value for every symbol of the model."""
+
+    label: str
+    sizes: dict[sp.Symbol, int]
+    env: dict[sp.Symbol, Value]
+    exact: bool
+    leaves: list[sp.Symbol] = field(default_factory=list)
+    _mp_env: dict | None = None
+
+    def evaluate(self, expr: sp.Expr, overrides: dict | None = None) -> Value:
+        """``expr`` here, exactly where possible; ``overrides`` replaces some symbols' values."""
+        env = {**self.env, **overrides} if overrides else self.env
+        if self.exact:
+            try:
+                return Evaluator(env, exact=True)(expr)
+            except NotExact:
+                pass
+        return Evaluator(self._in_mp(env, fresh=bool(overrides)), exact=False)(expr)
+
+    def _in_mp(self, env: dict, fresh: bool) -> dict:
+        if not self.exact:
+            return env
+        if fresh:
+            return {symbol: to_mp(value) for symbol, value in env.items()}
+        if self._mp_env is None:
+            self._mp_env = {symbol: to_mp(value) for symbol, value in env.items()}
+        return self._mp_env
+
+
+class Subject:
+    """A model prepared for checking: derivation, dimensions and trial points."""
+
+    def __init__(self, model: Model, space: DimSpace | None = None, shapes=None):
+        self.model, self.hidden = exploded(model)
+        self.derivation: Derivation = derive(self.model)
+        if self.model.is_vector and space is None:
+            space, shapes = generalized(self.model)
+        elif self.model.is_vector:
+            shapes = {**shapes, **_node_shapes(self.model, space, shapes)}
+        self.space = space
+        self.shapes: dict[str, Shape] = shapes or {}
+        for adjoint in self.derivation.adjoints:  # an adjoint is shaped like its node
+            if adjoint.node in self.shapes:
+                self.shapes[adjoint.symbol.name] = self.shapes[adjoint.node]
+
+    @property
+    def is_vector(self) -> bool:
+        return self.model.is_vector
+
+    @cached_property
+    def adjoint_symbols(self) -> dict[sp.Symbol, str]:
+        return {a.symbol: a.node for a in self.derivation.adjoints}
+
+    def expanded(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` in forward nodes and leaves only (adjoints substituted)."""
+        return self.derivation.expanded(expr)
+
+    def readable(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with the pre-activations this checker named written out again."""
+        return expr.xreplace(self.hidden) if self.hidden else expr
+
+    def shape_of(self, expr: sp.Expr) -> Shape:
+        if not self.is_vector:
+            return ()
+        return self.space.shape(expr, self.shapes)
+
+    # -- trials -------------------------------------------------------------------------------
+    @cached_property
+    def trials(self) -> list[Trial]:
+        trials = []
+        if self.model.values and not self.is_vector and _complete(self.model):
+            values = {sp.Symbol(k): Fraction(v).limit_denominator(10**12) for k, v in self.model.values.items()}
+            trials.append(self._trial("at the model's values", {}, values))
+        for index in range(TRIALS):
+            sizes = self.space.sizes(self.shapes.values(), index) if self.is_vector else {}
+            trials.append(self._trial(f"random point {index + 1}", sizes, self._random_leaves(sizes, index)))
+        return trials
+
+    def _random_leaves(self, sizes: dict, index: int) -> dict[sp.Symbol, Value]:
+        rng = random.Random(1009 * (index + 1))
+        by_name = {s.name: v for s, v in sizes.items()}
+        leaves: dict[sp.Symbol, Value] = {}
+        for node in self.model.nodes:
+            if not node.kind.is_leaf:
+                continue
+            if node.name in by_name:
+                leaves[node.symbol] = Fraction(by_name[node.name])
+                continue
+            shape = tuple(int(sp.sympify(d).xreplace(sizes)) for d in self.shapes.get(node.name, ()))
+            leaves[node.symbol] = _random_array(rng, shape)
+        return leaves
+
+    def _trial(self, label: str, sizes: dict, leaves: dict) -> Trial:
+        try:
+            env = self._evaluate_all(dict(leaves), exact=True)
+            exact = True
+        except NotExact:
+            env = self._evaluate_all({k: to_mp(v) for k, v in leaves.items()}, exact=False)
+            exact = False
+        return Trial(label, sizes, env, exact, list(leaves))
+
+    def _evaluate_all(self, env: dict, exact: bool) -> dict:
+        for node in self.model.defined:
+            env[node.symbol] = Evaluator(env, exact)(node.expr)
+        for adjoint in self.derivation.adjoints:
+            env[adjoint.symbol] = Evaluator(env, exact)(adjoint.expr)
+        return env
+
+
+def _complete(model: Model) -> bool:
+    return all(node.name in model.values for node in model.nodes if node.kind.is_leaf)
+
+
+def _random_array(rng: random.Random, shape: tuple[int, ...]) -> Value:
+    def draw() -> Fraction:
+        return Fraction(rng.choice(_NUMERATORS), rng.choice(_DENOMINATORS))
+
+    if not shape:
+        return draw()
+    flat = [draw() for _ in range(int(np.prod(shape)))]
+    return np.array(flat, dtype=object).reshape(shape)
+
+
+def _node_shapes(model: Model, space: DimSpace, leaf_shapes: dict) -> dict[str, Shape]:
+    shapes = dict(leaf_shapes)
+    for node in model.defined:
+        shapes[node.name] = space.shape(node.expr, shapes)
+    return {name: space.resolve_shape(shape) for name, shape in shapes.items()}
+
+
+# -- named pre-activations ---------------------------------------------------------------------
+def exploded(model: Model) -> tuple[Model, dict[sp.Symbol, sp.Expr]]:
+    """Give compound nodes' pre-activations names of their own.
+
+    ``layer_2 = 1/(1 + np.exp(-(np.dot(layer_1, synapse_1))))`` has a pre-activation the
+    seed's ``layer_2_delta`` is the adjoint of; as the node ``layer_2_in`` it gets an adjoint.
+    Returns the model and the new nodes' expressions (to print them as the user wrote them).
+    """
+    taken = {node.name for node in model.nodes}
+    nodes: list[Node] = []
+    hidden: dict[sp.Symbol, sp.Expr] = {}
+    for node in model.nodes:
+        split = _activation_split(node)
+        if split is None:
+            nodes.append(node)
+            continue
+        outer, inner = split
+        name = _fresh(f"{node.name}_in", taken)
+        taken.add(name)
+        pre = Node(name, Kind.INTERMEDIATE, inner, node.line)
+        nodes += [pre, Node(node.name, node.kind, outer(pre.symbol), node.line)]
+        hidden[pre.symbol] = inner
+    if not hidden:
+        return model, {}
+    rebuilt = Model(model.name, tuple(nodes), model.source, model.description,
+                    dict(model.values), dict(model.leaf_shapes))
+    return rebuilt, hidden
+
+
+def _activation_split(node: Node):
+    if node.kind is not Kind.INTERMEDIATE or node.expr is None:
+        return None
+    split = split_outer(node.expr)
+    if split is None:
+        return None
+    outer, inner = split
+    if isinstance(inner, sp.Symbol) or not inner.free_symbols or output_form(outer) is None:
+        return None
+    return outer, inner
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name

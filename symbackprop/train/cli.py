@@ -1,0 +1,119 @@
+"""The ``train`` verb's command line: ``add_parser`` declares it, ``run`` carries it out.
+
+``symbackprop.cli`` wires both in; ``main`` runs the verb on its own with the same contract
+(one line on stderr and exit 2 for bad input), as ``python -m symbackprop.train``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from symbackprop.errors import SymbackpropError
+from symbackprop.train.extras import check
+from symbackprop.train.files import check_writable, save_params
+from symbackprop.train.initialization import SCHEMES
+from symbackprop.train.runner import OPTIMIZERS, train
+from symbackprop.train.sources import SOURCES
+
+EPILOG = """examples:
+  symbackprop train tiny221 --data sizes --init positive --lr 1 --batch-size 1 --epochs 20
+  symbackprop train tiny221 --data sizes --standardize --lr 1 --batch-size 1 --plot sizes.png
+  symbackprop train digits-softmax --data digits --standardize --optimizer adam --lr 0.01
+"""
+
+
+def add_parser(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``train MODEL --data SOURCE [options]`` to the CLI's verbs."""
+    parser = verbs.add_parser(
+        "train",
+        help="train a model's generated module on data, and diagnose the run",
+        description="Run MODEL's generated NumPy module on data with a progress bar, then "
+        "print the final loss, accuracy and time, and explain in plain words what kept it "
+        "from learning (saturated or dead units, vanishing gradients, unscaled inputs, "
+        "identical predictions, a flat loss, one-sign initial weights).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "model",
+        metavar="MODEL",
+        help="built-in example, digits-softmax, sizes-net, spec.toml, or file.py[:function]",
+    )
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="SOURCE",
+        help=f"{', '.join(SOURCES)}, or a CSV file with a header row (with --target)",
+    )
+    parser.add_argument("--target", metavar="COL[,COL]", help="target column(s) of a CSV file")
+    _add_training_options(parser)
+    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curve (and boundary)")
+    parser.add_argument("--save", metavar="FILE.npz", help="write the trained parameters")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, default=100, metavar="N", help="default 100")
+    parser.add_argument("--lr", type=float, default=0.1, metavar="X", help="default 0.1")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    parser.add_argument(
+        "--init",
+        choices=SCHEMES,
+        default="glorot",
+        help="initial parameters; positive is uniform(0, 1), as in the seed's questions 5, 6",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    parser.add_argument(
+        "--batch-size", type=int, metavar="B", help="samples per update (default: all)"
+    )
+    parser.add_argument(
+        "--standardize", action="store_true", help="scale inputs to mean 0, deviation 1"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, print the summary and findings, then write --plot and --save whole."""
+    plot = check_writable(args.plot, ".png", "--plot") if args.plot else None
+    save = check_writable(args.save, ".npz", "--save") if args.save else None
+    if plot is not None:
+        check("matplotlib", "--plot")
+    result = train(
+        args.model,
+        args.data,
+        epochs=args.epochs,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        init=args.init,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        standardize=args.standardize,
+        target=args.target,
+        progress=True,
+    )
+    if args.format == "json":
+        print(json.dumps(result.to_data(), indent=2))
+    else:
+        print(result.to_text(), end="")
+    if plot is not None:
+        from symbackprop.train.plot import plot_training
+
+        print(f"wrote {plot_training(result, plot)}", file=sys.stderr)
+    if save is not None:
+        print(f"wrote {save_params(save, result.params, result.dataset.scaling)}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``symbackprop train ...`` on its own: argv starts with ``train``."""
+    parser = argparse.ArgumentParser(prog="symbackprop")
+    add_parser(parser.add_subparsers(dest="verb", required=True, metavar="VERB"))
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except SymbackpropError as error:
+        print(f"symbackprop: error: {error.located()}", file=sys.stderr)
+        return 2

@@ -1,0 +1,236 @@
+"""Diagnostics that explain failed training, in plain words with the number behind each.
+
+Each check reads the :class:`Evidence` of one run (the generated module's forward cache and
+gradients before and after training, the losses, the initial parameters, the inputs) and
+returns a :class:`Finding` with the fixes that apply to this run, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from symbackprop.train import measures
+from symbackprop.train.anatomy import output_is_softmax
+from symbackprop.train.evidence import Evidence, Snapshot
+
+UNSCALED_RMS = 5.0  # an input column's root mean square above this is far from unit scale
+TINY_RMS = 1e-2
+DEAD_SHARE = 0.25  # reported when more than this share of ReLU units never fire
+EXPLODING_NORM = 1e6
+FLAT_DROP = 0.01  # the loss fell by less than this share of its first value
+FAILED_DROP = 0.5  # a run whose loss fell by less than half has not learned much
+
+FIX_STANDARDIZE = "standardise the inputs (--standardize, or standardize=True)"
+FIX_GLOROT = "initialise with small weights of both signs (--init glorot, or he for relu)"
+FIX_LOWER_LR = "lower the learning rate (--lr), e.g. by a factor of 10"
+FIX_SOFTMAX = (
+    "for classes, use a softmax output with the softmax_ce loss "
+    "(dense_network([n, h, k], ['tanh', 'softmax'], loss='softmax_ce'); "
+    "for the digits, the model digits-softmax)"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosed problem: what it is, the number behind it, and the fix to try."""
+
+    code: str
+    title: str
+    message: str
+    value: float
+    fix: str
+
+    def to_text(self) -> str:
+        return f"- {self.title}: {self.message}\n  fix: {self.fix}"
+
+    def to_data(self) -> dict:
+        keys = ("code", "title", "message", "value", "fix")
+        return {key: getattr(self, key) for key in keys}
+
+
+def diagnose(evidence: Evidence) -> list[Finding]:
+    """Every finding of a run, the most fundamental first."""
+    return [f for check in CHECKS if (f := check(evidence)) is not None]
+
+
+# -- which fixes apply -----------------------------------------------------------------------
+def _fixes(evidence: Evidence, *candidates: str) -> str:
+    """The candidate fixes this run has not applied yet; a lower learning rate when none is."""
+    applies = {
+        FIX_STANDARDIZE: unscaled_inputs(evidence) is not None,
+        FIX_GLOROT: evidence.settings.init in ("uniform", "positive")
+        or measures.one_sign(evidence.initial) is not None,
+        FIX_SOFTMAX: bool(evidence.classes)
+        and len(evidence.classes) > 2
+        and not output_is_softmax(evidence.model),
+        FIX_LOWER_LR: measures.loss_rose(evidence.losses) or _saturation_grew(evidence),
+    }
+    chosen = [fix for fix in candidates if applies.get(fix, True)]
+    return "; ".join(chosen or [FIX_LOWER_LR])
+
+
+def _saturation_grew(evidence: Evidence) -> bool:
+    first, last = evidence.snapshots[0], evidence.snapshots[-1]
+    return not measures.saturated(evidence, first) and bool(measures.saturated(evidence, last))
+
+
+def _troubled_snapshots(evidence: Evidence) -> tuple[Snapshot, ...]:
+    """Snapshots worth reporting from, latest first: the state before training always, the
+    state after it only when the run went wrong (a run that learned may well end with
+    confident, saturated units)."""
+    last = evidence.snapshots[-1]
+    failed = (
+        measures.loss_rose(evidence.losses)
+        or measures.loss_drop(evidence.losses) < FAILED_DROP
+        or measures.identical(evidence, last) is not None
+    )
+    return evidence.latest_first() if failed else evidence.snapshots[:1]
+
+
+# -- inputs and initial weights ------------------------------------------------------------
+def unscaled_inputs(evidence: Evidence) -> Finding | None:
+    features = evidence.features
+    rms = np.sqrt(np.mean(features**2, axis=0))
+    varying = np.ptp(features, axis=0) > 0
+    if not varying.any():
+        return None
+    worst = int(np.argmax(np.where(varying, rms, -1.0)))
+    name, column = evidence.feature_names[worst], features[:, worst]
+    if rms[worst] > UNSCALED_RMS:
+        message = (
+            f"input {name!r} has root mean square {rms[worst]:.3g} (values {column.min():.4g} "
+            f"to {column.max():.4g}); weighted sums of such inputs are large and push "
+            "sigmoid and tanh units into saturation"
+        )
+    elif rms[varying].max() < TINY_RMS:
+        message = f"every input is tiny (largest root mean square {rms[varying].max():.3g})"
+    else:
+        return None
+    value = float(rms[worst])
+    return Finding("unscaled-inputs", "unscaled inputs", message, value, FIX_STANDARDIZE)
+
+
+def one_sign_weights(evidence: Evidence) -> Finding | None:
+    found = measures.one_sign(evidence.initial)
+    if found is None:
+        return None
+    names, count, total = found
+    sign = "positive" if np.all(np.asarray(evidence.initial[names[0]]) > 0) else "negative"
+    message = (
+        f"every initial value of {', '.join(names)} is {sign} ({count} of {total} values); "
+        "the hidden units start alike, and on inputs of one sign their sums are all large"
+    )
+    title = "weights initialised all of one sign"
+    return Finding("one-sign-init", title, message, count / total, FIX_GLOROT)
+
+
+# -- units and gradients -----------------------------------------------------------------------
+def saturated_units(evidence: Evidence) -> Finding | None:
+    for snapshot in _troubled_snapshots(evidence):
+        found = measures.saturated(evidence, snapshot)
+        if not found:
+            continue
+        parts = [
+            f"{s.share:.0%} of {s.unit.pre_activation} beyond ±{s.threshold:g} (largest "
+            f"|{s.unit.pre_activation}| {s.largest:.3g}) feeding {s.unit.activation} {s.unit.node}"
+            for s in found
+        ]
+        message = (
+            f"{'; '.join(parts)}, {snapshot.when}; there the derivative is under 3% of its "
+            "peak, so the gradients through these units vanish"
+        )
+        worst = max(s.share for s in found)
+        fix = _fixes(evidence, FIX_STANDARDIZE, FIX_GLOROT, FIX_LOWER_LR)
+        return Finding("saturated", "saturated units", message, worst, fix)
+    return None
+
+
+def dead_relu_units(evidence: Evidence) -> Finding | None:
+    snapshot = evidence.snapshots[-1]
+    dead, total = measures.dead_relus(evidence, snapshot)
+    if not total or dead / total <= DEAD_SHARE:
+        return None
+    message = f"{dead} of {total} ReLU units output 0 for every training sample {snapshot.when}"
+    fix = f"{_fixes(evidence, FIX_LOWER_LR)}; initialise with --init he; or use leaky_relu"
+    return Finding("dead-relu", "dead ReLU units", message, dead / total, fix)
+
+
+def vanishing_gradients(evidence: Evidence) -> Finding | None:
+    for snapshot in _troubled_snapshots(evidence):
+        norms = measures.gradient_norms(evidence, snapshot)
+        vanished = measures.vanished_layer(norms)
+        if vanished is None:
+            continue
+        low, high = vanished
+        ratio = norms[low] / norms[high]
+        message = (
+            f"the gradient reaching layer {low} is {norms[low]:.2g}, {ratio:.1e} times that "
+            f"of layer {high} ({norms[high]:.2g}) {snapshot.when} (norms per layer: "
+            f"{_show_norms(norms)}); layer {low} hardly learns"
+        )
+        fix = _fixes(evidence, FIX_STANDARDIZE, FIX_GLOROT, FIX_LOWER_LR)
+        return Finding("vanishing-gradients", "vanishing gradients", message, ratio, fix)
+    return None
+
+
+def exploding_gradients(evidence: Evidence) -> Finding | None:
+    for snapshot in evidence.latest_first():
+        norms = measures.gradient_norms(evidence, snapshot)
+        largest = max(norms.values(), default=0.0)
+        if not np.isfinite(largest) or largest > EXPLODING_NORM:
+            message = f"gradient norms per layer {snapshot.when}: {_show_norms(norms)}"
+            fix = _fixes(evidence, FIX_LOWER_LR, FIX_STANDARDIZE, FIX_GLOROT)
+            return Finding("exploding-gradients", "exploding gradients", message, largest, fix)
+    return None
+
+
+def _show_norms(norms: dict[str, float]) -> str:
+    return ", ".join(f"{layer} {norm:.2g}" for layer, norm in norms.items())
+
+
+# -- predictions and loss ----------------------------------------------------------------------
+def identical_predictions(evidence: Evidence) -> Finding | None:
+    snapshot = evidence.snapshots[-1]
+    found = measures.identical(evidence, snapshot)
+    if found is None:
+        return None
+    what, spread = found
+    message = (
+        f"every one of the {len(evidence.features)} training samples gets {what} "
+        f"{snapshot.when}; the outputs {evidence.prediction} differ across samples by at most "
+        f"{spread:.2g}"
+    )
+    fix = _fixes(evidence, FIX_STANDARDIZE, FIX_GLOROT, FIX_SOFTMAX, FIX_LOWER_LR)
+    return Finding("identical-predictions", "identical predictions", message, spread, fix)
+
+
+def loss_not_falling(evidence: Evidence) -> Finding | None:
+    losses = evidence.losses
+    epochs = len(losses) - 1
+    if epochs < 1:
+        return None
+    first, last = losses[0], losses[-1]
+    if measures.loss_rose(losses):
+        message = f"the loss went from {first:.4g} to {last:.4g} in {epochs} epochs"
+        return Finding("loss-diverged", "the loss rose", message, last, FIX_LOWER_LR)
+    drop = measures.loss_drop(losses)
+    if drop >= FLAT_DROP or first == 0:
+        return None
+    message = f"the loss fell by {drop:.2%} in {epochs} epochs (from {first:.4g} to {last:.4g})"
+    fix = "see the findings above; if there are none, raise the learning rate or train longer"
+    return Finding("loss-flat", "the loss does not fall", message, drop, fix)
+
+
+CHECKS: list[Callable[[Evidence], Finding | None]] = [
+    unscaled_inputs,
+    one_sign_weights,
+    saturated_units,
+    dead_relu_units,
+    vanishing_gradients,
+    exploding_gradients,
+    identical_predictions,
+    loss_not_falling,
+]

@@ -1,0 +1,154 @@
+"""Map a dataset onto a generated module's ``forward`` arguments, checking shapes first.
+
+Vector models take ``(X, Y)``: X of shape (m, inputs), Y of shape (m, outputs), one-hot rows
+when the data has classes and the model several outputs. Scalar models (``tiny221``) take one
+1-D array per input and target leaf (``x, y, t``), or one 2-D array per indexed leaf
+(``X[0]``, ``X[1]`` ... as columns of ``X``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from symbackprop.errors import ShapeError
+from symbackprop.model.arrays import sigmoid_bce, softmax_xent
+from symbackprop.model.ir import Kind, Model
+from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
+from symbackprop.train.data import DataError, Dataset, Part
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of ``forward``: ``width`` columns of the features or the targets."""
+
+    name: str
+    is_target: bool
+    width: int
+    columns: bool  # a 2-D (m, width) array; otherwise 1-D (m,)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """How a dataset's parts become ``forward(params, *arrays)``."""
+
+    arguments: tuple[Argument, ...]
+    one_hot: int  # the number of classes to one-hot encode, 0 when targets are used as they are
+
+    @property
+    def input_width(self) -> int:
+        return sum(a.width for a in self.arguments if not a.is_target)
+
+    @property
+    def output_width(self) -> int:
+        return sum(a.width for a in self.arguments if a.is_target)
+
+    def arrays(self, part: Part) -> list[np.ndarray]:
+        """The forward arguments for every sample of ``part``, in order."""
+        targets = part.targets
+        if self.one_hot:
+            targets = np.eye(self.one_hot)[targets]
+        targets = np.asarray(targets, dtype=float).reshape(len(part), -1)
+        sources = {False: np.asarray(part.features, dtype=float), True: targets}
+        used, arrays = {False: 0, True: 0}, []
+        for argument in self.arguments:
+            start = used[argument.is_target]
+            block = sources[argument.is_target][:, start : start + argument.width]
+            used[argument.is_target] += argument.width
+            arrays.append(block if argument.columns else block[:, 0])
+        return arrays
+
+
+def batch(arrays: list[np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
+    """The same samples of every argument."""
+    return [array[rows] for array in arrays]
+
+
+def feed_for(model: Model, module: types.ModuleType, dataset: Dataset) -> Feed:
+    """The feed of ``dataset`` into ``model``'s module; ShapeError/DataError when it cannot fit."""
+    names = list(inspect.signature(module.forward).parameters)[1:]
+    widths = _vector_widths(model) if model.is_vector else _scalar_widths(model)
+    arguments = tuple(Argument(name, *widths[name]) for name in names)
+    feed = Feed(arguments, one_hot=0)
+    _check_inputs(model, feed, dataset)
+    feed = Feed(arguments, one_hot=_one_hot(model, feed, dataset))
+    _check_target_range(model, feed, dataset)
+    return feed
+
+
+def _vector_widths(model: Model) -> dict[str, tuple[bool, int, bool]]:
+    widths = {}
+    for node in model.of_kind(Kind.INPUT, Kind.TARGET):
+        if node.name == BATCH_SIZE:
+            continue
+        shape = model.shapes[node.name]
+        if len(shape) != 2 or shape[0] != BATCH_SIZE or not isinstance(shape[1], int):
+            raise ShapeError(
+                f"train needs {node.name!r} to be a batch of rows, shape (m, n), not {shape}",
+                file=model.source,
+            )
+        widths[identifier(node.name)] = (node.kind is Kind.TARGET, shape[1], True)
+    return widths
+
+
+def _scalar_widths(model: Model) -> dict[str, tuple[bool, int, bool]]:
+    widths: dict[str, tuple[bool, int, bool]] = {}
+    for node in model.of_kind(Kind.INPUT, Kind.TARGET):
+        base, index = split_indexed(node.name) or (node.name, ())
+        name = identifier(base)
+        previous = widths.get(name, (False, 0, False))[1]
+        width = max(previous, index[-1] + 1) if index else 1
+        widths[name] = (node.kind is Kind.TARGET, width, bool(index))
+    return widths
+
+
+def _check_inputs(model: Model, feed: Feed, dataset: Dataset) -> None:
+    if feed.input_width != dataset.width:
+        inputs = ", ".join(a.name for a in feed.arguments if not a.is_target)
+        columns = ", ".join(dataset.feature_names[:4]) + (", ..." if dataset.width > 4 else "")
+        raise ShapeError(
+            f"model {model.name!r} takes {feed.input_width} input columns ({inputs}); "
+            f"data {dataset.name!r} has {dataset.width} ({columns})",
+            file=dataset.source,
+        )
+
+
+def _one_hot(model: Model, feed: Feed, dataset: Dataset) -> int:
+    outputs = feed.output_width
+    if dataset.classes is None:
+        have = dataset.train.targets.reshape(len(dataset.train), -1).shape[1]
+        if have != outputs:
+            raise ShapeError(
+                f"model {model.name!r} has {outputs} target columns; data {dataset.name!r} "
+                f"has {have} ({', '.join(dataset.target_names)})",
+                file=dataset.source,
+            )
+        return 0
+    classes = len(dataset.classes)
+    if outputs == classes and outputs > 1:
+        return classes
+    if outputs == 1 and classes == 2:
+        return 0  # the label 0/1 is the target
+    raise ShapeError(
+        f"model {model.name!r} has {outputs} output{'s' * (outputs != 1)}; data "
+        f"{dataset.name!r} has {classes} classes ({', '.join(dataset.classes[:10])})",
+        file=dataset.source,
+    )
+
+
+def _check_target_range(model: Model, feed: Feed, dataset: Dataset) -> None:
+    """Cross-entropy losses read targets as probabilities."""
+    if feed.one_hot or dataset.classes is not None:
+        return
+    if not model.loss.expr.has(sigmoid_bce, softmax_xent):
+        return
+    targets = dataset.train.targets
+    if np.any(targets < 0) or np.any(targets > 1):
+        raise DataError(
+            f"model {model.name!r} has a cross-entropy loss, which needs targets in [0, 1]; "
+            f"data {dataset.name!r} has targets from {targets.min():g} to {targets.max():g}",
+            file=dataset.source,
+        )

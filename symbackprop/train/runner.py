@@ -1,0 +1,186 @@
+"""The training runner: run a model's generated module on data, watching what diagnostics need.
+
+# [MODEL, SOURCE] -> Model + Dataset -> generated module + Feed -> epochs -> Evidence -> result
+"""
+
+from __future__ import annotations
+
+import time
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from symbackprop.codegen.loader import load_module
+from symbackprop.errors import UsageError
+from symbackprop.model.ir import Model
+from symbackprop.train.data import Dataset
+from symbackprop.train.diagnose import diagnose
+from symbackprop.train.evidence import Evidence, Settings, Snapshot
+from symbackprop.train.feed import batch, feed_for
+from symbackprop.train.initialization import initial_params
+from symbackprop.train.models import resolve_model
+from symbackprop.train.progress import epochs_bar
+from symbackprop.train.result import TrainResult, model_outputs
+from symbackprop.train.sources import load_data
+from symbackprop.train.summary import Summary, accuracy
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def train(
+    model: Model | str,
+    data: Dataset | str,
+    *,
+    epochs: int = 100,
+    lr: float = 0.1,
+    optimizer: str = "sgd",
+    init: str = "glorot",
+    seed: int = 0,
+    batch_size: int | None = None,
+    standardize: bool = False,
+    target: str | None = None,
+    progress: bool = False,
+) -> TrainResult:
+    """Train ``model`` (a Model or MODEL argument) on ``data`` (a Dataset or SOURCE) with its
+    generated NumPy module, and diagnose the run.
+
+    ``batch_size`` None is full-batch gradient descent; 1 updates after every sample, as the
+    seed's question-5 code does. ``init`` is uniform, glorot, he, or positive (uniform 0..1).
+
+    >>> result = train("tiny221", "sizes", epochs=5, lr=1.0, init="positive", batch_size=1)
+    >>> "saturated" in [finding.code for finding in result.findings]
+    True
+    """
+    _check_options(epochs, lr, optimizer, batch_size)
+    model = resolve_model(model)
+    dataset = load_data(data, target) if isinstance(data, str) else data
+    dataset = dataset.standardized() if standardize else dataset
+    module = load_module(model)
+    feed = feed_for(model, module, dataset)
+    settings = Settings(lr=lr, init=init, optimizer=optimizer, standardized=standardize)
+    initial = initial_params(module, init, seed)
+    run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
+    trained = run.epochs(initial, epochs, f"train {model.name}", progress)
+    findings = diagnose(_evidence(model, dataset, initial, trained, settings))
+
+    def outputs(part):
+        return model_outputs(module, model, feed, trained.params, part)
+
+    summary = _summary(model, dataset, trained, outputs, settings, batch_size)
+    return TrainResult(
+        model, dataset, module, feed, trained.params, trained.losses, findings, summary
+    )
+
+
+@dataclass(frozen=True)
+class _Trained:
+    params: dict
+    losses: list[float]
+    seconds: float
+    first: Snapshot
+    last: Snapshot
+
+
+def _evidence(model, dataset: Dataset, initial: dict, trained: _Trained, settings) -> Evidence:
+    return Evidence.gather(
+        model,
+        features=np.asarray(dataset.train.features, dtype=float),
+        feature_names=dataset.feature_names,
+        classes=dataset.classes,
+        labels=dataset.train.targets if dataset.classes else None,
+        initial=initial,
+        snapshots=(trained.first, trained.last),
+        losses=tuple(trained.losses),
+        settings=settings,
+    )
+
+
+def _check_options(epochs: int, lr: float, optimizer: str, batch_size: int | None) -> None:
+    if optimizer not in OPTIMIZERS:
+        raise UsageError(f"unknown optimizer {optimizer!r} (known: {', '.join(OPTIMIZERS)})")
+    if not isinstance(epochs, int) or epochs < 1:
+        raise UsageError(f"epochs must be a positive integer, not {epochs!r}")
+    if not lr > 0 or not np.isfinite(lr):
+        raise UsageError(f"the learning rate must be a positive number, not {lr!r}")
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"the batch size must be at least 1, not {batch_size!r}")
+
+
+class _Run:
+    """The epoch loop over one module and one training set."""
+
+    def __init__(
+        self, module: types.ModuleType, arrays: list, settings: Settings, batch_size, seed
+    ):
+        self.module = module
+        self.arrays = arrays
+        self.settings = settings
+        self.samples = len(arrays[0])
+        self.batch_size = batch_size if batch_size and batch_size < self.samples else None
+        self.rng = np.random.default_rng(seed)
+
+    def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
+        cache = self.module.forward(params, *self.arrays)
+        grads = self.module.backward(params, cache)
+        return Snapshot(epoch, cache, grads, params), self.module.loss_of(cache, params)
+
+    def epochs(self, params: dict, epochs: int, description: str, progress: bool):
+        """Train for ``epochs`` (fewer when the loss stops being a number)."""
+        step = self.module.OPTIMIZERS[self.settings.optimizer]
+        state: dict = {}
+        with np.errstate(all="ignore"):  # overflow is diagnosed as a rising loss, not warned
+            first, loss = self.snapshot(params, 0)
+            losses, bar, start = (
+                [loss],
+                epochs_bar(epochs, description, progress),
+                time.perf_counter(),
+            )
+            for _ in bar:
+                params = self._epoch(params, step, state)
+                losses.append(self.module.loss(params, *self.arrays))
+                bar.set_postfix_str(f"loss {losses[-1]:.4g}", refresh=False)
+                if not np.isfinite(losses[-1]):
+                    break
+            seconds = time.perf_counter() - start
+            bar.close()
+            last, _ = self.snapshot(params, len(losses) - 1)
+        return _Trained(params, losses, seconds, first, last)
+
+    def _epoch(self, params: dict, step, state: dict) -> dict:
+        module, lr = self.module, self.settings.lr
+        if self.batch_size is None:
+            cache = module.forward(params, *self.arrays)
+            return step(params, module.backward(params, cache), state, lr)
+        order = self.rng.permutation(self.samples)
+        for start in range(0, self.samples, self.batch_size):
+            cache = module.forward(
+                params, *batch(self.arrays, order[start : start + self.batch_size])
+            )
+            params = step(params, module.backward(params, cache), state, lr)
+        return params
+
+
+def _summary(model, dataset: Dataset, trained: _Trained, outputs, settings, batch_size) -> Summary:
+    train_acc = test_acc = None
+    if dataset.classes is not None:
+        train_acc = accuracy(outputs(dataset.train), dataset.train.targets)
+        if dataset.test is not None:
+            test_acc = accuracy(outputs(dataset.test), dataset.test.targets)
+    return Summary(
+        model=model.name,
+        data=dataset.name,
+        train_samples=len(dataset.train),
+        test_samples=0 if dataset.test is None else len(dataset.test),
+        epochs=len(trained.losses) - 1,
+        first_loss=trained.losses[0],
+        final_loss=trained.losses[-1],
+        train_accuracy=train_acc,
+        test_accuracy=test_acc,
+        seconds=trained.seconds,
+        optimizer=settings.optimizer,
+        lr=settings.lr,
+        init=settings.init,
+        batch_size=batch_size,
+        standardized=settings.standardized,
+    )
