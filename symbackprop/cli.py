@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from symbackprop import api
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
+from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cli.add_parser(verbs)
     _add_generate(verbs)
     _add_verify(verbs)
+    train_cli.add_parser(verbs)
     return parser
 
 
@@ -146,6 +148,7 @@ _VERBS = {
     "explain": explain_cli.run,
     "generate": run_generate,
     "verify": run_verify,
+    "train": train_cli.run,
 }
 
 

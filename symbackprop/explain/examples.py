@@ -221,10 +221,19 @@ def seed_document(doc: SeedDoc) -> str:
     return explanation.with_lead(*doc.lead(explanation)).to_markdown()
 
 
+# Documents other verbs write into the same folder, listed in the index too.
+TRAINING_DOCS = (
+    "- [Question 5, training](q5_training.md), `tiny221` on `sizes`: why won't it learn?",
+    "- [Question 6](q6_training.md), `digits`: why the same class for every image?",
+)
+
+
 def _index() -> str:
     lines = ["# Seed questions, answered by `symbackprop explain`", ""]
     lines += [f"- [Question {d.question}]({d.filename}), `{d.model}`: {d.asks}" for d in SEED_DOCS]
-    lines += ["", "Regenerate with `python -m symbackprop.explain.examples`.", ""]
+    lines += ["", "## Answered by `symbackprop train`", "", *TRAINING_DOCS]
+    lines += ["", "Regenerate with `python -m symbackprop.explain.examples` and"]
+    lines += ["`python -m symbackprop.train.docs`.", ""]
     return "\n".join(lines)
 
 

@@ -97,6 +97,23 @@ def digits() -> Model:
     return dense_network([64, 10, 10], "sigmoid", loss="bce", reduction="mean", name="digits")
 
 
+def digits_softmax() -> Model:
+    """Question 6 done as it trains well: 64-32-10, tanh hidden units and a softmax output with
+    cross-entropy (train it on standardised inputs from Glorot weights)."""
+    return dense_network(
+        [64, 32, 10],
+        ["tanh", "softmax"],
+        loss="softmax_ce",
+        reduction="mean",
+        name="digits-softmax",
+    )
+
+
+def sizes_net() -> Model:
+    """Question 5 in vector mode: a 2-4-1 sigmoid net with the mean binary cross-entropy."""
+    return dense_network([2, 4, 1], "sigmoid", loss="bce", reduction="mean", name="sizes-net")
+
+
 def xor_sample() -> Model:
     """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
     b = ModelBuilder("xor-sample")
@@ -133,6 +150,8 @@ EXAMPLES: dict[str, Example] = {
         Example("xor", xor, 1, "the seed's 3-4-1 sigmoid XOR net over its batch"),
         Example("xor-sample", xor_sample, 1, "the XOR net on one sample, weight by weight"),
         Example("digits", digits, 6, "64-10-10 sigmoid digits classifier with the cost J"),
+        Example("digits-softmax", digits_softmax, 6, "64-32-10 tanh/softmax digits: the fix"),
+        Example("sizes-net", sizes_net, 5, "2-4-1 sigmoid net with cross-entropy, batched"),
     ]
 }
 

@@ -18,6 +18,13 @@ from symbackprop.train.initialization import SCHEMES
 from symbackprop.train.runner import OPTIMIZERS, train
 from symbackprop.train.sources import SOURCES
 
+DESCRIPTION = """\
+Run MODEL's generated NumPy module on data with a progress bar; print the loss,
+accuracy and time, and explain in plain words, with the number behind each, what
+kept it from learning: saturated or dead units, vanishing or exploding gradients,
+unscaled inputs, identical predictions, a loss that does not fall, initial weights
+all of one sign. Each finding comes with the fix to try."""
+
 EPILOG = """examples:
   symbackprop train tiny221 --data sizes --init positive --lr 1 --batch-size 1 --epochs 20
   symbackprop train tiny221 --data sizes --standardize --lr 1 --batch-size 1 --plot sizes.png
@@ -30,10 +37,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = verbs.add_parser(
         "train",
         help="train a model's generated module on data, and diagnose the run",
-        description="Run MODEL's generated NumPy module on data with a progress bar, then "
-        "print the final loss, accuracy and time, and explain in plain words what kept it "
-        "from learning (saturated or dead units, vanishing gradients, unscaled inputs, "
-        "identical predictions, a flat loss, one-sign initial weights).",
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -59,16 +59,20 @@ def diagnose(evidence: Evidence) -> list[Finding]:
 # -- which fixes apply -----------------------------------------------------------------------
 def _fixes(evidence: Evidence, *candidates: str) -> str:
     """The candidate fixes this run has not applied yet; a lower learning rate when none is."""
-    applies = {
-        FIX_STANDARDIZE: unscaled_inputs(evidence) is not None,
-        FIX_GLOROT: evidence.settings.init in ("uniform", "positive")
-        or measures.one_sign(evidence.initial) is not None,
-        FIX_SOFTMAX: bool(evidence.classes)
-        and len(evidence.classes) > 2
-        and not output_is_softmax(evidence.model),
-        FIX_LOWER_LR: measures.loss_rose(evidence.losses) or _saturation_grew(evidence),
+    applies: dict[str, Callable[[], bool]] = {
+        FIX_STANDARDIZE: lambda: unscaled_inputs(evidence) is not None,
+        FIX_GLOROT: lambda: (
+            evidence.settings.init in ("uniform", "positive")
+            or measures.one_sign(evidence.initial) is not None
+        ),
+        FIX_SOFTMAX: lambda: (
+            bool(evidence.classes)
+            and len(evidence.classes) > 2
+            and not output_is_softmax(evidence.model)
+        ),
+        FIX_LOWER_LR: lambda: measures.loss_rose(evidence.losses) or _saturation_grew(evidence),
     }
-    chosen = [fix for fix in candidates if applies.get(fix, True)]
+    chosen = [fix for fix in candidates if applies[fix]()]
     return "; ".join(chosen or [FIX_LOWER_LR])
 
 
@@ -166,10 +170,14 @@ def vanishing_gradients(evidence: Evidence) -> Finding | None:
             continue
         low, high = vanished
         ratio = norms[low] / norms[high]
+        if ratio == 0:
+            size = f"exactly 0, while that of layer {high} is {norms[high]:.2g},"
+        else:
+            size = f"{norms[low]:.2g}, {ratio:.1e} times that of layer {high} ({norms[high]:.2g})"
         message = (
-            f"the gradient reaching layer {low} is {norms[low]:.2g}, {ratio:.1e} times that "
-            f"of layer {high} ({norms[high]:.2g}) {snapshot.when} (norms per layer: "
-            f"{_show_norms(norms)}); layer {low} hardly learns"
+            f"the gradient reaching layer {low} is {size} {snapshot.when} (norms per layer: "
+            f"{_show_norms(norms)}); layer {low} {'does not' if ratio == 0 else 'hardly'} learn"
+            f"{'' if ratio == 0 else 's'}"
         )
         fix = _fixes(evidence, FIX_STANDARDIZE, FIX_GLOROT, FIX_LOWER_LR)
         return Finding("vanishing-gradients", "vanishing gradients", message, ratio, fix)

@@ -58,6 +58,7 @@ Q5_RUNS = (
 )
 Q6_RUNS = (
     Run("digits", "digits", Q6_SEED, "q6_seed_setup.png", "question 6 as asked"),
+    Run("digits", "digits-binary", Q6_SEED, "q6_binary_pixels.png", "binarised pixels, as asked"),
     Run("digits-softmax", "digits", Q6_FIXED, "q6_softmax.png", "standardised, Glorot, softmax"),
 )
 
@@ -71,11 +72,10 @@ def q5_markdown(seed: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -
         "**The formulas `e1`..`e6`, `be1`..`be3` are right ([the derivation](q5_tiny221.md)); "
         "the training set-up is not.** Heights and widths from 0 to 100 go into the sigmoids "
         "unscaled, every weight and bias starts in (0, 1) (`random.random()`), and the "
-        f"learning rate is 1. After training, {saturated:.0%} of the hidden pre-activations "
+        f"learning rate is 1. Then {saturated:.0%} of the hidden pre-activations "
         "`h1`, `h2` lie beyond ±5, where the sigmoid's slope is under 3% of its peak; the "
-        f"gradient reaching the first layer is {vanishing:.1e} times that of the output "
-        "layer, and every sample gets the same answer: "
-        f"{_accuracy(seed)}.",
+        f"gradient reaching the first layer is {_times(vanishing)} that of the output "
+        f"layer, and {_identical_words(seed)}: {_accuracy(seed)}.",
         "",
         "**The fix: standardise the inputs and start from small weights of both signs.** The "
         "same net, with the same learning rate 1 and the same per-sample updates, then reaches "
@@ -88,26 +88,29 @@ def q5_markdown(seed: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -
     return _document(lead, sections)
 
 
-def q6_markdown(seed: TrainResult, fixed: TrainResult) -> str:
-    saturated = _value(seed, "saturated")
+def q6_markdown(seed: TrainResult, binary: TrainResult, fixed: TrainResult) -> str:
+    saturated, vanishing = _value(seed, "saturated"), _value(seed, "vanishing-gradients")
     spread = _value(seed, "identical-predictions")
     lead = [
         "# Question 6: why the digits classifier predicts the same class for every image",
         "",
         "**Every weight starts positive (`random.rand` gives 0 to 1) and the pixels are "
-        "unscaled (0 to 16), so every hidden pre-activation is a sum of 64 positive terms.** "
-        f"{saturated:.0%} of them lie beyond ±5: every hidden sigmoid outputs 1 for every "
-        "image, and the gradient that reaches the first layer is 0. The output layer sees the "
+        "unscaled (0 to 16), so every hidden pre-activation is a large sum of 64 non-negative "
+        f"terms and a positive bias.** {saturated:.0%} of them lie beyond ±5: every hidden "
+        "sigmoid outputs nearly 1 for every image, and the gradient that reaches the first "
+        f"layer is {_times(vanishing)} that of the output layer. The output layer sees the "
         "same hidden vector for every image, so the best it can learn is how often each class "
-        f"occurs: the outputs differ across images by at most {spread:.2g}, and "
-        f"{_accuracy(seed)}. The seed's binarised 0/1 pixels fail the same way (`--data "
-        "digits-binary`).",
+        f"occurs: its outputs differ across images by at most {spread:.2g}, "
+        f"{_identical_words(seed)}, {_accuracy(seed)}. The seed's binarised 0/1 pixels fail "
+        f"the same way: {_identical_words(binary)}, {_accuracy(binary)}.",
         "",
         "**The fix: standardise the pixels, start from Glorot weights, and give the classes a "
         "softmax output with cross-entropy.** A 64-32-10 network (tanh hidden units) then "
         f"reaches {_accuracy(fixed)} in {fixed.summary.epochs} epochs.",
     ]
-    sections = [_section(run, result) for run, result in zip(Q6_RUNS, (seed, fixed), strict=True)]
+    sections = [
+        _section(run, result) for run, result in zip(Q6_RUNS, (seed, binary, fixed), strict=True)
+    ]
     return _document(lead, sections)
 
 
@@ -133,6 +136,19 @@ def _value(result: TrainResult, code: str) -> float:
         if finding.code == code:
             return finding.value
     raise AssertionError(f"the documented run no longer finds {code!r}")
+
+
+def _identical_words(result: TrainResult) -> str:
+    """``every sample is classed 'small'``, read off the identical-predictions finding."""
+    for finding in result.findings:
+        if finding.code == "identical-predictions" and "class " in finding.message:
+            label = finding.message.split("class ", 1)[1].split(" ", 1)[0]
+            return f"every sample is classed {label}"
+    raise AssertionError("the documented run no longer predicts one class for every sample")
+
+
+def _times(ratio: float) -> str:
+    return "0 times" if ratio == 0 else f"{ratio:.1e} times"
 
 
 def _accuracy(result: TrainResult) -> str:

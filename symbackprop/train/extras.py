@@ -17,7 +17,8 @@ EXTRAS = {"sklearn": ("scikit-learn", "data"), "matplotlib": ("matplotlib", "plo
 
 
 def available(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+    """Whether the top-level package of ``module`` is installed (nothing is imported)."""
+    return importlib.util.find_spec(module.split(".")[0]) is not None
 
 
 def require(module: str, purpose: str) -> types.ModuleType:
@@ -26,8 +27,7 @@ def require(module: str, purpose: str) -> types.ModuleType:
     >>> require("numpy", "arrays").__name__
     'numpy'
     """
-    if not available(module):
-        raise MissingExtra(_advice(module, purpose))
+    check(module, purpose)
     return importlib.import_module(module)
 
 
@@ -38,6 +38,7 @@ def check(module: str, purpose: str) -> None:
 
 
 def _advice(module: str, purpose: str) -> str:
-    package, extra = EXTRAS.get(module, (module, None))
+    top = module.split(".")[0]
+    package, extra = EXTRAS.get(top, (top, None))
     how = f"pip install 'symbackprop[{extra}]'" if extra else f"pip install {package}"
     return f"{purpose} needs {package}, which is not installed: {how}"

@@ -4,12 +4,16 @@ boundary over the data points. Needs matplotlib (the ``plot`` extra); no pyplot 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from symbackprop.train.extras import require
 from symbackprop.train.files import write_whole
 from symbackprop.train.result import TrainResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 GRID = 200
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
@@ -36,12 +40,13 @@ def plot_training(result: TrainResult, path: str | Path, title: str | None = Non
     return write_whole(path, save)
 
 
-def loss_curve(axes, result: TrainResult) -> None:
+def loss_curve(axes: Axes, result: TrainResult) -> None:
     losses = np.asarray(result.losses, dtype=float)
     epochs = np.arange(len(losses))
     finite = np.isfinite(losses)
     axes.plot(epochs[finite], losses[finite], color=COLOURS[0], linewidth=1.5)
-    if finite.any() and np.all(losses[finite] > 0):
+    shown = losses[finite]
+    if shown.size and shown.min() > 0 and shown.max() > 100 * shown.min():
         axes.set_yscale("log")
     axes.set_xlabel("epoch")
     axes.set_ylabel(f"loss {result.model.loss.name} (training set)")
@@ -50,7 +55,7 @@ def loss_curve(axes, result: TrainResult) -> None:
     axes.grid(True, alpha=0.3)
 
 
-def decision_boundary(axes, result: TrainResult) -> None:
+def decision_boundary(axes: Axes, result: TrainResult) -> None:
     """Predicted class regions in the data's own units, with the samples on top."""
     dataset = result.dataset
     parts = [dataset.train] + ([dataset.test] if dataset.test is not None else [])
@@ -78,7 +83,7 @@ def decision_boundary(axes, result: TrainResult) -> None:
     axes.set_title(f"decision boundary ({accuracy:.0%} {_which(result)} accuracy)")
 
 
-def _samples(axes, result: TrainResult) -> None:
+def _samples(axes: Axes, result: TrainResult) -> None:
     dataset = result.dataset
     parts = [("train", dataset.train, "o")]
     if dataset.test is not None:

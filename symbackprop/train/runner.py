@@ -14,10 +14,10 @@ import numpy as np
 from symbackprop.codegen.loader import load_module
 from symbackprop.errors import UsageError
 from symbackprop.model.ir import Model
-from symbackprop.train.data import Dataset
+from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import diagnose
 from symbackprop.train.evidence import Evidence, Settings, Snapshot
-from symbackprop.train.feed import batch, feed_for
+from symbackprop.train.feed import Feed, batch, feed_for
 from symbackprop.train.initialization import initial_params
 from symbackprop.train.models import resolve_model
 from symbackprop.train.progress import epochs_bar
@@ -63,11 +63,8 @@ def train(
     run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
     trained = run.epochs(initial, epochs, f"train {model.name}", progress)
     findings = diagnose(_evidence(model, dataset, initial, trained, settings))
-
-    def outputs(part):
-        return model_outputs(module, model, feed, trained.params, part)
-
-    summary = _summary(model, dataset, trained, outputs, settings, batch_size)
+    scorer = _Scorer(module, model, feed, trained.params)
+    summary = _summary(model, dataset, trained, scorer, settings, batch_size)
     return TrainResult(
         model, dataset, module, feed, trained.params, trained.losses, findings, summary
     )
@@ -111,7 +108,12 @@ class _Run:
     """The epoch loop over one module and one training set."""
 
     def __init__(
-        self, module: types.ModuleType, arrays: list, settings: Settings, batch_size, seed
+        self,
+        module: types.ModuleType,
+        arrays: list[np.ndarray],
+        settings: Settings,
+        batch_size: int | None,
+        seed: int,
     ):
         self.module = module
         self.arrays = arrays
@@ -131,11 +133,8 @@ class _Run:
         state: dict = {}
         with np.errstate(all="ignore"):  # overflow is diagnosed as a rising loss, not warned
             first, loss = self.snapshot(params, 0)
-            losses, bar, start = (
-                [loss],
-                epochs_bar(epochs, description, progress),
-                time.perf_counter(),
-            )
+            losses, bar = [loss], epochs_bar(epochs, description, progress)
+            start = time.perf_counter()
             for _ in bar:
                 params = self._epoch(params, step, state)
                 losses.append(self.module.loss(params, *self.arrays))
@@ -161,12 +160,31 @@ class _Run:
         return params
 
 
-def _summary(model, dataset: Dataset, trained: _Trained, outputs, settings, batch_size) -> Summary:
+@dataclass(frozen=True)
+class _Scorer:
+    """The trained parameters' outputs and loss on a part of the data."""
+
+    module: types.ModuleType
+    model: Model
+    feed: Feed
+    params: dict
+
+    def outputs(self, part: Part) -> np.ndarray:
+        return model_outputs(self.module, self.model, self.feed, self.params, part)
+
+    def loss(self, part: Part) -> float:
+        with np.errstate(all="ignore"):
+            return float(self.module.loss(self.params, *self.feed.arrays(part)))
+
+
+def _summary(
+    model: Model, dataset: Dataset, trained: _Trained, scorer: _Scorer, settings, batch_size
+) -> Summary:
     train_acc = test_acc = None
     if dataset.classes is not None:
-        train_acc = accuracy(outputs(dataset.train), dataset.train.targets)
+        train_acc = accuracy(scorer.outputs(dataset.train), dataset.train.targets)
         if dataset.test is not None:
-            test_acc = accuracy(outputs(dataset.test), dataset.test.targets)
+            test_acc = accuracy(scorer.outputs(dataset.test), dataset.test.targets)
     return Summary(
         model=model.name,
         data=dataset.name,
@@ -175,6 +193,7 @@ def _summary(model, dataset: Dataset, trained: _Trained, outputs, settings, batc
         epochs=len(trained.losses) - 1,
         first_loss=trained.losses[0],
         final_loss=trained.losses[-1],
+        test_loss=None if dataset.test is None else scorer.loss(dataset.test),
         train_accuracy=train_acc,
         test_accuracy=test_acc,
         seconds=trained.seconds,

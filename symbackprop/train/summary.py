@@ -16,6 +16,7 @@ class Summary:
     epochs: int
     first_loss: float
     final_loss: float
+    test_loss: float | None
     train_accuracy: float | None
     test_accuracy: float | None
     seconds: float
@@ -36,8 +37,10 @@ class Summary:
             f"trained {self.model} on {self.data} ({self.train_samples} training, "
             f"{self.test_samples} test samples): {self.epochs} epochs, {self.optimizer} "
             f"lr {self.lr:g}, init {self.init}, {batch}, {inputs}",
-            f"  final loss      {self.final_loss:.6g} (before training {self.first_loss:.6g})",
+            f"  train loss      {self.final_loss:.6g} (before training {self.first_loss:.6g})",
         ]
+        if self.test_loss is not None:
+            lines.append(f"  test loss       {self.test_loss:.6g}")
         for name, value in (("train", self.train_accuracy), ("test", self.test_accuracy)):
             if value is not None:
                 lines.append(f"  {name + ' accuracy':<15} {value:.1%}")
