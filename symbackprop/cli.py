@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from symbackprop import api
+from symbackprop.demo import cli as demo_cli
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
 from symbackprop.train import cli as train_cli
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(verbs)
     _add_verify(verbs)
     train_cli.add_parser(verbs)
+    demo_cli.add_parser(verbs)
     return parser
 
 
@@ -149,6 +151,7 @@ _VERBS = {
     "generate": run_generate,
     "verify": run_verify,
     "train": train_cli.run,
+    "demo": demo_cli.run,
 }
 
 

@@ -1,0 +1,34 @@
+"""The ``demo`` verb."""
+
+from __future__ import annotations
+
+import argparse
+
+from symbackprop.demo.run import DEFAULT_FOLDER, run_demo
+
+EPILOG = """examples:
+  symbackprop demo
+  symbackprop demo --dir /tmp/answers --force
+"""
+
+
+def add_parser(verbs) -> None:
+    demo = verbs.add_parser(
+        "demo",
+        help="answer the seed document's six questions, one after another",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--dir",
+        default=DEFAULT_FOLDER,
+        help=f"folder for the explanation files (default: {DEFAULT_FOLDER}/)",
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="replace the folder's contents if it is not empty"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    run_demo(args.dir, force=args.force)
+    return 0
