@@ -62,11 +62,13 @@ class DerivationResult:
         return "$$" + self.to_latex().replace("align*", "aligned") + "$$"
 
 
-def derive(model: Model | str) -> DerivationResult:
-    """Derive every adjoint and parameter gradient of a model (or of a MODEL argument)."""
+def derive(model: Model | str, params: list[str] | None = None) -> DerivationResult:
+    """Derive every adjoint and parameter gradient of a model (or of a MODEL argument);
+    ``params`` keeps only those parameters' gradients (names, or bases such as ``w``)."""
     if isinstance(model, str):
         model = load_model(model)
-    return DerivationResult(_derive(model))
+    derivation = _derive(model)
+    return DerivationResult(derivation.for_parameters(params) if params else derivation)
 
 
 def examples() -> list[Example]:

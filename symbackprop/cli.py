@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from symbackprop import api
+from symbackprop.check import cli as check_cli
 from symbackprop.demo import cli as demo_cli
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
@@ -17,8 +18,8 @@ EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
 _DERIVE_EXAMPLES = """examples:
   symbackprop derive tiny221
+  symbackprop derive tiny221 --param 'w[0]'
   symbackprop derive torch-scalar --format json
-  symbackprop derive net.py:Net --format latex
 """
 
 
@@ -44,8 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         "model", metavar="MODEL", help="built-in example, spec.toml, or file.py[:function]"
     )
     derive.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    derive.add_argument(
+        "--param",
+        action="append",
+        metavar="P",
+        help="only this parameter's gradient (a name such as w[0], or a base "
+        "such as w); repeatable",
+    )
     derive.add_argument("--loss", help="name of the loss variable in a .py model")
     explain_cli.add_parser(verbs)
+    check_cli.add_parser(verbs)
     _add_generate(verbs)
     _add_verify(verbs)
     train_cli.add_parser(verbs)
@@ -111,7 +120,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_derive(args: argparse.Namespace) -> int:
-    derivation = api.derive(api.load_model(args.model, loss=args.loss))
+    derivation = api.derive(api.load_model(args.model, loss=args.loss), params=args.param)
     if args.format == "json":
         print(json.dumps(derivation.to_data(), indent=2))
     elif args.format == "latex":
@@ -148,6 +157,7 @@ _VERBS = {
     "list": run_list,
     "derive": run_derive,
     "explain": explain_cli.run,
+    "check": check_cli.run,
     "generate": run_generate,
     "verify": run_verify,
     "train": train_cli.run,

@@ -17,6 +17,7 @@ import sympy as sp
 
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.vjp import vjp
+from symbackprop.errors import SpecError
 from symbackprop.model.arrays import shape_of
 from symbackprop.model.ir import Kind, Model, Node
 from symbackprop.naming import adjoint_name
@@ -74,6 +75,26 @@ class Derivation:
             if adjoint.node == node:
                 return adjoint
         raise KeyError(f"{node!r} has no adjoint in {self.model.name!r}")
+
+    def for_parameters(self, wanted: list[str]) -> Derivation:
+        """Only the gradients of ``wanted`` (exact names, or a base: ``w`` for ``w[0]``...)
+        and the adjoints they are built from."""
+        chosen = [g for g in self.gradients if g.param in wanted or _base(g.param) in wanted]
+        if not chosen:
+            known = ", ".join(g.param for g in self.gradients)
+            raise SpecError(
+                f"no parameter {', '.join(wanted)} in {self.model.name!r} (parameters: {known})"
+            )
+        needed: set[str] = set()
+        pending = [t.consumer for g in chosen for t in g.terms]
+        while pending:
+            name = pending.pop()
+            if name in needed or name == self.model.loss.name:
+                continue
+            needed.add(name)
+            pending += [t.consumer for t in self.adjoint(name).terms]
+        adjoints = tuple(a for a in self.adjoints if a.node in needed)
+        return Derivation(self.model, adjoints, tuple(chosen))
 
     @cached_property
     def _adjoint_values(self) -> dict[sp.Symbol, sp.Expr]:
@@ -148,6 +169,10 @@ def _adjoint(node: Node, terms: list[Term]) -> Adjoint | None:
 
 def _gradient(param: Node, terms: list[Term]) -> Gradient:
     return Gradient(param.name, _sum_of_paths(terms), tuple(terms))
+
+
+def _base(name: str) -> str:
+    return name.split("[", 1)[0]
 
 
 def _sorted_symbols(expr: sp.Expr) -> list[sp.Symbol]:
