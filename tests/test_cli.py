@@ -108,3 +108,28 @@ def test_bad_input_gets_one_clear_line_and_exit_code_2(case, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
     assert expected in err
+
+
+def test_derive_param_keeps_one_gradient_and_the_adjoints_it_needs(capsys):
+    code, out, _ = run(capsys, "derive", "tiny221", "--param", "w[0]")
+    assert code == 0
+    assert "de/dw[0] = delta_h1*x" in out
+    assert "de/dw[1]" not in out
+    # delta_h1 needs delta_h1out, delta_z, delta_zout; nothing on h2's side
+    assert "delta_h1out" in out and "delta_h2" not in out
+
+
+def test_derive_param_by_base_name_keeps_every_element(capsys):
+    code, out, _ = run(capsys, "derive", "tiny221", "--param", "b")
+    assert code == 0
+    assert [line.split(" = ")[0].strip() for line in out.splitlines() if "de/d" in line] == [
+        "de/db[0]",
+        "de/db[1]",
+        "de/db[2]",
+    ]
+
+
+def test_derive_unknown_param_is_bad_input(capsys):
+    code, out, err = run(capsys, "derive", "tiny221", "--param", "q")
+    assert code == 2 and out == ""
+    assert "no parameter q" in err
