@@ -158,6 +158,7 @@ def test_write_examples_writes_every_seed_document_and_then_nothing_is_stale(tmp
         "README.md",
         "q1_xor.md",
         "q2_linreg.md",
+        "q3_gru_keras.md",
         "q4_torch_scalar.md",
         "q5_tiny221.md",
     ]
@@ -171,6 +172,11 @@ def test_write_examples_writes_every_seed_document_and_then_nothing_is_stale(tmp
     [
         ("q1_xor.md", "**Why `synapse_1.T` and not `layer_1`?**"),
         ("q2_linreg.md", "**Are `grad_m` and `grad_c` right? They are both right.**"),
+        (
+            "q3_gru_keras.md",
+            "**Why 0.20482421, not 0.55?** The claimed h = 0.55 matches the "
+            "blend with z and 1 - z swapped",
+        ),
         ("q4_torch_scalar.md", "**Why 16?**"),
         ("q5_tiny221.md", "**Are `e1`..`e6`, `be1`..`be3` right? All 9 are right.**"),
     ],

@@ -20,6 +20,10 @@ def module_text(model: Model, command: str | None = None) -> str:
     """The source of ``model``'s training module."""
     # [Model] -> Derivation -> ModulePlan -> module text
     command = command or f"symbackprop generate {model.name} -o {identifier(model.name)}.py"
+    if getattr(model, "cell", None) is not None:  # a recurrent cell's step model: BPTT module
+        from symbackprop.recurrent import module_text as recurrent_module_text
+
+        return recurrent_module_text(model, command)
     return render("module.py.j2", plan=plan_module(derive(model), command))
 
 

@@ -62,6 +62,10 @@ class VerifyReport:
 
 def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport:
     """Generate, load and check ``model``'s module (or the module source ``text``)."""
+    if getattr(model, "cell", None) is not None:  # a recurrent cell: its BPTT module
+        from symbackprop.recurrent.verify import verify as verify_recurrent
+
+        return verify_recurrent(model, seed=seed, text=text)
     module = load_module(model, text)
     rng = np.random.default_rng(seed)
     params = module.init_params(seed)
@@ -83,6 +87,10 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
 
 def sample_data(model: Model, rng: np.random.Generator, batch: int = BATCH) -> list:
     """Random arguments for the module's ``forward``, in its argument order."""
+    if getattr(model, "cell", None) is not None:  # a recurrent cell: a sequence and targets
+        from symbackprop.recurrent.verify import sample_data as sample_sequence
+
+        return sample_sequence(model, rng, batch)
     arguments: dict[str, np.ndarray] = {}
     for node in model.of_kind(Kind.INPUT, Kind.TARGET):
         if node.name == BATCH_SIZE:

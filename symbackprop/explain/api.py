@@ -131,6 +131,28 @@ def _lead(model: Model, params: list[str]) -> tuple[Prose, ...]:
     )
 
 
+def through_time_section(model: Model, number: int) -> Section | None:
+    """For a recurrent cell: the recursion over steps and the gate convention."""
+    if getattr(model, "cell", None) is None:
+        return None
+    from symbackprop.recurrent import derive_sequence
+
+    sequence = derive_sequence(model)
+    body = sequence.recursion_latex().split("\\begin{align*}\n")[1].split("\\end{align*}")[0]
+    rows = []
+    for row in body.split(" \\\\\n"):
+        first, _, last = row.strip().partition(",\\qquad ")
+        rows += [first] + ([last.replace(" = ", " &= ", 1)] if last else [])
+    section = SectionBuilder(f"{number}. Backpropagation through time")
+    section.say(sequence.convention_text())
+    section.say(
+        "The step above is one of T. Going back from the last step, the adjoint of each state "
+        "adds what the loss says at that step to what flows back from the next step; every "
+        "weight's gradient is the sum of its per-step gradients."
+    )
+    return section.show(*rows).build()
+
+
 def _sections(derivation: Derivation, notation: Notation, params: list[str]) -> tuple:
     model = derivation.model
     vector = model.is_vector
@@ -143,6 +165,8 @@ def _sections(derivation: Derivation, notation: Notation, params: list[str]) -> 
         explainer.recursion_section() if vector else None,
     ]
     sections = [s for s in sections if s is not None]
+    through_time = through_time_section(model, len(sections) + 1)
+    sections += [through_time] if through_time is not None else []
     number = len(sections) + 1
     heading = SectionBuilder(f"{number}. The gradients of the parameters")
     heading.say(

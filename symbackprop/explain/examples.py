@@ -207,9 +207,20 @@ def _q5_saturation(explanation: Explanation) -> tuple[str, str]:
     return _tex(explanation, factor), f"{mantissa} \\times 10^{{{int(exponent)}}}"
 
 
+def _q3_lead(explanation: Explanation) -> list[str]:
+    import numpy as np
+
+    from symbackprop.recurrent import diagnose_blend, seed_walkthrough
+    from symbackprop.recurrent.examples import SEED_INPUT, seed_weights
+
+    verdict = diagnose_blend("keras", SEED_INPUT[:, 0], np.zeros((1, 1)), 0.55, seed_weights())
+    return [f"**Why 0.20482421, not 0.55?** {verdict[0].upper()}{verdict[1:]}", *seed_walkthrough()]
+
+
 SEED_DOCS = (
     SeedDoc(1, "xor", "why `synapse_1.T` and not `layer_1`?", _q1_lead),
     SeedDoc(2, "linreg", "are `grad_m` and `grad_c` right?", _q2_lead),
+    SeedDoc(3, "gru-keras", "why 0.20482421 and 0.34675306, not the hand-computed 0.55?", _q3_lead),
     SeedDoc(4, "torch-scalar", "why is dloss/dw 16, not 8?", _q4_lead),
     SeedDoc(5, "tiny221", "are `e1`..`e6`, `be1`..`be3` right?", _q5_lead),
 )

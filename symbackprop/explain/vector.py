@@ -16,6 +16,7 @@ from symbackprop.explain.notation import Notation, show_shape
 from symbackprop.explain.relations import relation, why
 
 EXPANDED_OPS_SHOWN = 40
+EXPANDED_TEX_SHOWN = 160  # characters of LaTeX: a longer row would run into the margin
 
 
 class VectorExplainer:
@@ -116,7 +117,9 @@ class VectorExplainer:
         section.items([self._why(t, param) for t in gradient.terms])
         section.show(*self._shaped_rows(lhs, gradient.terms, shape))
         expanded = self.derivation.expanded(gradient.expr)
-        if expanded != gradient.expr and sp.count_ops(expanded) <= EXPANDED_OPS_SHOWN:
+        written = self.n.tex(expanded)
+        short = sp.count_ops(expanded) <= EXPANDED_OPS_SHOWN and len(written) <= EXPANDED_TEX_SHOWN
+        if expanded != gradient.expr and short:
             section.say("With the adjoints written out in the forward nodes:")
-            section.show(f"{self.n.partial(self.model.loss.name, param)} &= {self.n.tex(expanded)}")
+            section.show(f"{self.n.partial(self.model.loss.name, param)} &= {written}")
         return section.build()

@@ -114,6 +114,20 @@ def sizes_net() -> Model:
     return dense_network([2, 4, 1], "sigmoid", loss="bce", reduction="mean", name="sizes-net")
 
 
+def gru_keras() -> Model:
+    """Question 3: one step of the seed's Keras GRU layer (see :mod:`symbackprop.recurrent`)."""
+    from symbackprop.recurrent.examples import gru_keras as build
+
+    return build()
+
+
+def rnn() -> Model:
+    """One step of a simple tanh RNN as PyTorch's nn.RNN defines it."""
+    from symbackprop.recurrent.examples import rnn as build
+
+    return build()
+
+
 def xor_sample() -> Model:
     """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
     b = ModelBuilder("xor-sample")
@@ -149,6 +163,8 @@ EXAMPLES: dict[str, Example] = {
         Example("linreg", linreg, 2, "line fit by SGD: grad_m, grad_c"),
         Example("xor", xor, 1, "the seed's 3-4-1 sigmoid XOR net over its batch"),
         Example("xor-sample", xor_sample, 1, "the XOR net on one sample, weight by weight"),
+        Example("gru-keras", gru_keras, 3, "Keras GRU: why 0.2048 and 0.3468, not 0.55"),
+        Example("rnn", rnn, 3, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
         Example("digits", digits, 6, "64-10-10 sigmoid digits classifier with the cost J"),
         Example("digits-softmax", digits_softmax, 6, "64-32-10 tanh/softmax digits: the fix"),
         Example("sizes-net", sizes_net, 5, "2-4-1 sigmoid net with cross-entropy, batched"),

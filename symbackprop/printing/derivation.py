@@ -64,12 +64,14 @@ def chain_form(derivation: Derivation, terms) -> sp.Expr | None:
 
 def _gradient_data(derivation: Derivation, gradient, values) -> dict:
     chain = chain_form(derivation, gradient.terms)
-    leaves = sp.factor_terms(derivation.in_leaves(gradient.expr))
+    model = derivation.model
+    # In vector mode the adjoint form is the readable one; leaves would nest whole layers.
+    leaves = None if model.is_vector else sp.factor_terms(derivation.in_leaves(gradient.expr))
     data = {
         "param": gradient.param,
         "expr": text(gradient.expr),
         "expanded": None if chain is None else text(chain),
-        "in_leaves": text(leaves) if sp.count_ops(leaves) <= _MAX_LEAF_OPS_SHOWN else None,
+        "in_leaves": _short_text(leaves),
         "latex": latex(gradient.expr),
     }
     if values is not None:
@@ -107,11 +109,22 @@ def derivation_text(derivation: Derivation) -> str:
         lines.append(head + g["expr"])
         for form in _distinct(g["expr"], g["expanded"], g["in_leaves"]):
             lines.append(" " * (len(head) - 2) + "= " + form)
+    if getattr(derivation.model, "cell", None) is not None:
+        from symbackprop.recurrent import derive_sequence
+
+        sequence = derive_sequence(derivation.model)
+        lines += ["", sequence.recursion_text().rstrip("\n"), "", sequence.convention_text()]
     if data["at"]:
         point = ", ".join(f"{k} = {v}" for k, v in data["at"].items())
         lines += ["", f"at {point}:"]
         lines += [f"  d{loss}/d{g['param']} = {g['value']}" for g in data["gradients"]]
     return "\n".join(lines) + "\n"
+
+
+def _short_text(expr: sp.Expr | None) -> str | None:
+    if expr is None or sp.count_ops(expr) > _MAX_LEAF_OPS_SHOWN:
+        return None
+    return text(expr)
 
 
 def _distinct(shown: str, *forms: str | None) -> list[str]:

@@ -28,7 +28,14 @@ from symbackprop.model.ir import Model
 from symbackprop.naming import BATCH_SIZE, gradient_name
 from symbackprop.printing.latex import ModelLatexPrinter
 from symbackprop.printing.text import text
-from symbackprop.recurrent.cells import INCOMING, OUTPUT, STATE_IN, Cell, StepModel
+from symbackprop.recurrent.cells import (
+    INCOMING,
+    OUTPUT,
+    STATE_IN,
+    StepModel,
+    blend_text,
+    reset_text,
+)
 from symbackprop.recurrent.conventions import CANDIDATE, RESET, UPDATE
 
 
@@ -93,12 +100,29 @@ class SequenceDerivation:
         ]
         return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
+    def to_data(self) -> dict:
+        """The convention and the recursion as plain data (for ``--format json``)."""
+        cell = self.model.cell
+        gated = cell.convention.family == "gru"
+        return {
+            "model": self.model.name,
+            "convention": cell.convention.key,
+            "framework": cell.convention.framework,
+            "blend": blend_text(cell) if gated else None,
+            "reset": reset_text(cell) if gated else None,
+            "carry": text(self.carry),
+            "loss_term": text(self.loss_term),
+            "recursion_text": self.recursion_text(),
+            "recursion_latex": self.recursion_latex(),
+        }
+
     def convention_text(self) -> str:
         """Which gate multiplies the previous state, and where the reset gate acts."""
         cell = self.model.cell
         conv = cell.convention
         if conv.family == "rnn":
-            return f"{conv.framework}: {OUTPUT} = {text(self.model.node(OUTPUT).expr)}, no gates.\n"
+            step = text(self.model.in_leaves(self.model.node(OUTPUT).expr))
+            return f"{conv.framework}: {OUTPUT} = {step}, no gates.\n"
         z = conv.node(UPDATE)
         keeps = conv.node(CANDIDATE) if cell.swapped else STATE_IN
         return (
@@ -106,23 +130,6 @@ class SequenceDerivation:
             f"{blend_text(cell)}; the reset gate {conv.node(RESET)} acts "
             f"{reset_text(cell)}.\n"
         )
-
-
-def blend_text(cell: Cell) -> str:
-    """``h = z*h_prev + (1 - z)*h_tilde`` (or the swapped blend), in the convention's names."""
-    z, candidate = cell.convention.node(UPDATE), cell.convention.node(CANDIDATE)
-    keep, take = (candidate, STATE_IN) if cell.swapped else (STATE_IN, candidate)
-    return f"{OUTPUT} = {z}*{keep} + (1 - {z})*{take}"
-
-
-def reset_text(cell: Cell) -> str:
-    """Where the reset gate acts, with the candidate's recurrent weights named."""
-    r = cell.convention.node(RESET)
-    recurrent = cell.weight(CANDIDATE, "recurrent").name
-    if cell.convention.reset_after:
-        bias = cell.weight(CANDIDATE, "recurrent_bias").name
-        return f"after the recurrent product, {r}*({STATE_IN} @ {recurrent} + {bias})"
-    return f"before the recurrent product, ({r}*{STATE_IN}) @ {recurrent}"
 
 
 def derive_sequence(model: StepModel) -> SequenceDerivation:

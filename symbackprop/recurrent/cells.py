@@ -139,8 +139,12 @@ def gru_cell(
 ) -> StepModel:
     """One GRU step in the given convention (see :mod:`symbackprop.recurrent.conventions`).
 
-    ``swapped=True`` declares the blend with the update gate on the candidate,
-    ``h = z * candidate + (1 - z) * h_prev``: no framework's GRU, but a common hand computation.
+    Every convention blends ``h = z*h_prev + (1 - z)*candidate``: the update gate multiplies
+    the previous state. The reset gate acts after the recurrent product,
+    ``r*(h_prev @ U + b_h)``, in ``"keras"`` (Keras's default) and ``"pytorch"``, and before
+    it, ``(r*h_prev) @ U``, in ``"keras-reset-before"`` and ``"d2l"``. ``swapped=True``
+    declares the blend with the update gate on the candidate,
+    ``h = z*candidate + (1 - z)*h_prev``: no framework's GRU, but a common hand computation.
     """
     cell = Cell(convention(convention_key, "gru"), _size(input_size), _size(units), swapped)
     s = _StepBuilder(cell, name or f"gru-{cell.convention.key}" + ("-swapped" if swapped else ""))
@@ -180,10 +184,24 @@ def _description(cell: Cell) -> str:
     sizes = f"input {cell.input_size}, units {cell.units}"
     if conv.family == "rnn":
         return f"one step of the simple tanh RNN as in {conv.framework} ({sizes})"
-    blend = (
-        "z * candidate + (1 - z) * h_prev" if cell.swapped else "z * h_prev + (1 - z) * candidate"
-    )
-    return f"one GRU step as in {conv.framework}: h = {blend}, reset {conv.reset_where} ({sizes})"
+    return f"one GRU step as in {conv.framework}: {blend_text(cell)} ({sizes})"
+
+
+def blend_text(cell: Cell) -> str:
+    """``h = z*h_prev + (1 - z)*h_tilde`` (or the swapped blend), in the convention's names."""
+    z, candidate = cell.convention.node(UPDATE), cell.convention.node(CANDIDATE)
+    keep, take = (candidate, STATE_IN) if cell.swapped else (STATE_IN, candidate)
+    return f"{OUTPUT} = {z}*{keep} + (1 - {z})*{take}"
+
+
+def reset_text(cell: Cell) -> str:
+    """Where the reset gate acts, with the candidate's recurrent weights named."""
+    r = cell.convention.node(RESET)
+    recurrent = cell.weight(CANDIDATE, "recurrent").name
+    if cell.convention.reset_after:
+        bias = cell.weight(CANDIDATE, "recurrent_bias").name
+        return f"after the recurrent product, {r}*({STATE_IN} @ {recurrent} + {bias})"
+    return f"before the recurrent product, ({r}*{STATE_IN}) @ {recurrent}"
 
 
 def _size(value: int) -> int:
@@ -199,6 +217,3 @@ def step_model(family: str, convention_key: str, input_size: int, units: int) ->
     if family == "rnn":
         return rnn_cell(convention_key, input_size, units)
     raise SpecError(f"unknown recurrent cell {family!r} (known: gru, rnn)")
-
-
-__all__ = ["Cell", "StepModel", "Weight", "gru_cell", "rnn_cell", "step_model", "RESET"]

@@ -59,15 +59,6 @@ class Convention:
         """The node holding the gate's output: ``z``, ``r``, ``h_tilde`` (``n``), ``h``."""
         return self.candidate_node if role == CANDIDATE else self.letter(role) or "h"
 
-    @property
-    def reset_where(self) -> str:
-        """Where the reset gate acts, in words."""
-        if self.family != "gru":
-            return "no reset gate"
-        if self.reset_after:
-            return "after the recurrent matrix product: r * (h_prev @ U + b_h)"
-        return "before the recurrent matrix product: (r * h_prev) @ U"
-
 
 _GRU_LETTERS = ((UPDATE, "z"), (RESET, "r"), (CANDIDATE, "h"))
 _GRU_ORDER = (UPDATE, RESET, CANDIDATE)

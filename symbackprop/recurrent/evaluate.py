@@ -25,15 +25,21 @@ ARRAY_FUNCTIONS = {
 
 
 def step_values(
-    model: StepModel, x: np.ndarray, h_prev: np.ndarray, params: Mapping[str, np.ndarray]
+    model: StepModel,
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    decimals: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Every node of one step (``z``, ``r``, ..., ``h``) from ``x`` (batch, input) and
-    ``h_prev`` (batch, units), in forward order."""
+    ``h_prev`` (batch, units), in forward order; with ``decimals``, each node's value is
+    rounded as it is computed, as a hand computation does."""
     values: dict[str, np.ndarray] = {INPUT: np.asarray(x), STATE_IN: np.asarray(h_prev)}
     values.update({name: np.asarray(value) for name, value in params.items()})
     for node in model.defined[:-1]:  # the loss needs dh, which a forward pass has not
         symbols, function = _compiled(model, node.name)
-        values[node.name] = function(*(values[s] for s in symbols))
+        value = function(*(values[s] for s in symbols))
+        values[node.name] = value if decimals is None else np.round(value, decimals)
     return values
 
 

@@ -40,7 +40,7 @@ def seed_weights() -> dict[str, np.ndarray]:
 def rnn() -> StepModel:
     """A simple tanh RNN as PyTorch's ``nn.RNN`` defines it: input 2, units 3."""
     model = rnn_cell("pytorch", input_size=2, units=3, name="rnn")
-    return _described(model, "a simple tanh RNN, h = tanh(x @ W + b_i + h_prev @ U + b_h)")
+    return _described(model, "the built-in simple RNN example: input 2, units 3")
 
 
 def _described(model: StepModel, description: str) -> StepModel:
@@ -53,6 +53,6 @@ RECURRENT_EXAMPLES: dict[str, Example] = {
     e.name: e
     for e in [
         Example("gru-keras", gru_keras, SEED_QUESTION, "Keras GRU: why 0.2048, not 0.55"),
-        Example("rnn", rnn, 0, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
+        Example("rnn", rnn, SEED_QUESTION, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
     ]
 }

@@ -60,6 +60,29 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class ForwardPlan:
+    params: list[str]  # the weights the forward pass reads
+    hoisted: list[Statement]  # input terms for all steps at once, before the loop
+    step: list[Statement]  # one step, in the loop
+    kept: list[str]  # per-step values the backward pass and the loss read
+    state: str = STATE_IN
+
+
+@dataclass(frozen=True)
+class BackwardPlan:
+    params: list[str]
+    loss_gradient: Statement  # dE_t/dh_t from the loss's own term, for the scored steps
+    step_reads: list[str]  # per-step forward values bound at the top of each backward step
+    incoming: Statement  # dh: the loss's own term plus what the step after sends back
+    step: list[Statement]  # the derived adjoints and the carried gradient, in the loop
+    kept_adjoints: list[str]  # per-step adjoints the weight gradients read
+    row_reads: list[str]  # forward values stacked as rows for the weight gradients
+    gradients: list[Statement]
+    carry: str = gradient_name(STATE_IN)
+    loss_gradient_name: str = LOSS_GRADIENT
+
+
+@dataclass(frozen=True)
 class RecurrentPlan:
     title: str
     source: str
@@ -68,68 +91,70 @@ class RecurrentPlan:
     parameters: list[Parameter]
     default_scheme: str
     units_from: str  # a recurrent kernel, whose rows count the units
-    forward_params: list[str]
-    hoisted: list[Statement]
-    step_forward: list[Statement]
-    kept: list[str]  # per-step forward values the backward pass reads
+    forward: ForwardPlan
     loss: Statement
-    loss_gradient: Statement  # dE_t/dh_t from the loss's own term, for the scored steps
-    backward_params: list[str]
-    step_reads: list[str]  # per-step values bound at the top of each backward step
-    incoming: Statement
-    step_backward: list[Statement]
-    kept_adjoints: list[str]
-    row_reads: list[str]  # forward values stacked as rows for the weight gradients
-    gradients: list[Statement]
+    backward: BackwardPlan
     helpers: list[str]
-    state: str = STATE_IN
-    carry: str = gradient_name(STATE_IN)
-    loss_gradient_name: str = LOSS_GRADIENT
 
 
 def plan_recurrent(
     sequence: SequenceDerivation, command: str, header: list[str], title: str
 ) -> RecurrentPlan:
     """Every statement of the BPTT module of ``sequence.model``, printed."""
-    model, step = sequence.model, sequence.step
+    # [SequenceDerivation] -> printed statements of forward, loss and backward
+    model, cell = sequence.model, sequence.model.cell
     printer = NumpyCodePrinter({"names": {}})
-    hoisted_exprs, forward = _split_forward(model)
-    hoisted = [Statement(h.target, _code(h.expr, printer, {INPUT: "xs"})) for h in hoisted_exprs]
-    step_forward = [Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2) for n, e in forward]
-    step_backward = [
-        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2) for a in step.adjoints
-    ]
-    carry = step.gradient(STATE_IN)
-    step_backward.append(Statement(gradient_name(STATE_IN), _code(carry.expr, printer), 2))
-    gradients = [_gradient(g, printer) for g in step.gradients if g.param != STATE_IN]
-    forward_names = [INPUT, STATE_IN] + [n.name for n in model.defined[:-1]]
-    in_loop, after = _used(step_backward, forward_names), _used(gradients, forward_names)
-    adjoint_names = [identifier(a.symbol.name) for a in step.adjoints]
-    weights = [w.name for w in model.cell.weights]
+    backward = _backward_plan(sequence, printer)
+    forward = _forward_plan(model, printer, backward)
     _check_helpers(printer)
     return RecurrentPlan(
         title=title,
         source=model.source,
         command=command,
         header=header,
-        parameters=[Parameter(w.name, w.shape, w.kind) for w in model.cell.weights],
-        default_scheme="uniform" if model.cell.convention.layout == "torch" else "glorot",
-        units_from=model.cell.weight(model.cell.convention.gate_order[0], "recurrent").name,
-        forward_params=_used(hoisted + step_forward, weights),
-        hoisted=hoisted,
-        step_forward=step_forward,
-        kept=[n for n in forward_names if n != INPUT and (n in in_loop + after or n == OUTPUT)],
+        parameters=[Parameter(w.name, w.shape, w.kind) for w in cell.weights],
+        default_scheme="uniform" if cell.convention.layout == "torch" else "glorot",
+        units_from=cell.weight(cell.convention.gate_order[0], "recurrent").name,
+        forward=forward,
         loss=Statement(identifier(sequence.loss.model.loss.name), _loss_code(sequence, printer)),
-        loss_gradient=_loss_gradient(sequence, printer),
-        backward_params=_used(step_backward + gradients, weights),
-        step_reads=in_loop,
-        incoming=Statement(INCOMING, f"{LOSS_GRADIENT}[t] + {gradient_name(STATE_IN)}", 2),
-        step_backward=step_backward,
-        kept_adjoints=_used(gradients, adjoint_names),
-        row_reads=after,
-        gradients=gradients,
+        backward=backward,
         helpers=sorted(printer.helpers_used),
     )
+
+
+def _forward_plan(model: StepModel, printer, backward: BackwardPlan) -> ForwardPlan:
+    hoisted_exprs, forward = _split_forward(model)
+    hoisted = [Statement(h.target, _code(h.expr, printer, {INPUT: "xs"})) for h in hoisted_exprs]
+    step = [Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2) for n, e in forward]
+    read = set(backward.step_reads + backward.row_reads) | {OUTPUT}
+    kept = [n for n in _forward_names(model) if n != INPUT and n in read]
+    weights = [w.name for w in model.cell.weights]
+    return ForwardPlan(_used(hoisted + step, weights), hoisted, step, kept)
+
+
+def _backward_plan(sequence: SequenceDerivation, printer) -> BackwardPlan:
+    model, step = sequence.model, sequence.step
+    statements = [
+        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2) for a in step.adjoints
+    ]
+    carry = Statement(gradient_name(STATE_IN), _code(sequence.carry, printer), 2)
+    gradients = [_gradient(g, printer) for g in step.gradients if g.param != STATE_IN]
+    forward_names = _forward_names(model)
+    weights = [w.name for w in model.cell.weights]
+    return BackwardPlan(
+        params=_used([*statements, carry, *gradients], weights),
+        loss_gradient=_loss_gradient(sequence, printer),
+        step_reads=_used([*statements, carry], forward_names),
+        incoming=Statement(INCOMING, f"{LOSS_GRADIENT}[t] + {carry.target}", 2),
+        step=[*statements, carry],
+        kept_adjoints=_used(gradients, [identifier(a.symbol.name) for a in step.adjoints]),
+        row_reads=_used(gradients, forward_names),
+        gradients=gradients,
+    )
+
+
+def _forward_names(model: StepModel) -> list[str]:
+    return [INPUT, STATE_IN] + [n.name for n in model.defined[:-1]]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The per-step derivation of each cell: every gate's adjoint named and derived, BPTT joined."""
+
+import re
+
+import pytest
+import sympy as sp
+
+from symbackprop.errors import SpecError
+from symbackprop.model.arrays import T, dot
+from symbackprop.recurrent import CONVENTIONS, convention, derive_sequence, gru_cell, rnn_cell
+from symbackprop.recurrent.cells import blend_text, reset_text
+from symbackprop.recurrent.walkthrough import seed_walkthrough
+
+S = sp.Symbol
+
+
+def derived(key: str, swapped: bool = False):
+    return derive_sequence(gru_cell(key, 2, 3, swapped=swapped))
+
+
+@pytest.mark.parametrize("key", CONVENTIONS)
+def test_every_gate_has_a_named_derived_adjoint(key):
+    sequence = derived(key)
+    conv = convention(key)
+    names = {a.node for a in sequence.step.adjoints}
+    gates = [conv.node(role) for role in conv.gate_order]
+    assert names >= {"h", *gates, *(f"{g}_pre" for g in gates)}
+    z = conv.node("update")
+    # derived through the node's own output: sigmoid' = z(1 - z), tanh' = 1 - a**2
+    assert sequence.step.adjoint(f"{z}_pre").expr == S(f"delta_{z}") * S(z) * (1 - S(z))
+    candidate = conv.node("candidate")
+    expected = S(f"delta_{candidate}") * (1 - S(candidate) ** 2)
+    assert sp.expand(sequence.step.adjoint(f"{candidate}_pre").expr - expected) == 0
+
+
+@pytest.mark.parametrize("key", CONVENTIONS)
+def test_the_state_carried_back_keeps_the_factor_z_of_the_blend(key):
+    carry = derived(key).carry
+    assert S("delta_h") * S("z") in sp.Add.make_args(carry)
+
+
+def test_with_the_gates_swapped_the_carried_state_gets_one_minus_z():
+    carry = derived("keras", swapped=True).carry
+    assert S("delta_h") * (1 - S("z")) in sp.Add.make_args(carry)
+
+
+@pytest.mark.parametrize("key", CONVENTIONS)
+def test_blend_and_reset_texts_say_what_the_declared_equations_do(key):
+    model = gru_cell(key, 2, 3)
+    lhs, rhs = blend_text(model.cell).split(" = ")
+    names = {s.name: s for s in model.node("h").expr.free_symbols}
+    assert sp.sympify(rhs, locals=names) == model.node("h").expr
+    where = "after" if convention(key).reset_after else "before"
+    assert reset_text(model.cell).startswith(f"{where} the recurrent product")
+    assert f"acts {where} the recurrent product" in derive_sequence(model).convention_text()
+
+
+def test_recursion_text_and_latex_describe_bptt_with_the_derived_pieces():
+    sequence = derived("keras")
+    text = sequence.recursion_text()
+    assert "dh_t = (h - y)_t + d_h_prev_(t+1)" in text
+    assert "d_h_prev_t = delta_h*z + " in text
+    assert "dE/dh_0 = d_h_prev_1" in text
+    latex = sequence.recursion_latex()
+    assert latex.startswith("\\begin{align*}") and latex.count("{") == latex.count("}")
+    assert r"\sum_{t=1}^{T}" in latex and r"\partial h_0" in latex
+
+
+def test_the_recursion_is_data_too():
+    data = derived("pytorch").to_data()
+    assert data["blend"] == "h = z*h_prev + (1 - z)*n"
+    assert data["reset"] == "after the recurrent product, r*(h_prev @ U_n + b_hn)"
+    assert data["loss_term"] == "h - y" and data["carry"].startswith("delta_h*z + ")
+
+
+def test_a_simple_rnn_derives_its_tanh_through_the_output():
+    step = derive_sequence(rnn_cell("pytorch", 2, 3)).step
+    assert step.adjoint("h_pre").expr == S("delta_h") * (1 - S("h") ** 2)
+    assert step.gradient("h_prev").expr == dot(S("delta_h_pre"), T(S("U")))
+
+
+def test_bad_sizes_and_unknown_conventions_are_clear_errors():
+    with pytest.raises(SpecError, match="positive integers"):
+        gru_cell("keras", 0, 3)
+    with pytest.raises(SpecError, match="unknown gru convention 'tf'"):
+        gru_cell("tf", 1, 1)
+
+
+def test_every_formula_of_the_walkthrough_and_the_recursion_renders_in_katex():
+    katex = pytest.importorskip("symbackprop.explain.katex")
+    if katex.node() is None:
+        pytest.skip("node is not installed (apt-get install -y nodejs)")
+    formulas = [f for p in seed_walkthrough() for f in re.findall(r"\$([^$]+)\$", p)]
+    formulas += [derived(key).recursion_latex() for key in CONVENTIONS]
+    formulas += [derive_sequence(rnn_cell("keras", 2, 3)).recursion_latex()]
+    assert len(formulas) > 15
+    assert katex.katex_errors(formulas) == []
