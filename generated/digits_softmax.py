@@ -121,15 +121,18 @@ def backward(params: dict, cache: dict) -> dict:
 
 
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
-    """Plain gradient descent: p - lr * grad."""
-    return {name: params[name] - lr * grads[name] for name in params}
+    """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it."""
+    for name, grad in grads.items():
+        params[name] -= lr * grad
+    return params
 
 
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
-    """Gradient descent with momentum; the velocities live in state."""
-    for name in params:
-        state[name] = beta * state.get(name, 0.0) + grads[name]
-    return {name: params[name] - lr * state[name] for name in params}
+    """Gradient descent with momentum, in place; the velocities live in state."""
+    for name, grad in grads.items():
+        state[name] = beta * state.get(name, 0.0) + grad
+        params[name] -= lr * state[name]
+    return params
 
 
 def adam_step(
@@ -141,16 +144,15 @@ def adam_step(
     beta2: float = 0.999,
     eps: float = 1e-8,
 ) -> dict:
-    """Adam (Kingma and Ba), with bias-corrected first and second moments in state."""
+    """Adam (Kingma and Ba), in place, with bias-corrected moments kept in state."""
     step = state["step"] = state.get("step", 0) + 1
-    updated = {}
     for name, grad in grads.items():
         m = beta1 * state.get(name + ".m", 0.0) + (1 - beta1) * grad
         v = beta2 * state.get(name + ".v", 0.0) + (1 - beta2) * grad**2
         state[name + ".m"], state[name + ".v"] = m, v
         m_hat, v_hat = m / (1 - beta1**step), v / (1 - beta2**step)
-        updated[name] = params[name] - lr * m_hat / (np.sqrt(v_hat) + eps)
-    return updated
+        params[name] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return params
 
 
 OPTIMIZERS = {"sgd": sgd_step, "momentum": momentum_step, "adam": adam_step}

@@ -61,7 +61,9 @@ def train(
     settings = Settings(lr=lr, init=init, optimizer=optimizer, standardized=standardize)
     initial = initial_params(module, init, seed)
     run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
-    trained = run.epochs(initial, epochs, f"train {model.name}", progress)
+    # The optimisers update in place; the diagnosis needs the initial values as they were.
+    start = {name: np.copy(value) for name, value in initial.items()}
+    trained = run.epochs(start, epochs, f"train {model.name}", progress)
     findings = diagnose(_evidence(model, dataset, initial, trained, settings))
     scorer = _Scorer(module, model, feed, trained.params)
     summary = _summary(model, dataset, trained, scorer, settings, batch_size)
@@ -125,7 +127,9 @@ class _Run:
     def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
         cache = self.module.forward(params, *self.arrays)
         grads = self.module.backward(params, cache)
-        return Snapshot(epoch, cache, grads, params), self.module.loss_of(cache, params)
+        # The optimisers update in place: keep this epoch's parameters apart.
+        kept = {name: np.copy(value) for name, value in params.items()}
+        return Snapshot(epoch, cache, grads, kept), self.module.loss_of(cache, params)
 
     def epochs(self, params: dict, epochs: int, description: str, progress: bool):
         """Train for ``epochs`` (fewer when the loss stops being a number)."""
