@@ -130,9 +130,13 @@ def backward(params: dict, cache: dict) -> dict:
 
 
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
-    """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it."""
+    """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
+
+    The gradients are scaled in place too (it saves a copy of each): use them before the step.
+    """
     for name, grad in grads.items():
-        params[name] -= lr * grad
+        grad *= lr
+        params[name] -= grad
     return params
 
 
