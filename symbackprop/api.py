@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from symbackprop.codegen.generate import generate_all as _generate_all
-from symbackprop.codegen.generate import module_text, write_whole
+from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.verify import VerifyReport
 from symbackprop.codegen.verify import verify as _verify
 from symbackprop.derive import Derivation
 from symbackprop.derive import derive as _derive
+from symbackprop.files import write_whole
 from symbackprop.model.examples import EXAMPLES, Example
 from symbackprop.model.ir import Model
 from symbackprop.model.sources import load_model

@@ -43,5 +43,9 @@ class MissingRule(SymbackpropError):
     """No backward rule is registered for an operation."""
 
 
+class OutputError(SymbackpropError):
+    """An output file could not be written."""
+
+
 class UsageError(SymbackpropError):
     """Command-line arguments that do not fit together."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from symbackprop import files
 from symbackprop.errors import SymbackpropError
 from symbackprop.explain import PdfUnavailable, UnknownOutputFormat, explain, output
 from symbackprop.explain import cli as explain_cli
@@ -91,7 +92,7 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path, torch_scalar, monkeyp
     def broken_replace(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr(output.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(SymbackpropError, match="cannot write: disk full"):
         torch_scalar.write(target)
     assert target.read_text() == "old contents"

@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from symbackprop.errors import OutputError
+from symbackprop.files import write_whole
 from symbackprop.train import extras, train
-from symbackprop.train.files import save_params, write_whole
+from symbackprop.train.files import save_params
 
 needs_matplotlib = pytest.mark.skipif(
     not extras.available("matplotlib"), reason="plots need matplotlib (extra 'plot')"
@@ -37,7 +39,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         temporary.write_bytes(b"half")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):
         write_whole(target, fail)
     assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import sympy as sp
 
+from symbackprop.check.arrayfunctions import HANDLERS
 from symbackprop.check.dims import DimSpace
 from symbackprop.check.ops import (
     after_first_column,
@@ -25,18 +26,12 @@ from symbackprop.check.ops import (
     zero_row,
 )
 from symbackprop.errors import ShapeError
-from symbackprop.model.arrays import ArrayFunction, Shape, T, colsum, dot, rowsum, total
+from symbackprop.model.arrays import Shape, T, dot, total
 from symbackprop.model.translate import Translator
 from symbackprop.model.whitelist import ARRAY_FUNCTIONS, ARRAY_METHODS, Namespace, describe
 
 _STACKS = {("vstack", 1): bias_row, ("vstack", 0): zero_row}
 _HSTACKS = {("hstack", 1): bias_column, ("hstack", 0): zero_column}
-_ELEMENTWISE = {
-    "multiply": operator.mul,
-    "add": operator.add,
-    "subtract": operator.sub,
-    "divide": operator.truediv,
-}
 
 
 class ArrayTranslator(Translator):
@@ -102,15 +97,19 @@ class ArrayTranslator(Translator):
         left, right = self.visit(node.left), self.visit(node.right)
         if isinstance(node.op, ast.Pow):
             if self.is_matrix(left):
-                raise self.unsupported(node, "'**' of a numpy.matrix (a matrix power)", "use np.power")
+                raise self.unsupported(
+                    node, "'**' of a numpy.matrix (a matrix power)", "use np.power"
+                )
             return self.power(left, right, node)
         if isinstance(node.op, ast.MatMult) or self._matrix_product(left, right, node):
             return self.matmul(left, right, node)
         try:
             return self.checked(operator.mul, (left, right), node)
         except ShapeError as error:
-            hint = ("; '*' multiplies elementwise: for a matrix product write @, or pass "
-                    "--matrix NAMES when the operands are numpy.matrix")
+            hint = (
+                "; '*' multiplies elementwise: for a matrix product write @, or pass "
+                "--matrix NAMES when the operands are numpy.matrix"
+            )
             raise ShapeError(error.message + hint, file=error.file, line=error.line) from None
 
     def _matrix_product(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> bool:
@@ -166,10 +165,11 @@ class ArrayTranslator(Translator):
         kind = self._array_kind(node.func)
         if kind is not None:
             return self._array_call(kind, node, None)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ARRAY_METHODS:
-            if self._module_path(node.func) is None:
-                subject = self.visit(node.func.value)
-                return self._array_call(ARRAY_METHODS[node.func.attr], node, subject)
+        func = node.func
+        is_method = isinstance(func, ast.Attribute) and self._module_path(func) is None
+        if is_method and func.attr in ARRAY_METHODS:
+            subject = self.visit(func.value)
+            return self._array_call(ARRAY_METHODS[func.attr], node, subject)
         return super().visit_Call(node)
 
     def _array_kind(self, func: ast.expr) -> str | None:
@@ -193,10 +193,14 @@ class ArrayTranslator(Translator):
         args = [self.visit(arg) for arg in node.args]
         if subject is not None:
             args.insert(0, subject)
-        return _HANDLERS[kind](self, args, keywords, node)
+        return HANDLERS[kind](self, args, keywords, node)
 
     def _stack(self, kind: str, node: ast.Call) -> sp.Expr:
-        parts = node.args[0].elts if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple | ast.List) else None
+        parts = (
+            node.args[0].elts
+            if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple | ast.List)
+            else None
+        )
         if node.keywords or parts is None or len(parts) != 2:
             raise self.unsupported(node, f"np.{kind}() of anything but (np.ones(...), array)")
         fill, block = self._constant_block(parts[0])
@@ -209,17 +213,33 @@ class ArrayTranslator(Translator):
         shape = self.shape(value, node)
         fits = shape is None or self.space.unify(block[along], shape[along])
         if block[1 - along] != 1 or not fits:
-            raise ShapeError(f"np.{kind}() of blocks whose sizes do not match", file=self.file, line=node.lineno)
+            raise ShapeError(
+                f"np.{kind}() of blocks whose sizes do not match", file=self.file, line=node.lineno
+            )
         return result
 
     def _constant_block(self, node: ast.expr) -> tuple[int, tuple]:
         """``np.ones((1, m))`` -> (1, (1, m))."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name) and len(node.args) == 1:
-            name = self._module_path(node.func) if isinstance(node.func, ast.Attribute) else self.namespace.functions.get(node.func.id)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and len(node.args) == 1
+        ):
+            name = (
+                self._module_path(node.func)
+                if isinstance(node.func, ast.Attribute)
+                else self.namespace.functions.get(node.func.id)
+            )
             fill = {"numpy.ones": 1, "numpy.zeros": 0}.get(name or "")
-            if fill is not None and isinstance(node.args[0], ast.Tuple) and len(node.args[0].elts) == 2:
+            if (
+                fill is not None
+                and isinstance(node.args[0], ast.Tuple)
+                and len(node.args[0].elts) == 2
+            ):
                 return fill, tuple(self.visit(elt) for elt in node.args[0].elts)
-        raise self.unsupported(node, f"{describe(node)} as a stacked block", "write np.ones((1, m))")
+        raise self.unsupported(
+            node, f"{describe(node)} as a stacked block", "write np.ones((1, m))"
+        )
 
 
 def _slice_op(node: ast.expr) -> type | None:
@@ -238,136 +258,14 @@ def _slice_kind(node: ast.expr) -> str | None:
         return None
     if node.lower is None:
         return "all"
-    if isinstance(node.lower, ast.Constant) and node.lower.value == 1 and type(node.lower.value) is int:
+    if (
+        isinstance(node.lower, ast.Constant)
+        and node.lower.value == 1
+        and type(node.lower.value) is int
+    ):
         return "from1"
     return None
 
 
 def _has_slice(node: ast.expr) -> bool:
     return isinstance(node, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.elts)
-
-
-# -- the array functions -----------------------------------------------------------------------
-def _arity(translator: ArrayTranslator, args: list, count: int, node: ast.Call, name: str) -> None:
-    if len(args) != count:
-        raise translator.unsupported(node, f"{name}() with {len(args)} arguments", f"it takes {count}")
-
-
-def _dot(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 2, node, "dot")
-    if keywords:
-        raise tr.unsupported(node, "dot() with keyword arguments")
-    if tr.vector and not (tr.is_array(args[0], node) and tr.is_array(args[1], node)):
-        return tr.checked(operator.mul, tuple(args), node)  # np.dot of a scalar scales
-    return tr.matmul(args[0], args[1], node)
-
-
-def _elementwise(kind: str):
-    def handler(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-        _arity(tr, args, 2, node, kind)
-        if keywords:
-            raise tr.unsupported(node, f"{kind}() with keyword arguments")
-        return tr.checked(_ELEMENTWISE[kind], tuple(args), node)
-
-    return handler
-
-
-def _power(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 2, node, "power")
-    return tr.power(args[0], args[1], node)
-
-
-def _square(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "square")
-    return tr.power(args[0], sp.Integer(2), node)
-
-
-def _negative(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "negative")
-    return -args[0]
-
-
-def _transpose(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "transpose")
-    return T(args[0]) if tr.vector and tr.is_array(args[0], node) else args[0]
-
-
-def _same(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "array")
-    return args[0]
-
-
-def _matrix(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "matrix")
-    tr.matrix_values.add(args[0])
-    return args[0]
-
-
-def _sum(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    positional_axis = args[1:] and args.pop(1)
-    _arity(tr, args, 1, node, "sum")
-    axis = keywords.get("axis")
-    axis = tr._axis(axis) if axis is not None else _number(tr, positional_axis, node)
-    keep = keywords.get("keepdims")
-    keepdims = isinstance(keep, ast.Constant) and keep.value is True
-    if not tr.vector:
-        return args[0]
-    shape = tr.shape(args[0], node)
-    matrix = shape is None or len(shape) == 2
-    if axis is None and _is_builtin_sum(node, tr) and shape and len(shape) == 2 and shape[1] != 1:
-        axis = 0  # Python's sum() adds the rows of an array
-    if axis is None or shape == ():
-        return total(args[0])
-    if axis == 0 and not keepdims and matrix:
-        return colsum(args[0])
-    if axis == 1 and keepdims and matrix:
-        return rowsum(args[0])
-    raise tr.unsupported(node, f"a sum over axis {axis} with keepdims={keepdims}",
-                         "known: np.sum(a), np.sum(a, axis=0), np.sum(a, axis=1, keepdims=True)")
-
-
-def _is_builtin_sum(node: ast.Call, tr: ArrayTranslator) -> bool:
-    return isinstance(node.func, ast.Name) and node.func.id == "sum" and "sum" not in tr.namespace.functions
-
-
-def _number(tr: ArrayTranslator, value, node: ast.AST) -> int | None:
-    if value in (None, []):
-        return None
-    if isinstance(value, sp.Integer) and 0 <= value < 8:
-        return int(value)
-    raise tr.unsupported(node, "an axis that is not a small constant integer")
-
-
-def _size(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    if not tr.vector or not 1 <= len(args) <= 2 or keywords:
-        raise tr.unsupported(node, "this use of size()")
-    if len(args) == 1:
-        shape = tr.shape(args[0], node)
-        if shape is None:
-            raise tr.unsupported(node, "size() of an array whose shape does not fit")
-        return sp.Mul(*[sp.sympify(d) for d in shape])
-    return tr._dimension(args[0], _number(tr, args[1], node), node)
-
-
-def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    _arity(tr, args, 1, node, "len")
-    if not tr.vector:
-        raise tr.unsupported(node, "len() of a scalar")
-    return tr._dimension(args[0], 0, node)
-
-
-_HANDLERS: dict[str, Callable] = {
-    "dot": _dot,
-    "power": _power,
-    "square": _square,
-    "negative": _negative,
-    "transpose": _transpose,
-    "sum": _sum,
-    "size": _size,
-    "len": _len,
-    "array": _same,
-    "matrix": _matrix,
-    **{kind: _elementwise(kind) for kind in _ELEMENTWISE},
-}
-
-__all__ = ["ArrayFunction", "ArrayTranslator"]

@@ -14,8 +14,10 @@ EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
 EXAMPLES = """examples:
   symbackprop check torch-scalar --formula 'g = 2*(w*x - y)' --as g=w
-  symbackprop check tiny221 --as e1=w[0] --formula 'e1 = (zout-t)*zout*(1-zout)*w[4]*h1out*(1-h1out)*x'
-  symbackprop check xor --as layer_1_delta=delta_layer_1_in --as layer_2_delta=delta_layer_2_in --formula 'layer_1_delta = layer_1.T.dot(layer_2_delta) * (layer_1*(1-layer_1))'
+  symbackprop check tiny221 --as e1=w[0] \\
+      --formula 'e1 = (zout-t)*zout*(1-zout)*w[4]*h1out*(1-h1out)*x'
+  symbackprop check xor --as d1=delta_layer_1_in --as d2=delta_layer_2_in \\
+      --formula 'd1 = layer_1.T.dot(d2) * (layer_1*(1-layer_1))'
 
 code mode: symbackprop check train.py:backPro --matrix X,y   (the loss from the code)
            symbackprop check xor.py --loss 'np.sum((layer_2 - y)**2)/2'
@@ -33,18 +35,37 @@ def add_parser(verbs) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "subject", metavar="MODEL|FILE.py[:function]",
+        "subject",
+        metavar="MODEL|FILE.py[:function]",
         help="a model (with --formula), or a Python file whose backprop code is checked",
     )
-    parser.add_argument("--formula", action="append", default=[], metavar="'TARGET = EXPR'",
-                        help="a formula in the model's names (repeatable)")
-    parser.add_argument("--as", dest="aliases", action="append", default=[], metavar="NAME=TARGET",
-                        help="the user's name for a parameter's gradient or an adjoint, "
-                        "e.g. e1=w[0] or layer_2_delta=delta_layer_2_in (repeatable)")
-    parser.add_argument("--loss", metavar="EXPR",
-                        help="the loss, in the code's names, when the code does not compute it")
-    parser.add_argument("--matrix", metavar="NAMES", default="",
-                        help="comma-separated names that are numpy.matrix (* is a matrix product)")
+    parser.add_argument(
+        "--formula",
+        action="append",
+        default=[],
+        metavar="'TARGET = EXPR'",
+        help="a formula in the model's names (repeatable)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="aliases",
+        action="append",
+        default=[],
+        metavar="NAME=TARGET",
+        help="the user's name for a parameter's gradient or an adjoint, "
+        "e.g. e1=w[0] or layer_2_delta=delta_layer_2_in (repeatable)",
+    )
+    parser.add_argument(
+        "--loss",
+        metavar="EXPR",
+        help="the loss, in the code's names, when the code does not compute it",
+    )
+    parser.add_argument(
+        "--matrix",
+        metavar="NAMES",
+        default="",
+        help="comma-separated names that are numpy.matrix (* is a matrix product)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run)
     return parser

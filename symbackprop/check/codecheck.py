@@ -17,20 +17,28 @@ import sympy as sp
 
 from symbackprop.check.codereader import CodeReader, Program
 from symbackprop.check.compare import Claim, claim_label, judge, target_value
-from symbackprop.check.diagnose import _elementwise_ratio, _as_number
+from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
-from symbackprop.check.numeric import EvaluationError, difference
+from symbackprop.check.numeric import EvaluationError, as_number, difference, elementwise_ratio
 from symbackprop.check.ops import StackBase
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
-from symbackprop.errors import SpecError, UnknownModel
+from symbackprop.errors import SpecError, SymbackpropError, UnknownModel
 from symbackprop.model.arrays import T
+from symbackprop.model.ir import Kind
 from symbackprop.model.pyreader import parse, select_body
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
-_NAME_PATTERNS = (("delta_", ""), ("d_", ""), ("grad_", ""), ("", "_delta"), ("", "_grad"),
-                  ("", "_error"), ("", "_err"))
+_NAME_PATTERNS = (
+    ("delta_", ""),
+    ("d_", ""),
+    ("grad_", ""),
+    ("", "_delta"),
+    ("", "_grad"),
+    ("", "_error"),
+    ("", "_err"),
+)
 
 
 @dataclass(frozen=True)
@@ -43,25 +51,53 @@ class Role:
 
 
 def check_source(path, function: str | None, loss: str | None, matrix: tuple) -> CheckReport:
-    program = read_program(path, function, loss, matrix)
-    subject = Subject(program.model, program.space, program.leaf_shapes)
+    """Judge the backprop code of ``path`` (a function in it, or the module's statements)."""
+    return check_text(read_source(path), str(path), function, loss, matrix)
+
+
+def check_text(
+    text: str,
+    filename: str = "<string>",
+    function: str | None = None,
+    loss: str | None = None,
+    matrix: tuple = (),
+) -> CheckReport:
+    """Like :func:`check_source`, for source text; ``filename`` is used in messages."""
+    program = read_program(text, filename, function, loss, matrix)
+    try:
+        subject = Subject(program.model, program.space, program.leaf_shapes)
+    except SymbackpropError as error:
+        if error.file is not None:
+            raise
+        raise type(error)(error.message, file=filename) from None
     checker = CodeCheck(subject, program)
     verdicts = [judge(subject, claim) for claim in checker.claims()]
-    where = f"{path}:{function}" if function else str(path)
+    where = f"{filename}:{function}" if function else filename
     return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
 
 
-def read_program(path, function, loss, matrix) -> Program:
+def read_source(path) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UnknownModel("no such file", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"cannot read the file: {error}", file=str(path)) from None
-    tree = parse(text, str(path))
-    body = select_body(tree, str(path), function)
-    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss).program()
+
+
+def read_program(text: str, filename: str, function, loss, matrix) -> Program:
+    """The forward model, backward values and update claims of the code in ``text``."""
+    tree = parse(text, filename)
+    body = select_body(tree, filename, function)
+    reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
+    program = reader.program()
+    stated = reader.stated_layouts()
+    if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
+        return program
+    # read again, with the parameters shaped as their updates say
+    layouts = reader.layouts | stated
+    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
 
 
 class CodeCheck:
@@ -75,44 +111,59 @@ class CodeCheck:
         self.roles: dict[sp.Expr, Role] = {}
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
-            raise SpecError("no parameter updates found (write them as w -= lr * gradient)",
-                            file=program.file)
+            raise SpecError(
+                "no parameter updates found (write them as w -= lr * gradient)", file=program.file
+            )
         self._infer_roles()
 
     def _is_parameter(self, update) -> bool:
         node = self.subject.model.by_name.get(update.param)
-        if node is not None and node.kind.value == "parameter":
+        if node is not None and node.kind is Kind.PARAMETER:
             return True
-        self.notes.append(f"line {update.line}: {update.param} is updated but the loss does "
-                          "not depend on it; not checked")
+        self.notes.append(
+            f"line {update.line}: {update.param} is updated but the loss does "
+            "not depend on it; not checked"
+        )
         return False
 
     # -- roles ----------------------------------------------------------------------------------
     def _infer_roles(self) -> None:
+        self._roles_from_updates()
+        self._roles_from_names_and_values()
+
+    def _roles_from_updates(self) -> None:
+        """Follow the claims down: each update, then each delta it explains, and so on."""
         work = []
         for update in self.updates:
             target = Target("gradient", update.param)
+            expected = target_value(self.subject, target)
             source = f"the update of {update.param} at line {update.line}"
-            if update.expr in self.values:
-                self.roles[update.expr] = Role(target, sp.S.One, source)
-                work.append((self.definition(update.expr), target_value(self.subject, target), source))
-            else:
-                work.append((update.expr, target_value(self.subject, target), source))
+            claim = update.expr
+            if claim in self.values:
+                self.roles[claim] = Role(target, sp.S.One, source)
+                claim = self.definition(claim)
+            work.append((claim, expected, source))
         while work:
             expr, expected, source = work.pop(0)
             for unit in self.units(expr):
-                if unit in self.roles:
-                    continue
-                role = self._match(expr, unit, expected, source)
+                role = None if unit in self.roles else self._match(expr, unit, expected, source)
                 if role is not None:
                     self.roles[unit] = role
                     value = role.scale * target_value(self.subject, role.target)
-                    work.append((self.definition(unit), value, f"{source}, through {self.name(unit)}"))
-        for symbol in self._deltas():
-            if symbol not in self.roles and not any(u.has(symbol) for u in self.roles):
-                role = self._role_by_name(symbol) or self._role_by_value(symbol)
-                if role is not None:
-                    self.roles[symbol] = role
+                    through = f"{source}, through {self.name(unit)}"
+                    work.append((self.definition(unit), value, through))
+
+    def _roles_from_names_and_values(self) -> None:
+        """Deltas no claim explains: by their name, or (when an update reads them) by value."""
+        read = self._deltas()
+        for symbol in sorted(self.values, key=lambda s: self.values[s].line):
+            if symbol in self.roles or any(u.has(symbol) for u in self.roles):
+                continue
+            role = self._role_by_name(symbol)
+            if role is None and symbol in read:
+                role = self._role_by_value(symbol)
+            if role is not None:
+                self.roles[symbol] = role
 
     def units(self, expr: sp.Expr) -> list[sp.Expr]:
         """Deltas in ``expr``, with a row or column slice or a transpose kept on them."""
@@ -122,7 +173,8 @@ class CodeCheck:
             if (wrapped or sub in self.values) and sub not in found:
                 found.append(sub)
         return [u for u in found if not any(o != u and o.has(u) for o in found)] + [
-            u for u in found if any(o != u and o.has(u) for o in found)]
+            u for u in found if any(o != u and o.has(u) for o in found)
+        ]
 
     def _match(self, expr, unit, expected, source) -> Role | None:
         known = {u: r.scale * target_value(self.subject, r.target) for u, r in self.roles.items()}
@@ -131,7 +183,7 @@ class CodeCheck:
         for _ in range(MAX_LEVELS):
             for symbol in sorted(level.free_symbols & set(adjoints), key=str):
                 written = expr.xreplace(known).xreplace({unit: symbol})
-                if written.free_symbols & set(self.values):
+                if written.free_symbols & set(self.values) or not symbolic_size_ok(written, level):
                     continue
                 ratio = sp.cancel(written / level)
                 if ratio != 0 and self._scalar(ratio):
@@ -149,8 +201,12 @@ class CodeCheck:
         user = self.values[symbol].user
         model = self.subject.model
         for prefix, suffix in _NAME_PATTERNS:
-            if user.startswith(prefix) and user.endswith(suffix) and len(user) > len(prefix + suffix):
-                base = user[len(prefix): len(user) - len(suffix)]
+            if (
+                user.startswith(prefix)
+                and user.endswith(suffix)
+                and len(user) > len(prefix + suffix)
+            ):
+                base = user[len(prefix) : len(user) - len(suffix)]
                 for node in (f"{base}_in", base):
                     if node in model.by_name and node in self.subject.adjoint_symbols.values():
                         return Role(Target("adjoint", node), sp.S.One, "its name")
@@ -168,13 +224,13 @@ class CodeCheck:
         ratio = None
         for trial in self.subject.trials:
             try:
-                here = _elementwise_ratio(trial.evaluate(got), trial.evaluate(adjoint))
+                here = elementwise_ratio(trial.evaluate(got), trial.evaluate(adjoint))
             except EvaluationError:
                 return None
             if here is None or (ratio is not None and difference(ratio, here) is not None):
                 return None
             ratio = here
-        return _as_number(ratio)
+        return as_number(ratio)
 
     # -- values ---------------------------------------------------------------------------------
     def definition(self, unit: sp.Expr) -> sp.Expr:
@@ -213,9 +269,11 @@ class CodeCheck:
 
     # -- claims ---------------------------------------------------------------------------------
     def claims(self) -> list[Claim]:
-        names = {target_value(self.subject, r.target): self.values[u].user
-                 for u, r in self.roles.items()
-                 if u in self.values and r.scale == 1 and r.target.kind == "adjoint"}
+        names = {
+            target_value(self.subject, r.target): self.values[u].user
+            for u, r in self.roles.items()
+            if u in self.values and r.scale == 1 and r.target.kind == "adjoint"
+        }
         claims = [self._update_claim(u, names) for u in self.updates]
         direct = {u.expr for u in self.updates}
         for unit, role in self.roles.items():
@@ -228,10 +286,23 @@ class CodeCheck:
         if update.expr in self.values:
             value = self.values[update.expr]
             note = f"used as d{self.subject.model.loss.name}/d{update.param} at line {update.line}"
-            return Claim(value.user, value.text, target, self.local(value.expr), value.line,
-                         names=names, note=note)
-        return Claim(f"the step of {update.param}", update.text, target, self.local(update.expr),
-                     update.line, names=names)
+            return Claim(
+                value.user,
+                value.text,
+                target,
+                self.local(value.expr),
+                value.line,
+                names=names,
+                note=note,
+            )
+        return Claim(
+            f"the step of {update.param}",
+            update.text,
+            target,
+            self.local(update.expr),
+            update.line,
+            names=names,
+        )
 
     def _delta_claim(self, unit, role: Role, names) -> Claim:
         symbol = unit if unit in self.values else unit.args[0]
@@ -239,8 +310,18 @@ class CodeCheck:
         note = f"role found from {role.source}"
         if role.scale != 1:
             label = claim_label(self.subject, role.target)
-            note = (f"{self.name(unit)} is {formula_text(self.subject, role.scale)} times "
-                    f"{label}: a constant scale, compensated in {role.source}")
+            note = (
+                f"{self.name(unit)} is {formula_text(self.subject, role.scale)} times "
+                f"{label}: a constant scale, compensated in {role.source}"
+            )
         got = self.local(self.definition(unit))
-        return Claim(self.name(unit), value.text, role.target, got, value.line, role.scale,
-                     names=names, note=note)
+        return Claim(
+            self.name(unit),
+            value.text,
+            role.target,
+            got,
+            value.line,
+            role.scale,
+            names=names,
+            note=note,
+        )

@@ -71,7 +71,9 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
 
 
 def _assigns(statement: ast.stmt) -> bool:
-    return any(isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign) for n in ast.walk(statement))
+    return any(
+        isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign) for n in ast.walk(statement)
+    )
 
 
 def _is_tuple_assignment(statement: ast.Assign) -> bool:
@@ -109,15 +111,20 @@ def steps(statements: list[ast.stmt]) -> list[Step]:
 def _step(position: int, node: ast.stmt) -> Step:
     update = as_update(node)
     if update is not None:
-        return Step(position, node, update=update, reads=_loads(update.step))
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-        return Step(position, node, node.targets[0].id, node.value, _loads(node.value))
+        return Step(position, node, update=update, reads=loads(update.step))
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        return Step(position, node, node.targets[0].id, node.value, loads(node.value))
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
-        return Step(position, node, node.target.id, node.value, _loads(node.value))
-    return Step(position, node, reads=set() if is_inert(node) else _loads(node))
+        return Step(position, node, node.target.id, node.value, loads(node.value))
+    return Step(position, node, reads=set() if is_inert(node) else loads(node))
 
 
-def _loads(node: ast.AST) -> set[str]:
+def loads(node: ast.AST) -> set[str]:
+    """The names an ast node reads."""
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
@@ -215,5 +222,40 @@ def product_factors(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
+def rate_out_of_product(step: ast.expr, is_rate) -> list[ast.expr]:
+    """``(lr * A) @ B`` as the factors ``lr`` and ``A @ B`` (a scalar rate commutes out)."""
+    if not (isinstance(step, ast.BinOp) and isinstance(step.op, ast.MatMult)):
+        return [step]
+    inner = product_factors(step.left)
+    if len(inner) < 2 or not is_rate(inner[0]):
+        return [step]
+    rest = rebuilt_product(inner[1:], step.left)
+    product = ast.copy_location(ast.BinOp(left=rest, op=ast.MatMult(), right=step.right), step)
+    return [inner[0], product]
+
+
 def negated(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
+
+
+def bias_names(statements: list[ast.stmt]) -> set[str]:
+    """Names added to a matrix product (``X @ W + b``, ``np.dot(X, W) + b``): biases, whose
+    shape an argument list does not tell; they broadcast along the product's rows."""
+    found = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                for side, other in ((node.left, node.right), (node.right, node.left)):
+                    if isinstance(side, ast.Name) and _is_product(other):
+                        found.add(side.id)
+    return found
+
+
+def _is_product(node: ast.expr) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in ("dot", "matmul")

@@ -21,8 +21,14 @@ from symbackprop.model.whitelist import ARRAY_CONSTRUCTORS, FUNCTIONS
 from symbackprop.naming import indexed_name
 
 _LITERAL_ARRAYS = {"numpy.array", "numpy.matrix", "numpy.asarray"}
-_SIZE_FIRST = {"numpy.zeros", "numpy.ones", "numpy.empty", "numpy.random.random",
-               "numpy.random.random_sample", "numpy.random.standard_normal"}
+_SIZE_FIRST = {
+    "numpy.zeros",
+    "numpy.ones",
+    "numpy.empty",
+    "numpy.random.random",
+    "numpy.random.random_sample",
+    "numpy.random.standard_normal",
+}
 _SIZE_POSITIONAL = {"numpy.random.rand", "numpy.random.randn"}
 _SIZE_THIRD = {"numpy.random.uniform", "numpy.random.normal"}
 MAX_LITERAL_ELEMENTS = 100_000
@@ -35,18 +41,21 @@ class Leaves:
         self.reader = reader
         self.leaf_shapes: dict[str, tuple] = {}
         self.constant_dims: dict[str, sp.Symbol] = {}
+        self.unknown: set[str] = set()  # leaves whose shape the code does not state
         self.globals = _module_literals(reader.tree) if not reader.body.module_level else {}
 
     # -- names nobody assigned -----------------------------------------------------------------
     def free_name(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:
         reader = self.reader
-        number = literal_number(self.globals.get(name)) if not index else None
+        updated = (indexed_name(name, *index) if index else name) in reader.updated_names
+        number = literal_number(self.globals.get(name)) if not index and not updated else None
         if number is not None:
             return sp.Rational(repr(number))
         namespace = reader.translator.namespace
         if name in reader.body.helpers or name in FUNCTIONS or name in namespace.modules:
-            raise reader.translator.unsupported(node, f"using the function or module {name!r} "
-                                                "as a value")
+            raise reader.translator.unsupported(
+                node, f"using the function or module {name!r} as a value"
+            )
         if index and reader.vector:
             raise reader.translator.unsupported(node, f"indexing the array {name!r}")
         return self.element(name, index, node)
@@ -58,10 +67,16 @@ class Leaves:
         return sp.Symbol(full)
 
     def _unknown_shape(self, name: str) -> tuple:
+        """An argument's shape: 2-d unless it is a bias or its update says otherwise."""
         if not self.reader.vector:
             return ()
+        self.unknown.add(name)
+        layout = self.reader.layouts.get(name, "2d")
         space = self.reader.space
-        return tuple(space.fresh(f"{name}.shape[{axis}]") for axis in range(2))
+        dims = [space.fresh(f"{name}.shape[{axis}]") for axis in range(2)]
+        return {"2d": tuple(dims), "row": (dims[0],), "1k": (1, dims[1]), "k1": (dims[0], 1)}[
+            layout
+        ]
 
     def _add(self, name: str, shape: tuple, matrix: bool = False) -> None:
         self.leaf_shapes[name] = shape
@@ -90,8 +105,11 @@ class Leaves:
         names += sorted(n for n in used & dims if n not in self.leaf_shapes)
         rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
         kinds = {n: _kind(n, updated, dims, forward_reads) for n in names}
-        add = {Kind.INPUT: builder.input, Kind.TARGET: builder.target,
-               Kind.PARAMETER: builder.parameter}
+        add = {
+            Kind.INPUT: builder.input,
+            Kind.TARGET: builder.target,
+            Kind.PARAMETER: builder.parameter,
+        }
         for name in sorted(names, key=lambda n: rank[kinds[n]]):
             shape = self.shapes().get(name, ()) if reader.vector else None
             add[kinds[name]](name, shape=shape)
@@ -128,8 +146,11 @@ def _constructor_call(reader, value: ast.expr):
     from symbackprop.check.codereader import _qualified
 
     namespace = reader.translator.namespace
-    calls = [n for n in ast.walk(value) if isinstance(n, ast.Call)
-             and _qualified(n.func, namespace) in ARRAY_CONSTRUCTORS]
+    calls = [
+        n
+        for n in ast.walk(value)
+        if isinstance(n, ast.Call) and _qualified(n.func, namespace) in ARRAY_CONSTRUCTORS
+    ]
     if len(calls) != 1:
         return None
     call = calls[0]
@@ -197,3 +218,14 @@ def _size_name(reader, name: str, index: tuple, node: ast.AST) -> sp.Expr:
             dims[name] = reader.space.fresh(name, written=int(binding.value), named=True)
         return dims[name]
     return reader.resolve(name, index, node)
+
+
+def layout_of(shape: tuple | None) -> str | None:
+    """How an array of ``shape`` is laid out: a row vector, a 1-row or 1-column matrix, 2-d."""
+    if shape is None or not shape:
+        return None
+    if len(shape) == 1:
+        return "row"
+    if shape[0] == 1:
+        return "1k"
+    return "k1" if shape[1] == 1 else "2d"

@@ -21,12 +21,12 @@ import sympy as sp
 
 from symbackprop.check import codeflow
 from symbackprop.check.arraytranslate import ArrayTranslator
-from symbackprop.check.codeleaves import Leaves, constructor
+from symbackprop.check.codeleaves import Leaves, constructor, layout_of
 from symbackprop.check.dims import DimSpace
 from symbackprop.check.ops import STACKED_OPS  # noqa: F401 - registers the ops' rules
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.model.builder import ModelBuilder
-from symbackprop.model.ir import Kind, Model
+from symbackprop.model.ir import Model
 from symbackprop.model.pyreader import parse
 from symbackprop.model.pyslice import Body
 from symbackprop.model.whitelist import Namespace
@@ -55,6 +55,7 @@ class UpdateClaim:
     expr: sp.Expr
     line: int
     text: str
+    shape: tuple | None = None  # the step's shape, where it could be worked out
 
 
 @dataclass
@@ -82,17 +83,26 @@ class CodeReader:
     lines: list[str]
     matrix: tuple[str, ...] = ()
     loss_text: str | None = None
+    layouts: dict[str, str] = field(default_factory=dict)  # shapes of arguments ("row", ...)
     env: dict[str, _Binding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.file = self.body.file
         self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
+        biases = codeflow.bias_names([r.node for r in self.records])
+        self.layouts = {name: "row" for name in biases} | self.layouts
+        self.updated_names = {r.update.param for r in self.records if r.update is not None}
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
         self.translator = ArrayTranslator(
-            self.file, Namespace.from_imports(self.tree), self.body.helpers, self.resolve,
-            space=self.space, shapes=self.shapes, matrices=set(self.matrix),
+            self.file,
+            Namespace.from_imports(self.tree),
+            self.body.helpers,
+            self.resolve,
+            space=self.space,
+            shapes=self.shapes,
+            matrices=set(self.matrix),
         )
         self.leaves = Leaves(self)
         self.values: dict[str, Value] = {}
@@ -121,6 +131,17 @@ class CodeReader:
         others = {v.symbol: v for v in self.values.values() if v not in self.forward}
         return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
 
+    def stated_layouts(self) -> dict[str, str]:
+        """The layouts the updates give the parameters whose shapes the code does not state
+        (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
+        found = {}
+        for update in self.updates:
+            # only a row vector: any other layout a step has could come from the very bug
+            # being looked for (a sum over the wrong axis)
+            if update.param in self.leaves.unknown and layout_of(update.shape) == "row":
+                found[update.param] = "row"
+        return found
+
     def _loss(self) -> tuple[int, set[str], codeflow.Step | None]:
         first_update = next((r.position for r in self.records if r.update), len(self.records))
         if self.loss_text is not None:
@@ -129,12 +150,15 @@ class CodeReader:
                 if found:
                     return found[-1].position, found[-1].reads, found[-1]
             self._loss_ast = _loss_ast(self.loss_text)
-            return first_update, codeflow._loads(self._loss_ast), None
+            return first_update, codeflow.loads(self._loss_ast), None
         record = codeflow.loss_step(self.records)
         if record is None:
             raise SpecError(
                 f"cannot tell which value is the loss in {self.body.where}: pass --loss EXPR "
-                "(e.g. --loss 'np.sum((layer_2 - y)**2)/2')", file=self.file, line=self.body.line)
+                "(e.g. --loss 'np.sum((layer_2 - y)**2)/2')",
+                file=self.file,
+                line=self.body.line,
+            )
         return record.position, record.reads, record
 
     def _loss_expression(self) -> sp.Expr:
@@ -161,6 +185,10 @@ class CodeReader:
     def _assign(self, record: codeflow.Step, forward: bool) -> None:
         name, value = record.target, record.value
         number = _literal(value)
+        if name in self.updated_names and (number is not None or not forward):
+            # ``m = 0`` before the loop starts a parameter: a leaf, whatever its first value
+            self.env[name] = _Binding("leaf", self.leaves.element(name, (), record.node))
+            return
         if number is not None:
             self.env[name] = _Binding("const", number)
             return
@@ -199,25 +227,40 @@ class CodeReader:
 
     def _claim(self, record: codeflow.Step) -> None:
         update = record.update
-        factors = codeflow.product_factors(update.step)
-        kept = [f for f in factors if not self._is_rate(f)]
+        sign, kept = self._without_rate(update.step)
         if not kept:
             return  # ``lit += 1``: a counter, not a gradient step
         claim = codeflow.rebuilt_product(kept, update.step)
-        if update.sign < 0:
+        if sign * update.sign < 0:
             claim = codeflow.negated(claim)
         expr = self.translator.expression(claim, self.resolve)
-        self.updates.append(UpdateClaim(update.param, expr, record.line, self._text(record.node)))
+        shape = self.translator.shape(expr, record.node)
+        text = self._text(record.node)
+        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape))
 
-    def _is_rate(self, factor: ast.expr) -> bool:
-        if isinstance(factor, ast.Constant):
-            return True
+    def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
+        """The step's factors without its learning rate, and the rate's sign.
+
+        The rate is a name that is a constant or an argument the forward pass does not use
+        (``lr``, ``-alpha``); failing that, a number (``0.1 * g``)."""
+        factors = codeflow.product_factors(step)
+        if len(factors) == 1:  # ``lr * X.T @ d`` parses as ``(lr * X.T) @ d``
+            factors = codeflow.rate_out_of_product(step, self._rate_sign)
+        signs = [self._rate_sign(f) for f in factors]
+        if not any(signs):
+            number = next((f for f in factors if isinstance(f, ast.Constant)), None)
+            return 1, [f for f in factors if f is not number]
+        return _product_sign(signs), [f for f, s in zip(factors, signs, strict=True) if not s]
+
+    def _rate_sign(self, factor: ast.expr) -> int | None:
+        negative = isinstance(factor, ast.UnaryOp) and isinstance(factor.op, ast.USub)
+        if negative:
+            factor = factor.operand
         if not isinstance(factor, ast.Name):
-            return False
+            return None
         binding = self.env.get(factor.id)
-        if binding is not None:
-            return binding.kind == "const"
-        return self.leaves.is_rate(factor.id)
+        rate = binding.kind == "const" if binding else self.leaves.is_rate(factor.id)
+        return (-1 if negative else 1) if rate else None
 
     # -- names ---------------------------------------------------------------------------------
     def resolve(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:
@@ -256,6 +299,13 @@ class CodeReader:
         return {u.param for u in self.updates}
 
 
+def _product_sign(signs: list[int | None]) -> int:
+    sign = 1
+    for each in signs:
+        sign *= each or 1
+    return sign
+
+
 def _fresh(name: str, taken) -> str:
     while name in taken:
         name += "_"
@@ -266,23 +316,33 @@ def _literal(node: ast.expr) -> sp.Expr | None:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _literal(node.operand)
         return None if inner is None else -inner
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        if abs(node.value) < 1e300:
-            return sp.Rational(repr(node.value)) if isinstance(node.value, float) else sp.Integer(node.value)
-    return None
+    if not isinstance(node, ast.Constant) or type(node.value) not in (int, float):
+        return None
+    if abs(node.value) >= 1e300:
+        return None
+    return sp.Integer(node.value) if type(node.value) is int else sp.Rational(repr(node.value))
 
 
 def _loss_ast(text: str) -> ast.expr:
     tree = parse(text, "--loss")
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
-        raise SpecError("--loss must be one expression, e.g. 'np.sum((layer_2 - y)**2)/2'",
-                        file="--loss")
+        raise SpecError(
+            "--loss must be one expression, e.g. 'np.sum((layer_2 - y)**2)/2'", file="--loss"
+        )
     return tree.body[0].value
 
 
 _ARRAY_ATTRIBUTES = {"T", "dot", "shape"}
-_ARRAY_CALLS = {"numpy.dot", "numpy.matmul", "numpy.vstack", "numpy.hstack", "numpy.size",
-                "numpy.sum", "numpy.matrix", "numpy.transpose"}
+_ARRAY_CALLS = {
+    "numpy.dot",
+    "numpy.matmul",
+    "numpy.vstack",
+    "numpy.hstack",
+    "numpy.size",
+    "numpy.sum",
+    "numpy.matrix",
+    "numpy.transpose",
+}
 
 
 def _looks_vectorised(body: Body, tree: ast.Module) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from symbackprop.check.diagnose import Probe, diagnose
+from symbackprop.check.diagnose import Probe, diagnose, symbolic_size_ok, tree_size_at_most
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import EvaluationError, Value, difference, plain, show
 from symbackprop.check.present import correct_form, formula_text
@@ -70,8 +70,13 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
     diagnosis = diagnose(subject, expected, claim.got, probe)
     trial, got = failing
     counterexample = _counterexample(subject, trial, trial.evaluate(expected), got)
-    return Verdict(correct=False, proof="a counterexample", diagnosis=diagnosis,
-                   counterexample=counterexample, **common)
+    return Verdict(
+        correct=False,
+        proof="a counterexample",
+        diagnosis=diagnosis,
+        counterexample=counterexample,
+        **common,
+    )
 
 
 def _first_failure(subject: Subject, expected: sp.Expr, probe: Probe):
@@ -96,10 +101,13 @@ def _proof(subject: Subject, expected: sp.Expr, got: sp.Expr) -> str:
 
 def _symbolically_equal(subject: Subject, expected: sp.Expr, got: sp.Expr) -> bool:
     e, g = subject.expanded(expected), subject.expanded(got)
-    if sp.count_ops(e) + sp.count_ops(g) > MAX_PROOF_OPS:
+    if not tree_size_at_most(2 * MAX_PROOF_OPS, e, g) or not symbolic_size_ok(e, g):
         return False
-    try:
-        return sp.cancel(e - g) == 0
+    difference = e - g
+    if difference == 0:
+        return True
+    try:  # a sum of products of node values: expanding decides (no gcds, unlike cancel)
+        return sp.expand(sp.together(difference)) == 0
     except (sp.PolynomialError, TypeError, ValueError):
         return False
 
@@ -108,8 +116,11 @@ def _correct_text(subject: Subject, claim: Claim) -> str:
     target = claim.target
     derivation = subject.derivation
     try:
-        terms = (derivation.gradient(target.name).terms if target.kind == "gradient"
-                 else derivation.adjoint(target.name).terms)
+        terms = (
+            derivation.gradient(target.name).terms
+            if target.kind == "gradient"
+            else derivation.adjoint(target.name).terms
+        )
     except KeyError:
         terms = None
     start = target_value(subject, target)
@@ -119,9 +130,17 @@ def _correct_text(subject: Subject, claim: Claim) -> str:
     if claim.scale != 1:
         expr = sp.Mul(claim.scale, expr, evaluate=False)
     shown = formula_text(subject, expr, claim.names)
-    if subject.is_vector:
+    expanded = subject.expanded(expr)
+    if subject.is_vector or not tree_size_at_most(2 * MAX_LEAF_OPS_SHOWN, expanded):
         return shown
-    leaves = sp.factor_terms(subject.model.in_leaves(subject.expanded(expr)))
+    leaves = subject.in_leaves(expanded)
+    if (
+        leaves is None
+        or not tree_size_at_most(4 * MAX_LEAF_OPS_SHOWN, leaves)
+        or not symbolic_size_ok(leaves)
+    ):
+        return shown
+    leaves = sp.factor_terms(leaves)
     if sp.count_ops(leaves) > MAX_LEAF_OPS_SHOWN:
         return shown
     in_leaves = formula_text(subject, leaves, claim.names)
@@ -138,7 +157,7 @@ def _value_at_model(subject: Subject, expected: sp.Expr) -> str | None:
 def _point(subject: Subject, trial: Trial) -> str:
     if subject.is_vector:
         return _sizes(trial) + " (random values)"
-    return ", ".join(f"{s} = {show(trial.env[s])}" for s in trial.leaves)
+    return ", ".join(f"{s} = {show(value)}" for s, value in trial.leaves.items())
 
 
 def _sizes(trial: Trial) -> str:
@@ -149,7 +168,7 @@ def _counterexample(subject: Subject, trial: Trial, expected: Value, got) -> Cou
     data = {
         "trial": trial.label,
         "sizes": {str(s): v for s, v in trial.sizes.items()},
-        "inputs": {str(s): plain(trial.env[s]) for s in trial.leaves},
+        "inputs": {str(s): plain(value) for s, value in trial.leaves.items()},
         "expected_value": plain(expected),
         "got_value": None if isinstance(got, EvaluationError) else plain(got),
     }
@@ -161,8 +180,9 @@ def _counterexample(subject: Subject, trial: Trial, expected: Value, got) -> Cou
     _, index, e, g = found
     if index:
         at = f"element [{', '.join(map(str, index))}]"
-        return Counterexample(_point(subject, trial), f"{at} = {show(e)}", f"{at} = {show(g)}",
-                              data)
+        return Counterexample(
+            _point(subject, trial), f"{at} = {show(e)}", f"{at} = {show(g)}", data
+        )
     return Counterexample(_point(subject, trial), show(e), show(g), data)
 
 

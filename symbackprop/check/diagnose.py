@@ -1,29 +1,26 @@
 """Why a formula is wrong: hypotheses about the mistake, each confirmed by evaluation.
 
 Order matters: the cheap and certain ones first. Shapes (a transposed result, or a broadcast
-that only fits when two dimensions coincide); a constant ratio (sign, scale); an activation's
-derivative replaced by another's or taken at the wrong value; the symbolic ratio expected/got
-with intermediates kept as symbols (a missing or an extra factor, or one factor in place of
-another); a symbol used in place of another, or two swapped. Every hypothesis is accepted only
-when it reproduces the wrong formula's values at every trial point.
+that only fits when two dimensions coincide, in :mod:`~symbackprop.check.shapes`); a constant
+ratio (sign, scale); the ratio expected/got with intermediates kept as symbols being a factor
+of the correct formula (missing) or one over a factor (extra); an activation's derivative
+replaced by another's or taken at the wrong value; a factor dropped inside a matrix product; a
+symbol used in place of another, or two swapped; one factor written as another. A hypothesis
+is accepted only when it reproduces the wrong formula's values at every trial point.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
 
 import sympy as sp
 
-from symbackprop.check.dims import DimSpace
-from symbackprop.check.numeric import EvaluationError, difference, to_mp
-from symbackprop.check.present import formula_text
+from symbackprop.check.numeric import as_number, difference, elementwise_ratio
+from symbackprop.check.probe import Diagnosis, Probe
+from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.errors import ShapeError, SymbackpropError
 from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.arrays import T, dot, show_shape
 
 KINDS = (
     "missing factor",
@@ -37,62 +34,34 @@ KINDS = (
 )
 MAX_SYMBOLIC_OPS = 400
 MAX_SUBSTITUTIONS = 300
+MAX_DEGREE = 12
 MAX_RATIO_OPS = 12  # a longer ratio explains nothing to a reader
+MAX_CANCEL_OPS = 80
+_TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Piecewise)
 
-
-@dataclass(frozen=True)
-class Diagnosis:
-    kind: str
-    message: str
-    factor: sp.Expr | None = None  # the offending factor (missing, extra, replaced)
-    written: sp.Expr | None = None  # what the formula has in its place
-
-
-class Probe:
-    """The wrong formula's value at every trial, to test hypotheses against."""
-
-    def __init__(self, subject: Subject, got: sp.Expr, names: dict | None = None):
-        self.subject = subject
-        self.names = names or {}
-        self.values = []
-        for trial in subject.trials:
-            try:
-                self.values.append(trial.evaluate(got))
-            except EvaluationError as error:
-                self.values.append(error)
-
-    def text(self, expr: sp.Expr) -> str:
-        """``expr`` printed in the user's names."""
-        return formula_text(self.subject, expr, self.names)
-
-    @property
-    def evaluable(self) -> bool:
-        return not any(isinstance(v, EvaluationError) for v in self.values)
-
-    def matches(self, expr: sp.Expr, swap: dict | None = None) -> bool:
-        """Whether ``expr`` (with symbols' values swapped as given) reproduces the formula."""
-        for trial, got in zip(self.subject.trials, self.values, strict=True):
-            overrides = {old: trial.env[new] for old, new in swap.items()} if swap else None
-            try:
-                value = trial.evaluate(expr, overrides)
-            except (EvaluationError, SymbackpropError, TypeError):
-                return False
-            if difference(value, got) is not None:
-                return False
-        return True
+__all__ = ["KINDS", "Diagnosis", "Probe", "diagnose", "symbolic_size_ok", "tree_size_at_most"]
 
 
 def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) -> Diagnosis:
     """The most specific explanation of ``got`` differing from ``expected``."""
-    shape = _shape_problem(subject, expected, got, probe)
+    shape = shape_problem(subject, expected, got, probe)
     if shape is not None:
         return shape
     if not probe.evaluable:
-        return Diagnosis("other", "other: the formula is undefined (a division by zero) at a "
-                         "point where the correct one is not")
+        return Diagnosis(
+            "other",
+            "other: the formula is undefined (a division by zero) at a "
+            "point where the correct one is not",
+        )
     full_expected = subject.expanded(expected)
-    hypotheses = (_constant_ratio, _activation_derivative, _symbolic_ratio, _missing_inside,
-                  _substitution)
+    hypotheses = (
+        _constant_ratio,
+        _missing_or_extra,
+        _activation_derivative,
+        _missing_inside,
+        _substitution,
+        _replaced_factor,
+    )
     for hypothesis in hypotheses:
         found = hypothesis(subject, full_expected, got, probe)
         if found is not None:
@@ -100,195 +69,130 @@ def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) ->
     return Diagnosis("other", "other: no simple relation to the correct formula was found")
 
 
-# -- shapes ------------------------------------------------------------------------------------
-def _shape_problem(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    errors = [v for v in probe.values if isinstance(v, EvaluationError) and v.shape_problem]
-    if not subject.is_vector:
-        return None
-    mismatched = errors or any(
-        not isinstance(v, EvaluationError) and difference(v, trial.evaluate(expected)) is not None
-        and _shape(v) != _shape(trial.evaluate(expected))
-        for trial, v in zip(subject.trials, probe.values, strict=True)
-    )
-    if not mismatched:
-        return None
-    if not errors and probe.matches(T(expected)):
-        return Diagnosis("transposed", "transposed: the right values in transposed shape (the "
-                         "formula computes the transpose of the correct one)", written=T(expected))
-    return Diagnosis("shape or broadcast",
-                     "shape or broadcast: " + _shape_message(probe, expected, got, errors))
-
-
-def _shape(value) -> tuple:
-    return tuple(getattr(value, "shape", ()))
-
-
-def _shape_message(probe: Probe, expected, got, errors) -> str:
-    subject = probe.subject
-    space = subject.space.copy(frozen=True)
-    want = space.shape(expected, subject.shapes)
-    try:
-        have = space.shape(got, subject.shapes)
-        message = f"it has shape {show_shape(have)}, the correct value {show_shape(want)}"
-    except ShapeError as error:
-        message = _failing_part(probe, space, got) or error.message
-    coincidences = _coincidences(subject, got, want)
-    if coincidences:
-        message += "; it only fits when " + " or ".join(coincidences)
-    elif errors:
-        message += f" (NumPy: {errors[0]})"
-    return message
-
-
-def _failing_part(probe: Probe, space: DimSpace, expr: sp.Expr) -> str | None:
-    """The innermost operation whose operands do not fit, with each operand's shape."""
-    subject = probe.subject
-    for arg in expr.args:
-        inner = _failing_part(probe, space, arg)
-        if inner is not None:
-            return inner
-    try:
-        space.shape(expr, subject.shapes)
-        return None
-    except ShapeError:
-        pass
-    parts = []
-    for arg in _operands(subject, space, expr):
-        try:
-            shaped = show_shape(space.shape(arg, subject.shapes))
-        except ShapeError:
-            continue
-        parts.append(f"{probe.text(arg)} {shaped}")
-    joiner = " @ " if isinstance(expr, dot) else " and "
-    what = "cannot be multiplied" if isinstance(expr, dot) else "do not broadcast together"
-    return f"{joiner.join(parts)} {what}"
-
-
-def _operands(subject: Subject, space: DimSpace, expr: sp.Expr) -> list[sp.Expr]:
-    """A product's operands, the elementwise factors of one shape grouped into one."""
-    if not isinstance(expr, sp.Mul):
-        return list(expr.args)
-    groups: dict[tuple, list] = {}
-    for factor in expr.args:
-        if factor.is_Number:
-            continue
-        try:
-            key = space.shape(factor, subject.shapes)
-        except ShapeError:
-            key = (factor,)
-        groups.setdefault(key, []).append(factor)
-    return [sp.Mul(*factors) for factors in groups.values()]
-
-
-def _coincidences(subject: Subject, got, want) -> list[str]:
-    """Pairs of dimensions whose equality makes the formula fit (as the seed's 4 and 4 do)."""
-    space: DimSpace = subject.space
-    roots = space.roots(subject.shapes.values())
-    found = []
-    for a, b in combinations(roots, 2):
-        trial = space.copy(frozen=False)
-        trial.named.clear()  # here any two may be equated, to see which equality helps
-        trial.written.clear()
-        trial.unify(b, a)
-        trial.frozen = True
-        try:
-            if trial.shape(got, subject.shapes) == trial.resolve_shape(want):
-                found.append(_equality(space, a, b))
-        except ShapeError:
-            continue
-    return found
-
-
-def _equality(space: DimSpace, a: sp.Symbol, b: sp.Symbol) -> str:
-    text = f"{a} == {b}"
-    written = space.written.get(a), space.written.get(b)
-    if written[0] is not None and written[0] == written[1]:
-        text += f" (as written, both are {written[0]}, which hides the bug there)"
-    return text
-
-
 # -- ratios ------------------------------------------------------------------------------------
 def _constant_ratio(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
     ratio = None
     for trial, value in zip(subject.trials, probe.values, strict=True):
-        here = _elementwise_ratio(trial.evaluate(expected), value)
+        here = elementwise_ratio(trial.evaluate(expected), value)
         if here is None or (ratio is not None and difference(ratio, here) is not None):
             return None
         ratio = here
-    number = _as_number(ratio)
+    number = as_number(ratio)
     if number == -1:
         return Diagnosis("sign", "sign: the correct value is minus this", factor=sp.Integer(-1))
-    return Diagnosis("constant scale", f"constant scale: the correct value is {number} times "
-                     "this", factor=number)
+    return Diagnosis(
+        "constant scale", f"constant scale: the correct value is {number} times this", factor=number
+    )
 
 
-def _elementwise_ratio(expected, got):
-    import numpy as np
-
-    if np.shape(expected) != np.shape(got):
-        return None
-    e, g = np.ravel(np.asarray(expected, dtype=object)), np.ravel(np.asarray(got, dtype=object))
-    if len(e) == 0 or any(v == 0 for v in g) or all(v == 0 for v in e):
-        return None
-    ratios = [a / b for a, b in zip(e, g, strict=True)]
-    if any(difference(ratios[0], r) is not None for r in ratios[1:]):
-        return None
-    return ratios[0]
-
-
-def _as_number(value) -> sp.Expr:
-    from fractions import Fraction
-
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    return sp.nsimplify(sp.Float(str(to_mp(value)), 30), rational=True, tolerance=1e-25)
-
-
-def _symbolic_ratio(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    ratio = _ratio(subject, expected, got)
+def _missing_or_extra(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """The ratio expected/got is a factor of the correct formula, or one over a factor."""
+    ratio = _cached_ratio(probe, expected, got)
     if ratio is None or ratio == 1 or sp.count_ops(ratio) > MAX_RATIO_OPS:
         return None
-    factors = _factors(expected)
     top, bottom = sp.fraction(ratio)
-    if bottom == 1 and _contains(factors, _factors(top)):
-        return Diagnosis("missing factor", f"missing factor {probe.text(top)}",
-                         factor=top)
+    if _contains(_factors(expected), _factors(ratio)):
+        return Diagnosis("missing factor", f"missing factor {probe.text(ratio)}", factor=ratio)
     if top == 1:
-        return Diagnosis("extra factor", f"extra factor {probe.text(bottom)}",
-                         factor=bottom)
-    if _contains(factors, _factors(top)):
-        return Diagnosis("other", f"other: {probe.text(bottom)} where "
-                         f"{probe.text(top)} belongs", factor=top, written=bottom)
+        return Diagnosis("extra factor", f"extra factor {probe.text(bottom)}", factor=bottom)
     return None
 
 
-def _ratio(subject: Subject, expected, got) -> sp.Expr | None:
-    got = _in_node_names(subject, subject.expanded(got))
-    if sp.count_ops(expected) + sp.count_ops(got) > MAX_SYMBOLIC_OPS:
+def _replaced_factor(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """One factor of the correct formula written as another."""
+    ratio = _cached_ratio(probe, expected, got)
+    if ratio is None or sp.count_ops(ratio) > MAX_RATIO_OPS:
         return None
-    ratio = sp.factor_terms(sp.cancel(expected / got))
-    if not subject.is_vector and sp.count_ops(ratio) > 1:
-        in_leaves = subject.model.in_leaves
-        leaves = in_leaves(expected), in_leaves(got)
-        if sum(map(sp.count_ops, leaves)) <= MAX_SYMBOLIC_OPS:
-            leaf_ratio = sp.factor_terms(sp.cancel(leaves[0] / leaves[1]))
-            if sp.count_ops(leaf_ratio) < sp.count_ops(ratio):
-                return leaf_ratio
-    return ratio
+    top, bottom = sp.fraction(ratio)
+    if _contains(_factors(expected), _factors(top)):
+        return Diagnosis(
+            "other",
+            f"other: {probe.text(bottom)} where {probe.text(top)} belongs",
+            factor=top,
+            written=bottom,
+        )
+    return None
+
+
+def tree_size_at_most(limit: int, *exprs: sp.Expr) -> bool:
+    """Whether the expressions' trees have at most ``limit`` nodes, counted lazily: an
+    expression written in leaves can be exponentially large as a tree though small as a DAG."""
+    count = 0
+    for expr in exprs:
+        for _ in sp.preorder_traversal(expr):
+            count += 1
+            if count > limit:
+                return False
+    return True
+
+
+def symbolic_size_ok(*exprs: sp.Expr) -> bool:
+    """Small enough for ``cancel``: few operations and low degrees ((x + 1)**1000 would be
+    expanded into a thousand terms)."""
+    if not tree_size_at_most(2 * MAX_SYMBOLIC_OPS, *exprs):
+        return False
+    powers = (p.exp for e in exprs for p in e.atoms(sp.Pow))
+    return all(not p.is_Number or abs(p) <= MAX_DEGREE for p in powers)
+
+
+def _cached_ratio(probe: Probe, expected, got) -> sp.Expr | None:
+    key = ("ratio", expected, got)
+    if key not in probe.cache:
+        probe.cache[key] = _ratio(probe.subject, expected, got)
+    return probe.cache[key]
+
+
+def _ratio(subject: Subject, expected, got) -> sp.Expr | None:
+    """expected/got, with intermediates kept as symbols: common factors struck out, and, where
+    the expressions are small rational functions, cancelled (in node names and in leaves)."""
+    got = _in_node_names(subject, subject.expanded(got))
+    if not symbolic_size_ok(expected, got):
+        return None
+    candidates = [_factor_ratio(expected, got)]
+    if _cancellable(expected, got):
+        candidates.append(sp.factor_terms(sp.cancel(expected / got)))
+    if not subject.is_vector:
+        leaves = subject.in_leaves(expected), subject.in_leaves(got)
+        if None not in leaves and _cancellable(*leaves):
+            candidates.append(sp.factor_terms(sp.cancel(leaves[0] / leaves[1])))
+    return min(candidates, key=sp.count_ops)
+
+
+def _factor_ratio(expected: sp.Expr, got: sp.Expr) -> sp.Expr:
+    top, bottom = _factors(expected), _factors(got)
+    for factor in list(top):
+        if factor in bottom:
+            top.remove(factor)
+            bottom.remove(factor)
+    return sp.factor_terms(sp.Mul(*top) / sp.Mul(*bottom))
+
+
+def _cancellable(*exprs: sp.Expr) -> bool:
+    """Whether ``cancel`` is cheap here: small rational functions (its gcds over exp terms or
+    many generators can take seconds)."""
+    if not tree_size_at_most(2 * MAX_CANCEL_OPS, *exprs) or not symbolic_size_ok(*exprs):
+        return False
+    return not any(e.has(*_TRANSCENDENTAL) for e in exprs)
 
 
 def _in_node_names(subject: Subject, expr: sp.Expr) -> sp.Expr:
     """Recognise forward nodes written out (``w*x`` is ``y_hat``), so ratios stay short."""
-    if sp.count_ops(expr) > MAX_SYMBOLIC_OPS:
+    if not symbolic_size_ok(expr):
         return expr
     for node in subject.model.defined:
         if node.expr.free_symbols <= expr.free_symbols and not node.expr.is_Symbol:
-            expr = sp.factor_terms(expr.subs(node.expr, node.symbol))
+            replaced = expr.subs(node.expr, node.symbol)
+            expr = expr if replaced == expr else sp.factor_terms(replaced)
     return expr
 
 
 def _factors(expr: sp.Expr) -> list[sp.Expr]:
     """The multiplicative factors, with integer powers repeated (x**2 is x, x)."""
+    return list(_cached_factors(expr))
+
+
+@lru_cache(maxsize=256)
+def _cached_factors(expr: sp.Expr) -> tuple[sp.Expr, ...]:
     result = []
     for factor in sp.Mul.make_args(sp.factor_terms(expr)):
         base, power = factor.as_base_exp()
@@ -296,7 +200,7 @@ def _factors(expr: sp.Expr) -> list[sp.Expr]:
             result += [base] * int(power)
         else:
             result.append(factor)
-    return result
+    return tuple(result)
 
 
 def _contains(whole: list, part: list) -> bool:
@@ -330,10 +234,13 @@ def _activation_derivative(subject: Subject, expected, got, probe: Probe) -> Dia
             for variant in replaced_in_products(expected, old, written):
                 if probe.matches(variant):
                     text = probe.text(written)
-                    return Diagnosis("wrong activation derivative",
-                                     f"wrong activation derivative: {text} where "
-                                     f"{probe.text(derivative)} belongs: {why}",
-                                     factor=derivative, written=written)
+                    return Diagnosis(
+                        "wrong activation derivative",
+                        f"wrong activation derivative: {text} where "
+                        f"{probe.text(derivative)} belongs: {why}",
+                        factor=derivative,
+                        written=written,
+                    )
     return None
 
 
@@ -370,8 +277,10 @@ def _without(factors: list, old: list) -> list | None:
 
 def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
     """A factor dropped from a product, also one nested in a matrix product."""
-    groups = [list(sp.Mul.make_args(form(node.symbol)))
-              for node, _, form in _activation_nodes(subject, expected)]
+    groups = [
+        list(sp.Mul.make_args(form(node.symbol)))
+        for node, _, form in _activation_nodes(subject, expected)
+    ]
     for product in sp.preorder_traversal(expected):
         if not isinstance(product, sp.Mul):
             continue
@@ -380,9 +289,9 @@ def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis 
             for variant in replaced_in_products(expected, old, sp.S.One):
                 if probe.matches(variant):
                     factor = sp.Mul(*old)
-                    return Diagnosis("missing factor",
-                                     f"missing factor {probe.text(factor)}",
-                                     factor=factor)
+                    return Diagnosis(
+                        "missing factor", f"missing factor {probe.text(factor)}", factor=factor
+                    )
     return None
 
 
@@ -396,27 +305,36 @@ def _alternatives(probe: Probe, node, split, form) -> list[tuple[sp.Expr, str]]:
         if sp.expand(name_form(a) - form(a)) != 0
     ]
     options += [
-        (form(pre), f"the derivative taken at the pre-activation {probe.text(pre)} "
-                    f"instead of through the output {a}"),
+        (
+            form(pre),
+            f"the derivative taken at the pre-activation {probe.text(pre)} "
+            f"instead of through the output {a}",
+        ),
         (form(outer(a)), f"the activation applied to its own output {a} before differentiating"),
-        (a, f"the output {a} itself, not the derivative"),
     ]
     return options
 
 
 # -- swapped or substituted symbols ------------------------------------------------------------
 def _substitution(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    used = sorted(expected.free_symbols, key=str)
+    """A symbol written in place of another, or two swapped; in node names, then in leaves
+    (``2*(w*y - x)*y`` swaps x and y only once ``s`` is written out as ``w*x - y``)."""
+    forms = [expected]
+    in_leaves = subject.in_leaves(expected)
+    if in_leaves not in (None, expected) and tree_size_at_most(2 * MAX_SYMBOLIC_OPS, in_leaves):
+        forms.append(in_leaves)
     pool = [n.symbol for n in subject.model.nodes if n.symbol not in subject.hidden]
     budget = MAX_SUBSTITUTIONS
-    for u, v in _pairs(subject, used, pool):
-        budget -= 1
-        if budget < 0:
-            return None
-        if v in used and probe.matches(expected, {u: v, v: u}):
-            return Diagnosis("other", f"other: {u} and {v} are swapped", factor=u, written=v)
-        if probe.matches(expected, {u: v}):
-            return Diagnosis("other", f"other: {v} where {u} belongs", factor=u, written=v)
+    for form in forms:
+        used = sorted(form.free_symbols, key=str)
+        for u, v in _pairs(subject, used, pool):
+            budget -= 1
+            if budget < 0:
+                return None
+            if v in used and probe.matches(form, {u: v, v: u}):
+                return Diagnosis("other", f"other: {u} and {v} are swapped", factor=u, written=v)
+            if probe.matches(form, {u: v}):
+                return Diagnosis("other", f"other: {v} where {u} belongs", factor=u, written=v)
     return None
 
 

@@ -128,7 +128,9 @@ class DimSpace:
             wide = [d for d in dims if d != 1]
             for other in wide[1:]:
                 if not self.unify(wide[0], other):
-                    raise ShapeError(f"shapes {', '.join(map(show_shape, shapes))} do not broadcast")
+                    raise ShapeError(
+                        f"shapes {', '.join(map(show_shape, shapes))} do not broadcast"
+                    )
             result.append(self.resolve(wide[0]) if wide else sp.S.One)
         return tuple(_plain(d) for d in result)
 
@@ -150,8 +152,10 @@ class DimSpace:
     def roots(self, shapes: Iterable[Shape]) -> list[sp.Symbol]:
         found = {s for shape in shapes for d in shape for s in self.resolve(d).free_symbols}
         # The batch size first, so that it gets the first (and largest) sizes of each pool.
-        return sorted(found, key=lambda s: (s.name != BATCH_SIZE, s not in self.named,
-                                            self._position(s), s.name))
+        return sorted(
+            found,
+            key=lambda s: (s.name != BATCH_SIZE, s not in self.named, self._position(s), s.name),
+        )
 
     def _position(self, symbol: sp.Symbol) -> int:
         return self.order.index(symbol) if symbol in self.order else len(self.order)
@@ -166,7 +170,8 @@ class DimSpace:
             pool = pool[trial:] + pool[:trial]
         chosen: dict[sp.Symbol, int] = {}
         for root in roots:
-            chosen[root] = next(v for v in pool if _fits(chosen | {root: v}, dims, root))
+            fitting = (v for v in pool if _fits(chosen | {root: v}, dims, root))
+            chosen[root] = next(fitting, pool[0])  # no size avoids every coincidence: accept one
             pool.remove(chosen[root])
         return chosen
 

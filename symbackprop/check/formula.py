@@ -17,9 +17,10 @@ import sympy as sp
 from symbackprop.check.arraytranslate import ArrayTranslator
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, UnsupportedConstruct
+from symbackprop.model.ir import Kind
 from symbackprop.model.pyreader import parse
 from symbackprop.model.whitelist import Namespace
-from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, indexed_name
+from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, identifier, indexed_name
 
 MAX_FORMULA_CHARS = 20_000
 # Bare names a formula may call without imports (a formula has no import lines).
@@ -73,12 +74,22 @@ def resolve_target(subject: Subject, name: str, where: str) -> Target:
     """The gradient or adjoint a target name stands for."""
     model = subject.model
     node = model.by_name.get(name)
-    if node is not None and node.kind.value == "parameter":
+    if node is not None and node.kind is Kind.PARAMETER:
         return Target("gradient", name)
     for prefix, kind in ((ADJOINT_PREFIX, "adjoint"), (GRADIENT_PREFIX, "gradient")):
-        base = _node_named(subject, name[len(prefix):]) if name.startswith(prefix) else None
-        if base is not None and (kind == "adjoint" or model.node(base).kind.value == "parameter"):
+        base = _node_named(subject, name[len(prefix) :]) if name.startswith(prefix) else None
+        if base is None:
+            continue
+        if kind == "gradient" and model.node(base).kind is Kind.PARAMETER:
             return Target(kind, base)
+        if kind == "adjoint" and base in subject.adjoint_symbols.values():
+            return Target(kind, base)
+        if kind == "adjoint":
+            raise SpecError(
+                f"{name!r}: the loss has no adjoint for {base!r} (an input, a target, or a "
+                "value the loss does not use)",
+                file=where,
+            )
     hint = f"; did you mean {ADJOINT_PREFIX}{name}?" if node is not None else ""
     params = ", ".join(p.name for p in model.parameters[:8])
     raise SpecError(
@@ -92,8 +103,6 @@ def _node_named(subject: Subject, name: str) -> str | None:
     """The node called ``name``, also when written as an identifier (``w_4`` for ``w[4]``)."""
     if name in subject.model.by_name:
         return name
-    from symbackprop.naming import identifier
-
     return next((n.name for n in subject.model.nodes if identifier(n.name) == name), None)
 
 
@@ -104,11 +113,19 @@ def parse_formula(text: str, number: int = 1) -> tuple[ast.expr, ast.expr]:
         raise UnsupportedConstruct(f"a formula over {MAX_FORMULA_CHARS} characters", file=where)
     tree = parse(text, where)
     statements = tree.body
-    if len(statements) != 1 or not isinstance(statements[0], ast.Assign) or len(statements[0].targets) != 1:
-        raise SpecError("write one formula as TARGET = EXPR, e.g. e1 = delta_h1*x", file=where, line=1)
+    if (
+        len(statements) != 1
+        or not isinstance(statements[0], ast.Assign)
+        or len(statements[0].targets) != 1
+    ):
+        raise SpecError(
+            "write one formula as TARGET = EXPR, e.g. e1 = delta_h1*x", file=where, line=1
+        )
     target = statements[0].targets[0]
     if not isinstance(target, ast.Name | ast.Subscript):
-        raise SpecError("the target must be a name such as w[0], delta_h1 or e1", file=where, line=1)
+        raise SpecError(
+            "the target must be a name such as w[0], delta_h1 or e1", file=where, line=1
+        )
     return target, statements[0].value
 
 

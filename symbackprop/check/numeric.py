@@ -264,7 +264,10 @@ def difference(expected: Value, got: Value) -> tuple | None:
     """None when equal; else the first differing index with both values there."""
     if np.shape(expected) != np.shape(got):
         return ("shape", np.shape(expected), np.shape(got))
-    e_flat, g_flat = np.ravel(np.asarray(expected, dtype=object)), np.ravel(np.asarray(got, dtype=object))
+    e_flat, g_flat = (
+        np.ravel(np.asarray(expected, dtype=object)),
+        np.ravel(np.asarray(got, dtype=object)),
+    )
     scale = max((_magnitude(v) for v in e_flat), default=0) or 1
     for position, (e, g) in enumerate(zip(e_flat, g_flat, strict=True)):
         if not _close(e, g, scale):
@@ -288,6 +291,36 @@ def _close(e, g, scale) -> bool:
             return bool(abs(to_mp(e) - to_mp(g)) <= TOLERANCE * mpmath.mpf(scale))
         except (TypeError, ValueError):
             return False
+
+
+def elementwise_ratio(expected: Value, got: Value) -> Value | None:
+    """expected/got when it is one number for every element (and got has no zero)."""
+    if np.shape(expected) != np.shape(got):
+        return None
+    e, g = np.ravel(np.asarray(expected, dtype=object)), np.ravel(np.asarray(got, dtype=object))
+    if len(e) == 0 or any(v == 0 for v in g) or all(v == 0 for v in e):
+        return None
+    with mpmath.workdps(DIGITS):
+        if not all(isinstance(v, Fraction) for v in (*e, *g)):
+            e, g = [to_mp(v) for v in e], [to_mp(v) for v in g]
+        ratios = [a / b for a, b in zip(e, g, strict=True)]
+    if any(difference(ratios[0], r) is not None for r in ratios[1:]):
+        return None
+    return ratios[0]
+
+
+def as_number(value) -> sp.Expr:
+    """A ratio as a short rational where it is one (to 30 digits), else as a float."""
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    with mpmath.workdps(DIGITS):
+        value = to_mp(value)
+        guess = Fraction(mpmath.nstr(value, 40, min_fixed=-50, max_fixed=50)).limit_denominator(
+            10**6
+        )
+        if abs(value - mpmath.mpf(guess.numerator) / guess.denominator) < 1e-30 * (1 + abs(value)):
+            return sp.Rational(guess.numerator, guess.denominator)
+    return sp.Float(str(value), 15)
 
 
 def plain(value: Value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from symbackprop.check.diagnose import Diagnosis
+from symbackprop.check.probe import Diagnosis
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,12 @@ class Verdict:
             }
         if self.counterexample is not None:
             c = self.counterexample
-            data["counterexample"] = {"where": c.where, "expected": c.expected, "got": c.got,
-                                      **c.data}
+            data["counterexample"] = {
+                "where": c.where,
+                "expected": c.expected,
+                "got": c.got,
+                **c.data,
+            }
         return data
 
     def text_lines(self) -> list[str]:
@@ -83,7 +87,8 @@ class Verdict:
             lines.append(f"    counterexample: at {c.where}")
             lines.append(f"      expected {c.expected}")
             lines.append(f"      got      {c.got}")
-        lines.append(f"    correct: {self.name} = {self.correct_formula}")
+        joiner = ": " if " " in self.name else " = "  # "the step of w: ..." reads better
+        lines.append(f"    correct: {self.name}{joiner}{self.correct_formula}")
         return lines
 
 
@@ -117,8 +122,10 @@ class CheckReport:
     def to_text(self) -> str:
         count = len(self.verdicts)
         summary = "all correct" if self.ok else f"{len(self.wrong)} wrong"
-        lines = [f"check {self.subject} (loss {self.loss}): {count} formula"
-                 f"{'s' if count != 1 else ''}, {summary}"]
+        lines = [
+            f"check {self.subject} (loss {self.loss}): {count} formula"
+            f"{'s' if count != 1 else ''}, {summary}"
+        ]
         lines += [f"note: {note}" for note in self.notes]
         for verdict in self.verdicts:
             lines.append("")

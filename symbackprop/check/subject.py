@@ -26,6 +26,7 @@ from symbackprop.model.arrays import Shape
 from symbackprop.model.ir import Kind, Model, Node
 
 TRIALS = 3
+MAX_NODES_IN_LEAVES = 40
 _NUMERATORS = [n for n in range(-29, 30) if n]
 _DENOMINATORS = (5, 7, 8, 9, 11, 13)
 
@@ -38,7 +39,7 @@ class Trial:
     sizes: dict[sp.Symbol, int]
     env: dict[sp.Symbol, Value]
     exact: bool
-    leaves: list[sp.Symbol] = field(default_factory=list)
+    leaves: dict[sp.Symbol, Value] = field(default_factory=dict)  # exact, as drawn
     _mp_env: dict | None = None
 
     def evaluate(self, expr: sp.Expr, overrides: dict | None = None) -> Value:
@@ -89,6 +90,13 @@ class Subject:
         """``expr`` in forward nodes and leaves only (adjoints substituted)."""
         return self.derivation.expanded(expr)
 
+    def in_leaves(self, expr: sp.Expr) -> sp.Expr | None:
+        """``expr`` in inputs and parameters only; None for models too large for that to read
+        well (writing every node out costs more than it explains)."""
+        if len(self.model.nodes) > MAX_NODES_IN_LEAVES:
+            return None
+        return self.model.in_leaves(self.expanded(expr))
+
     def readable(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with the pre-activations this checker named written out again."""
         return expr.xreplace(self.hidden) if self.hidden else expr
@@ -103,11 +111,16 @@ class Subject:
     def trials(self) -> list[Trial]:
         trials = []
         if self.model.values and not self.is_vector and _complete(self.model):
-            values = {sp.Symbol(k): Fraction(v).limit_denominator(10**12) for k, v in self.model.values.items()}
+            values = {
+                sp.Symbol(k): Fraction(v).limit_denominator(10**12)
+                for k, v in self.model.values.items()
+            }
             trials.append(self._trial("at the model's values", {}, values))
         for index in range(TRIALS):
             sizes = self.space.sizes(self.shapes.values(), index) if self.is_vector else {}
-            trials.append(self._trial(f"random point {index + 1}", sizes, self._random_leaves(sizes, index)))
+            trials.append(
+                self._trial(f"random point {index + 1}", sizes, self._random_leaves(sizes, index))
+            )
         return trials
 
     def _random_leaves(self, sizes: dict, index: int) -> dict[sp.Symbol, Value]:
@@ -120,7 +133,9 @@ class Subject:
             if node.name in by_name:
                 leaves[node.symbol] = Fraction(by_name[node.name])
                 continue
-            shape = tuple(int(sp.sympify(d).xreplace(sizes)) for d in self.shapes.get(node.name, ()))
+            shape = tuple(
+                int(sp.sympify(d).xreplace(sizes)) for d in self.shapes.get(node.name, ())
+            )
             leaves[node.symbol] = _random_array(rng, shape)
         return leaves
 
@@ -131,7 +146,7 @@ class Subject:
         except NotExact:
             env = self._evaluate_all({k: to_mp(v) for k, v in leaves.items()}, exact=False)
             exact = False
-        return Trial(label, sizes, env, exact, list(leaves))
+        return Trial(label, sizes, env, exact, dict(leaves))
 
     def _evaluate_all(self, env: dict, exact: bool) -> dict:
         for node in self.model.defined:
@@ -186,8 +201,14 @@ def exploded(model: Model) -> tuple[Model, dict[sp.Symbol, sp.Expr]]:
         hidden[pre.symbol] = inner
     if not hidden:
         return model, {}
-    rebuilt = Model(model.name, tuple(nodes), model.source, model.description,
-                    dict(model.values), dict(model.leaf_shapes))
+    rebuilt = Model(
+        model.name,
+        tuple(nodes),
+        model.source,
+        model.description,
+        dict(model.values),
+        dict(model.leaf_shapes),
+    )
     return rebuilt, hidden
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.render import render
 from symbackprop.derive import derive
+from symbackprop.files import write_whole
 from symbackprop.model.examples import EXAMPLES, builtin
 from symbackprop.model.ir import Model
 from symbackprop.naming import identifier
@@ -46,17 +45,3 @@ def generate_all(directory: Path = GENERATED, check: bool = False) -> list[Path]
             if not check:
                 write_whole(path, text)
     return stale
-
-
-def write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: the file is complete or untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -77,7 +77,7 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
     steps = (1e-3, 1e-5) if kinked else (1e-3,)
     errors = {
         name: min(
-            _relative_error(grads[name], _numeric_gradient(module, params, data, name, h))
+            relative_error(grads[name], numeric_gradient(module, params, data, name, h))
             for h in steps
         )
         for name in params
@@ -114,7 +114,7 @@ def _argument_shape(model: Model, node, batch: int) -> tuple[str, tuple[int, ...
     return identifier(base), (batch, width) if width else (batch,)
 
 
-def _numeric_gradient(module, params: dict, data: list, name: str, h: float = 1e-3):
+def numeric_gradient(module, params: dict, data: list, name: str, h: float = 1e-3):
     value = np.asarray(params[name], dtype=float)
     gradient = np.zeros(value.size)
     for i in range(value.size):
@@ -130,7 +130,7 @@ def _numeric_gradient(module, params: dict, data: list, name: str, h: float = 1e
     return gradient.reshape(value.shape)
 
 
-def _relative_error(analytic, numeric, floor: float = 1e-3) -> float:
+def relative_error(analytic, numeric, floor: float = 1e-3) -> float:
     """Largest error relative to the gradient's largest element (at least ``floor``, since a
     difference quotient resolves a vanishing gradient only to its rounding error)."""
     scale = max(np.max(np.abs(numeric)), np.max(np.abs(analytic)), floor)

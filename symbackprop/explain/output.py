@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from symbackprop.errors import SymbackpropError
+from symbackprop.errors import OutputError
+from symbackprop.files import write_whole
 
 PDFLATEX_TIMEOUT_S = 120
 
 
-class ExplainOutputError(SymbackpropError):
+class ExplainOutputError(OutputError):
     """An explanation could not be written."""
 
 
@@ -30,40 +30,8 @@ class PdfFailed(ExplainOutputError):
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    The old file, if any, stays whole when anything fails; the failure is one clear error.
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExplainOutputError("no such folder", file=str(path.parent))
-    try:
-        _replace(path, data)
-    except OSError as error:
-        raise ExplainOutputError(
-            f"cannot write: {error.strerror or error}", file=str(path)
-        ) from None
-
-
-def _replace(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The existing file's permissions, or what a plain ``open`` would give (mkstemp's are 0600)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    """Write ``data`` to ``path`` whole or not at all (see :mod:`symbackprop.files`)."""
+    write_whole(path, data)
 
 
 def pdflatex() -> str | None:

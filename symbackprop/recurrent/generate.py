@@ -6,9 +6,9 @@ import textwrap
 import types
 from pathlib import Path
 
-from symbackprop.codegen.generate import write_whole
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stabilize
+from symbackprop.files import write_whole
 from symbackprop.naming import identifier
 from symbackprop.printing.text import text
 from symbackprop.recurrent.bptt import SequenceDerivation, derive_sequence

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from symbackprop.codegen.verify import VerifyReport, taylor_slope
+from symbackprop.codegen.verify import (
+    VerifyReport,
+    numeric_gradient,
+    relative_error,
+    taylor_slope,
+)
 from symbackprop.recurrent.cells import StepModel
 from symbackprop.recurrent.generate import load_module
 
@@ -31,29 +36,8 @@ def verify(model: StepModel, seed: int = 0, text: str | None = None) -> VerifyRe
     data = sample_data(model, rng)
     grads = module.backward(params, module.forward(params, *data))
     errors = {
-        name: _relative_error(grads[name], _numeric_gradient(module, params, data, name))
+        name: relative_error(grads[name], numeric_gradient(module, params, data, name))
         for name in params
     }
     slope = taylor_slope(module, params, data, grads, rng)
     return VerifyReport(model.name, errors, slope)
-
-
-def _numeric_gradient(module, params: dict, data: list, name: str, h: float = 1e-3):
-    value = np.asarray(params[name], dtype=float)
-    gradient = np.zeros(value.size)
-    for i in range(value.size):
-
-        def loss_at(shift: float, i: int = i) -> float:
-            moved = value.copy().ravel()
-            moved[i] += shift
-            return module.loss({**params, name: moved.reshape(value.shape)}, *data)
-
-        gradient[i] = (-loss_at(2 * h) + 8 * loss_at(h) - 8 * loss_at(-h) + loss_at(-2 * h)) / (
-            12 * h
-        )
-    return gradient.reshape(value.shape)
-
-
-def _relative_error(analytic, numeric, floor: float = 1e-3) -> float:
-    scale = max(np.max(np.abs(numeric)), np.max(np.abs(analytic)), floor)
-    return float(np.max(np.abs(np.asarray(analytic) - numeric)) / scale)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from symbackprop.train.files import write_whole
+from symbackprop.files import write_whole
 from symbackprop.train.plot import plot_training
 from symbackprop.train.result import TrainResult
 from symbackprop.train.runner import train

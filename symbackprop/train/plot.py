@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from symbackprop.files import write_whole
 from symbackprop.train.extras import require
-from symbackprop.train.files import write_whole
 from symbackprop.train.result import TrainResult
 
 if TYPE_CHECKING:

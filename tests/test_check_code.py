@@ -1,0 +1,120 @@
+"""Code mode beyond the seed: biases, tanh, mean losses, loops, rates and signs in updates.
+
+The expected verdicts are derived by hand from each fixture's loss; for the buggy net,
+loss = sum((A2 - Y)**2)/(2m), so dloss/dZ2 = (A2 - Y)*A2*(1 - A2)/m, and A1 = tanh(Z1) has
+the derivative 1 - A1**2.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from symbackprop.check import check_code
+from symbackprop.errors import SpecError, SymbackpropError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def verdicts(report) -> dict:
+    return {v.name: v for v in report.verdicts}
+
+
+def test_a_correct_dense_net_with_row_vector_biases_is_all_correct():
+    report = check_code(FIXTURES / "check_dense_net.py", "train")
+    assert report.ok
+    assert set(verdicts(report)) == {"dZ2", "dW2", "db2", "dZ1", "dW1", "db1"}
+    assert verdicts(report)["db1"].claim == "dloss/db1"
+
+
+@pytest.fixture(scope="module")
+def buggy():
+    return verdicts(check_code(FIXTURES / "check_dense_net_bug.py", "train"))
+
+
+def test_a_mean_loss_without_its_1_over_m_is_a_missing_factor(buggy):
+    diagnosis = buggy["dZ2"].diagnosis
+    assert (diagnosis.kind, diagnosis.message) == ("missing factor", "missing factor 1/X.shape[0]")
+
+
+def test_the_sigmoid_derivative_used_for_tanh_is_named(buggy):
+    diagnosis = buggy["dZ1"].diagnosis
+    assert diagnosis.kind == "wrong activation derivative"
+    assert "A1*(1 - A1) where 1 - A1**2 belongs" in diagnosis.message
+
+
+def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_shape_bug(buggy):
+    assert buggy["db1"].diagnosis.kind == "shape or broadcast"
+
+
+def test_lines_that_read_a_wrong_delta_are_judged_as_if_it_were_right(buggy):
+    # dW2 = A1.T @ dZ2 is the right formula for dloss/dW2 given dZ2 is dloss/dZ2
+    assert buggy["dW2"].correct and buggy["dW1"].correct and buggy["db2"].correct
+
+
+def test_parameters_started_at_zero_and_negated_rates_are_read_as_steps():
+    report = check_code(FIXTURES / "check_line_fit.py", "step")
+    assert report.ok
+    assert [(v.name, v.claim) for v in report.verdicts] == [
+        ("grad_m", "dloss/dm"),
+        ("grad_c", "dloss/dc"),
+    ]
+
+
+def write(tmp_path, source: str):
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_an_update_with_the_wrong_sign_is_a_sign_error(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def f(x, t, w, lr):
+            y = w * x
+            loss = (y - t) ** 2
+            w += lr * 2 * (y - t) * x
+        """,
+    )
+    (verdict,) = check_code(path, "f").verdicts
+    assert verdict.name == "the step of w"
+    assert verdict.diagnosis.kind == "sign"
+
+
+def test_a_delta_no_update_uses_gets_its_role_from_its_name(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        import numpy as np
+        def f(X, Y, W, lr):
+            out = np.tanh(X @ W)
+            loss = np.sum((out - Y) ** 2) / 2
+            out_delta = (out - Y) * (1 - out ** 2)
+            W -= lr * X.T @ ((out - Y) * (1 - out ** 2))
+        """,
+    )
+    report = verdicts(check_code(path, "f"))
+    assert report["out_delta"].claim == "dloss/d(X @ W)"
+    assert report["out_delta"].correct
+
+
+def test_a_loss_the_code_does_not_compute_is_an_error_naming_the_option(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def f(x, w, lr):
+            y = w * x
+            w -= lr * y
+        """,
+    )
+    with pytest.raises(SpecError, match="--loss"):
+        check_code(path, "f")
+
+
+def test_code_without_updates_is_an_error(tmp_path):
+    path = write(tmp_path, "def f(x, w):\n    loss = (w * x) ** 2\n")
+    with pytest.raises(SymbackpropError, match="no parameter updates"):
+        check_code(path, "f")
