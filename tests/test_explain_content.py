@@ -49,9 +49,8 @@ def test_adjoints_are_shown_from_the_loss_down_and_only_those_on_the_way():
     text = rows(explain("tiny221", param="w[4]"))
     # w[4] only needs delta_z (through zout): nothing of the hidden layer.
     assert r"\delta_{z^{\mathrm{out}}} &= \frac{\partial e}{\partial z^{\mathrm{out}}}" in text
-    assert (
-        r"\delta_{z} &= \delta_{z^{\mathrm{out}}}\,\frac{\partial z^{\mathrm{out}}}{\partial z}" in text
-    )
+    chain = r"\frac{\partial z^{\mathrm{out}}}{\partial z}"
+    assert r"\delta_{z} &= \delta_{z^{\mathrm{out}}}\," + chain in text
     assert r"\delta_{h_{1}}" not in text
     assert text.index(r"\delta_{z^{\mathrm{out}}} &=") < text.index(r"\delta_{z} &=")
 
