@@ -8,6 +8,7 @@ import sys
 
 from symbackprop.check.api import check_code, check_formulas
 from symbackprop.check.report import CheckReport
+from symbackprop.check.states import check_state
 from symbackprop.errors import SpecError, SymbackpropError
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -66,6 +67,12 @@ def add_parser(verbs) -> argparse.ArgumentParser:
         default="",
         help="comma-separated names that are numpy.matrix (* is a matrix product)",
     )
+    parser.add_argument(
+        "--state",
+        type=float,
+        metavar="H1",
+        help="a hand-computed first state of a recurrent example (gru-keras: the seed's 0.55)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run)
     return parser
@@ -90,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> CheckReport:
     matrix = tuple(name.strip() for name in args.matrix.split(",") if name.strip())
+    if args.state is not None:
+        return check_state(_model(args), args.state)
     if args.formula:
         if matrix:
             raise SpecError("--matrix applies to code, not to --formula")

@@ -74,7 +74,8 @@ class Verdict:
         head = f"{self.status.upper():<8} {where}{self.name} as {self.claim}"
         lines = [head, f"    {self.formula}"]
         if self.value is not None:
-            lines.append(f"    value: {self.value}")
+            label = "value" if self.correct else "the true value"
+            lines.append(f"    {label}: {self.value}")
         if self.note:
             lines.append(f"    note: {self.note}")
         if self.correct:

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
 from symbackprop.check import check_code, check_formulas
+from symbackprop.check.states import check_state
 from symbackprop.derive import derive
 from symbackprop.explain import explain
 from symbackprop.model.examples import builtin
@@ -78,18 +77,18 @@ def question_2(folder: Path) -> Answer:
 
 def question_3(folder: Path) -> Answer:
     answer = Answer(3, ASKS[3])
-    from symbackprop.recurrent import diagnose_blend, run_sequence, seed_walkthrough
+    from symbackprop.recurrent import run_sequence, seed_walkthrough
     from symbackprop.recurrent.examples import SEED_INPUT, gru_keras, seed_weights
 
     model, weights = gru_keras(), seed_weights()
     states = run_sequence(model, weights, SEED_INPUT).ravel()
     shown = ", ".join(f"{h:.8f}" for h in states)
     answer.lines.append(f"the Keras layer's two states: {shown} (float32 precision)")
-    first_state = np.zeros((1, 1))
-    verdict = diagnose_blend("keras", SEED_INPUT[:, 0], first_state, 0.55, weights)
-    answer.lines.append("0.55 " + verdict.split(": ", 1)[0].replace("the claimed h = 0.55 ", ""))
+    (verdict,) = check_state(model, 0.55).verdicts
+    answer.lines.append(f"the hand-computed 0.55 is {verdict.status}: {verdict.diagnosis.kind}")
     answer.lines.append("settles it: Keras blends h = z*h_prev + (1 - z)*h_tilde")
-    document = "\n\n".join(["# Question 3: the Keras GRU", *seed_walkthrough(), verdict])
+    walkthrough = ["# Question 3: the Keras GRU", *seed_walkthrough(), verdict.diagnosis.message]
+    document = "\n\n".join(walkthrough)
     answer.files.append(_write(folder / "q3_gru_keras.md", document))
     return answer
 

@@ -37,6 +37,15 @@ def seed_weights() -> dict[str, np.ndarray]:
     return from_keras(cell, np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3)))
 
 
+def example_input(model: StepModel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The input sequence and weights a built-in recurrent example is known by (the seed's)."""
+    if model.name == "gru-keras":
+        return SEED_INPUT, seed_weights()
+    from symbackprop.errors import SpecError
+
+    raise SpecError(f"{model.name!r} has no example input; only gru-keras has the seed's")
+
+
 def rnn() -> StepModel:
     """A simple tanh RNN as PyTorch's ``nn.RNN`` defines it: input 2, units 3."""
     model = rnn_cell("pytorch", input_size=2, units=3, name="rnn")

@@ -1,0 +1,50 @@
+"""Hand-computed states of a recurrent cell: is the number right, and which GRU does it match?
+
+The seed's question 3 computed 0.55 for a Keras GRU that prints 0.2048. The number is not a
+gradient, so the formula checker cannot judge it; here it is recomputed with the cell's own
+convention and with every other reading of the GRU (the blend with z and 1 - z swapped, the
+reset gate on the other side of the recurrent product) to say which one the claim follows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symbackprop.check.probe import Diagnosis
+from symbackprop.check.report import CheckReport, Counterexample, Verdict
+from symbackprop.errors import SpecError
+from symbackprop.model.ir import Model
+
+SWAPPED = "gates swapped in the blend"
+
+
+def check_state(model: Model, claimed: float) -> CheckReport:
+    """Judge a hand-computed first state ``h_1`` of a recurrent example on its own input."""
+    from symbackprop.recurrent import diagnose_blend, run_sequence
+    from symbackprop.recurrent.examples import example_input
+
+    cell = getattr(model, "cell", None)
+    if cell is None:
+        raise SpecError(f"--state is for recurrent cells; {model.name!r} is not one")
+    x, weights = example_input(model)
+    expected = float(run_sequence(model, weights, x)[0, 0, 0])
+    h_prev = np.zeros((x.shape[0], cell.units))
+    reading = diagnose_blend(cell.convention.key, x[:, 0], h_prev, claimed, weights)
+    verdict = Verdict(
+        name="h_1",
+        claim=f"the first state of {model.name} on its example input",
+        formula=f"h_1 = {claimed}",
+        correct=reading is None,
+        proof="recomputed step by step in float64",
+        correct_formula=f"{expected:.8f}",
+        diagnosis=None if reading is None else _diagnosis(reading),
+        counterexample=None
+        if reading is None
+        else Counterexample("the example's input", f"{expected:.8f}", f"{claimed}"),
+    )
+    return CheckReport(model.name, "the state h", [verdict])
+
+
+def _diagnosis(reading: str) -> Diagnosis:
+    kind = SWAPPED if "swapped" in reading.split(";")[0] else "other"
+    return Diagnosis(kind, f"{kind}: {reading}" if kind == SWAPPED else reading)
