@@ -61,8 +61,9 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, X, Y) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, X, Y, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -72,15 +73,17 @@ def forward(params: dict, X, Y) -> dict:
     a1 = np.tanh(z1)
     z2 = b2 + a1 @ W2
     a2 = softmax(z2)
-    return {
+    cache = {
         "X": X,
         "Y": Y,
         "m": m,
-        "z1": z1,
         "a1": a1,
         "z2": z2,
         "a2": a2,
     }
+    if every_node:
+        cache["z1"] = z1
+    return cache
 
 
 def loss(params: dict, X, Y) -> float:

@@ -40,16 +40,18 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, x, y) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, x, y, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     m = params["m"]
     c = params["c"]
     y_hat = c + m * x
-    return {
+    cache = {
         "x": x,
         "y": y,
         "y_hat": y_hat,
     }
+    return cache
 
 
 def loss(params: dict, x, y) -> float:

@@ -60,8 +60,9 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, x, y, t) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, x, y, t, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     w = params["w"]
     b = params["b"]
     h1 = b[0] + w[0] * x + w[1] * y
@@ -70,17 +71,19 @@ def forward(params: dict, x, y, t) -> dict:
     h2out = sigmoid(h2)
     z = b[2] + h1out * w[4] + h2out * w[5]
     zout = sigmoid(z)
-    return {
+    cache = {
         "x": x,
         "y": y,
         "t": t,
-        "h1": h1,
         "h1out": h1out,
-        "h2": h2,
         "h2out": h2out,
-        "z": z,
         "zout": zout,
     }
+    if every_node:
+        cache["h1"] = h1
+        cache["h2"] = h2
+        cache["z"] = z
+    return cache
 
 
 def loss(params: dict, x, y, t) -> float:

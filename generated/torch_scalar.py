@@ -38,17 +38,19 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, x, y) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, x, y, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     w = params["w"]
     y_hat = w * x
     s = y_hat - y
-    return {
+    cache = {
         "x": x,
-        "y": y,
-        "y_hat": y_hat,
         "s": s,
     }
+    if every_node:
+        cache["y_hat"] = y_hat
+    return cache
 
 
 def loss(params: dict, x, y) -> float:

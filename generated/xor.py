@@ -51,22 +51,25 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, X, y) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, X, y, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     synapse_0 = params["synapse_0"]
     synapse_1 = params["synapse_1"]
     layer_1_in = X @ synapse_0
     layer_1 = sigmoid(layer_1_in)
     layer_2_in = layer_1 @ synapse_1
     layer_2 = sigmoid(layer_2_in)
-    return {
+    cache = {
         "X": X,
         "y": y,
-        "layer_1_in": layer_1_in,
         "layer_1": layer_1,
-        "layer_2_in": layer_2_in,
         "layer_2": layer_2,
     }
+    if every_node:
+        cache["layer_1_in"] = layer_1_in
+        cache["layer_2_in"] = layer_2_in
+    return cache
 
 
 def loss(params: dict, X, y) -> float:

@@ -66,8 +66,9 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
-def forward(params: dict, X, y) -> dict:
-    """The forward pass; returns every value by name, as backward() needs them."""
+def forward(params: dict, X, y, every_node: bool = False) -> dict:
+    """The forward pass: the values loss_of() and backward() read, by name (with
+    every_node, every other intermediate too, for inspection)."""
     synapse_0 = params["synapse_0"]
     synapse_1 = params["synapse_1"]
     layer_1_0 = sigmoid(
@@ -88,7 +89,7 @@ def forward(params: dict, X, y) -> dict:
         + layer_1_2 * synapse_1[2, 0]
         + layer_1_3 * synapse_1[3, 0]
     )
-    return {
+    cache = {
         "X": X,
         "y": y,
         "layer_1_0": layer_1_0,
@@ -97,6 +98,7 @@ def forward(params: dict, X, y) -> dict:
         "layer_1_3": layer_1_3,
         "layer_2": layer_2,
     }
+    return cache
 
 
 def loss(params: dict, X, y) -> float:

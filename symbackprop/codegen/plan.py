@@ -64,7 +64,8 @@ class ModulePlan:
     arguments: list[str]
     parameters: list[Parameter]
     forward: list[Statement]
-    cache: list[str]
+    cache: list[str]  # what loss_of and backward read
+    rest: list[str]  # the other forward values, returned only when asked for
     loss: str
     loss_body: Body
     backward: Body
@@ -86,6 +87,10 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
     backward = [Statement(identifier(a.symbol.name), code(a.expr)) for a in derivation.adjoints]
     backward += [s for g in derivation.gradients for s in layout.gradient(g, code)]
     forward = layout.prologue(forward + [loss] + backward) + forward
+    loss_body, backward_body = _body(model, layout, [loss]), _body(model, layout, backward)
+    # Keeping only what is read again lets NumPy reuse the rest's memory at once.
+    read = set(loss_body.reads) | set(backward_body.reads)
+    cached = [name for name in layout.arguments() + [s.target for s in forward] if name in read]
     return ModulePlan(
         title=model.description or model.name,
         source=model.source,
@@ -94,10 +99,11 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
         arguments=layout.arguments(),
         parameters=layout.parameters(),
         forward=forward,
-        cache=[s.target for s in forward],
+        cache=cached,
+        rest=[s.target for s in forward if s.target not in cached],
         loss=loss.target,
-        loss_body=_body(model, layout, [loss]),
-        backward=_body(model, layout, backward),
+        loss_body=loss_body,
+        backward=backward_body,
         helpers=sorted(printer.helpers_used),
     )
 

@@ -69,7 +69,9 @@ def batch(arrays: list[np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
 
 def feed_for(model: Model, module: types.ModuleType, dataset: Dataset) -> Feed:
     """The feed of ``dataset`` into ``model``'s module; ShapeError/DataError when it cannot fit."""
-    names = list(inspect.signature(module.forward).parameters)[1:]
+    parameters = inspect.signature(module.forward).parameters.values()
+    # The data arguments: after ``params``, before the keyword options such as every_node.
+    names = [p.name for p in parameters if p.default is inspect.Parameter.empty][1:]
     widths = _vector_widths(model) if model.is_vector else _scalar_widths(model)
     arguments = tuple(Argument(name, *widths[name]) for name in names)
     feed = Feed(arguments, one_hot=0)

@@ -17,7 +17,7 @@ from symbackprop.train.summary import Summary
 
 def model_outputs(module, model: Model, feed: Feed, params: dict, part: Part) -> np.ndarray:
     """Output rows of ``model``'s module with ``params`` on every sample of ``part``."""
-    cache = module.forward(params, *feed.arrays(part))
+    cache = module.forward(params, *feed.arrays(part), every_node=True)
     return np.asarray(cache[prediction_node(model)], dtype=float).reshape(len(part), -1)
 
 

@@ -125,7 +125,7 @@ class _Run:
         self.rng = np.random.default_rng(seed)
 
     def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
-        cache = self.module.forward(params, *self.arrays)
+        cache = self.module.forward(params, *self.arrays, every_node=True)
         grads = self.module.backward(params, cache)
         # The optimisers update in place: keep this epoch's parameters apart.
         kept = {name: np.copy(value) for name, value in params.items()}
