@@ -4,7 +4,8 @@ Baseline: the seed's hand-written NumPy step (``1/(1+np.exp(-x))``, ``.dot``, ``
 the same process. Compared: the generated module, PyTorch eager in float64 (oracle extra), JAX
 jit where installed, and the "GEMM floor": the step's matrix products alone.
 
-Run: ``python benchmarks/train_step.py [--repeat N]``.
+Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/train_step.py [--repeat N]`` (one thread on
+each side: on a 2-core machine shared with other work, threads make the figures noise).
 """
 
 from __future__ import annotations
@@ -55,7 +56,13 @@ def generated_step(module):
 
 
 def torch_step():
+    import os
+
     import torch
+
+    # The same number of threads as NumPy's BLAS was given, so that the ratio compares code.
+    if os.environ.get("OPENBLAS_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
 
     def step(params, X, y, lr):
         layer_1 = torch.sigmoid(X @ params["W1"] + params["b1"])

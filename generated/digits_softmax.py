@@ -112,9 +112,9 @@ def backward(params: dict, cache: dict) -> dict:
     delta_a1 = delta_z2 @ W2.T
     delta_z1 = delta_a1 * (1 - a1**2)
     d_W1 = X.T @ delta_z1
-    d_b1 = np.sum(delta_z1, axis=0)
+    d_b1 = delta_z1.sum(axis=0)
     d_W2 = a1.T @ delta_z2
-    d_b2 = np.sum(delta_z2, axis=0)
+    d_b2 = delta_z2.sum(axis=0)
     return {
         "W1": d_W1,
         "b1": d_b1,

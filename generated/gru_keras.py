@@ -253,16 +253,16 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     delta_z_pre = rows(delta_z_pre_steps[::-1])
     d_W_z = x.T @ delta_z_pre
     d_U_z = h_prev.T @ delta_z_pre
-    d_b_iz = np.sum(delta_z_pre, axis=0)
-    d_b_hz = np.sum(delta_z_pre, axis=0)
+    d_b_iz = delta_z_pre.sum(axis=0)
+    d_b_hz = delta_z_pre.sum(axis=0)
     d_W_r = x.T @ delta_r_pre
     d_U_r = h_prev.T @ delta_r_pre
-    d_b_ir = np.sum(delta_r_pre, axis=0)
-    d_b_hr = np.sum(delta_r_pre, axis=0)
+    d_b_ir = delta_r_pre.sum(axis=0)
+    d_b_hr = delta_r_pre.sum(axis=0)
     d_W_h = x.T @ delta_h_tilde_pre
     d_U_h = h_prev.T @ delta_h_tilde_rec
-    d_b_ih = np.sum(delta_h_tilde_pre, axis=0)
-    d_b_hh = np.sum(delta_h_tilde_rec, axis=0)
+    d_b_ih = delta_h_tilde_pre.sum(axis=0)
+    d_b_hh = delta_h_tilde_rec.sum(axis=0)
     grads = {
         "W_z": d_W_z,
         "U_z": d_U_z,

@@ -156,8 +156,8 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     delta_h_pre = rows(delta_h_pre_steps[::-1])
     d_W = x.T @ delta_h_pre
     d_U = h_prev.T @ delta_h_pre
-    d_b_i = np.sum(delta_h_pre, axis=0)
-    d_b_h = np.sum(delta_h_pre, axis=0)
+    d_b_i = delta_h_pre.sum(axis=0)
+    d_b_h = delta_h_pre.sum(axis=0)
     grads = {
         "W": d_W,
         "U": d_U,
