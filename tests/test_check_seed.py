@@ -13,6 +13,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from conftest import SEED_Q5_NET
 
 from symbackprop.check.cli import EXAMPLES, add_parser, run
 
@@ -161,7 +162,7 @@ def test_q5_all_nine_hand_derived_formulas_are_correct(capsys):
 
 
 def test_q5_code_mode_reads_the_nine_formulas_from_the_updates(capsys):
-    code, data = check_json(capsys, str(FIXTURES / "seed_q5_net.py") + ":Net")
+    code, data = check_json(capsys, str(SEED_Q5_NET) + ":Net")
     verdicts = by_name(data)
     assert code == 0
     assert set(verdicts) == set(Q5_TARGETS)
@@ -239,7 +240,7 @@ def test_every_epilog_example_runs_as_written(capsys, example):
         (["torch-scalar", "--formula", "w = (x"], "invalid Python"),
         (["torch-scalar"], "give --formula"),
         (["missing.py"], "no such file"),
-        ([str(FIXTURES / "seed_q5_net.py") + ":Nope"], "no function 'Nope'"),
+        ([str(SEED_Q5_NET) + ":Nope"], "no function 'Nope'"),
         ([str(FIXTURES / "seed_q1_xor.py")], "pass --loss"),
     ],
 )

@@ -1,6 +1,7 @@
 """The seed's own formulas come out of the derivation (questions 1, 2, 4 and 5)."""
 
 import sympy as sp
+from conftest import SEED_Q5_NET
 from helpers import seed_formula, symbols_of
 
 from symbackprop import derive, load_model
@@ -34,7 +35,7 @@ def test_tiny221_gradients_equal_the_askers_e1_to_e6_and_be1_to_be3():
 
 
 def test_seed_net_function_read_from_file_gives_the_same_gradients(fixtures):
-    _assert_matches_seed_q5(load_model(f"{fixtures / 'seed_q5_net.py'}:Net"))
+    _assert_matches_seed_q5(load_model(f"{SEED_Q5_NET}:Net"))
 
 
 def test_tiny221_shares_adjoints_instead_of_expanding():

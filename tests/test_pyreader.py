@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from conftest import SEED_Q5_NET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from symbackprop.model.ir import Kind, Model
 from symbackprop.model.pyreader import read_python, read_python_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_NET = FIXTURES / "seed_q5_net.py"
+SEED_NET = SEED_Q5_NET
 SEED_TORCH = FIXTURES / "seed_q4_torch.py"
 
 S = sp.Symbol

@@ -42,7 +42,7 @@ MAX_SOURCE_CHARS = 1_000_000
 def read_python(path: str | Path, function: str | None = None, loss: str | None = None) -> Model:
     """Read the forward computation in ``path``: one function's body, or the module's statements.
 
-    >>> model = read_python("tests/fixtures/seed_q5_net.py", "Net")  # doctest: +SKIP
+    >>> model = read_python("symbackprop/demo/seed_code/q5_net.py", "Net")  # doctest: +SKIP
     >>> [node.name for node in model.inputs]  # doctest: +SKIP
     ['x', 'y']
     """
