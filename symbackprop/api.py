@@ -16,6 +16,7 @@ from symbackprop.codegen.verify import VerifyReport
 from symbackprop.codegen.verify import verify as _verify
 from symbackprop.derive import Derivation
 from symbackprop.derive import derive as _derive
+from symbackprop.errors import SpecError
 from symbackprop.files import write_whole
 from symbackprop.model.examples import EXAMPLES, Example
 from symbackprop.model.ir import Model
@@ -68,6 +69,13 @@ def derive(model: Model | str, params: list[str] | None = None) -> DerivationRes
     ``params`` keeps only those parameters' gradients (names, or bases such as ``w``)."""
     if isinstance(model, str):
         model = load_model(model)
+    if not model.parameters:
+        data = ", ".join(n.name for n in model.nodes if n.kind.is_leaf) or "none"
+        raise SpecError(
+            f"{model.name}: no parameters to differentiate: every leaf ({data}) is data; "
+            "for a .py function, name the weights with --params, e.g. --params w",
+            file=model.source if model.source != "built-in" else None,
+        )
     derivation = _derive(model)
     return DerivationResult(derivation.for_parameters(params) if params else derivation)
 

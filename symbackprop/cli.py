@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         "such as w); repeatable",
     )
     derive.add_argument("--loss", help="name of the loss variable in a .py model")
+    derive.add_argument(
+        "--params",
+        type=_names,
+        default=(),
+        metavar="NAMES",
+        help="comma-separated arguments of a .py function that are weights",
+    )
     explain_cli.add_parser(verbs)
     check_cli.add_parser(verbs)
     _add_generate(verbs)
@@ -113,6 +120,10 @@ def _add_verify(verbs) -> None:
     verify.add_argument("--format", choices=("text", "json"), default="text")
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def run_list(args: argparse.Namespace) -> int:
     for example in api.examples():
         print(f"{example.name:<14} question {example.question}: {example.summary}")
@@ -120,7 +131,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_derive(args: argparse.Namespace) -> int:
-    derivation = api.derive(api.load_model(args.model, loss=args.loss), params=args.param)
+    model = api.load_model(args.model, loss=args.loss, params=args.params)
+    derivation = api.derive(model, params=args.param)
     if args.format == "json":
         print(json.dumps(derivation.to_data(), indent=2))
     elif args.format == "latex":

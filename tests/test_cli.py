@@ -133,3 +133,31 @@ def test_derive_unknown_param_is_bad_input(capsys):
     code, out, err = run(capsys, "derive", "tiny221", "--param", "q")
     assert code == 2 and out == ""
     assert "no parameter q" in err
+
+
+WEIGHTS_AS_ARGUMENTS = """import numpy as np
+
+def forward(x1, x2, target, w, v):
+    a = np.tanh(w[0]*x1 + w[1]*x2)
+    out = v[0]*a + v[1]*x2
+    loss = (out - target)**2
+    return loss
+"""
+
+
+def test_params_names_the_arguments_that_are_weights(tmp_path, capsys):
+    source = tmp_path / "mynet.py"
+    source.write_text(WEIGHTS_AS_ARGUMENTS)
+    code, out, _ = run(capsys, "derive", f"{source}:forward", "--params", "w,v")
+    assert code == 0
+    # d/dw[0] of (v0*tanh(w0*x1 + w1*x2) + v1*x2 - target)**2, by hand
+    assert "dloss/dw[0] = delta_a*(x1*(1 - a**2))" in out
+    assert "dloss/dv[1] = delta_out*x2" in out
+
+
+def test_a_function_without_weights_says_how_to_name_them(tmp_path, capsys):
+    source = tmp_path / "mynet.py"
+    source.write_text(WEIGHTS_AS_ARGUMENTS)
+    code, out, err = run(capsys, "derive", f"{source}:forward")
+    assert code == 2 and out == ""
+    assert "no parameters to differentiate" in err and "--params" in err

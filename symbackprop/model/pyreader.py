@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,12 @@ from symbackprop.naming import indexed_name
 MAX_SOURCE_CHARS = 1_000_000
 
 
-def read_python(path: str | Path, function: str | None = None, loss: str | None = None) -> Model:
+def read_python(
+    path: str | Path,
+    function: str | None = None,
+    loss: str | None = None,
+    params: Sequence[str] = (),
+) -> Model:
     """Read the forward computation in ``path``: one function's body, or the module's statements.
 
     >>> model = read_python("symbackprop/demo/seed_code/q5_net.py", "Net")  # doctest: +SKIP
@@ -55,19 +61,27 @@ def read_python(path: str | Path, function: str | None = None, loss: str | None 
         raise SpecError(f"not UTF-8 text ({error.reason})", file=str(path)) from None
     except OSError as error:
         raise SpecError(f"cannot read the file: {error.strerror}", file=str(path)) from None
-    return read_python_source(text, str(path), function, loss)
+    return read_python_source(text, str(path), function, loss, params)
 
 
 def read_python_source(
-    text: str, filename: str = "<string>", function: str | None = None, loss: str | None = None
+    text: str,
+    filename: str = "<string>",
+    function: str | None = None,
+    loss: str | None = None,
+    params: Sequence[str] = (),
 ) -> Model:
-    """Like :func:`read_python`, for source text; ``filename`` is used in messages."""
+    """Like :func:`read_python`, for source text; ``filename`` is used in messages.
+
+    ``params`` names arguments that are weights (``forward(x, w)``): by default a function's
+    arguments are data, and its parameters are the globals it reads.
+    """
     tree = parse(text, filename)
     try:
         body = select_body(tree, filename, function)
         statements = find_loss(body, loss)
         needed = needed_statements(body, statements)
-        return _Reader(tree, body, filename).read(needed)
+        return _Reader(tree, body, filename, tuple(params)).read(needed)
     except RecursionError:  # a last guard; the translator reports depth with a line itself
         raise _too_deep(filename, 1) from None
 
@@ -183,7 +197,8 @@ class _Leaf:
 class _Reader:
     """Translates the needed statements in order and collects the leaves they use."""
 
-    def __init__(self, tree: ast.Module, body: Body, filename: str):
+    def __init__(self, tree: ast.Module, body: Body, filename: str, params: tuple = ()):
+        self.params = set(params)
         self.body = body
         self.file = filename
         self.globals = {} if body.module_level else _module_literals(tree)
@@ -275,15 +290,27 @@ class _Reader:
     # -- the model -----------------------------------------------------------------------------
     def kind(self, leaf: _Leaf, loss_position: int) -> Kind:
         """Globals and ``requires_grad`` tensors are parameters; the loss's own data, targets."""
-        if leaf.trainable:
+        base = leaf.name.split("[", 1)[0]
+        if leaf.trainable or base in self.params:
             return Kind.PARAMETER
         return Kind.TARGET if leaf.users == {loss_position} else Kind.INPUT
+
+    def _check_parameters(self, kinds: dict[str, Kind]) -> None:
+        bases = {name.split("[", 1)[0] for name in kinds}
+        unused = sorted(self.params - bases)
+        if unused:
+            raise SpecError(
+                f"--params names {', '.join(unused)}, which the loss does not use",
+                file=self.file,
+                line=self.body.line,
+            )
 
     def build(self, nodes: list[tuple[str, sp.Expr, int]], loss_position: int) -> Model:
         # Leaves: inputs, then targets, then parameters, each in the user's order; globals in
         # the order the forward pass first uses them (dicts keep insertion order).
         rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
         kinds = {leaf.name: self.kind(leaf, loss_position) for leaf in self.leaves.values()}
+        self._check_parameters(kinds)
         ordered = sorted(
             self.leaves.values(), key=lambda leaf: (rank[kinds[leaf.name]], leaf.position)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from symbackprop.errors import UnknownModel
@@ -9,7 +10,7 @@ from symbackprop.model.examples import EXAMPLES, builtin
 from symbackprop.model.ir import Model
 
 
-def load_model(spec: str, loss: str | None = None) -> Model:
+def load_model(spec: str, loss: str | None = None, params: Sequence[str] = ()) -> Model:
     """The model a MODEL argument names.
 
     >>> load_model("tiny221").loss.name
@@ -29,5 +30,5 @@ def load_model(spec: str, loss: str | None = None) -> Model:
             raise UnknownModel("no such file", file=path)
         from symbackprop.model.pyreader import read_python
 
-        return read_python(path, function or None, loss=loss)
+        return read_python(path, function or None, loss=loss, params=params)
     return builtin(spec)

@@ -56,7 +56,11 @@ def chain_form(derivation: Derivation, terms) -> sp.Expr | None:
             (f for f in sp.Mul.make_args(term.local) if f != 1),
             key=lambda f: (not f.has(sp.Symbol(term.consumer)), f.is_Add, sp.default_sort_key(f)),
         )
-        products.append(sp.Mul(*head, *local, evaluate=False))
+        factors = [*head, *local]
+        # Numbers lead: -2*(out - target)*x2, not 2*(out - target)*(-1)*x2.
+        number = sp.Mul(*[f for f in factors if f.is_Number])
+        factors = [f for f in factors if not f.is_Number]
+        products.append(sp.Mul(*([number] if number != 1 else []), *factors, evaluate=False))
     if len(products) > _MAX_PATHS_SHOWN:
         return None
     return products[0] if len(products) == 1 else sp.Add(*products, evaluate=False)
