@@ -16,10 +16,11 @@ import timeit
 import numpy as np
 
 from symbackprop.codegen.loader import load_module
+from symbackprop.model.examples import builtin
 from symbackprop.model.network import dense_network
 
-CASES = [  # name, sizes, batch
-    ("xor 3-4-1", [3, 4, 1], 4),
+CASES = [  # name, sizes, batch; sizes None: the seed's own XOR net (no biases) and its loop
+    ("xor 3-4-1 (seed)", None, 4),
     ("digits 64-128-10", [64, 128, 10], 64),
     ("digits 64-128-10", [64, 128, 10], 1797),
     ("wide 1024-1024-10", [1024, 1024, 10], 256),
@@ -39,6 +40,23 @@ def hand_written_step(params, X, y, lr):
     b1 -= lr * layer_1_delta.sum(axis=0)
 
 
+def seed_xor_step(params, X, y, alpha):
+    """The seed's question-1 loop body, verbatim."""
+    synapse_0, synapse_1 = params["synapse_0"], params["synapse_1"]
+    layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
+    layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))
+    layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
+    layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1 - layer_1))
+    synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)
+    synapse_0 -= alpha * X.T.dot(layer_1_delta)
+
+
+def seed_xor_gemm_floor(params, X, y, lr):
+    layer_1 = X @ params["synapse_0"]
+    layer_2 = layer_1 @ params["synapse_1"]
+    _ = layer_2 @ params["synapse_1"].T, layer_1.T @ layer_2, X.T @ layer_1
+
+
 def gemm_floor(params, X, y, lr):
     """Only the matrix products of one step."""
     layer_1 = X @ params["W1"]
@@ -55,7 +73,7 @@ def generated_step(module):
     return step
 
 
-def torch_step():
+def torch_step(seed_xor: bool):
     import os
 
     import torch
@@ -65,8 +83,7 @@ def torch_step():
         torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
 
     def step(params, X, y, lr):
-        layer_1 = torch.sigmoid(X @ params["W1"] + params["b1"])
-        layer_2 = torch.sigmoid(layer_1 @ params["W2"] + params["b2"])
+        layer_2 = two_layers(torch.sigmoid, params, X, seed_xor)
         loss = 0.5 * ((layer_2 - y) ** 2).sum()
         grads = torch.autograd.grad(loss, list(params.values()))
         with torch.no_grad():
@@ -76,15 +93,14 @@ def torch_step():
     return step, torch
 
 
-def jax_step():
+def jax_step(seed_xor: bool):
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
 
     def loss(params, X, y):
-        layer_1 = jax.nn.sigmoid(X @ params["W1"] + params["b1"])
-        layer_2 = jax.nn.sigmoid(layer_1 @ params["W2"] + params["b2"])
+        layer_2 = two_layers(jax.nn.sigmoid, params, X, seed_xor)
         return 0.5 * jnp.sum((layer_2 - y) ** 2)
 
     @jax.jit
@@ -93,6 +109,14 @@ def jax_step():
         return {k: params[k] - lr * grads[k] for k in params}
 
     return step, jnp
+
+
+def two_layers(sigmoid, params, X, seed_xor: bool):
+    """The benchmark nets' forward pass in another framework's arrays."""
+    if seed_xor:
+        return sigmoid(sigmoid(X @ params["synapse_0"]) @ params["synapse_1"])
+    layer_1 = sigmoid(X @ params["W1"] + params["b1"])
+    return sigmoid(layer_1 @ params["W2"] + params["b2"])
 
 
 def seconds(step, params, X, y, repeat: int) -> float:
@@ -104,16 +128,24 @@ def seconds(step, params, X, y, repeat: int) -> float:
 
 def measure(sizes, batch, repeat):
     rng = np.random.default_rng(0)
-    module = load_module(dense_network(sizes, "sigmoid", loss="half_sse", reduction="sum"))
-    params = module.init_params(0, "glorot")
-    X, y = rng.normal(size=(batch, sizes[0])), rng.uniform(size=(batch, sizes[-1]))
+    seed_xor = sizes is None
+    if seed_xor:  # the seed's question 1: its data, its net and its own loop as the baseline
+        module, hand, floor = load_module(builtin("xor")), seed_xor_step, seed_xor_gemm_floor
+        params = module.init_params(0)
+        X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)  # noqa: N806
+        y = np.array([[0, 1, 1, 0]], dtype=float).T
+    else:
+        model = dense_network(sizes, "sigmoid", loss="half_sse", reduction="sum")
+        module, hand, floor = load_module(model), hand_written_step, gemm_floor
+        params = module.init_params(0, "glorot")
+        X, y = rng.normal(size=(batch, sizes[0])), rng.uniform(size=(batch, sizes[-1]))  # noqa: N806
     fresh = lambda: {k: v.copy() for k, v in params.items()}  # noqa: E731
-    times = {"hand-written": seconds(hand_written_step, fresh(), X, y, repeat)}
+    times = {"hand-written": seconds(hand, fresh(), X, y, repeat)}
     times["generated"] = seconds(generated_step(module), fresh(), X, y, repeat)
-    times["GEMM floor"] = seconds(gemm_floor, fresh(), X, y, repeat)
+    times["GEMM floor"] = seconds(floor, fresh(), X, y, repeat)
     for name, factory in (("torch eager", torch_step), ("jax jit", jax_step)):
         try:
-            step, lib = factory()
+            step, lib = factory(seed_xor)
         except ImportError:
             continue
         convert = lib.asarray if name == "jax jit" else lib.tensor
