@@ -8,7 +8,7 @@ from symbackprop.demo.run import DEFAULT_FOLDER, run_demo
 
 EPILOG = """examples:
   symbackprop demo
-  symbackprop demo --dir /tmp/answers --force
+  symbackprop demo --dir answers --force
 """
 
 
