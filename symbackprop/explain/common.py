@@ -42,15 +42,7 @@ def chosen_parameters(model: Model, param: str | None) -> list[str]:
 
 def on_the_way(derivation: Derivation, params: list[str]) -> list[str]:
     """Nodes whose adjoints the chosen parameters' gradients use, loss side first."""
-    needed: set[str] = set()
-    pending = [t.consumer for p in params for t in derivation.gradient(p).terms]
-    while pending:
-        node = pending.pop()
-        if node in needed or node == derivation.model.loss.name:
-            continue
-        needed.add(node)
-        pending += [t.consumer for t in derivation.adjoint(node).terms]
-    return [a.node for a in derivation.adjoints if a.node in needed]
+    return [a.node for a in derivation.for_parameters(params).adjoints]
 
 
 def point_values(derivation: Derivation) -> dict | None:

@@ -91,12 +91,9 @@ def fully_connected(
     unit j of layer 1), biases ``b1[j]``, pre-activations ``z1[j]``, activations ``a1[j]``,
     loss ``E``.
     """
-    sizes = list(sizes)
-    if len(sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in sizes):
-        raise SpecError(f"layer sizes must be at least two positive integers, got {sizes}")
-    if reduction not in activations.REDUCTIONS:
-        raise SpecError(f"unknown reduction {reduction!r} (known: sum, mean)")
-    layer_acts = _per_layer(activation, len(sizes) - 1)
+    sizes = checked_sizes(sizes)
+    checked_reduction(reduction)
+    layer_acts = per_layer(activation, len(sizes) - 1)
     per_output = activations.loss(loss)
     builder = ModelBuilder(name or "fc-" + "-".join(map(str, sizes)))
     units = [builder.input(indexed_name("x", i)) for i in range(sizes[0])]
@@ -108,11 +105,26 @@ def fully_connected(
     return builder.loss("E", total, description=f"{sizes} {loss} loss, {reduction} reduction")
 
 
-def _per_layer(spec, layers: int) -> list[sp.Lambda]:
+# -- checks shared by the scalar and the vector builders ---------------------------------------
+def checked_sizes(sizes: Sequence[int]) -> list[int]:
+    sizes = list(sizes)
+    if len(sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in sizes):
+        raise SpecError(f"layer sizes must be at least two positive integers, got {sizes}")
+    return sizes
+
+
+def checked_reduction(reduction: str) -> str:
+    if reduction not in activations.REDUCTIONS:
+        raise SpecError(f"unknown reduction {reduction!r} (known: sum, mean)")
+    return reduction
+
+
+def per_layer(spec, layers: int, allowed: tuple[str, ...] = ()) -> list:
+    """One activation per layer; names in ``allowed`` (``"softmax"``) are kept as names."""
     specs = [spec] * layers if isinstance(spec, str) or callable(spec) else list(spec)
     if len(specs) != layers:
         raise SpecError(f"{len(specs)} activations given for {layers} layers")
-    return [activations.activation(s) for s in specs]
+    return [s if s in allowed else activations.activation(s) for s in specs]
 
 
 def _dense_layer(builder: ModelBuilder, layer: int, inputs: list, width: int, act) -> list:

@@ -9,7 +9,7 @@ import sympy as sp
 from symbackprop.errors import SpecError
 from symbackprop.model import activations
 from symbackprop.model.arrays import dot, sigmoid_bce, softmax, softmax_xent, total
-from symbackprop.model.builder import ModelBuilder
+from symbackprop.model.builder import ModelBuilder, checked_reduction, checked_sizes, per_layer
 from symbackprop.model.ir import Model
 from symbackprop.naming import BATCH_SIZE
 
@@ -29,8 +29,8 @@ def dense_network(
     pre-activations ``z1``, activations ``a1``, loss ``E``; ``"softmax"`` is allowed as the
     last activation. ``bce`` after a sigmoid and ``softmax_ce`` after a softmax are fused.
     """
-    sizes = _checked_sizes(sizes)
-    acts = _activations(activation, len(sizes) - 1)
+    sizes = checked_sizes(sizes)
+    acts = per_layer(activation, len(sizes) - 1, allowed=("softmax",))
     b = ModelBuilder(name or "net-" + "-".join(map(str, sizes)))
     units = b.input("X", shape=(BATCH_SIZE, sizes[0]))
     targets = b.target("Y", shape=(BATCH_SIZE, sizes[-1]))
@@ -42,7 +42,7 @@ def dense_network(
         pre = b.define(f"z{layer}", dot(units, weights) + bias)
         units = b.define(f"a{layer}", softmax(pre) if act == "softmax" else act(pre))
     expr = _loss(loss, acts[-1], pre, units, targets)
-    per = {"sum": 1, "mean": batch}[_checked_reduction(reduction)]
+    per = {"sum": 1, "mean": batch}[checked_reduction(reduction)]
     description = f"{'-'.join(map(str, sizes))} network, {_loss_name(loss)} loss, {reduction}"
     return b.loss("E", expr / per, description=description)
 
@@ -59,26 +59,6 @@ def _loss(loss, last_activation, pre, output, targets) -> sp.Expr:
             raise SpecError("bce needs 'sigmoid' as the last activation")
         return total(sigmoid_bce(pre, targets))
     return total(activations.loss(loss)(output, targets))
-
-
-def _activations(spec, layers: int) -> list:
-    specs = [spec] * layers if isinstance(spec, str) or callable(spec) else list(spec)
-    if len(specs) != layers:
-        raise SpecError(f"{len(specs)} activations given for {layers} layers")
-    return [s if s == "softmax" else activations.activation(s) for s in specs]
-
-
-def _checked_sizes(sizes: Sequence[int]) -> list[int]:
-    sizes = list(sizes)
-    if len(sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in sizes):
-        raise SpecError(f"layer sizes must be at least two positive integers, got {sizes}")
-    return sizes
-
-
-def _checked_reduction(reduction: str) -> str:
-    if reduction not in activations.REDUCTIONS:
-        raise SpecError(f"unknown reduction {reduction!r} (known: sum, mean)")
-    return reduction
 
 
 def _loss_name(loss) -> str:
