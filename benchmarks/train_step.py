@@ -1,8 +1,9 @@
 """One training step (forward, backward, SGD update) of the generated module, as ratios.
 
 Baseline: the seed's hand-written NumPy step (``1/(1+np.exp(-x))``, ``.dot``, ``-=``), run in
-the same process. Compared: the generated module, PyTorch eager in float64 (oracle extra), JAX
-jit where installed, and the "GEMM floor": the step's matrix products alone.
+the same process. Compared: the generated module's ``train_step`` (what its ``train`` runs for
+SGD), PyTorch eager in float64 (oracle extra), JAX jit where installed, and the "GEMM floor":
+the step's matrix products alone, written into kept arrays.
 
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/train_step.py [--repeat N]`` (one thread on
 each side: on a 2-core machine shared with other work, threads make the figures noise).
@@ -51,24 +52,31 @@ def seed_xor_step(params, X, y, alpha):
     synapse_0 -= alpha * X.T.dot(layer_1_delta)
 
 
-def seed_xor_gemm_floor(params, X, y, lr):
-    layer_1 = X @ params["synapse_0"]
-    layer_2 = layer_1 @ params["synapse_1"]
-    _ = layer_2 @ params["synapse_1"].T, layer_1.T @ layer_2, X.T @ layer_1
+def gemm_floor(first: str, second: str):
+    """Only the matrix products of one step, each written into an array kept from the last
+    call (no allocation), as the lowest time any step of this net can take."""
+    kept: dict = {}
 
+    def products(params, X, y, lr):
+        def product(name, a, b):
+            kept[name] = np.matmul(a, b, out=kept.get(name))
+            return kept[name]
 
-def gemm_floor(params, X, y, lr):
-    """Only the matrix products of one step."""
-    layer_1 = X @ params["W1"]
-    layer_2 = layer_1 @ params["W2"]
-    delta_1 = layer_2 @ params["W2"].T
-    _ = layer_1.T @ layer_2, X.T @ delta_1
+        layer_1 = product("layer_1", X, params[first])
+        layer_2 = product("layer_2", layer_1, params[second])
+        delta_1 = product("delta_1", layer_2, params[second].T)
+        product("grad_2", layer_1.T, layer_2)
+        product("grad_1", X.T, delta_1)
+
+    return products
 
 
 def generated_step(module):
+    """The module's fused step, as its train() runs plain gradient descent."""
+    work: dict = {}
+
     def step(params, X, y, lr):
-        grads = module.backward(params, module.forward(params, X, y))
-        return module.sgd_step(params, grads, {}, lr)
+        module.train_step(params, X, y, lr, work)
 
     return step
 
@@ -130,13 +138,14 @@ def measure(sizes, batch, repeat):
     rng = np.random.default_rng(0)
     seed_xor = sizes is None
     if seed_xor:  # the seed's question 1: its data, its net and its own loop as the baseline
-        module, hand, floor = load_module(builtin("xor")), seed_xor_step, seed_xor_gemm_floor
+        module, hand = load_module(builtin("xor")), seed_xor_step
+        floor = gemm_floor("synapse_0", "synapse_1")
         params = module.init_params(0)
         X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)  # noqa: N806
         y = np.array([[0, 1, 1, 0]], dtype=float).T
     else:
         model = dense_network(sizes, "sigmoid", loss="half_sse", reduction="sum")
-        module, hand, floor = load_module(model), hand_written_step, gemm_floor
+        module, hand, floor = load_module(model), hand_written_step, gemm_floor("W1", "W2")
         params = module.init_params(0, "glorot")
         X, y = rng.normal(size=(batch, sizes[0])), rng.uniform(size=(batch, sizes[-1]))  # noqa: N806
     fresh = lambda: {k: v.copy() for k, v in params.items()}  # noqa: E731

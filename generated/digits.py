@@ -37,11 +37,14 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; one new array."""
-    s = np.tanh(0.5 * z)
-    s *= 0.5
-    s += 0.5
+HALF = np.array(0.5)  # a 0-d array: a Python float is converted anew on every operation
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; computed in out if given."""
+    s = np.tanh(np.multiply(z, HALF, out=out), out=out)
+    s *= HALF
+    s += HALF
     return s
 
 
@@ -123,6 +126,72 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+def train_step(
+    params: dict,
+    X,
+    Y,
+    lr: float,
+    work: dict,
+    report_loss: bool = False,
+) -> float | None:
+    """One step of plain gradient descent, p -= lr * grad, with forward and backward fused.
+
+    The formulas of forward() and backward(), each delta taken of lr times the loss: every
+    gradient comes out already multiplied by lr. Large arrays are written into the ones the
+    same statement filled on the last step of the same batch size, kept in work (one dict
+    per training run), since fresh arrays that large cost page faults on every step. The data
+    are float arrays (train() converts them once). With report_loss, returns the loss at the
+    parameters the step started from.
+    """
+    kept = work.setdefault(X.shape[0], {})  # by batch size: arrays fit one
+    reuse = kept.get  # the array a statement filled on the last step; None on the first
+    ones = np.ones(X.shape[0])  # column sums as ones.dot(A), by BLAS
+    W1 = params["W1"]
+    b1 = params["b1"]
+    W2 = params["W2"]
+    b2 = params["b2"]
+    m = X.shape[0]
+    z1 = X.dot(W1, out=reuse("z1"))
+    z1 += b1
+    a1 = sigmoid(z1, out=reuse("a1"))
+    z2 = a1.dot(W2, out=reuse("z2"))
+    z2 += b2
+    a2 = sigmoid(z2, out=reuse("a2"))
+    delta_z2 = np.subtract(a2, Y, out=reuse("delta_z2"))
+    delta_z2 *= lr / m
+    d_W2 = a1.T.dot(delta_z2, out=reuse("d_W2"))
+    d_b2 = ones.dot(delta_z2)
+    delta_a1 = delta_z2.dot(W2.T, out=reuse("delta_a1"))
+    delta_z1 = np.subtract(1.0, a1, out=reuse("delta_z1"))
+    delta_z1 *= a1
+    delta_z1 *= delta_a1
+    d_W1 = X.T.dot(delta_z1, out=reuse("d_W1"))
+    d_b1 = ones.dot(delta_z1)
+    if not kept:  # the first step of this batch size: later steps write into its arrays
+        kept.update(
+            {
+                "z1": z1,
+                "a1": a1,
+                "z2": z2,
+                "a2": a2,
+                "delta_z2": delta_z2,
+                "d_W2": d_W2,
+                "delta_a1": delta_a1,
+                "delta_z1": delta_z1,
+                "d_W1": d_W1,
+            }
+        )
+    loss_value = None
+    if report_loss:
+        E = np.sum(sigmoid_bce(z2, Y)) / m
+        loss_value = float(E)
+    params["W1"] -= d_W1
+    params["b1"] -= d_b1
+    params["W2"] -= d_W2
+    params["b2"] -= d_b2
+    return loss_value
+
+
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -176,15 +245,21 @@ def train(
 ) -> tuple[dict, list]:
     """Full-batch training; callback(epoch, loss, params) runs after every epoch.
 
-    Returns the trained parameters and the loss before each epoch's step.
+    Returns the trained parameters and the loss before each epoch's step. Plain gradient
+    descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    X = np.asarray(X, dtype=float)
+    Y = np.asarray(Y, dtype=float)
     step = OPTIMIZERS[optimizer]
     state: dict = {}
     losses = []
     for epoch in range(epochs):
-        cache = forward(params, X, Y)
-        losses.append(loss_of(cache, params))
-        params = step(params, backward(params, cache), state, lr)
+        if optimizer == "sgd":
+            losses.append(train_step(params, X, Y, lr, state, report_loss=True))
+        else:
+            cache = forward(params, X, Y)
+            losses.append(loss_of(cache, params))
+            params = step(params, backward(params, cache), state, lr)
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

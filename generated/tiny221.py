@@ -43,11 +43,14 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; one new array."""
-    s = np.tanh(0.5 * z)
-    s *= 0.5
-    s += 0.5
+HALF = np.array(0.5)  # a 0-d array: a Python float is converted anew on every operation
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; computed in out if given."""
+    s = np.tanh(np.multiply(z, HALF, out=out), out=out)
+    s *= HALF
+    s += HALF
     return s
 
 
@@ -132,6 +135,58 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+def train_step(
+    params: dict,
+    x,
+    y,
+    t,
+    lr: float,
+    work: dict,
+    report_loss: bool = False,
+) -> float | None:
+    """One step of plain gradient descent, p -= lr * grad, with forward and backward fused.
+
+    The formulas of forward() and backward(), each delta taken of lr times the loss: every
+    gradient comes out already multiplied by lr. Large arrays are written into the ones the
+    same statement filled on the last step of the same batch size, kept in work (one dict
+    per training run), since fresh arrays that large cost page faults on every step. The data
+    are float arrays (train() converts them once). With report_loss, returns the loss at the
+    parameters the step started from.
+    """
+    w = params["w"]
+    b = params["b"]
+    h1 = b[0] + w[0] * x + w[1] * y
+    h1out = sigmoid(h1)
+    h2 = b[1] + w[2] * x + w[3] * y
+    h2out = sigmoid(h2)
+    z = b[2] + h1out * w[4] + h2out * w[5]
+    zout = sigmoid(z)
+    d_w = np.zeros_like(w)
+    d_b = np.zeros_like(b)
+    delta_zout = lr * (zout - t)
+    delta_z = delta_zout * (zout * (1 - zout))
+    d_w[4] = np.sum(delta_z * h1out)
+    d_w[5] = np.sum(delta_z * h2out)
+    d_b[2] = np.sum(delta_z)
+    delta_h2out = delta_z * w[5]
+    delta_h2 = delta_h2out * (h2out * (1 - h2out))
+    d_w[2] = np.sum(delta_h2 * x)
+    d_w[3] = np.sum(delta_h2 * y)
+    d_b[1] = np.sum(delta_h2)
+    delta_h1out = delta_z * w[4]
+    delta_h1 = delta_h1out * (h1out * (1 - h1out))
+    d_w[0] = np.sum(delta_h1 * x)
+    d_w[1] = np.sum(delta_h1 * y)
+    d_b[0] = np.sum(delta_h1)
+    loss_value = None
+    if report_loss:
+        e = np.sum(0.5 * (t - zout) ** 2)
+        loss_value = float(e)
+    params["w"] -= d_w
+    params["b"] -= d_b
+    return loss_value
+
+
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -186,15 +241,22 @@ def train(
 ) -> tuple[dict, list]:
     """Full-batch training; callback(epoch, loss, params) runs after every epoch.
 
-    Returns the trained parameters and the loss before each epoch's step.
+    Returns the trained parameters and the loss before each epoch's step. Plain gradient
+    descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    t = np.asarray(t, dtype=float)
     step = OPTIMIZERS[optimizer]
     state: dict = {}
     losses = []
     for epoch in range(epochs):
-        cache = forward(params, x, y, t)
-        losses.append(loss_of(cache, params))
-        params = step(params, backward(params, cache), state, lr)
+        if optimizer == "sgd":
+            losses.append(train_step(params, x, y, t, lr, state, report_loss=True))
+        else:
+            cache = forward(params, x, y, t)
+            losses.append(loss_of(cache, params))
+            params = step(params, backward(params, cache), state, lr)
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

@@ -77,6 +77,37 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+def train_step(
+    params: dict,
+    x,
+    y,
+    lr: float,
+    work: dict,
+    report_loss: bool = False,
+) -> float | None:
+    """One step of plain gradient descent, p -= lr * grad, with forward and backward fused.
+
+    The formulas of forward() and backward(), each delta taken of lr times the loss: every
+    gradient comes out already multiplied by lr. Large arrays are written into the ones the
+    same statement filled on the last step of the same batch size, kept in work (one dict
+    per training run), since fresh arrays that large cost page faults on every step. The data
+    are float arrays (train() converts them once). With report_loss, returns the loss at the
+    parameters the step started from.
+    """
+    w = params["w"]
+    y_hat = w * x
+    s = y_hat - y
+    delta_s = 2 * lr * s
+    delta_y_hat = delta_s
+    d_w = np.sum(delta_y_hat * x)
+    loss_value = None
+    if report_loss:
+        loss = np.sum(s**2)
+        loss_value = float(loss)
+    params["w"] -= d_w
+    return loss_value
+
+
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -130,15 +161,21 @@ def train(
 ) -> tuple[dict, list]:
     """Full-batch training; callback(epoch, loss, params) runs after every epoch.
 
-    Returns the trained parameters and the loss before each epoch's step.
+    Returns the trained parameters and the loss before each epoch's step. Plain gradient
+    descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
     step = OPTIMIZERS[optimizer]
     state: dict = {}
     losses = []
     for epoch in range(epochs):
-        cache = forward(params, x, y)
-        losses.append(loss_of(cache, params))
-        params = step(params, backward(params, cache), state, lr)
+        if optimizer == "sgd":
+            losses.append(train_step(params, x, y, lr, state, report_loss=True))
+        else:
+            cache = forward(params, x, y)
+            losses.append(loss_of(cache, params))
+            params = step(params, backward(params, cache), state, lr)
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

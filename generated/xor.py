@@ -34,11 +34,14 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; one new array."""
-    s = np.tanh(0.5 * z)
-    s *= 0.5
-    s += 0.5
+HALF = np.array(0.5)  # a 0-d array: a Python float is converted anew on every operation
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; computed in out if given."""
+    s = np.tanh(np.multiply(z, HALF, out=out), out=out)
+    s *= HALF
+    s += HALF
     return s
 
 
@@ -104,6 +107,66 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+def train_step(
+    params: dict,
+    X,
+    y,
+    lr: float,
+    work: dict,
+    report_loss: bool = False,
+) -> float | None:
+    """One step of plain gradient descent, p -= lr * grad, with forward and backward fused.
+
+    The formulas of forward() and backward(), each delta taken of lr times the loss: every
+    gradient comes out already multiplied by lr. Large arrays are written into the ones the
+    same statement filled on the last step of the same batch size, kept in work (one dict
+    per training run), since fresh arrays that large cost page faults on every step. The data
+    are float arrays (train() converts them once). With report_loss, returns the loss at the
+    parameters the step started from.
+    """
+    kept = work.setdefault(X.shape[0], {})  # by batch size: arrays fit one
+    reuse = kept.get  # the array a statement filled on the last step; None on the first
+    synapse_0 = params["synapse_0"]
+    synapse_1 = params["synapse_1"]
+    layer_1_in = X.dot(synapse_0, out=reuse("layer_1_in"))
+    layer_1 = sigmoid(layer_1_in, out=reuse("layer_1"))
+    layer_2_in = layer_1.dot(synapse_1, out=reuse("layer_2_in"))
+    layer_2 = sigmoid(layer_2_in, out=reuse("layer_2"))
+    delta_layer_2 = np.subtract(layer_2, y, out=reuse("delta_layer_2"))
+    delta_layer_2 *= lr
+    delta_layer_2_in = np.subtract(1.0, layer_2, out=reuse("delta_layer_2_in"))
+    delta_layer_2_in *= delta_layer_2
+    delta_layer_2_in *= layer_2
+    d_synapse_1 = layer_1.T.dot(delta_layer_2_in, out=reuse("d_synapse_1"))
+    delta_layer_1 = delta_layer_2_in.dot(synapse_1.T, out=reuse("delta_layer_1"))
+    delta_layer_1_in = np.subtract(1.0, layer_1, out=reuse("delta_layer_1_in"))
+    delta_layer_1_in *= delta_layer_1
+    delta_layer_1_in *= layer_1
+    d_synapse_0 = X.T.dot(delta_layer_1_in, out=reuse("d_synapse_0"))
+    if not kept:  # the first step of this batch size: later steps write into its arrays
+        kept.update(
+            {
+                "layer_1_in": layer_1_in,
+                "layer_1": layer_1,
+                "layer_2_in": layer_2_in,
+                "layer_2": layer_2,
+                "delta_layer_2": delta_layer_2,
+                "delta_layer_2_in": delta_layer_2_in,
+                "d_synapse_1": d_synapse_1,
+                "delta_layer_1": delta_layer_1,
+                "delta_layer_1_in": delta_layer_1_in,
+                "d_synapse_0": d_synapse_0,
+            }
+        )
+    loss_value = None
+    if report_loss:
+        E = 0.5 * np.sum((layer_2 - y) ** 2)
+        loss_value = float(E)
+    params["synapse_0"] -= d_synapse_0
+    params["synapse_1"] -= d_synapse_1
+    return loss_value
+
+
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -157,15 +220,21 @@ def train(
 ) -> tuple[dict, list]:
     """Full-batch training; callback(epoch, loss, params) runs after every epoch.
 
-    Returns the trained parameters and the loss before each epoch's step.
+    Returns the trained parameters and the loss before each epoch's step. Plain gradient
+    descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
     step = OPTIMIZERS[optimizer]
     state: dict = {}
     losses = []
     for epoch in range(epochs):
-        cache = forward(params, X, y)
-        losses.append(loss_of(cache, params))
-        params = step(params, backward(params, cache), state, lr)
+        if optimizer == "sgd":
+            losses.append(train_step(params, X, y, lr, state, report_loss=True))
+        else:
+            cache = forward(params, X, y)
+            losses.append(loss_of(cache, params))
+            params = step(params, backward(params, cache), state, lr)
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

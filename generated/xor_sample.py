@@ -49,11 +49,14 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; one new array."""
-    s = np.tanh(0.5 * z)
-    s *= 0.5
-    s += 0.5
+HALF = np.array(0.5)  # a 0-d array: a Python float is converted anew on every operation
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; computed in out if given."""
+    s = np.tanh(np.multiply(z, HALF, out=out), out=out)
+    s *= HALF
+    s += HALF
     return s
 
 
@@ -154,6 +157,75 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+def train_step(
+    params: dict,
+    X,
+    y,
+    lr: float,
+    work: dict,
+    report_loss: bool = False,
+) -> float | None:
+    """One step of plain gradient descent, p -= lr * grad, with forward and backward fused.
+
+    The formulas of forward() and backward(), each delta taken of lr times the loss: every
+    gradient comes out already multiplied by lr. Large arrays are written into the ones the
+    same statement filled on the last step of the same batch size, kept in work (one dict
+    per training run), since fresh arrays that large cost page faults on every step. The data
+    are float arrays (train() converts them once). With report_loss, returns the loss at the
+    parameters the step started from.
+    """
+    synapse_0 = params["synapse_0"]
+    synapse_1 = params["synapse_1"]
+    layer_1_0 = sigmoid(
+        X[:, 0] * synapse_0[0, 0] + X[:, 1] * synapse_0[1, 0] + X[:, 2] * synapse_0[2, 0]
+    )
+    layer_1_1 = sigmoid(
+        X[:, 0] * synapse_0[0, 1] + X[:, 1] * synapse_0[1, 1] + X[:, 2] * synapse_0[2, 1]
+    )
+    layer_1_2 = sigmoid(
+        X[:, 0] * synapse_0[0, 2] + X[:, 1] * synapse_0[1, 2] + X[:, 2] * synapse_0[2, 2]
+    )
+    layer_1_3 = sigmoid(
+        X[:, 0] * synapse_0[0, 3] + X[:, 1] * synapse_0[1, 3] + X[:, 2] * synapse_0[2, 3]
+    )
+    layer_2 = sigmoid(
+        layer_1_0 * synapse_1[0, 0]
+        + layer_1_1 * synapse_1[1, 0]
+        + layer_1_2 * synapse_1[2, 0]
+        + layer_1_3 * synapse_1[3, 0]
+    )
+    d_synapse_0 = np.zeros_like(synapse_0)
+    d_synapse_1 = np.zeros_like(synapse_1)
+    delta_layer_2 = lr * (layer_2 - y)
+    d_synapse_1[0, 0] = np.sum(delta_layer_2 * (layer_1_0 * layer_2 * (1 - layer_2)))
+    d_synapse_1[1, 0] = np.sum(delta_layer_2 * (layer_1_1 * layer_2 * (1 - layer_2)))
+    d_synapse_1[2, 0] = np.sum(delta_layer_2 * (layer_1_2 * layer_2 * (1 - layer_2)))
+    d_synapse_1[3, 0] = np.sum(delta_layer_2 * (layer_1_3 * layer_2 * (1 - layer_2)))
+    delta_layer_1_3 = delta_layer_2 * (layer_2 * synapse_1[3, 0] * (1 - layer_2))
+    d_synapse_0[0, 3] = np.sum(delta_layer_1_3 * (X[:, 0] * layer_1_3 * (1 - layer_1_3)))
+    d_synapse_0[1, 3] = np.sum(delta_layer_1_3 * (X[:, 1] * layer_1_3 * (1 - layer_1_3)))
+    d_synapse_0[2, 3] = np.sum(delta_layer_1_3 * (X[:, 2] * layer_1_3 * (1 - layer_1_3)))
+    delta_layer_1_2 = delta_layer_2 * (layer_2 * synapse_1[2, 0] * (1 - layer_2))
+    d_synapse_0[0, 2] = np.sum(delta_layer_1_2 * (X[:, 0] * layer_1_2 * (1 - layer_1_2)))
+    d_synapse_0[1, 2] = np.sum(delta_layer_1_2 * (X[:, 1] * layer_1_2 * (1 - layer_1_2)))
+    d_synapse_0[2, 2] = np.sum(delta_layer_1_2 * (X[:, 2] * layer_1_2 * (1 - layer_1_2)))
+    delta_layer_1_1 = delta_layer_2 * (layer_2 * synapse_1[1, 0] * (1 - layer_2))
+    d_synapse_0[0, 1] = np.sum(delta_layer_1_1 * (X[:, 0] * layer_1_1 * (1 - layer_1_1)))
+    d_synapse_0[1, 1] = np.sum(delta_layer_1_1 * (X[:, 1] * layer_1_1 * (1 - layer_1_1)))
+    d_synapse_0[2, 1] = np.sum(delta_layer_1_1 * (X[:, 2] * layer_1_1 * (1 - layer_1_1)))
+    delta_layer_1_0 = delta_layer_2 * (layer_2 * synapse_1[0, 0] * (1 - layer_2))
+    d_synapse_0[0, 0] = np.sum(delta_layer_1_0 * (X[:, 0] * layer_1_0 * (1 - layer_1_0)))
+    d_synapse_0[1, 0] = np.sum(delta_layer_1_0 * (X[:, 1] * layer_1_0 * (1 - layer_1_0)))
+    d_synapse_0[2, 0] = np.sum(delta_layer_1_0 * (X[:, 2] * layer_1_0 * (1 - layer_1_0)))
+    loss_value = None
+    if report_loss:
+        E = np.sum(0.5 * (layer_2 - y) ** 2)
+        loss_value = float(E)
+    params["synapse_0"] -= d_synapse_0
+    params["synapse_1"] -= d_synapse_1
+    return loss_value
+
+
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -207,15 +279,21 @@ def train(
 ) -> tuple[dict, list]:
     """Full-batch training; callback(epoch, loss, params) runs after every epoch.
 
-    Returns the trained parameters and the loss before each epoch's step.
+    Returns the trained parameters and the loss before each epoch's step. Plain gradient
+    descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
     step = OPTIMIZERS[optimizer]
     state: dict = {}
     losses = []
     for epoch in range(epochs):
-        cache = forward(params, X, y)
-        losses.append(loss_of(cache, params))
-        params = step(params, backward(params, cache), state, lr)
+        if optimizer == "sgd":
+            losses.append(train_step(params, X, y, lr, state, report_loss=True))
+        else:
+            cache = forward(params, X, y)
+            losses.append(loss_of(cache, params))
+            params = step(params, backward(params, cache), state, lr)
         if callback is not None:
             callback(epoch, losses[-1], params)
     return params, losses

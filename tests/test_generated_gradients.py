@@ -19,12 +19,15 @@ HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "swis
 
 
 def assert_gradients_agree(model, seed=0, tolerance=1e-7):
+    """backward() and the fused train_step() both agree with central differences."""
     module = load_module(model)
     rng = np.random.default_rng(seed)
     params = module.init_params(seed)
     data = sample_data(model, rng)
     grads = module.backward(params, module.forward(params, *data))
     assert set(grads) == set(params)
+    recurrent = getattr(model, "cell", None) is not None  # BPTT modules have no fused step
+    moves = grads if recurrent else fused_step_moves(module, params, data, lr=0.1)
 
     def loss(p):
         return module.loss(p, *data)
@@ -35,10 +38,25 @@ def assert_gradients_agree(model, seed=0, tolerance=1e-7):
     steps = (1e-3, 1e-5) if kinked else (1e-3,)
     for name in params:
         assert np.shape(grads[name]) == np.shape(params[name]), name
-        errors = [
-            max_relative_error(grads[name], central_gradient(loss, params, name, h)) for h in steps
-        ]
-        assert min(errors) < tolerance, name
+        numeric = [central_gradient(loss, params, name, h) for h in steps]
+        assert min(max_relative_error(grads[name], n) for n in numeric) < tolerance, name
+        assert min(max_relative_error(moves[name], n) for n in numeric) < tolerance, name
+
+
+def fused_step_moves(module, params, data, lr):
+    """How far one train_step() moves each parameter, over lr: the gradient it applied.
+
+    Also checks that it reports the loss it started from, and that a second step from the same
+    start, writing into the arrays the first one kept, moves the parameters identically."""
+    work: dict = {}
+    first = {name: np.array(value, dtype=float) for name, value in params.items()}
+    reported = module.train_step(first, *data, lr, work, report_loss=True)
+    assert reported == pytest.approx(module.loss(params, *data), rel=1e-12)
+    again = {name: np.array(value, dtype=float) for name, value in params.items()}
+    assert module.train_step(again, *data, lr, work) is None
+    for name in params:
+        np.testing.assert_array_equal(again[name], first[name])
+    return {name: (params[name] - first[name]) / lr for name in params}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

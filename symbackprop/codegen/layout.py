@@ -12,16 +12,22 @@ LINE_LIMIT = 100
 INDENT = "    "
 
 
-def statement_text(target: str, code: str, indent: str = INDENT) -> str:
-    """``target = code``, wrapped when it does not fit (continuation lines carry indent)."""
-    line = f"{target} = {code}"
+def statement_text(target: str, code: str, indent: str = INDENT, operator: str = "=") -> str:
+    """``target = code`` (or ``target *= code``...), wrapped when it does not fit
+    (continuation lines carry indent)."""
+    line = f"{target} {operator} {code}"
     if len(indent + line) <= LINE_LIMIT:
         return line
+    inner = indent + INDENT
+    call = _call(code)
+    if call and "," in _top_level_text(call[1]):
+        return _wrapped_call(f"{target} {operator} ", *call, indent)
     call = _single_argument_call(code)
     head, body, tail = (
-        (f"{target} = {call[0]}(", call[1], ")") if call else (f"{target} = (", code, ")")
+        (f"{target} {operator} {call[0]}(", call[1], ")")
+        if call
+        else (f"{target} {operator} (", code, ")")
     )
-    inner = indent + INDENT
     if len(inner + body) <= LINE_LIMIT:
         lines = [body]
     else:
@@ -30,7 +36,19 @@ def statement_text(target: str, code: str, indent: str = INDENT) -> str:
     return "\n".join([head] + [inner + text for text in lines] + [indent + tail])
 
 
-def _single_argument_call(code: str) -> tuple[str, str] | None:
+def _wrapped_call(head: str, function: str, arguments: str, indent: str) -> str:
+    """A call of several arguments: all of them on one indented line if they fit, else one
+    per line with a trailing comma."""
+    inner = indent + INDENT
+    if len(inner + arguments) <= LINE_LIMIT:
+        lines = [arguments]
+    else:
+        lines = [part.strip() + "," for part in _split_commas(arguments)]
+    return "\n".join([f"{head}{function}("] + [inner + text for text in lines] + [indent + ")"])
+
+
+def _call(code: str) -> tuple[str, str] | None:
+    """``f(a, b)`` -> ("f", "a, b") when the whole of ``code`` is one call."""
     name_end = code.find("(")
     if (
         name_end <= 0
@@ -39,9 +57,22 @@ def _single_argument_call(code: str) -> tuple[str, str] | None:
     ):
         return None
     inside = code[name_end + 1 : -1]
-    if _depth_never_negative(inside) and "," not in _top_level_text(inside):
-        return code[:name_end], inside
-    return None
+    return (code[:name_end], inside) if _depth_never_negative(inside) else None
+
+
+def _split_commas(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([{") - (char in ")]}")
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
+
+
+def _single_argument_call(code: str) -> tuple[str, str] | None:
+    call = _call(code)
+    return call if call and "," not in _top_level_text(call[1]) else None
 
 
 def _depth_never_negative(text: str) -> bool:

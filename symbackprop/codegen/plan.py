@@ -17,6 +17,7 @@ import sympy as sp
 from symbackprop.codegen.layout import statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
+from symbackprop.codegen.step import StepPlan, plan_step
 from symbackprop.derive import Derivation
 from symbackprop.model.arrays import total
 from symbackprop.model.ir import Kind, Model
@@ -69,6 +70,7 @@ class ModulePlan:
     loss: str
     loss_body: Body
     backward: Body
+    step: StepPlan
     helpers: list[str]
 
 
@@ -86,7 +88,9 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
     forward = [Statement(identifier(n.name), code(n.expr)) for n in model.defined[:-1]]
     backward = [Statement(identifier(a.symbol.name), code(a.expr)) for a in derivation.adjoints]
     backward += [s for g in derivation.gradients for s in layout.gradient(g, code)]
-    forward = layout.prologue(forward + [loss] + backward) + forward
+    prologue = layout.prologue(forward + [loss] + backward)
+    forward = prologue + forward
+    step = plan_step(model, layout, code, layout.parameters(), [s.text for s in prologue])
     loss_body, backward_body = _body(model, layout, [loss]), _body(model, layout, backward)
     # Keeping only what is read again lets NumPy reuse the rest's memory at once.
     read = set(loss_body.reads) | set(backward_body.reads)
@@ -104,6 +108,7 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
         loss=loss.target,
         loss_body=loss_body,
         backward=backward_body,
+        step=step,
         helpers=sorted(printer.helpers_used),
     )
 

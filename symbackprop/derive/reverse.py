@@ -116,10 +116,14 @@ class Derivation:
         return self.model.in_leaves(self.expanded(expr))
 
 
-def derive(model: Model) -> Derivation:
-    """Derive the adjoint of every intermediate and the gradient of every parameter."""
+def derive(model: Model, seed: sp.Expr = sp.S.One) -> Derivation:
+    """Derive the adjoint of every intermediate and the gradient of every parameter.
+
+    ``seed`` is the loss's own adjoint: every adjoint and gradient is linear in it, so a seed
+    ``lr`` gives them already multiplied by a learning rate.
+    """
     contributions: dict[str, list[Term]] = defaultdict(list)
-    adjoint_symbols: dict[str, sp.Expr] = {model.loss.name: sp.S.One}
+    adjoint_symbols: dict[str, sp.Expr] = {model.loss.name: seed}
     adjoints: list[Adjoint] = []
     inputs = {node.name for node in model.of_kind(Kind.INPUT, Kind.TARGET)}
     for node in reversed(model.defined):
