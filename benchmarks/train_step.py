@@ -127,11 +127,20 @@ def two_layers(sigmoid, params, X, seed_xor: bool):
     return sigmoid(layer_1 @ params["W2"] + params["b2"])
 
 
-def seconds(step, params, X, y, repeat: int) -> float:
-    step(params, X, y, 1e-3)  # warm up (and compile, for jit)
-    runs = max(1, int(0.05 / max(timeit.timeit(lambda: step(params, X, y, 1e-3), number=1), 1e-7)))
-    best = min(timeit.repeat(lambda: step(params, X, y, 1e-3), number=runs, repeat=repeat))
-    return best / runs
+def best_seconds(contenders: dict, repeat: int) -> dict:
+    """Each contender's best time per step, measured in interleaved rounds so that a slow
+    spell of the machine falls on all of them alike. contenders: name -> (step, arguments)."""
+    runs = {}
+    for name, (step, arguments) in contenders.items():
+        step(*arguments)  # warm up (and compile, for jit)
+        once = max(timeit.timeit(lambda s=step, a=arguments: s(*a), number=1), 1e-7)
+        runs[name] = max(1, int(0.05 / once))
+    best = dict.fromkeys(contenders, float("inf"))
+    for _round in range(repeat):
+        for name, (step, arguments) in contenders.items():
+            took = timeit.timeit(lambda s=step, a=arguments: s(*a), number=runs[name])
+            best[name] = min(best[name], took / runs[name])
+    return best
 
 
 def measure(sizes, batch, repeat):
@@ -149,9 +158,12 @@ def measure(sizes, batch, repeat):
         params = module.init_params(0, "glorot")
         X, y = rng.normal(size=(batch, sizes[0])), rng.uniform(size=(batch, sizes[-1]))  # noqa: N806
     fresh = lambda: {k: v.copy() for k, v in params.items()}  # noqa: E731
-    times = {"hand-written": seconds(hand, fresh(), X, y, repeat)}
-    times["generated"] = seconds(generated_step(module), fresh(), X, y, repeat)
-    times["GEMM floor"] = seconds(floor, fresh(), X, y, repeat)
+    lr = 1e-3
+    contenders = {
+        "hand-written": (hand, (fresh(), X, y, lr)),
+        "generated": (generated_step(module), (fresh(), X, y, lr)),
+        "GEMM floor": (floor, (fresh(), X, y, lr)),
+    }
     for name, factory in (("torch eager", torch_step), ("jax jit", jax_step)):
         try:
             step, lib = factory(seed_xor)
@@ -162,8 +174,8 @@ def measure(sizes, batch, repeat):
         if name == "torch eager":
             for value in tensors.values():
                 value.requires_grad_(True)
-        times[name] = seconds(step, tensors, convert(X), convert(y), repeat)
-    return times
+        contenders[name] = (step, (tensors, convert(X), convert(y), lr))
+    return best_seconds(contenders, repeat)
 
 
 def row(name: str, batch: int, t: dict) -> str:
@@ -182,7 +194,7 @@ def row(name: str, batch: int, t: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     repeat = parser.parse_args().repeat
     print(
         "| case | batch | hand-written µs | generated / hand | torch / hand | jax / hand "

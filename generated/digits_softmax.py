@@ -142,7 +142,9 @@ def train_step(
     """
     kept = work.setdefault(X.shape[0], {})  # by batch size: arrays fit one
     reuse = kept.get  # the array a statement filled on the last step; None on the first
-    ones = np.ones(X.shape[0])  # column sums as ones.dot(A), by BLAS
+    ones = reuse("ones")  # column sums as ones.dot(A): BLAS is faster than A.sum(axis=0)
+    if ones is None:
+        ones = np.ones(X.shape[0])
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -150,7 +152,7 @@ def train_step(
     m = X.shape[0]
     z1 = X.dot(W1, out=reuse("z1"))
     z1 += b1
-    a1 = np.tanh(z1, out=reuse("a1"))
+    a1 = np.tanh(z1, out=z1)  # z1 is not needed again
     z2 = a1.dot(W2, out=reuse("z2"))
     z2 += b2
     a2 = softmax(z2)
@@ -158,17 +160,21 @@ def train_step(
     delta_z2 *= lr / m
     d_W2 = a1.T.dot(delta_z2, out=reuse("d_W2"))
     d_b2 = ones.dot(delta_z2)
+    params["b2"] -= d_b2
     delta_a1 = delta_z2.dot(W2.T, out=reuse("delta_a1"))
+    params["W2"] -= d_W2
     delta_z1 = np.square(a1, out=reuse("delta_z1"))
     np.subtract(1.0, delta_z1, out=delta_z1)
     delta_z1 *= delta_a1
     d_W1 = X.T.dot(delta_z1, out=reuse("d_W1"))
+    params["W1"] -= d_W1
     d_b1 = ones.dot(delta_z1)
+    params["b1"] -= d_b1
     if not kept:  # the first step of this batch size: later steps write into its arrays
         kept.update(
             {
+                "ones": ones,
                 "z1": z1,
-                "a1": a1,
                 "z2": z2,
                 "delta_z2": delta_z2,
                 "d_W2": d_W2,
@@ -181,10 +187,6 @@ def train_step(
     if report_loss:
         E = np.sum(softmax_xent(z2, Y)) / m
         loss_value = float(E)
-    params["W1"] -= d_W1
-    params["b1"] -= d_b1
-    params["W2"] -= d_W2
-    params["b2"] -= d_b2
     return loss_value
 
 

@@ -103,13 +103,13 @@ def train_step(
     y_hat = c + m * x
     delta_y_hat = 2 * lr * (y_hat - y)
     d_m = np.sum(delta_y_hat * x)
+    params["m"] -= d_m
     d_c = np.sum(delta_y_hat)
+    params["c"] -= d_c
     loss_value = None
     if report_loss:
         J = np.sum((y - y_hat) ** 2)
         loss_value = float(J)
-    params["m"] -= d_m
-    params["c"] -= d_c
     return loss_value
 
 

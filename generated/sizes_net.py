@@ -145,7 +145,9 @@ def train_step(
     """
     kept = work.setdefault(X.shape[0], {})  # by batch size: arrays fit one
     reuse = kept.get  # the array a statement filled on the last step; None on the first
-    ones = np.ones(X.shape[0])  # column sums as ones.dot(A), by BLAS
+    ones = reuse("ones")  # column sums as ones.dot(A): BLAS is faster than A.sum(axis=0)
+    if ones is None:
+        ones = np.ones(X.shape[0])
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -153,7 +155,7 @@ def train_step(
     m = X.shape[0]
     z1 = X.dot(W1, out=reuse("z1"))
     z1 += b1
-    a1 = sigmoid(z1, out=reuse("a1"))
+    a1 = sigmoid(z1, out=z1)  # z1 is not needed again
     z2 = a1.dot(W2, out=reuse("z2"))
     z2 += b2
     a2 = sigmoid(z2, out=reuse("a2"))
@@ -161,17 +163,21 @@ def train_step(
     delta_z2 *= lr / m
     d_W2 = a1.T.dot(delta_z2, out=reuse("d_W2"))
     d_b2 = ones.dot(delta_z2)
+    params["b2"] -= d_b2
     delta_a1 = delta_z2.dot(W2.T, out=reuse("delta_a1"))
+    params["W2"] -= d_W2
     delta_z1 = np.subtract(1.0, a1, out=reuse("delta_z1"))
     delta_z1 *= a1
     delta_z1 *= delta_a1
     d_W1 = X.T.dot(delta_z1, out=reuse("d_W1"))
+    params["W1"] -= d_W1
     d_b1 = ones.dot(delta_z1)
+    params["b1"] -= d_b1
     if not kept:  # the first step of this batch size: later steps write into its arrays
         kept.update(
             {
+                "ones": ones,
                 "z1": z1,
-                "a1": a1,
                 "z2": z2,
                 "a2": a2,
                 "delta_z2": delta_z2,
@@ -185,10 +191,6 @@ def train_step(
     if report_loss:
         E = np.sum(sigmoid_bce(z2, Y)) / m
         loss_value = float(E)
-    params["W1"] -= d_W1
-    params["b1"] -= d_b1
-    params["W2"] -= d_W2
-    params["b2"] -= d_b2
     return loss_value
 
 

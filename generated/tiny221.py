@@ -177,13 +177,13 @@ def train_step(
     delta_h1 = delta_h1out * (h1out * (1 - h1out))
     d_w[0] = np.sum(delta_h1 * x)
     d_w[1] = np.sum(delta_h1 * y)
+    params["w"] -= d_w
     d_b[0] = np.sum(delta_h1)
+    params["b"] -= d_b
     loss_value = None
     if report_loss:
         e = np.sum(0.5 * (t - zout) ** 2)
         loss_value = float(e)
-    params["w"] -= d_w
-    params["b"] -= d_b
     return loss_value
 
 

@@ -100,11 +100,11 @@ def train_step(
     delta_s = 2 * lr * s
     delta_y_hat = delta_s
     d_w = np.sum(delta_y_hat * x)
+    params["w"] -= d_w
     loss_value = None
     if report_loss:
         loss = np.sum(s**2)
         loss_value = float(loss)
-    params["w"] -= d_w
     return loss_value
 
 

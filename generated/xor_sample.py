@@ -214,15 +214,15 @@ def train_step(
     d_synapse_0[1, 1] = np.sum(delta_layer_1_1 * (X[:, 1] * layer_1_1 * (1 - layer_1_1)))
     d_synapse_0[2, 1] = np.sum(delta_layer_1_1 * (X[:, 2] * layer_1_1 * (1 - layer_1_1)))
     delta_layer_1_0 = delta_layer_2 * (layer_2 * synapse_1[0, 0] * (1 - layer_2))
+    params["synapse_1"] -= d_synapse_1
     d_synapse_0[0, 0] = np.sum(delta_layer_1_0 * (X[:, 0] * layer_1_0 * (1 - layer_1_0)))
     d_synapse_0[1, 0] = np.sum(delta_layer_1_0 * (X[:, 1] * layer_1_0 * (1 - layer_1_0)))
     d_synapse_0[2, 0] = np.sum(delta_layer_1_0 * (X[:, 2] * layer_1_0 * (1 - layer_1_0)))
+    params["synapse_0"] -= d_synapse_0
     loss_value = None
     if report_loss:
         E = np.sum(0.5 * (layer_2 - y) ** 2)
         loss_value = float(E)
-    params["synapse_0"] -= d_synapse_0
-    params["synapse_1"] -= d_synapse_1
     return loss_value
 
 

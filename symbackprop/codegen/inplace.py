@@ -46,8 +46,8 @@ class _Unsupported(Exception):
 class _Writer:
     """Collects the lines that leave one statement's value in its kept array."""
 
-    def __init__(self, shape, code, taken: set[str]):
-        self.shape, self.printed, self.taken = shape, code, taken
+    def __init__(self, shape, code, taken: set[str], dead: set[str]):
+        self.shape, self.printed, self.taken, self.dead = shape, code, taken, dead
         self.lines: list[str] = []
         self.arrays: list[str] = []
 
@@ -86,6 +86,14 @@ class _Writer:
         self.lines.append(f"{name} {operator}= {operand}")
 
     def _function(self, name: str, function: str, argument: sp.Expr, first_argument=""):
+        if not self.arrays[1:] and not first_argument and self.code(argument) in self.dead:
+            # An activation of a value nothing reads again overwrites it: one array fewer.
+            self.arrays.remove(name)
+            spent = self.code(argument)
+            self.lines.append(
+                f"{name} = {function}({spent}, out={spent})  # {spent} is not needed again"
+            )
+            return
         if _simple(argument):
             self._first(name, f"{function}({first_argument}{self.code(argument)}, {_out(name)})")
             return
@@ -201,11 +209,13 @@ def lower(
     shape: Callable[[sp.Expr], Shape],
     code: Callable[[sp.Expr], str],
     taken: set[str],
+    dead: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[str]] | None:
     """The lines that leave ``expr`` in the kept array ``target``, and every array they keep
     (extra ones are named apart from ``taken``); None when the expression is outside the
-    grammar."""
-    writer = _Writer(shape, code, taken)
+    grammar. ``dead``: kept arrays nothing reads after this statement, which an activation
+    may overwrite."""
+    writer = _Writer(shape, code, taken, set(dead))
     try:
         writer.into(target, expr)
     except _Unsupported:

@@ -36,7 +36,7 @@ class StepPlan:
     lines: list[str]  # forward and backward statements, formatted
     kept: list[str]  # arrays kept in work for the next step
     loss_lines: list[str]  # what only the loss needs, then the loss itself
-    updates: list[tuple[str, str]]  # (parameter, its gradient already times lr)
+    updates: list[str]  # the updates of parameters the loss reads, after it
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,19 @@ def plan_step(model: Model, layout, code, parameters, prologue: list[str]) -> St
     loss = model.loss
     loss_assignment = _Assignment(identifier(loss.name), None, code(layout.node_expr(loss)))
     needed = _needed(forward, backward)
+    statements = [a for a in forward if a.target in needed] + backward
+    loss_only = [a for a in forward if a.target not in needed] + [loss_assignment]
+    early, late = _update_points(statements, loss_only, parameters)
     lines, kept, converted = list(prologue), [], set()
     buffered = _Buffering(model, derivation) if model.is_vector else None
-    for assignment in [a for a in forward if a.target in needed] + backward:
-        more_lines, more_kept = _written(assignment, buffered, code, names=_names(model))
-        lines += more_lines
+    for position, assignment in enumerate(statements):
+        later = " ".join(a.code for a in statements[position + 1 :] + loss_only)
+        dead = frozenset(name for name in kept if not _mentions(later, name))
+        more_lines, more_kept = _written(assignment, buffered, code, _names(model), dead)
+        lines += more_lines + [_update(p) for p in early.get(position, [])]
         kept += more_kept
         if more_kept:
             converted |= _data_alone(model, assignment.expr)
-    loss_only = [a for a in forward if a.target not in needed] + [loss_assignment]
     every = " ".join(lines + [a.code for a in loss_only])
     return StepPlan(
         batched=_batched(model, layout) if model.is_vector else None,
@@ -86,8 +90,34 @@ def plan_step(model: Model, layout, code, parameters, prologue: list[str]) -> St
         lines=lines,
         kept=kept,
         loss_lines=[statement_text(a.target, a.code, indent=2 * "    ") for a in loss_only],
-        updates=[(p.name, p.gradient) for p in parameters],
+        updates=[_update(p) for p in late],
     )
+
+
+def _update_points(statements: list[_Assignment], loss_only: list[_Assignment], parameters):
+    """Where each parameter is updated: right after the last statement that reads it or its
+    gradient, as the seed's loops do (the gradient is still in the cache); at the very end
+    when the loss reads it."""
+    loss_reads = " ".join(a.code for a in loss_only)
+    early: dict[int, list] = {}
+    late = []
+    for parameter in parameters:
+        uses = [
+            position
+            for position, a in enumerate(statements)
+            if any(
+                _mentions(f"{a.target} {a.code}", n) for n in (parameter.name, parameter.gradient)
+            )
+        ]
+        if _mentions(loss_reads, parameter.name) or not uses:
+            late.append(parameter)
+        else:
+            early.setdefault(max(uses), []).append(parameter)
+    return early, late
+
+
+def _update(parameter) -> str:
+    return f'params["{parameter.name}"] -= {parameter.gradient}'
 
 
 class _Buffering:
@@ -107,7 +137,7 @@ class _Buffering:
         return len(shape) >= 2 or BATCH_SIZE in shape
 
 
-def _written(assignment: _Assignment, buffered: _Buffering | None, code, names: set[str]):
+def _written(assignment, buffered: _Buffering | None, code, names: set[str], dead: frozenset):
     if buffered is not None and _column_sum(assignment.expr, buffered):
         rows = code(assignment.expr.args[0])  # BLAS sums columns 2-3x faster than .sum(axis=0)
         return [statement_text(assignment.target, f"{ONES}.dot({rows})")], []
@@ -117,7 +147,7 @@ def _written(assignment: _Assignment, buffered: _Buffering | None, code, names: 
         and buffered.worth_keeping(assignment.expr)
     ):
         expr = stabilize(assignment.expr)
-        lowered = lower(assignment.target, expr, buffered.shape, code, names)
+        lowered = lower(assignment.target, expr, buffered.shape, code, names, dead)
         if lowered is not None:
             lines, kept = lowered
             return [_formatted(line) for line in lines], kept
