@@ -130,3 +130,38 @@ def test_extra_arrays_are_named_apart_from_existing_names():
     )
     assert "t_part1" not in kept
     assert len(kept) == 2
+
+
+def _lowered(expr, dead):
+    printer = NumpyCodePrinter()
+    return lower(
+        "out_value",
+        expr,
+        lambda e: shape_of(e, SHAPES),
+        lambda e: print_code(e, printer),
+        taken=set(),
+        dead=frozenset(dead),
+    )
+
+
+def test_an_activation_of_a_spent_value_overwrites_it():
+    lines, kept = _lowered(sp.tanh(A), dead={"A"})
+    values = {"A": np.linspace(-2, 2, 20).reshape(5, 4)}
+    original = values["A"].copy()
+    scope = _run(lines, values, {})
+    assert kept == []
+    assert scope["out_value"] is values["A"]
+    np.testing.assert_allclose(scope["out_value"], np.tanh(original), rtol=1e-15)
+
+
+def test_a_value_read_twice_in_the_statement_is_not_overwritten():
+    swish_derivative = sigmoid(A) * (1 + A * (1 - sigmoid(A)))
+    lines, kept = _lowered(swish_derivative, dead={"A"})
+    values = {"A": np.linspace(-2, 2, 20).reshape(5, 4)}
+    original = values["A"].copy()
+    scope = _run(lines, values, {})
+    logistic = 1 / (1 + np.exp(-original))
+    np.testing.assert_allclose(
+        scope["out_value"], logistic * (1 + original * (1 - logistic)), rtol=1e-13
+    )
+    np.testing.assert_array_equal(values["A"], original)

@@ -46,8 +46,8 @@ class _Unsupported(Exception):
 class _Writer:
     """Collects the lines that leave one statement's value in its kept array."""
 
-    def __init__(self, shape, code, taken: set[str], dead: set[str]):
-        self.shape, self.printed, self.taken, self.dead = shape, code, taken, dead
+    def __init__(self, shape, code, taken: set[str]):
+        self.shape, self.printed, self.taken = shape, code, taken
         self.lines: list[str] = []
         self.arrays: list[str] = []
 
@@ -86,14 +86,6 @@ class _Writer:
         self.lines.append(f"{name} {operator}= {operand}")
 
     def _function(self, name: str, function: str, argument: sp.Expr, first_argument=""):
-        if not self.arrays[1:] and not first_argument and self.code(argument) in self.dead:
-            # An activation of a value nothing reads again overwrites it: one array fewer.
-            self.arrays.remove(name)
-            spent = self.code(argument)
-            self.lines.append(
-                f"{name} = {function}({spent}, out={spent})  # {spent} is not needed again"
-            )
-            return
         if _simple(argument):
             self._first(name, f"{function}({first_argument}{self.code(argument)}, {_out(name)})")
             return
@@ -215,7 +207,12 @@ def lower(
     (extra ones are named apart from ``taken``); None when the expression is outside the
     grammar. ``dead``: kept arrays nothing reads after this statement, which an activation
     may overwrite."""
-    writer = _Writer(shape, code, taken, set(dead))
+    writer = _Writer(shape, code, taken)
+    if type(expr) in _UFUNCS and writer.code(expr.args[0]) in dead:
+        # An activation of a value nothing reads again overwrites it: one array fewer.
+        spent = writer.code(expr.args[0])
+        function = _UFUNCS[type(expr)]
+        return [f"{target} = {function}({spent}, out={spent})  # {spent} is not needed again"], []
     try:
         writer.into(target, expr)
     except _Unsupported:
