@@ -91,9 +91,27 @@ PARAMETER_KINDS = {
 }
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)), written through tanh so that no z overflows."""
-    return 0.5 + 0.5 * np.tanh(0.5 * z)
+HALF, ONE = np.array(0.5), np.array(1.0)  # 0-d arrays: NumPy converts a float on every use
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-z)) for any z without an overflow warning; computed in out if given.
+
+    A small array goes through tanh, (1 + tanh(z / 2)) / 2, which never overflows. On a large
+    one exp is twice as fast as tanh and pays for errstate's fixed microsecond: exp(-z) may
+    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0.
+    """
+    if out is None:  # a new array of z's own float type: float32 stays float32
+        out = np.empty(np.shape(z), np.result_type(z, 0.5))
+    if out.size < 4096:
+        np.tanh(np.multiply(z, HALF, out=out), out=out)
+        out *= HALF
+        out += HALF
+        return out
+    with np.errstate(over="ignore"):
+        np.exp(np.negative(z, out=out), out=out)
+    out += ONE
+    return np.reciprocal(out, out=out)
 
 
 def initial(rng: np.random.Generator, shape: tuple, scheme: str, kind: str) -> np.ndarray:

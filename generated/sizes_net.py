@@ -37,15 +37,27 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
-HALF = np.array(0.5)  # a 0-d array: a Python float is converted anew on every operation
+HALF, ONE = np.array(0.5), np.array(1.0)  # 0-d arrays: NumPy converts a float on every use
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2: no z overflows; computed in out if given."""
-    s = np.tanh(np.multiply(z, HALF, out=out), out=out)
-    s *= HALF
-    s += HALF
-    return s
+    """1 / (1 + exp(-z)) for any z without an overflow warning; computed in out if given.
+
+    A small array goes through tanh, (1 + tanh(z / 2)) / 2, which never overflows. On a large
+    one exp is twice as fast as tanh and pays for errstate's fixed microsecond: exp(-z) may
+    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0.
+    """
+    if out is None:  # a new array of z's own float type: float32 stays float32
+        out = np.empty(np.shape(z), np.result_type(z, 0.5))
+    if out.size < 4096:
+        np.tanh(np.multiply(z, HALF, out=out), out=out)
+        out *= HALF
+        out += HALF
+        return out
+    with np.errstate(over="ignore"):
+        np.exp(np.negative(z, out=out), out=out)
+    out += ONE
+    return np.reciprocal(out, out=out)
 
 
 def sigmoid_bce(z: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -88,3 +88,35 @@ def test_the_fused_step_is_stable_at_1e4(hidden, loss):
         value = module.train_step(params, X, Y, 0.1, {}, report_loss=True)
     assert np.isfinite(value)
     assert all(np.all(np.isfinite(p)) for p in params.values())
+
+
+@pytest.mark.parametrize("size", [10, 100_000])  # the tanh path and the exp path
+def test_the_sigmoid_helper_is_quiet_and_exact_for_any_z(size):
+    import math
+
+    module = load_module(builtin("xor"))
+    z = np.linspace(-1e4, 1e4, size)
+    z[: size // 2] = np.linspace(-40, 40, size // 2)
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        value = module.sigmoid(z)
+        out = np.empty_like(z)
+        assert module.sigmoid(z, out=out) is out
+    expected = np.array(
+        [1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)) for x in z]
+    )
+    np.testing.assert_allclose(value, expected, rtol=1e-14, atol=1e-16)
+    np.testing.assert_array_equal(out, value)
+
+
+def test_a_large_batch_at_1e4_trains_without_warnings():
+    module = load_module(dense_network([3, 64, 2], ["sigmoid", "sigmoid"], loss="bce"))
+    params = module.init_params(0, "glorot")
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1e4, 1e4], size=(512, 3))
+    Y = np.eye(2)[rng.integers(0, 2, size=512)]
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        value = module.train_step(params, X, Y, 0.1, {}, report_loss=True)
+    assert np.isfinite(value)
+    assert all(np.all(np.isfinite(p)) for p in params.values())
