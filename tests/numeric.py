@@ -1,4 +1,4 @@
-"""Test-side numerics, independent of the package: finite differences and data."""
+"""Test-side numerics, independent of the package: finite differences, data, the seed loop."""
 
 from __future__ import annotations
 
@@ -29,3 +29,15 @@ def max_relative_error(analytic, numeric, floor: float = 1e-3) -> float:
     analytic, numeric = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     scale = max(np.max(np.abs(numeric)), np.max(np.abs(analytic)), floor)
     return float(np.max(np.abs(analytic - numeric)) / scale)
+
+
+def seed_training(synapse_0, synapse_1, X, y, alpha, iterations):
+    """The seed's question-1 loop, verbatim but for xrange and the given start weights."""
+    for _j in range(iterations):
+        layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
+        layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))
+        layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
+        layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1 - layer_1))
+        synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)
+        synapse_0 -= alpha * X.T.dot(layer_1_delta)
+    return synapse_0, synapse_1

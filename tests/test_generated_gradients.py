@@ -133,7 +133,9 @@ def test_inputs_of_magnitude_1e4_give_no_warning_and_finite_values(hidden, loss)
         cache = module.forward(params, X, Y)
         grads = module.backward(params, cache)
         value = module.loss_of(cache, params)
+        stepped = module.train_step(params, X, Y, 0.1, {}, report_loss=True)
     assert np.isfinite(value)
+    assert stepped == value
     assert all(np.all(np.isfinite(g)) for g in grads.values())
 
 

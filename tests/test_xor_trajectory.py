@@ -1,21 +1,10 @@
 """The generated xor module retraces the seed's hand-written NumPy training exactly."""
 
 import numpy as np
+from numeric import seed_training
 
 from symbackprop.codegen.loader import load_module
 from symbackprop.model.examples import builtin
-
-
-def seed_training(synapse_0, synapse_1, X, y, alpha, iterations):
-    """The seed's question-1 loop, verbatim but for xrange and the given start weights."""
-    for _j in range(iterations):
-        layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
-        layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))
-        layer_2_delta = (layer_2 - y) * (layer_2 * (1 - layer_2))
-        layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1 - layer_1))
-        synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)
-        synapse_0 -= alpha * X.T.dot(layer_1_delta)
-    return synapse_0, synapse_1
 
 
 def test_generated_xor_follows_the_seed_trajectory_for_60000_iterations():
