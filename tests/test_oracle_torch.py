@@ -49,10 +49,17 @@ def torch_gradients(loss_fn, params: dict, data: list) -> dict:
 
 
 def assert_agrees(module, params, data, expected, tolerance=1e-10):
+    """backward() gives torch's gradients; a fused train_step() moves by lr times them."""
     grads = module.backward(params, module.forward(params, *data))
+    moves = grads
+    if hasattr(module, "train_step"):  # feed-forward modules; recurrent ones have none
+        lr, stepped = 0.25, {k: np.array(v, dtype=float) for k, v in params.items()}
+        module.train_step(stepped, *data, lr, {})
+        moves = {k: (np.asarray(params[k]) - stepped[k]) / lr for k in params}
     for name, value in expected.items():
         scale = max(np.max(np.abs(value)), 1e-12)
         assert np.max(np.abs(grads[name] - value)) / scale < tolerance, name
+        assert np.max(np.abs(moves[name] - value)) / scale < tolerance, name
 
 
 CASES = [
