@@ -123,6 +123,9 @@ class _Run:
         self.samples = len(arrays[0])
         self.batch_size = batch_size if batch_size and batch_size < self.samples else None
         self.rng = np.random.default_rng(seed)
+        # Plain SGD runs as the module's fused step (recurrent modules have none).
+        self.fused = settings.optimizer == "sgd" and hasattr(module, "train_step")
+        self.work: dict = {}  # the arrays train_step keeps from one step to the next
 
     def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
         cache = self.module.forward(params, *self.arrays, every_node=True)
@@ -151,17 +154,20 @@ class _Run:
         return _Trained(params, losses, seconds, first, last)
 
     def _epoch(self, params: dict, step, state: dict) -> dict:
-        module, lr = self.module, self.settings.lr
         if self.batch_size is None:
-            cache = module.forward(params, *self.arrays)
-            return step(params, module.backward(params, cache), state, lr)
+            return self._step(params, self.arrays, step, state)
         order = self.rng.permutation(self.samples)
         for start in range(0, self.samples, self.batch_size):
-            cache = module.forward(
-                params, *batch(self.arrays, order[start : start + self.batch_size])
-            )
-            params = step(params, module.backward(params, cache), state, lr)
+            rows = order[start : start + self.batch_size]
+            params = self._step(params, batch(self.arrays, rows), step, state)
         return params
+
+    def _step(self, params: dict, arrays: list, step, state: dict) -> dict:
+        module, lr = self.module, self.settings.lr
+        if self.fused:
+            module.train_step(params, *arrays, lr, self.work)
+            return params
+        return step(params, module.backward(params, module.forward(params, *arrays)), state, lr)
 
 
 @dataclass(frozen=True)
