@@ -46,3 +46,9 @@ def split_indexed(name: str) -> tuple[str, tuple[int, ...]] | None:
 
 
 BATCH_SIZE = "m"  # the vector-mode leaf holding the number of samples in a batch
+
+
+def mentions(code: str, name: str) -> bool:
+    """Whether ``code`` reads the variable ``name``: not an attribute, a longer name or a
+    string (``params["W1"]`` does not read ``W1``)."""
+    return re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", code) is not None

@@ -1,8 +1,9 @@
 """One statement of the fused training step, written into an array kept from the last step.
 
-    delta_z1 = a1*delta_a1*(1 - a1)   becomes   delta_z1 = np.subtract(1, a1, out=reuse("delta_z1"))
-                                                delta_z1 *= a1
-                                                delta_z1 *= delta_a1
+    delta_z1 = a1*delta_a1*(1 - a1)  becomes  delta_z1 = np.subtract(1.0, a1, out=reuse("delta_z1"))
+                                              delta_z1 *= a1
+                                              delta_z1 *= delta_a1
+    a1 = sigmoid(z1)                 becomes  a1 = sigmoid(z1, out=z1)  (z1 read nowhere after)
 
 A fresh array as large as a batch costs page faults on every step (the allocator hands freed
 memory back to the system), which is why PyTorch keeps a caching allocator. The fused step does
@@ -11,9 +12,10 @@ that the same statement filled on the previous step. ``reuse(name)`` is that arr
 the first step, when NumPy allocates it.
 
 The value is built from its largest operand outwards: the operand whose shape is the result's
-is written first, the rest are applied in place. Anything outside this small grammar (a
-``np.where``, a softmax, an operand that only broadcasts up to the result) is left as the
-ordinary statement: correct, merely not buffered.
+is written first, the rest are applied in place. An activation whose input nothing reads again
+overwrites that input. Anything outside this small grammar (a ``np.where``, a softmax, an
+operand that only broadcasts up to the result) is left as the ordinary statement: correct,
+merely not buffered.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ indexed parameters (``w[4]``) are elements of one array per base name (``w``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -21,7 +20,7 @@ from symbackprop.codegen.step import StepPlan, plan_step
 from symbackprop.derive import Derivation
 from symbackprop.model.arrays import total
 from symbackprop.model.ir import Kind, Model
-from symbackprop.naming import BATCH_SIZE, gradient_name, identifier, split_indexed
+from symbackprop.naming import BATCH_SIZE, gradient_name, identifier, mentions, split_indexed
 from symbackprop.printing.text import text
 
 
@@ -131,16 +130,12 @@ def _reads(model: Model, statements: list[Statement], layout) -> list[str]:
     used = " ".join(s.code for s in statements)
     names = [identifier(n.name) for n in model.defined if n.kind is Kind.INTERMEDIATE]
     names = layout.arguments() + names + ([BATCH_SIZE] if model.is_vector else [])
-    return [name for name in dict.fromkeys(names) if _mentions(used, name)]
+    return [name for name in dict.fromkeys(names) if mentions(used, name)]
 
 
 def _used(parameters: list[Parameter], statements: list[Statement]) -> list[str]:
     used = " ".join(s.code for s in statements)
-    return [p.name for p in parameters if _mentions(used, p.name)]
-
-
-def _mentions(code: str, name: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code) is not None
+    return [p.name for p in parameters if mentions(used, p.name)]
 
 
 class _VectorLayout:
@@ -156,7 +151,7 @@ class _VectorLayout:
 
     def prologue(self, statements: list[Statement]) -> list[Statement]:
         """``m = X.shape[0]`` where some statement divides by the batch size."""
-        if not any(_mentions(s.code, BATCH_SIZE) for s in statements):
+        if not any(mentions(s.code, BATCH_SIZE) for s in statements):
             return []
         batched = [n for n in self.arguments() if self.model.shapes[n][:1] == (BATCH_SIZE,)]
         return [Statement(BATCH_SIZE, f"{batched[0]}.shape[0]")] if batched else []

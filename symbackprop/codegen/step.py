@@ -21,7 +21,7 @@ from symbackprop.codegen.stable import stabilize
 from symbackprop.derive import derive
 from symbackprop.model.arrays import T, colsum, shape_of
 from symbackprop.model.ir import Kind, Model
-from symbackprop.naming import BATCH_SIZE, adjoint_name, gradient_name, identifier
+from symbackprop.naming import BATCH_SIZE, adjoint_name, gradient_name, identifier, mentions
 
 LEARNING_RATE = "lr"
 ONES = "ones"  # a batch of ones: column sums as ones.dot(A)
@@ -50,32 +50,13 @@ def plan_step(model: Model, layout, code, parameters, prologue: list[str]) -> St
     """The fused step of ``model``, printed through the module's own ``layout`` and ``code``;
     ``prologue`` is the module's (``m = X.shape[0]``)."""
     derivation = derive(model, seed=sp.Symbol(LEARNING_RATE))
-    forward = [_Assignment(identifier(n.name), n.expr, code(n.expr)) for n in model.defined[:-1]]
-    adjoints = [
-        _Assignment(identifier(a.symbol.name), a.expr, code(a.expr)) for a in derivation.adjoints
-    ]
-    gradients = []
-    for gradient in derivation.gradients:
-        if model.is_vector:
-            gradients.append(
-                _Assignment(gradient_name(gradient.param), gradient.expr, code(gradient.expr))
-            )
-        else:
-            gradients += [
-                _Assignment(s.target, None, s.code) for s in layout.gradient(gradient, code)
-            ]
-    backward = _as_soon_as_ready(adjoints, gradients)
-    loss = model.loss
-    loss_assignment = _Assignment(identifier(loss.name), None, code(layout.node_expr(loss)))
-    needed = _needed(forward, backward)
-    statements = [a for a in forward if a.target in needed] + backward
-    loss_only = [a for a in forward if a.target not in needed] + [loss_assignment]
+    statements, loss_only = _statements(model, layout, code, derivation)
     early, late = _update_points(statements, loss_only, parameters)
     lines, kept, converted = list(prologue), [], set()
     buffered = _Buffering(model, derivation) if model.is_vector else None
     for position, assignment in enumerate(statements):
         later = " ".join(a.code for a in statements[position + 1 :] + loss_only)
-        dead = frozenset(name for name in kept if not _mentions(later, name))
+        dead = frozenset(name for name in kept if not mentions(later, name))
         more_lines, more_kept = _written(assignment, buffered, code, _names(model), dead)
         lines += more_lines + [_update(p) for p in early.get(position, [])]
         kept += more_kept
@@ -85,13 +66,36 @@ def plan_step(model: Model, layout, code, parameters, prologue: list[str]) -> St
     return StepPlan(
         batched=_batched(model, layout) if model.is_vector else None,
         converted=[name for name in layout.arguments() if name in converted],
-        ones=any(_mentions(line, ONES) for line in lines),
-        params=[p.name for p in parameters if _mentions(every, p.name)],
+        ones=any(mentions(line, ONES) for line in lines),
+        params=[p.name for p in parameters if mentions(every, p.name)],
         lines=lines,
         kept=kept,
         loss_lines=[statement_text(a.target, a.code, indent=2 * "    ") for a in loss_only],
         updates=[_update(p) for p in late],
     )
+
+
+def _statements(model: Model, layout, code, derivation):
+    """The step's statements in order (the forward values backward reads, then the deltas,
+    each gradient as soon as it can be computed), and what only the loss needs."""
+    forward = [_Assignment(identifier(n.name), n.expr, code(n.expr)) for n in model.defined[:-1]]
+    adjoints = [
+        _Assignment(identifier(a.symbol.name), a.expr, code(a.expr)) for a in derivation.adjoints
+    ]
+    gradients = []
+    for gradient in derivation.gradients:
+        if model.is_vector:
+            name = gradient_name(gradient.param)
+            gradients.append(_Assignment(name, gradient.expr, code(gradient.expr)))
+        else:  # element by element into one array per base name
+            gradients += [
+                _Assignment(s.target, None, s.code) for s in layout.gradient(gradient, code)
+            ]
+    backward = _as_soon_as_ready(adjoints, gradients)
+    needed = _needed(forward, backward)
+    loss = _Assignment(identifier(model.loss.name), None, code(layout.node_expr(model.loss)))
+    loss_only = [a for a in forward if a.target not in needed] + [loss]
+    return [a for a in forward if a.target in needed] + backward, loss_only
 
 
 def _update_points(statements: list[_Assignment], loss_only: list[_Assignment], parameters):
@@ -106,10 +110,10 @@ def _update_points(statements: list[_Assignment], loss_only: list[_Assignment], 
             position
             for position, a in enumerate(statements)
             if any(
-                _mentions(f"{a.target} {a.code}", n) for n in (parameter.name, parameter.gradient)
+                mentions(f"{a.target} {a.code}", n) for n in (parameter.name, parameter.gradient)
             )
         ]
-        if _mentions(loss_reads, parameter.name) or not uses:
+        if mentions(loss_reads, parameter.name) or not uses:
             late.append(parameter)
         else:
             early.setdefault(max(uses), []).append(parameter)
@@ -166,15 +170,15 @@ def _formatted(line: str) -> str:
 def _as_soon_as_ready(adjoints: list[_Assignment], gradients: list[_Assignment]):
     """Each gradient right after the last delta it reads, as hand-written backprop does: the
     arrays it reads are then still in the cache."""
-    ordered = [g for g in gradients if not any(_mentions(g.code, a.target) for a in adjoints)]
+    ordered = [g for g in gradients if not any(mentions(g.code, a.target) for a in adjoints)]
     for adjoint in adjoints:
         ordered.append(adjoint)
         later = adjoints[adjoints.index(adjoint) + 1 :]
         ordered += [
             g
             for g in gradients
-            if _mentions(g.code, adjoint.target)
-            and not any(_mentions(g.code, a.target) for a in later)
+            if mentions(g.code, adjoint.target)
+            and not any(mentions(g.code, a.target) for a in later)
         ]
     return ordered
 
@@ -184,7 +188,7 @@ def _needed(forward: list[_Assignment], backward: list[_Assignment]) -> set[str]
     needed: set[str] = set()
     reading = " ".join(a.code for a in backward)
     for assignment in reversed(forward):
-        if _mentions(reading, assignment.target):
+        if mentions(reading, assignment.target):
             needed.add(assignment.target)
             reading += " " + assignment.code
     return needed
@@ -222,7 +226,3 @@ def _names(model: Model) -> set[str]:
 def _batched(model: Model, layout) -> str | None:
     batched = [n for n in layout.arguments() if model.shapes[n][:1] == (BATCH_SIZE,)]
     return batched[0] if batched else None
-
-
-def _mentions(code: str, name: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code) is not None

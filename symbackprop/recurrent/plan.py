@@ -16,7 +16,6 @@ The one-step derivation is run over a sequence like this:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -26,7 +25,7 @@ from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.errors import SpecError
 from symbackprop.model.arrays import T, colsum, dot, total
-from symbackprop.naming import gradient_name, identifier
+from symbackprop.naming import gradient_name, identifier, mentions
 from symbackprop.recurrent.bptt import SequenceDerivation
 from symbackprop.recurrent.cells import INCOMING, INPUT, OUTPUT, STATE_IN, StepModel
 
@@ -219,8 +218,4 @@ def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> S
 
 def _used(statements, names: list[str]) -> list[str]:
     code = " ".join(s.code for s in statements)
-    return [n for n in dict.fromkeys(names) if _mentions(code, identifier(n))]
-
-
-def _mentions(code: str, name: str) -> bool:
-    return re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", code) is not None
+    return [n for n in dict.fromkeys(names) if mentions(code, identifier(n))]
