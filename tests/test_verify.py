@@ -14,6 +14,8 @@ def test_every_builtin_verifies(name):
     assert report.ok
     assert set(report.errors) == set(builtin_parameters(name))
     assert report.taylor_slope == pytest.approx(2, abs=0.1)
+    recurrent = getattr(builtin(name), "cell", None) is not None
+    assert (report.step_error is None) == recurrent
 
 
 def builtin_parameters(name):
@@ -36,6 +38,17 @@ def test_a_wrong_gradient_fails_with_a_taylor_slope_of_one():
     assert not report.ok
     assert report.taylor_slope == pytest.approx(1, abs=0.2)
     assert min(report.errors.values()) > 0.1
+
+
+def test_a_fused_step_that_applies_a_wrong_gradient_fails():
+    model = builtin("xor")
+    text = module_text(model)
+    scaling = "    delta_layer_2 *= lr\n"
+    assert text.count(scaling) == 1  # in train_step only; backward() stays right
+    report = api.verify(model, text=text.replace(scaling, "    delta_layer_2 *= 2 * lr\n"))
+    assert max(report.errors.values()) < 1e-7
+    assert report.step_error == pytest.approx(0.5, rel=0.05)  # |2g - g| over the larger, 2g
+    assert not report.ok
 
 
 def test_json_report_is_data(capsys):

@@ -2,7 +2,8 @@
 
 Two independent checks, both on the module's own ``forward``/``backward``:
 - the largest relative error of each parameter's gradient against a five-point central
-  difference in float64;
+  difference in float64 (and of the gradient the fused ``train_step`` applies, read from how
+  far one step moves the parameters);
 - a Taylor-remainder test along a random direction v: r(h) = |L(p + h v) - L(p) - h <g, v>|
   shrinks like h**2 when g is the gradient and like h when it is not, so the fitted slope of
   log r against log h says which, with no tolerance tied to the step size.
@@ -30,10 +31,11 @@ class VerifyReport:
     model: str
     errors: dict[str, float]  # parameter -> largest relative error
     taylor_slope: float
+    step_error: float | None = None  # train_step's applied gradients; None: no fused step
 
     @property
     def ok(self) -> bool:
-        worst = max(self.errors.values(), default=0.0)
+        worst = max([*self.errors.values(), self.step_error or 0.0])
         return worst < RELATIVE_TOLERANCE and self.taylor_slope > SLOPE_MINIMUM
 
     def to_data(self) -> dict:
@@ -42,6 +44,7 @@ class VerifyReport:
             "ok": self.ok,
             "max_relative_error": self.errors,
             "taylor_slope": self.taylor_slope,
+            "train_step_max_relative_error": self.step_error,
             "tolerance": RELATIVE_TOLERANCE,
         }
 
@@ -52,6 +55,11 @@ class VerifyReport:
             f"  {name:<{width}}  max relative error {error:.2e}"
             for name, error in self.errors.items()
         ]
+        if self.step_error is not None:
+            lines.append(
+                f"  {'train_step':<{width}}  max relative error {self.step_error:.2e} "
+                "(the gradients its fused step applies)"
+            )
         lines.append(
             f"  Taylor remainder slope {self.taylor_slope:.2f} (2 for a true gradient, "
             "1 for a wrong one)"
@@ -75,14 +83,21 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
     # models a second, smaller step is tried and the better agreement counts.
     kinked = any(n.expr.has(sp.Piecewise) for n in model.defined)
     steps = (1e-3, 1e-5) if kinked else (1e-3,)
-    errors = {
-        name: min(
-            relative_error(grads[name], numeric_gradient(module, params, data, name, h))
-            for h in steps
-        )
-        for name in params
+    numeric = {
+        name: [numeric_gradient(module, params, data, name, h) for h in steps] for name in params
     }
-    return VerifyReport(model.name, errors, taylor_slope(module, params, data, grads, rng))
+    errors = {name: min(relative_error(grads[name], n) for n in numeric[name]) for name in params}
+    moves = step_moves(module, params, data)
+    step_error = max(min(relative_error(moves[name], n) for n in numeric[name]) for name in params)
+    slope = taylor_slope(module, params, data, grads, rng)
+    return VerifyReport(model.name, errors, slope, step_error)
+
+
+def step_moves(module, params: dict, data: list, lr: float = 0.01) -> dict:
+    """How far one ``train_step`` moves each parameter, over lr: the gradient it applies."""
+    moved = {name: np.array(value, dtype=float) for name, value in params.items()}
+    module.train_step(moved, *data, lr, {})
+    return {name: (np.asarray(params[name], dtype=float) - moved[name]) / lr for name in params}
 
 
 def sample_data(model: Model, rng: np.random.Generator, batch: int = BATCH) -> list:
