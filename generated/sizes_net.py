@@ -167,7 +167,8 @@ def train_step(
     m = X.shape[0]
     z1 = X.dot(W1, out=reuse("z1"))
     z1 += b1
-    a1 = sigmoid(z1, out=z1)  # z1 is not needed again
+    # z1 is not needed again: a1 is computed in its array
+    a1 = sigmoid(z1, out=z1)
     z2 = a1.dot(W2, out=reuse("z2"))
     z2 += b2
     a2 = sigmoid(z2, out=reuse("a2"))
@@ -178,9 +179,10 @@ def train_step(
     params["b2"] -= d_b2
     delta_a1 = delta_z2.dot(W2.T, out=reuse("delta_a1"))
     params["W2"] -= d_W2
-    delta_z1 = np.subtract(1.0, a1, out=reuse("delta_z1"))
-    delta_z1 *= a1
-    delta_z1 *= delta_a1
+    # delta_a1 and a1 are not needed again: delta_z1 is computed in their arrays
+    delta_z1 = np.multiply(delta_a1, a1, out=delta_a1)
+    delta_z1_part1 = np.subtract(1.0, a1, out=a1)
+    delta_z1 *= delta_z1_part1
     d_W1 = X.T.dot(delta_z1, out=reuse("d_W1"))
     params["W1"] -= d_W1
     d_b1 = ones.dot(delta_z1)
@@ -195,7 +197,6 @@ def train_step(
                 "delta_z2": delta_z2,
                 "d_W2": d_W2,
                 "delta_a1": delta_a1,
-                "delta_z1": delta_z1,
                 "d_W1": d_W1,
             }
         )

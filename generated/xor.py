@@ -141,9 +141,11 @@ def train_step(
     synapse_0 = params["synapse_0"]
     synapse_1 = params["synapse_1"]
     layer_1_in = X.dot(synapse_0, out=reuse("layer_1_in"))
-    layer_1 = sigmoid(layer_1_in, out=layer_1_in)  # layer_1_in is not needed again
+    # layer_1_in is not needed again: layer_1 is computed in its array
+    layer_1 = sigmoid(layer_1_in, out=layer_1_in)
     layer_2_in = layer_1.dot(synapse_1, out=reuse("layer_2_in"))
-    layer_2 = sigmoid(layer_2_in, out=layer_2_in)  # layer_2_in is not needed again
+    # layer_2_in is not needed again: layer_2 is computed in its array
+    layer_2 = sigmoid(layer_2_in, out=layer_2_in)
     delta_layer_2 = np.subtract(layer_2, y, out=reuse("delta_layer_2"))
     delta_layer_2 *= lr
     delta_layer_2_in = np.subtract(1.0, layer_2, out=reuse("delta_layer_2_in"))
@@ -152,9 +154,10 @@ def train_step(
     d_synapse_1 = layer_1.T.dot(delta_layer_2_in, out=reuse("d_synapse_1"))
     delta_layer_1 = delta_layer_2_in.dot(synapse_1.T, out=reuse("delta_layer_1"))
     params["synapse_1"] -= d_synapse_1
-    delta_layer_1_in = np.subtract(1.0, layer_1, out=reuse("delta_layer_1_in"))
-    delta_layer_1_in *= delta_layer_1
-    delta_layer_1_in *= layer_1
+    # delta_layer_1 and layer_1 are not needed again: delta_layer_1_in is computed in their arrays
+    delta_layer_1_in = np.multiply(delta_layer_1, layer_1, out=delta_layer_1)
+    delta_layer_1_in_part1 = np.subtract(1.0, layer_1, out=layer_1)
+    delta_layer_1_in *= delta_layer_1_in_part1
     d_synapse_0 = X.T.dot(delta_layer_1_in, out=reuse("d_synapse_0"))
     params["synapse_0"] -= d_synapse_0
     if not kept:  # the first step of this batch size: later steps write into its arrays
@@ -166,7 +169,6 @@ def train_step(
                 "delta_layer_2_in": delta_layer_2_in,
                 "d_synapse_1": d_synapse_1,
                 "delta_layer_1": delta_layer_1,
-                "delta_layer_1_in": delta_layer_1_in,
                 "d_synapse_0": d_synapse_0,
             }
         )

@@ -165,3 +165,31 @@ def test_a_value_read_twice_in_the_statement_is_not_overwritten():
         scope["out_value"], logistic * (1 + original * (1 - logistic)), rtol=1e-13
     )
     np.testing.assert_array_equal(values["A"], original)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [A * B * (1 - B), A * (1 - B**2), A * B * (1 - B) / C, 2 * A * sp.exp(-B)],
+    ids=["sigmoid", "tanh", "divided", "scaled"],
+)
+def test_a_product_of_spent_values_is_computed_in_their_arrays(expr):
+    lines, kept = _lowered(expr, dead={"A", "B"})
+    values = {name: np.linspace(0.1, 0.9, 20).reshape(5, 4) + i for i, name in enumerate("ABC")}
+    before = {name: value.copy() for name, value in values.items()}
+    scope = _run(lines, values, {})
+    assert kept == []  # no array of its own
+    assert scope["out_value"] is values["A"]
+    expected = sp.lambdify(sp.symbols("A B C"), expr, "numpy")(*before.values())
+    np.testing.assert_allclose(scope["out_value"], expected, rtol=1e-14)
+    np.testing.assert_array_equal(values["C"], before["C"])  # not spent: untouched
+
+
+def test_a_value_still_needed_is_not_written_over():
+    lines, kept = _lowered(A * B * (1 - B), dead={"A"})  # B is read after this statement
+    values = {name: np.linspace(0.1, 0.9, 20).reshape(5, 4) + i for i, name in enumerate("AB")}
+    before = {name: value.copy() for name, value in values.items()}
+    scope = _run(lines, values, {})
+    np.testing.assert_array_equal(values["B"], before["B"])
+    np.testing.assert_allclose(
+        scope["out_value"], before["A"] * before["B"] * (1 - before["B"]), rtol=1e-14
+    )

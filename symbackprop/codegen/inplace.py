@@ -48,20 +48,22 @@ class _Unsupported(Exception):
 class _Writer:
     """Collects the lines that leave one statement's value in its kept array."""
 
-    def __init__(self, shape, code, taken: set[str]):
+    def __init__(self, shape, code, taken: set[str], dead=frozenset(), whole=sp.S.Zero):
         self.shape, self.printed, self.taken = shape, code, taken
+        self.dead, self.whole = dead, whole  # spent arrays; the whole statement's expression
         self.lines: list[str] = []
         self.arrays: list[str] = []
+        self.homes: dict[str, str] = {}  # value -> the spent array it is written into
 
     def into(self, name: str, expr: sp.Expr) -> None:
         """Lines after which the array ``name`` holds ``expr``."""
-        if name not in self.arrays:
+        if name not in self.arrays and name not in self.homes:
             self.arrays.append(name)
         if isinstance(expr, dot) and all(map(_simple, expr.args)):
             left, right = (self.code(a) for a in expr.args)  # .dot: matmul's overhead is 3x
-            self._first(name, f"{left}.dot({right}, {_out(name)})")
+            self._first(name, f"{left}.dot({right}, {self._out(name)})")
         elif isinstance(expr, colsum) and _simple(expr.args[0]):
-            self._first(name, f"{self.code(expr.args[0])}.sum(axis=0, {_out(name)})")
+            self._first(name, f"{self.code(expr.args[0])}.sum(axis=0, {self._out(name)})")
         elif isinstance(expr, logaddexp) and expr.args[0] == 0:
             self._function(name, "np.logaddexp", expr.args[1], first_argument="0.0, ")
         elif type(expr) in _UFUNCS:
@@ -81,6 +83,75 @@ class _Writer:
             return repr(float(expr))
         return self.printed(expr)
 
+    def _out(self, name: str) -> str:
+        return f"out={self.homes[name]}" if name in self.homes else f'out=reuse("{name}")'
+
+    def product_in_spent_arrays(self, name: str, expr: sp.Mul) -> bool:
+        """``delta_a1 * a1 * (1 - a1)`` with delta_a1 and a1 read nowhere after: written into
+        delta_a1's array, and (1 - a1) into a1's, so no array is filled from cold memory.
+        False (and nothing written) when the product does not have that form."""
+        scalars, arrays = self._split(expr.args)
+        spent = [
+            a
+            for a in arrays
+            if self._spent(a) and self.whole.count(a) == 1 and self.shape(a) == self.shape(expr)
+        ]
+        if not spent:
+            return False
+        rest = list(arrays)
+        rest.remove(spent[0])
+        early = [a for a in rest if _simple(a) or _simple(_divided(a) or sp.S.Zero)]
+        computed = [a for a in rest if a not in early]
+        homes = [self._home(c, computed) for c in computed]
+        if None in homes or not rest:
+            return False
+        target = self.code(spent[0])
+        self.homes[name] = target
+        factors = [self._factor(e) for e in early]
+        if not factors:  # the first computed factor is needed before the first product
+            factors.append(("*", self._in_home(name, computed.pop(0), homes.pop(0))))
+        operator, operand = factors.pop(0)
+        ufunc = "np.divide" if operator == "/" else "np.multiply"
+        self.lines.append(f"{name} = {ufunc}({target}, {operand}, out={target})")
+        for operator, operand in factors:  # simple factors before their arrays are reused
+            self._in_place(name, operator, operand)
+        for factor, home in zip(computed, homes, strict=True):
+            self._in_place(name, "*", self._in_home(name, factor, home))
+        if scalars:
+            self._in_place(name, "*", self.code(sp.Mul(*scalars)))
+        reused = list(dict.fromkeys([target, *self.homes.values()]))
+        self.lines.insert(0, _spent_comment(reused, name))
+        return True
+
+    def _spent(self, expr: sp.Expr) -> bool:
+        return isinstance(expr, sp.Symbol) and self.code(expr) in self.dead
+
+    def _home(self, factor: sp.Expr, computed: list) -> str | None:
+        """The spent array that can hold a computed factor: its only array operand, read once
+        in it and in no other computed factor (simple factors are applied before)."""
+        leaves = [s for s in factor.free_symbols if self.shape(s) != ()]
+        if len(leaves) != 1:
+            return None
+        leaf = leaves[0]
+        shared = any(other is not factor and other.has(leaf) for other in computed)
+        fits = self.shape(leaf) == self.shape(factor) and factor.count(leaf) == 1
+        return self.code(leaf) if self._spent(leaf) and fits and not shared else None
+
+    def _in_home(self, name: str, factor: sp.Expr, home: str) -> str:
+        """The lines that compute ``factor`` in the spent array ``home``; its name."""
+        number = 1
+        while f"{name}_part{number}" in self.taken | set(self.arrays) | set(self.homes):
+            number += 1
+        part = f"{name}_part{number}"
+        self.homes[part] = home
+        self.into(part, factor)
+        return part
+
+    def _factor(self, factor: sp.Expr) -> tuple[str, str]:
+        """(operator, operand) applying a simple factor or divisor in place."""
+        divisor = _divided(factor)
+        return ("/", self.code(divisor)) if divisor is not None else ("*", self.code(factor))
+
     def _first(self, name: str, call: str) -> None:
         self.lines.append(f"{name} = {call}")
 
@@ -89,7 +160,9 @@ class _Writer:
 
     def _function(self, name: str, function: str, argument: sp.Expr, first_argument=""):
         if _simple(argument):
-            self._first(name, f"{function}({first_argument}{self.code(argument)}, {_out(name)})")
+            self._first(
+                name, f"{function}({first_argument}{self.code(argument)}, {self._out(name)})"
+            )
             return
         self.into(name, argument)
         self.lines.append(f"{function}({first_argument}{name}, out={name})")
@@ -101,7 +174,7 @@ class _Writer:
             self._function(name, named[exponent], base)
         elif exponent.is_number and _simple(base):
             self._first(
-                name, f"np.power({self.code(base)}, {self.printed(exponent)}, {_out(name)})"
+                name, f"np.power({self.code(base)}, {self.printed(exponent)}, {self._out(name)})"
             )
         elif exponent.is_number:
             self.into(name, base)
@@ -122,10 +195,10 @@ class _Writer:
                 ufunc, operand = "np.divide", self.code(divisor)
             else:
                 ufunc, operand = "np.multiply", self._operand(name, other)
-            self._first(name, f"{ufunc}({self.code(first)}, {operand}, {_out(name)})")
+            self._first(name, f"{ufunc}({self.code(first)}, {operand}, {self._out(name)})")
         else:  # one array times scalars
             scale = self.code(sp.Mul(*scalars))
-            self._first(name, f"np.multiply({self.code(first)}, {scale}, {_out(name)})")
+            self._first(name, f"np.multiply({self.code(first)}, {scale}, {self._out(name)})")
             return
         for factor in arrays:
             divisor = _divided(factor)
@@ -163,7 +236,7 @@ class _Writer:
         if first_negative and not other_negative:
             a, b = b, a
         ufunc = "np.subtract" if first_negative != other_negative else "np.add"
-        self._first(name, f"{ufunc}({self.code(a)}, {self.code(b)}, {_out(name)})")
+        self._first(name, f"{ufunc}({self.code(a)}, {self.code(b)}, {self._out(name)})")
         if first_negative and other_negative:
             self.lines.append(f"np.negative({name}, out={name})")
 
@@ -209,21 +282,27 @@ def lower(
     (extra ones are named apart from ``taken``); None when the expression is outside the
     grammar. ``dead``: kept arrays nothing reads after this statement, which an activation
     may overwrite."""
-    writer = _Writer(shape, code, taken)
+    writer = _Writer(shape, code, taken, dead, expr)
     if type(expr) in _UFUNCS and writer.code(expr.args[0]) in dead:
         # An activation of a value nothing reads again overwrites it: one array fewer.
         spent = writer.code(expr.args[0])
         function = _UFUNCS[type(expr)]
-        return [f"{target} = {function}({spent}, out={spent})  # {spent} is not needed again"], []
+        return [
+            _spent_comment([spent], target),
+            f"{target} = {function}({spent}, out={spent})",
+        ], []
     try:
-        writer.into(target, expr)
+        if not (isinstance(expr, sp.Mul) and writer.product_in_spent_arrays(target, expr)):
+            writer.into(target, expr)
     except _Unsupported:
         return None
     return writer.lines, writer.arrays
 
 
-def _out(name: str) -> str:
-    return f'out=reuse("{name}")'
+def _spent_comment(spent: list[str], target: str) -> str:
+    if len(spent) == 1:
+        return f"# {spent[0]} is not needed again: {target} is computed in its array"
+    return f"# {' and '.join(spent)} are not needed again: {target} is computed in their arrays"
 
 
 def _simple(expr: sp.Expr) -> bool:

@@ -11,12 +11,13 @@ previous step; see :mod:`symbackprop.codegen.inplace`.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 import sympy as sp
 
 from symbackprop.codegen.inplace import lower
-from symbackprop.codegen.layout import statement_text
+from symbackprop.codegen.layout import LINE_LIMIT, statement_text
 from symbackprop.codegen.stable import stabilize
 from symbackprop.derive import derive
 from symbackprop.model.arrays import T, colsum, shape_of
@@ -53,14 +54,17 @@ def plan_step(model: Model, layout, code, parameters, prologue: list[str]) -> St
     statements, loss_only = _statements(model, layout, code, derivation)
     early, late = _update_points(statements, loss_only, parameters)
     lines, kept, converted = list(prologue), [], set()
+    owned: list[str] = []  # values in arrays the step keeps (its own or a spent one's)
+    gradients = {p.gradient for p in parameters}
     buffered = _Buffering(model, derivation) if model.is_vector else None
     for position, assignment in enumerate(statements):
         later = " ".join(a.code for a in statements[position + 1 :] + loss_only)
-        dead = frozenset(name for name in kept if not mentions(later, name))
-        more_lines, more_kept = _written(assignment, buffered, code, _names(model), dead)
-        lines += more_lines + [_update(p) for p in early.get(position, [])]
-        kept += more_kept
-        if more_kept:
+        spent = frozenset(name for name in owned if not mentions(later, name))
+        written = _written(assignment, buffered, code, _names(model), spent)
+        lines += written.lines + [_update(p) for p in early.get(position, [])]
+        kept += written.kept
+        if written.buffered and assignment.target not in gradients:  # updated later
+            owned += [assignment.target, *written.kept]
             converted |= _data_alone(model, assignment.expr)
     every = " ".join(lines + [a.code for a in loss_only])
     return StepPlan(
@@ -141,25 +145,34 @@ class _Buffering:
         return len(shape) >= 2 or BATCH_SIZE in shape
 
 
-def _written(assignment, buffered: _Buffering | None, code, names: set[str], dead: frozenset):
+@dataclass(frozen=True)
+class _Written:
+    lines: list[str]
+    kept: list[str]  # arrays of its own the statement keeps
+    buffered: bool  # whether its value lives in a kept array (its own or a spent one's)
+
+
+def _written(assignment, buffered: _Buffering | None, code, names: set[str], spent: frozenset):
     if buffered is not None and _column_sum(assignment.expr, buffered):
         rows = code(assignment.expr.args[0])  # BLAS sums columns 2-3x faster than .sum(axis=0)
-        return [statement_text(assignment.target, f"{ONES}.dot({rows})")], []
+        return _Written([statement_text(assignment.target, f"{ONES}.dot({rows})")], [], False)
     if (
         buffered is not None
         and assignment.expr is not None
         and buffered.worth_keeping(assignment.expr)
     ):
         expr = stabilize(assignment.expr)
-        lowered = lower(assignment.target, expr, buffered.shape, code, names, dead)
+        lowered = lower(assignment.target, expr, buffered.shape, code, names, spent)
         if lowered is not None:
             lines, kept = lowered
-            return [_formatted(line) for line in lines], kept
-    return [statement_text(assignment.target, assignment.code)], []
+            return _Written([_formatted(line) for line in lines], kept, True)
+    return _Written([statement_text(assignment.target, assignment.code)], [], False)
 
 
 def _formatted(line: str) -> str:
-    """A lowered line, wrapped as the formatter would wrap it."""
+    """A lowered line, wrapped as the formatter would wrap it (a comment at the line limit)."""
+    if line.startswith("# "):
+        return "\n    ".join(textwrap.wrap(line, LINE_LIMIT - 4, subsequent_indent="# "))
     match = re.match(r"^(\w+) (\S?)= (.*)$", line)
     if match is None:
         return line
