@@ -7,6 +7,11 @@ the step's matrix products alone, written into kept arrays.
 
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/train_step.py [--repeat N]`` (one thread on
 each side: on a 2-core machine shared with other work, threads make the figures noise).
+
+The hand-written step allocates fresh arrays; when the allocator hands their memory back to
+the system between steps, every step pays page faults (twice the time at batch 1797). The
+contenders run in interleaved rounds, which usually keeps its memory warm: the figures
+compare with the hand-written step at its best.
 """
 
 from __future__ import annotations
@@ -194,7 +199,7 @@ def row(name: str, batch: int, t: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=15)
     repeat = parser.parse_args().repeat
     print(
         "| case | batch | hand-written µs | generated / hand | torch / hand | jax / hand "
