@@ -29,6 +29,15 @@ def test_a_correct_dense_net_with_row_vector_biases_is_all_correct():
     assert verdicts(report)["db1"].claim == "dloss/db1"
 
 
+def test_row_biases_summed_with_keepdims_are_checked():
+    report = verdicts(check_code(FIXTURES / "check_row_biases.py", loss="np.sum((out - y)**2)/2"))
+    assert report["the step of b2"].correct  # np.sum(out_delta, axis=0, keepdims=True)
+    wrong = report["the step of b1"]  # np.sum(h_delta): a scalar for a (1, 4) row
+    assert not wrong.correct
+    assert wrong.diagnosis.kind == "shape or broadcast"
+    assert wrong.correct_formula.endswith("h_delta.sum(axis=0, keepdims=True)")
+
+
 @pytest.fixture(scope="module")
 def buggy():
     return verdicts(check_code(FIXTURES / "check_dense_net_bug.py", "train"))

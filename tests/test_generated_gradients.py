@@ -9,11 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numeric import central_gradient, max_relative_error
 
+from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.model import fully_connected
+from symbackprop.model.arrays import dot, total
+from symbackprop.model.builder import ModelBuilder
 from symbackprop.model.examples import EXAMPLES, builtin
 from symbackprop.model.network import dense_network
+from symbackprop.naming import BATCH_SIZE
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "swish", "gelu"]
 
@@ -62,6 +66,18 @@ def fused_step_moves(module, params, data, lr):
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_builtin_module_gradients_agree_with_finite_differences(name):
     assert_gradients_agree(builtin(name))
+
+
+def test_a_row_bias_gets_its_gradient_summed_with_keepdims():
+    b = ModelBuilder("row-bias")
+    X = b.input("X", shape=(BATCH_SIZE, 3))
+    Y = b.target("Y", shape=(BATCH_SIZE, 2))
+    W = b.parameter("W", shape=(3, 2))
+    bias = b.parameter("b", shape=(1, 2))  # a row, as np.zeros((1, 2)) makes it
+    a = b.define("a", sp.tanh(b.define("z", dot(X, W) + bias)))
+    model = b.loss("E", total((a - Y) ** 2) / 2)
+    assert "sum(axis=0, keepdims=True)" in module_text(model)
+    assert_gradients_agree(model)
 
 
 def _network(draw_sizes, hidden, loss):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from symbackprop.model.arrays import T, colsum, rowsum, total
+from symbackprop.model.arrays import T, colsum, colsum_keepdims, rowsum, total
 
 if TYPE_CHECKING:
     from symbackprop.check.arraytranslate import ArrayTranslator
@@ -96,14 +96,14 @@ def _sum(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.
         axis = 0  # Python's sum() adds the rows of an array
     if axis is None or shape == ():
         return total(args[0])
-    if axis == 0 and not keepdims and matrix:
-        return colsum(args[0])
+    if axis == 0 and matrix:
+        return colsum_keepdims(args[0]) if keepdims else colsum(args[0])
     if axis == 1 and keepdims and matrix:
         return rowsum(args[0])
     raise tr.unsupported(
         node,
         f"a sum over axis {axis} with keepdims={keepdims}",
-        "known: np.sum(a), np.sum(a, axis=0), np.sum(a, axis=1, keepdims=True)",
+        "known: np.sum(a), np.sum(a, axis=0[, keepdims=True]), np.sum(a, axis=1, keepdims=True)",
     )
 
 

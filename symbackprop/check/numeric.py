@@ -220,6 +220,7 @@ _ARRAY_OPS: dict[type, Callable] = {
     arrays.T: lambda ev, e: np.transpose(ev.value(e.args[0])),
     arrays.total: lambda ev, e: np.sum(ev.value(e.args[0])),
     arrays.colsum: lambda ev, e: np.sum(ev.value(e.args[0]), axis=0),
+    arrays.colsum_keepdims: lambda ev, e: np.sum(ev.value(e.args[0]), axis=0, keepdims=True),
     arrays.rowsum: lambda ev, e: np.sum(ev.value(e.args[0]), axis=1, keepdims=True),
     arrays.softmax: lambda ev, e: _softmax(ev, ev.value(e.args[0])),
     arrays.softmax_xent: _softmax_xent,

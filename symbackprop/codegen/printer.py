@@ -73,6 +73,9 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
         return f"{self._operand(expr.args[0])}.sum(axis=0)"
 
+    def _print_colsum_keepdims(self, expr) -> str:
+        return f"{self._operand(expr.args[0])}.sum(axis=0, keepdims=True)"
+
     def _print_rowsum(self, expr) -> str:
         return f"np.sum({self._print(expr.args[0])}, axis=1, keepdims=True)"
 

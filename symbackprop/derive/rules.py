@@ -16,6 +16,7 @@ from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.arrays import (
     T,
     colsum,
+    colsum_keepdims,
     dot,
     rowsum,
     sigmoid_bce,
@@ -52,6 +53,7 @@ defvjp(T, lambda g, a: T(g))
 # -- reductions: the adjoint of a sum spreads back by broadcasting -----------------------------
 defvjp(total, lambda g, a: g)
 defvjp(colsum, lambda g, a: g)
+defvjp(colsum_keepdims, lambda g, a: g)
 defvjp(rowsum, lambda g, a: g)
 
 # -- softmax and the fused losses -------------------------------------------------------------

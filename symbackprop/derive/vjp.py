@@ -16,7 +16,15 @@ import sympy as sp
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.rules import rule_for
 from symbackprop.errors import ShapeError
-from symbackprop.model.arrays import ArrayFunction, Shape, colsum, rowsum, show_shape, total
+from symbackprop.model.arrays import (
+    ArrayFunction,
+    Shape,
+    colsum,
+    colsum_keepdims,
+    rowsum,
+    show_shape,
+    total,
+)
 
 ShapeOf = Callable[[sp.Expr], Shape]
 
@@ -67,6 +75,8 @@ def unbroadcast(adjoint: sp.Expr, from_shape: Shape, to_shape: Shape) -> sp.Expr
         return colsum(adjoint)
     if len(from_shape) == 2 and to_shape == (from_shape[0], 1):
         return rowsum(adjoint)
+    if len(from_shape) == 2 and to_shape == (1, from_shape[1]):
+        return colsum_keepdims(adjoint)
     if all(d == 1 for d in from_shape) or from_shape == ():
         return adjoint  # a scalar adjoint broadcasts into the operand as it is
     raise ShapeError(

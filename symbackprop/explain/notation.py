@@ -9,7 +9,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.derive import Derivation
-from symbackprop.model.arrays import Shape, colsum, dot, rowsum, shape_of, total
+from symbackprop.model.arrays import Shape, colsum, colsum_keepdims, dot, rowsum, shape_of, total
 from symbackprop.naming import split_indexed
 from symbackprop.printing.latex import ModelLatexPrinter, latex_name
 
@@ -191,7 +191,12 @@ class Notation:
         return head + _joined([self._operand(f) for f in arrays], r"\odot")
 
 
-_SUMS = {total: r"\sum", colsum: r"\sum_{\text{rows}}", rowsum: r"\sum_{\text{cols}}"}
+_SUMS = {
+    total: r"\sum",
+    colsum: r"\sum_{\text{rows}}",
+    colsum_keepdims: r"\sum_{\text{rows}}",
+    rowsum: r"\sum_{\text{cols}}",
+}
 
 
 def _sum_of_products(expr: sp.Add) -> bool:

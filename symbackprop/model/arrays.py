@@ -72,6 +72,17 @@ class colsum(ArrayFunction):  # noqa: N801
         return a[1:]
 
 
+class colsum_keepdims(ArrayFunction):  # noqa: N801
+    """Sum over the samples keeping a row: ``(m, k) -> (1, k)``, the gradient of a bias kept
+    as a ``(1, k)`` row, as much hand-written NumPy does."""
+
+    nargs = 1
+
+    @classmethod
+    def shape(cls, a: Shape) -> Shape:
+        return (1, a[1])
+
+
 class rowsum(ArrayFunction):  # noqa: N801
     """Sum over each row, keeping it a column: ``(m, k) -> (m, 1)``."""
 

@@ -124,6 +124,9 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
     def _print_colsum(self, expr) -> str:
         return r"\sum_{\text{rows}} %s" % self._summand(expr.args[0])
 
+    def _print_colsum_keepdims(self, expr) -> str:
+        return self._print_colsum(expr)
+
     def _print_rowsum(self, expr) -> str:
         return r"\sum_{\text{cols}} %s" % self._summand(expr.args[0])
 

@@ -25,6 +25,9 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
     def _print_colsum(self, expr) -> str:
         return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.sum(axis=0)"
 
+    def _print_colsum_keepdims(self, expr) -> str:
+        return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.sum(axis=0, keepdims=True)"
+
     def _print_rowsum(self, expr) -> str:
         return f"{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}.sum(axis=1, keepdims=True)"
 

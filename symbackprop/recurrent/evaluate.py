@@ -20,6 +20,7 @@ ARRAY_FUNCTIONS = {
     "T": np.transpose,
     "total": np.sum,
     "colsum": lambda a: np.sum(a, axis=0),
+    "colsum_keepdims": lambda a: np.sum(a, axis=0, keepdims=True),
     "rowsum": lambda a: np.sum(a, axis=1, keepdims=True),
 }
 

@@ -24,7 +24,7 @@ from symbackprop.codegen.layout import INDENT, statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.errors import SpecError
-from symbackprop.model.arrays import T, colsum, dot, total
+from symbackprop.model.arrays import T, colsum, colsum_keepdims, dot, total
 from symbackprop.naming import gradient_name, identifier, mentions
 from symbackprop.recurrent.bptt import SequenceDerivation
 from symbackprop.recurrent.cells import INCOMING, INPUT, OUTPUT, STATE_IN, StepModel
@@ -202,7 +202,7 @@ def _gradient(gradient, printer: NumpyCodePrinter) -> Statement:
 
 
 def _sums_over_rows(term: sp.Expr) -> bool:
-    if isinstance(term, colsum | total):
+    if isinstance(term, colsum | colsum_keepdims | total):
         return True
     return isinstance(term, dot) and isinstance(term.args[0], T)
 
