@@ -89,10 +89,11 @@ def generate(
     model: Model | str, output: str | Path | None = None, command: str | None = None
 ) -> str:
     """The NumPy training module of a model; written whole to ``output`` when given."""
+    argument = model if isinstance(model, str) else model.name  # as the user named it
     if isinstance(model, str):
         model = load_model(model)
     if command is None and output is not None:
-        command = f"symbackprop generate {model.name} -o {output}"
+        command = f"symbackprop generate {argument} -o {output}"
     text = module_text(model, command)
     if output is not None:
         write_whole(Path(output), text)

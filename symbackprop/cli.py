@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -150,7 +151,8 @@ def run_generate(args: argparse.Namespace) -> int:
         return EXIT_FOUND_WRONG if args.check and stale else EXIT_OK
     if args.model is None:
         raise UsageError("generate needs a MODEL, or --all")
-    text = api.generate(api.load_model(args.model), output=args.output)
+    command = "symbackprop " + shlex.join(args.typed) if args.output else None
+    text = api.generate(api.load_model(args.model), output=args.output, command=command)
     if args.output is None:
         print(text, end="")
     return EXIT_OK
@@ -179,6 +181,7 @@ _VERBS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.typed = list(sys.argv[1:] if argv is None else argv)  # what regenerates an output
     try:
         return _VERBS[args.verb](args)
     except SymbackpropError as error:

@@ -89,3 +89,19 @@ def test_weights_saved_in_torch_layout_load_into_nn_gru():
     X = np.random.default_rng(0).normal(size=(2, 5, 2))
     expected, _ = gru(torch.tensor(X))
     assert relative_error(module.predict(params, X), expected.detach()) < TOLERANCE
+
+
+def test_a_recurrent_spec_file_declares_nn_gru(tmp_path):
+    from symbackprop.api import load_model
+
+    spec = tmp_path / "my_gru.toml"
+    spec.write_text('[recurrent]\ncell = "gru"\nconvention = "pytorch"\ninput = 3\nunits = 4\n')
+    model = load_model(str(spec))
+    assert model.name == "my_gru" and model.source == str(spec)
+    module = load_module(model)
+    torch.manual_seed(2)
+    gru = torch.nn.GRU(3, 4, batch_first=True).double()
+    X = torch.randn(2, 6, 3, dtype=torch.float64)
+    expected, _ = gru(X)
+    states = module.predict(from_torch(model.cell, gru.state_dict()), X.numpy())
+    assert relative_error(states, expected.detach()) < TOLERANCE

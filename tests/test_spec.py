@@ -83,3 +83,40 @@ def test_bad_specs_name_the_line_and_the_problem(tmp_path, body, error, line, wo
         read_spec(write(tmp_path, body))
     assert raised.value.line == line
     assert words in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ('cell = "lstm"\nconvention = "keras"\ninput = 1\nunits = 1\n', 2, "unknown recurrent"),
+        ('cell = "gru"\nconvention = "jax"\ninput = 1\nunits = 1\n', 3, "unknown gru convention"),
+        ('cell = "rnn"\nconvention = "keras"\ninput = 0\nunits = 1\n', 4, "positive integer"),
+        ('cell = "gru"\nconvention = "keras"\ninput = 1\n', None, "needs 'units'"),
+        ('cell = "gru"\nconvention = "keras"\ninput = 1\nunits = 1\nsize = 2\n', 6, "unknown key"),
+    ],
+)
+def test_bad_recurrent_specs_name_the_line_and_the_problem(tmp_path, body, line, words):
+    path = tmp_path / "cell.toml"
+    path.write_text("[recurrent]\n" + body)
+    with pytest.raises(SpecError) as raised:
+        read_spec(path)
+    assert raised.value.line == line
+    assert words in raised.value.message
+
+
+def test_a_spec_has_one_table(tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text('[network]\nsizes = [2, 1]\n[recurrent]\ncell = "gru"\n')
+    with pytest.raises(SpecError, match="one table"):
+        read_spec(path)
+
+
+def test_generate_names_the_spec_and_the_command_that_regenerates(tmp_path, monkeypatch):
+    from symbackprop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "net.toml").write_text("[network]\nsizes = [2, 3, 1]\n")
+    assert main(["generate", "net.toml", "-o", "net.py"]) == 0
+    header = (tmp_path / "net.py").read_text().split('"""')[1]
+    assert "from net.toml" in header
+    assert "Regenerate with: symbackprop generate net.toml -o net.py" in header

@@ -1,4 +1,4 @@
-"""TOML spec files for fully connected networks.
+"""TOML spec files: a fully connected network, or one recurrent cell.
 
 [network]
 name = "my-net"            # optional; the file's stem by default
@@ -8,12 +8,22 @@ activation = "tanh"        # one for every layer, or a list with one per layer; 
                            # (sigmoid, tanh, relu, ...) or a formula in u: "u / (1 + abs(u))"
 loss = "half_sse"          # half_sse, sse, mse, bce, softmax_ce, or a formula in y and t
 reduction = "mean"         # sum or mean (over the samples)
+
+or
+
+[recurrent]
+name = "my-gru"            # optional; the file's stem by default
+cell = "gru"               # gru or rnn
+convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l; rnn: keras, pytorch
+input = 2                  # the size of each step's input
+units = 3                  # the size of the state
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import sympy as sp
@@ -26,6 +36,7 @@ from symbackprop.model.ir import Model
 from symbackprop.model.network import VECTOR_LOSSES, dense_network
 
 _NETWORK_KEYS = {"name", "mode", "sizes", "activation", "loss", "reduction"}
+_RECURRENT_KEYS = {"name", "cell", "convention", "input", "units"}
 _U, _Y, _T = sp.symbols("u y t")
 
 
@@ -41,38 +52,59 @@ def read_spec(path: str | Path) -> Model:
     except tomllib.TOMLDecodeError as error:
         line = _error_line(error)
         raise SpecError(f"not valid TOML: {error}", file=str(path), line=line) from None
-    network = _network_table(document, text, str(path))
+    table, keys = _table(document, text, str(path))
     try:
-        return _build(network, text, str(path))
+        if keys is _RECURRENT_KEYS:
+            return _recurrent(table, str(path))
+        return replace(_build(table, text, str(path)), source=str(path))
     except SymbackpropError as error:
         if error.line is not None:
             raise
-        line = _line_of(text, _key_for(error.message))
+        line = _line_of(text, _key_for(error.message, keys))
         raise type(error)(error.message, file=str(path), line=line) from None
 
 
-def _network_table(document: dict, text: str, file: str) -> dict:
-    unknown_tables = set(document) - {"network"}
+def _table(document: dict, text: str, file: str) -> tuple[dict, set[str]]:
+    """The spec's one table, [network] or [recurrent], with its keys checked."""
+    tables = {"network": _NETWORK_KEYS, "recurrent": _RECURRENT_KEYS}
+    unknown_tables = set(document) - set(tables)
     if unknown_tables:
         name = min(unknown_tables)
         raise SpecError(
-            f"unknown table [{name}] (expected [network])", file=file, line=_line_of(text, name)
+            f"unknown table [{name}] (expected [network] or [recurrent])",
+            file=file,
+            line=_line_of(text, name),
         )
-    network = document.get("network")
-    if not isinstance(network, dict):
-        raise SpecError("missing [network] table", file=file)
-    unknown = set(network) - _NETWORK_KEYS
+    if len(document) != 1 or not isinstance(next(iter(document.values())), dict):
+        raise SpecError("a spec has one table, [network] or [recurrent]", file=file)
+    name, table = next(iter(document.items()))
+    unknown = set(table) - tables[name]
     if unknown:
         key = min(unknown)
-        known = ", ".join(sorted(_NETWORK_KEYS))
+        known = ", ".join(sorted(tables[name]))
         raise SpecError(
-            f"unknown key {key!r} in [network] (known: {known})",
+            f"unknown key {key!r} in [{name}] (known: {known})",
             file=file,
             line=_line_of(text, key),
         )
-    if "sizes" not in network:
-        raise SpecError("[network] needs 'sizes', e.g. sizes = [2, 2, 1]", file=file)
-    return network
+    required = ["sizes"] if name == "network" else ["cell", "convention", "input", "units"]
+    missing = [key for key in required if key not in table]
+    if missing:
+        example = "sizes = [2, 2, 1]" if name == "network" else 'cell = "gru"'
+        raise SpecError(f"[{name}] needs {missing[0]!r}, e.g. {example}", file=file)
+    return table, tables[name]
+
+
+def _recurrent(table: dict, file: str):
+    from symbackprop.recurrent.cells import step_model
+
+    for key in ("input", "units"):
+        value = table[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise SpecError(f"{key} must be a positive integer, not {value!r}")
+    model = step_model(table["cell"], table["convention"], table["input"], table["units"])
+    name = table.get("name", Path(file).stem)
+    return replace(model, name=name, source=file)
 
 
 def _build(network: dict, text: str, file: str) -> Model:
@@ -125,7 +157,10 @@ def _loss(spec, file: str, line: int | None):
     return sp.Lambda((_Y, _T), parse_formula(spec, {"y": _Y, "t": _T}, file, line))
 
 
-def _key_for(message: str) -> str:
+def _key_for(message: str, keys: set[str]) -> str:
+    """The spec key an error message is about (its line is the error's line)."""
+    if keys is _RECURRENT_KEYS:
+        return next((k for k in ("convention", "cell", "units", "input") if k in message), "cell")
     for key in ("activation", "reduction", "loss", "mode"):
         if key in message or key[:-1] in message:
             return key
