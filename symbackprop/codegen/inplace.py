@@ -139,10 +139,7 @@ class _Writer:
 
     def _in_home(self, name: str, factor: sp.Expr, home: str) -> str:
         """The lines that compute ``factor`` in the spent array ``home``; its name."""
-        number = 1
-        while f"{name}_part{number}" in self.taken | set(self.arrays) | set(self.homes):
-            number += 1
-        part = f"{name}_part{number}"
+        part = self._part_name(name)
         self.homes[part] = home
         self.into(part, factor)
         return part
@@ -262,12 +259,16 @@ class _Writer:
         """A name for an operand applied in place; a computed one gets its own kept array."""
         if _simple(operand) or self.shape(operand) == ():
             return self.code(operand)
-        number = 1
-        while f"{name}_part{number}" in self.taken | set(self.arrays):
-            number += 1
-        part = f"{name}_part{number}"
+        part = self._part_name(name)
         self.into(part, operand)
         return part
+
+    def _part_name(self, name: str) -> str:
+        """A fresh name for a part of ``name``'s value."""
+        number = 1
+        while f"{name}_part{number}" in self.taken | set(self.arrays) | set(self.homes):
+            number += 1
+        return f"{name}_part{number}"
 
 
 def lower(
@@ -281,7 +282,7 @@ def lower(
     """The lines that leave ``expr`` in the kept array ``target``, and every array they keep
     (extra ones are named apart from ``taken``); None when the expression is outside the
     grammar. ``dead``: kept arrays nothing reads after this statement, which an activation
-    may overwrite."""
+    or a product may write over."""
     writer = _Writer(shape, code, taken, dead, expr)
     if type(expr) in _UFUNCS and writer.code(expr.args[0]) in dead:
         # An activation of a value nothing reads again overwrites it: one array fewer.
