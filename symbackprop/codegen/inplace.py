@@ -41,6 +41,9 @@ _UFUNCS = {
 }
 
 
+_UFUNC_OF = {"*": "np.multiply", "/": "np.divide"}  # an in-place operator as a first write
+
+
 class _Unsupported(Exception):
     """The expression leaves the grammar: the statement stays as ordinary code."""
 
@@ -100,19 +103,18 @@ class _Writer:
             return False
         rest = list(arrays)
         rest.remove(spent[0])
-        early = [a for a in rest if _simple(a) or _simple(_divided(a) or sp.S.Zero)]
+        early = [a for a in rest if _simple_factor(a)]
         computed = [a for a in rest if a not in early]
         homes = [self._home(c, computed) for c in computed]
         if None in homes or not rest:
             return False
         target = self.code(spent[0])
         self.homes[name] = target
-        factors = [self._factor(e) for e in early]
+        factors = [self._applied(name, e) for e in early]
         if not factors:  # the first computed factor is needed before the first product
             factors.append(("*", self._in_home(name, computed.pop(0), homes.pop(0))))
         operator, operand = factors.pop(0)
-        ufunc = "np.divide" if operator == "/" else "np.multiply"
-        self.lines.append(f"{name} = {ufunc}({target}, {operand}, out={target})")
+        self.lines.append(f"{name} = {_UFUNC_OF[operator]}({target}, {operand}, out={target})")
         for operator, operand in factors:  # simple factors before their arrays are reused
             self._in_place(name, operator, operand)
         for factor, home in zip(computed, homes, strict=True):
@@ -144,10 +146,11 @@ class _Writer:
         self.into(part, factor)
         return part
 
-    def _factor(self, factor: sp.Expr) -> tuple[str, str]:
-        """(operator, operand) applying a simple factor or divisor in place."""
-        divisor = _divided(factor)
-        return ("/", self.code(divisor)) if divisor is not None else ("*", self.code(factor))
+    def _applied(self, name: str, factor: sp.Expr) -> tuple[str, str]:
+        """(operator, operand) applying a factor in place: ``/ x`` for a factor ``1/x``."""
+        if _simple_factor(factor) and not _simple(factor):
+            return "/", self.code(_divided(factor))
+        return "*", self._operand(name, factor)
 
     def _first(self, name: str, call: str) -> None:
         self.lines.append(f"{name} = {call}")
@@ -186,23 +189,15 @@ class _Writer:
         if not _simple(first):
             self.into(name, first)
         elif arrays:
-            other = arrays.pop(0)
-            divisor = _divided(other)
-            if divisor is not None and _simple(divisor):
-                ufunc, operand = "np.divide", self.code(divisor)
-            else:
-                ufunc, operand = "np.multiply", self._operand(name, other)
+            operator, operand = self._applied(name, arrays.pop(0))
+            ufunc = _UFUNC_OF[operator]
             self._first(name, f"{ufunc}({self.code(first)}, {operand}, {self._out(name)})")
         else:  # one array times scalars
             scale = self.code(sp.Mul(*scalars))
             self._first(name, f"np.multiply({self.code(first)}, {scale}, {self._out(name)})")
             return
         for factor in arrays:
-            divisor = _divided(factor)
-            if divisor is not None and _simple(divisor):
-                self._in_place(name, "/", self.code(divisor))
-            else:
-                self._in_place(name, "*", self._operand(name, factor))
+            self._in_place(name, *self._applied(name, factor))
         if scalars:
             self._in_place(name, "*", self.code(sp.Mul(*scalars)))
 
@@ -325,6 +320,12 @@ def _signed(expr: sp.Expr) -> tuple[bool, sp.Expr]:
 
 def _is_negative(expr: sp.Expr) -> bool:
     return expr.could_extract_minus_sign()
+
+
+def _simple_factor(expr: sp.Expr) -> bool:
+    """A name, or one over a name: applied in place without computing anything first."""
+    divisor = _divided(expr)
+    return _simple(expr) or (divisor is not None and _simple(divisor))
 
 
 def _divided(expr: sp.Expr) -> sp.Expr | None:
