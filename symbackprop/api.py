@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from symbackprop.codegen.generate import generate_all as _generate_all
@@ -93,7 +94,7 @@ def generate(
     if isinstance(model, str):
         model = load_model(model)
     if command is None and output is not None:
-        command = f"symbackprop generate {argument} -o {output}"
+        command = shlex.join(["symbackprop", "generate", argument, "-o", str(output)])
     text = module_text(model, command)
     if output is not None:
         write_whole(Path(output), text)

@@ -1,4 +1,4 @@
-"""Names defined once: how adjoints, gradients and temporaries are called everywhere.
+"""Names defined once: how adjoints and gradients are called everywhere.
 
 Code, LaTeX and tests all build names through these functions, so that a change here is a
 change everywhere.
@@ -10,7 +10,6 @@ import re
 
 ADJOINT_PREFIX = "delta_"
 GRADIENT_PREFIX = "d_"
-TEMPORARY_PREFIX = "tmp"
 
 _INDEXED = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z_0-9]*)\[(?P<index>[0-9, ]+)\]$")
 
@@ -27,8 +26,12 @@ def gradient_name(param: str) -> str:
 
 
 def identifier(name: str) -> str:
-    """A Python identifier for a node name: ``w[4]`` becomes ``w_4``, ``W1[0, 2]`` ``W1_0_2``."""
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+    """A Python identifier for a node name: ``w[4]`` becomes ``w_4``, ``W1[0, 2]`` ``W1_0_2``;
+    a name that is one already (``h1out``, ``aλ``) stays as it is."""
+    indexed = split_indexed(name)
+    if indexed is not None:
+        return "_".join([identifier(indexed[0]), *map(str, indexed[1])])
+    return re.sub(r"\W+", "_", name)
 
 
 def indexed_name(base: str, *index: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from symbackprop.codegen.plan import plan_module
@@ -18,12 +19,17 @@ GENERATED = Path("generated")
 def module_text(model: Model, command: str | None = None) -> str:
     """The source of ``model``'s training module."""
     # [Model] -> Derivation -> ModulePlan -> module text
-    command = command or f"symbackprop generate {model.name} -o {identifier(model.name)}.py"
+    command = command or default_command(model)
     if getattr(model, "cell", None) is not None:  # a recurrent cell's step model: BPTT module
         from symbackprop.recurrent import module_text as recurrent_module_text
 
         return recurrent_module_text(model, command)
     return render("module.py.j2", plan=plan_module(derive(model), command))
+
+
+def default_command(model: Model) -> str:
+    """The command line that writes ``model``'s module, quoted as a shell would need it."""
+    return shlex.join(["symbackprop", "generate", model.name, "-o", f"{identifier(model.name)}.py"])
 
 
 def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:

@@ -7,12 +7,14 @@ from importlib import resources
 
 import jinja2
 
+from symbackprop.codegen.literal import docstring_text
+
 
 @cache
 def environment() -> jinja2.Environment:
     """Templates ship as ``symbackprop.templates`` (the repository's top-level templates/)."""
     folder = resources.files("symbackprop.templates")
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -20,6 +22,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # Every string from the user that a template places in a docstring passes this filter.
+    env.filters["docstring"] = docstring_text
+    return env
 
 
 def render(template: str, **context) -> str:

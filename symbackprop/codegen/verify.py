@@ -93,6 +93,47 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
     return VerifyReport(model.name, errors, slope, step_error)
 
 
+class ModuleDisagrees(Exception):
+    """A module about to be written whose gradient disagrees with its own loss."""
+
+
+def self_check(model: Model, text: str, seed: int = 0) -> None:
+    """Raise ModuleDisagrees unless the module ``text`` of ``model`` passes one quick test:
+    along one random direction v, <gradient, v> from ``backward`` and from ``train_step``
+    both match a central difference of ``loss``. Milliseconds, run before a module is
+    written, so that no wrong module ever reaches a user silently."""
+    module = load_module(model, text)
+    rng = np.random.default_rng(seed)
+    params, data = module.init_params(seed), sample_data(model, rng)
+    direction = {name: rng.normal(size=np.shape(value)) for name, value in params.items()}
+    along = _along(direction)
+    numeric = [_directional_difference(module, params, data, direction, h) for h in (1e-3, 1e-5)]
+    claims = {
+        "backward()": along(module.backward(params, module.forward(params, *data))),
+        "train_step()": along(step_moves(module, params, data)),
+    }
+    scale = 1e-9 * max(1.0, abs(module.loss(params, *data)))
+    for function, claim in claims.items():
+        if not any(abs(claim - n) <= 1e-6 * max(abs(claim), abs(n)) + scale for n in numeric):
+            raise ModuleDisagrees(
+                f"the module's {function} gives {claim:.6g} along a random direction where "
+                f"its loss changes at {numeric[0]:.6g}"
+            )
+
+
+def _along(direction: dict):
+    return lambda grads: sum(float(np.sum(grads[n] * direction[n])) for n in direction)
+
+
+def _directional_difference(module, params: dict, data: list, direction: dict, h: float):
+    """The five-point central difference of the loss along ``direction``."""
+
+    def loss_at(shift: float) -> float:
+        return module.loss({n: params[n] + shift * direction[n] for n in params}, *data)
+
+    return (-loss_at(2 * h) + 8 * loss_at(h) - 8 * loss_at(-h) + loss_at(-2 * h)) / (12 * h)
+
+
 def step_moves(module, params: dict, data: list, lr: float = 0.01) -> dict:
     """How far one ``train_step`` moves each parameter, over lr: the gradient it applies."""
     moved = {name: np.array(value, dtype=float) for name, value in params.items()}

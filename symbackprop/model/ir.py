@@ -163,6 +163,18 @@ class Model:
         return sp.sympify(expr).xreplace(self.definitions)
 
 
+def require_parameters(model: Model) -> None:
+    """Raise SpecError for a model with nothing to learn: no gradient to derive or train."""
+    if model.parameters:
+        return
+    data = ", ".join(n.name for n in model.nodes if n.kind.is_leaf) or "none"
+    raise SpecError(
+        f"{model.name}: no parameters to differentiate: every leaf ({data}) is data; "
+        "for a .py function, name the weights with --params, e.g. --params w",
+        file=model.source if model.source != "built-in" else None,
+    )
+
+
 def _validate(nodes: Iterable[Node], source: str) -> None:
     seen: set[str] = set()
     nodes = list(nodes)

@@ -6,6 +6,8 @@ import textwrap
 import types
 from pathlib import Path
 
+from symbackprop.codegen.generate import default_command
+from symbackprop.codegen.literal import docstring_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stabilize
 from symbackprop.files import write_whole
@@ -22,7 +24,7 @@ WIDTH = 96  # docstring lines stay inside the line limit of 100
 def module_text(model: StepModel, command: str | None = None) -> str:
     """The source of the BPTT training module of ``model`` (a step model of a cell)."""
     # [StepModel] -> SequenceDerivation -> RecurrentPlan -> module text
-    command = command or f"symbackprop generate {model.name} -o {identifier(model.name)}.py"
+    command = command or default_command(model)
     sequence = derive_sequence(model)
     plan = plan_recurrent(sequence, command, header_lines(sequence), _title(model))
     return render("recurrent_module.py.j2", plan=plan)
@@ -119,5 +121,6 @@ def load_module(model: StepModel, text_: str | None = None) -> types.ModuleType:
     """The generated BPTT module of ``model`` (or the source ``text_``), compiled in memory."""
     source = module_text(model) if text_ is None else text_
     module = types.ModuleType(f"symbackprop_recurrent_{identifier(model.name)}")
-    exec(compile(source, f"<generated {model.name}>", "exec"), module.__dict__)  # noqa: S102
+    where = f"<generated {docstring_text(model.name)}>"  # a file name holds no NUL
+    exec(compile(source, where, "exec"), module.__dict__)  # noqa: S102
     return module
