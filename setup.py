@@ -1,18 +1,35 @@
-"""Ships the top-level templates/ directory inside the package as symbackprop.templates."""
+"""What the wheel holds: every folder under symbackprop/, found rather than listed, and the
+top-level templates/ folder installed inside the package as symbackprop.templates.
 
-from setuptools import find_packages, setup
+Namespace discovery counts a folder as a package even without an ``__init__.py``, so a new
+subpackage or data folder cannot be left out of the wheel again; the data files in those
+folders are chosen by the globs below (tests/test_fresh_install.py compares the wheel with the
+source tree, so a data file no glob matches fails there).
+"""
+
+from setuptools import find_namespace_packages, setup
+
+NOT_PACKAGES = ["*.__pycache__"]
+
+PACKAGE_DATA = [
+    "*.j2",  # Jinja2 templates of generated modules and explanations
+    "*.css",  # page styles and KaTeX's stylesheet
+    "*.js",  # KaTeX, vendored
+    "*.woff2",  # KaTeX's fonts, inlined into HTML explanations
+    "*.toml",  # model specs
+    "KATEX_LICENSE",
+    "README.md",  # where the vendored assets come from
+]
+
+
+def packages() -> list[str]:
+    ours = find_namespace_packages(include=["symbackprop", "symbackprop.*"], exclude=NOT_PACKAGES)
+    templates = find_namespace_packages(include=["templates", "templates.*"], exclude=NOT_PACKAGES)
+    return ours + [f"symbackprop.{name}" for name in templates]
+
 
 setup(
-    packages=[*find_packages(include=["symbackprop", "symbackprop.*"]), "symbackprop.templates"],
+    packages=packages(),
     package_dir={"symbackprop.templates": "templates"},
-    package_data={
-        "symbackprop.templates": ["*.j2", "explain/*.j2", "explain/*.css"],
-        "symbackprop.explain": [
-            "assets/*.js",
-            "assets/*.css",
-            "assets/*.md",
-            "assets/KATEX_LICENSE",
-            "assets/fonts/*.woff2",
-        ],
-    },
+    package_data={"": PACKAGE_DATA},
 )
