@@ -13,6 +13,8 @@ from symbackprop.check import cli as check_cli
 from symbackprop.demo import cli as demo_cli
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
+from symbackprop.files import check_output
+from symbackprop.interrupts import interruptible
 from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -151,6 +153,8 @@ def run_generate(args: argparse.Namespace) -> int:
         return EXIT_FOUND_WRONG if args.check and stale else EXIT_OK
     if args.model is None:
         raise UsageError("generate needs a MODEL, or --all")
+    if args.output is not None:
+        check_output(args.output)  # before the model is read and derived
     command = "symbackprop " + shlex.join(args.typed) if args.output else None
     text = api.generate(api.load_model(args.model), output=args.output, command=command)
     if args.output is None:
@@ -180,6 +184,11 @@ _VERBS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; Ctrl-C or SIGTERM ends it with one line (see interrupts)."""
+    return interruptible(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     args.typed = list(sys.argv[1:] if argv is None else argv)  # what regenerates an output
     try:

@@ -47,5 +47,9 @@ class OutputError(SymbackpropError):
     """An output file could not be written."""
 
 
+class InputError(SymbackpropError):
+    """An input file cannot be read: not a regular file, too large, or not UTF-8 text."""
+
+
 class UsageError(SymbackpropError):
     """Command-line arguments that do not fit together."""

@@ -1,9 +1,17 @@
 """Output files are written whole or not at all: into a temporary file beside the target,
-then renamed into place in one step. Every verb that writes a file goes through here."""
+then renamed into place in one step. Every verb that writes a file goes through here.
+
+Only regular files are replaced. A character device or a FIFO (``-o /dev/null``, a named
+pipe) is written into directly, as a shell's ``>`` would, and stays what it was; a FIFO that
+no process reads is an error rather than a wait. A folder, a block device or a socket is
+refused. A symbolic link is followed: the file it points to is replaced, the link stays.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,30 +20,89 @@ from symbackprop.errors import OutputError
 
 Content = str | bytes | Callable[[Path], None]
 
+TEMPORARY_STEM_CHARS = 64  # so that a temporary's name fits wherever its target's does
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` as a Path, once it is known that it can be written: call it before long work.
+
+    Checks by doing, not by permission bits (which root ignores): a temporary is created in
+    the target's folder and removed again.
+    """
+    path = Path(path)
+    if _is_stream(_status(path)):
+        return path
+    target = _followed(path)
+    _remove(_temporary_beside(target))
+    return path
+
 
 def write_whole(path: str | Path, content: Content) -> Path:
     """Write ``content`` to ``path``: text, bytes, or a function that writes the temporary
     file it is given (which keeps ``path``'s suffix, as matplotlib and ``np.savez`` need).
 
-    The old file, if any, stays whole when anything fails.
+    The old file, if any, stays whole when anything fails, Ctrl-C included.
     """
     path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError("no such folder", file=str(path.parent))
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(handle)
-    temporary = Path(name)
+    status = _status(path)
+    if _is_stream(status):
+        _write_through(path, _rendered(content, path.suffix))
+        return path
+    target = _followed(path)
+    temporary = _temporary_beside(target)
     try:
         _fill(temporary, content)
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
+        os.chmod(temporary, _mode_for(status))
+        os.replace(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise OutputError(f"cannot write: {error.strerror or error}", file=str(path)) from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise
     return path
+
+
+def _status(path: Path) -> os.stat_result | None:
+    """What ``path`` names now (through links), None when nothing; a folder or another kind of
+    node that cannot be written is an error."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror}", file=str(path)) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise OutputError("is a folder; give a file name", file=str(path))
+    if not (stat.S_ISREG(status.st_mode) or _is_stream(status)):
+        raise OutputError("not a regular file, a character device or a FIFO", file=str(path))
+    return status
+
+
+def _is_stream(status: os.stat_result | None) -> bool:
+    return status is not None and (stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode))
+
+
+def _followed(path: Path) -> Path:
+    """The file to replace: the target of a symbolic link, not the link; its folder exists."""
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise OutputError("no such folder", file=str(path.parent))
+    return target
+
+
+def _temporary_beside(target: Path) -> Path:
+    prefix = f".{target.stem[:TEMPORARY_STEM_CHARS]}."
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=target.suffix)
+    except OSError as error:
+        raise OutputError(f"cannot write here: {error.strerror}", file=str(target)) from None
+    os.close(handle)
+    return Path(name)
+
+
+def _remove(temporary: Path) -> None:
+    temporary.unlink(missing_ok=True)
 
 
 def _fill(temporary: Path, content: Content) -> None:
@@ -47,10 +114,41 @@ def _fill(temporary: Path, content: Content) -> None:
         content(temporary)
 
 
-def _mode_for(path: Path) -> int:
+def _rendered(content: Content, suffix: str) -> bytes:
+    """``content`` as bytes; a writing function writes into a private temporary folder."""
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="symbackprop-") as folder:
+        temporary = Path(folder) / f"output{suffix}"
+        content(temporary)
+        return temporary.read_bytes()
+
+
+def _write_through(path: Path, data: bytes) -> None:
+    """Write into a device or FIFO as it is; O_NONBLOCK so that a FIFO nobody reads fails
+    (ENXIO) instead of waiting for ever."""
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise OutputError("no process is reading this FIFO", file=str(path)) from None
+        raise OutputError(f"cannot write: {error.strerror}", file=str(path)) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            if not _is_stream(os.fstat(handle)):
+                raise OutputError("changed while being written; try again", file=str(path))
+            os.set_blocking(handle, True)
+            stream.write(data)
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror}", file=str(path)) from None
+
+
+def _mode_for(status: os.stat_result | None) -> int:
     """The existing file's permissions, or what a plain ``open`` gives (mkstemp's are 0600)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
+    if status is not None:
+        return status.st_mode & 0o777
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

@@ -10,6 +10,7 @@ from symbackprop.check.api import check_code, check_formulas
 from symbackprop.check.report import CheckReport
 from symbackprop.check.states import check_state
 from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.interrupts import interruptible
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m symbackprop.check.cli ...``: the verb on its own."""
     parser = argparse.ArgumentParser(prog="symbackprop")
     add_parser(parser.add_subparsers(dest="verb", required=True))
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    return interruptible(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ line is then judged locally: the deltas it reads are taken to be what they play.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import sympy as sp
 
@@ -24,7 +23,8 @@ from symbackprop.check.ops import StackBase
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
-from symbackprop.errors import SpecError, SymbackpropError, UnknownModel
+from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.inputs import read_input
 from symbackprop.model.arrays import T
 from symbackprop.model.ir import Kind
 from symbackprop.model.pyreader import parse, select_body
@@ -52,7 +52,7 @@ class Role:
 
 def check_source(path, function: str | None, loss: str | None, matrix: tuple) -> CheckReport:
     """Judge the backprop code of ``path`` (a function in it, or the module's statements)."""
-    return check_text(read_source(path), str(path), function, loss, matrix)
+    return check_text(read_input(path), str(path), function, loss, matrix)
 
 
 def check_text(
@@ -74,16 +74,6 @@ def check_text(
     verdicts = [judge(subject, claim) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
     return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
-
-
-def read_source(path) -> str:
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UnknownModel("no such file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(f"cannot read the file: {error}", file=str(path)) from None
 
 
 def read_program(text: str, filename: str, function, loss, matrix) -> Program:

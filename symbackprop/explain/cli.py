@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from symbackprop.explain.api import SUFFIXES, explain
+from symbackprop.files import check_output
 from symbackprop.model.sources import load_model
 
 EPILOG = """examples:
@@ -47,6 +48,8 @@ def add_parser(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Explain ``args.model``; errors are SymbackpropError for the CLI to report."""
+    if args.output is not None:
+        check_output(args.output)  # before the model is read and derived
     model = load_model(args.model, loss=args.loss)
     explanation = explain(model, param=args.param, plain_names=args.plain_names)
     if args.output is None:

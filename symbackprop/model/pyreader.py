@@ -22,7 +22,8 @@ from pathlib import Path
 
 import sympy as sp
 
-from symbackprop.errors import SpecError, UnknownModel, UnsupportedConstruct
+from symbackprop.errors import SpecError, UnsupportedConstruct
+from symbackprop.inputs import read_input
 from symbackprop.model.builder import ModelBuilder
 from symbackprop.model.ir import Kind, Model
 from symbackprop.model.pyslice import (
@@ -52,15 +53,7 @@ def read_python(
     >>> [node.name for node in model.inputs]  # doctest: +SKIP
     ['x', 'y']
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UnknownModel("no such file", file=str(path)) from None
-    except UnicodeDecodeError as error:
-        raise SpecError(f"not UTF-8 text ({error.reason})", file=str(path)) from None
-    except OSError as error:
-        raise SpecError(f"cannot read the file: {error.strerror}", file=str(path)) from None
+    text = read_input(path)
     return read_python_source(text, str(path), function, loss, params)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from symbackprop.errors import UnknownModel
 from symbackprop.model.examples import EXAMPLES, builtin
 from symbackprop.model.ir import Model
 
@@ -26,8 +24,6 @@ def load_model(spec: str, loss: str | None = None, params: Sequence[str] = ()) -
     if not (colon and path.endswith(".py")):
         path, function = spec, ""
     if path.endswith(".py"):
-        if not Path(path).is_file():
-            raise UnknownModel("no such file", file=path)
         from symbackprop.model.pyreader import read_python
 
         return read_python(path, function or None, loss=loss, params=params)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import sympy as sp
 
-from symbackprop.errors import SpecError, SymbackpropError, UnknownModel
+from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.inputs import read_input
 from symbackprop.model.activations import ACTIVATIONS, LOSSES
 from symbackprop.model.builder import fully_connected
 from symbackprop.model.formula import parse_formula
@@ -43,10 +44,7 @@ _U, _Y, _T = sp.symbols("u y t")
 def read_spec(path: str | Path) -> Model:
     """The model a TOML spec file declares."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise UnknownModel(f"cannot read spec: {error.strerror}", file=str(path)) from None
+    text = read_input(path)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from symbackprop.errors import SymbackpropError
+from symbackprop.interrupts import interruptible
 from symbackprop.train.extras import check
 from symbackprop.train.files import check_writable, save_params
 from symbackprop.train.initialization import SCHEMES
@@ -116,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="symbackprop")
     add_parser(parser.add_subparsers(dest="verb", required=True, metavar="VERB"))
     args = parser.parse_args(argv)
+    return interruptible(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return run(args)
     except SymbackpropError as error:

@@ -7,11 +7,13 @@ as class labels; otherwise targets are numbers.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 
+from symbackprop.inputs import MAX_DATA_BYTES, read_input
 from symbackprop.train.data import DataError, Dataset, Part, split
 
 MAX_CLASSES = 20
@@ -40,10 +42,10 @@ def read_csv(path: str, targets: list[str], test_share: float, seed: int) -> Dat
 
 
 def _read_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    text = read_input(path, MAX_DATA_BYTES, newline="")
     try:
-        with open(path, newline="", encoding="utf-8") as stream:
-            lines = list(csv.reader(stream))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
         raise DataError(f"cannot read the file: {error}", file=path) from None
     if not lines:
         raise DataError("the file is empty", file=path)

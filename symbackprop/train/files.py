@@ -7,20 +7,16 @@ from pathlib import Path
 import numpy as np
 
 from symbackprop.errors import UsageError
-from symbackprop.files import write_whole
+from symbackprop.files import check_output, write_whole
 
 
 def check_writable(path: str | Path, suffix: str, option: str) -> Path:
-    """``path`` as a Path, after checking its suffix and that its folder exists (so that bad
+    """``path`` as a Path, after checking its suffix and that it can be written (so that bad
     output options fail before any training)."""
     path = Path(path)
     if path.suffix.lower() != suffix:
         raise UsageError(f"{option} writes a {suffix} file; got {str(path)!r}")
-    if not path.parent.is_dir():
-        raise UsageError(f"{option}: no such folder {str(path.parent)!r}")
-    if path.is_dir():
-        raise UsageError(f"{option}: {str(path)!r} is a folder")
-    return path
+    return check_output(path)
 
 
 def save_params(path: str | Path, params: dict, scaling=None) -> Path:

@@ -79,7 +79,7 @@ def load_data(source: str, target: str | None = None) -> Dataset:
     if not source.lower().endswith(".csv"):
         known = ", ".join(SOURCES)
         raise DataError(f"unknown data {source!r}: not a built-in source ({known}) or a .csv file")
-    if not Path(source).is_file():
+    if not Path(source).exists():
         raise DataError("no such file", file=source)
     if not target:
         raise DataError(
