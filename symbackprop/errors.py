@@ -53,3 +53,7 @@ class InputError(SymbackpropError):
 
 class UsageError(SymbackpropError):
     """Command-line arguments that do not fit together."""
+
+
+class NumericOverflow(SymbackpropError):
+    """Values left float64 (an overflow, a NaN, a division by zero): the run was stopped."""

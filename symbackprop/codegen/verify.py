@@ -11,12 +11,15 @@ Two independent checks, both on the module's own ``forward``/``backward``:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
 from symbackprop.codegen.loader import load_module
+from symbackprop.errors import NumericOverflow
 from symbackprop.model.arrays import softmax_xent
 from symbackprop.model.ir import Kind, Model
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
@@ -73,7 +76,13 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
     if getattr(model, "cell", None) is not None:  # a recurrent cell: its BPTT module
         from symbackprop.recurrent.verify import verify as verify_recurrent
 
-        return verify_recurrent(model, seed=seed, text=text)
+        with finite_values("verify", seed):
+            return verify_recurrent(model, seed=seed, text=text)
+    with finite_values("verify", seed):
+        return _verify(model, seed, text)
+
+
+def _verify(model: Model, seed: int, text: str | None) -> VerifyReport:
     module = load_module(model, text)
     rng = np.random.default_rng(seed)
     params = module.init_params(seed)
@@ -93,6 +102,19 @@ def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport
     return VerifyReport(model.name, errors, slope, step_error)
 
 
+@contextmanager
+def finite_values(verb: str, seed: int) -> Iterator[None]:
+    """Every overflow, NaN or division by zero an error: differences of inf prove nothing."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            yield
+    except FloatingPointError as error:
+        raise NumericOverflow(
+            f"{verb} stopped: the module's values leave float64 at the random parameters and "
+            f"inputs of seed {seed} ({error}), so its gradients cannot be checked there"
+        ) from None
+
+
 class ModuleDisagrees(Exception):
     """A module about to be written whose gradient disagrees with its own loss."""
 
@@ -102,6 +124,11 @@ def self_check(model: Model, text: str, seed: int = 0) -> None:
     along one random direction v, <gradient, v> from ``backward`` and from ``train_step``
     both match a central difference of ``loss``. Milliseconds, run before a module is
     written, so that no wrong module ever reaches a user silently."""
+    with finite_values("generate", seed):
+        _self_check(model, text, seed)
+
+
+def _self_check(model: Model, text: str, seed: int) -> None:
     module = load_module(model, text)
     rng = np.random.default_rng(seed)
     params, data = module.init_params(seed), sample_data(model, rng)

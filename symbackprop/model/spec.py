@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sympy as sp
@@ -36,9 +37,61 @@ from symbackprop.model.formula import parse_formula
 from symbackprop.model.ir import Model
 from symbackprop.model.network import VECTOR_LOSSES, dense_network
 
-_NETWORK_KEYS = {"name", "mode", "sizes", "activation", "loss", "reduction"}
-_RECURRENT_KEYS = {"name", "cell", "convention", "input", "units"}
 _U, _Y, _T = sp.symbols("u y t")
+# Scalar mode writes one formula per weight and slows steeply with their number; vector mode's
+# arrays must fit in memory when verify and train run the generated module.
+MAX_SCALAR_PARAMETERS = 100
+MAX_PARAMETERS = 10_000_000
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a spec key must hold: ``fits`` tests a value, ``holds`` says it in words."""
+
+    fits: Callable[[object], bool]
+    holds: str
+    example: str
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 1  # TOML's true is a bool, and bool is an int
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _is_name(value: object) -> bool:
+    return _is_text(value) and value.isprintable()  # one line, as headers and reports show it
+
+
+def _is_sizes(value: object) -> bool:
+    return isinstance(value, list) and len(value) >= 2 and all(map(_is_count, value))
+
+
+def _is_activation(value: object) -> bool:
+    return _is_text(value) or isinstance(value, list) and all(map(_is_text, value))
+
+
+_NAME = _Key(_is_name, "a non-empty, one-line string", 'name = "my-net"')
+_TEXT = "a non-empty string"
+_NETWORK_KEYS = {
+    "name": _NAME,
+    "mode": _Key(_is_text, _TEXT, 'mode = "vector"'),
+    "sizes": _Key(_is_sizes, "a list of at least two positive integers", "sizes = [2, 3, 1]"),
+    "activation": _Key(
+        _is_activation, "a string or a list of strings, one per layer", 'activation = "tanh"'
+    ),
+    "loss": _Key(_is_text, _TEXT, 'loss = "half_sse"'),
+    "reduction": _Key(_is_text, _TEXT, 'reduction = "mean"'),
+}
+_RECURRENT_KEYS = {
+    "name": _NAME,
+    "cell": _Key(_is_text, _TEXT, 'cell = "gru"'),
+    "convention": _Key(_is_text, _TEXT, 'convention = "pytorch"'),
+    "input": _Key(_is_count, "a positive integer", "input = 2"),
+    "units": _Key(_is_count, "a positive integer", "units = 3"),
+}
 
 
 def read_spec(path: str | Path) -> Model:
@@ -50,10 +103,12 @@ def read_spec(path: str | Path) -> Model:
     except tomllib.TOMLDecodeError as error:
         line = _error_line(error)
         raise SpecError(f"not valid TOML: {error}", file=str(path), line=line) from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise SpecError("TOML nested too deeply", file=str(path)) from None
     table, keys = _table(document, text, str(path))
     try:
         if keys is _RECURRENT_KEYS:
-            return _recurrent(table, str(path))
+            return _recurrent(table, text, str(path))
         return replace(_build(table, text, str(path)), source=str(path))
     except SymbackpropError as error:
         if error.line is not None:
@@ -62,7 +117,7 @@ def read_spec(path: str | Path) -> Model:
         raise type(error)(error.message, file=str(path), line=line) from None
 
 
-def _table(document: dict, text: str, file: str) -> tuple[dict, set[str]]:
+def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, _Key]]:
     """The spec's one table, [network] or [recurrent], with its keys checked."""
     tables = {"network": _NETWORK_KEYS, "recurrent": _RECURRENT_KEYS}
     unknown_tables = set(document) - set(tables)
@@ -76,7 +131,7 @@ def _table(document: dict, text: str, file: str) -> tuple[dict, set[str]]:
     if len(document) != 1 or not isinstance(next(iter(document.values())), dict):
         raise SpecError("a spec has one table, [network] or [recurrent]", file=file)
     name, table = next(iter(document.items()))
-    unknown = set(table) - tables[name]
+    unknown = set(table) - set(tables[name])
     if unknown:
         key = min(unknown)
         known = ", ".join(sorted(tables[name]))
@@ -90,17 +145,30 @@ def _table(document: dict, text: str, file: str) -> tuple[dict, set[str]]:
     if missing:
         example = "sizes = [2, 2, 1]" if name == "network" else 'cell = "gru"'
         raise SpecError(f"[{name}] needs {missing[0]!r}, e.g. {example}", file=file)
+    _check_values(table, tables[name], text, file)
     return table, tables[name]
 
 
-def _recurrent(table: dict, file: str):
+def _check_values(table: dict, keys: dict[str, _Key], text: str, file: str) -> None:
+    """Each value of the right type, in the file's order, so the first wrong line is named."""
+    for key, value in table.items():
+        rule = keys[key]
+        if not rule.fits(value):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise SpecError(
+                f"{key} must be {rule.holds}, e.g. {rule.example}; not {shown}",
+                file=file,
+                line=_line_of(text, key),
+            )
+
+
+def _recurrent(table: dict, text: str, file: str):
     from symbackprop.recurrent.cells import step_model
 
-    for key in ("input", "units"):
-        value = table[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise SpecError(f"{key} must be a positive integer, not {value!r}")
-    model = step_model(table["cell"], table["convention"], table["input"], table["units"])
+    inputs, units = table["input"], table["units"]
+    count = 3 * (inputs + units + 2) * units  # a GRU's three gates, at most two biases each
+    _check_parameters(count, MAX_PARAMETERS, "input and units", file, _line_of(text, "units"))
+    model = step_model(table["cell"], table["convention"], inputs, units)
     name = table.get("name", Path(file).stem)
     return replace(model, name=name, source=file)
 
@@ -118,18 +186,27 @@ def _build(network: dict, text: str, file: str) -> Model:
     else:
         activation = _activation(activation, file, line)
     loss = _loss(network.get("loss", "half_sse"), file, _line_of(text, "loss"))
+    sizes = network["sizes"]
+    layers = zip(sizes[:-1], sizes[1:], strict=True)
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)  # and one bias per unit
+    limit = MAX_SCALAR_PARAMETERS if mode == "scalar" else MAX_PARAMETERS
+    _check_parameters(weights, limit, f"{mode} mode's sizes", file, _line_of(text, "sizes"))
     build = dense_network if mode == "vector" else fully_connected
     reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
-    return build(
-        network["sizes"], activation, loss, reduction, name=network.get("name", Path(file).stem)
-    )
+    return build(sizes, activation, loss, reduction, name=network.get("name", Path(file).stem))
 
 
-def _activation(spec, file: str, line: int | None):
-    if not isinstance(spec, str):
+def _check_parameters(count: int, limit: int, what: str, file: str, line: int | None) -> None:
+    if count > limit:
+        advice = '; mode = "vector" allows more' if limit == MAX_SCALAR_PARAMETERS else ""
         raise SpecError(
-            f"an activation is a name or a formula in u, not {spec!r}", file=file, line=line
+            f"{what} make {count} weights and biases, over the limit of {limit}{advice}",
+            file=file,
+            line=line,
         )
+
+
+def _activation(spec: str, file: str, line: int | None):
     if spec in ACTIVATIONS or spec == "softmax":
         return spec
     if spec.isidentifier():
@@ -140,11 +217,7 @@ def _activation(spec, file: str, line: int | None):
     return sp.Lambda(_U, parse_formula(spec, {"u": _U}, file, line))
 
 
-def _loss(spec, file: str, line: int | None):
-    if not isinstance(spec, str):
-        raise SpecError(
-            f"a loss is a name or a formula in y and t, not {spec!r}", file=file, line=line
-        )
+def _loss(spec: str, file: str, line: int | None):
     if spec in LOSSES or spec in VECTOR_LOSSES:
         return spec
     if spec.isidentifier():
@@ -155,7 +228,7 @@ def _loss(spec, file: str, line: int | None):
     return sp.Lambda((_Y, _T), parse_formula(spec, {"y": _Y, "t": _T}, file, line))
 
 
-def _key_for(message: str, keys: set[str]) -> str:
+def _key_for(message: str, keys: dict[str, _Key]) -> str:
     """The spec key an error message is about (its line is the error's line)."""
     if keys is _RECURRENT_KEYS:
         return next((k for k in ("convention", "cell", "units", "input") if k in message), "cell")

@@ -14,7 +14,7 @@ import numpy as np
 
 from symbackprop.train import measures
 from symbackprop.train.anatomy import output_is_softmax
-from symbackprop.train.evidence import Evidence, Snapshot
+from symbackprop.train.evidence import Evidence, Settings, Snapshot
 
 UNSCALED_RMS = 5.0  # an input column's root mean square above this is far from unit scale
 TINY_RMS = 1e-2
@@ -97,8 +97,8 @@ def _troubled_snapshots(evidence: Evidence) -> tuple[Snapshot, ...]:
 # -- inputs and initial weights ------------------------------------------------------------
 def unscaled_inputs(evidence: Evidence) -> Finding | None:
     features = evidence.features
-    rms = np.sqrt(np.mean(features**2, axis=0))
-    varying = np.ptp(features, axis=0) > 0
+    rms = root_mean_square(features)
+    varying = features.max(axis=0) > features.min(axis=0)  # np.ptp overflows at ±1e308
     if not varying.any():
         return None
     worst = int(np.argmax(np.where(varying, rms, -1.0)))
@@ -115,6 +115,14 @@ def unscaled_inputs(evidence: Evidence) -> Finding | None:
         return None
     value = float(rms[worst])
     return Finding("unscaled-inputs", "unscaled inputs", message, value, FIX_STANDARDIZE)
+
+
+def root_mean_square(features: np.ndarray) -> np.ndarray:
+    """Each column's root mean square, scaled by its largest value so that no square overflows
+    (inputs may be as large as 1e308)."""
+    largest = np.max(np.abs(features), axis=0)
+    scale = np.where(largest > 0, largest, 1.0)
+    return scale * np.sqrt(np.mean((features / scale) ** 2, axis=0))
 
 
 def one_sign_weights(evidence: Evidence) -> Finding | None:
@@ -230,6 +238,26 @@ def loss_not_falling(evidence: Evidence) -> Finding | None:
     message = f"the loss fell by {drop:.2%} in {epochs} epochs (from {first:.4g} to {last:.4g})"
     fix = "see the findings above; if there are none, raise the learning rate or train longer"
     return Finding("loss-flat", "the loss does not fall", message, drop, fix)
+
+
+# -- a run that left float64 ------------------------------------------------------------------
+_LEFT_FLOAT64 = {"overflow": "overflowed", "invalid": "became NaN", "divide": "divided by zero"}
+
+
+def overflow_stop(epoch: int, cause: str, settings: Settings, features: np.ndarray) -> str:
+    """The one line that stops a run whose values left float64 during ``epoch`` (0: before any
+    step), ``cause`` being NumPy's words for it ("overflow encountered in multiply")."""
+    what = next((v for k, v in _LEFT_FLOAT64.items() if k in cause), "left float64")
+    when = "before training" if epoch == 0 else f"at epoch {epoch}"
+    fixes = []
+    if epoch > 0:
+        fixes.append(f"lower --lr (now {settings.lr:g}), e.g. by a factor of 10")
+    elif settings.init in ("uniform", "positive"):
+        fixes.append(FIX_GLOROT)
+    if np.any(root_mean_square(features) > UNSCALED_RMS):
+        fixes.append(FIX_STANDARDIZE)
+    fixes = fixes or ["check that the model's formulas stay finite on these inputs"]
+    return f"training stopped: the loss {what} {when}; {'; '.join(fixes)}"
 
 
 CHECKS: list[Callable[[Evidence], Finding | None]] = [

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import time
 import types
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
 
 from symbackprop.codegen.loader import load_module
-from symbackprop.errors import UsageError
+from symbackprop.errors import NumericOverflow, UsageError
 from symbackprop.model.ir import Model
 from symbackprop.train.data import Dataset, Part
-from symbackprop.train.diagnose import diagnose
+from symbackprop.train.diagnose import diagnose, overflow_stop
 from symbackprop.train.evidence import Evidence, Settings, Snapshot
 from symbackprop.train.feed import Feed, batch, feed_for
 from symbackprop.train.initialization import initial_params
@@ -63,10 +64,15 @@ def train(
     run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
     # The optimisers update in place; the diagnosis needs the initial values as they were.
     start = {name: np.copy(value) for name, value in initial.items()}
-    trained = run.epochs(start, epochs, f"train {model.name}", progress)
-    findings = diagnose(_evidence(model, dataset, initial, trained, settings))
-    scorer = _Scorer(module, model, feed, trained.params)
-    summary = _summary(model, dataset, trained, scorer, settings, batch_size)
+    try:
+        trained = run.epochs(start, epochs, f"train {model.name}", progress)
+    except FloatingPointError as error:
+        features = np.asarray(dataset.train.features, dtype=float)
+        raise NumericOverflow(overflow_stop(run.epoch, str(error), settings, features)) from None
+    with np.errstate(all="ignore"):  # measures of a finished run: an overflow there reads inf
+        findings = diagnose(_evidence(model, dataset, initial, trained, settings))
+        scorer = _Scorer(module, model, feed, trained.params)
+        summary = _summary(model, dataset, trained, scorer, settings, batch_size)
     return TrainResult(
         model, dataset, module, feed, trained.params, trained.losses, findings, summary
     )
@@ -126,6 +132,7 @@ class _Run:
         # Plain SGD runs as the module's fused step (recurrent modules have none).
         self.fused = settings.optimizer == "sgd" and hasattr(module, "train_step")
         self.work: dict = {}  # the arrays train_step keeps from one step to the next
+        self.epoch = 0  # the epoch running (0: the forward pass before any step)
 
     def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
         cache = self.module.forward(params, *self.arrays, every_node=True)
@@ -135,21 +142,20 @@ class _Run:
         return Snapshot(epoch, cache, grads, kept), self.module.loss_of(cache, params)
 
     def epochs(self, params: dict, epochs: int, description: str, progress: bool):
-        """Train for ``epochs`` (fewer when the loss stops being a number)."""
+        """Train for ``epochs``; a FloatingPointError, with ``self.epoch`` where, as soon as a
+        value overflows or turns NaN (the parameters would be meaningless from then on)."""
         step = self.module.OPTIMIZERS[self.settings.optimizer]
         state: dict = {}
-        with np.errstate(all="ignore"):  # overflow is diagnosed as a rising loss, not warned
+        bar = epochs_bar(epochs, description, progress)
+        with np.errstate(over="raise", invalid="raise", divide="raise"), closing(bar):
             first, loss = self.snapshot(params, 0)
-            losses, bar = [loss], epochs_bar(epochs, description, progress)
+            losses = [loss]
             start = time.perf_counter()
-            for _ in bar:
+            for self.epoch, _ in enumerate(bar, start=1):
                 params = self._epoch(params, step, state)
                 losses.append(self.module.loss(params, *self.arrays))
                 bar.set_postfix_str(f"loss {losses[-1]:.4g}", refresh=False)
-                if not np.isfinite(losses[-1]):
-                    break
             seconds = time.perf_counter() - start
-            bar.close()
             last, _ = self.snapshot(params, len(losses) - 1)
         return _Trained(params, losses, seconds, first, last)
 
