@@ -38,15 +38,18 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, shifted by the row maximum so that exp never overflows."""
-    e = np.exp(z - np.max(z, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
+    """Row-wise softmax, shifted by the row maximum so that exp never overflows; a term that
+    underflows to 0 is below the row's largest by more than float64 can tell."""
+    with np.errstate(under="ignore"):
+        e = np.exp(z - np.max(z, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
 
 
 def softmax_xent(z: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Per-sample cross-entropy -sum(t * log(softmax(z))), via a stable log-sum-exp."""
     shifted = z - np.max(z, axis=1, keepdims=True)
-    log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    with np.errstate(under="ignore"):  # as in softmax: the sum is at least 1
+        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     return -np.sum(t * log_softmax, axis=1, keepdims=True)
 
 
@@ -61,6 +64,7 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a value below 1e-308 is 0 to every later node
 def forward(params: dict, X, Y, every_node: bool = False) -> dict:
     """The forward pass: the values loss_of() and backward() read, by name (with
     every_node, every other intermediate too, for inspection)."""
@@ -91,6 +95,7 @@ def loss(params: dict, X, Y) -> float:
     return loss_of(forward(params, X, Y), params)
 
 
+@np.errstate(under="ignore")  # a term below 1e-308 adds nothing to the loss
 def loss_of(cache: dict, params: dict) -> float:
     """The loss E from the values of a forward pass."""
     Y = cache["Y"]
@@ -100,6 +105,7 @@ def loss_of(cache: dict, params: dict) -> float:
     return float(E)
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict) -> dict:
     """The gradient of E for every parameter, from the adjoints (deltas)."""
     W2 = params["W2"]
@@ -123,6 +129,7 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def train_step(
     params: dict,
     X,
@@ -191,6 +198,7 @@ def train_step(
     return loss_value
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -202,6 +210,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
     """Gradient descent with momentum, in place; the velocities live in state."""
     for name, grad in grads.items():
@@ -210,6 +219,7 @@ def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def adam_step(
     params: dict,
     grads: dict,

@@ -95,11 +95,14 @@ HALF, ONE = np.array(0.5), np.array(1.0)  # 0-d arrays: NumPy converts a float o
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """1 / (1 + exp(-z)) for any z without an overflow warning; computed in out if given.
+    """1 / (1 + exp(-z)) for any z without an overflow or underflow warning; computed in out
+    if given.
 
     A small array goes through tanh, (1 + tanh(z / 2)) / 2, which never overflows. On a large
     one exp is twice as fast as tanh and pays for errstate's fixed microsecond: exp(-z) may
-    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0.
+    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0. Underflow is harmless
+    too: exp(-z) underflows above z = 708 and the reciprocal below z = -708, where sigmoid is
+    within 1e-308 of 1 or of 0.
     """
     if out is None:  # a new array of z's own float type: float32 stays float32
         out = np.empty(np.shape(z), np.result_type(z, 0.5))
@@ -108,10 +111,10 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out *= HALF
         out += HALF
         return out
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         np.exp(np.negative(z, out=out), out=out)
-    out += ONE
-    return np.reciprocal(out, out=out)
+        out += ONE
+        return np.reciprocal(out, out=out)
 
 
 def initial(rng: np.random.Generator, shape: tuple, scheme: str, kind: str) -> np.ndarray:
@@ -298,6 +301,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     return {**grads, "h0": d_h_prev} if initial_state else grads
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -309,6 +313,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
     """Gradient descent with momentum, in place; the velocities live in state."""
     for name, grad in grads.items():
@@ -317,6 +322,7 @@ def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def adam_step(
     params: dict,
     grads: dict,

@@ -167,6 +167,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     return {**grads, "h0": d_h_prev} if initial_state else grads
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -178,6 +179,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
     """Gradient descent with momentum, in place; the velocities live in state."""
     for name, grad in grads.items():
@@ -186,6 +188,7 @@ def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def adam_step(
     params: dict,
     grads: dict,

@@ -47,11 +47,14 @@ HALF, ONE = np.array(0.5), np.array(1.0)  # 0-d arrays: NumPy converts a float o
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """1 / (1 + exp(-z)) for any z without an overflow warning; computed in out if given.
+    """1 / (1 + exp(-z)) for any z without an overflow or underflow warning; computed in out
+    if given.
 
     A small array goes through tanh, (1 + tanh(z / 2)) / 2, which never overflows. On a large
     one exp is twice as fast as tanh and pays for errstate's fixed microsecond: exp(-z) may
-    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0.
+    overflow to inf (below z = -709), and 1 / (1 + inf) is the exact 0. Underflow is harmless
+    too: exp(-z) underflows above z = 708 and the reciprocal below z = -708, where sigmoid is
+    within 1e-308 of 1 or of 0.
     """
     if out is None:  # a new array of z's own float type: float32 stays float32
         out = np.empty(np.shape(z), np.result_type(z, 0.5))
@@ -60,10 +63,10 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out *= HALF
         out += HALF
         return out
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         np.exp(np.negative(z, out=out), out=out)
-    out += ONE
-    return np.reciprocal(out, out=out)
+        out += ONE
+        return np.reciprocal(out, out=out)
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
@@ -75,6 +78,7 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a value below 1e-308 is 0 to every later node
 def forward(params: dict, x, y, t, every_node: bool = False) -> dict:
     """The forward pass: the values loss_of() and backward() read, by name (with
     every_node, every other intermediate too, for inspection)."""
@@ -106,6 +110,7 @@ def loss(params: dict, x, y, t) -> float:
     return loss_of(forward(params, x, y, t), params)
 
 
+@np.errstate(under="ignore")  # a term below 1e-308 adds nothing to the loss
 def loss_of(cache: dict, params: dict) -> float:
     """The loss e from the values of a forward pass."""
     t = cache["t"]
@@ -114,6 +119,7 @@ def loss_of(cache: dict, params: dict) -> float:
     return float(e)
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict) -> dict:
     """The gradient of e for every parameter, from the adjoints (deltas)."""
     w = params["w"]
@@ -147,6 +153,7 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def train_step(
     params: dict,
     x,
@@ -199,6 +206,7 @@ def train_step(
     return loss_value
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -210,6 +218,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
     """Gradient descent with momentum, in place; the velocities live in state."""
     for name, grad in grads.items():
@@ -218,6 +227,7 @@ def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def adam_step(
     params: dict,
     grads: dict,

@@ -38,6 +38,7 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a value below 1e-308 is 0 to every later node
 def forward(params: dict, x, y, every_node: bool = False) -> dict:
     """The forward pass: the values loss_of() and backward() read, by name (with
     every_node, every other intermediate too, for inspection)."""
@@ -58,6 +59,7 @@ def loss(params: dict, x, y) -> float:
     return loss_of(forward(params, x, y), params)
 
 
+@np.errstate(under="ignore")  # a term below 1e-308 adds nothing to the loss
 def loss_of(cache: dict, params: dict) -> float:
     """The loss loss from the values of a forward pass."""
     s = cache["s"]
@@ -65,6 +67,7 @@ def loss_of(cache: dict, params: dict) -> float:
     return float(loss)
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict) -> dict:
     """The gradient of loss for every parameter, from the adjoints (deltas)."""
     x = cache["x"]
@@ -77,6 +80,7 @@ def backward(params: dict, cache: dict) -> dict:
     }
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def train_step(
     params: dict,
     x,
@@ -108,6 +112,7 @@ def train_step(
     return loss_value
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     """Plain gradient descent, p -= lr * grad, in place as hand-written loops do it.
 
@@ -119,6 +124,7 @@ def sgd_step(params: dict, grads: dict, state: dict, lr: float) -> dict:
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float = 0.9) -> dict:
     """Gradient descent with momentum, in place; the velocities live in state."""
     for name, grad in grads.items():
@@ -127,6 +133,7 @@ def momentum_step(params: dict, grads: dict, state: dict, lr: float, beta: float
     return params
 
 
+@np.errstate(under="ignore")  # a move below 1e-308 is no move
 def adam_step(
     params: dict,
     grads: dict,

@@ -21,7 +21,7 @@ from symbackprop.model.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
-HELPERS = ("sigmoid", "softmax", "softmax_xent", "sigmoid_bce")
+HELPERS = ("sigmoid", "softmax", "softmax_xent", "sigmoid_bce", "softplus")
 
 
 class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
@@ -94,6 +94,14 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
 
     def _print_sigmoid_bce(self, expr: sigmoid_bce) -> str:
         return self._helper("sigmoid_bce", expr)
+
+    def _print_logaddexp(self, expr) -> str:
+        # log(1 + exp(z)) as the module's softplus, which ignores exp(-|z|)'s harmless underflow
+        zero, z = expr.args
+        if zero != 0:
+            return super()._print_logaddexp(expr)
+        self.helpers_used.add("softplus")
+        return f"softplus({self._print(z)})"
 
     def _print_Relational(self, expr) -> str:
         return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"

@@ -8,8 +8,12 @@ swish' = s + z*s*(1 - s)), so that no formula divides infinity by infinity at |z
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
+
+from symbackprop.model.ir import Model
 
 
 class sigmoid(sp.Function):  # noqa: N801 - printed as the helper of the same name
@@ -57,3 +61,55 @@ def _exp_through_sigmoid(expr: sp.Expr) -> sp.Expr:
             continue
         expr = sp.factor_terms(numerator / denominator).xreplace({s: sigmoid(z)})
     return expr
+
+
+def stable_model(model: Model) -> Model:
+    """``model`` with every log of a sigmoid read from the sigmoid's argument (same values).
+
+    For a = sigmoid(z), log(a) = z - log(1 + exp(z)) and log(1 - a) = -log(1 + exp(z)): a is
+    exactly 0 or 1 in float64 long before |z| = 1e4, where log(a) and the delta t/a are NaN.
+    Through z, the binary cross-entropy is vector mode's fused log(1 + exp(z)) - t*z, and the
+    derivative SymPy finds for it is sigmoid(z) - t, finite for every z.
+    """
+    logistic = {n.symbol: _logistic_argument(n.expr, {}) for n in model.defined}
+    logistic = {a: z for a, z in logistic.items() if z is not None}
+    nodes = tuple(
+        replace(n, expr=_logs_through_argument(n.expr, logistic)) if n.expr is not None else n
+        for n in model.nodes
+    )
+    return model if nodes == model.nodes else replace(model, nodes=nodes)
+
+
+def _logistic_argument(e: sp.Expr, logistic: dict) -> sp.Expr | None:
+    """z when ``e`` is sigmoid(z), written out or as a node holding it; otherwise None."""
+    if e in logistic:
+        return logistic[e]
+    return _as_sigmoid(e).args[0] if _is_logistic(e) else None
+
+
+def _logs_through_argument(expr: sp.Expr, logistic: dict) -> sp.Expr:
+    def through_argument(log: sp.log) -> sp.Expr:
+        z = _logistic_argument(log.args[0], logistic)
+        if z is not None:
+            return z - logaddexp(sp.S.Zero, z)
+        z = _logistic_argument(1 - log.args[0], logistic)
+        return log if z is None else -logaddexp(sp.S.Zero, z)
+
+    rewritten = expr.replace(lambda e: isinstance(e, sp.log), through_argument)
+    softplus = rewritten.atoms(logaddexp) - expr.atoms(logaddexp)
+    return rewritten.replace(lambda e: e.is_Add and e.has(*softplus), _collecting(softplus))
+
+
+def _collecting(softplus: set):
+    """-t*(z - s) + (1 - t)*s collected into s - t*z: bce's derivative is then one sigmoid."""
+
+    def collected(add: sp.Add) -> sp.Expr:
+        terms = [
+            sp.expand_mul(term)
+            if any(f.is_Add and f.has(*softplus) for f in sp.Mul.make_args(term))
+            else term
+            for term in add.args
+        ]
+        return sp.collect(sp.Add(*terms), sorted(softplus, key=sp.default_sort_key))
+
+    return collected
