@@ -76,7 +76,7 @@ def sigmoid_bce(z: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
-    """Initial parameters: "uniform" (-1, 1) as in the seed code, "glorot" or "he"."""
+    """Initial parameters: "uniform" in (-1, 1), or "glorot" or "he" with zero biases."""
     rng = np.random.default_rng(seed)
     return {
         "W1": initial(rng, (64, 10), scheme, fans=(64, 10)),

@@ -54,7 +54,7 @@ def softmax_xent(z: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
-    """Initial parameters: "uniform" (-1, 1) as in the seed code, "glorot" or "he"."""
+    """Initial parameters: "uniform" in (-1, 1), or "glorot" or "he" with zero biases."""
     rng = np.random.default_rng(seed)
     return {
         "W1": initial(rng, (64, 32), scheme, fans=(64, 32)),

@@ -32,7 +32,7 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
-    """Initial parameters: "uniform" (-1, 1) as in the seed code, "glorot" or "he"."""
+    """Initial parameters: "uniform" in (-1, 1), or "glorot" or "he" with zero biases."""
     rng = np.random.default_rng(seed)
     return {
         "m": initial(rng, (), scheme, fans=(1, 1)),

@@ -70,7 +70,7 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
-    """Initial parameters: "uniform" (-1, 1) as in the seed code, "glorot" or "he"."""
+    """Initial parameters: "uniform" in (-1, 1), or "glorot" or "he" with zero biases."""
     rng = np.random.default_rng(seed)
     return {
         "w": initial(rng, (6,), scheme, fans=(1, 1)),

@@ -13,14 +13,13 @@ from pathlib import Path
 
 from symbackprop.codegen.generate import generate_all as _generate_all
 from symbackprop.codegen.generate import module_text
-from symbackprop.codegen.verify import VerifyReport
+from symbackprop.codegen.verify import VerifyReport, self_check
 from symbackprop.codegen.verify import verify as _verify
 from symbackprop.derive import Derivation
 from symbackprop.derive import derive as _derive
-from symbackprop.errors import SpecError
 from symbackprop.files import write_whole
 from symbackprop.model.examples import EXAMPLES, Example
-from symbackprop.model.ir import Model
+from symbackprop.model.ir import Model, require_parameters
 from symbackprop.model.sources import load_model
 from symbackprop.printing.derivation import (
     derivation_data,
@@ -70,13 +69,7 @@ def derive(model: Model | str, params: list[str] | None = None) -> DerivationRes
     ``params`` keeps only those parameters' gradients (names, or bases such as ``w``)."""
     if isinstance(model, str):
         model = load_model(model)
-    if not model.parameters:
-        data = ", ".join(n.name for n in model.nodes if n.kind.is_leaf) or "none"
-        raise SpecError(
-            f"{model.name}: no parameters to differentiate: every leaf ({data}) is data; "
-            "for a .py function, name the weights with --params, e.g. --params w",
-            file=model.source if model.source != "built-in" else None,
-        )
+    require_parameters(model)
     derivation = _derive(model)
     return DerivationResult(derivation.for_parameters(params) if params else derivation)
 
@@ -96,6 +89,8 @@ def generate(
     if command is None and output is not None:
         command = shlex.join(["symbackprop", "generate", argument, "-o", str(output)])
     text = module_text(model, command)
+    if getattr(model, "cell", None) is None:  # recurrent modules are proven by verify alone
+        self_check(model, text)  # raises ModuleDisagrees: never write a wrong module
     if output is not None:
         write_whole(Path(output), text)
     return text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from symbackprop.codegen.names import code_model
 from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
 from symbackprop.derive import derive
 from symbackprop.files import write_whole
 from symbackprop.model.examples import EXAMPLES, builtin
-from symbackprop.model.ir import Model
+from symbackprop.model.ir import Model, require_parameters
 from symbackprop.naming import identifier
 
 GENERATED = Path("generated")
@@ -19,13 +20,16 @@ GENERATED = Path("generated")
 
 def module_text(model: Model, command: str | None = None) -> str:
     """The source of ``model``'s training module."""
-    # [Model] -> stable Model -> Derivation -> ModulePlan -> module text
+    # [Model] -> code-named Model -> stable Model -> Derivation -> ModulePlan -> module text
     command = command or default_command(model)
+    require_parameters(model)
     if getattr(model, "cell", None) is not None:  # a recurrent cell's step model: BPTT module
         from symbackprop.recurrent import module_text as recurrent_module_text
 
         return recurrent_module_text(model, command)
-    return render("module.py.j2", plan=plan_module(derive(stable_model(model)), command))
+    return render(
+        "module.py.j2", plan=plan_module(derive(stable_model(code_model(model))), command)
+    )
 
 
 def default_command(model: Model) -> str:

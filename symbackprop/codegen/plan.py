@@ -72,6 +72,11 @@ class ModulePlan:
     step: StepPlan
     helpers: list[str]
 
+    @property
+    def data_arguments(self) -> str:
+        """The data arguments as they follow ``params`` in a signature or a call."""
+        return "".join(f", {name}" for name in self.arguments)
+
 
 def plan_module(derivation: Derivation, command: str) -> ModulePlan:
     """Every statement of the module of ``derivation.model``, printed."""
@@ -177,6 +182,10 @@ class _ScalarLayout:
     def __init__(self, model: Model):
         self.model = model
         self.names = {n.name: self._code_name(n) for n in model.nodes if n.kind.is_leaf}
+        self._first_elements: dict[str, str] = {}  # base -> its first parameter element
+        for node in model.parameters:
+            base = (split_indexed(node.name) or (node.name, ()))[0]
+            self._first_elements.setdefault(base, node.name)
 
     @staticmethod
     def _code_name(node) -> str:
@@ -219,6 +228,6 @@ class _ScalarLayout:
             return [Statement(gradient_name(base), summed)]
         name = gradient_name(base)
         element = f"{name}[{', '.join(map(str, index))}]"
-        first = all(i == 0 for i in index)
+        first = self._first_elements[base] == gradient.param  # gradients come in this order
         zeros = [Statement(name, f"np.zeros_like({identifier(base)})")] if first else []
         return zeros + [Statement(element, summed)]
