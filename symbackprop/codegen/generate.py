@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from symbackprop.codegen.names import code_model
+from symbackprop.codegen.names import code_model, renamed_names
 from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
@@ -27,9 +27,8 @@ def module_text(model: Model, command: str | None = None) -> str:
         from symbackprop.recurrent import module_text as recurrent_module_text
 
         return recurrent_module_text(model, command)
-    return render(
-        "module.py.j2", plan=plan_module(derive(stable_model(code_model(model))), command)
-    )
+    derivation = derive(stable_model(code_model(model)))
+    return render("module.py.j2", plan=plan_module(derivation, command, renamed_names(model)))
 
 
 def default_command(model: Model) -> str:

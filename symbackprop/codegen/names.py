@@ -84,10 +84,10 @@ def code_names(model: Model) -> dict[str, str]:
     return renames
 
 
-def renamed(model: Model) -> list[tuple[str, str]]:
-    """The user's names that generated code spells otherwise, as (user's, code's) pairs."""
-    bases = {(split_indexed(n.name) or (n.name, ()))[0] for n in model.nodes}
-    return sorted((b, code_name(b)) for b in bases if code_name(b) != b)
+def renamed_names(model: Model) -> list[str]:
+    """The user's names that generated code spells otherwise: ``["lr is lr_"]``."""
+    bases = dict.fromkeys((split_indexed(n.name) or (n.name, ()))[0] for n in model.nodes)
+    return [f"{base} is {code_name(base)}" for base in bases if code_name(base) != base]
 
 
 def code_name(name: str) -> str:

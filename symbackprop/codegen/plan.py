@@ -60,6 +60,7 @@ class ModulePlan:
     title: str
     source: str
     command: str
+    renamed: list[str]  # "lr is lr_": the user's names the module spells otherwise
     formulas: list[str]
     arguments: list[str]
     parameters: list[Parameter]
@@ -78,8 +79,9 @@ class ModulePlan:
         return "".join(f", {name}" for name in self.arguments)
 
 
-def plan_module(derivation: Derivation, command: str) -> ModulePlan:
-    """Every statement of the module of ``derivation.model``, printed."""
+def plan_module(derivation: Derivation, command: str, renamed: list[str] = ()) -> ModulePlan:
+    """Every statement of the module of ``derivation.model``, printed; ``renamed`` says which
+    of the user's names the module spells otherwise (``lr is lr_``)."""
     # [Model, Derivation] -> printed statements of forward, loss and backward
     model = derivation.model
     layout = _VectorLayout(model) if model.is_vector else _ScalarLayout(model)
@@ -103,6 +105,7 @@ def plan_module(derivation: Derivation, command: str) -> ModulePlan:
         title=model.description or model.name,
         source=model.source,
         command=command,
+        renamed=list(renamed),
         formulas=_formulas(derivation),
         arguments=layout.arguments(),
         parameters=layout.parameters(),
