@@ -119,7 +119,9 @@ def _add_verify(verbs) -> None:
     verify.add_argument(
         "model", metavar="MODEL", help="built-in example, spec.toml, or file.py[:function]"
     )
-    verify.add_argument("--seed", type=int, default=0, help="seed of the parameters and data")
+    verify.add_argument(
+        "--seed", type=train_cli.seed_number, default=0, help="seed of the parameters and data"
+    )
     verify.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -196,8 +198,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except SymbackpropError as error:
         print(f"symbackprop: error: {error.located()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RecursionError:
-        print("symbackprop: error: input nested too deeply", file=sys.stderr)
+    except RecursionError:  # a last guard: readers name the line where they can
+        where = f"{args.model}: " if getattr(args, "model", None) else ""
+        print(f"symbackprop: error: {where}input nested too deeply", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -16,6 +16,7 @@ from symbackprop.check.compare import Claim, judge
 from symbackprop.check.formula import FormulaReader, parse_aliases
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
+from symbackprop.errors import SymbackpropError
 from symbackprop.model.ir import Model
 from symbackprop.model.sources import load_model
 
@@ -42,7 +43,12 @@ def check_formulas(
     for number, text in enumerate(formulas, start=1):
         formula = reader.read(text, number)
         claim = Claim(formula.user_name, text.strip(), formula.target, formula.expr, names=names)
-        verdicts.append(judge(subject, claim))
+        try:
+            verdicts.append(judge(subject, claim))
+        except SymbackpropError as error:  # a value the evaluator refuses, e.g. too large
+            if error.file is not None:
+                raise
+            raise type(error)(error.message, file=f"--formula #{number}") from None
     return CheckReport(model.name, model.loss.name, verdicts)
 
 

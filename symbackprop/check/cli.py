@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     except SymbackpropError as error:
         print(f"symbackprop: error: {error.located()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RecursionError:
-        print("symbackprop: error: input nested too deeply", file=sys.stderr)
+    except RecursionError:  # a last guard: readers name the line where they can
+        print(f"symbackprop: error: {args.subject}: input nested too deeply", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
         print(json.dumps(report.to_data(), indent=2))

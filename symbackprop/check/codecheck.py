@@ -10,6 +10,7 @@ line is then judged locally: the deltas it reads are taken to be what they play.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import sympy as sp
@@ -28,6 +29,7 @@ from symbackprop.inputs import read_input
 from symbackprop.model.arrays import T
 from symbackprop.model.ir import Kind
 from symbackprop.model.pyreader import parse, select_body
+from symbackprop.model.pyslice import Body
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
 _NAME_PATTERNS = (
@@ -71,15 +73,25 @@ def check_text(
             raise
         raise type(error)(error.message, file=filename) from None
     checker = CodeCheck(subject, program)
-    verdicts = [judge(subject, claim) for claim in checker.claims()]
+    verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
     return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
+
+
+def _judged(subject: Subject, claim, filename: str):
+    try:
+        return judge(subject, claim)
+    except SymbackpropError as error:  # a value the evaluator refuses, e.g. too large
+        if error.file is not None:
+            raise
+        raise type(error)(error.message, file=filename, line=claim.line) from None
 
 
 def read_program(text: str, filename: str, function, loss, matrix) -> Program:
     """The forward model, backward values and update claims of the code in ``text``."""
     tree = parse(text, filename)
     body = select_body(tree, filename, function)
+    _check_matrix_names(body, matrix)
     reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
     program = reader.program()
     stated = reader.stated_layouts()
@@ -88,6 +100,18 @@ def read_program(text: str, filename: str, function, loss, matrix) -> Program:
     # read again, with the parameters shaped as their updates say
     layouts = reader.layouts | stated
     return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
+
+
+def _check_matrix_names(body: Body, matrix) -> None:
+    """Every --matrix name is one the code uses (a typo would silently change nothing)."""
+    used = {n.id for s in body.statements for n in ast.walk(s) if isinstance(n, ast.Name)}
+    unknown = [name for name in matrix if name not in used | set(body.arguments)]
+    if unknown:
+        raise SpecError(
+            f"--matrix names {', '.join(map(repr, unknown))}, which {body.where} does not use",
+            file=body.file,
+            line=body.line,
+        )
 
 
 class CodeCheck:

@@ -23,6 +23,9 @@ from symbackprop.model import arrays
 DIGITS = 50
 TOLERANCE = mpmath.mpf("1e-35")
 MAX_EXACT_POWER = 64  # larger integer powers of rationals go to mpmath (digits grow fast)
+# mpmath's time for exp, sin, cos, sinh, cosh or a power grows with the digits of the argument
+# (exp of 1e100000 takes seconds; exp of exp of ... never ends): larger ones are refused.
+MAX_ARGUMENT = mpmath.mpf(10) ** 100
 
 
 class NotExact(Exception):
@@ -121,7 +124,8 @@ def _pow(ev: Evaluator, expr: sp.Pow) -> Value:
         return _int_power(value, power)
     if ev.exact:
         raise NotExact("power")
-    return ev.elementwise(mpmath.power, ev.value(base), ev.value(exponent))
+    power = _bounded(mpmath.power, "a power with exponent {}")
+    return ev.elementwise(power, ev.value(base), ev.value(exponent))
 
 
 def _int_power(value, power: int):
@@ -149,7 +153,27 @@ def _elementary(ev: Evaluator, expr: sp.Function) -> Value:
     function = _ELEMENTARY[type(expr)]
     if type(expr) is sp.log:
         return ev.elementwise(_checked_log, *ev.args(expr))
+    if type(expr) in _GROWING:
+        return ev.elementwise(_bounded(function, type(expr).__name__ + "({})"), *ev.args(expr))
     return ev.elementwise(function, *ev.args(expr))
+
+
+_GROWING = {sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh}
+
+
+def _bounded(function: Callable, what: str) -> Callable:
+    """``function`` refusing an argument (the last one: a power's exponent) over MAX_ARGUMENT;
+    ``what`` names the call in the message, ``{}`` standing for the argument."""
+
+    def bounded(*values):
+        if abs(values[-1]) > MAX_ARGUMENT:
+            raise UnsupportedConstruct(
+                f"a value too large to evaluate: {what.format(mpmath.nstr(values[-1], 3))} (exp, "
+                "sin, cos, sinh, cosh and exponents are evaluated up to 1e100)"
+            )
+        return function(*values)
+
+    return bounded
 
 
 def _checked_log(value):

@@ -118,7 +118,7 @@ def derivation_text(derivation: Derivation) -> str:
 
         sequence = derive_sequence(derivation.model)
         lines += ["", sequence.recursion_text().rstrip("\n"), "", sequence.convention_text()]
-    if data["at"]:
+    if data["at"] and all("value" in g for g in data["gradients"]):  # values for every leaf
         point = ", ".join(f"{k} = {v}" for k, v in data["at"].items())
         lines += ["", f"at {point}:"]
         lines += [f"  d{loss}/d{g['param']} = {g['value']}" for g in data["gradients"]]

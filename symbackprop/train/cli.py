@@ -71,13 +71,24 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         default="glorot",
         help="initial parameters; positive is uniform(0, 1), as in the seed's questions 5, 6",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    parser.add_argument("--seed", type=seed_number, default=0, metavar="S", help="default 0")
     parser.add_argument(
         "--batch-size", type=int, metavar="B", help="samples per update (default: all)"
     )
     parser.add_argument(
         "--standardize", action="store_true", help="scale inputs to mean 0, deviation 1"
     )
+
+
+def seed_number(text: str) -> int:
+    """An argparse type: a random-number seed, a non-negative integer as NumPy takes it."""
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number 0 or more, not {text!r}")
+    return seed
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,28 +21,36 @@ MAX_CLASSES = 20
 SMALLEST_SPLIT = 8  # fewer rows than this are all used for training
 
 
-def read_csv(path: str, targets: list[str], test_share: float, seed: int) -> Dataset:
+# Called with (feature column names, data name, file) before any number is read, so that a
+# file the model cannot take is refused at once, however many columns and rows it has.
+ColumnCheck = Callable[[Sequence[str], str, str], None]
+
+
+def read_csv(
+    path: str,
+    targets: list[str],
+    test_share: float,
+    seed: int,
+    check_columns: ColumnCheck | None = None,
+) -> Dataset:
     """The dataset in ``path``: every column not in ``targets`` is a feature."""
-    header, rows = _read_rows(path)
-    missing = [name for name in targets if name not in header]
-    if missing:
-        raise DataError(
-            f"no target column {missing[0]!r} (columns: {', '.join(header)})", file=path, line=1
-        )
+    lines = _lines(path)
+    header = _header(path, lines[0], targets)
     features = [name for name in header if name not in targets]
-    if not features:
-        raise DataError("every column is a target; no feature columns are left", file=path)
+    name = Path(path).name
+    if check_columns is not None:
+        check_columns(features, name, path)
+    rows = _rows(path, lines, len(header))
     X = _numbers(path, header, rows, features)  # noqa: N806 - the usual name
     classes, Y = _targets(path, header, rows, targets)  # noqa: N806
     if len(rows) < SMALLEST_SPLIT:
         train, test = Part(X, Y), None
     else:
         train, test = split(X, Y, test_share, seed)
-    name = Path(path).name
     return Dataset(name, train, test, tuple(features), tuple(targets), classes, source=path)
 
 
-def _read_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _lines(path: str) -> list[list[str]]:
     text = read_input(path, MAX_DATA_BYTES, newline="")
     try:
         lines = list(csv.reader(io.StringIO(text, newline="")))
@@ -49,22 +58,53 @@ def _read_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise DataError(f"cannot read the file: {error}", file=path) from None
     if not lines:
         raise DataError("the file is empty", file=path)
-    header = [name.strip() for name in lines[0]]
+    return lines
+
+
+def _header(path: str, first: list[str], targets: list[str]) -> list[str]:
+    """The column names, each once and none empty, with every target among them."""
+    header = [name.strip() for name in first]
+    seen: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if not name:
+            raise DataError(f"column {column} of the header has no name", file=path, line=1)
+        if name in seen:
+            raise DataError(
+                f"column {name!r} appears twice in the header (columns {seen[name]} and {column})",
+                file=path,
+                line=1,
+            )
+        seen[name] = column
+    twice = next((name for i, name in enumerate(targets) if name in targets[:i]), None)
+    if twice is not None:
+        raise DataError(f"--target names {twice!r} twice", file=path)
+    missing = [name for name in targets if name not in seen]
+    if missing:
+        columns = ", ".join(header[:10]) + (", ..." if len(header) > 10 else "")
+        raise DataError(f"no target column {missing[0]!r} (columns: {columns})", file=path, line=1)
+    if len(targets) == len(header):
+        raise DataError("every column is a target; no feature columns are left", file=path)
+    return header
+
+
+def _rows(path: str, lines: list[list[str]], width: int) -> list[tuple[int, list[str]]]:
+    """The non-empty rows after the header, with their line numbers, each ``width`` long."""
     rows = [(number, row) for number, row in enumerate(lines[1:], start=2) if any(row)]
     for number, row in rows:
-        if len(row) != len(header):
+        if len(row) != width:
             raise DataError(
-                f"the row has {len(row)} values, the header has {len(header)}",
+                f"the row has {len(row)} values, the header has {width}",
                 file=path,
                 line=number,
             )
     if not rows:
         raise DataError("the file has a header but no rows", file=path)
-    return header, rows
+    return rows
 
 
 def _numbers(path: str, header: list[str], rows, columns: list[str]) -> np.ndarray:
-    indices = [header.index(name) for name in columns]
+    position = {name: index for index, name in enumerate(header)}  # names are unique
+    indices = [position[name] for name in columns]
     values = np.empty((len(rows), len(columns)))
     for i, (number, row) in enumerate(rows):
         for j, index in enumerate(indices):
@@ -93,7 +133,8 @@ def _targets(path: str, header, rows, targets: list[str]):
         texts = [row[header.index(targets[0])].strip() for _, row in rows]
         classes = _class_names(texts)
         if classes is not None:
-            return classes, np.array([classes.index(_canonical(t)) for t in texts])
+            label = {name: index for index, name in enumerate(classes)}
+            return classes, np.array([label[_canonical(t)] for t in texts])
     return None, _numbers(path, header, rows, targets)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from symbackprop.errors import ShapeError
 from symbackprop.model.arrays import sigmoid_bce, softmax_xent
 from symbackprop.model.ir import Kind, Model
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
+from symbackprop.recurrent.cells import StepModel
 from symbackprop.train.data import DataError, Dataset, Part
 
 
@@ -69,16 +71,33 @@ def batch(arrays: list[np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
 
 def feed_for(model: Model, module: types.ModuleType, dataset: Dataset) -> Feed:
     """The feed of ``dataset`` into ``model``'s module; ShapeError/DataError when it cannot fit."""
+    feed = module_feed(model, module)
+    check_columns(model, feed, dataset.feature_names, dataset.name, dataset.source)
+    feed = Feed(feed.arguments, one_hot=_one_hot(model, feed, dataset))
+    _check_target_range(model, feed, dataset)
+    return feed
+
+
+def module_feed(model: Model, module: types.ModuleType) -> Feed:
+    """The data arguments of ``model``'s module, known before any data is read (targets as
+    they come, not yet one-hot)."""
+    if isinstance(model, StepModel):
+        raise DataError(_sequences_needed(model))
     parameters = inspect.signature(module.forward).parameters.values()
     # The data arguments: after ``params``, before the keyword options such as every_node.
     names = [p.name for p in parameters if p.default is inspect.Parameter.empty][1:]
     widths = _vector_widths(model) if model.is_vector else _scalar_widths(model)
-    arguments = tuple(Argument(name, *widths[name]) for name in names)
-    feed = Feed(arguments, one_hot=0)
-    _check_inputs(model, feed, dataset)
-    feed = Feed(arguments, one_hot=_one_hot(model, feed, dataset))
-    _check_target_range(model, feed, dataset)
-    return feed
+    return Feed(tuple(Argument(name, *widths[name]) for name in names), one_hot=0)
+
+
+def _sequences_needed(model: StepModel) -> str:
+    n, u = model.cell.input_size, model.cell.units
+    return (
+        f"model {model.name!r} is a recurrent cell: it trains on sequences, X of shape "
+        f"(batch, time, {n}) with Y of shape (batch, time, {u}) or (batch, {u}), and --data "
+        f"sources are rows; train it with train(params, X, Y) in the module that "
+        f"'symbackprop generate {model.name} -o FILE.py' writes"
+    )
 
 
 def _vector_widths(model: Model) -> dict[str, tuple[bool, int, bool]]:
@@ -107,14 +126,21 @@ def _scalar_widths(model: Model) -> dict[str, tuple[bool, int, bool]]:
     return widths
 
 
-def _check_inputs(model: Model, feed: Feed, dataset: Dataset) -> None:
-    if feed.input_width != dataset.width:
+def check_columns(
+    model: Model, feed: Feed, features: Sequence[str], data: str, source: str | None
+) -> None:
+    """ShapeError unless the data's feature columns are as many as the model's inputs.
+
+    A CSV reader calls it with the header alone, so that a file that cannot fit is refused
+    before its numbers are read.
+    """
+    if feed.input_width != len(features):
         inputs = ", ".join(a.name for a in feed.arguments if not a.is_target)
-        columns = ", ".join(dataset.feature_names[:4]) + (", ..." if dataset.width > 4 else "")
+        columns = ", ".join(features[:4]) + (", ..." if len(features) > 4 else "")
         raise ShapeError(
             f"model {model.name!r} takes {feed.input_width} input columns ({inputs}); "
-            f"data {dataset.name!r} has {dataset.width} ({columns})",
-            file=dataset.source,
+            f"data {data!r} has {len(features)} ({columns})",
+            file=source,
         )
 
 

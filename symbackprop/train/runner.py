@@ -9,6 +9,7 @@ import time
 import types
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from symbackprop.model.ir import Model
 from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import diagnose, overflow_stop
 from symbackprop.train.evidence import Evidence, Settings, Snapshot
-from symbackprop.train.feed import Feed, batch, feed_for
+from symbackprop.train.feed import Feed, batch, check_columns, feed_for, module_feed
 from symbackprop.train.initialization import initial_params
 from symbackprop.train.models import resolve_model
 from symbackprop.train.progress import epochs_bar
@@ -55,9 +56,10 @@ def train(
     """
     _check_options(epochs, lr, optimizer, batch_size)
     model = resolve_model(model)
-    dataset = load_data(data, target) if isinstance(data, str) else data
-    dataset = dataset.standardized() if standardize else dataset
     module = load_module(model)
+    columns = partial(check_columns, model, module_feed(model, module))  # a CSV's header
+    dataset = load_data(data, target, columns) if isinstance(data, str) else data
+    dataset = dataset.standardized() if standardize else dataset
     feed = feed_for(model, module, dataset)
     settings = Settings(lr=lr, init=init, optimizer=optimizer, standardized=standardize)
     initial = initial_params(module, init, seed)

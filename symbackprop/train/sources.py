@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from symbackprop.train.csvdata import read_csv
+from symbackprop.train.csvdata import ColumnCheck, read_csv
 from symbackprop.train.data import DataError, Dataset, Part, split
 from symbackprop.train.extras import require
 
@@ -65,9 +65,12 @@ SOURCES: dict[str, Callable[[], Dataset]] = {
 }
 
 
-def load_data(source: str, target: str | None = None) -> Dataset:
+def load_data(
+    source: str, target: str | None = None, check_columns: ColumnCheck | None = None
+) -> Dataset:
     """The dataset a SOURCE argument names: a built-in source, or a CSV file with ``target``
-    naming its target column(s), comma-separated.
+    naming its target column(s), comma-separated. ``check_columns`` sees a CSV file's feature
+    columns before its numbers are read.
 
     >>> load_data("sizes").feature_names
     ('height', 'width')
@@ -85,4 +88,5 @@ def load_data(source: str, target: str | None = None) -> Dataset:
         raise DataError(
             "a CSV file needs --target COL[,COL] naming its target columns", file=source
         )
-    return read_csv(source, [name.strip() for name in target.split(",")], TEST_SHARE, SPLIT_SEED)
+    targets = [name.strip() for name in target.split(",")]
+    return read_csv(source, targets, TEST_SHARE, SPLIT_SEED, check_columns)
