@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from symbackprop import api
 from symbackprop.check import cli as check_cli
+from symbackprop.codegen.verify import ModuleDisagrees
 from symbackprop.demo import cli as demo_cli
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
@@ -157,8 +158,12 @@ def run_generate(args: argparse.Namespace) -> int:
         raise UsageError("generate needs a MODEL, or --all")
     if args.output is not None:
         check_output(args.output)  # before the model is read and derived
-    command = "symbackprop " + shlex.join(args.typed) if args.output else None
-    text = api.generate(api.load_model(args.model), output=args.output, command=command)
+    command = "symbackprop " + shlex.join(args.typed)  # what the header says regenerates it
+    try:
+        text = api.generate(api.load_model(args.model), output=args.output, command=command)
+    except ModuleDisagrees as error:
+        print(f"symbackprop: generate refused to write a wrong module: {error}", file=sys.stderr)
+        return EXIT_FOUND_WRONG
     if args.output is None:
         print(text, end="")
     return EXIT_OK

@@ -14,6 +14,7 @@ from functools import partial
 import numpy as np
 
 from symbackprop.codegen.loader import load_module
+from symbackprop.codegen.names import code_model
 from symbackprop.errors import NumericOverflow, UsageError
 from symbackprop.model.ir import Model
 from symbackprop.train.data import Dataset, Part
@@ -55,7 +56,7 @@ def train(
     True
     """
     _check_options(epochs, lr, optimizer, batch_size)
-    model = resolve_model(model)
+    model = code_model(resolve_model(model))  # names as the module spells them
     module = load_module(model)
     columns = partial(check_columns, model, module_feed(model, module))  # a CSV's header
     dataset = load_data(data, target, columns) if isinstance(data, str) else data
