@@ -28,6 +28,7 @@ from symbackprop.model.network import dense_network
 from symbackprop.model.sources import load_model
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+PROGRAMS = Path(__file__).resolve().parent.parent / "symbackprop" / "questions" / "programs"
 XOR_ALIASES = ["layer_2_delta=delta_layer_2_in", "layer_1_delta=delta_layer_1_in"]
 Q5 = {
     "e1=w[0]": "(zout-t)*(zout*(1-zout))*w[4]*(h1out*(1-h1out))*x",
@@ -87,8 +88,8 @@ def cases() -> list[tuple[str, Callable[[], CheckReport], Callable[[], object]]]
     torch = ["g = 2 * (w * x - y) * x", "g = 2*(w*x - y)"]
     linreg = ["gm = -2*x*(y - (m*x + c))", "gc = -2*(y - (m*x + c))"]
     loss = "np.sum((layer_2 - y)**2)/2"
-    xor_code, asker = FIXTURES / "seed_q1_xor.py", FIXTURES / "seed_q1_xor_asker.py"
-    q5_code, q6_code = FIXTURES / "seed_q5_net.py", FIXTURES / "seed_q6_digits.py"
+    xor_code, asker = FIXTURES / "q1_xor.py", FIXTURES / "q1_xor_asker.py"
+    q5_code, q6_code = PROGRAMS / "q5_net.py", FIXTURES / "q6_digits.py"
     scalar_net, vector_net = fully_connected([8, 16, 16, 1]), dense_network([8, 16, 16, 1])
     return [
         (

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from symbackprop import api
 from symbackprop.check import cli as check_cli
 from symbackprop.codegen.verify import ModuleDisagrees
-from symbackprop.demo import cli as demo_cli
 from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
 from symbackprop.files import check_output
 from symbackprop.interrupts import interruptible
+from symbackprop.questions import QUESTION_OF
+from symbackprop.questions import cli as demo_cli
 from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -132,7 +133,9 @@ def _names(text: str) -> tuple[str, ...]:
 
 def run_list(args: argparse.Namespace) -> int:
     for example in api.examples():
-        print(f"{example.name:<14} question {example.question}: {example.summary}")
+        question = QUESTION_OF.get(example.name)
+        answers = "" if question is None else f"question {question}: "
+        print(f"{example.name:<14} {answers}{example.summary}")
     return EXIT_OK
 
 

@@ -29,3 +29,8 @@ def test_a_number_no_gru_gives_is_wrong_without_the_swap_diagnosis():
 def test_state_claims_need_a_recurrent_example():
     with pytest.raises(SpecError, match="recurrent"):
         check_state(builtin("xor"), 0.5)
+
+
+def test_state_claims_need_a_model_with_a_known_input():
+    with pytest.raises(SpecError, match="no known input"):
+        check_state(builtin("rnn"), 0.5)

@@ -13,7 +13,7 @@ from symbackprop import files
 from symbackprop.errors import SymbackpropError
 from symbackprop.explain import PdfUnavailable, UnknownOutputFormat, explain, output
 from symbackprop.explain import cli as explain_cli
-from symbackprop.explain.examples import write_examples
+from symbackprop.questions.explained import write_examples
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +149,11 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 def test_docs_examples_are_not_stale():
     assert write_examples(DOCS, check=True) == [], (
-        "docs/examples is stale: run python -m symbackprop.explain.examples"
+        "docs/examples is stale: run python -m symbackprop.questions.explained docs/examples"
     )
 
 
-def test_write_examples_writes_every_seed_document_and_then_nothing_is_stale(tmp_path):
+def test_write_examples_writes_every_question_document_and_then_nothing_is_stale(tmp_path):
     written = write_examples(tmp_path)
     assert sorted(p.name for p in written) == [
         "README.md",
@@ -182,7 +182,7 @@ def test_write_examples_writes_every_seed_document_and_then_nothing_is_stale(tmp
         ("q5_tiny221.md", "**Are `e1`..`e6`, `be1`..`be3` right? All 9 are right.**"),
     ],
 )
-def test_each_seed_document_answers_its_question_first(name, opening):
+def test_each_question_document_answers_its_question_first(name, opening):
     lines = (DOCS / name).read_text(encoding="utf-8").splitlines()
     assert lines[2].startswith(opening)
 

@@ -122,7 +122,7 @@ def test_wheel_holds_every_module_template_and_asset_of_the_source_tree(wheel):
     expected = source_files()
     assert expected - shipped == set()
     assert shipped - expected == set()
-    assert "symbackprop/demo/seed_code/q5_net.py" in shipped  # read by `symbackprop demo`
+    assert "symbackprop/questions/programs/q5_net.py" in shipped  # read by `symbackprop demo`
     assert "symbackprop/templates/explain/document.html.j2" in shipped
     assert "symbackprop/explain/assets/fonts/KaTeX_Main-Regular.woff2" in shipped
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from conftest import SEED_Q5_NET
+from conftest import Q5_NET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +23,8 @@ from symbackprop.model.ir import Kind, Model
 from symbackprop.model.pyreader import read_python, read_python_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_NET = SEED_Q5_NET
-SEED_TORCH = FIXTURES / "seed_q4_torch.py"
+SEED_NET = Q5_NET
+SEED_TORCH = FIXTURES / "q4_torch.py"
 
 S = sp.Symbol
 INPUT, TARGET, PARAMETER = Kind.INPUT, Kind.TARGET, Kind.PARAMETER

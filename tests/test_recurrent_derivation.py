@@ -7,9 +7,9 @@ import sympy as sp
 
 from symbackprop.errors import SpecError
 from symbackprop.model.arrays import T, dot
+from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.recurrent import CONVENTIONS, convention, derive_sequence, gru_cell, rnn_cell
 from symbackprop.recurrent.cells import blend_text, reset_text
-from symbackprop.recurrent.walkthrough import seed_walkthrough
 
 S = sp.Symbol
 
@@ -90,7 +90,7 @@ def test_every_formula_of_the_walkthrough_and_the_recursion_renders_in_katex():
     katex = pytest.importorskip("symbackprop.explain.katex")
     if katex.node() is None:
         pytest.skip("node is not installed (apt-get install -y nodejs)")
-    formulas = [f for p in seed_walkthrough() for f in re.findall(r"\$([^$]+)\$", p)]
+    formulas = [f for p in gru_walkthrough() for f in re.findall(r"\$([^$]+)\$", p)]
     formulas += [derived(key).recursion_latex() for key in CONVENTIONS]
     formulas += [derive_sequence(rnn_cell("keras", 2, 3)).recursion_latex()]
     assert len(formulas) > 15

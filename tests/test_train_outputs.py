@@ -85,13 +85,13 @@ def test_the_same_run_plots_the_same_bytes(tmp_path, sizes_run):
 @needs_both
 @pytest.mark.slow
 def test_the_q5_and_q6_documents_are_what_the_code_generates(tmp_path):
-    from symbackprop.train.docs import DOCUMENTS, regenerate
+    from symbackprop.questions.training import DOCUMENTS, regenerate
 
     regenerate(tmp_path)
     for name, (runs, _) in DOCUMENTS.items():
         text = (tmp_path / name).read_text()
         assert (DOCS / name).read_text() == text, (
-            f"{name} is stale: python -m symbackprop.train.docs"
+            f"{name} is stale: python -m symbackprop.questions.training docs/examples"
         )
         assert text.startswith("# Question ") and "**" in text.splitlines()[2]
         for run in runs:

@@ -19,14 +19,15 @@ SWAPPED = "gates swapped in the blend"
 
 
 def check_state(model: Model, claimed: float) -> CheckReport:
-    """Judge a hand-computed first state ``h_1`` of a recurrent example on its own input."""
+    """Judge a hand-computed first state ``h_1`` of a recurrent model on its known input."""
     from symbackprop.recurrent import diagnose_blend, run_sequence
-    from symbackprop.recurrent.examples import example_input
 
     cell = getattr(model, "cell", None)
     if cell is None:
         raise SpecError(f"--state is for recurrent cells; {model.name!r} is not one")
-    x, weights = example_input(model)
+    if model.known_input is None:
+        raise SpecError(f"{model.name!r} has no known input to compute a state on")
+    x, weights = model.known_input.x, model.known_input.weights
     expected = float(run_sequence(model, weights, x)[0, 0, 0])
     h_prev = np.zeros((x.shape[0], cell.units))
     reading = diagnose_blend(cell.convention.key, x[:, 0], h_prev, claimed, weights)

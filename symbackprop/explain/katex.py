@@ -1,6 +1,6 @@
 """Typeset formulas with the vendored KaTeX under Node.js, to prove that every one renders.
 
-Used by the tests and by :func:`symbackprop.explain.examples.write_examples`; it needs ``node``
+Used by the tests and by :func:`symbackprop.questions.explained.write_examples`; it needs ``node``
 on the PATH and nothing else (KaTeX itself is vendored in ``assets/``).
 """
 

@@ -151,23 +151,22 @@ def xor_sample() -> Model:
 class Example:
     name: str
     build: Callable[[], Model]
-    question: int
     summary: str
 
 
 EXAMPLES: dict[str, Example] = {
     e.name: e
     for e in [
-        Example("tiny221", tiny221, 5, "2-2-1 sigmoid net with hand-derived e1..e6, be1..be3"),
-        Example("torch-scalar", torch_scalar, 4, "loss = (w*x - y)**2, why dloss/dw is 16"),
-        Example("linreg", linreg, 2, "line fit by SGD: grad_m, grad_c"),
-        Example("xor", xor, 1, "the seed's 3-4-1 sigmoid XOR net over its batch"),
-        Example("xor-sample", xor_sample, 1, "the XOR net on one sample, weight by weight"),
-        Example("gru-keras", gru_keras, 3, "Keras GRU: why 0.2048 and 0.3468, not 0.55"),
-        Example("rnn", rnn, 3, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
-        Example("digits", digits, 6, "64-10-10 sigmoid digits classifier with the cost J"),
-        Example("digits-softmax", digits_softmax, 6, "64-32-10 tanh/softmax digits: the fix"),
-        Example("sizes-net", sizes_net, 5, "2-4-1 sigmoid net with cross-entropy, batched"),
+        Example("tiny221", tiny221, "2-2-1 sigmoid net with hand-derived e1..e6, be1..be3"),
+        Example("torch-scalar", torch_scalar, "loss = (w*x - y)**2, why dloss/dw is 16"),
+        Example("linreg", linreg, "line fit by SGD: grad_m, grad_c"),
+        Example("xor", xor, "the seed's 3-4-1 sigmoid XOR net over its batch"),
+        Example("xor-sample", xor_sample, "the XOR net on one sample, weight by weight"),
+        Example("gru-keras", gru_keras, "Keras GRU: why 0.2048 and 0.3468, not 0.55"),
+        Example("rnn", rnn, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
+        Example("digits", digits, "64-10-10 sigmoid digits classifier with the cost J"),
+        Example("digits-softmax", digits_softmax, "64-32-10 tanh/softmax digits: the fix"),
+        Example("sizes-net", sizes_net, "2-4-1 sigmoid net with cross-entropy, batched"),
     ]
 }
 

@@ -3,18 +3,17 @@ through time: declared from their equations, derived per step, explained and gen
 
     # [conventions] -> cells (one-step StepModel) -> bptt (per-step Derivation + recursion)
     #   -> plan -> templates/recurrent_module.py.j2 (generate)
-    #   -> diagnose, walkthrough (the checker's and the explanation's view of question 3)
+    #   -> diagnose (which reading of the GRU a hand-computed state follows)
 """
 
 from symbackprop.recurrent.bptt import SequenceDerivation, derive_sequence
-from symbackprop.recurrent.cells import Cell, StepModel, gru_cell, rnn_cell
+from symbackprop.recurrent.cells import Cell, KnownInput, StepModel, gru_cell, rnn_cell
 from symbackprop.recurrent.conventions import CONVENTIONS, RNN_CONVENTIONS, convention
 from symbackprop.recurrent.diagnose import blend_readings, diagnose_blend
 from symbackprop.recurrent.evaluate import run_sequence, step_values
 from symbackprop.recurrent.examples import RECURRENT_EXAMPLES
 from symbackprop.recurrent.generate import generate_all_recurrent, load_module, module_text
 from symbackprop.recurrent.layouts import from_keras, from_torch, to_keras, to_torch
-from symbackprop.recurrent.walkthrough import seed_walkthrough
 
 
 def is_recurrent(model) -> bool:
@@ -27,6 +26,7 @@ __all__ = [
     "RECURRENT_EXAMPLES",
     "RNN_CONVENTIONS",
     "Cell",
+    "KnownInput",
     "SequenceDerivation",
     "StepModel",
     "blend_readings",
@@ -42,7 +42,6 @@ __all__ = [
     "module_text",
     "rnn_cell",
     "run_sequence",
-    "seed_walkthrough",
     "step_values",
     "to_keras",
     "to_torch",

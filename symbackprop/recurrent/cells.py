@@ -15,8 +15,10 @@ gradient ``dE/dh_prev`` that is carried back to step t - 1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+import numpy as np
 import sympy as sp
 
 from symbackprop.errors import SpecError
@@ -87,10 +89,20 @@ def _names(conv: Convention, role: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True, eq=False)
+class KnownInput:
+    """An input sequence (batch, time, input) and weights that a model is known by: a built-in
+    layer's own run, on which ``check --state`` judges a hand-computed state."""
+
+    x: np.ndarray
+    weights: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
 class StepModel(Model):
     """The one-step model of a recurrent cell, with the cell it was declared from."""
 
     cell: Cell | None = None
+    known_input: KnownInput | None = None
 
 
 class _StepBuilder:

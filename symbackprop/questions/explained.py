@@ -1,31 +1,37 @@
-"""``docs/examples``: one explanation per seed question, opening with the answer.
+"""``docs/examples``: one explanation per question, opening with the answer.
 
 Each document is an ordinary :func:`explain` output with a lead that answers the asker's
 question. Every claim in a lead is computed here from the derivation (a verdict is a symbolic
 comparison, a number an evaluation, a shape an inference), never typed in. Regenerate with
-``python -m symbackprop.explain.examples`` (``--check`` lists stale files and exits 1).
+``python -m symbackprop.questions.explained docs/examples`` (``--check`` lists stale files and
+exits 1).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from symbackprop.explain.api import Explanation, explain
+from symbackprop.explain.notation import Notation
 from symbackprop.explain.output import write_atomically
 from symbackprop.model.arrays import T, broadcast, dot, show_shape
 from symbackprop.model.evaluate import evaluate, forward_values
 from symbackprop.model.examples import builtin
-
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "examples"
+from symbackprop.questions.gru import gru_walkthrough
+from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
+from symbackprop.recurrent import diagnose_blend
+from symbackprop.recurrent.examples import gru_keras
 
 
 @dataclass(frozen=True)
-class SeedDoc:
+class QuestionDoc:
     question: int
     model: str
     asks: str
@@ -38,8 +44,6 @@ class SeedDoc:
 
 # -- shared helpers -------------------------------------------------------------------------------
 def _tex(explanation: Explanation, expr: sp.Expr) -> str:
-    from symbackprop.explain.notation import Notation
-
     return Notation(explanation.derivation).tex(expr)
 
 
@@ -208,26 +212,26 @@ def _q5_saturation(explanation: Explanation) -> tuple[str, str]:
 
 
 def _q3_lead(explanation: Explanation) -> list[str]:
-    import numpy as np
-
-    from symbackprop.recurrent import diagnose_blend, seed_walkthrough
-    from symbackprop.recurrent.examples import SEED_INPUT, seed_weights
-
-    verdict = diagnose_blend("keras", SEED_INPUT[:, 0], np.zeros((1, 1)), 0.55, seed_weights())
-    return [f"**Why 0.20482421, not 0.55?** {verdict[0].upper()}{verdict[1:]}", *seed_walkthrough()]
+    known = gru_keras().known_input
+    h0 = np.zeros((1, 1))
+    verdict = diagnose_blend("keras", known.x[:, 0], h0, CLAIMED_STATE, known.weights)
+    opening = f"**Why {KERAS_PRINTS[0]}, not {CLAIMED_STATE}?**"
+    return [f"{opening} {verdict[0].upper()}{verdict[1:]}", *gru_walkthrough()]
 
 
-SEED_DOCS = (
-    SeedDoc(1, "xor", "why `synapse_1.T` and not `layer_1`?", _q1_lead),
-    SeedDoc(2, "linreg", "are `grad_m` and `grad_c` right?", _q2_lead),
-    SeedDoc(3, "gru-keras", "why 0.20482421 and 0.34675306, not the hand-computed 0.55?", _q3_lead),
-    SeedDoc(4, "torch-scalar", "why is dloss/dw 16, not 8?", _q4_lead),
-    SeedDoc(5, "tiny221", "are `e1`..`e6`, `be1`..`be3` right?", _q5_lead),
+QUESTION_DOCS = (
+    QuestionDoc(1, "xor", "why `synapse_1.T` and not `layer_1`?", _q1_lead),
+    QuestionDoc(2, "linreg", "are `grad_m` and `grad_c` right?", _q2_lead),
+    QuestionDoc(
+        3, "gru-keras", "why 0.20482421 and 0.34675306, not the hand-computed 0.55?", _q3_lead
+    ),
+    QuestionDoc(4, "torch-scalar", "why is dloss/dw 16, not 8?", _q4_lead),
+    QuestionDoc(5, "tiny221", "are `e1`..`e6`, `be1`..`be3` right?", _q5_lead),
 )
 
 
-def seed_document(doc: SeedDoc) -> str:
-    """The Markdown of one seed question's explanation."""
+def question_document(doc: QuestionDoc) -> str:
+    """The Markdown of one question's explanation."""
     explanation = explain(builtin(doc.model))
     return explanation.with_lead(*doc.lead(explanation)).to_markdown()
 
@@ -241,21 +245,23 @@ TRAINING_DOCS = (
 
 def _index() -> str:
     lines = ["# Seed questions, answered by `symbackprop explain`", ""]
-    lines += [f"- [Question {d.question}]({d.filename}), `{d.model}`: {d.asks}" for d in SEED_DOCS]
+    lines += [
+        f"- [Question {d.question}]({d.filename}), `{d.model}`: {d.asks}" for d in QUESTION_DOCS
+    ]
     lines += ["", "## Answered by `symbackprop train`", "", *TRAINING_DOCS]
-    lines += ["", "Regenerate with `python -m symbackprop.explain.examples` and"]
-    lines += ["`python -m symbackprop.train.docs`.", ""]
+    lines += ["", "Regenerate with `python -m symbackprop.questions.explained docs/examples` and"]
+    lines += ["`python -m symbackprop.questions.training docs/examples`.", ""]
     return "\n".join(lines)
 
 
-def write_examples(out_dir: str | Path = DOCS_DIR, check: bool = False) -> list[Path]:
-    """Write every seed document into ``out_dir`` (with a README index).
+def write_examples(out_dir: str | Path, check: bool = False) -> list[Path]:
+    """Write every question's document into ``out_dir`` (with a README index).
 
     With ``check=True`` nothing is written; the files that are missing or differ are returned.
     Otherwise the files written (those that changed) are returned.
     """
     out_dir = Path(out_dir)
-    wanted = {out_dir / doc.filename: seed_document(doc) for doc in SEED_DOCS}
+    wanted = {out_dir / doc.filename: question_document(doc) for doc in QUESTION_DOCS}
     wanted[out_dir / "README.md"] = _index()
     changed = [path for path, text in wanted.items() if _read(path) != text]
     if not check:
@@ -270,11 +276,15 @@ def _read(path: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    check = "--check" in (argv if argv is not None else sys.argv[1:])
-    changed = write_examples(check=check)
+    """``python -m symbackprop.questions.explained FOLDER [--check]``."""
+    parser = argparse.ArgumentParser(prog="python -m symbackprop.questions.explained")
+    parser.add_argument("folder", type=Path, help="where the documents go, e.g. docs/examples")
+    parser.add_argument("--check", action="store_true", help="list stale files; write nothing")
+    args = parser.parse_args(argv)
+    changed = write_examples(args.folder, check=args.check)
     for path in changed:
-        print(f"{'stale' if check else 'wrote'}: {path}")
-    return 1 if check and changed else 0
+        print(f"{'stale' if args.check else 'wrote'}: {path}")
+    return 1 if args.check and changed else 0
 
 
 if __name__ == "__main__":

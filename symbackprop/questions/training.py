@@ -2,11 +2,13 @@
 question-6 networks do not learn, answered by training them, with plots made here.
 
 Every number in the documents comes from a seeded run, so regenerating gives the same files:
-``python -m symbackprop.train.docs`` (``--check`` lists stale files and exits 1).
+``python -m symbackprop.questions.training docs/examples`` (``--check`` lists stale files and
+exits 1).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +19,9 @@ from symbackprop.train.plot import plot_training
 from symbackprop.train.result import TrainResult
 from symbackprop.train.runner import train
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "examples"
-
-Q5_SEED = dict(init="positive", lr=1.0, batch_size=1, epochs=100)
-Q5_FIXED = dict(Q5_SEED, init="glorot", standardize=True)
-Q6_SEED = dict(init="positive", lr=1.0, epochs=1000)
+Q5_ASKED = dict(init="positive", lr=1.0, batch_size=1, epochs=100)
+Q5_FIXED = dict(Q5_ASKED, init="glorot", standardize=True)
+Q6_ASKED = dict(init="positive", lr=1.0, epochs=1000)
 Q6_FIXED = dict(init="glorot", standardize=True, optimizer="adam", lr=0.01, epochs=100)
 
 
@@ -52,20 +52,20 @@ def _flag(key: str, value) -> str:
 
 
 Q5_RUNS = (
-    Run("tiny221", "sizes", Q5_SEED, "q5_seed_setup.png", "question 5 as asked"),
+    Run("tiny221", "sizes", Q5_ASKED, "q5_seed_setup.png", "question 5 as asked"),
     Run("tiny221", "sizes", Q5_FIXED, "q5_standardized.png", "standardised, Glorot"),
     Run("tiny221", "sizes-nonlinear", Q5_FIXED, "q5_nonlinear.png", "non-linear data, same fix"),
 )
 Q6_RUNS = (
-    Run("digits", "digits", Q6_SEED, "q6_seed_setup.png", "question 6 as asked"),
-    Run("digits", "digits-binary", Q6_SEED, "q6_binary_pixels.png", "binarised pixels, as asked"),
+    Run("digits", "digits", Q6_ASKED, "q6_seed_setup.png", "question 6 as asked"),
+    Run("digits", "digits-binary", Q6_ASKED, "q6_binary_pixels.png", "binarised pixels, as asked"),
     Run("digits-softmax", "digits", Q6_FIXED, "q6_softmax.png", "standardised, Glorot, softmax"),
 )
 
 
 # -- the documents ---------------------------------------------------------------------------
-def q5_markdown(seed: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -> str:
-    saturated, vanishing = _value(seed, "saturated"), _value(seed, "vanishing-gradients")
+def q5_markdown(asked: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -> str:
+    saturated, vanishing = _value(asked, "saturated"), _value(asked, "vanishing-gradients")
     lead = [
         "# Question 5: why the 2-2-1 net does not learn",
         "",
@@ -75,7 +75,7 @@ def q5_markdown(seed: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -
         f"learning rate is 1. Then {saturated:.0%} of the hidden pre-activations "
         "`h1`, `h2` lie beyond ±5, where the sigmoid's slope is under 3% of its peak; the "
         f"gradient reaching the first layer is {_times(vanishing)} that of the output "
-        f"layer, and {_identical_words(seed)}: {_accuracy(seed)}.",
+        f"layer, and {_identical_words(asked)}: {_accuracy(asked)}.",
         "",
         "**The fix: standardise the inputs and start from small weights of both signs.** The "
         "same net, with the same learning rate 1 and the same per-sample updates, then reaches "
@@ -83,14 +83,15 @@ def q5_markdown(seed: TrainResult, fixed: TrainResult, nonlinear: TrainResult) -
         f"{_accuracy(nonlinear)} on the non-linear data (big when height × width > 2500).",
     ]
     sections = [
-        _section(run, result) for run, result in zip(Q5_RUNS, (seed, fixed, nonlinear), strict=True)
+        _section(run, result)
+        for run, result in zip(Q5_RUNS, (asked, fixed, nonlinear), strict=True)
     ]
     return _document(lead, sections)
 
 
-def q6_markdown(seed: TrainResult, binary: TrainResult, fixed: TrainResult) -> str:
-    saturated, vanishing = _value(seed, "saturated"), _value(seed, "vanishing-gradients")
-    spread = _value(seed, "identical-predictions")
+def q6_markdown(asked: TrainResult, binary: TrainResult, fixed: TrainResult) -> str:
+    saturated, vanishing = _value(asked, "saturated"), _value(asked, "vanishing-gradients")
+    spread = _value(asked, "identical-predictions")
     lead = [
         "# Question 6: why the digits classifier predicts the same class for every image",
         "",
@@ -101,7 +102,7 @@ def q6_markdown(seed: TrainResult, binary: TrainResult, fixed: TrainResult) -> s
         f"layer is {_times(vanishing)} that of the output layer. The output layer sees the "
         "same hidden vector for every image, so the best it can learn is how often each class "
         f"occurs: its outputs differ across images by at most {spread:.2g}, "
-        f"{_identical_words(seed)}, {_accuracy(seed)}. The seed's binarised 0/1 pixels fail "
+        f"{_identical_words(asked)}, {_accuracy(asked)}. The seed's binarised 0/1 pixels fail "
         f"the same way: {_identical_words(binary)}, {_accuracy(binary)}.",
         "",
         "**The fix: standardise the pixels, start from Glorot weights, and give the classes a "
@@ -109,13 +110,13 @@ def q6_markdown(seed: TrainResult, binary: TrainResult, fixed: TrainResult) -> s
         f"reaches {_accuracy(fixed)} in {fixed.summary.epochs} epochs.",
     ]
     sections = [
-        _section(run, result) for run, result in zip(Q6_RUNS, (seed, binary, fixed), strict=True)
+        _section(run, result) for run, result in zip(Q6_RUNS, (asked, binary, fixed), strict=True)
     ]
     return _document(lead, sections)
 
 
 def _document(lead: list[str], sections: list[list[str]]) -> str:
-    footer = ["Regenerate with `python -m symbackprop.train.docs`."]
+    footer = ["Regenerate with `python -m symbackprop.questions.training docs/examples`."]
     return (
         "\n".join(lead + [line for section in sections for line in section] + ["", *footer]) + "\n"
     )
@@ -163,7 +164,7 @@ DOCUMENTS: dict[str, tuple[tuple[Run, ...], Callable[..., str]]] = {
 }
 
 
-def regenerate(directory: Path = DOCS_DIR, check: bool = False) -> list[Path]:
+def regenerate(directory: Path, check: bool = False) -> list[Path]:
     """Write (or, with ``check``, compare) the documents and their plots; returns the files
     that differed from what is generated now."""
     stale = []
@@ -193,12 +194,15 @@ def _refresh(path: Path, write: Callable[[Path], object], check: bool) -> list[P
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    check = "--check" in argv
-    stale = regenerate(check=check)
+    """``python -m symbackprop.questions.training FOLDER [--check]``."""
+    parser = argparse.ArgumentParser(prog="python -m symbackprop.questions.training")
+    parser.add_argument("folder", type=Path, help="where the documents go, e.g. docs/examples")
+    parser.add_argument("--check", action="store_true", help="list stale files; write nothing")
+    args = parser.parse_args(argv)
+    stale = regenerate(args.folder, check=args.check)
     for path in stale:
-        print(f"{'stale' if check else 'wrote'} {path}")
-    return 1 if check and stale else 0
+        print(f"{'stale' if args.check else 'wrote'} {path}")
+    return 1 if args.check and stale else 0
 
 
 if __name__ == "__main__":

@@ -1,20 +1,25 @@
-"""Seed question 3: the Keras GRU's 0.20482421 and 0.34675306, and the asker's 0.55."""
+"""Question 3: the Keras GRU's 0.20482421 and 0.34675306, and the asker's 0.55."""
 
 import numpy as np
 import pytest
 from test_recurrent_reference import keras_gru
 
+from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.recurrent import diagnose_blend, gru_cell, load_module, run_sequence
-from symbackprop.recurrent.examples import SEED_INPUT, gru_keras, seed_weights
+from symbackprop.recurrent.examples import gru_keras
 from symbackprop.recurrent.layouts import from_keras
-from symbackprop.recurrent.walkthrough import seed_walkthrough
 
-KERAS_PRINTS = np.array([[[0.20482421], [0.34675306]]])  # the seed's model.predict(x)
+KERAS_X = np.ones((1, 2, 1))  # the asker's x
+KERAS_PRINTS = np.array([[[0.20482421], [0.34675306]]])  # the asker's model.predict(x)
 ONES, ZERO = np.ones((1, 1)), np.zeros((1, 1))
 
 
+def known_weights():
+    return gru_keras().known_input.weights
+
+
 def ones_and_zero_biases(model):
-    """The seed layer's initializers: kernels of ones, zero biases."""
+    """The asker's initializers: kernels of ones, zero biases."""
     return {
         w.name: np.zeros(w.shape) if "bias" in w.kind else np.ones(w.shape)
         for w in model.cell.weights
@@ -23,34 +28,35 @@ def ones_and_zero_biases(model):
 
 def test_gru_keras_module_gives_the_keras_output_in_float32():
     module = load_module(gru_keras())
-    params = {k: v.astype(np.float32) for k, v in seed_weights().items()}
-    states = module.predict(params, SEED_INPUT.astype(np.float32))
+    params = {k: v.astype(np.float32) for k, v in known_weights().items()}
+    states = module.predict(params, KERAS_X.astype(np.float32))
     assert states.dtype == np.float32
     np.testing.assert_allclose(states, KERAS_PRINTS, rtol=0, atol=1e-7)
 
 
 def test_the_declared_equations_give_the_keras_output():
-    states = run_sequence(gru_keras(), seed_weights(), SEED_INPUT)
+    states = run_sequence(gru_keras(), known_weights(), KERAS_X)
     np.testing.assert_allclose(states, KERAS_PRINTS, rtol=0, atol=1e-7)
 
 
-def test_seed_weights_read_from_keras_layout_match_keras_own_step():
+def test_known_weights_read_from_keras_layout_match_keras_own_step():
     kernel, recurrent, bias = np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3))
-    reference = keras_gru(SEED_INPUT, kernel, recurrent, bias, reset_after=True)
+    reference = keras_gru(KERAS_X, kernel, recurrent, bias, reset_after=True)
     np.testing.assert_allclose(reference, KERAS_PRINTS, rtol=0, atol=1e-7)
     cell = gru_keras().cell
     loaded = from_keras(cell, kernel, recurrent, bias)
-    assert all(np.array_equal(loaded[k], v) for k, v in seed_weights().items())
+    assert all(np.array_equal(loaded[k], v) for k, v in known_weights().items())
+    assert np.array_equal(gru_keras().known_input.x, KERAS_X)
 
 
 def test_the_answers_d2l_formula_gives_the_same_numbers_for_this_layer():
     model = gru_cell("d2l", 1, 1)
     params = ones_and_zero_biases(model)
-    np.testing.assert_allclose(run_sequence(model, params, SEED_INPUT), KERAS_PRINTS, atol=1e-7)
+    np.testing.assert_allclose(run_sequence(model, params, KERAS_X), KERAS_PRINTS, atol=1e-7)
 
 
 def test_the_askers_055_is_diagnosed_as_the_swapped_blend():
-    message = diagnose_blend("keras", ONES, ZERO, 0.55, seed_weights())
+    message = diagnose_blend("keras", ONES, ZERO, 0.55, known_weights())
     assert message.startswith("the claimed h = 0.55 matches the blend with z and 1 - z swapped")
     assert "h = z*h_tilde + (1 - z)*h_prev = 0.7311*0.7616 + (1 - 0.7311)*0 = 0.5568" in message
     assert "h = z*h_prev + (1 - z)*h_tilde" in message and "= 0.2048" in message
@@ -60,11 +66,11 @@ def test_the_askers_055_is_diagnosed_as_the_swapped_blend():
     ("h_prev", "keras_value"), [(ZERO, 0.20482421), (np.full((1, 1), 0.20482421), 0.34675306)]
 )
 def test_kerass_own_values_need_no_diagnosis(h_prev, keras_value):
-    assert diagnose_blend("keras", ONES, h_prev, keras_value, seed_weights()) is None
+    assert diagnose_blend("keras", ONES, h_prev, keras_value, known_weights()) is None
 
 
 def test_a_value_no_reading_gives_is_said_to_match_none():
-    message = diagnose_blend("keras", ONES, ZERO, 0.3, seed_weights())
+    message = diagnose_blend("keras", ONES, ZERO, 0.3, known_weights())
     assert "matches no reading of the GRU" in message
     assert "0.5568" in message and "0.2048" in message
 
@@ -77,7 +83,7 @@ def test_pytorch_users_get_the_same_diagnosis():
 
 
 def test_walkthrough_explains_both_outputs_and_the_055_step_by_step():
-    keras, first, swapped, second = seed_walkthrough()
+    keras, first, swapped, second = gru_walkthrough()
     assert "The update gate $z$ multiplies the previous state" in keras
     assert r"$\tilde{h} = \tanh(1) = 0.7616$" in first and "= 0.2048$" in first
     assert "0.20482421" in first

@@ -1,8 +1,8 @@
-"""Seed question 3, step by step: why Keras prints 0.20482421 and 0.34675306, not 0.55.
+"""Question 3, step by step: why Keras prints 0.20482421 and 0.34675306, not 0.55.
 
 Paragraphs of Markdown with ``$math$`` (what :meth:`Explanation.with_lead` takes). The
 equations are printed from the step model and every number is computed from it
-(:mod:`symbackprop.recurrent.evaluate`); only the words are written here.
+(:mod:`symbackprop.recurrent.evaluate`); only the words and the askers' numbers are written here.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import sympy as sp
 
 from symbackprop.codegen.stable import stabilize
 from symbackprop.printing.latex import ModelLatexPrinter
+from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
 from symbackprop.recurrent.cells import INPUT, OUTPUT, STATE_IN, StepModel
 from symbackprop.recurrent.conventions import CANDIDATE, RESET, UPDATE
 from symbackprop.recurrent.diagnose import blend_readings
 from symbackprop.recurrent.evaluate import step_values
-from symbackprop.recurrent.examples import SEED_INPUT, SEED_OUTPUT, gru_keras, seed_weights
-
-CLAIMED = 0.55  # the asker's hand computation
+from symbackprop.recurrent.examples import gru_keras
 
 
 class _StepLatex(ModelLatexPrinter):
@@ -47,28 +46,29 @@ def step_equations(model: StepModel) -> list[str]:
     return equations
 
 
-def seed_walkthrough() -> list[str]:
+def gru_walkthrough() -> list[str]:
     """Question 3 answered in four paragraphs, every number computed from the model."""
-    model, params = gru_keras(), seed_weights()
+    model = gru_keras()
+    x, params = model.known_input.x, model.known_input.weights
     conv = model.cell.convention
     z, r, c = conv.node(UPDATE), conv.node(RESET), conv.node(CANDIDATE)
     equations = ", ".join(f"${e}$" for e in step_equations(model))
-    first = step_values(model, SEED_INPUT[:, 0], np.zeros((1, 1)), params)
-    second = step_values(model, SEED_INPUT[:, 1], first[OUTPUT], params)
-    swapped = blend_readings(conv.key, SEED_INPUT[:, 0], np.zeros((1, 1)), params, 2)[1]
+    first = step_values(model, x[:, 0], np.zeros((1, 1)), params)
+    second = step_values(model, x[:, 1], first[OUTPUT], params)
+    swapped = blend_readings(conv.key, x[:, 0], np.zeros((1, 1)), params, 2)[1]
     return [
         f"{conv.framework} computes one step as {equations}. The update gate $z$ multiplies "
         "the previous state $h_{t-1}$ in the blend, so $z$ near 1 keeps the old state; the "
         "reset gate $r$ acts after the recurrent product.",
-        _step_paragraph(1, first, z, r, c, SEED_OUTPUT[0]),
+        _step_paragraph(1, first, z, r, c, KERAS_PRINTS[0]),
         "The hand computation blends the other way round, with $z$ on the candidate: "
         f"$h_1 = z \\tilde{{h}} + (1 - z) h_0 = {_n(first[z])} \\cdot {_n(first[c])} + "
-        f"{_n(1 - first[z])} \\cdot 0 = {_n(swapped.h)}$, which is the asker's {CLAIMED} "
+        f"{_n(1 - first[z])} \\cdot 0 = {_n(swapped.h)}$, which is the asker's {CLAIMED_STATE} "
         f"with every value rounded to two decimals (${_n(swapped.rounded[z], 2)} \\cdot "
         f"{_n(swapped.rounded[c], 2)} = {_n(swapped.rounded[z] * swapped.rounded[c], 4)}$). "
         "That form is found in part of the literature, but Keras, PyTorch (`nn.GRU`) and "
         "d2l.ai all put $z$ on the previous state.",
-        _step_paragraph(2, second, z, r, c, SEED_OUTPUT[1]),
+        _step_paragraph(2, second, z, r, c, KERAS_PRINTS[1]),
     ]
 
 

@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import SEED_Q5_NET
+from conftest import Q5_NET
 
 from symbackprop.check.cli import EXAMPLES, add_parser, run
 
@@ -83,7 +83,7 @@ def test_q1_askers_line_is_a_broadcast_bug_hidden_by_four_samples_and_four_units
 
 
 def test_q1_code_as_written_in_the_seed_is_all_correct(capsys):
-    code, data = check_json(capsys, str(FIXTURES / "seed_q1_xor.py"), *XOR_LOSS)
+    code, data = check_json(capsys, str(FIXTURES / "q1_xor.py"), *XOR_LOSS)
     verdicts = by_name(data)
     assert code == 0
     assert set(verdicts) == {
@@ -98,7 +98,7 @@ def test_q1_code_as_written_in_the_seed_is_all_correct(capsys):
 
 
 def test_q1_code_with_the_askers_line_flags_that_line_only(capsys):
-    code, data = check_json(capsys, str(FIXTURES / "seed_q1_xor_asker.py"), *XOR_LOSS)
+    code, data = check_json(capsys, str(FIXTURES / "q1_xor_asker.py"), *XOR_LOSS)
     wrong = [v for v in data["verdicts"] if v["verdict"] == "wrong"]
     assert code == 1
     assert [v["name"] for v in wrong] == ["layer_1_delta"]
@@ -162,7 +162,7 @@ def test_q5_all_nine_hand_derived_formulas_are_correct(capsys):
 
 
 def test_q5_code_mode_reads_the_nine_formulas_from_the_updates(capsys):
-    code, data = check_json(capsys, str(SEED_Q5_NET) + ":Net")
+    code, data = check_json(capsys, str(Q5_NET) + ":Net")
     verdicts = by_name(data)
     assert code == 0
     assert set(verdicts) == set(Q5_TARGETS)
@@ -173,9 +173,7 @@ def test_q5_code_mode_reads_the_nine_formulas_from_the_updates(capsys):
 
 # -- question 6: the digits classifier with numpy.matrix ------------------------------------------
 def test_q6_delta1_and_delta2_are_the_gradients_of_the_cost_j(capsys):
-    code, data = check_json(
-        capsys, str(FIXTURES / "seed_q6_digits.py") + ":backPro", "--matrix", "X,y"
-    )
+    code, data = check_json(capsys, str(FIXTURES / "q6_digits.py") + ":backPro", "--matrix", "X,y")
     verdicts = by_name(data)
     assert code == 0
     assert data["loss"] == "J"
@@ -184,9 +182,7 @@ def test_q6_delta1_and_delta2_are_the_gradients_of_the_cost_j(capsys):
 
 
 def test_q6_sigma3_and_sigma2_are_m_times_the_adjoints_and_the_m_is_compensated(capsys):
-    code, data = check_json(
-        capsys, str(FIXTURES / "seed_q6_digits.py") + ":backPro", "--matrix", "X,y"
-    )
+    code, data = check_json(capsys, str(FIXTURES / "q6_digits.py") + ":backPro", "--matrix", "X,y")
     verdicts = by_name(data)
     assert verdicts["sigma3"]["claim"] == "m * dJ/dz3"
     assert verdicts["sigma2[1:]"]["claim"] == "m * dJ/dz2"
@@ -196,10 +192,10 @@ def test_q6_sigma3_and_sigma2_are_m_times_the_adjoints_and_the_m_is_compensated(
 
 
 def test_q6_without_matrix_semantics_the_products_do_not_fit_and_the_error_says_why(capsys):
-    code, out, err = check(capsys, str(FIXTURES / "seed_q6_digits.py") + ":backPro")
+    code, out, err = check(capsys, str(FIXTURES / "q6_digits.py") + ":backPro")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1
-    assert "seed_q6_digits.py:29:" in err and "--matrix" in err
+    assert "q6_digits.py:29:" in err and "--matrix" in err
 
 
 # -- the command itself ---------------------------------------------------------------------------
@@ -240,8 +236,8 @@ def test_every_epilog_example_runs_as_written(capsys, example):
         (["torch-scalar", "--formula", "w = (x"], "invalid Python"),
         (["torch-scalar"], "give --formula"),
         (["missing.py"], "no such file"),
-        ([str(SEED_Q5_NET) + ":Nope"], "no function 'Nope'"),
-        ([str(FIXTURES / "seed_q1_xor.py")], "pass --loss"),
+        ([str(Q5_NET) + ":Nope"], "no function 'Nope'"),
+        ([str(FIXTURES / "q1_xor.py")], "pass --loss"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_2(capsys, argv, message):

@@ -1,4 +1,4 @@
-"""The seed document's six questions, each answered by the verbs and written to a file.
+"""The six questions, each answered by the verbs and written to a file.
 
 Every answer is computed here, by the same API a user calls; nothing is typed in but the
 questions and the askers' own formulas.
@@ -17,15 +17,12 @@ from symbackprop.derive import derive
 from symbackprop.explain import explain
 from symbackprop.model.examples import builtin
 from symbackprop.printing import text
-
-ASKS = {
-    1: "XOR net: why does layer_1_delta use synapse_1.T, not layer_1?",
-    2: "line fit by SGD: are grad_m and grad_c right?",
-    3: "Keras GRU: why 0.20482421 and 0.34675306, not the hand-computed 0.55?",
-    4: "PyTorch: why is dloss/dw 16, not 8?",
-    5: "2-2-1 sigmoid net: are e1..e6, be1..be3 right, and why won't it learn?",
-    6: "NumPy digits classifier: why the same class for every input?",
-}
+from symbackprop.questions import programs
+from symbackprop.questions.gru import gru_walkthrough
+from symbackprop.questions.table import ASKS, CLAIMED_STATE
+from symbackprop.recurrent import run_sequence
+from symbackprop.recurrent.examples import gru_keras
+from symbackprop.train import train
 
 
 @dataclass
@@ -49,9 +46,9 @@ def question_1(folder: Path) -> Answer:
         ],
         ["layer_2_delta=delta_layer_2_in", "layer_1_delta=delta_layer_1_in"],
     )
-    seed_line, asker_line = report.verdicts
+    code_line, asker_line = report.verdicts
     answer.lines.append(
-        f"the seed's line is {seed_line.status}; the asker's is "
+        f"the seed's line is {code_line.status}; the asker's is "
         f"{asker_line.status}: {_diagnosis(asker_line)}"
     )
     adjoint = derive(builtin("xor")).adjoint("layer_1")
@@ -77,17 +74,16 @@ def question_2(folder: Path) -> Answer:
 
 def question_3(folder: Path) -> Answer:
     answer = Answer(3, ASKS[3])
-    from symbackprop.recurrent import run_sequence, seed_walkthrough
-    from symbackprop.recurrent.examples import SEED_INPUT, gru_keras, seed_weights
-
-    model, weights = gru_keras(), seed_weights()
-    states = run_sequence(model, weights, SEED_INPUT).ravel()
+    model = gru_keras()
+    states = run_sequence(model, model.known_input.weights, model.known_input.x).ravel()
     shown = ", ".join(f"{h:.8f}" for h in states)
     answer.lines.append(f"the Keras layer's two states: {shown} (float32 precision)")
-    (verdict,) = check_state(model, 0.55).verdicts
-    answer.lines.append(f"the hand-computed 0.55 is {verdict.status}: {verdict.diagnosis.kind}")
+    (verdict,) = check_state(model, CLAIMED_STATE).verdicts
+    answer.lines.append(
+        f"the hand-computed {CLAIMED_STATE} is {verdict.status}: {verdict.diagnosis.kind}"
+    )
     answer.lines.append("settles it: Keras blends h = z*h_prev + (1 - z)*h_tilde")
-    walkthrough = ["# Question 3: the Keras GRU", *seed_walkthrough(), verdict.diagnosis.message]
+    walkthrough = ["# Question 3: the Keras GRU", *gru_walkthrough(), verdict.diagnosis.message]
     document = "\n\n".join(walkthrough)
     answer.files.append(_write(folder / "q3_gru_keras.md", document))
     return answer
@@ -109,14 +105,12 @@ def question_4(folder: Path) -> Answer:
 def question_5(folder: Path) -> Answer:
     answer = Answer(5, ASKS[5])
     code = folder / "q5_net.py"
-    code.write_text(resources.files("symbackprop.demo.seed_code").joinpath("q5_net.py").read_text())
+    code.write_text(resources.files(programs).joinpath("q5_net.py").read_text())
     report = check_code(code, "Net")
     correct = sum(v.status == "correct" for v in report.verdicts)
     answer.lines.append(
         f"the asker's code: {correct} of {len(report.verdicts)} gradient lines are correct"
     )
-    from symbackprop.train import train
-
     raw = train("tiny221", "sizes", epochs=20, lr=1.0, init="positive", batch_size=1)
     fixed = train("tiny221", "sizes", epochs=20, lr=1.0, standardize=True, batch_size=1)
     titles = ", ".join(f.title for f in raw.findings[:3])
@@ -135,23 +129,21 @@ def question_5(folder: Path) -> Answer:
 
 def question_6(folder: Path) -> Answer:
     answer = Answer(6, ASKS[6])
-    from symbackprop.train import train
-
-    seed = train("digits", "digits", epochs=200, lr=1.0, init="positive")
+    asked = train("digits", "digits", epochs=200, lr=1.0, init="positive")
     fixed = train(
         "digits-softmax", "digits", epochs=100, lr=0.01, optimizer="adam", standardize=True
     )
     shown = ("identical-predictions", "saturated")
-    titles = ", ".join(f.title for f in seed.findings if f.code in shown)
+    titles = ", ".join(f.title for f in asked.findings if f.code in shown)
     answer.lines.append(
         f"the seed's set-up: {titles or 'no finding'} "
-        f"({seed.summary.test_accuracy:.0%} test accuracy)"
+        f"({asked.summary.test_accuracy:.0%} test accuracy)"
     )
     answer.lines.append(
         f"standardised inputs, Glorot weights and a softmax output: "
         f"{fixed.summary.test_accuracy:.0%} test accuracy"
     )
-    document = "\n\n".join([seed.to_text(), fixed.to_text()])
+    document = "\n\n".join([asked.to_text(), fixed.to_text()])
     answer.files.append(_write(folder / "q6_training.txt", document))
     return answer
 

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from symbackprop.demo.questions import ASKS, QUESTIONS, Answer
 from symbackprop.errors import SymbackpropError, UsageError
+from symbackprop.questions.answers import QUESTIONS, Answer
+from symbackprop.questions.table import ASKS
 
 DEFAULT_FOLDER = "symbackprop-demo"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from symbackprop.demo.run import DEFAULT_FOLDER, run_demo
+from symbackprop.questions.demo import DEFAULT_FOLDER, run_demo
 
 EPILOG = """examples:
   symbackprop demo

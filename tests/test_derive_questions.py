@@ -1,7 +1,7 @@
 """The seed's own formulas come out of the derivation (questions 1, 2, 4 and 5)."""
 
 import sympy as sp
-from conftest import SEED_Q5_NET
+from conftest import Q5_NET
 from helpers import seed_formula, symbols_of
 
 from symbackprop import derive, load_model
@@ -20,7 +20,7 @@ SEED_Q5 = {
 }
 
 
-def _assert_matches_seed_q5(model):
+def _assert_matches_q5(model):
     result = derive(model)
     names = symbols_of(model)
     assert {g.param for g in result.gradients} == set(SEED_Q5)
@@ -31,11 +31,11 @@ def _assert_matches_seed_q5(model):
 
 
 def test_tiny221_gradients_equal_the_askers_e1_to_e6_and_be1_to_be3():
-    _assert_matches_seed_q5(load_model("tiny221"))
+    _assert_matches_q5(load_model("tiny221"))
 
 
 def test_seed_net_function_read_from_file_gives_the_same_gradients(fixtures):
-    _assert_matches_seed_q5(load_model(f"{SEED_Q5_NET}:Net"))
+    _assert_matches_q5(load_model(f"{Q5_NET}:Net"))
 
 
 def test_tiny221_shares_adjoints_instead_of_expanding():
@@ -58,7 +58,7 @@ def test_torch_scalar_gradient_is_2_w_x_minus_y_times_x_and_16_at_the_seed_numbe
 
 
 def test_torch_snippet_read_from_file_gives_16(fixtures):
-    result = derive(load_model(str(fixtures / "seed_q4_torch.py")))
+    result = derive(load_model(str(fixtures / "q4_torch.py")))
     values = {g["param"]: g["value"] for g in result.to_data()["gradients"]}
     assert values == {"w": 16}
 
