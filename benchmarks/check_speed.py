@@ -1,4 +1,4 @@
-"""Time per verdict of ``check``: the seed's cases and formulas on an 8-16-16-1 net.
+"""Time per verdict of ``check``: the six questions' cases and formulas on an 8-16-16-1 net.
 
 Each row is one ``check`` run as a user makes it (the model derived, trial points evaluated,
 every formula judged and, when wrong, diagnosed); "s/verdict" is its time over its verdicts.

@@ -1,6 +1,6 @@
 """Training on the bundled digits with ``symbackprop.train``: time and test accuracy.
 
-Cases: the seed's question-6 set-up (sigmoid 64-10-10, cost J, weights uniform(0, 1), raw
+Cases: question 6's set-up (sigmoid 64-10-10, cost J, weights uniform(0, 1), raw
 pixels) and the fixed network (64-32-10, tanh and softmax cross-entropy, standardised pixels,
 Glorot weights) under Adam and plain gradient descent. The whole ``train`` call is timed
 (derivation, code generation, data, epochs, diagnostics), and its epochs are compared with a

@@ -1,6 +1,6 @@
 """One training step (forward, backward, SGD update) of the generated module, as ratios.
 
-Baseline: the seed's hand-written NumPy step (``1/(1+np.exp(-x))``, ``.dot``, ``-=``), run in
+Baseline: the asker's hand-written NumPy step (``1/(1+np.exp(-x))``, ``.dot``, ``-=``), run in
 the same process. Compared: the generated module's ``train_step`` (what its ``train`` runs for
 SGD), PyTorch eager in float64 (oracle extra), JAX jit where installed, and the "GEMM floor":
 the step's matrix products alone, written into kept arrays.
@@ -25,7 +25,7 @@ from symbackprop.codegen.loader import load_module
 from symbackprop.model.examples import builtin
 from symbackprop.model.network import dense_network
 
-CASES = [  # name, sizes, batch; sizes None: the seed's own XOR net (no biases) and its loop
+CASES = [  # name, sizes, batch; sizes None: the asker's own XOR net (no biases) and its loop
     ("xor 3-4-1 (seed)", None, 4),
     ("digits 64-128-10", [64, 128, 10], 64),
     ("digits 64-128-10", [64, 128, 10], 1797),
@@ -34,7 +34,7 @@ CASES = [  # name, sizes, batch; sizes None: the seed's own XOR net (no biases) 
 
 
 def hand_written_step(params, X, y, lr):
-    """The seed's question-1 loop body, with biases, for a two-layer sigmoid net."""
+    """Question 1's loop body, with biases, for a two-layer sigmoid net."""
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
     layer_1 = 1 / (1 + np.exp(-(np.dot(X, W1) + b1)))
     layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, W2) + b2)))
@@ -46,8 +46,8 @@ def hand_written_step(params, X, y, lr):
     b1 -= lr * layer_1_delta.sum(axis=0)
 
 
-def seed_xor_step(params, X, y, alpha):
-    """The seed's question-1 loop body, verbatim."""
+def q1_xor_step(params, X, y, alpha):
+    """Question 1's loop body, verbatim."""
     synapse_0, synapse_1 = params["synapse_0"], params["synapse_1"]
     layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
     layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))
@@ -86,7 +86,7 @@ def generated_step(module):
     return step
 
 
-def torch_step(seed_xor: bool):
+def torch_step(q1_xor: bool):
     import os
 
     import torch
@@ -96,7 +96,7 @@ def torch_step(seed_xor: bool):
         torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
 
     def step(params, X, y, lr):
-        layer_2 = two_layers(torch.sigmoid, params, X, seed_xor)
+        layer_2 = two_layers(torch.sigmoid, params, X, q1_xor)
         loss = 0.5 * ((layer_2 - y) ** 2).sum()
         grads = torch.autograd.grad(loss, list(params.values()))
         with torch.no_grad():
@@ -106,14 +106,14 @@ def torch_step(seed_xor: bool):
     return step, torch
 
 
-def jax_step(seed_xor: bool):
+def jax_step(q1_xor: bool):
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
 
     def loss(params, X, y):
-        layer_2 = two_layers(jax.nn.sigmoid, params, X, seed_xor)
+        layer_2 = two_layers(jax.nn.sigmoid, params, X, q1_xor)
         return 0.5 * jnp.sum((layer_2 - y) ** 2)
 
     @jax.jit
@@ -124,9 +124,9 @@ def jax_step(seed_xor: bool):
     return step, jnp
 
 
-def two_layers(sigmoid, params, X, seed_xor: bool):
+def two_layers(sigmoid, params, X, q1_xor: bool):
     """The benchmark nets' forward pass in another framework's arrays."""
-    if seed_xor:
+    if q1_xor:
         return sigmoid(sigmoid(X @ params["synapse_0"]) @ params["synapse_1"])
     layer_1 = sigmoid(X @ params["W1"] + params["b1"])
     return sigmoid(layer_1 @ params["W2"] + params["b2"])
@@ -150,9 +150,9 @@ def best_seconds(contenders: dict, repeat: int) -> dict:
 
 def measure(sizes, batch, repeat):
     rng = np.random.default_rng(0)
-    seed_xor = sizes is None
-    if seed_xor:  # the seed's question 1: its data, its net and its own loop as the baseline
-        module, hand = load_module(builtin("xor")), seed_xor_step
+    q1_xor = sizes is None
+    if q1_xor:  # question 1: its data, its net and its own loop as the baseline
+        module, hand = load_module(builtin("xor")), q1_xor_step
         floor = gemm_floor("synapse_0", "synapse_1")
         params = module.init_params(0)
         X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)  # noqa: N806
@@ -171,7 +171,7 @@ def measure(sizes, batch, repeat):
     }
     for name, factory in (("torch eager", torch_step), ("jax jit", jax_step)):
         try:
-            step, lib = factory(seed_xor)
+            step, lib = factory(q1_xor)
         except ImportError:
             continue
         convert = lib.asarray if name == "jax jit" else lib.tensor

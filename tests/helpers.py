@@ -1,4 +1,4 @@
-"""Independent references for tests: seed formula parsing and finite differences."""
+"""Independent references for tests: hand-written formula parsing and finite differences."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from symbackprop.model.ir import Model
 
 
 class _Indexed:
-    """``w[4]`` in a seed formula means the parameter element named ``w[4]``."""
+    """``w[4]`` in a hand-written formula means the parameter element named ``w[4]``."""
 
     def __init__(self, base: str):
         self.base = base
@@ -21,7 +21,7 @@ class _Indexed:
 
 
 class _Numpy:
-    """Just enough of ``np`` for the seed's formulas."""
+    """Just enough of ``np`` for the asker's formulas."""
 
     exp = staticmethod(sp.exp)
 
@@ -30,7 +30,7 @@ class _Numpy:
         return a * b
 
 
-def seed_formula(text: str, indexed=(), aliases=None) -> sp.Expr:
+def asked_formula(text: str, indexed=(), aliases=None) -> sp.Expr:
     """Parse a formula as written in the seed, with ``indexed`` bases and name aliases."""
     names = {base: _Indexed(base) for base in indexed}
     names["np"] = _Numpy()

@@ -1,4 +1,4 @@
-"""Test-side numerics, independent of the package: finite differences, data, the seed loop."""
+"""Test-side numerics, independent of the package: finite differences, data, the question-1 loop."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def max_relative_error(analytic, numeric, floor: float = 1e-3) -> float:
     return float(np.max(np.abs(analytic - numeric)) / scale)
 
 
-def seed_training(synapse_0, synapse_1, X, y, alpha, iterations):
-    """The seed's question-1 loop, verbatim but for xrange and the given start weights."""
+def q1_training(synapse_0, synapse_1, X, y, alpha, iterations):
+    """Question 1's loop, verbatim but for xrange and the given start weights."""
     for _j in range(iterations):
         layer_1 = 1 / (1 + np.exp(-(np.dot(X, synapse_0))))
         layer_2 = 1 / (1 + np.exp(-(np.dot(layer_1, synapse_1))))

@@ -1,6 +1,6 @@
-"""The seed's questions, asked through the ``check`` command.
+"""The six questions, asked through the ``check`` command.
 
-Expected verdicts come from the seed's own answers and from derivations by hand: for question 4
+Expected verdicts come from the askers' own answers and from derivations by hand: for question 4
 dloss/dw = 2*(w*x - y)*x = 16 at x = y = 2, w = 3; for question 6 dJ/dz3 = (H - y)/m, so the
 code's sigma3 = H - y is m times that adjoint and delta2 = sigma3 * a2.T / m is the gradient.
 """
@@ -20,7 +20,7 @@ from symbackprop.check.cli import EXAMPLES, add_parser, run
 FIXTURES = Path(__file__).parent / "fixtures"
 XOR_ALIASES = ["--as", "layer_2_delta=delta_layer_2_in", "--as", "layer_1_delta=delta_layer_1_in"]
 XOR_LOSS = ["--loss", "np.sum((layer_2 - y)**2)/2"]
-SEED_LAYER_1_DELTA = "layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1-layer_1))"
+CODE_LAYER_1_DELTA = "layer_1_delta = layer_2_delta.dot(synapse_1.T) * (layer_1 * (1-layer_1))"
 ASKER_LAYER_1_DELTA = "layer_1_delta = layer_1.T.dot(layer_2_delta) * (layer_1 * (1-layer_1))"
 Q5_FORMULAS = {
     "e5": "(zout-t) * (zout * (1 - zout)) * h1out",
@@ -64,8 +64,8 @@ def by_name(data: dict) -> dict[str, dict]:
 
 
 # -- question 1: the XOR net ---------------------------------------------------------------------
-def test_q1_seed_line_is_the_adjoint_of_the_layer_1_pre_activation(capsys):
-    code, data = check_json(capsys, "xor", *XOR_ALIASES, "--formula", SEED_LAYER_1_DELTA)
+def test_q1_codes_line_is_the_adjoint_of_the_layer_1_pre_activation(capsys):
+    code, data = check_json(capsys, "xor", *XOR_ALIASES, "--formula", CODE_LAYER_1_DELTA)
     assert code == 0
     assert data["verdicts"][0]["verdict"] == "correct"
 
@@ -82,7 +82,7 @@ def test_q1_askers_line_is_a_broadcast_bug_hidden_by_four_samples_and_four_units
     assert sizes["m"] != sizes["synapse_0.shape[1]"]
 
 
-def test_q1_code_as_written_in_the_seed_is_all_correct(capsys):
+def test_q1_code_as_written_in_question_1_is_all_correct(capsys):
     code, data = check_json(capsys, str(FIXTURES / "q1_xor.py"), *XOR_LOSS)
     verdicts = by_name(data)
     assert code == 0
@@ -127,7 +127,7 @@ def test_q2_grad_m_and_grad_c_are_correct(capsys):
 
 
 # -- question 4: PyTorch's 16 ---------------------------------------------------------------------
-def test_q4_the_answer_is_correct_and_worth_16_at_the_seeds_values(capsys):
+def test_q4_the_answer_is_correct_and_worth_16_at_the_askers_values(capsys):
     code, out, _ = check(
         capsys, "torch-scalar", "--as", "dloss_dw=w", "--formula", "dloss_dw = 2 * (w * x - y) * x"
     )

@@ -1,5 +1,5 @@
-"""check --state: a hand-computed GRU state is judged, and the seed's 0.55 is recognised as the
-blend with the gates swapped (numbers from the seed document)."""
+"""check --state: a hand-computed GRU state is judged, and the asker's 0.55 is recognised as the
+blend with the gates swapped (numbers from question 3)."""
 
 import pytest
 

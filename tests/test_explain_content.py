@@ -1,5 +1,5 @@
 """What an explanation says: every expected formula here is derived by hand from the model's
-definitions (the seed's own names), never copied from the program's output."""
+definitions (the asker's own names), never copied from the program's output."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_torch_scalar_shows_each_local_factor_with_its_value_and_the_product_16(
     assert r"&= 2\,x\,\left(w\,x - y\right)" in text
 
 
-def test_tiny221_chain_for_w0_reads_like_the_seeds_e1():
+def test_tiny221_chain_for_w0_reads_like_the_askers_e1():
     # e1 = (zout-t) * zout(1-zout) * w[4] * h1out(1-h1out) * x, factor by factor.
     text = rows(explain("tiny221", param="w[0]"))
     expected_locals = [

@@ -69,9 +69,10 @@ def test_generated_modules_are_lint_clean_and_formatted():
 def test_header_says_what_it_was_generated_from_the_formulas_and_how_to_regenerate():
     text = (ROOT / "generated" / "xor.py").read_text()
     header = ast.get_docstring(ast.parse(text))
-    assert "seed question 1" in header
+    assert header.startswith("3-4-1 sigmoid XOR net")  # the model's description
+    assert "seed" not in header.lower()
     assert "Regenerate with: symbackprop generate --all" in header
-    # the seed's delta lines, in plain text
+    # the asker's delta lines, in plain text
     assert "delta_layer_1 = delta_layer_2_in @ synapse_1.T" in header
     assert "dE/dsynapse_1 = layer_1.T @ delta_layer_2_in" in header
 

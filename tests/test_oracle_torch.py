@@ -96,13 +96,13 @@ def test_xor_agrees_with_torch_autograd():
     assert_agrees(module, params, data, torch_gradients(xor_loss, params, data))
 
 
-def test_digits_agrees_with_torch_autograd_on_the_seeds_cost_j():
+def test_digits_agrees_with_torch_autograd_on_the_askers_cost_j():
     model = builtin("digits")
     module = load_module(model)
     params = module.init_params(0)
     X, Y = sample_data(model, np.random.default_rng(0))
 
-    def cost_j(p, X, y):  # the seed's J = -(1/m) sum(y log H + (1 - y) log(1 - H))
+    def cost_j(p, X, y):  # the asker's J = -(1/m) sum(y log H + (1 - y) log(1 - H))
         H = torch.sigmoid(torch.sigmoid(X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"])
         return -(y * torch.log(H) + (1 - y) * torch.log(1 - H)).sum() / X.shape[0]
 
@@ -115,7 +115,7 @@ def test_tiny221_agrees_with_torch_autograd():
     params = module.init_params(0)
     data = sample_data(model, np.random.default_rng(0))
 
-    def net(p, x, y, t):  # the seed's Net, summed over the samples
+    def net(p, x, y, t):  # the asker's Net, summed over the samples
         w, b = p["w"], p["b"]
         h1out = torch.sigmoid(x * w[0] + y * w[1] + b[0])
         h2out = torch.sigmoid(x * w[2] + y * w[3] + b[1])

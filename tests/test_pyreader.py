@@ -1,7 +1,7 @@
 """Reading plain Python forward computations into models, safely (parsed, never executed).
 
 Expected expressions and numbers are derived by hand from the source text or taken from the
-seed's own answers (dloss/dw = 16 for question 4), never copied from the reader's output.
+askers' own answers (dloss/dw = 16 for question 4), never copied from the reader's output.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from symbackprop.model.ir import Kind, Model
 from symbackprop.model.pyreader import read_python, read_python_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_NET = Q5_NET
-SEED_TORCH = FIXTURES / "q4_torch.py"
+Q4_TORCH = FIXTURES / "q4_torch.py"
 
 S = sp.Symbol
 INPUT, TARGET, PARAMETER = Kind.INPUT, Kind.TARGET, Kind.PARAMETER
@@ -47,13 +46,13 @@ def kinds(model: Model) -> list[tuple[str, Kind]]:
     return [(node.name, node.kind) for node in model.nodes]
 
 
-# -- the seed's question 5: a 2-2-1 sigmoid net with helpers -----------------------------------
+# -- question 5: a 2-2-1 sigmoid net with helpers -----------------------------------
 @pytest.fixture(scope="module")
 def net() -> Model:
-    return read_python(SEED_NET, "Net")
+    return read_python(Q5_NET, "Net")
 
 
-def test_seed_net_has_inputs_target_parameters_then_forward_nodes(net):
+def test_q5_net_has_inputs_target_parameters_then_forward_nodes(net):
     weights = [
         ("w[0]", PARAMETER),
         ("w[1]", PARAMETER),
@@ -76,32 +75,32 @@ def test_seed_net_has_inputs_target_parameters_then_forward_nodes(net):
     ]
 
 
-def test_seed_net_sums_use_the_indexed_globals(net):
+def test_q5_net_sums_use_the_indexed_globals(net):
     assert net.node("h1").expr == S("x") * S("w[0]") + S("y") * S("w[1]") + S("b[0]")
     assert net.node("z").expr == S("h1out") * S("w[4]") + S("h2out") * S("w[5]") + S("b[2]")
 
 
-def test_seed_net_sigmoid_helper_is_inlined(net):
+def test_q5_net_sigmoid_helper_is_inlined(net):
     sigmoid_of_h1 = 1 / (1 + sp.exp(-S("h1")))
     assert sp.simplify(net.node("h1out").expr - sigmoid_of_h1) == 0
 
 
-def test_seed_net_error_helper_gives_an_exact_half(net):
+def test_q5_net_error_helper_gives_an_exact_half(net):
     assert net.node("e").expr == sp.Rational(1, 2) * (S("t") - S("zout")) ** 2
 
 
-def test_seed_net_nodes_keep_their_source_lines(net):
+def test_q5_net_nodes_keep_their_source_lines(net):
     for name in ("h1", "h1out", "h2", "h2out", "z", "zout", "e"):
-        assert net.node(name).line == line_of(SEED_NET, f"    {name} = ")
+        assert net.node(name).line == line_of(Q5_NET, f"    {name} = ")
     assert net.node("e").line == 27
 
 
-def test_seed_net_hand_written_backprop_after_the_loss_is_not_read(net):
+def test_q5_net_hand_written_backprop_after_the_loss_is_not_read(net):
     names = {node.name for node in net.nodes}
     assert not names & {"e1", "e5", "be3", "lr"}
 
 
-def test_seed_net_loss_matches_the_forward_pass_computed_by_hand(net):
+def test_q5_net_loss_matches_the_forward_pass_computed_by_hand(net):
     x, y, t = 0.3, 0.8, 1.0
     w, b = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [0.05, -0.05, 0.1]
 
@@ -118,13 +117,13 @@ def test_seed_net_loss_matches_the_forward_pass_computed_by_hand(net):
 
 
 def test_read_python_accepts_a_string_path():
-    assert read_python(str(SEED_NET), "Net").loss.name == "e"
+    assert read_python(str(Q5_NET), "Net").loss.name == "e"
 
 
-# -- the seed's question 4: a PyTorch snippet at module level ----------------------------------
+# -- question 4: a PyTorch snippet at module level ----------------------------------
 @pytest.fixture(scope="module")
 def torch_snippet() -> Model:
-    return read_python(SEED_TORCH)
+    return read_python(Q4_TORCH)
 
 
 def test_torch_snippet_leaves_and_forward_nodes(torch_snippet):
@@ -149,11 +148,11 @@ def test_torch_snippet_expressions_and_lines(torch_snippet):
     assert torch_snippet.node("y_hat").expr == S("w") * S("x")
     assert torch_snippet.node("s").expr == S("y_hat") - S("y")
     assert torch_snippet.node("loss").expr == S("s") ** 2
-    assert torch_snippet.node("loss").line == line_of(SEED_TORCH, "loss = ")
+    assert torch_snippet.node("loss").line == line_of(Q4_TORCH, "loss = ")
 
 
-def test_torch_snippet_gradient_is_the_seeds_16(torch_snippet):
-    # The seed's answer: dloss/dw = 2 (w x - y) x = 2 (3*2 - 2) 2 = 16.
+def test_torch_snippet_gradient_is_the_askers_16(torch_snippet):
+    # The asker's answer: dloss/dw = 2 (w x - y) x = 2 (3*2 - 2) 2 = 16.
     loss = torch_snippet.in_leaves(torch_snippet.loss.expr)
     at = {S(name): value for name, value in torch_snippet.values.items()}
     assert float(sp.diff(loss, S("w")).xreplace(at)) == 16
@@ -279,7 +278,7 @@ def test_module_level_plain_numbers_are_leaves_with_values():
 
 
 # -- errors: each names the file and the line --------------------------------------------------
-SEED_TEXT = SEED_NET.read_text()
+Q5_TEXT = Q5_NET.read_text()
 DOUBLING = "def d0(v):\n    return (v + 1) * (v + 2)\n" + "".join(
     f"def d{i}(v):\n    return d{i - 1}(d{i - 1}(v))\n" for i in range(1, 30)
 )
@@ -294,7 +293,7 @@ U = UnsupportedConstruct
 F2 = "def f(x, w):\n    "  # the usual start: a function whose second line is the culprit
 ERRORS = [
     bad("syntax error", F2 + "h = (x *\n    loss = h\n", SpecError, 2, "invalid Python"),
-    bad("unknown function", SEED_TEXT, SpecError, 1, "'Nett'", function="Nett"),
+    bad("unknown function", Q5_TEXT, SpecError, 1, "'Nett'", function="Nett"),
     bad("lambda", F2 + "h = (lambda v: v * w)(x)\n    loss = h ** 2\n", U, 2, "lambda"),
     bad(
         "list comprehension",
@@ -360,9 +359,9 @@ ERRORS = [
     ),
     bad(
         "helper with an if",
-        SEED_TEXT + "\ndef g(x, w):\n    loss = step(w * x)\n",
+        Q5_TEXT + "\ndef g(x, w):\n    loss = step(w * x)\n",
         U,
-        line_of(SEED_NET, "    if x > 0:"),
+        line_of(Q5_NET, "    if x > 0:"),
         "'if'",
         function="g",
     ),
@@ -401,7 +400,7 @@ def test_bad_input_raises_a_located_error(source, function, loss, error, line, w
 
 def test_unknown_function_lists_the_functions_there_are():
     with pytest.raises(SpecError) as caught:
-        read_python(SEED_NET, "Nett")
+        read_python(Q5_NET, "Nett")
     assert "step, error, sig, Net" in caught.value.message
 
 

@@ -58,6 +58,6 @@ def loss_with_h0(module, X, Y):
     return loss
 
 
-def test_the_keras_reference_reproduces_the_seeds_printout():
+def test_the_keras_reference_reproduces_the_askers_printout():
     states = keras_gru(np.ones((1, 2, 1)), np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3)), True)
     np.testing.assert_allclose(states, [[[0.20482421], [0.34675306]]], rtol=0, atol=1e-7)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numeric import seed_training
+from numeric import q1_training
 
 from symbackprop.errors import UsageError
 from symbackprop.model.network import dense_network
@@ -34,11 +34,11 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another():
     assert np.array_equal(runs[0].params["synapse_0"], runs[1].params["synapse_0"])
 
 
-def test_plain_sgd_on_xor_is_the_seeds_own_loop():
+def test_plain_sgd_on_xor_is_the_askers_own_loop():
     result = train("xor", "xor", epochs=40, lr=0.5, init="uniform", seed=4)
     start = result.module.init_params(4, "uniform")
     X, y = result.feed.arrays(result.dataset.train)
-    synapse_0, synapse_1 = seed_training(
+    synapse_0, synapse_1 = q1_training(
         start["synapse_0"], start["synapse_1"], X, y, alpha=0.5, iterations=40
     )
     np.testing.assert_allclose(result.params["synapse_0"], synapse_0, rtol=0, atol=1e-13)

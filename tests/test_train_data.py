@@ -56,7 +56,7 @@ def test_digits_are_the_bundled_8x8_images_split_75_25():
     assert set(np.unique(binary.train.features)) == {0.0, 1.0}
 
 
-def test_xor_is_the_seed_batch_with_its_bias_column():
+def test_xor_is_the_question_1_batch_with_its_bias_column():
     data = load_data("xor")
     assert data.train.features[:, 2].tolist() == [1, 1, 1, 1]
     assert data.train.targets.tolist() == [0, 1, 1, 0] and data.test is None

@@ -1,4 +1,4 @@
-"""Diagnostics that explain failed training: the seed's questions 5 and 6 reproduced and
+"""Diagnostics that explain failed training: questions 5 and 6 reproduced and
 diagnosed, their fixes proven by accuracy, and each check on a run made to show it."""
 
 import numpy as np
@@ -18,7 +18,7 @@ needs_sklearn = pytest.mark.skipif(
     not available("sklearn"), reason="the digits data needs scikit-learn (extra 'data')"
 )
 
-# The seed's question-5 set-up: raw 0..100 inputs, weights and biases from random.random(),
+# Question 5's set-up: raw 0..100 inputs, weights and biases from random.random(),
 # learning rate 1, one update per sample.
 Q5_AS_ASKED = dict(init="positive", lr=1.0, batch_size=1, epochs=20)
 Q5_FIXED = dict(init="glorot", lr=1.0, batch_size=1, epochs=100, standardize=True)

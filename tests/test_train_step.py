@@ -1,4 +1,4 @@
-"""The fused train_step(): the seed's update, no batch-sized allocation once warm, any batch
+"""The fused train_step(): the asker's update, no batch-sized allocation once warm, any batch
 size and any data type, stable at 1e4."""
 
 import tracemalloc
@@ -6,14 +6,14 @@ import warnings
 
 import numpy as np
 import pytest
-from numeric import seed_training
+from numeric import q1_training
 
 from symbackprop.codegen.loader import load_module
 from symbackprop.model.examples import builtin
 from symbackprop.model.network import dense_network
 
 
-def test_xor_step_is_the_seed_step_on_integer_data():
+def test_xor_step_is_the_question_1_step_on_integer_data():
     X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
     y = np.array([[0, 1, 1, 0]]).T
     module = load_module(builtin("xor"))
@@ -22,7 +22,7 @@ def test_xor_step_is_the_seed_step_on_integer_data():
     work: dict = {}
     for _ in range(5):
         module.train_step(params, X, y, 0.5, work)
-    seed_training(synapse_0, synapse_1, X, y, 0.5, iterations=5)
+    q1_training(synapse_0, synapse_1, X, y, 0.5, iterations=5)
     np.testing.assert_allclose(params["synapse_0"], synapse_0, rtol=0, atol=1e-14)
     np.testing.assert_allclose(params["synapse_1"], synapse_1, rtol=0, atol=1e-14)
 

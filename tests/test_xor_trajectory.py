@@ -1,13 +1,13 @@
-"""The generated xor module retraces the seed's hand-written NumPy training exactly."""
+"""The generated xor module retraces the asker's hand-written NumPy training exactly."""
 
 import numpy as np
-from numeric import seed_training
+from numeric import q1_training
 
 from symbackprop.codegen.loader import load_module
 from symbackprop.model.examples import builtin
 
 
-def test_generated_xor_follows_the_seed_trajectory_for_60000_iterations():
+def test_generated_xor_follows_the_question_1_trajectory_for_60000_iterations():
     X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
     y = np.array([[0, 1, 1, 0]]).T
     alpha, hidden_dim = (0.5, 4)
@@ -18,7 +18,7 @@ def test_generated_xor_follows_the_seed_trajectory_for_60000_iterations():
     start = {"synapse_0": synapse_0.copy(), "synapse_1": synapse_1.copy()}
 
     trained, losses = module.train(start, X, y, epochs=60000, lr=alpha)
-    expected_0, expected_1 = seed_training(synapse_0, synapse_1, X, y, alpha, 60000)
+    expected_0, expected_1 = q1_training(synapse_0, synapse_1, X, y, alpha, 60000)
 
     np.testing.assert_allclose(trained["synapse_0"], expected_0, rtol=0, atol=1e-12)
     np.testing.assert_allclose(trained["synapse_1"], expected_1, rtol=0, atol=1e-12)

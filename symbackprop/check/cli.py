@@ -72,7 +72,7 @@ def add_parser(verbs) -> argparse.ArgumentParser:
         "--state",
         type=float,
         metavar="H1",
-        help="a hand-computed first state of a recurrent example (gru-keras: the seed's 0.55)",
+        help="a hand-computed first state h_1 of a recurrent built-in, on its known input",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run)

@@ -3,7 +3,7 @@
 An update ``theta -= alpha * g`` claims g is dLoss/dtheta. A delta's role is read from how the
 claims use it: ``synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)`` is right exactly when
 ``layer_2_delta`` is the adjoint of ``layer_1 @ synapse_1``, so that is the role it plays; a
-role may carry a scale (the seed's ``sigma3`` is m times dJ/dz3, divided out again in
+role may carry a scale (a mean loss's ``sigma3`` is m times dJ/dz3, divided out again in
 ``delta2``). Deltas no claim explains get a role from their name, or from their values. Each
 line is then judged locally: the deltas it reads are taken to be what they play.
 """

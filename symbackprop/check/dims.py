@@ -1,6 +1,6 @@
 """Array dimensions as symbols: which must be equal, and sizes at which none coincide.
 
-The seed's XOR net has 4 samples and 4 hidden units, so a formula that broadcasts a (4, 1)
+The ``xor`` example has 4 samples and 4 hidden units, so a formula that broadcasts a (4, 1)
 array against a (4, 4) one runs without complaint. To see such bugs, every dimension of a model
 becomes a symbol; shape rules unify the symbols that must be equal (a product's inner sizes,
 broadcast operands), and trials then pick sizes at which all remaining dimensions differ.

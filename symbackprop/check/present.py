@@ -31,7 +31,7 @@ def correct_form(subject, target_expr: sp.Expr, terms, names: Mapping[sp.Symbol,
 
     Adjoints the user has a name for stay symbols (printed with that name); the others are
     written out until only named adjoints and forward values remain. Without named adjoints a
-    scalar gradient prints as its chain of local factors, the way the seed writes ``e1``.
+    scalar gradient prints as its chain of local factors, the way ``e1`` is written by hand.
     """
     named = {s for s in names if s in subject.adjoint_symbols}
     if not named and not subject.is_vector and terms is not None:

@@ -3,8 +3,8 @@
 A formula whose shape differs from the correct one's is either its transpose (the right values,
 transposed) or a shape bug. For the latter the message names the innermost operation whose
 operands do not fit, with their shapes, and the equalities of dimensions that would make it fit:
-the seed's ``layer_1.T.dot(layer_2_delta) * (layer_1 * (1-layer_1))`` fits only when the batch
-size equals the hidden width, which the seed's 4 samples and 4 hidden units happen to satisfy.
+``layer_1.T.dot(layer_2_delta) * (layer_1 * (1-layer_1))`` in ``xor`` fits only when the batch
+size equals the hidden width, which its 4 samples and 4 hidden units happen to satisfy.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _operands(subject: Subject, space: DimSpace, expr: sp.Expr) -> list[sp.Expr]
 
 
 def _coincidences(subject: Subject, got, want) -> list[str]:
-    """Pairs of dimensions whose equality makes the formula fit (as the seed's 4 and 4 do)."""
+    """Pairs of dimensions whose equality makes the formula fit (as ``xor``'s 4 and 4 do)."""
     space: DimSpace = subject.space
     roots = space.roots(subject.shapes.values())
     found = []

@@ -1,9 +1,9 @@
 """Hand-computed states of a recurrent cell: is the number right, and which GRU does it match?
 
-The seed's question 3 computed 0.55 for a Keras GRU that prints 0.2048. The number is not a
-gradient, so the formula checker cannot judge it; here it is recomputed with the cell's own
-convention and with every other reading of the GRU (the blend with z and 1 - z swapped, the
-reset gate on the other side of the recurrent product) to say which one the claim follows.
+A state computed by hand for a model's known input is not a gradient, so the formula checker
+cannot judge it; here it is recomputed with the cell's own convention and with every other
+reading of the GRU (the blend with z and 1 - z swapped, the reset gate on the other side of the
+recurrent product) to say which one the claim follows.
 """
 
 from __future__ import annotations

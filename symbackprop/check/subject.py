@@ -182,7 +182,7 @@ def exploded(model: Model) -> tuple[Model, dict[sp.Symbol, sp.Expr]]:
     """Give compound nodes' pre-activations names of their own.
 
     ``layer_2 = 1/(1 + np.exp(-(np.dot(layer_1, synapse_1))))`` has a pre-activation the
-    seed's ``layer_2_delta`` is the adjoint of; as the node ``layer_2_in`` it gets an adjoint.
+    user's ``layer_2_delta`` is the adjoint of; as the node ``layer_2_in`` it gets an adjoint.
     Returns the model and the new nodes' expressions (to print them as the user wrote them).
     """
     taken = {node.name for node in model.nodes}

@@ -104,7 +104,7 @@ def _statements(model: Model, layout, code, derivation):
 
 def _update_points(statements: list[_Assignment], loss_only: list[_Assignment], parameters):
     """Where each parameter is updated: right after the last statement that reads it or its
-    gradient, as the seed's loops do (the gradient is still in the cache); at the very end
+    gradient, as hand-written loops do (the gradient is still in the cache); at the very end
     when the loss reads it."""
     loss_reads = " ".join(a.code for a in loss_only)
     early: dict[int, list] = {}

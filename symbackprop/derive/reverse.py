@@ -107,7 +107,7 @@ class Derivation:
     def expanded(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with adjoints substituted: only forward nodes (``h1out``, ``zout``) remain.
 
-        This is the seed's ``e1 = (zout-t)*(zout*(1-zout))*w[4]*(h1out*(1-h1out))*x`` form.
+        This is the hand-written ``e1 = (zout-t)*(zout*(1-zout))*w[4]*(h1out*(1-h1out))*x`` form.
         """
         return expr.xreplace(self._adjoint_values)
 

@@ -1,4 +1,4 @@
-"""Built-in example models, named after the seed questions and using the askers' own names."""
+"""Built-in example models, most of them from the six questions, in the askers' own names."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ sig = ACTIVATIONS["sigmoid"]
 
 
 def tiny221() -> Model:
-    """Question 5: the 2-2-1 sigmoid net of ``Net(x, y, t)``, half squared error."""
+    """The 2-2-1 sigmoid net of ``Net(x, y, t)``, half squared error."""
     b = ModelBuilder("tiny221")
     x, y = b.inputs("x y")
     t = b.target("t")
@@ -34,12 +34,12 @@ def tiny221() -> Model:
     return b.loss(
         "e",
         sp.Rational(1, 2) * (t - zout) ** 2,
-        description="2-2-1 sigmoid net, e = 0.5*(t - zout)**2 (seed question 5)",
+        description="2-2-1 sigmoid net, e = 0.5*(t - zout)**2",
     )
 
 
 def torch_scalar() -> Model:
-    """Question 4: ``loss = (w*x - y)**2`` at x = 2, y = 2, w = 3, where dloss/dw is 16."""
+    """``loss = (w*x - y)**2`` at x = 2, y = 2, w = 3, a PyTorch autograd example."""
     b = ModelBuilder("torch-scalar")
     x = b.input("x")
     y = b.target("y")
@@ -50,30 +50,28 @@ def torch_scalar() -> Model:
         "loss",
         s**2,
         values={"x": 2, "y": 2, "w": 3},
-        description="loss = (w*x - y)**2 at x=2, y=2, w=3 (seed question 4)",
+        description="loss = (w*x - y)**2 at x=2, y=2, w=3",
     )
 
 
 def linreg() -> Model:
-    """Question 2: one-sample squared error of the line ``m*x + c``."""
+    """One-sample squared error of the line ``m*x + c``."""
     b = ModelBuilder("linreg")
     x = b.input("x")
     y = b.target("y")
     m, c = b.parameter("m"), b.parameter("c")
     y_hat = b.define("y_hat", m * x + c)
-    return b.loss(
-        "J", (y - y_hat) ** 2, description="J = (y - (m*x + c))**2 for one sample (seed question 2)"
-    )
+    return b.loss("J", (y - y_hat) ** 2, description="J = (y - (m*x + c))**2 for one sample")
 
 
 def xor() -> Model:
-    """Question 1: the seed's 3-4-1 sigmoid XOR net over its batch, half sum of squares.
+    """The 3-4-1 sigmoid XOR net over its batch, half sum of squares.
 
-    The pre-activations get names (the seed computes them inline), so that their adjoints
-    are exactly the seed's ``layer_2_delta`` and ``layer_1_delta``.
+    The pre-activations get names (the asker's code computes them inline), so that their
+    adjoints are exactly the code's ``layer_2_delta`` and ``layer_1_delta``.
     """
     b = ModelBuilder("xor")
-    X = b.input("X", shape=(BATCH_SIZE, 3))  # noqa: N806 - the seed's names
+    X = b.input("X", shape=(BATCH_SIZE, 3))  # noqa: N806 - the asker's names
     y = b.target("y", shape=(BATCH_SIZE, 1))
     b.input(BATCH_SIZE, shape=())
     synapse_0 = b.parameter("synapse_0", shape=(3, 4))
@@ -86,20 +84,19 @@ def xor() -> Model:
         "E",
         total((layer_2 - y) ** 2) / 2,
         values={},
-        description="3-4-1 sigmoid XOR net, E = sum((layer_2 - y)**2)/2, "
-        "SGD alpha 0.5 (seed question 1)",
+        description="3-4-1 sigmoid XOR net, E = sum((layer_2 - y)**2)/2, SGD alpha 0.5",
     )
 
 
 def digits() -> Model:
-    """Question 6: 64 pixel inputs, one hidden sigmoid layer of 10, 10 sigmoid outputs, and
-    the seed's cost J = -(1/m) sum(y log(H) + (1 - y) log(1 - H))."""
+    """64 pixel inputs, one hidden sigmoid layer of 10, 10 sigmoid outputs, and the asker's
+    cost J = -(1/m) sum(y log(H) + (1 - y) log(1 - H))."""
     return dense_network([64, 10, 10], "sigmoid", loss="bce", reduction="mean", name="digits")
 
 
 def digits_softmax() -> Model:
-    """Question 6 done as it trains well: 64-32-10, tanh hidden units and a softmax output with
-    cross-entropy (train it on standardised inputs from Glorot weights)."""
+    """The digits classifier done as it trains well: 64-32-10, tanh hidden units and a softmax
+    output with cross-entropy (train it on standardised inputs from Glorot weights)."""
     return dense_network(
         [64, 32, 10],
         ["tanh", "softmax"],
@@ -110,12 +107,12 @@ def digits_softmax() -> Model:
 
 
 def sizes_net() -> Model:
-    """Question 5 in vector mode: a 2-4-1 sigmoid net with the mean binary cross-entropy."""
+    """The sizes classifier, batched: a 2-4-1 sigmoid net with the mean binary cross-entropy."""
     return dense_network([2, 4, 1], "sigmoid", loss="bce", reduction="mean", name="sizes-net")
 
 
 def gru_keras() -> Model:
-    """Question 3: one step of the seed's Keras GRU layer (see :mod:`symbackprop.recurrent`)."""
+    """One step of a Keras GRU layer known by its run (see :mod:`symbackprop.recurrent`)."""
     from symbackprop.recurrent.examples import gru_keras as build
 
     return build()
@@ -129,7 +126,7 @@ def rnn() -> Model:
 
 
 def xor_sample() -> Model:
-    """Question 1, one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
+    """The XOR net on one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
     b = ModelBuilder("xor-sample")
     inputs = [b.input(indexed_name("X", i)) for i in range(3)]
     y = b.target("y")
@@ -143,7 +140,7 @@ def xor_sample() -> Model:
     return b.loss(
         "E",
         sp.Rational(1, 2) * (layer_2 - y) ** 2,
-        description="3-4-1 sigmoid XOR net, one sample, E = 0.5*(layer_2 - y)**2 (seed question 1)",
+        description="3-4-1 sigmoid XOR net, one sample, E = 0.5*(layer_2 - y)**2",
     )
 
 
@@ -158,11 +155,11 @@ EXAMPLES: dict[str, Example] = {
     e.name: e
     for e in [
         Example("tiny221", tiny221, "2-2-1 sigmoid net with hand-derived e1..e6, be1..be3"),
-        Example("torch-scalar", torch_scalar, "loss = (w*x - y)**2, why dloss/dw is 16"),
+        Example("torch-scalar", torch_scalar, "PyTorch: loss = (w*x - y)**2 at x=2, y=2, w=3"),
         Example("linreg", linreg, "line fit by SGD: grad_m, grad_c"),
-        Example("xor", xor, "the seed's 3-4-1 sigmoid XOR net over its batch"),
+        Example("xor", xor, "3-4-1 sigmoid XOR net over its batch, as NumPy code"),
         Example("xor-sample", xor_sample, "the XOR net on one sample, weight by weight"),
-        Example("gru-keras", gru_keras, "Keras GRU: why 0.2048 and 0.3468, not 0.55"),
+        Example("gru-keras", gru_keras, "Keras GRU layer: units 1, kernels of ones, zero biases"),
         Example("rnn", rnn, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
         Example("digits", digits, "64-10-10 sigmoid digits classifier with the cost J"),
         Example("digits-softmax", digits_softmax, "64-32-10 tanh/softmax digits: the fix"),

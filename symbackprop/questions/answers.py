@@ -48,7 +48,7 @@ def question_1(folder: Path) -> Answer:
     )
     code_line, asker_line = report.verdicts
     answer.lines.append(
-        f"the seed's line is {code_line.status}; the asker's is "
+        f"the code's line is {code_line.status}; the asker's is "
         f"{asker_line.status}: {_diagnosis(asker_line)}"
     )
     adjoint = derive(builtin("xor")).adjoint("layer_1")
@@ -136,7 +136,7 @@ def question_6(folder: Path) -> Answer:
     shown = ("identical-predictions", "saturated")
     titles = ", ".join(f.title for f in asked.findings if f.code in shown)
     answer.lines.append(
-        f"the seed's set-up: {titles or 'no finding'} "
+        f"the set-up as asked: {titles or 'no finding'} "
         f"({asked.summary.test_accuracy:.0%} test accuracy)"
     )
     answer.lines.append(

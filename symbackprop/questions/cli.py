@@ -15,7 +15,7 @@ EPILOG = """examples:
 def add_parser(verbs) -> None:
     demo = verbs.add_parser(
         "demo",
-        help="answer the seed document's six questions, one after another",
+        help="answer the six questions the product began with, one after another",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -81,22 +81,22 @@ def _q1_lead(explanation: Explanation) -> list[str]:
     proposed = dot.shape(T.shape(shape["layer_1"]), shape["layer_2_in"])
     wrong = broadcast(proposed, shape["layer_1"])
     return [
-        "**Why `synapse_1.T` and not `layer_1`?** The seed's `layer_2_delta` is "
+        "**Why `synapse_1.T` and not `layer_1`?** The code's `layer_2_delta` is "
         f"${_tex(explanation, sp.Symbol('delta_layer_2_in'))}$, the derivative of the error with "
         "respect to the product `layer_1.dot(synapse_1)`. That product depends on `layer_1` "
         "through the weights: its derivative with respect to `layer_1` is the weight matrix "
         "`synapse_1`, and the chain rule's sum over the output units turns it into a product "
         f"with the transpose, ${_tex(explanation, layer_1_delta)}$ (section 2). Multiplying "
         "entry by entry by the sigmoid's derivative `layer_1*(1-layer_1)` then gives "
-        "`layer_1_delta`, exactly the seed's line.",
+        "`layer_1_delta`, exactly the code's line.",
         "The activations `layer_1` appear in the derivative of the same product with respect to "
-        f"the weights: ${_tex(explanation, d_synapse_1)}$, the seed's "
+        f"the weights: ${_tex(explanation, d_synapse_1)}$, the code's "
         "`layer_1.T.dot(layer_2_delta)`, which updates `synapse_1` "
         f"(section {_section(explanation, 'gradients')}).",
         "**The proposed `layer_1.T.dot(layer_2_delta) * (layer_1 * (1-layer_1))` is wrong**: "
         f"`layer_1.T.dot(layer_2_delta)` has shape {show_shape(proposed)}, one "
         "number per weight, while `layer_1_delta` needs one number per sample and hidden unit, "
-        f"shape (m, {shapes['layer_1'][1]}). With the seed's 4 samples NumPy broadcasts the "
+        f"shape (m, {shapes['layer_1'][1]}). With the code's 4 samples NumPy broadcasts the "
         f"product silently to shape {show_shape(wrong)}: no error, and no gradient either.",
     ]
 
@@ -166,7 +166,7 @@ _Q5_CLAIMS = {
     "be2": ("b[1]", "(zout-t) * (zout * (1 - zout)) * w5 * (h2out * (1 - h2out))"),
     "be3": ("b[2]", "(zout-t) * (zout * (1 - zout))"),
 }
-_Q5_POINT = {"x": 76, "y": 92, "t": 1}  # the seed's "big" example, every weight and bias 1/2
+_Q5_POINT = {"x": 76, "y": 92, "t": 1}  # the asker's "big" example, every weight and bias 1/2
 
 
 def _q5_claim(text: str, names: list[str]) -> sp.Expr:
@@ -188,7 +188,7 @@ def _q5_lead(explanation: Explanation) -> list[str]:
     count = "All" if right == len(_Q5_CLAIMS) else f"{right} of"
     return [
         f"**Are `e1`..`e6`, `be1`..`be3` right? {count} {len(_Q5_CLAIMS)} are right.** Each was "
-        "compared symbolically with the gradient derived below (the seed's `w[4]`, `h1out`, "
+        "compared symbolically with the gradient derived below (the asker's `w[4]`, `h1out`, "
         "`zout` are the model's own names):",
         "; ".join(lines) + ".",
         "**Why it will not learn anyway:** the inputs are integers up to 100 and are not "
@@ -244,7 +244,7 @@ TRAINING_DOCS = (
 
 
 def _index() -> str:
-    lines = ["# Seed questions, answered by `symbackprop explain`", ""]
+    lines = ["# The six questions, answered by `symbackprop explain`", ""]
     lines += [
         f"- [Question {d.question}]({d.filename}), `{d.model}`: {d.asks}" for d in QUESTION_DOCS
     ]

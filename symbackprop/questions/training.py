@@ -1,5 +1,5 @@
-"""``docs/examples/q5_training.md`` and ``q6_training.md``: why the seed's question-5 and
-question-6 networks do not learn, answered by training them, with plots made here.
+"""``docs/examples/q5_training.md`` and ``q6_training.md``: why the networks of questions 5 and
+6 do not learn, answered by training them, with plots made here.
 
 Every number in the documents comes from a seeded run, so regenerating gives the same files:
 ``python -m symbackprop.questions.training docs/examples`` (``--check`` lists stale files and
@@ -52,12 +52,12 @@ def _flag(key: str, value) -> str:
 
 
 Q5_RUNS = (
-    Run("tiny221", "sizes", Q5_ASKED, "q5_seed_setup.png", "question 5 as asked"),
+    Run("tiny221", "sizes", Q5_ASKED, "q5_as_asked.png", "question 5 as asked"),
     Run("tiny221", "sizes", Q5_FIXED, "q5_standardized.png", "standardised, Glorot"),
     Run("tiny221", "sizes-nonlinear", Q5_FIXED, "q5_nonlinear.png", "non-linear data, same fix"),
 )
 Q6_RUNS = (
-    Run("digits", "digits", Q6_ASKED, "q6_seed_setup.png", "question 6 as asked"),
+    Run("digits", "digits", Q6_ASKED, "q6_as_asked.png", "question 6 as asked"),
     Run("digits", "digits-binary", Q6_ASKED, "q6_binary_pixels.png", "binarised pixels, as asked"),
     Run("digits-softmax", "digits", Q6_FIXED, "q6_softmax.png", "standardised, Glorot, softmax"),
 )
@@ -102,7 +102,7 @@ def q6_markdown(asked: TrainResult, binary: TrainResult, fixed: TrainResult) -> 
         f"layer is {_times(vanishing)} that of the output layer. The output layer sees the "
         "same hidden vector for every image, so the best it can learn is how often each class "
         f"occurs: its outputs differ across images by at most {spread:.2g}, "
-        f"{_identical_words(asked)}, {_accuracy(asked)}. The seed's binarised 0/1 pixels fail "
+        f"{_identical_words(asked)}, {_accuracy(asked)}. The asker's binarised 0/1 pixels fail "
         f"the same way: {_identical_words(binary)}, {_accuracy(binary)}.",
         "",
         "**The fix: standardise the pixels, start from Glorot weights, and give the classes a "

@@ -20,9 +20,8 @@ def gru_keras() -> StepModel:
     """One step of the Keras GRU layer above (units 1, input 1), with its run as known input."""
     model = gru_cell("keras", input_size=1, units=1, name="gru-keras")
     description = (
-        "the seed's Keras GRU layer (question 3): units 1, kernels of ones, zero biases, "
-        "reset_after=True; on x = ones((1, 2, 1)) Keras gives 0.20482421 and "
-        "0.34675306"
+        "a Keras GRU layer: units 1, kernels of ones, zero biases, reset_after=True, "
+        "known by its run on x = ones((1, 2, 1))"
     )
     # Keras's layout: kernel and recurrent kernel of ones, bias (2, 3) since reset_after=True.
     weights = from_keras(model.cell, np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3)))
@@ -39,7 +38,7 @@ def rnn() -> StepModel:
 RECURRENT_EXAMPLES: dict[str, Example] = {
     e.name: e
     for e in [
-        Example("gru-keras", gru_keras, "Keras GRU: why 0.2048, not 0.55"),
+        Example("gru-keras", gru_keras, "Keras GRU layer: units 1, kernels of ones, zero biases"),
         Example("rnn", rnn, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
     ]
 }

@@ -69,7 +69,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         "--init",
         choices=SCHEMES,
         default="glorot",
-        help="initial parameters; positive is uniform(0, 1), as in the seed's questions 5, 6",
+        help="initial parameters; positive is uniform(0, 1) for every weight and bias",
     )
     parser.add_argument("--seed", type=seed_number, default=0, metavar="S", help="default 0")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Initial parameters: the generated module's schemes, plus the seed's all-positive one."""
+"""Initial parameters: the generated module's schemes, plus an all-positive one."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 from symbackprop.errors import UsageError
 
 MODULE_SCHEMES = ("uniform", "glorot", "he")
-# "positive" is uniform(0, 1) for every weight and bias, as the seed's ``np.random.rand`` and
-# ``random.random()`` give: the set-up of questions 5 and 6, kept to reproduce and diagnose it.
+# "positive" is uniform(0, 1) for every weight and bias, as ``np.random.rand`` and
+# ``random.random()`` give: a common hand-written set-up, kept to reproduce and diagnose it.
 SCHEMES = (*MODULE_SCHEMES, "positive")
 
 

@@ -48,8 +48,8 @@ def train(
     """Train ``model`` (a Model or MODEL argument) on ``data`` (a Dataset or SOURCE) with its
     generated NumPy module, and diagnose the run.
 
-    ``batch_size`` None is full-batch gradient descent; 1 updates after every sample, as the
-    seed's question-5 code does. ``init`` is uniform, glorot, he, or positive (uniform 0..1).
+    ``batch_size`` None is full-batch gradient descent; 1 updates after every sample, as
+    hand-written loops often do. ``init`` is uniform, glorot, he, or positive (uniform 0..1).
 
     >>> result = train("tiny221", "sizes", epochs=5, lr=1.0, init="positive", batch_size=1)
     >>> "saturated" in [finding.code for finding in result.findings]

@@ -19,7 +19,7 @@ TEST_SHARE = 0.25
 
 
 def xor() -> Dataset:
-    """The seed's question-1 data: three columns (the last a constant 1, the seed's bias)."""
+    """The XOR truth table: three columns (the last a constant 1, standing in for a bias)."""
     features = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
     part = Part(features, np.array([0, 1, 1, 0]))
     return Dataset("xor", part, None, ("x1", "x2", "one"), ("y",), classes=("0", "1"))
@@ -28,7 +28,7 @@ def xor() -> Dataset:
 def digits(binary: bool = False) -> Dataset:
     """scikit-learn's bundled 8x8 digits (1797 images, pixels 0..16), split 75/25.
 
-    With ``binary`` the pixels are 0/1 (above 7 or not), as the seed's question 6 describes.
+    With ``binary`` the pixels are 0/1 (above 7 or not).
     """
     datasets = require("sklearn.datasets", "the digits data")
     bunch = datasets.load_digits()
@@ -43,7 +43,7 @@ def digits(binary: bool = False) -> Dataset:
 
 
 def sizes(nonlinear: bool = False, samples: int = 200, seed: int = SPLIT_SEED) -> Dataset:
-    """The seed's question-5 data: integer heights and widths 0..100, classes small/big.
+    """Integer heights and widths 0..100, classed small/big.
 
     Big means ``height + width > 100`` (linear) or ``height * width > 2500`` (non-linear).
     """
