@@ -156,7 +156,7 @@ def _worked(reading: BlendReading) -> str:
 
 
 def _decimals(claimed: np.ndarray) -> int:
-    """The fewest decimals any element of the claim was written with (0.55: 2)."""
+    """The fewest decimals any element of the claim was written with (0.56: 2)."""
     return min((_written_decimals(float(v)) for v in np.ravel(claimed)), default=8)
 
 

@@ -8,7 +8,7 @@ True
 Layout, one job per module: ``sources``/``csvdata``/``data`` (data), ``feed`` (data onto a
 module's arguments), ``runner`` (the epoch loop), ``anatomy``/``evidence``/``diagnose``
 (diagnostics), ``summary``/``result`` (what a run returns), ``plot`` and ``files`` (outputs),
-``cli`` (the ``train`` verb), ``docs`` (the question-5 and question-6 explanations).
+``cli`` (the ``train`` verb).
 """
 
 from symbackprop.train.data import DataError, Dataset, Part
