@@ -10,7 +10,7 @@ never a traceback, never a half-written file, and user text is never run):
   error: ...``), exit 2; counted apart because it is more than one line;
 - ``crash``: an exception escaping ``main``, a traceback on stderr, any other exit, or a
   generated module that a fresh interpreter cannot import;
-- ``hang``: still running after the time limit (SIGALRM raises inside the call);
+- ``hang``: still running after the time limit (a watchdog signal raises inside the call);
 - ``partial file``: a temporary ``.name.XXXX`` left behind, or an output created or changed by
   a command that failed or was interrupted (unless it is the whole, finished output);
 - ``canary``: the file ``CANARY`` that payloads try to create exists afterwards, after the
@@ -32,6 +32,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, redirect_stderr, redirect_stdout
@@ -112,7 +113,7 @@ class Result:
 
 
 class Hang(BaseException):
-    """Raised by SIGALRM inside the command; BaseException, so that no ``except Exception``
+    """Raised by the watchdog inside the command; BaseException, so that no ``except Exception``
     in the product swallows it, while its ``finally`` blocks still run."""
 
 
@@ -150,13 +151,16 @@ class _Call:
 def _call(entry: Callable, argv: Sequence[str], root: Path, limit: float, interrupt) -> _Call:
     done = _Call()
     out, err = _stream("strict"), _stream("backslashreplace")  # as a UTF-8 terminal has them
-    previous = signal.signal(signal.SIGALRM, _alarm)
+    previous = signal.signal(_WATCHDOG, _alarm)
     cwd, tracer = os.getcwd(), sys.gettrace()
     memory = resource.getrlimit(resource.RLIMIT_AS)
+    own_limit = os.environ.get(_PRODUCT_LIMIT)
+    watchdog = threading.Timer(limit, signal.pthread_kill, (threading.get_ident(), _WATCHDOG))
     try:
         os.chdir(root)
         resource.setrlimit(resource.RLIMIT_AS, (_memory_cap(memory[1]), memory[1]))
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        os.environ[_PRODUCT_LIMIT] = str(limit * 0.75)  # its own limit, ours as a backstop
+        watchdog.start()
         sys.settrace(_counter(done, interrupt))
         with redirect_stdout(out), redirect_stderr(err):
             done.rc = entry(list(argv))
@@ -172,16 +176,40 @@ def _call(entry: Callable, argv: Sequence[str], root: Path, limit: float, interr
         done.escaped = error
     finally:
         sys.settrace(tracer)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        done.hung |= _stop(watchdog)
+        signal.signal(_WATCHDOG, previous)
+        _restore(_PRODUCT_LIMIT, own_limit)
         resource.setrlimit(resource.RLIMIT_AS, memory)
         os.chdir(cwd)
     done.stdout, done.stderr = _text(out), _text(err)
     return done
 
 
+# The product's own time limit (symbackprop/limits.py) takes SIGALRM and ITIMER_REAL; the
+# harness keeps a clock of its own: a thread that signals the main thread with SIGUSR1.
+_WATCHDOG = signal.SIGUSR1
+_PRODUCT_LIMIT = "SYMBACKPROP_TIME_LIMIT"
+
+
 def _alarm(signum, frame):
     raise Hang()
+
+
+def _stop(watchdog: threading.Timer) -> bool:
+    """Stop the watchdog; whether it fired just as the command ended."""
+    try:
+        watchdog.cancel()
+        watchdog.join()
+        return False
+    except Hang:
+        return True
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _stream(errors: str) -> io.TextIOWrapper:
