@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from symbackprop.errors import OutputError
@@ -32,9 +34,24 @@ def check_output(path: str | Path) -> Path:
     path = Path(path)
     if _is_stream(_status(path)):
         return path
-    target = _followed(path)
-    _remove(_temporary_beside(target))
+    with _temporary_beside(_followed(path)):
+        pass
     return path
+
+
+def current_text(path: Path) -> str | None:
+    """What a regular file at ``path`` holds now, to compare with what would be written; None
+    when there is none (or a device or FIFO is there, which is never read)."""
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise OutputError(f"cannot read: {reason}", file=str(path)) from None
 
 
 def write_whole(path: str | Path, content: Content) -> Path:
@@ -49,17 +66,13 @@ def write_whole(path: str | Path, content: Content) -> Path:
         _write_through(path, _rendered(content, path.suffix))
         return path
     target = _followed(path)
-    temporary = _temporary_beside(target)
-    try:
-        _fill(temporary, content)
-        os.chmod(temporary, _mode_for(status))
-        os.replace(temporary, target)
-    except OSError as error:
-        _remove(temporary)
-        raise OutputError(f"cannot write: {error.strerror or error}", file=str(path)) from None
-    except BaseException:
-        _remove(temporary)
-        raise
+    with _temporary_beside(target) as temporary:
+        try:
+            _fill(temporary, content)
+            os.chmod(temporary, _mode_for(status))
+            os.replace(temporary, target)
+        except OSError as error:
+            raise OutputError(f"cannot write: {error.strerror or error}", file=str(path)) from None
     return path
 
 
@@ -91,18 +104,30 @@ def _followed(path: Path) -> Path:
     return target
 
 
-def _temporary_beside(target: Path) -> Path:
+@contextmanager
+def _temporary_beside(target: Path) -> Iterator[Path]:
+    """A new empty file in ``target``'s folder, removed when the body ends unless the body
+    renamed it into place. Ctrl-C and SIGTERM are held while it is created, so that none can
+    fall between the file's creation and the cleanup that owns it."""
     prefix = f".{target.stem[:TEMPORARY_STEM_CHARS]}."
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    temporary = None
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=target.suffix)
-    except OSError as error:
-        raise OutputError(f"cannot write here: {error.strerror}", file=str(target)) from None
-    os.close(handle)
-    return Path(name)
+        try:
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=target.suffix)
+        except OSError as error:
+            raise OutputError(f"cannot write here: {error.strerror}", file=str(target)) from None
+        temporary = Path(name)
+        os.close(handle)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one held arrives now, inside try
+        yield temporary
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
-def _remove(temporary: Path) -> None:
-    temporary.unlink(missing_ok=True)
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _fill(temporary: Path, content: Content) -> None:

@@ -10,7 +10,7 @@ from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
 from symbackprop.derive import derive
-from symbackprop.files import write_whole
+from symbackprop.files import current_text, write_whole
 from symbackprop.model.examples import EXAMPLES, builtin
 from symbackprop.model.ir import Model, require_parameters
 from symbackprop.naming import identifier
@@ -49,8 +49,7 @@ def generate_all(directory: Path = GENERATED, check: bool = False) -> list[Path]
     for name in EXAMPLES:
         path = builtin_module_path(name, directory)
         text = module_text(builtin(name), command="symbackprop generate --all")
-        current = path.read_text() if path.exists() else None
-        if current != text:
+        if current_text(path) != text:
             stale.append(path)
             if not check:
                 write_whole(path, text)

@@ -10,7 +10,7 @@ from symbackprop.codegen.generate import default_command
 from symbackprop.codegen.literal import docstring_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stabilize
-from symbackprop.files import write_whole
+from symbackprop.files import current_text, write_whole
 from symbackprop.naming import identifier
 from symbackprop.printing.text import text
 from symbackprop.recurrent.bptt import SequenceDerivation, derive_sequence
@@ -110,7 +110,7 @@ def generate_all_recurrent(directory: Path = GENERATED, check: bool = False) -> 
     for name, example in RECURRENT_EXAMPLES.items():
         path = Path(directory) / f"{identifier(name)}.py"
         text_now = module_text(example.build(), command="symbackprop generate --all")
-        if (path.read_text() if path.exists() else None) != text_now:
+        if current_text(path) != text_now:
             stale.append(path)
             if not check:
                 write_whole(path, text_now)

@@ -4,10 +4,9 @@ Outcomes, from the user's side (the rules of DESIGN.md: bad input gets one line 
 never a traceback, never a half-written file, and user text is never run):
 
 - ``ok``: exit 0, or exit 1 (a wrong formula, a failed verification) with something said;
-- ``clean error``: exit 2 and exactly one stderr line ``symbackprop: error: ...``, or, when
-  the case interrupts the command, its exit code and one line ``symbackprop: ...``;
-- ``usage error``: argparse's own two-part message (``usage: ...`` then ``symbackprop VERB:
-  error: ...``), exit 2; counted apart because it is more than one line;
+- ``clean error``: exit 2 and exactly one stderr line ``symbackprop: error: ...`` (or
+  ``symbackprop VERB: error: ...`` for an option the argument parser refuses), or, when the
+  case interrupts the command, its exit code and one line ``symbackprop: ...``;
 - ``crash``: an exception escaping ``main``, a traceback on stderr, any other exit, or a
   generated module that a fresh interpreter cannot import;
 - ``hang``: still running after the time limit (a watchdog signal raises inside the call);
@@ -41,15 +40,15 @@ from pathlib import Path
 
 from fuzz.payloads import CANARY
 
-OK, CLEAN, USAGE = "ok", "clean error", "usage error"
+OK, CLEAN = "ok", "clean error"
 CRASH, HANG, PARTIAL, CANARY_FIRED = "crash", "hang", "partial file", "canary"
-OUTCOMES = (OK, CLEAN, USAGE, CRASH, HANG, PARTIAL, CANARY_FIRED)
+OUTCOMES = (OK, CLEAN, CRASH, HANG, PARTIAL, CANARY_FIRED)
 FAULTS = (CANARY_FIRED, HANG, CRASH, PARTIAL)  # most serious first: a result names the first
 
 TIME_LIMIT_S = 20.0
 MEMORY_HEADROOM = 4 << 30  # bytes of address space a command may add before MemoryError
 
-_ARGPARSE_ERROR = re.compile(r"^symbackprop(?: [\w-]+)?: error: ")
+_ERROR_LINE = re.compile(r"^symbackprop(?: [\w-]+)?: error: ")
 
 
 @dataclass(frozen=True)
@@ -418,7 +417,7 @@ def _crash(call: _Call, interrupted: bool):
     if not isinstance(call.rc, int) or isinstance(call.rc, bool):
         return CRASH, f"exit status {call.rc!r} is not a number", ""
     lines = _lines(call.stderr)
-    if call.rc == 2 and len(lines) > 1 and not _is_usage(lines):
+    if call.rc == 2 and len(lines) > 1:
         return CRASH, f"exit 2 with {len(lines)} lines on stderr", ""
     if call.rc not in (0, 1, 2) and not (interrupted and call.rc in (130, 143)):
         return CRASH, f"exit {call.rc}", ""
@@ -444,12 +443,10 @@ def _answer(call: _Call, interrupted: bool) -> tuple[str, str]:
     lines = _lines(call.stderr)
     if call.rc == 0 or (call.rc == 1 and (call.stdout or call.stderr)):
         return OK, ""
-    if call.rc == 2 and len(lines) == 1 and lines[0].startswith("symbackprop: error: "):
+    if call.rc == 2 and len(lines) == 1 and _ERROR_LINE.match(lines[0]):
         return CLEAN, lines[0]
     if interrupted and len(lines) == 1 and lines[0].startswith("symbackprop: "):
         return CLEAN, lines[0]
-    if call.rc == 2 and _is_usage(lines):
-        return USAGE, lines[-1]
     return CRASH, f"exit {call.rc} with stderr {call.stderr[:200]!r}"
 
 
@@ -457,10 +454,6 @@ def _lines(text: str) -> list[str]:
     """Lines as a shell, an editor or ``for line in stream`` sees them: ended by ``\\n``,
     ``\\r\\n`` or ``\\r`` (not by the rarer breaks ``str.splitlines`` also knows)."""
     return re.split(r"\r\n|\r|\n", text.removesuffix("\n")) if text else []
-
-
-def _is_usage(lines: list[str]) -> bool:
-    return bool(lines) and lines[0].startswith("usage: ") and bool(_ARGPARSE_ERROR.match(lines[-1]))
 
 
 def _import_check(result: Result, module: Path, limit: float) -> Result:
