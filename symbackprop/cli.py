@@ -15,6 +15,7 @@ from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.explain import cli as explain_cli
 from symbackprop.files import check_output
 from symbackprop.interrupts import interruptible
+from symbackprop.limits import time_budget
 from symbackprop.questions import QUESTION_OF
 from symbackprop.questions import cli as demo_cli
 from symbackprop.train import cli as train_cli
@@ -202,7 +203,8 @@ def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     args.typed = list(sys.argv[1:] if argv is None else argv)  # what regenerates an output
     try:
-        return _VERBS[args.verb](args)
+        with time_budget(args.verb):  # past it, one line and exit 2 rather than a hang
+            return _VERBS[args.verb](args)
     except SymbackpropError as error:
         print(f"symbackprop: error: {error.located()}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -57,3 +57,11 @@ class UsageError(SymbackpropError):
 
 class NumericOverflow(SymbackpropError):
     """Values left float64 (an overflow, a NaN, a division by zero): the run was stopped."""
+
+
+class LimitExceeded(SymbackpropError):
+    """The work asked for is over one of the limits in :mod:`symbackprop.limits`."""
+
+
+class TimeLimitExceeded(LimitExceeded):
+    """A verb ran past its time budget and was stopped."""

@@ -20,6 +20,7 @@ from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.derive.local import output_form, split_outer
+from symbackprop.limits import tree_size_at_most
 from symbackprop.model.activations import ACTIVATIONS
 
 KINDS = (
@@ -112,18 +113,6 @@ def _replaced_factor(subject: Subject, expected, got, probe: Probe) -> Diagnosis
             written=bottom,
         )
     return None
-
-
-def tree_size_at_most(limit: int, *exprs: sp.Expr) -> bool:
-    """Whether the expressions' trees have at most ``limit`` nodes, counted lazily: an
-    expression written in leaves can be exponentially large as a tree though small as a DAG."""
-    count = 0
-    for expr in exprs:
-        for _ in sp.preorder_traversal(expr):
-            count += 1
-            if count > limit:
-                return False
-    return True
 
 
 def symbolic_size_ok(*exprs: sp.Expr) -> bool:

@@ -20,6 +20,7 @@ import sympy as sp
 
 from symbackprop.codegen.loader import load_module
 from symbackprop.errors import NumericOverflow
+from symbackprop.limits import check_arrays, check_differenced
 from symbackprop.model.arrays import softmax_xent
 from symbackprop.model.ir import Kind, Model
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
@@ -73,6 +74,8 @@ class VerifyReport:
 
 def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport:
     """Generate, load and check ``model``'s module (or the module source ``text``)."""
+    check_differenced(model, BATCH)  # before the module is made and run
+    check_arrays(model, BATCH, "verify")
     if getattr(model, "cell", None) is not None:  # a recurrent cell: its BPTT module
         from symbackprop.recurrent.verify import verify as verify_recurrent
 

@@ -8,6 +8,7 @@ from symbackprop.derive import Derivation
 from symbackprop.errors import SpecError
 from symbackprop.explain.document import Section, SectionBuilder
 from symbackprop.explain.notation import Notation, show_shape
+from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
 from symbackprop.model.evaluate import evaluate, forward_values
 from symbackprop.model.ir import Kind, Model
 from symbackprop.naming import BATCH_SIZE, split_indexed
@@ -65,7 +66,10 @@ def value_tex(derivation: Derivation, expr: sp.Expr, values: dict, notation: Not
 
 def in_leaves(derivation: Derivation, expr: sp.Expr) -> sp.Expr | None:
     """``expr`` in inputs, targets and parameters only, or None when that is too long to read."""
-    leaves = sp.factor_terms(derivation.in_leaves(expr))
+    expanded = derivation.in_leaves(expr)
+    if not tree_size_at_most(MAX_SHOWN_NODES, expanded):
+        return None  # far too long, and factoring it could take minutes
+    leaves = sp.factor_terms(expanded)
     return leaves if sp.count_ops(leaves) <= LEAF_OPS_SHOWN else None
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from symbackprop.errors import SpecError
+from symbackprop.limits import check_network
 from symbackprop.model import activations
 from symbackprop.model.arrays import dot, sigmoid_bce, softmax, softmax_xent, total
 from symbackprop.model.builder import ModelBuilder, checked_reduction, checked_sizes, per_layer
@@ -30,6 +31,7 @@ def dense_network(
     last activation. ``bce`` after a sigmoid and ``softmax_ce`` after a softmax are fused.
     """
     sizes = checked_sizes(sizes)
+    check_network(sizes, scalar=False)
     acts = per_layer(activation, len(sizes) - 1, allowed=("softmax",))
     b = ModelBuilder(name or "net-" + "-".join(map(str, sizes)))
     units = b.input("X", shape=(BATCH_SIZE, sizes[0]))

@@ -24,6 +24,7 @@ import sympy as sp
 
 from symbackprop.errors import SpecError, UnsupportedConstruct
 from symbackprop.inputs import read_input
+from symbackprop.limits import check_statements
 from symbackprop.model.builder import ModelBuilder
 from symbackprop.model.ir import Kind, Model
 from symbackprop.model.pyslice import (
@@ -86,7 +87,7 @@ def parse(text: str, filename: str) -> ast.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the user's invalid escapes are not our business
-            return ast.parse(text, filename=filename)
+            tree = ast.parse(text, filename=filename)
     except SyntaxError as error:
         if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
             raise _too_deep(filename, error.lineno) from None
@@ -98,6 +99,8 @@ def parse(text: str, filename: str) -> ast.Module:
         raise SpecError(f"invalid Python: {error}", file=filename, line=line) from None
     except (RecursionError, MemoryError):  # the parser's own stack ran out
         raise _too_deep(filename, 1) from None
+    check_statements(tree, filename)  # before any work in proportion to them
+    return tree
 
 
 def _too_deep(filename: str, line: int | None) -> UnsupportedConstruct:

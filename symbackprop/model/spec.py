@@ -31,6 +31,7 @@ import sympy as sp
 
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
+from symbackprop.limits import check_network, check_parameters
 from symbackprop.model.activations import ACTIVATIONS, LOSSES
 from symbackprop.model.builder import fully_connected
 from symbackprop.model.formula import parse_formula
@@ -38,10 +39,6 @@ from symbackprop.model.ir import Model
 from symbackprop.model.network import VECTOR_LOSSES, dense_network
 
 _U, _Y, _T = sp.symbols("u y t")
-# Scalar mode writes one formula per weight and slows steeply with their number; vector mode's
-# arrays must fit in memory when verify and train run the generated module.
-MAX_SCALAR_PARAMETERS = 100
-MAX_PARAMETERS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,9 @@ def _recurrent(table: dict, text: str, file: str):
 
     inputs, units = table["input"], table["units"]
     count = 3 * (inputs + units + 2) * units  # a GRU's three gates, at most two biases each
-    _check_parameters(count, MAX_PARAMETERS, "input and units", file, _line_of(text, "units"))
+    check_parameters(
+        count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
+    )
     model = step_model(table["cell"], table["convention"], inputs, units)
     name = table.get("name", Path(file).stem)
     return replace(model, name=name, source=file)
@@ -179,6 +178,7 @@ def _build(network: dict, text: str, file: str) -> Model:
         raise SpecError(
             f"unknown mode {mode!r} (known: vector, scalar)", file=file, line=_line_of(text, "mode")
         )
+    check_network(network["sizes"], mode == "scalar", file, _line_of(text, "sizes"))
     line = _line_of(text, "activation")
     activation = network.get("activation", "sigmoid")
     if isinstance(activation, list):
@@ -187,23 +187,9 @@ def _build(network: dict, text: str, file: str) -> Model:
         activation = _activation(activation, file, line)
     loss = _loss(network.get("loss", "half_sse"), file, _line_of(text, "loss"))
     sizes = network["sizes"]
-    layers = zip(sizes[:-1], sizes[1:], strict=True)
-    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)  # and one bias per unit
-    limit = MAX_SCALAR_PARAMETERS if mode == "scalar" else MAX_PARAMETERS
-    _check_parameters(weights, limit, f"{mode} mode's sizes", file, _line_of(text, "sizes"))
     build = dense_network if mode == "vector" else fully_connected
     reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
     return build(sizes, activation, loss, reduction, name=network.get("name", Path(file).stem))
-
-
-def _check_parameters(count: int, limit: int, what: str, file: str, line: int | None) -> None:
-    if count > limit:
-        advice = '; mode = "vector" allows more' if limit == MAX_SCALAR_PARAMETERS else ""
-        raise SpecError(
-            f"{what} make {count} weights and biases, over the limit of {limit}{advice}",
-            file=file,
-            line=line,
-        )
 
 
 def _activation(spec: str, file: str, line: int | None):

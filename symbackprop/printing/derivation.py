@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.derive import Derivation
+from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
 from symbackprop.model.evaluate import evaluate, forward_values
 from symbackprop.printing.latex import latex, latex_name
 from symbackprop.printing.text import text
@@ -42,13 +43,23 @@ def chain_form(derivation: Derivation, terms) -> sp.Expr | None:
     ``(zout - t)*zout*(1 - zout)*w[4]*h1out*(1 - h1out)*x``: the order in which a person
     writes the chain rule. None when more than a few paths would make it unreadable.
     """
+    form = _chain_form(derivation, terms, {})
+    return form if form is None or tree_size_at_most(MAX_SHOWN_NODES, form) else None
+
+
+def _chain_form(derivation: Derivation, terms, above: dict) -> sp.Expr | None:
+    """:func:`chain_form`, each node's own chain form worked out once in ``above`` (a deep
+    network has exponentially many paths through its nodes)."""
     products = []
     for term in terms:
         if term.local is None:
             return None  # vector mode: the adjoint form is the readable one
         head: list[sp.Expr] = []
         if term.consumer != derivation.model.loss.name:
-            inner = chain_form(derivation, derivation.adjoint(term.consumer).terms)
+            if term.consumer not in above:
+                consumer_terms = derivation.adjoint(term.consumer).terms
+                above[term.consumer] = _chain_form(derivation, consumer_terms, above)
+            inner = above[term.consumer]
             if inner is None:
                 return None
             head = list(inner.args) if isinstance(inner, sp.Mul) else [inner]
@@ -70,7 +81,7 @@ def _gradient_data(derivation: Derivation, gradient, values) -> dict:
     chain = chain_form(derivation, gradient.terms)
     model = derivation.model
     # In vector mode the adjoint form is the readable one; leaves would nest whole layers.
-    leaves = None if model.is_vector else sp.factor_terms(derivation.in_leaves(gradient.expr))
+    leaves = None if model.is_vector else _factored(derivation.in_leaves(gradient.expr))
     data = {
         "param": gradient.param,
         "expr": text(gradient.expr),
@@ -123,6 +134,12 @@ def derivation_text(derivation: Derivation) -> str:
         lines += ["", f"at {point}:"]
         lines += [f"  d{loss}/d{g['param']} = {g['value']}" for g in data["gradients"]]
     return "\n".join(lines) + "\n"
+
+
+def _factored(expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` with common factors pulled out; None when it is too large to show anyway
+    (factoring a deep network's gradient in leaves would take minutes)."""
+    return sp.factor_terms(expr) if tree_size_at_most(MAX_SHOWN_NODES, expr) else None
 
 
 def _short_text(expr: sp.Expr | None) -> str | None:

@@ -16,6 +16,7 @@ import numpy as np
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.names import code_model
 from symbackprop.errors import NumericOverflow, UsageError
+from symbackprop.limits import check_arrays
 from symbackprop.model.ir import Model
 from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import diagnose, overflow_stop
@@ -60,6 +61,7 @@ def train(
     module = load_module(model)
     columns = partial(check_columns, model, module_feed(model, module))  # a CSV's header
     dataset = load_data(data, target, columns) if isinstance(data, str) else data
+    check_arrays(model, len(dataset.train.features), "train")  # before any array of the run
     dataset = dataset.standardized() if standardize else dataset
     feed = feed_for(model, module, dataset)
     settings = Settings(lr=lr, init=init, optimizer=optimizer, standardized=standardize)
