@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from symbackprop import api
 from symbackprop.check import cli as check_cli
 from symbackprop.codegen.verify import ModuleDisagrees
-from symbackprop.errors import SymbackpropError, UsageError
+from symbackprop.errors import SymbackpropError, UsageError, one_line
 from symbackprop.explain import cli as explain_cli
 from symbackprop.files import check_output
 from symbackprop.interrupts import interruptible
@@ -29,8 +29,16 @@ _DERIVE_EXAMPLES = """examples:
 """
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (naming the option) and exit 2, like every
+    other bad input; the usage itself is one ``--help`` away."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="symbackprop",
         description="Derive, explain, generate and check backpropagation formulas.",
     )
@@ -196,6 +204,9 @@ _VERBS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; Ctrl-C or SIGTERM ends it with one line (see interrupts)."""
+    for stream in (sys.stdout, sys.stderr):  # a path of undecodable bytes prints, escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     return interruptible(lambda: _run(argv))
 
 
@@ -208,10 +219,18 @@ def _run(argv: Sequence[str] | None) -> int:
     except SymbackpropError as error:
         print(f"symbackprop: error: {error.located()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RecursionError:  # a last guard: readers name the line where they can
+    except (RecursionError, OverflowError, MemoryError) as error:  # last guards
         where = f"{args.model}: " if getattr(args, "model", None) else ""
-        print(f"symbackprop: error: {where}input nested too deeply", file=sys.stderr)
+        print(f"symbackprop: error: {one_line(where)}{_TOO_MUCH[type(error)]}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+# What a last guard says: the readers, limits and evaluators name the line where they can.
+_TOO_MUCH = {
+    RecursionError: "input nested too deeply",
+    OverflowError: "a value too large to compute (an exponent of an exponent?)",
+    MemoryError: "out of memory: the model or data is too large",
+}
 
 
 if __name__ == "__main__":

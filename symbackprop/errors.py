@@ -17,10 +17,24 @@ class SymbackpropError(Exception):
         where = self.file or ""
         if self.line is not None:
             where = f"{where}:{self.line}" if where else f"line {self.line}"
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
 
     def __str__(self) -> str:
         return self.located()
+
+
+def one_line(text: str) -> str:
+    r"""``text`` with each character that would break, colour or garble a terminal line (a
+    newline, an escape, a lone surrogate from undecodable bytes) written as its escape: a
+    user's file name or formula can't make an error longer than one line.
+
+    >>> print(one_line("a\nb\x1b[31m"))
+    a\nb\x1b[31m
+    """
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 class SpecError(SymbackpropError):

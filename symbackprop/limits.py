@@ -52,6 +52,7 @@ MAX_SHOWN_NODES = 300
 # What still runs past this is stopped: every verb on every built-in example takes seconds.
 TIME_LIMIT_SECONDS = 120.0
 TIME_LIMIT_VARIABLE = "SYMBACKPROP_TIME_LIMIT"  # seconds; 0 for no limit
+UNTIMED_VERBS = ("train",)
 
 
 # -- models -----------------------------------------------------------------------------------
@@ -168,11 +169,13 @@ def tree_size_at_most(limit: int, *exprs: sp.Basic) -> bool:
 
 
 # -- time -------------------------------------------------------------------------------------
-def time_limit() -> float:
-    """The seconds a verb may run: ``$SYMBACKPROP_TIME_LIMIT``, or 120; 0 means no limit."""
+def time_limit(verb: str = "") -> float:
+    """The seconds ``verb`` may run: ``$SYMBACKPROP_TIME_LIMIT``, or 120; 0 means no limit.
+    Training is untimed unless the variable says otherwise: its length is what the user asked
+    for (epochs), shown as it goes by a progress bar, and Ctrl-C ends it."""
     text = os.environ.get(TIME_LIMIT_VARIABLE, "").strip()
     if not text:
-        return TIME_LIMIT_SECONDS
+        return 0.0 if verb in UNTIMED_VERBS else TIME_LIMIT_SECONDS
     try:
         seconds = float(text)
     except ValueError:
@@ -188,7 +191,7 @@ def time_limit() -> float:
 def time_budget(verb: str) -> Iterator[None]:
     """Within the block, running past :func:`time_limit` raises :class:`TimeLimitExceeded`
     (which unwinds through every ``finally``, so no temporary file is left behind)."""
-    seconds = time_limit()
+    seconds = time_limit(verb)
     usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
     if not seconds or not usable:
         yield

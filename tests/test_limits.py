@@ -252,3 +252,11 @@ def test_a_time_limit_of_zero_means_none(capsys, monkeypatch):
 def test_a_time_limit_that_is_not_a_number_of_seconds_is_refused(capsys, monkeypatch, value):
     monkeypatch.setenv(limits.TIME_LIMIT_VARIABLE, value)
     refused(capsys, ["list"], limits.TIME_LIMIT_VARIABLE, repr(value))
+
+
+def test_training_is_untimed_unless_the_variable_says_so(monkeypatch):
+    monkeypatch.delenv(limits.TIME_LIMIT_VARIABLE, raising=False)
+    assert limits.time_limit("train") == 0  # as long as its epochs ask
+    assert limits.time_limit("derive") == limits.TIME_LIMIT_SECONDS
+    monkeypatch.setenv(limits.TIME_LIMIT_VARIABLE, "7")
+    assert limits.time_limit("train") == 7

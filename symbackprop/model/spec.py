@@ -102,6 +102,8 @@ def read_spec(path: str | Path) -> Model:
         raise SpecError(f"not valid TOML: {error}", file=str(path), line=line) from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
         raise SpecError("TOML nested too deeply", file=str(path)) from None
+    except ValueError as error:  # an integer of thousands of digits: int() refuses it
+        raise SpecError(f"a value out of range: {error}", file=str(path)) from None
     table, keys = _table(document, text, str(path))
     try:
         if keys is _RECURRENT_KEYS:
