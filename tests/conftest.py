@@ -15,3 +15,10 @@ Q5_NET = (
 @pytest.fixture
 def fixtures() -> Path:
     return TESTS / "fixtures"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch) -> Path:
+    """A fresh working folder for a command that writes where it is run."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

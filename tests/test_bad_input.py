@@ -2,30 +2,11 @@
 where (file and line where there is one), no traceback, and no output file written."""
 
 import pytest
+from one_line import refused
 
 from symbackprop.cli import main
 
 NETWORK = "[network]\n"
-
-
-def refused(capsys, argv: list[str], where: str, *words: str) -> str:
-    """Run the CLI on bad input; the one line it prints must start with ``where``."""
-    code = main(argv)
-    out, err = capsys.readouterr()
-    lines = err.splitlines()
-    assert code == 2, err
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"symbackprop: error: {where}"), lines[0]
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 # -- TOML specs ---------------------------------------------------------------------------------

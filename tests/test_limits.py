@@ -12,6 +12,7 @@ import time
 
 import pytest
 import sympy as sp
+from one_line import refused
 
 from symbackprop import cli, limits
 from symbackprop.derive import Derivation, derive
@@ -21,26 +22,6 @@ from symbackprop.model.builder import fully_connected
 from symbackprop.model.network import dense_network
 from symbackprop.printing import derivation as printing
 from symbackprop.train.anatomy import activation_units
-
-
-def refused(capsys, argv: list[str], where: str, *words: str) -> str:
-    """Run the CLI; it must end with exit 2 and one line starting ``symbackprop: error: where``."""
-    code = cli.main(argv)
-    err = capsys.readouterr().err
-    lines = err.splitlines()
-    assert code == 2, err
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"symbackprop: error: {where}"), lines[0]
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def spec(folder, body: str, name: str = "net.toml") -> str:

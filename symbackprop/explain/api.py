@@ -17,9 +17,10 @@ from symbackprop.explain.document import (
     aligned,
 )
 from symbackprop.explain.notation import Notation
-from symbackprop.explain.output import UnknownOutputFormat, latex_to_pdf, write_atomically
+from symbackprop.explain.output import UnknownOutputFormat, latex_to_pdf
 from symbackprop.explain.scalar import ScalarExplainer
 from symbackprop.explain.vector import VectorExplainer
+from symbackprop.files import write_whole
 from symbackprop.model.ir import Model
 from symbackprop.model.sources import load_model
 
@@ -73,7 +74,7 @@ class Explanation:
                 f"{', '.join(SUFFIXES)}",
                 file=str(path),
             )
-        write_atomically(path, text().encode("utf-8"))
+        write_whole(path, text().encode("utf-8"))
         return path
 
     def __str__(self) -> str:

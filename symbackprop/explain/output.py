@@ -29,11 +29,6 @@ class PdfFailed(ExplainOutputError):
     """pdflatex ran but did not produce a PDF."""
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (see :mod:`symbackprop.files`)."""
-    write_whole(path, data)
-
-
 def pdflatex() -> str | None:
     """The pdflatex executable, or None."""
     return shutil.which("pdflatex")
@@ -53,7 +48,7 @@ def latex_to_pdf(source: str, path: Path) -> None:
         tex = Path(work) / "explanation.tex"
         tex.write_text(source, encoding="utf-8")
         pdf = _run_pdflatex(executable, tex, path)
-        write_atomically(path, pdf.read_bytes())
+        write_whole(path, pdf.read_bytes())
 
 
 def _run_pdflatex(executable: str, tex: Path, target: Path) -> Path:

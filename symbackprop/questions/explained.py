@@ -9,7 +9,6 @@ exits 1).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ import sympy as sp
 
 from symbackprop.explain.api import Explanation, explain
 from symbackprop.explain.notation import Notation
-from symbackprop.explain.output import write_atomically
+from symbackprop.files import write_whole
 from symbackprop.model.arrays import T, broadcast, dot, show_shape
 from symbackprop.model.evaluate import evaluate, forward_values
 from symbackprop.model.examples import builtin
 from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
+from symbackprop.questions.writer_cli import run_writer
 from symbackprop.recurrent import diagnose_blend
 from symbackprop.recurrent.examples import gru_keras
 
@@ -267,7 +267,7 @@ def write_examples(out_dir: str | Path, check: bool = False) -> list[Path]:
     if not check:
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in changed:
-            write_atomically(path, wanted[path].encode("utf-8"))
+            write_whole(path, wanted[path].encode("utf-8"))
     return changed
 
 
@@ -277,14 +277,7 @@ def _read(path: Path) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m symbackprop.questions.explained FOLDER [--check]``."""
-    parser = argparse.ArgumentParser(prog="python -m symbackprop.questions.explained")
-    parser.add_argument("folder", type=Path, help="where the documents go, e.g. docs/examples")
-    parser.add_argument("--check", action="store_true", help="list stale files; write nothing")
-    args = parser.parse_args(argv)
-    changed = write_examples(args.folder, check=args.check)
-    for path in changed:
-        print(f"{'stale' if args.check else 'wrote'}: {path}")
-    return 1 if args.check and changed else 0
+    return run_writer("symbackprop.questions.explained", write_examples, argv)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,13 @@ exits 1).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from symbackprop.files import write_whole
+from symbackprop.questions.writer_cli import run_writer
 from symbackprop.train.plot import plot_training
 from symbackprop.train.result import TrainResult
 from symbackprop.train.runner import train
@@ -195,14 +195,7 @@ def _refresh(path: Path, write: Callable[[Path], object], check: bool) -> list[P
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m symbackprop.questions.training FOLDER [--check]``."""
-    parser = argparse.ArgumentParser(prog="python -m symbackprop.questions.training")
-    parser.add_argument("folder", type=Path, help="where the documents go, e.g. docs/examples")
-    parser.add_argument("--check", action="store_true", help="list stale files; write nothing")
-    args = parser.parse_args(argv)
-    stale = regenerate(args.folder, check=args.check)
-    for path in stale:
-        print(f"{'stale' if args.check else 'wrote'} {path}")
-    return 1 if args.check and stale else 0
+    return run_writer("symbackprop.questions.training", regenerate, argv)
 
 
 if __name__ == "__main__":
