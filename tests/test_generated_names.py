@@ -187,6 +187,15 @@ def test_python_reads_compatibility_forms_as_one_name(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_loss_assigned_twice_is_refused_not_read_halfway(tmp_path, capsys):
+    """Read up to its first assignment, the loss below would lose its square silently."""
+    out = tmp_path / "out.py"
+    assert main(["generate", write_model(tmp_path, chain("a", "loss")), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'loss' is assigned again" in err
+    assert not out.exists()
+
+
 def test_data_used_whole_and_indexed_is_an_error(tmp_path, capsys):
     source = "def f(x, t):\n    loss = (x * w[0] + x[1] * w[1] - t) ** 2\n    return loss\n"
     assert main(["generate", write_model(tmp_path, source)]) == 2
@@ -242,7 +251,7 @@ def test_every_name_the_generator_adds_is_reserved(name):
         min_size=2,
         max_size=2,
         unique_by=code_name,
-    ).filter(lambda names: not {"x", "t", "w", "f"} & {code_name(n) for n in names})
+    ).filter(lambda names: not {"x", "t", "w", "f", "loss"} & {code_name(n) for n in names})
 )
 def test_any_two_names_give_a_right_module(names):
     first, second = names

@@ -194,9 +194,11 @@ def _called_name(node: ast.AST) -> str | None:
 
 def _by_name(statements: list[Statement]) -> int | None:
     for name in LOSS_NAMES:
-        position = next((s.position for s in statements if s.target == name), None)
-        if position is not None:
-            return position
+        # The last assignment is the value that leaves: reading up to the first would drop
+        # the rest silently, reading to the last lets a second one be refused as such.
+        positions = [s.position for s in statements if s.target == name]
+        if positions:
+            return positions[-1]
     return None
 
 

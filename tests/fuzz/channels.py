@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import signal
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -269,24 +270,8 @@ def check_cases(draw) -> Case:
     return Case("check", tuple(argv))
 
 
-CHECK_CODE = """\
-import numpy as np
-
-def train(X, Y, W1, b1, W2, b2, lr):
-    for epoch in range(100):
-        Z1 = X @ W1 + b1
-        A1 = np.tanh(Z1)
-        Z2 = A1 @ W2 + b2
-        A2 = 1 / (1 + np.exp(-Z2))
-        loss = np.sum((A2 - Y) ** 2) / (2 * X.shape[0])
-        dZ2 = (A2 - Y) * A2 * (1 - A2) / X.shape[0]
-        dW2 = A1.T @ dZ2
-        db2 = np.sum(dZ2, axis=0)
-        dZ1 = dZ2 @ W2.T * (1 - A1 ** 2)
-        dW1 = X.T @ dZ1
-        W2 -= lr * dW2
-        W1 -= lr * dW1
-"""
+# A hand-written training loop that check reads (a fixture of its own tests), to mutate.
+CHECK_CODE = (Path(__file__).parents[1] / "fixtures" / "check_dense_net.py").read_text()
 
 
 @st.composite
