@@ -122,9 +122,12 @@ def _temporary_beside(target: Path) -> Iterator[Path]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one held arrives now, inside try
         yield temporary
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)  # nor while it is removed
+        try:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}

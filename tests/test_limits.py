@@ -58,9 +58,9 @@ def test_a_scalar_network_over_the_parameter_limit_is_refused_in_every_verb(
     assert not (folder / "out.py").exists() and not (folder / "out.md").exists()
 
 
-def test_the_builders_themselves_refuse_networks_over_the_limits():
-    with pytest.raises(LimitExceeded, match="2821 weights and biases"):
-        fully_connected([30, 30, 30, 30, 1])
+def test_the_vector_builder_itself_refuses_networks_over_the_limits():
+    """Its arrays are memory; the scalar builder is left to API callers, whose derivation
+    alone is fast (the derive_scaling benchmark builds 433 weights): specs are limited."""
     with pytest.raises(LimitExceeded, match="4999 layers"):
         dense_network([2] * 5000)
 

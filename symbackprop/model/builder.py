@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from symbackprop.errors import SpecError
-from symbackprop.limits import check_network
 from symbackprop.model import activations
 from symbackprop.model.arrays import Shape
 from symbackprop.model.ir import Kind, Model, Node
@@ -93,7 +92,6 @@ def fully_connected(
     loss ``E``.
     """
     sizes = checked_sizes(sizes)
-    check_network(sizes, scalar=True)
     checked_reduction(reduction)
     layer_acts = per_layer(activation, len(sizes) - 1)
     per_output = activations.loss(loss)

@@ -104,7 +104,11 @@ def spec_text(draw, fails_today: bool = False) -> str:
     """A spec with one to three keys replaced by payloads, drawn text or wrong types."""
     table, keys = draw(st.sampled_from([("network", NETWORK), ("recurrent", RECURRENT)]))
     keys = dict(keys)
-    more = st.sampled_from(FAILS_TODAY_FORMULAS) if fails_today else st.nothing()
+    more = (
+        st.sampled_from(FAILS_TODAY_FORMULAS)
+        if fails_today and FAILS_TODAY_FORMULAS
+        else st.nothing()
+    )
     value = st.one_of(hostile, wrong_types, formulas, more, sizes)
     for key in draw(st.lists(st.sampled_from([*keys, "extra"]), min_size=1, max_size=3)):
         keys[key] = draw(value)
