@@ -23,9 +23,9 @@ from symbackprop.check.codecheck import read_program, read_source
 from symbackprop.check.present import CheckPrinter
 from symbackprop.check.subject import Subject
 from symbackprop.derive import derive
-from symbackprop.model import fully_connected
-from symbackprop.model.network import dense_network
-from symbackprop.model.sources import load_model
+from symbackprop.ir import fully_connected
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.sources import load_model
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 PROGRAMS = Path(__file__).resolve().parent.parent / "symbackprop" / "questions" / "programs"

@@ -16,7 +16,7 @@ import time
 import sympy as sp
 
 from symbackprop.derive import derive
-from symbackprop.model import fully_connected
+from symbackprop.ir import fully_connected
 
 NETS = ([2, 2, 1], [3, 4, 1], [4, 8, 8, 1], [8, 16, 16, 1])
 

@@ -28,7 +28,9 @@ import timeit  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from symbackprop.recurrent import from_torch, gru_cell, load_module  # noqa: E402
+from symbackprop.cells.layouts import from_torch  # noqa: E402
+from symbackprop.cells.step import gru_cell  # noqa: E402
+from symbackprop.codegen.loader import load_module  # noqa: E402
 
 INPUT, UNITS, STEPS, BATCH = 32, 64, 50, 32
 DTYPES = ((np.float32, torch.float32), (np.float64, torch.float64))

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
 from symbackprop.train import load_data, train
 
 FIXED_SIZES = [64, 32, 10]

@@ -22,8 +22,8 @@ import timeit
 import numpy as np
 
 from symbackprop.codegen.loader import load_module
-from symbackprop.model.examples import builtin
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.examples import builtin
 
 CASES = [  # name, sizes, batch; sizes None: the asker's own XOR net (no biases) and its loop
     ("xor 3-4-1 (seed)", None, 4),

@@ -11,21 +11,22 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from symbackprop.codegen.agreement import VerifyReport
 from symbackprop.codegen.generate import generate_all as _generate_all
 from symbackprop.codegen.generate import module_text
-from symbackprop.codegen.verify import VerifyReport, self_check
+from symbackprop.codegen.verify import self_check
 from symbackprop.codegen.verify import verify as _verify
 from symbackprop.derive import Derivation
 from symbackprop.derive import derive as _derive
 from symbackprop.files import write_whole
-from symbackprop.model.examples import EXAMPLES, Example
-from symbackprop.model.ir import Model, require_parameters
-from symbackprop.model.sources import load_model
+from symbackprop.ir.model import Model, require_parameters
 from symbackprop.printing.derivation import (
     derivation_data,
     derivation_latex,
     derivation_text,
 )
+from symbackprop.readers.examples import EXAMPLES, Example
+from symbackprop.readers.sources import load_model
 
 __all__ = [
     "DerivationResult",
@@ -89,8 +90,7 @@ def generate(
     if command is None and output is not None:
         command = shlex.join(["symbackprop", "generate", argument, "-o", str(output)])
     text = module_text(model, command)
-    if getattr(model, "cell", None) is None:  # recurrent modules are proven by verify alone
-        self_check(model, text)  # raises ModuleDisagrees: never write a wrong module
+    self_check(model, text)  # raises ModuleDisagrees: never write a wrong module
     if output is not None:
         write_whole(Path(output), text)
     return text

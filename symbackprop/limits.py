@@ -15,14 +15,10 @@ import signal
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from symbackprop.errors import LimitExceeded, TimeLimitExceeded, UsageError
-
-if TYPE_CHECKING:
-    from symbackprop.model.ir import Model
 
 # Scalar mode writes one formula per weight, and its work grows steeply with their number:
 # derive + generate took 2.6 s for [8, 8, 1] (81 weights and biases), 6 s for [16, 16, 1]
@@ -89,7 +85,7 @@ def check_parameters(
     if scalar:
         advice = ' (scalar mode writes a formula per weight); use mode = "vector"'
     else:
-        advice = f"; they alone would take {_size(8 * count)} as float64"
+        advice = f"; they alone would take {size_text(8 * count)} as float64"
     raise LimitExceeded(
         f"{what} make {count} weights and biases, over the limit of {limit}{advice}",
         file=file,
@@ -110,43 +106,7 @@ def check_statements(tree: ast.AST, file: str) -> None:
         )
 
 
-# -- arrays -----------------------------------------------------------------------------------
-def check_arrays(model: Model, samples: int, verb: str) -> None:
-    """Refuse to run ``model`` on ``samples`` at once when its arrays would not fit."""
-    need = 2 * 8 * sum(_elements(model, node, samples) for node in model.nodes)
-    if need > MAX_ARRAY_BYTES:
-        raise LimitExceeded(
-            f"{verb} would hold {_size(need)} of arrays for {model.name} on {samples} samples, "
-            f"over the limit of {_size(MAX_ARRAY_BYTES)}; use fewer samples or narrower layers",
-            file=_file(model),
-        )
-
-
-def check_differenced(model: Model, samples: int) -> None:
-    """Refuse a verify whose finite differences, one per parameter element, would take long."""
-    count = sum(_elements(model, node, samples) for node in model.parameters)
-    if count > MAX_DIFFERENCED_ELEMENTS:
-        raise LimitExceeded(
-            f"verify differences each of {model.name}'s {count} parameter elements on its "
-            f"own, over the limit of {MAX_DIFFERENCED_ELEMENTS}; verify the same model with "
-            "smaller sizes (its generated code does not depend on them)",
-            file=_file(model),
-        )
-
-
-def _elements(model: Model, node, samples: int) -> int:
-    """Elements of ``node``'s array in a module run on ``samples``: a vector model's shape with
-    the batch size filled in; in scalar mode one per sample, a parameter's one alone."""
-    if not model.is_vector:
-        return 1 if node.kind == "parameter" else samples
-    return math.prod(samples if isinstance(d, str) else d for d in model.shapes[node.name])
-
-
-def _file(model: Model) -> str | None:
-    return None if model.source == "built-in" else model.source
-
-
-def _size(nbytes: int) -> str:
+def size_text(nbytes: int) -> str:
     if nbytes >= 2**30:
         return f"{nbytes / 2**30:.1f} GiB"
     return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes} bytes"

@@ -6,7 +6,7 @@ import mpmath
 import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
 
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 
 
 class _Indexed:

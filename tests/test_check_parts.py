@@ -11,15 +11,15 @@ import pytest
 import sympy as sp
 
 from symbackprop.check import check_formulas
-from symbackprop.check.dims import DimSpace, generalized
 from symbackprop.check.formula import FormulaReader
 from symbackprop.check.numeric import EvaluationError, Evaluator, NotExact, difference
-from symbackprop.check.ops import STACKED_OPS, after_first_row, bias_row
 from symbackprop.check.subject import Subject, exploded
 from symbackprop.derive.rules import rule_for
-from symbackprop.model.arrays import T, colsum, dot, rowsum, total
-from symbackprop.model.builder import ModelBuilder
-from symbackprop.model.examples import digits, xor
+from symbackprop.ir.arrays import T, colsum, dot, rowsum, total
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.stacking import STACKED_OPS, after_first_row, bias_row
+from symbackprop.readers.dims import DimSpace, generalized
+from symbackprop.readers.examples import digits, xor
 
 A, G = sp.Symbol("A"), sp.Symbol("G")
 

@@ -20,7 +20,7 @@ from symbackprop.check.codecheck import check_text
 from symbackprop.check.formula import FormulaReader
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
-from symbackprop.model.examples import torch_scalar, xor
+from symbackprop.readers.examples import torch_scalar, xor
 
 HANG_GUARD_SECONDS = 5.0
 

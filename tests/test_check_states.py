@@ -6,7 +6,7 @@ import pytest
 from symbackprop.check.states import SWAPPED, check_state
 from symbackprop.cli import main
 from symbackprop.errors import SpecError
-from symbackprop.model.examples import builtin
+from symbackprop.readers.examples import builtin
 
 
 def test_the_askers_055_is_the_swapped_blend(capsys):

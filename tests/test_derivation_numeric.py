@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbackprop import derive
-from symbackprop.model import fully_connected
-from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.evaluate import evaluate, forward_values
-from symbackprop.model.examples import EXAMPLES
+from symbackprop.ir import fully_connected
+from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.evaluate import evaluate, forward_values
+from symbackprop.readers.examples import EXAMPLES
 
 
 def random_point(model, rng: random.Random) -> dict:

@@ -8,8 +8,8 @@ import sympy as sp
 
 from symbackprop.explain import UnknownParameter, explain
 from symbackprop.explain.notation import has_double_subscript, node_latex
-from symbackprop.model import ModelBuilder, fully_connected
-from symbackprop.model.network import dense_network
+from symbackprop.ir import ModelBuilder, fully_connected
+from symbackprop.ir.network import dense_network
 
 
 def rows(explanation) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from symbackprop.model.arrays import (
+from symbackprop.ir.arrays import (
     T,
     colsum,
     dot,

@@ -17,9 +17,9 @@ import pytest
 
 from symbackprop.explain import explain
 from symbackprop.explain.katex import katex_errors, node
-from symbackprop.model import fully_connected
-from symbackprop.model.examples import EXAMPLES
-from symbackprop.model.network import dense_network
+from symbackprop.ir import fully_connected
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.examples import EXAMPLES
 
 APT = "apt-get install -y texlive-latex-base texlive-latex-recommended texlive-fonts-recommended"
 SCALAR_ACTIVATIONS = ["sigmoid", "tanh", "relu", "softplus", "identity", "leaky_relu"]

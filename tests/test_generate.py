@@ -10,7 +10,7 @@ import pytest
 from symbackprop import api
 from symbackprop.cli import main
 from symbackprop.codegen.generate import builtin_module_path, generate_all, module_text
-from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,12 +12,12 @@ from numeric import central_gradient, max_relative_error
 from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
-from symbackprop.model import fully_connected
-from symbackprop.model.arrays import dot, total
-from symbackprop.model.builder import ModelBuilder
-from symbackprop.model.examples import EXAMPLES, builtin
-from symbackprop.model.network import dense_network
+from symbackprop.ir import fully_connected
+from symbackprop.ir.arrays import dot, total
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.network import dense_network
 from symbackprop.naming import BATCH_SIZE
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "swish", "gelu"]
 

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symbackprop.cells.step import rnn_cell
 from symbackprop.cli import main
 from symbackprop.codegen.generate import module_text
-from symbackprop.model.network import dense_network
-from symbackprop.recurrent import rnn_cell
+from symbackprop.ir.network import dense_network
 
 CANARY = "CANARY"
 # Closes the docstring, runs a statement, opens a new string: code if copied as it is.

@@ -26,9 +26,9 @@ from symbackprop.codegen import generate as generate_module
 from symbackprop.codegen.names import GENERATOR_NAMES, code_name
 from symbackprop.codegen.verify import ModuleDisagrees, self_check
 from symbackprop.errors import SpecError
-from symbackprop.model.builder import ModelBuilder
-from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.ir.builder import ModelBuilder
 from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, identifier, split_indexed
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 
 def chain(first: str, second: str) -> str:

@@ -9,7 +9,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 from symbackprop.codegen.inplace import lower
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import sigmoid
-from symbackprop.model.arrays import T, colsum, dot, shape_of
+from symbackprop.ir.arrays import T, colsum, dot, shape_of
 
 NAMES = ["A", "B", "C", "W", "b", "s"]
 A, B, C, W, b, s = sp.symbols(NAMES)

@@ -18,8 +18,8 @@ from symbackprop import cli, limits
 from symbackprop.derive import Derivation, derive
 from symbackprop.errors import LimitExceeded, SymbackpropError
 from symbackprop.files import write_whole
-from symbackprop.model.builder import fully_connected
-from symbackprop.model.network import dense_network
+from symbackprop.ir.builder import fully_connected
+from symbackprop.ir.network import dense_network
 from symbackprop.printing import derivation as printing
 from symbackprop.train.anatomy import activation_units
 

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from symbackprop.derive.local import local_partial, output_form, split_outer
-from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.printing import text
 
 u, a = sp.symbols("u a")

@@ -16,10 +16,10 @@ from symbackprop.codegen.generate import builtin_module_path
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data, verify
 from symbackprop.errors import NumericOverflow
-from symbackprop.model import fully_connected
-from symbackprop.model.examples import EXAMPLES, builtin
-from symbackprop.model.ir import Kind
-from symbackprop.model.network import dense_network
+from symbackprop.ir import fully_connected
+from symbackprop.ir.model import Kind
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 y, t = sp.symbols("y t")
 BCE_FORMULA = sp.Lambda((y, t), -(t * sp.log(y) + (1 - t) * sp.log(1 - y)))  # as users write it

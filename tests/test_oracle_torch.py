@@ -5,8 +5,8 @@ import pytest
 
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
-from symbackprop.model.examples import builtin
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.examples import builtin
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbackprop.errors import SpecError, SymbackpropError, UnknownModel, UnsupportedConstruct
-from symbackprop.model.ir import Kind, Model
-from symbackprop.model.pyreader import read_python, read_python_source
+from symbackprop.ir.model import Kind, Model
+from symbackprop.readers.pyreader import read_python, read_python_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Q4_TORCH = FIXTURES / "q4_torch.py"

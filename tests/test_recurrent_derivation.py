@@ -5,11 +5,18 @@ import re
 import pytest
 import sympy as sp
 
+from symbackprop.cells.conventions import CONVENTIONS, convention
+from symbackprop.cells.step import blend_text, gru_cell, reset_text, rnn_cell
+from symbackprop.derive.bptt import derive_sequence
 from symbackprop.errors import SpecError
-from symbackprop.model.arrays import T, dot
+from symbackprop.ir.arrays import T, dot
+from symbackprop.printing.through_time import (
+    convention_text,
+    recursion_latex,
+    recursion_text,
+    sequence_data,
+)
 from symbackprop.questions.gru import gru_walkthrough
-from symbackprop.recurrent import CONVENTIONS, convention, derive_sequence, gru_cell, rnn_cell
-from symbackprop.recurrent.cells import blend_text, reset_text
 
 S = sp.Symbol
 
@@ -52,22 +59,22 @@ def test_blend_and_reset_texts_say_what_the_declared_equations_do(key):
     assert sp.sympify(rhs, locals=names) == model.node("h").expr
     where = "after" if convention(key).reset_after else "before"
     assert reset_text(model.cell).startswith(f"{where} the recurrent product")
-    assert f"acts {where} the recurrent product" in derive_sequence(model).convention_text()
+    assert f"acts {where} the recurrent product" in convention_text(derive_sequence(model))
 
 
 def test_recursion_text_and_latex_describe_bptt_with_the_derived_pieces():
     sequence = derived("keras")
-    text = sequence.recursion_text()
+    text = recursion_text(sequence)
     assert "dh_t = (h - y)_t + d_h_prev_(t+1)" in text
     assert "d_h_prev_t = delta_h*z + " in text
     assert "dE/dh_0 = d_h_prev_1" in text
-    latex = sequence.recursion_latex()
+    latex = recursion_latex(sequence)
     assert latex.startswith("\\begin{align*}") and latex.count("{") == latex.count("}")
     assert r"\sum_{t=1}^{T}" in latex and r"\partial h_0" in latex
 
 
 def test_the_recursion_is_data_too():
-    data = derived("pytorch").to_data()
+    data = sequence_data(derived("pytorch"))
     assert data["blend"] == "h = z*h_prev + (1 - z)*n"
     assert data["reset"] == "after the recurrent product, r*(h_prev @ U_n + b_hn)"
     assert data["loss_term"] == "h - y" and data["carry"].startswith("delta_h*z + ")
@@ -91,7 +98,7 @@ def test_every_formula_of_the_walkthrough_and_the_recursion_renders_in_katex():
     if katex.node() is None:
         pytest.skip("node is not installed (apt-get install -y nodejs)")
     formulas = [f for p in gru_walkthrough() for f in re.findall(r"\$([^$]+)\$", p)]
-    formulas += [derived(key).recursion_latex() for key in CONVENTIONS]
-    formulas += [derive_sequence(rnn_cell("keras", 2, 3)).recursion_latex()]
+    formulas += [recursion_latex(derived(key)) for key in CONVENTIONS]
+    formulas += [recursion_latex(derive_sequence(rnn_cell("keras", 2, 3)))]
     assert len(formulas) > 15
     assert katex.katex_errors(formulas) == []

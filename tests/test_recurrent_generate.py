@@ -8,16 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop.recurrent import (
-    CONVENTIONS,
-    RECURRENT_EXAMPLES,
-    generate_all_recurrent,
-    gru_cell,
-    load_module,
-    module_text,
-    rnn_cell,
-)
-from symbackprop.recurrent.verify import verify
+from symbackprop.cells.conventions import CONVENTIONS
+from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.codegen.loader import load_module
+from symbackprop.codegen.recurrent_generate import generate_all_recurrent, module_text
+from symbackprop.codegen.verify import verify
+from symbackprop.readers.examples import RECURRENT_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = [gru_cell(key, 2, 3) for key in CONVENTIONS] + [rnn_cell("keras", 2, 3)]

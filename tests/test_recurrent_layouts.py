@@ -4,16 +4,10 @@ import numpy as np
 import pytest
 from test_recurrent_reference import keras_gru
 
+from symbackprop.cells.layouts import from_keras, from_torch, to_keras, to_torch
+from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.codegen.loader import load_module
 from symbackprop.errors import SpecError
-from symbackprop.recurrent import (
-    from_keras,
-    from_torch,
-    gru_cell,
-    load_module,
-    rnn_cell,
-    to_keras,
-    to_torch,
-)
 
 RNG = np.random.default_rng(0)
 

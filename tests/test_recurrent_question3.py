@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 from test_recurrent_reference import keras_gru
 
+from symbackprop.cells.evaluate import run_sequence
+from symbackprop.cells.layouts import from_keras
+from symbackprop.cells.step import gru_cell
+from symbackprop.check.blend import diagnose_blend
+from symbackprop.codegen.loader import load_module
 from symbackprop.questions.gru import gru_walkthrough
-from symbackprop.recurrent import diagnose_blend, gru_cell, load_module, run_sequence
-from symbackprop.recurrent.examples import gru_keras
-from symbackprop.recurrent.layouts import from_keras
+from symbackprop.readers.examples import gru_keras
 
 KERAS_X = np.ones((1, 2, 1))  # the asker's x
 KERAS_PRINTS = np.array([[[0.20482421], [0.34675306]]])  # the asker's model.predict(x)

@@ -6,7 +6,9 @@ from functools import cache
 import numpy as np
 import pytest
 
-from symbackprop.recurrent import from_torch, gru_cell, load_module, rnn_cell, to_torch
+from symbackprop.cells.layouts import from_torch, to_torch
+from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.codegen.loader import load_module
 
 torch = pytest.importorskip("torch")
 TOLERANCE = 1e-10

@@ -9,7 +9,7 @@ from symbackprop import derive
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.errors import SpecError, UnsupportedConstruct
-from symbackprop.model.spec import read_spec
+from symbackprop.readers.spec import read_spec
 
 
 def write(tmp_path, body: str):

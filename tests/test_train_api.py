@@ -5,7 +5,7 @@ import pytest
 from numeric import q1_training
 
 from symbackprop.errors import UsageError
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
 from symbackprop.train import Finding, TrainResult, load_data, train
 
 

@@ -7,7 +7,7 @@ import pytest
 from symbackprop import api
 from symbackprop.codegen.loader import load_module
 from symbackprop.errors import ShapeError
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
 from symbackprop.train.data import DataError
 from symbackprop.train.extras import available
 from symbackprop.train.feed import feed_for

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.builder import ModelBuilder
-from symbackprop.model.network import dense_network
+from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.network import dense_network
 from symbackprop.train import train
 from symbackprop.train.anatomy import activation_units, parameter_layers
 from symbackprop.train.diagnose import FIX_LOWER_LR, FIX_STANDARDIZE, dead_relu_units

@@ -9,8 +9,8 @@ import pytest
 from numeric import q1_training
 
 from symbackprop.codegen.loader import load_module
-from symbackprop.model.examples import builtin
-from symbackprop.model.network import dense_network
+from symbackprop.ir.network import dense_network
+from symbackprop.readers.examples import builtin
 
 
 def test_xor_step_is_the_question_1_step_on_integer_data():

@@ -5,7 +5,7 @@ import pytest
 from symbackprop import api
 from symbackprop.cli import main
 from symbackprop.codegen.generate import module_text
-from symbackprop.model.examples import EXAMPLES, builtin
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -4,7 +4,7 @@ import numpy as np
 from numeric import q1_training
 
 from symbackprop.codegen.loader import load_module
-from symbackprop.model.examples import builtin
+from symbackprop.readers.examples import builtin
 
 
 def test_generated_xor_follows_the_question_1_trajectory_for_60000_iterations():

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import sympy as sp
 
+from symbackprop.check.codecheck import check_source
 from symbackprop.check.compare import Claim, judge
 from symbackprop.check.formula import FormulaReader, parse_aliases
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SymbackpropError
-from symbackprop.model.ir import Model
-from symbackprop.model.sources import load_model
+from symbackprop.ir.model import Model
+from symbackprop.readers.sources import load_model
 
 __all__ = ["CheckReport", "check_code", "check_formulas"]
 
@@ -76,6 +77,4 @@ def check_code(
     the adjoints they play. ``loss`` is an expression in the code's names, for code that does
     not compute its loss; ``matrix`` names values that are ``numpy.matrix``.
     """
-    from symbackprop.check.codecheck import check_source
-
     return check_source(path, function, loss, tuple(matrix))

@@ -11,6 +11,7 @@ from symbackprop.check.report import CheckReport
 from symbackprop.check.states import check_state
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.interrupts import interruptible
+from symbackprop.readers.sources import load_model
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -111,8 +112,6 @@ def _report(args: argparse.Namespace) -> CheckReport:
 
 
 def _model(args: argparse.Namespace):
-    from symbackprop.model.sources import load_model
-
     if args.loss is not None and not args.loss.isidentifier():
         raise SpecError("with --formula, --loss names the loss variable of a .py model")
     return load_model(args.subject, loss=args.loss)

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.check.codereader import CodeReader, Program
 from symbackprop.check.compare import Claim, claim_label, judge, target_value
 from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import EvaluationError, as_number, difference, elementwise_ratio
-from symbackprop.check.ops import StackBase
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
-from symbackprop.model.arrays import T
-from symbackprop.model.ir import Kind
-from symbackprop.model.pyreader import parse, select_body
-from symbackprop.model.pyslice import Body
+from symbackprop.ir.arrays import T
+from symbackprop.ir.model import Kind
+from symbackprop.ir.stacking import StackBase
+from symbackprop.readers.codereader import CodeReader, Program
+from symbackprop.readers.pyreader import parse, select_body
+from symbackprop.readers.pyslice import Body
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
 _NAME_PATTERNS = (

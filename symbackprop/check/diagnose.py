@@ -20,8 +20,8 @@ from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.derive.local import output_form, split_outer
+from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.limits import tree_size_at_most
-from symbackprop.model.activations import ACTIVATIONS
 
 KINDS = (
     "missing factor",

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.check.arraytranslate import ArrayTranslator
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, UnsupportedConstruct
-from symbackprop.model.ir import Kind
-from symbackprop.model.pyreader import parse
-from symbackprop.model.whitelist import Namespace
+from symbackprop.ir.model import Kind
 from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, identifier, indexed_name
+from symbackprop.readers.arraytranslate import ArrayTranslator
+from symbackprop.readers.pyreader import parse
+from symbackprop.readers.whitelist import Namespace
 
 MAX_FORMULA_CHARS = 20_000
 # Bare names a formula may call without imports (a formula has no import lines).

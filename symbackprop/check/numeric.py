@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.model import arrays
+from symbackprop.ir import arrays
 
 DIGITS = 50
 TOLERANCE = mpmath.mpf("1e-35")

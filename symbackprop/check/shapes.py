@@ -13,12 +13,12 @@ from itertools import combinations
 
 import sympy as sp
 
-from symbackprop.check.dims import DimSpace
 from symbackprop.check.numeric import EvaluationError, difference
 from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.subject import Subject
 from symbackprop.errors import ShapeError
-from symbackprop.model.arrays import T, dot, show_shape
+from symbackprop.ir.arrays import T, dot, show_shape
+from symbackprop.readers.dims import DimSpace
 
 
 def shape_problem(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:

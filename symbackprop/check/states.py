@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from symbackprop.cells.evaluate import run_sequence
+from symbackprop.cells.step import StepModel
+from symbackprop.check.blend import diagnose_blend
 from symbackprop.check.probe import Diagnosis
 from symbackprop.check.report import CheckReport, Counterexample, Verdict
 from symbackprop.errors import SpecError
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 
 SWAPPED = "gates swapped in the blend"
 
 
 def check_state(model: Model, claimed: float) -> CheckReport:
     """Judge a hand-computed first state ``h_1`` of a recurrent model on its known input."""
-    from symbackprop.recurrent import diagnose_blend, run_sequence
-
-    cell = getattr(model, "cell", None)
-    if cell is None:
+    if not isinstance(model, StepModel):
         raise SpecError(f"--state is for recurrent cells; {model.name!r} is not one")
+    cell = model.cell
     if model.known_input is None:
         raise SpecError(f"{model.name!r} has no known input to compute a state on")
     x, weights = model.known_input.x, model.known_input.weights

@@ -18,12 +18,12 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from symbackprop.check.dims import DimSpace, generalized
 from symbackprop.check.numeric import Evaluator, NotExact, Value, to_mp
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.model.arrays import Shape
-from symbackprop.model.ir import Kind, Model, Node
+from symbackprop.ir.arrays import Shape
+from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.readers.dims import DimSpace, generalized
 
 TRIALS = 3
 MAX_NODES_IN_LEAVES = 40

@@ -2,38 +2,41 @@
 
 from __future__ import annotations
 
-import shlex
+from functools import singledispatch
 from pathlib import Path
 
+from symbackprop.cells.step import StepModel
+from symbackprop.codegen.command import default_command
 from symbackprop.codegen.names import code_model, renamed_names
 from symbackprop.codegen.plan import plan_module
+from symbackprop.codegen.recurrent_generate import module_text as recurrent_module_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
 from symbackprop.derive import derive
 from symbackprop.files import current_text, write_whole
-from symbackprop.model.examples import EXAMPLES, builtin
-from symbackprop.model.ir import Model, require_parameters
+from symbackprop.ir.model import Model, require_parameters
 from symbackprop.naming import identifier
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 GENERATED = Path("generated")
 
 
 def module_text(model: Model, command: str | None = None) -> str:
     """The source of ``model``'s training module."""
-    # [Model] -> code-named Model -> stable Model -> Derivation -> ModulePlan -> module text
-    command = command or default_command(model)
     require_parameters(model)
-    if getattr(model, "cell", None) is not None:  # a recurrent cell's step model: BPTT module
-        from symbackprop.recurrent import module_text as recurrent_module_text
+    return model_module_text(model, command or default_command(model))
 
-        return recurrent_module_text(model, command)
+
+@singledispatch
+def model_module_text(model: Model, command: str) -> str:
+    """A feed-forward model's module: loss, forward, backward and the fused training step."""
+    # [Model] -> code-named Model -> stable Model -> Derivation -> ModulePlan -> module text
     derivation = derive(stable_model(code_model(model)))
     return render("module.py.j2", plan=plan_module(derivation, command, renamed_names(model)))
 
 
-def default_command(model: Model) -> str:
-    """The command line that writes ``model``'s module, quoted as a shell would need it."""
-    return shlex.join(["symbackprop", "generate", model.name, "-o", f"{identifier(model.name)}.py"])
+# A recurrent cell's step model: a module that trains the cell by BPTT.
+model_module_text.register(StepModel, recurrent_module_text)
 
 
 def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:

@@ -26,7 +26,7 @@ import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
 from symbackprop.codegen.stable import sigmoid
-from symbackprop.model.arrays import T, colsum, dot
+from symbackprop.ir.arrays import T, colsum, dot
 
 Shape = tuple
 _UFUNCS = {

@@ -6,7 +6,7 @@ import types
 
 from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.literal import docstring_text
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 
 
 def load_module(model: Model, text: str | None = None) -> types.ModuleType:

@@ -19,7 +19,7 @@ import sympy as sp
 
 from symbackprop.codegen.printer import HELPERS
 from symbackprop.errors import SpecError
-from symbackprop.model.ir import Kind, Model, Node
+from symbackprop.ir.model import Kind, Model, Node
 from symbackprop.naming import (
     ADJOINT_PREFIX,
     GRADIENT_PREFIX,

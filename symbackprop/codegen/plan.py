@@ -18,8 +18,8 @@ from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.codegen.step import StepPlan, plan_step
 from symbackprop.derive import Derivation
-from symbackprop.model.arrays import total
-from symbackprop.model.ir import Kind, Model
+from symbackprop.ir.arrays import total
+from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import BATCH_SIZE, gradient_name, identifier, mentions, split_indexed
 from symbackprop.printing.text import text
 

@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from symbackprop.codegen.stable import sigmoid
-from symbackprop.model.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
+from symbackprop.ir.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 
 
 class sigmoid(sp.Function):  # noqa: N801 - printed as the helper of the same name

@@ -20,8 +20,8 @@ from symbackprop.codegen.inplace import lower
 from symbackprop.codegen.layout import LINE_LIMIT, statement_text
 from symbackprop.codegen.stable import stabilize
 from symbackprop.derive import derive
-from symbackprop.model.arrays import T, colsum, shape_of
-from symbackprop.model.ir import Kind, Model
+from symbackprop.ir.arrays import T, colsum, shape_of
+from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import BATCH_SIZE, adjoint_name, gradient_name, identifier, mentions
 
 LEARNING_RATE = "lr"

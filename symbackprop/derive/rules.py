@@ -12,8 +12,8 @@ from collections.abc import Callable
 import sympy as sp
 
 from symbackprop.errors import MissingRule
-from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.arrays import (
+from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.arrays import (
     T,
     colsum,
     colsum_keepdims,
@@ -35,7 +35,7 @@ def defvjp(op: type, *rules: Rule | None) -> None:
 
 
 def rule_for(op: type, argument: int) -> Rule:
-    rules = VJP_RULES.get(op)
+    rules = VJP_RULES.get(op) or getattr(op, "vjp", None)  # an op may hold its own rules
     if rules is None:
         raise MissingRule(f"no backward rule registered for {op.__name__}")
     rule = rules[argument] if argument < len(rules) else None

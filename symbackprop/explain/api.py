@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from symbackprop.cells.step import StepModel
 from symbackprop.derive import Derivation, derive
+from symbackprop.derive.bptt import derive_sequence
 from symbackprop.explain import render
 from symbackprop.explain.common import chosen_parameters, forward_section
 from symbackprop.explain.document import (
@@ -21,8 +23,9 @@ from symbackprop.explain.output import UnknownOutputFormat, latex_to_pdf
 from symbackprop.explain.scalar import ScalarExplainer
 from symbackprop.explain.vector import VectorExplainer
 from symbackprop.files import write_whole
-from symbackprop.model.ir import Model
-from symbackprop.model.sources import load_model
+from symbackprop.ir.model import Model
+from symbackprop.printing.through_time import convention_text, recursion_latex
+from symbackprop.readers.sources import load_model
 
 SUFFIXES = (".md", ".tex", ".html", ".pdf")
 
@@ -134,18 +137,16 @@ def _lead(model: Model, params: list[str]) -> tuple[Prose, ...]:
 
 def through_time_section(model: Model, number: int) -> Section | None:
     """For a recurrent cell: the recursion over steps and the gate convention."""
-    if getattr(model, "cell", None) is None:
+    if not isinstance(model, StepModel):
         return None
-    from symbackprop.recurrent import derive_sequence
-
     sequence = derive_sequence(model)
-    body = sequence.recursion_latex().split("\\begin{align*}\n")[1].split("\\end{align*}")[0]
+    body = recursion_latex(sequence).split("\\begin{align*}\n")[1].split("\\end{align*}")[0]
     rows = []
     for row in body.split(" \\\\\n"):
         first, _, last = row.strip().partition(",\\qquad ")
         rows += [first] + ([last.replace(" = ", " &= ", 1)] if last else [])
     section = SectionBuilder(f"{number}. Backpropagation through time")
-    section.say(sequence.convention_text())
+    section.say(convention_text(sequence))
     section.say(
         "The step above is one of T. Going back from the last step, the adjoint of each state "
         "adds what the loss says at that step to what flows back from the next step; every "

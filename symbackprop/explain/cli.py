@@ -7,7 +7,7 @@ import sys
 
 from symbackprop.explain.api import SUFFIXES, explain
 from symbackprop.files import check_output
-from symbackprop.model.sources import load_model
+from symbackprop.readers.sources import load_model
 
 EPILOG = """examples:
   symbackprop explain torch-scalar

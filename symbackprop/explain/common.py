@@ -8,9 +8,9 @@ from symbackprop.derive import Derivation
 from symbackprop.errors import SpecError
 from symbackprop.explain.document import Section, SectionBuilder
 from symbackprop.explain.notation import Notation, show_shape
+from symbackprop.ir.evaluate import evaluate, forward_values
+from symbackprop.ir.model import Kind, Model
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
-from symbackprop.model.evaluate import evaluate, forward_values
-from symbackprop.model.ir import Kind, Model
 from symbackprop.naming import BATCH_SIZE, split_indexed
 
 LEAF_OPS_SHOWN = 30  # a gradient in leaves is shown only while it stays this short
@@ -23,7 +23,7 @@ class UnknownParameter(SpecError):
 def chosen_parameters(model: Model, param: str | None) -> list[str]:
     """The parameters to explain: all, one by name, or every element of an indexed base.
 
-    >>> from symbackprop.model.examples import tiny221
+    >>> from symbackprop.readers.examples import tiny221
     >>> chosen_parameters(tiny221(), "b")
     ['b[0]', 'b[1]', 'b[2]']
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.derive import Derivation
-from symbackprop.model.arrays import Shape, colsum, colsum_keepdims, dot, rowsum, shape_of, total
+from symbackprop.ir.arrays import Shape, colsum, colsum_keepdims, dot, rowsum, shape_of, total
 from symbackprop.naming import split_indexed
 from symbackprop.printing.latex import ModelLatexPrinter, latex_name
 

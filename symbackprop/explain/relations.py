@@ -15,8 +15,8 @@ import sympy as sp
 
 from symbackprop.derive.local import local_partial
 from symbackprop.explain.notation import Notation, show_shape
-from symbackprop.model.arrays import ArrayFunction, dot, sigmoid_bce, softmax, softmax_xent, total
-from symbackprop.model.ir import Kind, Model, Node
+from symbackprop.ir.arrays import ArrayFunction, dot, sigmoid_bce, softmax, softmax_xent, total
+from symbackprop.ir.model import Kind, Model, Node
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symbackprop.cells.step import StepModel
 from symbackprop.derive import Derivation
+from symbackprop.derive.bptt import derive_sequence
+from symbackprop.ir.evaluate import evaluate, forward_values
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
-from symbackprop.model.evaluate import evaluate, forward_values
 from symbackprop.printing.latex import latex, latex_name
 from symbackprop.printing.text import text
+from symbackprop.printing.through_time import convention_text, recursion_text
 
 
 def derivation_data(derivation: Derivation) -> dict:
@@ -124,11 +127,9 @@ def derivation_text(derivation: Derivation) -> str:
         lines.append(head + g["expr"])
         for form in _distinct(g["expr"], g["expanded"], g["in_leaves"]):
             lines.append(" " * (len(head) - 2) + "= " + form)
-    if getattr(derivation.model, "cell", None) is not None:
-        from symbackprop.recurrent import derive_sequence
-
+    if isinstance(derivation.model, StepModel):  # a recurrent cell: the recursion over steps
         sequence = derive_sequence(derivation.model)
-        lines += ["", sequence.recursion_text().rstrip("\n"), "", sequence.convention_text()]
+        lines += ["", recursion_text(sequence).rstrip("\n"), "", convention_text(sequence)]
     if data["at"] and all("value" in g for g in data["gradients"]):  # values for every leaf
         point = ", ".join(f"{k} = {v}" for k, v in data["at"].items())
         lines += ["", f"at {point}:"]

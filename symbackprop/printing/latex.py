@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from symbackprop.model.arrays import dot, shape_of
+from symbackprop.ir.arrays import dot, shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.ordering import PositiveTermsFirst
 
@@ -107,7 +107,7 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         return latex_name(expr.name, self._settings["plain_names"])
 
-    # -- vector-mode array operations (symbackprop.model.arrays) --------------------------------
+    # -- vector-mode array operations (symbackprop.ir.arrays) --------------------------------
     def _print_dot(self, expr) -> str:
         return r"%s\, %s" % tuple(self._matmul_operand(arg) for arg in expr.args)
 

@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from symbackprop.cells.evaluate import run_sequence
 from symbackprop.check import check_code, check_formulas
 from symbackprop.check.states import check_state
 from symbackprop.derive import derive
 from symbackprop.explain import explain
-from symbackprop.model.examples import builtin
 from symbackprop.printing import text
 from symbackprop.questions import programs
 from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.questions.table import ASKS, CLAIMED_STATE
-from symbackprop.recurrent import run_sequence
-from symbackprop.recurrent.examples import gru_keras
+from symbackprop.readers.examples import builtin, gru_keras
 from symbackprop.train import train
 
 

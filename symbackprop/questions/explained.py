@@ -17,17 +17,16 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from symbackprop.check.blend import diagnose_blend
 from symbackprop.explain.api import Explanation, explain
 from symbackprop.explain.notation import Notation
 from symbackprop.files import write_whole
-from symbackprop.model.arrays import T, broadcast, dot, show_shape
-from symbackprop.model.evaluate import evaluate, forward_values
-from symbackprop.model.examples import builtin
+from symbackprop.ir.arrays import T, broadcast, dot, show_shape
+from symbackprop.ir.evaluate import evaluate, forward_values
 from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
 from symbackprop.questions.writer_cli import run_writer
-from symbackprop.recurrent import diagnose_blend
-from symbackprop.recurrent.examples import gru_keras
+from symbackprop.readers.examples import builtin, gru_keras
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Paragraphs of Markdown with ``$math$`` (what :meth:`Explanation.with_lead` takes). The
 equations are printed from the step model and every number is computed from it
-(:mod:`symbackprop.recurrent.evaluate`); only the words and the askers' numbers are written here.
+(:mod:`symbackprop.cells.evaluate`); only the words and the askers' numbers are written here.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from symbackprop.cells.conventions import CANDIDATE, RESET, UPDATE
+from symbackprop.cells.evaluate import step_values
+from symbackprop.cells.step import INPUT, OUTPUT, STATE_IN, StepModel
+from symbackprop.check.blend import blend_readings
 from symbackprop.codegen.stable import stabilize
 from symbackprop.printing.latex import ModelLatexPrinter
 from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
-from symbackprop.recurrent.cells import INPUT, OUTPUT, STATE_IN, StepModel
-from symbackprop.recurrent.conventions import CANDIDATE, RESET, UPDATE
-from symbackprop.recurrent.diagnose import blend_readings
-from symbackprop.recurrent.evaluate import step_values
-from symbackprop.recurrent.examples import gru_keras
+from symbackprop.readers.examples import gru_keras
 
 
 class _StepLatex(ModelLatexPrinter):

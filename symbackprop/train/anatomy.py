@@ -2,7 +2,7 @@
 prediction, and its parameters grouped by layer.
 
 Activations are recognised by their SymPy expressions (compared with the definitions in
-:data:`symbackprop.model.activations.ACTIVATIONS`), never by node names, so ``h1out`` of
+:data:`symbackprop.ir.activations.ACTIVATIONS`), never by node names, so ``h1out`` of
 ``tiny221`` and ``a1`` of a dense network are found alike.
 """
 
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from symbackprop.model.activations import ACTIVATIONS
-from symbackprop.model.ir import Kind, Model
+from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.arrays import softmax, softmax_xent
+from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import identifier, split_indexed
 
 RECOGNISED = ("sigmoid", "tanh", "relu")
@@ -75,8 +76,6 @@ def prediction_node(model: Model) -> str:
 
 
 def output_is_softmax(model: Model) -> bool:
-    from symbackprop.model.arrays import softmax, softmax_xent
-
     node = model.node(prediction_node(model))
     return node.expr.has(softmax) or model.loss.expr.has(softmax_xent)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 from symbackprop.train.anatomy import Unit, activation_units, prediction_node
 
 

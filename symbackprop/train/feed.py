@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbackprop.cells.step import StepModel
 from symbackprop.errors import ShapeError
-from symbackprop.model.arrays import sigmoid_bce, softmax_xent
-from symbackprop.model.ir import Kind, Model
+from symbackprop.ir.arrays import sigmoid_bce, softmax_xent
+from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
-from symbackprop.recurrent.cells import StepModel
 from symbackprop.train.data import DataError, Dataset, Part
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from symbackprop.model.ir import Model
-from symbackprop.model.sources import load_model
+from symbackprop.ir.model import Model
+from symbackprop.readers.sources import load_model
 
 
 def resolve_model(model: Model | str) -> Model:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symbackprop.model.ir import Model
+from symbackprop.ir.model import Model
 from symbackprop.train.anatomy import prediction_node
 from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import Finding

@@ -16,8 +16,8 @@ import numpy as np
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.names import code_model
 from symbackprop.errors import NumericOverflow, UsageError
-from symbackprop.limits import check_arrays
-from symbackprop.model.ir import Model
+from symbackprop.ir.bounds import check_arrays
+from symbackprop.ir.model import Model
 from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import diagnose, overflow_stop
 from symbackprop.train.evidence import Evidence, Settings, Snapshot

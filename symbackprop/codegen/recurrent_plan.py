@@ -1,0 +1,221 @@
+"""What a generated recurrent module contains, decided in Python: the template lays it out.
+
+    # [StepModel] -> Derivation (one step) -> RecurrentPlan (printed statements) -> template
+
+The one-step derivation is run over a sequence like this:
+- forward: terms of a node that depend on the input and the weights only (``x @ W_z + b_z``)
+  are hoisted out of the time loop and computed for all steps in one product; the rest runs
+  once per step, and the values the backward pass reads are kept per step;
+- backward, per step from the last: ``dh`` (the step model's incoming gradient) is the loss's
+  own term at that step plus ``d_h_prev`` carried back from the step after it; the derived
+  adjoints follow, and ``d_h_prev`` for the step before;
+- after the loop: every weight's gradient is its per-step formula summed over steps, which is
+  the same formula on all steps' samples stacked as the rows of one batch (each formula sums
+  over rows), so it is computed once, on those stacked rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symbackprop.cells.step import INCOMING, INPUT, OUTPUT, STATE_IN, StepModel
+from symbackprop.codegen.layout import INDENT, statement_text
+from symbackprop.codegen.printer import NumpyCodePrinter, print_code
+from symbackprop.codegen.stable import stabilize
+from symbackprop.derive.bptt import SequenceDerivation
+from symbackprop.errors import SpecError
+from symbackprop.ir.arrays import T, colsum, colsum_keepdims, dot, total
+from symbackprop.naming import gradient_name, identifier, mentions
+
+HOISTED_SUFFIX = "_from_x"
+STEPS_SUFFIX = "_steps"
+LOSS_GRADIENT = "dh_loss"
+HELPERS = ("sigmoid",)  # the helpers templates/recurrent_helpers.py.j2 defines
+
+
+@dataclass(frozen=True)
+class Statement:
+    target: str
+    code: str
+    depth: int = 1  # indentation levels: 1 in a function, 2 in its time loop
+
+    @property
+    def text(self) -> str:
+        """The statement as ``ruff format`` writes it (continuation lines indented)."""
+        return statement_text(self.target, self.code, INDENT * self.depth)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    shape: tuple[int, ...]
+    kind: str  # "kernel", "recurrent", "bias", "recurrent_bias"
+
+    @property
+    def gradient(self) -> str:
+        return gradient_name(self.name)
+
+
+@dataclass(frozen=True)
+class ForwardPlan:
+    params: list[str]  # the weights the forward pass reads
+    hoisted: list[Statement]  # input terms for all steps at once, before the loop
+    step: list[Statement]  # one step, in the loop
+    kept: list[str]  # per-step values the backward pass and the loss read
+    state: str = STATE_IN
+
+
+@dataclass(frozen=True)
+class BackwardPlan:
+    params: list[str]
+    loss_gradient: Statement  # dE_t/dh_t from the loss's own term, for the scored steps
+    step_reads: list[str]  # per-step forward values bound at the top of each backward step
+    incoming: Statement  # dh: the loss's own term plus what the step after sends back
+    step: list[Statement]  # the derived adjoints and the carried gradient, in the loop
+    kept_adjoints: list[str]  # per-step adjoints the weight gradients read
+    row_reads: list[str]  # forward values stacked as rows for the weight gradients
+    gradients: list[Statement]
+    carry: str = gradient_name(STATE_IN)
+    loss_gradient_name: str = LOSS_GRADIENT
+
+
+@dataclass(frozen=True)
+class RecurrentPlan:
+    title: str
+    source: str
+    command: str
+    header: list[str]  # lines of the module docstring after its first paragraph
+    parameters: list[Parameter]
+    default_scheme: str
+    units_from: str  # a recurrent kernel, whose rows count the units
+    forward: ForwardPlan
+    loss: Statement
+    backward: BackwardPlan
+    helpers: list[str]
+
+
+def plan_recurrent(
+    sequence: SequenceDerivation, command: str, header: list[str], title: str
+) -> RecurrentPlan:
+    """Every statement of the BPTT module of ``sequence.model``, printed."""
+    # [SequenceDerivation] -> printed statements of forward, loss and backward
+    model, cell = sequence.model, sequence.model.cell
+    printer = NumpyCodePrinter({"names": {}})
+    backward = _backward_plan(sequence, printer)
+    forward = _forward_plan(model, printer, backward)
+    _check_helpers(printer)
+    return RecurrentPlan(
+        title=title,
+        source=model.source,
+        command=command,
+        header=header,
+        parameters=[Parameter(w.name, w.shape, w.kind) for w in cell.weights],
+        default_scheme="uniform" if cell.convention.layout == "torch" else "glorot",
+        units_from=cell.weight(cell.convention.gate_order[0], "recurrent").name,
+        forward=forward,
+        loss=Statement(identifier(sequence.loss.model.loss.name), _loss_code(sequence, printer)),
+        backward=backward,
+        helpers=sorted(printer.helpers_used),
+    )
+
+
+def _forward_plan(model: StepModel, printer, backward: BackwardPlan) -> ForwardPlan:
+    hoisted_exprs, forward = _split_forward(model)
+    hoisted = [Statement(h.target, _code(h.expr, printer, {INPUT: "xs"})) for h in hoisted_exprs]
+    step = [Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2) for n, e in forward]
+    read = set(backward.step_reads + backward.row_reads) | {OUTPUT}
+    kept = [n for n in _forward_names(model) if n != INPUT and n in read]
+    weights = [w.name for w in model.cell.weights]
+    return ForwardPlan(_used(hoisted + step, weights), hoisted, step, kept)
+
+
+def _backward_plan(sequence: SequenceDerivation, printer) -> BackwardPlan:
+    model, step = sequence.model, sequence.step
+    statements = [
+        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2) for a in step.adjoints
+    ]
+    carry = Statement(gradient_name(STATE_IN), _code(sequence.carry, printer), 2)
+    gradients = [_gradient(g, printer) for g in step.gradients if g.param != STATE_IN]
+    forward_names = _forward_names(model)
+    weights = [w.name for w in model.cell.weights]
+    return BackwardPlan(
+        params=_used([*statements, carry, *gradients], weights),
+        loss_gradient=_loss_gradient(sequence, printer),
+        step_reads=_used([*statements, carry], forward_names),
+        incoming=Statement(INCOMING, f"{LOSS_GRADIENT}[t] + {carry.target}", 2),
+        step=[*statements, carry],
+        kept_adjoints=_used(gradients, [identifier(a.symbol.name) for a in step.adjoints]),
+        row_reads=_used(gradients, forward_names),
+        gradients=gradients,
+    )
+
+
+def _forward_names(model: StepModel) -> list[str]:
+    return [INPUT, STATE_IN] + [n.name for n in model.defined[:-1]]
+
+
+@dataclass(frozen=True)
+class _Hoisted:
+    target: str
+    expr: sp.Expr
+
+
+def _check_helpers(printer: NumpyCodePrinter) -> None:
+    unsupported = sorted(printer.helpers_used - set(HELPERS))
+    if unsupported:
+        raise SpecError(f"recurrent modules have no helper for {', '.join(unsupported)}")
+
+
+def _split_forward(model: StepModel) -> tuple[list[_Hoisted], list[tuple[str, sp.Expr]]]:
+    """Terms of each node that need only the input and the weights, taken out of the loop."""
+    invariant = {INPUT} | {w.name for w in model.cell.weights}
+    hoisted, forward = [], []
+    for node in model.defined[:-1]:
+        expr = node.expr
+        terms = sp.Add.make_args(expr)
+        outside = [t for t in terms if {s.name for s in t.free_symbols} <= invariant]
+        if any(t.has(dot) for t in outside) and len(outside) < len(terms):
+            name = identifier(node.name) + HOISTED_SUFFIX
+            hoisted.append(_Hoisted(name, sp.Add(*outside)))
+            expr = sp.Symbol(name) + sp.Add(*[t for t in terms if t not in outside])
+        forward.append((identifier(node.name), expr))
+    return hoisted, forward
+
+
+def _indexed(hoisted: list[_Hoisted]) -> dict[str, str]:
+    return {h.target: f"{h.target}[t]" for h in hoisted}
+
+
+def _code(expr: sp.Expr, printer: NumpyCodePrinter, names: dict | None = None) -> str:
+    printer._settings["names"] = names or {}
+    return print_code(stabilize(expr), printer)
+
+
+def _gradient(gradient, printer: NumpyCodePrinter) -> Statement:
+    """A weight's gradient over the whole sequence: its per-step formula on stacked rows."""
+    for term in sp.Add.make_args(gradient.expr):
+        if not _sums_over_rows(term):
+            raise SpecError(f"the gradient of {gradient.param} does not sum over samples")
+    return Statement(gradient_name(gradient.param), _code(gradient.expr, printer))
+
+
+def _sums_over_rows(term: sp.Expr) -> bool:
+    if isinstance(term, colsum | colsum_keepdims | total):
+        return True
+    return isinstance(term, dot) and isinstance(term.args[0], T)
+
+
+def _loss_code(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> str:
+    return _code(sequence.loss.model.loss.expr, printer)
+
+
+def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> Statement:
+    target = f"{LOSS_GRADIENT}[steps - len({OUTPUT}) :]"
+    return Statement(target, _code(sequence.loss.gradient(OUTPUT).expr, printer))
+
+
+def _used(statements, names: list[str]) -> list[str]:
+    code = " ".join(s.code for s in statements)
+    return [n for n in dict.fromkeys(names) if mentions(code, identifier(n))]

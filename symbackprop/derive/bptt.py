@@ -1,0 +1,69 @@
+"""Backpropagation through time, derived: the per-step derivation and the recursion over steps.
+
+The per-step adjoints come from the ordinary reverse accumulation over the one-step model
+(:func:`symbackprop.derive.derive`); the loss's own term at each step comes from deriving the
+sequence loss the same way. What BPTT adds is only how the steps are joined:
+
+- the gradient arriving at ``h_t`` is the loss's own term at step t plus what step t + 1 sends
+  back through ``h_prev``: ``dh_t = dE_t/dh_t + d_h_prev(step t + 1)``, with nothing from
+  beyond the last step;
+- each weight's gradient is the sum over steps of its per-step formula;
+- the gradient of the initial state ``h_0`` is ``d_h_prev`` of the first step.
+
+The loss is half the sum of squares of ``h_t - y_t`` over every step (many-to-many), or over
+the last step only (many-to-one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from symbackprop.cells.step import (
+    OUTPUT,
+    STATE_IN,
+    StepModel,
+)
+from symbackprop.derive import Derivation, derive
+from symbackprop.ir.arrays import total
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.model import Model
+from symbackprop.naming import BATCH_SIZE
+
+
+def sequence_loss(units: int) -> Model:
+    """The loss at one step, ``E_t = sum((h - y)**2) / 2``, with the state ``h`` differentiable."""
+    b = ModelBuilder("sequence-loss")
+    h = b.parameter(OUTPUT, shape=(BATCH_SIZE, units))
+    y = b.target("y", shape=(BATCH_SIZE, units))
+    return b.loss("E", total((h - y) ** 2) / 2, description="half sum of squares of h - y")
+
+
+@dataclass(frozen=True, eq=False)
+class SequenceDerivation:
+    """The one-step derivation, the loss's own term, and the recursion that joins the steps."""
+
+    model: StepModel
+    step: Derivation
+    loss: Derivation
+
+    @property
+    def carry(self) -> sp.Expr:
+        """``dE/dh_prev`` of one step: what step t sends back to step t - 1."""
+        return self.step.gradient(STATE_IN).expr
+
+    @property
+    def loss_term(self) -> sp.Expr:
+        """``dE_t/dh_t`` from the loss at step t itself (``h - y``)."""
+        return self.loss.gradient(OUTPUT).expr
+
+    @cached_property
+    def weights(self) -> list[str]:
+        return [w.name for w in self.model.cell.weights]
+
+
+def derive_sequence(model: StepModel) -> SequenceDerivation:
+    """The per-step derivation of a cell and the loss's own term at each step."""
+    return SequenceDerivation(model, derive(model), derive(sequence_loss(model.cell.units)))

@@ -1,0 +1,156 @@
+"""The NumPy functions of array mode, one handler each: ``np.dot``, ``np.sum`` with its axis,
+``np.multiply`` and friends, ``size``/``len``, ``np.matrix``. A handler gets the translator,
+the translated arguments, the keyword arguments' ast and the call's node."""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from symbackprop.ir.arrays import T, colsum, colsum_keepdims, rowsum, total
+
+if TYPE_CHECKING:
+    from symbackprop.readers.arraytranslate import ArrayTranslator
+
+ELEMENTWISE = {
+    "multiply": operator.mul,
+    "add": operator.add,
+    "subtract": operator.sub,
+    "divide": operator.truediv,
+}
+
+
+def _arity(translator: ArrayTranslator, args: list, count: int, node: ast.Call, name: str) -> None:
+    if len(args) != count:
+        raise translator.unsupported(
+            node, f"{name}() with {len(args)} arguments", f"it takes {count}"
+        )
+
+
+def _dot(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 2, node, "dot")
+    if keywords:
+        raise tr.unsupported(node, "dot() with keyword arguments")
+    if tr.vector and not (tr.is_array(args[0], node) and tr.is_array(args[1], node)):
+        return tr.checked(operator.mul, tuple(args), node)  # np.dot of a scalar scales
+    return tr.matmul(args[0], args[1], node)
+
+
+def _elementwise(kind: str):
+    def handler(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+        _arity(tr, args, 2, node, kind)
+        if keywords:
+            raise tr.unsupported(node, f"{kind}() with keyword arguments")
+        return tr.checked(ELEMENTWISE[kind], tuple(args), node)
+
+    return handler
+
+
+def _power(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 2, node, "power")
+    return tr.power(args[0], args[1], node)
+
+
+def _square(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "square")
+    return tr.power(args[0], sp.Integer(2), node)
+
+
+def _negative(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "negative")
+    return -args[0]
+
+
+def _transpose(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "transpose")
+    return T(args[0]) if tr.vector and tr.is_array(args[0], node) else args[0]
+
+
+def _same(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "array")
+    return args[0]
+
+
+def _matrix(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "matrix")
+    tr.matrix_values.add(args[0])
+    return args[0]
+
+
+def _sum(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    positional_axis = args[1:] and args.pop(1)
+    _arity(tr, args, 1, node, "sum")
+    axis = keywords.get("axis")
+    axis = tr._axis(axis) if axis is not None else _number(tr, positional_axis, node)
+    keep = keywords.get("keepdims")
+    keepdims = isinstance(keep, ast.Constant) and keep.value is True
+    if not tr.vector:
+        return args[0]
+    shape = tr.shape(args[0], node)
+    matrix = shape is None or len(shape) == 2
+    if axis is None and _is_builtin_sum(node, tr) and shape and len(shape) == 2 and shape[1] != 1:
+        axis = 0  # Python's sum() adds the rows of an array
+    if axis is None or shape == ():
+        return total(args[0])
+    if axis == 0 and matrix:
+        return colsum_keepdims(args[0]) if keepdims else colsum(args[0])
+    if axis == 1 and keepdims and matrix:
+        return rowsum(args[0])
+    raise tr.unsupported(
+        node,
+        f"a sum over axis {axis} with keepdims={keepdims}",
+        "known: np.sum(a), np.sum(a, axis=0[, keepdims=True]), np.sum(a, axis=1, keepdims=True)",
+    )
+
+
+def _is_builtin_sum(node: ast.Call, tr: ArrayTranslator) -> bool:
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "sum"
+        and "sum" not in tr.namespace.functions
+    )
+
+
+def _number(tr: ArrayTranslator, value, node: ast.AST) -> int | None:
+    if value in (None, []):
+        return None
+    if isinstance(value, sp.Integer) and 0 <= value < 8:
+        return int(value)
+    raise tr.unsupported(node, "an axis that is not a small constant integer")
+
+
+def _size(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    if not tr.vector or not 1 <= len(args) <= 2 or keywords:
+        raise tr.unsupported(node, "this use of size()")
+    if len(args) == 1:
+        shape = tr.shape(args[0], node)
+        if shape is None:
+            raise tr.unsupported(node, "size() of an array whose shape does not fit")
+        return sp.Mul(*[sp.sympify(d) for d in shape])
+    return tr._dimension(args[0], _number(tr, args[1], node), node)
+
+
+def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "len")
+    if not tr.vector:
+        raise tr.unsupported(node, "len() of a scalar")
+    return tr._dimension(args[0], 0, node)
+
+
+HANDLERS: dict[str, Callable] = {
+    "dot": _dot,
+    "power": _power,
+    "square": _square,
+    "negative": _negative,
+    "transpose": _transpose,
+    "sum": _sum,
+    "size": _size,
+    "len": _len,
+    "array": _same,
+    "matrix": _matrix,
+    **{kind: _elementwise(kind) for kind in ELEMENTWISE},
+}

@@ -1,0 +1,261 @@
+"""The shape of a hand-written training step, read from the ast alone (nothing is run).
+
+A training loop's body is read as one step: loops are flattened into their bodies, tuple
+assignments split, and each simple statement recorded with what it reads and writes. Parameter
+updates (``w[0] = w[0] - e1*lr``, ``theta1 -= delta1*alpha``) are recognised; every other
+assignment gets a version name, so that ``a1 = X.T`` followed by ``a1 = vstack(...)`` are two
+values (``a1@11`` and ``a1``), the last one keeping the user's name.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from symbackprop.errors import UnsupportedConstruct
+from symbackprop.naming import indexed_name
+from symbackprop.readers.pyslice import LOSS_NAMES
+from symbackprop.readers.whitelist import describe_statement, is_inert
+
+_LOSS_CALL = re.compile(r"error|loss|cost", re.IGNORECASE)
+_BLOCKS = (ast.For, ast.While, ast.With)
+
+
+@dataclass(frozen=True)
+class Update:
+    """``param -= step`` (sign +1) or ``param += step`` (sign -1), in any spelling."""
+
+    param: str  # "w[0]" or "synapse_1"
+    step: ast.expr
+    sign: int
+
+
+@dataclass
+class Step:
+    """One simple statement of the flattened body."""
+
+    position: int
+    node: ast.stmt
+    target: str | None = None  # the plain name assigned
+    value: ast.expr | None = None
+    reads: set[str] = field(default_factory=set)
+    version: str | None = None  # the name of the value it makes (``a1@11`` or ``a1``)
+    update: Update | None = None
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno
+
+
+def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
+    """Loops and ``with`` blocks as their bodies; ``a, b = (1, 2)`` as two assignments."""
+    flat: list[ast.stmt] = []
+    for statement in statements:
+        if isinstance(statement, _BLOCKS):
+            flat += flatten(statement.body, file)
+        elif isinstance(statement, ast.If):
+            if _assigns(statement):
+                raise UnsupportedConstruct(
+                    "an 'if' that assigns values is not supported in checked code",
+                    file=file,
+                    line=statement.lineno,
+                )
+        elif isinstance(statement, ast.Assign) and _is_tuple_assignment(statement):
+            flat += _split(statement)
+        elif not isinstance(statement, ast.FunctionDef | ast.ClassDef | ast.Return):
+            flat.append(statement)
+    return flat
+
+
+def _assigns(statement: ast.stmt) -> bool:
+    return any(
+        isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign) for n in ast.walk(statement)
+    )
+
+
+def _is_tuple_assignment(statement: ast.Assign) -> bool:
+    target, value = statement.targets[0], statement.value
+    return (
+        len(statement.targets) == 1
+        and isinstance(target, ast.Tuple)
+        and isinstance(value, ast.Tuple)
+        and len(target.elts) == len(value.elts)
+    )
+
+
+def _split(statement: ast.Assign) -> list[ast.stmt]:
+    parts = []
+    for target, value in zip(statement.targets[0].elts, statement.value.elts, strict=True):
+        part = ast.Assign(targets=[target], value=value)
+        parts.append(ast.copy_location(part, statement))
+    return parts
+
+
+def steps(statements: list[ast.stmt]) -> list[Step]:
+    """One :class:`Step` per statement, with updates recognised and versions named."""
+    records = [_step(position, node) for position, node in enumerate(statements)]
+    counts = Counter(r.target for r in records if r.target is not None)
+    seen: Counter = Counter()
+    for record in records:
+        if record.target is None:
+            continue
+        seen[record.target] += 1
+        last = seen[record.target] == counts[record.target]
+        record.version = record.target if last else f"{record.target}@{record.line}"
+    return records
+
+
+def _step(position: int, node: ast.stmt) -> Step:
+    update = as_update(node)
+    if update is not None:
+        return Step(position, node, update=update, reads=loads(update.step))
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        return Step(position, node, node.targets[0].id, node.value, loads(node.value))
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        return Step(position, node, node.target.id, node.value, loads(node.value))
+    return Step(position, node, reads=set() if is_inert(node) else loads(node))
+
+
+def loads(node: ast.AST) -> set[str]:
+    """The names an ast node reads."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def as_update(node: ast.stmt) -> Update | None:
+    """``w[0] = w[0] - e1*lr``, ``w -= g``, ``w += -g``: the parameter and the step taken."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub | ast.Add):
+        param = target_name(node.target)
+        sign = 1 if isinstance(node.op, ast.Sub) else -1
+        return None if param is None else Update(param, node.value, sign)
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        return None
+    value = node.value
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub | ast.Add)):
+        return None
+    param = target_name(node.targets[0])
+    if param is None or target_name(value.left) != param:
+        return None
+    return Update(param, value.right, 1 if isinstance(value.op, ast.Sub) else -1)
+
+
+def target_name(node: ast.expr) -> str | None:
+    """``w[0]`` for ``w[0]`` or ``w[0][1]`` with constant indices, ``w`` for a name."""
+    index: list[int] = []
+    while isinstance(node, ast.Subscript):
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not all(isinstance(p, ast.Constant) and type(p.value) is int for p in parts):
+            return None
+        index[:0] = [p.value for p in parts]
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return indexed_name(node.id, *index) if index else node.id
+
+
+def unreadable(step: Step, file: str) -> UnsupportedConstruct:
+    return UnsupportedConstruct(
+        f"{describe_statement(step.node)} is not supported here", file=file, line=step.line
+    )
+
+
+# -- the loss and what it needs -----------------------------------------------------------------
+def loss_step(records: list[Step]) -> Step | None:
+    """The loss by the reader's rules: a call named like a loss, else a loss-like name."""
+    assignments = [r for r in records if r.target is not None and r.update is None]
+    for record in assignments:
+        for call in ast.walk(record.value):
+            if isinstance(call, ast.Call) and _LOSS_CALL.search(_called(call) or ""):
+                return record
+    for name in LOSS_NAMES:
+        found = next((r for r in assignments if r.target == name), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _called(call: ast.Call) -> str | None:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+def writer_before(records: list[Step], name: str, position: int) -> Step | None:
+    """The assignment of ``name`` a read at ``position`` sees (the last one before it)."""
+    for record in reversed(records[:position]):
+        if record.target == name and record.update is None:
+            return record
+    return None
+
+
+def needed(records: list[Step], reads: set[str], position: int) -> set[int]:
+    """Positions of the assignments a value read at ``position`` depends on."""
+    found: set[int] = set()
+    work = [(name, position) for name in reads]
+    while work:
+        name, at = work.pop()
+        writer = writer_before(records, name, at)
+        if writer is None or writer.position in found:
+            continue
+        found.add(writer.position)
+        work += [(read, writer.position) for read in writer.reads]
+    return found
+
+
+def rebuilt_product(factors: list[ast.expr], like: ast.AST) -> ast.expr:
+    """``a * b * c`` from its factors (for a step with its learning rate taken out)."""
+    product = factors[0]
+    for factor in factors[1:]:
+        product = ast.copy_location(ast.BinOp(left=product, op=ast.Mult(), right=factor), like)
+    return product
+
+
+def product_factors(node: ast.expr) -> list[ast.expr]:
+    """The factors of a top-level product ``a * b * (c)``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return product_factors(node.left) + product_factors(node.right)
+    return [node]
+
+
+def rate_out_of_product(step: ast.expr, is_rate) -> list[ast.expr]:
+    """``(lr * A) @ B`` as the factors ``lr`` and ``A @ B`` (a scalar rate commutes out)."""
+    if not (isinstance(step, ast.BinOp) and isinstance(step.op, ast.MatMult)):
+        return [step]
+    inner = product_factors(step.left)
+    if len(inner) < 2 or not is_rate(inner[0]):
+        return [step]
+    rest = rebuilt_product(inner[1:], step.left)
+    product = ast.copy_location(ast.BinOp(left=rest, op=ast.MatMult(), right=step.right), step)
+    return [inner[0], product]
+
+
+def negated(node: ast.expr) -> ast.expr:
+    return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
+
+
+def bias_names(statements: list[ast.stmt]) -> set[str]:
+    """Names added to a matrix product (``X @ W + b``, ``np.dot(X, W) + b``): biases, whose
+    shape an argument list does not tell; they broadcast along the product's rows."""
+    found = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                for side, other in ((node.left, node.right), (node.right, node.left)):
+                    if isinstance(side, ast.Name) and _is_product(other):
+                        found.add(side.id)
+    return found
+
+
+def _is_product(node: ast.expr) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in ("dot", "matmul")

@@ -1,0 +1,359 @@
+"""Read a hand-written training step into a forward model plus its backward lines, unrun.
+
+Stages:
+
+    # source -> ast -> flattened steps                  (pyreader.parse, codeflow.steps)
+    # -> the loss, and the steps it needs               (codeflow.loss_step, codeflow.needed)
+    # -> SymPy, in order, shapes unified                (ArrayTranslator, CodeReader.read)
+    # -> Model (forward steps) + values (backward) + claims (updates)   (CodeReader.program)
+
+The forward steps may unify array dimensions (that is how the shapes of arguments are learnt);
+backward steps are read against a frozen copy, so that a broadcast bug cannot make two
+dimensions equal: it stays a bug for the checker to explain.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.model import Model
+from symbackprop.readers import codeflow
+from symbackprop.readers.arraytranslate import ArrayTranslator
+from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
+from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.pyreader import parse
+from symbackprop.readers.pyslice import Body
+from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
+
+
+@dataclass
+class Value:
+    """A value the code computes: ``version`` names it (``a1@11``), ``user`` is its variable."""
+
+    version: str
+    user: str
+    expr: sp.Expr
+    line: int
+    text: str
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.version)
+
+
+@dataclass
+class UpdateClaim:
+    """An update's step without its learning rate: the gradient it claims."""
+
+    param: str
+    expr: sp.Expr
+    line: int
+    text: str
+    shape: tuple | None = None  # the step's shape, where it could be worked out
+
+
+@dataclass
+class Program:
+    model: Model
+    space: DimSpace | None
+    leaf_shapes: dict
+    values: dict[sp.Symbol, Value]  # the values the loss does not need: deltas and helpers
+    updates: list[UpdateClaim]
+    file: str
+
+
+@dataclass
+class _Binding:
+    kind: str  # "const", "dim", "leaf", "value", "opaque"
+    value: object = None
+
+
+@dataclass
+class CodeReader:
+    """Translates the steps of one body in order."""
+
+    tree: ast.Module
+    body: Body
+    lines: list[str]
+    matrix: tuple[str, ...] = ()
+    loss_text: str | None = None
+    layouts: dict[str, str] = field(default_factory=dict)  # shapes of arguments ("row", ...)
+    env: dict[str, _Binding] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.file = self.body.file
+        self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
+        biases = codeflow.bias_names([r.node for r in self.records])
+        self.layouts = {name: "row" for name in biases} | self.layouts
+        self.updated_names = {r.update.param for r in self.records if r.update is not None}
+        self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
+        self.space = DimSpace() if self.vector else None
+        self.shapes: dict[str, tuple] = {}
+        self.translator = ArrayTranslator(
+            self.file,
+            Namespace.from_imports(self.tree),
+            self.body.helpers,
+            self.resolve,
+            space=self.space,
+            shapes=self.shapes,
+            matrices=set(self.matrix),
+        )
+        self.leaves = Leaves(self)
+        self.values: dict[str, Value] = {}
+        self.forward: list[Value] = []
+        self.updates: list[UpdateClaim] = []
+
+    # -- reading ------------------------------------------------------------------------------
+    def program(self) -> Program:
+        loss_position, loss_reads, loss_record = self._loss()
+        needed = codeflow.needed(self.records, loss_reads, loss_position)
+        if loss_record is not None:
+            needed.add(loss_record.position)
+        # forward steps first (they fix the shapes), then everything in program order
+        for record in self.records:
+            if record.position in needed:
+                self._read(record, forward=True)
+        loss_expr = None if loss_record is not None else self._loss_expression()
+        forward_env = dict(self.env)
+        self.env = {}
+        for record in self.records:
+            if record.position in needed:
+                self.env[record.target] = forward_env[record.target + "@" + str(record.position)]
+            else:
+                self._read(record, forward=False)
+        model = self._model(loss_record, loss_expr)
+        others = {v.symbol: v for v in self.values.values() if v not in self.forward}
+        return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
+
+    def stated_layouts(self) -> dict[str, str]:
+        """The layouts the updates give the parameters whose shapes the code does not state
+        (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
+        found = {}
+        for update in self.updates:
+            # only a row vector: any other layout a step has could come from the very bug
+            # being looked for (a sum over the wrong axis)
+            if update.param in self.leaves.unknown and layout_of(update.shape) == "row":
+                found[update.param] = "row"
+        return found
+
+    def _loss(self) -> tuple[int, set[str], codeflow.Step | None]:
+        first_update = next((r.position for r in self.records if r.update), len(self.records))
+        if self.loss_text is not None:
+            if self.loss_text.isidentifier():
+                found = [r for r in self.records if r.target == self.loss_text]
+                if found:
+                    return found[-1].position, found[-1].reads, found[-1]
+            self._loss_ast = _loss_ast(self.loss_text)
+            return first_update, codeflow.loads(self._loss_ast), None
+        record = codeflow.loss_step(self.records)
+        if record is None:
+            raise SpecError(
+                f"cannot tell which value is the loss in {self.body.where}: pass --loss EXPR "
+                "(e.g. --loss 'np.sum((layer_2 - y)**2)/2')",
+                file=self.file,
+                line=self.body.line,
+            )
+        return record.position, record.reads, record
+
+    def _loss_expression(self) -> sp.Expr:
+        self._strict()
+        return self.translator.expression(self._loss_ast, self.resolve)
+
+    def _read(self, record: codeflow.Step, forward: bool) -> None:
+        if record.update is not None:
+            self._lenient()
+            self._claim(record)
+        elif record.target is not None:
+            self._strict() if forward else self._lenient()
+            self._assign(record, forward)
+            if forward:  # remembered by position, for the second pass
+                self.env[f"{record.target}@{record.position}"] = self.env[record.target]
+
+    def _strict(self) -> None:
+        self.translator.space, self.translator.lenient = self.space, False
+
+    def _lenient(self) -> None:
+        frozen = self.space.copy(frozen=True) if self.vector else None
+        self.translator.space, self.translator.lenient = frozen, True
+
+    def _assign(self, record: codeflow.Step, forward: bool) -> None:
+        name, value = record.target, record.value
+        number = _literal(value)
+        if name in self.updated_names and (number is not None or not forward):
+            # ``m = 0`` before the loop starts a parameter: a leaf, whatever its first value
+            self.env[name] = _Binding("leaf", self.leaves.element(name, (), record.node))
+            return
+        if number is not None:
+            self.env[name] = _Binding("const", number)
+            return
+        made = constructor(self, name, value)
+        if made is not None:
+            self.env[name] = _Binding("leaf", made)
+            return
+        try:
+            expr = self.translator.expression(value, self.resolve)
+        except SymbackpropError as error:
+            if forward:
+                raise
+            self.env[name] = _Binding("opaque", error)
+            return
+        self._bind(record, expr, forward)
+
+    def _bind(self, record: codeflow.Step, expr: sp.Expr, forward: bool) -> None:
+        name = record.target
+        if expr.is_number:
+            self.env[name] = _Binding("const", expr)
+        elif self.vector and expr.free_symbols <= set(self.space.order):
+            self.env[name] = _Binding("dim", self.space.rename(expr, name))
+        else:
+            value = Value(record.version, name, expr, record.line, self._text(record.node))
+            self.values[value.version] = value
+            if forward:
+                self.forward.append(value)
+            shape = self.translator.shape(expr, record.node) if self.vector else ()
+            if shape is not None:
+                self.shapes[value.version] = shape
+            else:
+                self.translator.shapeless.add(value.version)
+            if self.translator.is_matrix(expr):
+                self.translator.matrix_names.add(value.version)
+            self.env[name] = _Binding("value", value.symbol)
+
+    def _claim(self, record: codeflow.Step) -> None:
+        update = record.update
+        sign, kept = self._without_rate(update.step)
+        if not kept:
+            return  # ``lit += 1``: a counter, not a gradient step
+        claim = codeflow.rebuilt_product(kept, update.step)
+        if sign * update.sign < 0:
+            claim = codeflow.negated(claim)
+        expr = self.translator.expression(claim, self.resolve)
+        shape = self.translator.shape(expr, record.node)
+        text = self._text(record.node)
+        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape))
+
+    def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
+        """The step's factors without its learning rate, and the rate's sign.
+
+        The rate is a name that is a constant or an argument the forward pass does not use
+        (``lr``, ``-alpha``); failing that, a number (``0.1 * g``)."""
+        factors = codeflow.product_factors(step)
+        if len(factors) == 1:  # ``lr * X.T @ d`` parses as ``(lr * X.T) @ d``
+            factors = codeflow.rate_out_of_product(step, self._rate_sign)
+        signs = [self._rate_sign(f) for f in factors]
+        if not any(signs):
+            number = next((f for f in factors if isinstance(f, ast.Constant)), None)
+            return 1, [f for f in factors if f is not number]
+        return _product_sign(signs), [f for f, s in zip(factors, signs, strict=True) if not s]
+
+    def _rate_sign(self, factor: ast.expr) -> int | None:
+        negative = isinstance(factor, ast.UnaryOp) and isinstance(factor.op, ast.USub)
+        if negative:
+            factor = factor.operand
+        if not isinstance(factor, ast.Name):
+            return None
+        binding = self.env.get(factor.id)
+        rate = binding.kind == "const" if binding else self.leaves.is_rate(factor.id)
+        return (-1 if negative else 1) if rate else None
+
+    # -- names ---------------------------------------------------------------------------------
+    def resolve(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:
+        binding = self.env.get(name)
+        if binding is None:
+            return self.leaves.free_name(name, index, node)
+        if binding.kind == "opaque":
+            raise binding.value
+        if index and binding.kind != "leaf":
+            raise self.translator.unsupported(node, f"indexing the computed value {name!r}")
+        if binding.kind == "leaf" and index:
+            return self.leaves.element(name, index, node)
+        return binding.value
+
+    def _text(self, node: ast.stmt) -> str:
+        return " ".join(line.strip() for line in self.lines[node.lineno - 1 : node.end_lineno])
+
+    # -- the model -----------------------------------------------------------------------------
+    def _model(self, loss_record, loss_expr) -> Model:
+        bindings = self.space.bindings if self.vector else {}
+        nodes = [(v.version, v.expr.xreplace(bindings), v.line) for v in self.forward]
+        if loss_record is not None:
+            if not nodes or nodes[-1][0] != loss_record.version:
+                raise SpecError("the loss must be computed by the code", file=self.file)
+            loss_name, loss_value, loss_line = nodes.pop()
+        else:
+            loss_name, loss_value, loss_line = _fresh("loss", self.values), loss_expr, None
+            loss_value = loss_value.xreplace(bindings)
+        builder = ModelBuilder(self.body.name, source=self.file)
+        self.leaves.declare(builder, nodes, loss_value, self._updated())
+        for name, expr, line in nodes:
+            builder.define(name, expr, line)
+        return builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
+
+    def _updated(self) -> set[str]:
+        return {u.param for u in self.updates}
+
+
+def _product_sign(signs: list[int | None]) -> int:
+    sign = 1
+    for each in signs:
+        sign *= each or 1
+    return sign
+
+
+def _fresh(name: str, taken) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _literal(node: ast.expr) -> sp.Expr | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal(node.operand)
+        return None if inner is None else -inner
+    if not isinstance(node, ast.Constant) or type(node.value) not in (int, float):
+        return None
+    if abs(node.value) >= 1e300:
+        return None
+    return sp.Integer(node.value) if type(node.value) is int else sp.Rational(repr(node.value))
+
+
+def _loss_ast(text: str) -> ast.expr:
+    tree = parse(text, "--loss")
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        raise SpecError(
+            "--loss must be one expression, e.g. 'np.sum((layer_2 - y)**2)/2'", file="--loss"
+        )
+    return tree.body[0].value
+
+
+_ARRAY_ATTRIBUTES = {"T", "dot", "shape"}
+_ARRAY_CALLS = {
+    "numpy.dot",
+    "numpy.matmul",
+    "numpy.vstack",
+    "numpy.hstack",
+    "numpy.size",
+    "numpy.sum",
+    "numpy.matrix",
+    "numpy.transpose",
+}
+
+
+def _looks_vectorised(body: Body, tree: ast.Module) -> bool:
+    """Whether the code works on arrays: ``.T``, ``.dot``, ``@``, constructors, ``np.dot``."""
+    namespace = Namespace.from_imports(tree)
+    wanted = _ARRAY_CALLS | ARRAY_CONSTRUCTORS
+    for statement in body.statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+                return True
+            if isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES:
+                return True
+            if isinstance(node, ast.Call) and qualified_name(node.func, namespace) in wanted:
+                return True
+    return False

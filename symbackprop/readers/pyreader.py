@@ -1,0 +1,325 @@
+"""Read a plain Python forward computation into a scalar :class:`Model`, never running it.
+
+The file is parsed with ``ast``; the loss and the statements it depends on are found in
+:mod:`~symbackprop.readers.pyslice`; those are translated by :mod:`~symbackprop.readers.translate`
+through the whitelist in :mod:`~symbackprop.readers.whitelist`. Everything after the loss
+(hand-written backprop, updates) is left for the checker. Stages:
+
+    # source text -> ast                          (parse)
+    # ast -> statements up to the loss            (find_loss)
+    # -> the statements the loss needs            (needed_statements)
+    # -> SymPy, leaves collected                  (Translator, _Reader.resolve)
+    # -> Model                                    (_Reader.build)
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+
+from symbackprop.errors import SpecError, UnsupportedConstruct
+from symbackprop.inputs import read_input
+from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.model import Kind, Model
+from symbackprop.limits import check_statements
+from symbackprop.naming import indexed_name
+from symbackprop.readers.pyslice import (
+    Body,
+    Statement,
+    find_loss,
+    literal_number,
+    needed_statements,
+    requires_grad,
+)
+from symbackprop.readers.translate import Translator
+from symbackprop.readers.whitelist import FUNCTIONS, Namespace, assigned_name
+
+MAX_SOURCE_CHARS = 1_000_000
+
+
+def read_python(
+    path: str | Path,
+    function: str | None = None,
+    loss: str | None = None,
+    params: Sequence[str] = (),
+) -> Model:
+    """Read the forward computation in ``path``: one function's body, or the module's statements.
+
+    >>> model = read_python("symbackprop/questions/programs/q5_net.py", "Net")  # doctest: +SKIP
+    >>> [node.name for node in model.inputs]  # doctest: +SKIP
+    ['x', 'y']
+    """
+    text = read_input(path)
+    return read_python_source(text, str(path), function, loss, params)
+
+
+def read_python_source(
+    text: str,
+    filename: str = "<string>",
+    function: str | None = None,
+    loss: str | None = None,
+    params: Sequence[str] = (),
+) -> Model:
+    """Like :func:`read_python`, for source text; ``filename`` is used in messages.
+
+    ``params`` names arguments that are weights (``forward(x, w)``): by default a function's
+    arguments are data, and its parameters are the globals it reads.
+    """
+    tree = parse(text, filename)
+    try:
+        body = select_body(tree, filename, function)
+        statements = find_loss(body, loss)
+        needed = needed_statements(body, statements)
+        return _Reader(tree, body, filename, tuple(params)).read(needed)
+    except RecursionError:  # a last guard; the translator reports depth with a line itself
+        raise _too_deep(filename, 1) from None
+
+
+def parse(text: str, filename: str) -> ast.Module:
+    """``ast.parse`` with every failure turned into one of our errors."""
+    if len(text) > MAX_SOURCE_CHARS:
+        raise SpecError(f"the source is over {MAX_SOURCE_CHARS} characters", file=filename, line=1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the user's invalid escapes are not our business
+            tree = ast.parse(text, filename=filename)
+    except SyntaxError as error:
+        if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
+            raise _too_deep(filename, error.lineno) from None
+        raise SpecError(
+            f"invalid Python: {error.msg}", file=filename, line=error.lineno or 1
+        ) from None
+    except ValueError as error:  # null bytes, on Python < 3.12
+        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
+        raise SpecError(f"invalid Python: {error}", file=filename, line=line) from None
+    except (RecursionError, MemoryError):  # the parser's own stack ran out
+        raise _too_deep(filename, 1) from None
+    check_statements(tree, filename)  # before any work in proportion to them
+    return tree
+
+
+def _too_deep(filename: str, line: int | None) -> UnsupportedConstruct:
+    return UnsupportedConstruct(
+        "code nested too deeply to read is not supported", file=filename, line=line or 1
+    )
+
+
+def select_body(tree: ast.Module, filename: str, function: str | None) -> Body:
+    """The statements to read and the names that are arguments."""
+    if function is None:
+        return Body(
+            filename,
+            Path(filename).stem,
+            tree.body,
+            arguments={},
+            line=1,
+            module_level=True,
+            helpers=_helpers(tree.body),
+        )
+    defs = [s for s in tree.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+    chosen = next((d for d in defs if d.name == function), None)
+    if chosen is None:
+        known = ", ".join(d.name for d in defs) or "none"
+        raise SpecError(
+            f"no function {function!r} in {filename} (functions defined: {known})",
+            file=filename,
+            line=1,
+        )
+    return Body(
+        filename,
+        function,
+        chosen.body,
+        arguments=_arguments(chosen),
+        line=chosen.lineno,
+        module_level=False,
+        helpers=_helpers(tree.body) | _helpers(chosen.body),
+    )
+
+
+def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef]:
+    return {s.name: s for s in statements if isinstance(s, ast.FunctionDef)}
+
+
+def _arguments(function: ast.FunctionDef) -> dict[str, float | None]:
+    """Argument names in order, each with its literal default value where it has one."""
+    spec = function.args
+    positional = [*spec.posonlyargs, *spec.args]
+    defaults = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
+    pairs = list(zip(positional, defaults, strict=True))
+    pairs += list(zip(spec.kwonlyargs, spec.kw_defaults, strict=True))
+    pairs += [(arg, None) for arg in (spec.vararg, spec.kwarg) if arg is not None]
+    return {arg.arg: literal_number(default) for arg, default in pairs}
+
+
+def _element(node: ast.expr, index: tuple[int, ...]) -> float | None:
+    """The literal value of ``w[1, 2]`` in ``w = [[...], [...]]``, where written out."""
+    for position in index:
+        if not isinstance(node, ast.List | ast.Tuple) or position >= len(node.elts):
+            return None
+        node = node.elts[position]
+    return literal_number(node)
+
+
+def module_literals(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level ``name = value`` assigned exactly once: the values globals start with."""
+    values: dict[str, ast.expr] = {}
+    repeated: set[str] = set()
+    for statement in tree.body:
+        name = assigned_name(statement)
+        if name in values:
+            repeated.add(name)
+        if name is not None:
+            values[name] = statement.value
+    return {name: value for name, value in values.items() if name not in repeated}
+
+
+# -- leaves ------------------------------------------------------------------------------------
+@dataclass
+class _Leaf:
+    name: str
+    origin: str  # "argument", "declared" (module-level tensor or number) or "global"
+    position: int  # argument or statement position, so leaves keep the user's order
+    line: int | None
+    trainable: bool = False
+    value: float | None = None
+    users: set[int] = field(default_factory=set)  # positions of the statements reading it
+
+
+class _Reader:
+    """Translates the needed statements in order and collects the leaves they use."""
+
+    def __init__(self, tree: ast.Module, body: Body, filename: str, params: tuple = ()):
+        self.params = set(params)
+        self.body = body
+        self.file = filename
+        self.globals = {} if body.module_level else module_literals(tree)
+        self.leaves: dict[str, _Leaf] = {}
+        self.defined: set[str] = set()
+        self.declared: dict[str, Statement] = {}
+        self.current = -1
+        resolve_global = self.resolve if body.module_level else self.resolve_module_global
+        self.translator = Translator(
+            filename, Namespace.from_imports(tree), body.helpers, resolve_global
+        )
+
+    def read(self, needed: list[Statement]) -> Model:
+        nodes: list[tuple[str, sp.Expr, int]] = []
+        for statement in needed:
+            self.current = statement.position
+            if self.body.module_level and statement.is_leaf_declaration:
+                self.declared[statement.target] = statement
+                continue
+            expr = self.translator.expression(statement.value, self.resolve)
+            self.defined.add(statement.target)
+            nodes.append((statement.target, expr, statement.line))
+        if not nodes:
+            loss = needed[-1]
+            raise SpecError(
+                f"the loss {loss.target!r} is a constant, not a computation",
+                file=self.file,
+                line=loss.line,
+            )
+        return self.build(nodes, loss_position=needed[-1].position)
+
+    # -- name resolution -----------------------------------------------------------------------
+    def resolve(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:
+        """A name read by a statement of the body: an earlier node, or a leaf."""
+        if name in self.defined:
+            if index:
+                raise self._unsupported(node, f"indexing the computed value {name!r}")
+            return sp.Symbol(name)
+        if name in self.body.arguments:
+            return self._leaf(name, index, "argument", node)
+        if name in self.declared:
+            return self._leaf(name, index, "declared", node)
+        return self.resolve_module_global(name, index, node)
+
+    def resolve_module_global(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:
+        """A free name: a module-level global, which the forward pass treats as a parameter."""
+        namespace = self.translator.namespace
+        if name in self.body.helpers or name in FUNCTIONS or name in namespace.modules:
+            raise self._unsupported(node, f"using the function or module {name!r} as a value")
+        return self._leaf(name, index, "global", node)
+
+    def _leaf(self, base: str, index: tuple[int, ...], origin: str, node: ast.AST) -> sp.Symbol:
+        name = indexed_name(base, *index) if index else base
+        leaf = self.leaves.get(name)
+        if leaf is None:
+            leaf = self.leaves[name] = self._new_leaf(name, base, index, origin)
+        elif leaf.origin != origin:
+            # Only a helper's global can meet an argument of the same name: Python reads the
+            # module's global there, which this model cannot tell apart from the argument.
+            raise SpecError(
+                f"{name!r} is both an argument of {self.body.name}() and a global that a "
+                "helper reads; rename one of them",
+                file=self.file,
+                line=getattr(node, "lineno", None),
+            )
+        leaf.users.add(self.current)
+        return sp.Symbol(name)
+
+    def _new_leaf(self, name: str, base: str, index: tuple[int, ...], origin: str) -> _Leaf:
+        if origin == "argument":
+            value = None if index else self.body.arguments[base]
+            position = list(self.body.arguments).index(base)
+            return _Leaf(name, origin, position, self.body.line, value=value)
+        if origin == "declared":
+            statement = self.declared[base]
+            if index:
+                raise self._unsupported(statement.node, f"indexing the scalar {base!r}")
+            value, trainable = literal_number(statement.value), requires_grad(statement.value)
+            return _Leaf(name, origin, statement.position, statement.line, trainable, value)
+        literal = self.globals.get(base)
+        value = None if literal is None else _element(literal, index)
+        return _Leaf(name, origin, 0, None, trainable=True, value=value)
+
+    def _unsupported(self, node: ast.AST, what: str) -> UnsupportedConstruct:
+        return UnsupportedConstruct(
+            f"{what} is not supported", file=self.file, line=getattr(node, "lineno", None)
+        )
+
+    # -- the model -----------------------------------------------------------------------------
+    def kind(self, leaf: _Leaf, loss_position: int) -> Kind:
+        """Globals and ``requires_grad`` tensors are parameters; the loss's own data, targets."""
+        base = leaf.name.split("[", 1)[0]
+        if leaf.trainable or base in self.params:
+            return Kind.PARAMETER
+        return Kind.TARGET if leaf.users == {loss_position} else Kind.INPUT
+
+    def _check_parameters(self, kinds: dict[str, Kind]) -> None:
+        bases = {name.split("[", 1)[0] for name in kinds}
+        unused = sorted(self.params - bases)
+        if unused:
+            raise SpecError(
+                f"--params names {', '.join(unused)}, which the loss does not use",
+                file=self.file,
+                line=self.body.line,
+            )
+
+    def build(self, nodes: list[tuple[str, sp.Expr, int]], loss_position: int) -> Model:
+        # Leaves: inputs, then targets, then parameters, each in the user's order; globals in
+        # the order the forward pass first uses them (dicts keep insertion order).
+        rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
+        kinds = {leaf.name: self.kind(leaf, loss_position) for leaf in self.leaves.values()}
+        self._check_parameters(kinds)
+        ordered = sorted(
+            self.leaves.values(), key=lambda leaf: (rank[kinds[leaf.name]], leaf.position)
+        )
+        builder = ModelBuilder(self.body.name, source=self.file)
+        add = {
+            Kind.INPUT: builder.input,
+            Kind.TARGET: builder.target,
+            Kind.PARAMETER: builder.parameter,
+        }
+        for leaf in ordered:
+            add[kinds[leaf.name]](leaf.name, line=leaf.line)
+        for name, expr, line in nodes[:-1]:
+            builder.define(name, expr, line)
+        name, expr, line = nodes[-1]
+        values = {leaf.name: leaf.value for leaf in ordered if leaf.value is not None}
+        return builder.loss(name, expr, line, values=values, description=f"read from {self.file}")

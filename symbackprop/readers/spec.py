@@ -1,0 +1,238 @@
+"""TOML spec files: a fully connected network, or one recurrent cell.
+
+[network]
+name = "my-net"            # optional; the file's stem by default
+mode = "vector"            # "vector" (a batch of samples, matrices) or "scalar" (per weight)
+sizes = [2, 3, 1]
+activation = "tanh"        # one for every layer, or a list with one per layer; a name
+                           # (sigmoid, tanh, relu, ...) or a formula in u: "u / (1 + abs(u))"
+loss = "half_sse"          # half_sse, sse, mse, bce, softmax_ce, or a formula in y and t
+reduction = "mean"         # sum or mean (over the samples)
+
+or
+
+[recurrent]
+name = "my-gru"            # optional; the file's stem by default
+cell = "gru"               # gru or rnn
+convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l; rnn: keras, pytorch
+input = 2                  # the size of each step's input
+units = 3                  # the size of the state
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import sympy as sp
+
+from symbackprop.cells.step import step_model
+from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.inputs import read_input
+from symbackprop.ir.activations import ACTIVATIONS, LOSSES
+from symbackprop.ir.builder import fully_connected
+from symbackprop.ir.model import Model
+from symbackprop.ir.network import VECTOR_LOSSES, dense_network
+from symbackprop.limits import check_network, check_parameters
+from symbackprop.readers.formula import parse_formula
+
+_U, _Y, _T = sp.symbols("u y t")
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a spec key must hold: ``fits`` tests a value, ``holds`` says it in words."""
+
+    fits: Callable[[object], bool]
+    holds: str
+    example: str
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 1  # TOML's true is a bool, and bool is an int
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _is_name(value: object) -> bool:
+    return _is_text(value) and value.isprintable()  # one line, as headers and reports show it
+
+
+def _is_sizes(value: object) -> bool:
+    return isinstance(value, list) and len(value) >= 2 and all(map(_is_count, value))
+
+
+def _is_activation(value: object) -> bool:
+    return _is_text(value) or isinstance(value, list) and all(map(_is_text, value))
+
+
+_NAME = _Key(_is_name, "a non-empty, one-line string", 'name = "my-net"')
+_TEXT = "a non-empty string"
+_NETWORK_KEYS = {
+    "name": _NAME,
+    "mode": _Key(_is_text, _TEXT, 'mode = "vector"'),
+    "sizes": _Key(_is_sizes, "a list of at least two positive integers", "sizes = [2, 3, 1]"),
+    "activation": _Key(
+        _is_activation, "a string or a list of strings, one per layer", 'activation = "tanh"'
+    ),
+    "loss": _Key(_is_text, _TEXT, 'loss = "half_sse"'),
+    "reduction": _Key(_is_text, _TEXT, 'reduction = "mean"'),
+}
+_RECURRENT_KEYS = {
+    "name": _NAME,
+    "cell": _Key(_is_text, _TEXT, 'cell = "gru"'),
+    "convention": _Key(_is_text, _TEXT, 'convention = "pytorch"'),
+    "input": _Key(_is_count, "a positive integer", "input = 2"),
+    "units": _Key(_is_count, "a positive integer", "units = 3"),
+}
+
+
+def read_spec(path: str | Path) -> Model:
+    """The model a TOML spec file declares."""
+    path = Path(path)
+    text = read_input(path)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = _error_line(error)
+        raise SpecError(f"not valid TOML: {error}", file=str(path), line=line) from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise SpecError("TOML nested too deeply", file=str(path)) from None
+    except ValueError as error:  # an integer of thousands of digits: int() refuses it
+        raise SpecError(f"a value out of range: {error}", file=str(path)) from None
+    table, keys = _table(document, text, str(path))
+    try:
+        if keys is _RECURRENT_KEYS:
+            return _recurrent(table, text, str(path))
+        return replace(_build(table, text, str(path)), source=str(path))
+    except SymbackpropError as error:
+        if error.line is not None:
+            raise
+        line = _line_of(text, _key_for(error.message, keys))
+        raise type(error)(error.message, file=str(path), line=line) from None
+
+
+def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, _Key]]:
+    """The spec's one table, [network] or [recurrent], with its keys checked."""
+    tables = {"network": _NETWORK_KEYS, "recurrent": _RECURRENT_KEYS}
+    unknown_tables = set(document) - set(tables)
+    if unknown_tables:
+        name = min(unknown_tables)
+        raise SpecError(
+            f"unknown table [{name}] (expected [network] or [recurrent])",
+            file=file,
+            line=_line_of(text, name),
+        )
+    if len(document) != 1 or not isinstance(next(iter(document.values())), dict):
+        raise SpecError("a spec has one table, [network] or [recurrent]", file=file)
+    name, table = next(iter(document.items()))
+    unknown = set(table) - set(tables[name])
+    if unknown:
+        key = min(unknown)
+        known = ", ".join(sorted(tables[name]))
+        raise SpecError(
+            f"unknown key {key!r} in [{name}] (known: {known})",
+            file=file,
+            line=_line_of(text, key),
+        )
+    required = ["sizes"] if name == "network" else ["cell", "convention", "input", "units"]
+    missing = [key for key in required if key not in table]
+    if missing:
+        example = "sizes = [2, 2, 1]" if name == "network" else 'cell = "gru"'
+        raise SpecError(f"[{name}] needs {missing[0]!r}, e.g. {example}", file=file)
+    _check_values(table, tables[name], text, file)
+    return table, tables[name]
+
+
+def _check_values(table: dict, keys: dict[str, _Key], text: str, file: str) -> None:
+    """Each value of the right type, in the file's order, so the first wrong line is named."""
+    for key, value in table.items():
+        rule = keys[key]
+        if not rule.fits(value):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise SpecError(
+                f"{key} must be {rule.holds}, e.g. {rule.example}; not {shown}",
+                file=file,
+                line=_line_of(text, key),
+            )
+
+
+def _recurrent(table: dict, text: str, file: str):
+    inputs, units = table["input"], table["units"]
+    count = 3 * (inputs + units + 2) * units  # a GRU's three gates, at most two biases each
+    check_parameters(
+        count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
+    )
+    model = step_model(table["cell"], table["convention"], inputs, units)
+    name = table.get("name", Path(file).stem)
+    return replace(model, name=name, source=file)
+
+
+def _build(network: dict, text: str, file: str) -> Model:
+    mode = network.get("mode", "vector")
+    if mode not in ("vector", "scalar"):
+        raise SpecError(
+            f"unknown mode {mode!r} (known: vector, scalar)", file=file, line=_line_of(text, "mode")
+        )
+    check_network(network["sizes"], mode == "scalar", file, _line_of(text, "sizes"))
+    line = _line_of(text, "activation")
+    activation = network.get("activation", "sigmoid")
+    if isinstance(activation, list):
+        activation = [_activation(a, file, line) for a in activation]
+    else:
+        activation = _activation(activation, file, line)
+    loss = _loss(network.get("loss", "half_sse"), file, _line_of(text, "loss"))
+    sizes = network["sizes"]
+    build = dense_network if mode == "vector" else fully_connected
+    reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
+    return build(sizes, activation, loss, reduction, name=network.get("name", Path(file).stem))
+
+
+def _activation(spec: str, file: str, line: int | None):
+    if spec in ACTIVATIONS or spec == "softmax":
+        return spec
+    if spec.isidentifier():
+        known = ", ".join(sorted([*ACTIVATIONS, "softmax"]))
+        raise SpecError(
+            f"unknown activation {spec!r} (known: {known}, or a formula in u)", file=file, line=line
+        )
+    return sp.Lambda(_U, parse_formula(spec, {"u": _U}, file, line))
+
+
+def _loss(spec: str, file: str, line: int | None):
+    if spec in LOSSES or spec in VECTOR_LOSSES:
+        return spec
+    if spec.isidentifier():
+        known = ", ".join(sorted(set(LOSSES) | set(VECTOR_LOSSES)))
+        raise SpecError(
+            f"unknown loss {spec!r} (known: {known}, or a formula in y and t)", file=file, line=line
+        )
+    return sp.Lambda((_Y, _T), parse_formula(spec, {"y": _Y, "t": _T}, file, line))
+
+
+def _key_for(message: str, keys: dict[str, _Key]) -> str:
+    """The spec key an error message is about (its line is the error's line)."""
+    if keys is _RECURRENT_KEYS:
+        return next((k for k in ("convention", "cell", "units", "input") if k in message), "cell")
+    for key in ("activation", "reduction", "loss", "mode"):
+        if key in message or key[:-1] in message:
+            return key
+    return "sizes"
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*\[?\s*{re.escape(key)}\b")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _error_line(error: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(error))
+    return int(match.group(1)) if match else None

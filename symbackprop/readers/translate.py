@@ -1,0 +1,373 @@
+"""Translate Python expressions into SymPy through a whitelist, without running them.
+
+The reader of forward functions and the gradient checker both face code written by someone
+else, possibly hostile, so nothing here evaluates user code: an ``ast`` node is mapped to SymPy
+by one ``visit_<NodeType>`` method per allowed construct, and everything else raises
+:class:`UnsupportedConstruct` naming the construct and its line. Constant arithmetic is guarded
+so that ``9**9**9`` is refused instead of computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+
+import sympy as sp
+
+from symbackprop.errors import UnsupportedConstruct
+from symbackprop.readers.whitelist import (
+    BINARY_OPERATORS,
+    FUNCTIONS,
+    METHODS,
+    OPERATOR_NAMES,
+    VARIADIC,
+    Namespace,
+    assigned_name,
+    describe,
+    describe_statement,
+    is_inert,
+)
+
+# A resolver turns a name (with its constant index, () for a plain name) into SymPy.
+Resolver = Callable[[str, tuple[int, ...], ast.AST], sp.Expr]
+
+MAX_DEPTH = 200  # nesting levels of one expression, helper bodies included
+MAX_LITERAL_DIGITS = 100
+MAX_CONSTANT_EXPONENT = 1000
+MAX_POWER_DIGITS = 10_000  # digits of a constant power's result
+MAX_MAGNITUDE = 1e300  # of a constant computed from the user's numbers
+MAX_TREE_SIZE = 20_000  # nodes of one translated expression after inlining helpers
+MAX_VISITS = 200_000  # ast nodes translated per file, counting each inlining of a helper again
+
+_UNDEFINED = (sp.zoo, sp.oo, -sp.oo, sp.nan)
+
+
+class Translator:
+    """Map one expression's ast to SymPy; helpers of the same file are inlined.
+
+    ``resolve_global`` answers for names a helper uses but does not bind (module globals).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        namespace: Namespace,
+        helpers: Mapping[str, ast.FunctionDef],
+        resolve_global: Resolver,
+    ):
+        self.file = file
+        self.namespace = namespace
+        self.helpers = helpers
+        self.resolve_global = resolve_global
+        self._depth = 0
+        self._visits = 0
+        self._sizes: dict[int, tuple[sp.Expr, int]] = {}  # id -> (expr kept alive, tree size)
+        self._inlining: list[str] = []
+        self._bindings: list[dict[str, sp.Expr]] = [{}]
+        self._resolvers: list[Resolver] = []
+
+    # -- entry point ---------------------------------------------------------------------------
+    def expression(self, node: ast.expr, resolve: Resolver) -> sp.Expr:
+        """SymPy for ``node``; free names go to ``resolve``."""
+        self._resolvers.append(resolve)
+        try:
+            result = self.visit(node)
+        except RecursionError:
+            raise self.unsupported(node, "an expression nested too deeply") from None
+        finally:
+            self._resolvers.pop()
+        self.check_size(result, node)
+        return result
+
+    def visit(self, node: ast.AST) -> sp.Expr:
+        if self._depth >= MAX_DEPTH:
+            raise self.unsupported(node, f"an expression nested more than {MAX_DEPTH} levels")
+        self._visits += 1
+        if self._visits > MAX_VISITS:
+            raise self.unsupported(node, "code this large once helpers are inlined")
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(node, describe(node))
+        self._depth += 1
+        try:
+            return method(node)
+        finally:
+            self._depth -= 1
+
+    def unsupported(self, node: ast.AST, what: str, hint: str = "") -> UnsupportedConstruct:
+        message = f"{what} is not supported" + (f" ({hint})" if hint else "")
+        return UnsupportedConstruct(message, file=self.file, line=getattr(node, "lineno", None))
+
+    # -- leaves --------------------------------------------------------------------------------
+    def visit_Constant(self, node: ast.Constant) -> sp.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            kind = "boolean" if isinstance(value, bool) else type(value).__name__
+            names = {"str": "string", "NoneType": "None", "ellipsis": "'...'"}
+            raise self.unsupported(
+                node, f"a {names.get(kind, kind)} literal", "only numbers are allowed"
+            )
+        if isinstance(value, int):
+            if abs(value) >= 10**MAX_LITERAL_DIGITS:
+                raise self.unsupported(node, f"an integer literal over {MAX_LITERAL_DIGITS} digits")
+            return sp.Integer(value)
+        if not math.isfinite(value):
+            raise self.unsupported(node, "a non-finite float literal")
+        # The exact decimal the user wrote, so that 0.5 is 1/2 and derivatives stay exact.
+        return sp.Rational(repr(value))
+
+    def visit_Name(self, node: ast.Name) -> sp.Expr:
+        bound = self._bindings[-1].get(node.id)
+        return bound if bound is not None else self._resolvers[-1](node.id, (), node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> sp.Expr:
+        base, index = self._indexed(node)
+        if base.id in self._bindings[-1]:
+            raise self.unsupported(node, f"indexing the computed value {base.id!r}")
+        return self._resolvers[-1](base.id, index, node)
+
+    def _indexed(self, node: ast.Subscript) -> tuple[ast.Name, tuple[int, ...]]:
+        # w[1][2] and w[1, 2] both name the element w[1, 2].
+        index: list[int] = []
+        while isinstance(node, ast.Subscript):
+            index[:0] = self._constant_index(node.slice)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            raise self.unsupported(node, f"indexing {describe(node)}")
+        return node, tuple(index)
+
+    def _constant_index(self, node: ast.expr) -> list[int]:
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+        for part in parts:
+            ok = isinstance(part, ast.Constant) and type(part.value) is int and part.value >= 0
+            if not ok or part.value >= 10**9:
+                raise self.unsupported(
+                    part,
+                    "an index that is not a constant integer",
+                    "write w[4], w[1][2] or w[1, 2]",
+                )
+        return [part.value for part in parts]
+
+    # -- operators -----------------------------------------------------------------------------
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
+        if isinstance(node.op, ast.USub):
+            return -self.visit(node.operand)
+        if isinstance(node.op, ast.UAdd):
+            return self.visit(node.operand)
+        raise self.unsupported(node, f"the operator {OPERATOR_NAMES[type(node.op)]}")
+
+    def visit_BinOp(self, node: ast.BinOp) -> sp.Expr:
+        if isinstance(node.op, ast.MatMult):
+            raise self.unsupported(
+                node, "the matrix product '@'", "a forward function is read in scalar mode"
+            )
+        if not isinstance(node.op, (*BINARY_OPERATORS, ast.Pow)):
+            raise self.unsupported(node, f"the operator {OPERATOR_NAMES[type(node.op)]}")
+        left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.Pow):
+            return self.power(left, right, node)
+        return self.apply(BINARY_OPERATORS[type(node.op)], (left, right), node)
+
+    def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr:
+        """``base**exponent``, refusing powers too large to compute (now or when evaluated)."""
+        if exponent.is_number and _too_large_power(base, exponent):
+            raise self.unsupported(
+                node,
+                "a power this large",
+                f"exponent {_short(exponent)}; at most "
+                f"{MAX_CONSTANT_EXPONENT} and {MAX_POWER_DIGITS} digits",
+            )
+        return self.apply(operator.pow, (base, exponent), node)
+
+    def apply(self, function: Callable[..., sp.Expr], args: tuple, node: ast.AST) -> sp.Expr:
+        """Call a SymPy function; its complaints about the arguments become ours."""
+        try:
+            result = function(*args)
+        except (TypeError, ValueError, ArithmeticError) as error:
+            raise self.unsupported(node, "this operation", str(error)[:80]) from None
+        # Each operation checks its own result, so looking one level down suffices (and ``has``
+        # would walk the whole tree every time).
+        if any(part in _UNDEFINED for part in (result, *result.args)):
+            raise self.unsupported(node, "a constant expression that is infinite or undefined")
+        # Folding constants is where hostile input would hurt (exp(exp(exp(10))) has 10**9565
+        # digits and stalls every later printer), so every constant made must stay moderate.
+        if result.is_number and not _moderate(result):
+            raise self.unsupported(
+                node, "a constant this large or this small", f"at most {MAX_MAGNITUDE:.0e} in size"
+            )
+        return result
+
+    # -- calls ---------------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> sp.Expr:
+        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            raise self.unsupported(node, "a call with keyword or starred arguments")
+        func = node.func
+        if isinstance(func, ast.Name):
+            return self._call_name(func.id, node)
+        if isinstance(func, ast.Attribute):
+            qualified = self._module_path(func)
+            if qualified is not None:
+                return self._call_function(qualified, node)
+            return self._call_method(func, node)
+        raise self.unsupported(node, f"calling {describe(func)}")
+
+    def _call_name(self, name: str, node: ast.Call) -> sp.Expr:
+        if name in self.helpers and name not in self._bindings[-1]:
+            return self.inline(self.helpers[name], node)
+        qualified = self.namespace.functions.get(name, name)
+        return self._call_function(qualified, node)
+
+    def _call_function(self, qualified: str, node: ast.Call) -> sp.Expr:
+        function = self.namespace.function(qualified)
+        if function is None:
+            hint = (
+                f"import it first, e.g. 'from numpy import {qualified}'"
+                if f"numpy.{qualified}" in FUNCTIONS
+                else "unknown function"
+            )
+            raise self.unsupported(node, f"a call to {qualified}()", hint)
+        args = tuple(self.visit(arg) for arg in node.args)
+        arity_ok = len(args) >= 2 if function in VARIADIC else len(args) == 1
+        if not arity_ok:
+            raise self.unsupported(node, f"{qualified}() with {len(args)} arguments")
+        return self.apply(function, args, node)
+
+    def _module_path(self, node: ast.Attribute) -> str | None:
+        """``np.exp`` -> ``numpy.exp`` when the chain starts at an imported module."""
+        parts = [node.attr]
+        value = node.value
+        while isinstance(value, ast.Attribute):
+            parts.insert(0, value.attr)
+            value = value.value
+        if not isinstance(value, ast.Name) or value.id in self._bindings[-1]:
+            return None
+        module = self.namespace.modules.get(value.id)
+        return None if module is None else ".".join([module, *parts])
+
+    def _call_method(self, func: ast.Attribute, node: ast.Call) -> sp.Expr:
+        if func.attr == "pow" and len(node.args) == 1:
+            return self.power(self.visit(func.value), self.visit(node.args[0]), node)
+        method = METHODS.get(func.attr)
+        if method is None or node.args:
+            raise self.unsupported(
+                node,
+                f"a call to {_dotted(func)}()",
+                f"known: {', '.join(sorted([*METHODS, 'pow']))}",
+            )
+        return self.apply(method, (self.visit(func.value),), node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> sp.Expr:
+        raise self.unsupported(node, f"attribute access '.{node.attr}'")
+
+    # -- resource guard ------------------------------------------------------------------------
+    def check_size(self, expr: sp.Expr, node: ast.AST) -> None:
+        """Refuse expressions whose tree grew too large, e.g. by helpers that double it."""
+        if self._tree_size(expr) > MAX_TREE_SIZE:
+            raise self.unsupported(
+                node, f"an expression of more than {MAX_TREE_SIZE} terms after inlining helpers"
+            )
+
+    def _tree_size(self, expr: sp.Expr) -> int:
+        # Post-order over the nodes not measured before; a measured subtree counts by its
+        # remembered size, so shared subtrees cost nothing twice (a doubling helper stays cheap).
+        sizes = self._sizes
+        stack = [(expr, False)]
+        while stack:
+            item, ready = stack.pop()
+            if id(item) in sizes:
+                continue
+            if ready:
+                sizes[id(item)] = (item, 1 + sum(sizes[id(arg)][1] for arg in item.args))
+            else:
+                stack.append((item, True))
+                stack.extend((arg, False) for arg in item.args)
+        return sizes[id(expr)][1]
+
+    # -- helpers of the same file --------------------------------------------------------------
+    def inline(self, helper: ast.FunctionDef, call: ast.Call) -> sp.Expr:
+        """The helper's returned expression with its parameters replaced by the arguments."""
+        if helper.name in self._inlining:
+            raise self.unsupported(call, f"the recursive call to {helper.name}()")
+        params = _parameters(helper, self)
+        if len(params) != len(call.args):
+            raise self.unsupported(
+                call,
+                f"calling {helper.name}() with {len(call.args)} arguments",
+                f"it takes {len(params)}",
+            )
+        args = [self.visit(arg) for arg in call.args]
+        self._inlining.append(helper.name)
+        self._bindings.append(dict(zip(params, args, strict=True)))
+        self._resolvers.append(self.resolve_global)
+        try:
+            return self._helper_body(helper)
+        finally:
+            self._resolvers.pop()
+            self._bindings.pop()
+            self._inlining.pop()
+
+    def _helper_body(self, helper: ast.FunctionDef) -> sp.Expr:
+        for statement in helper.body:
+            if isinstance(statement, ast.Return) and statement.value is not None:
+                result = self.visit(statement.value)
+                self.check_size(result, statement)
+                return result
+            target = assigned_name(statement)
+            if target is not None:
+                self._bindings[-1][target] = self.visit(statement.value)
+                self.check_size(self._bindings[-1][target], statement)
+            elif not is_inert(statement):
+                raise self.unsupported(
+                    statement, describe_statement(statement), f"inside the helper {helper.name}()"
+                )
+        raise self.unsupported(helper, f"the helper {helper.name}() without 'return expression'")
+
+
+def _parameters(helper: ast.FunctionDef, translator: Translator) -> list[str]:
+    arguments = helper.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs:
+        raise translator.unsupported(
+            helper, f"*args, **kwargs or keyword-only parameters of {helper.name}()"
+        )
+    return [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
+
+
+def _too_large_power(base: sp.Expr, exponent: sp.Expr) -> bool:
+    try:
+        size = abs(sp.Float(exponent, 15))
+    except (TypeError, ValueError):
+        return True  # a complex or otherwise odd constant exponent: not worth the risk
+    if not size.is_finite or size > MAX_CONSTANT_EXPONENT:
+        return True
+    if isinstance(base, sp.Rational):
+        digits = max(len(str(abs(base.p))), len(str(base.q)))
+        return digits * float(size) > MAX_POWER_DIGITS
+    return False
+
+
+def _moderate(value: sp.Expr) -> bool:
+    """Whether a constant is zero or lies between 1/MAX_MAGNITUDE and MAX_MAGNITUDE in size."""
+    try:
+        parts = value.evalf(15).as_real_imag()
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    limit = sp.Float(MAX_MAGNITUDE)
+    return all(part.is_Number and (part == 0 or 1 / limit <= abs(part) <= limit) for part in parts)
+
+
+def _dotted(node: ast.Attribute) -> str:
+    """``os.system`` for a chain of names, ``<expression>.system`` otherwise (for messages)."""
+    parts = [node.attr]
+    value = node.value
+    while isinstance(value, ast.Attribute) and len(parts) < 5:
+        parts.insert(0, value.attr)
+        value = value.value
+    parts.insert(0, value.id if isinstance(value, ast.Name) else "<expression>")
+    return ".".join(parts)
+
+
+def _short(value: sp.Expr) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
