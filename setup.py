@@ -19,6 +19,7 @@ PACKAGE_DATA = [
     "*.toml",  # model specs
     "KATEX_LICENSE",
     "README.md",  # where the vendored assets come from
+    "py.typed",  # the package ships its type hints (PEP 561)
 ]
 
 

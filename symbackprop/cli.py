@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from symbackprop import api
 from symbackprop.check import cli as check_cli
@@ -21,6 +23,7 @@ from symbackprop.questions import cli as demo_cli
 from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_CLOSED_PIPE = 128 + 13  # as a shell reports a program ended by SIGPIPE
 
 _DERIVE_EXAMPLES = """examples:
   symbackprop derive tiny221
@@ -37,11 +40,19 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
+def _version() -> str:
+    try:
+        return metadata.version("symbackprop")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="symbackprop",
         description="Derive, explain, generate and check backpropagation formulas.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     verbs.add_parser(
         "list",
@@ -164,7 +175,7 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.all:
         stale = api.generate_all(args.dir, check=args.check)
         for path in stale:
-            print(f"{'stale' if args.check else 'wrote'} {path}")
+            print(f"{_freshness(path) if args.check else 'wrote'} {path}")
         return EXIT_FOUND_WRONG if args.check and stale else EXIT_OK
     if args.model is None:
         raise UsageError("generate needs a MODEL, or --all")
@@ -179,6 +190,11 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.output is None:
         print(text, end="")
     return EXIT_OK
+
+
+def _freshness(path) -> str:
+    """Why ``generate --all --check`` lists a file: not there at all, or different."""
+    return "stale" if path.exists() else "missing"
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -207,7 +223,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a path of undecodable bytes prints, escaped
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    return interruptible(lambda: _run(argv))
+    try:
+        code = interruptible(lambda: _run(argv))
+        sys.stdout.flush()  # here, where a closed pipe can still be met quietly
+        return code
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's flush at exit is quiet
+        return EXIT_CLOSED_PIPE
 
 
 def _run(argv: Sequence[str] | None) -> int:

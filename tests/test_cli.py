@@ -161,3 +161,42 @@ def test_a_function_without_weights_says_how_to_name_them(tmp_path, capsys):
     code, out, err = run(capsys, "derive", f"{source}:forward")
     assert code == 2 and out == ""
     assert "no parameters to differentiate" in err and "--params" in err
+
+
+# -- conventions a command-line tool is expected to keep -------------------------------------------
+def test_version_is_the_installed_distributions(capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as ended:
+        main(["--version"])
+    assert ended.value.code == 0
+    assert capsys.readouterr().out.strip() == f"symbackprop {metadata.version('symbackprop')}"
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    """``symbackprop derive ... | head`` when head has gone: no traceback, SIGPIPE's status."""
+    argv = [sys.executable, "-m", "symbackprop", "derive", "xor-sample", "--format", "json"]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader goes away before the first line
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait() == 141
+    assert err == ""
+
+
+def test_explain_param_is_repeatable_and_keeps_each(capsys):
+    code, out, _ = run(capsys, "explain", "tiny221", "--param", "w[0]", "--param", "b[2]")
+    assert code == 0
+    headings = [line for line in out.splitlines() if line.startswith("### The gradient")]
+    assert headings == [
+        "### The gradient with respect to `w[0]`",
+        "### The gradient with respect to `b[2]`",
+    ]
+
+
+def test_generate_all_check_calls_absent_files_missing_not_stale(tmp_path, capsys):
+    code, out, _ = run(capsys, "generate", "--all", "--check", "--dir", str(tmp_path / "none"))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines and all(line.startswith("missing ") for line in lines)
+    assert f"missing {tmp_path / 'none' / 'tiny221.py'}" in lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -96,7 +97,9 @@ class Explanation:
         return "\n".join(f"$${display}$$" for display in displays)
 
 
-def explain(model: Model | str, param: str | None = None, plain_names: bool = False) -> Explanation:
+def explain(
+    model: Model | str, param: str | Sequence[str] | None = None, plain_names: bool = False
+) -> Explanation:
     """Explain how backpropagation finds the gradient of every parameter (or of ``param``).
 
     ``model`` is a Model or a MODEL argument (built-in name, spec.toml, file.py[:function]);

@@ -30,7 +30,10 @@ def add_parser(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "model", metavar="MODEL", help="built-in example, spec.toml, or file.py[:function]"
     )
     parser.add_argument(
-        "--param", metavar="P", help="explain only this parameter (w[0], or w for all of w[...])"
+        "--param",
+        action="append",
+        metavar="P",
+        help="explain only this parameter (w[0], or w for all of w[...]); repeatable",
     )
     parser.add_argument(
         "-o",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sympy as sp
 
 from symbackprop.derive import Derivation
@@ -20,16 +22,22 @@ class UnknownParameter(SpecError):
     """``--param`` names no parameter of the model."""
 
 
-def chosen_parameters(model: Model, param: str | None) -> list[str]:
-    """The parameters to explain: all, one by name, or every element of an indexed base.
+def chosen_parameters(model: Model, param: str | Sequence[str] | None) -> list[str]:
+    """The parameters to explain: all, one or several by name, or every element of an indexed
+    base, in the order asked and each once.
 
     >>> from symbackprop.readers.examples import tiny221
     >>> chosen_parameters(tiny221(), "b")
     ['b[0]', 'b[1]', 'b[2]']
+    >>> chosen_parameters(tiny221(), ["w[5]", "b[2]", "w[5]"])
+    ['w[5]', 'b[2]']
     """
     names = [node.name for node in model.parameters]
     if param is None:
         return names
+    if not isinstance(param, str):
+        chosen = [name for one in param for name in chosen_parameters(model, one)]
+        return list(dict.fromkeys(chosen))
     param = param.strip()
     if param in names:
         return [param]
