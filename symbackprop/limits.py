@@ -33,9 +33,7 @@ MAX_LAYERS = 32
 # verify and train keep every node's float64 array for all the samples they run at once, and
 # as many again for the adjoints: a [1, 1000, 1] network on a 200 MB CSV could ask for 400 GB.
 MAX_ARRAY_BYTES = 2 * 2**30
-# verify differences each parameter element on its own (four losses a step): the 79,510 of
-# [784, 100, 10] took 26 s.
-MAX_DIFFERENCED_ELEMENTS = 100_000
+
 # Python code: the longest real forward function here (question 6's digits) has 53 statements;
 # a chain of 300 takes 1 to 4 s in each verb; generating one of 1000 took 16 s, and deriving
 # one of 3000 never finished.

@@ -87,13 +87,6 @@ def test_a_vector_network_too_large_for_memory_is_refused_before_any_array(folde
     refused(capsys, ["verify", name], "net.toml:2: ", f"{count} weights and biases", gib)
 
 
-def test_verify_refuses_to_difference_more_elements_than_its_limit(folder, capsys):
-    name = spec(folder, "sizes = [784, 200, 10]\n")
-    count = 784 * 200 + 200 + 200 * 10 + 10
-    line = refused(capsys, ["verify", name], "net.toml: ", f"{count} parameter elements")
-    assert f"limit of {limits.MAX_DIFFERENCED_ELEMENTS}" in line
-
-
 def test_train_refuses_arrays_over_the_byte_limit_for_its_samples(folder, capsys, monkeypatch):
     name = spec(folder, "sizes = [2, 3, 1]\n")
     (folder / "four.csv").write_text("x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")

@@ -1,6 +1,5 @@
-"""The limits of :mod:`symbackprop.limits` applied to a model: whether its arrays fit, and
-whether ``verify`` may difference each of its parameter elements. The limits are read when
-a check runs, so that a test may lower them."""
+"""The limits of :mod:`symbackprop.limits` applied to a model: whether its arrays fit. The
+limits are read when a check runs, so that a test may lower them."""
 
 from __future__ import annotations
 
@@ -20,18 +19,6 @@ def check_arrays(model: Model, samples: int, verb: str) -> None:
             f"{verb} would hold {size_text(need)} of arrays for {model.name} on {samples} "
             f"samples, over the limit of {size_text(limits.MAX_ARRAY_BYTES)}; use fewer "
             "samples or narrower layers",
-            file=_file(model),
-        )
-
-
-def check_differenced(model: Model, samples: int) -> None:
-    """Refuse a verify whose finite differences, one per parameter element, would take long."""
-    count = sum(_elements(model, node, samples) for node in model.parameters)
-    if count > limits.MAX_DIFFERENCED_ELEMENTS:
-        raise LimitExceeded(
-            f"verify differences each of {model.name}'s {count} parameter elements on its "
-            f"own, over the limit of {limits.MAX_DIFFERENCED_ELEMENTS}; verify the same model with "
-            "smaller sizes (its generated code does not depend on them)",
             file=_file(model),
         )
 
