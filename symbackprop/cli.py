@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+import shtab
+
 from symbackprop import api
 from symbackprop.check import cli as check_cli
 from symbackprop.codegen.verify import ModuleDisagrees
@@ -53,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive, explain, generate and check backpropagation formulas.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    shtab.add_argument_to(  # eval "$(symbackprop --print-completion bash)" completes verbs
+        parser, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)"
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     verbs.add_parser(
         "list",

@@ -1,6 +1,7 @@
 """The CLI: derive and list, and one clear line with exit code 2 for every kind of bad input."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -200,3 +201,28 @@ def test_generate_all_check_calls_absent_files_missing_not_stale(tmp_path, capsy
     lines = out.splitlines()
     assert lines and all(line.startswith("missing ") for line in lines)
     assert f"missing {tmp_path / 'none' / 'tiny221.py'}" in lines
+
+
+def completions(script: str, *words: str) -> list[str]:
+    """What bash offers after ``words``, from the completion script ``script``."""
+    line = " ".join(("symbackprop", *words))
+    program = (
+        f"source {script}; COMP_WORDS=(symbackprop {' '.join(words)}); "
+        f"COMP_CWORD={len(words)}; COMP_LINE='{line}'; COMP_POINT={len(line)}; "
+        '_shtab_symbackprop; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_bash_completion_offers_the_verbs_and_their_options(tmp_path, capsys):
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    with pytest.raises(SystemExit) as ended:
+        main(["--print-completion", "bash"])
+    assert ended.value.code == 0
+    script = tmp_path / "completion.bash"
+    script.write_text(capsys.readouterr().out)
+    assert completions(script, "de") == ["derive", "demo"]
+    assert completions(script, "derive", "--fo") == ["--format"]
+    assert "--param" in completions(script, "explain", "--")
