@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 from symbackprop.errors import InputError, UnknownModel
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024  # code and specs: far more than any hand-written file
 MAX_DATA_BYTES = 200 * 1024 * 1024  # CSV data, read into memory whole
+STANDARD_INPUT = "-"  # the name that reads standard input, as other command-line tools do
+STANDARD_INPUT_NAME = "<stdin>"  # how messages name it
 
 
 def read_input(path: str | Path, limit: int = MAX_SOURCE_BYTES, newline: str | None = None) -> str:
@@ -29,6 +32,8 @@ def read_input(path: str | Path, limit: int = MAX_SOURCE_BYTES, newline: str | N
     symbackprop.errors.InputError: /dev/zero: not a regular file (a character device)
     """
     name = str(path)
+    if name == STANDARD_INPUT:
+        return _decoded(_standard_input(limit), STANDARD_INPUT_NAME, newline)
     _require_regular(_stat(name), name)
     try:
         # O_NONBLOCK: should the path have become a FIFO since the stat, opening does not wait
@@ -44,6 +49,13 @@ def read_input(path: str | Path, limit: int = MAX_SOURCE_BYTES, newline: str | N
     if len(data) > limit:
         raise InputError(_too_large(limit), file=name)
     return _decoded(data, name, newline)
+
+
+def _standard_input(limit: int) -> bytes:
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(_too_large(limit), file=STANDARD_INPUT_NAME)
+    return data
 
 
 def _stat(name: str) -> os.stat_result:

@@ -226,3 +226,33 @@ def test_bash_completion_offers_the_verbs_and_their_options(tmp_path, capsys):
     assert completions(script, "de") == ["derive", "demo"]
     assert completions(script, "derive", "--fo") == ["--format"]
     assert "--param" in completions(script, "explain", "--")
+
+
+# -- standard input: "-" names it where a file is read -------------------------------------------
+def piped(text: str, *argv: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "symbackprop", *argv]
+    return subprocess.run(command, input=text, capture_output=True, text=True, timeout=300)
+
+
+def test_a_spec_on_standard_input_is_read_as_a_file_would_be():
+    done = piped("[network]\nsizes = [2, 3, 1]\n", "derive", "-", "--param", "b2")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("stdin: 2-3-1 network")
+    assert "dE/db2 = " in done.stdout
+
+
+def test_code_on_standard_input_names_its_function_after_a_dash():
+    code = "def f(x, w, t):\n    y = w * x\n    loss = (y - t)**2\n    return loss\n"
+    done = piped(code, "derive", "--params", "w", "--", "-:f")
+    assert done.returncode == 0, done.stderr
+    # d/dw (w x - t)^2 = 2 (w x - t) x, by hand
+    in_leaves = done.stdout.split("dloss/dw = ")[1].splitlines()[2].split("= ")[1]
+    w, x, t = sp.symbols("w x t")
+    assert sp.simplify(sp.sympify(in_leaves) - 2 * (w * x - t) * x) == 0
+
+
+def test_bad_input_on_standard_input_is_named_stdin_with_its_line():
+    done = piped("[network]\nsizes = [2, 3, 1]\nbogus = 1\n", "verify", "-")
+    assert done.returncode == 2
+    assert done.stderr.startswith("symbackprop: error: <stdin>:3: unknown key 'bogus'")
+    assert len(done.stderr.splitlines()) == 1

@@ -31,7 +31,7 @@ import sympy as sp
 
 from symbackprop.cells.step import step_model
 from symbackprop.errors import SpecError, SymbackpropError
-from symbackprop.inputs import read_input
+from symbackprop.inputs import STANDARD_INPUT_NAME, read_input
 from symbackprop.ir.activations import ACTIVATIONS, LOSSES
 from symbackprop.ir.builder import fully_connected
 from symbackprop.ir.model import Model
@@ -94,8 +94,16 @@ _RECURRENT_KEYS = {
 
 def read_spec(path: str | Path) -> Model:
     """The model a TOML spec file declares."""
-    path = Path(path)
-    text = read_input(path)
+    return read_spec_text(read_input(path), str(path))
+
+
+def _default_name(file: str) -> str:
+    """A spec's name when it gives none: its file's stem, ``stdin`` for standard input."""
+    return "stdin" if file == STANDARD_INPUT_NAME else Path(file).stem
+
+
+def read_spec_text(text: str, path: str) -> Model:
+    """The model a spec's TOML ``text`` declares; ``path`` names it in messages."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -169,7 +177,7 @@ def _recurrent(table: dict, text: str, file: str):
         count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
     )
     model = step_model(table["cell"], table["convention"], inputs, units)
-    name = table.get("name", Path(file).stem)
+    name = table.get("name", _default_name(file))
     return replace(model, name=name, source=file)
 
 
@@ -190,7 +198,7 @@ def _build(network: dict, text: str, file: str) -> Model:
     sizes = network["sizes"]
     build = dense_network if mode == "vector" else fully_connected
     reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
-    return build(sizes, activation, loss, reduction, name=network.get("name", Path(file).stem))
+    return build(sizes, activation, loss, reduction, name=network.get("name", _default_name(file)))
 
 
 def _activation(spec: str, file: str, line: int | None):
