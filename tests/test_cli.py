@@ -4,6 +4,8 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -256,3 +258,18 @@ def test_bad_input_on_standard_input_is_named_stdin_with_its_line():
     assert done.returncode == 2
     assert done.stderr.startswith("symbackprop: error: <stdin>:3: unknown key 'bogus'")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_training_data_on_standard_input_is_a_csv():
+    rows = "x1,x2,y\n" + "0,0,0\n0,1,1\n1,0,1\n1,1,0\n" * 3
+    spec = "[network]\nsizes = [2, 3, 1]\n"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "net.toml").write_text(spec)
+        argv = ["train", "net.toml", "--data", "-", "--target", "y", "--epochs", "2"]
+        command = [sys.executable, "-m", "symbackprop", *argv, "--format", "json"]
+        done = subprocess.run(
+            command, input=rows, capture_output=True, text=True, cwd=folder, timeout=300
+        )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["train_samples"] + summary["test_samples"] == 12

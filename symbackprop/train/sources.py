@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from symbackprop.inputs import STANDARD_INPUT
 from symbackprop.train.csvdata import ColumnCheck, read_csv
 from symbackprop.train.data import DataError, Dataset, Part, split
 from symbackprop.train.extras import require
@@ -79,10 +80,14 @@ def load_data(
         if target is not None:
             raise DataError(f"--target is for CSV files; {source!r} is a built-in source")
         return SOURCES[source]()
-    if not source.lower().endswith(".csv"):
+    piped = source == STANDARD_INPUT  # a CSV on standard input
+    if not (piped or source.lower().endswith(".csv")):
         known = ", ".join(SOURCES)
-        raise DataError(f"unknown data {source!r}: not a built-in source ({known}) or a .csv file")
-    if not Path(source).exists():
+        raise DataError(
+            f"unknown data {source!r}: not a built-in source ({known}), a .csv file or - "
+            "(a CSV on standard input)"
+        )
+    if not (piped or Path(source).exists()):
         raise DataError("no such file", file=source)
     if not target:
         raise DataError(
