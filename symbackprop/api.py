@@ -61,6 +61,10 @@ class DerivationResult:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        count = len(self.derivation.gradients)
+        return f"<derivation of {self.model.name}: {count} gradients>"
+
     def _repr_latex_(self) -> str:
         return "$$" + self.to_latex().replace("align*", "aligned") + "$$"
 

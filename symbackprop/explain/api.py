@@ -44,6 +44,9 @@ class Explanation:
         self.derivation = derivation
         self.model = derivation.model
 
+    def __repr__(self) -> str:
+        return f"<explanation of {self.model.name}: {self.document.title}>"
+
     def to_markdown(self) -> str:
         return render.to_markdown(self.document)
 
