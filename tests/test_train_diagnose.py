@@ -160,3 +160,36 @@ def test_relu_units_and_layers_of_a_dense_network_are_found():
 def test_raw_sizes_saturate_tiny221_whatever_the_initialisation(init):
     result = train("tiny221", "sizes", init=init, lr=1.0, batch_size=1, epochs=5)
     assert {"unscaled-inputs", "saturated"} <= set(codes(result))
+
+
+# -- a run that stopped too early, and a model that fits its data poorly -------------------------
+@needs_sklearn
+def test_full_batch_digits_is_found_undertrained_and_underfitting():
+    """100 full-batch SGD epochs on the standardised digits: the loss is still falling and
+    the sigmoid net gets about a third of its own training images wrong."""
+    result = train("digits", "digits", standardize=True, batch_size=None)
+    assert codes(result) == ["undertrained", "underfitting"]
+    last_tenth = (result.losses[-11] - result.losses[-1]) / result.losses[-11]
+    assert finding(result, "undertrained").value == pytest.approx(last_tenth)
+    assert "--epochs 200" in finding(result, "undertrained").fix
+    assert "--batch-size 32" in finding(result, "undertrained").fix
+    right = finding(result, "underfitting").value
+    assert right == pytest.approx(result.summary.train_accuracy) and right < 0.9
+
+
+@needs_sklearn
+@pytest.mark.parametrize("model", ["digits", "digits-softmax"])
+def test_the_digits_learn_with_default_settings_and_standardised_inputs(model):
+    result = train(model, "digits", standardize=True)
+    assert result.summary.batch_size == 32
+    assert result.summary.test_accuracy >= 0.95
+    assert result.findings == []
+
+
+def test_the_test_loss_is_recorded_after_every_epoch_beside_the_training_loss():
+    result = train("tiny221", "sizes", **Q5_FIXED)
+    assert len(result.test_losses) == len(result.losses) == Q5_FIXED["epochs"] + 1
+    module, feed = result.module, result.feed
+    final = module.loss(result.params, *feed.arrays(result.dataset.test))
+    assert result.test_losses[-1] == pytest.approx(final)
+    assert result.summary.test_loss == pytest.approx(final)

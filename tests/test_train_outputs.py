@@ -96,3 +96,20 @@ def test_the_q5_and_q6_documents_are_what_the_code_generates(tmp_path):
         assert text.startswith("# Question ") and "**" in text.splitlines()[2]
         for run in runs:
             assert f"]({run.png})" in text and (DOCS / run.png).exists()
+
+
+def test_the_loss_curve_shows_the_test_loss_beside_the_training_loss(sizes_run):
+    matplotlib = pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from symbackprop.train.plot import loss_curve
+
+    assert matplotlib is not None
+    axes = Figure().add_subplot()
+    loss_curve(axes, sizes_run)
+    lines = {line.get_label(): line.get_ydata() for line in axes.get_lines()}
+    assert set(lines) == {"training set", "test set"}
+    assert np.allclose(lines["training set"], sizes_run.losses)
+    assert np.allclose(lines["test set"], sizes_run.test_losses)
+    spans_a_decade = max(sizes_run.losses) > 10 * min(sizes_run.losses)
+    assert axes.get_yscale() == ("log" if spans_a_decade else "linear")

@@ -128,7 +128,7 @@ def question_5(folder: Path) -> Answer:
 
 def question_6(folder: Path) -> Answer:
     answer = Answer(6, ASKS[6])
-    asked = train("digits", "digits", epochs=200, lr=1.0, init="positive")
+    asked = train("digits", "digits", epochs=200, lr=1.0, init="positive", batch_size=None)
     fixed = train(
         "digits-softmax", "digits", epochs=100, lr=0.01, optimizer="adam", standardize=True
     )

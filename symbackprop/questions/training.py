@@ -21,7 +21,7 @@ from symbackprop.train.runner import train
 
 Q5_ASKED = dict(init="positive", lr=1.0, batch_size=1, epochs=100)
 Q5_FIXED = dict(Q5_ASKED, init="glorot", standardize=True)
-Q6_ASKED = dict(init="positive", lr=1.0, epochs=1000)
+Q6_ASKED = dict(init="positive", lr=1.0, epochs=1000, batch_size=None)  # full batch, as asked
 Q6_FIXED = dict(init="glorot", standardize=True, optimizer="adam", lr=0.01, epochs=100)
 
 
@@ -48,6 +48,8 @@ def _flag(key: str, value) -> str:
     flag = "--" + key.replace("_", "-")
     if value is True:
         return flag
+    if value is None:  # the batch size of full-batch descent
+        return f"{flag} all"
     return f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}"
 
 

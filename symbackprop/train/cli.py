@@ -16,7 +16,7 @@ from symbackprop.interrupts import interruptible
 from symbackprop.train.extras import check
 from symbackprop.train.files import check_writable, save_params
 from symbackprop.train.initialization import SCHEMES
-from symbackprop.train.runner import OPTIMIZERS, train
+from symbackprop.train.runner import DEFAULT_BATCH_SIZE, OPTIMIZERS, train
 from symbackprop.train.sources import SOURCES
 
 DESCRIPTION = """\
@@ -73,11 +73,28 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=seed_number, default=0, metavar="S", help="default 0")
     parser.add_argument(
-        "--batch-size", type=int, metavar="B", help="samples per update (default: all)"
+        "--batch-size",
+        type=batch_size,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="B",
+        help=f"samples per update (default {DEFAULT_BATCH_SIZE}; all: full-batch descent)",
     )
     parser.add_argument(
         "--standardize", action="store_true", help="scale inputs to mean 0, deviation 1"
     )
+
+
+def batch_size(text: str) -> int | None:
+    """An argparse type: samples per update, a positive integer, or ``all`` (None)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"a batch size is a whole number 1 or more, not {text!r}")
+    return size
 
 
 def seed_number(text: str) -> int:

@@ -22,6 +22,10 @@ DEAD_SHARE = 0.25  # reported when more than this share of ReLU units never fire
 EXPLODING_NORM = 1e6
 FLAT_DROP = 0.01  # the loss fell by less than this share of its first value
 FAILED_DROP = 0.5  # a run whose loss fell by less than half has not learned much
+STILL_FALLING = 0.01  # the loss still lost this share of its value over the last tenth
+UNDERFIT_ACCURACY = 0.9  # a classifier right on fewer of its own training samples underfits
+SYMPTOMS = ("undertrained", "underfitting")  # findings that say what, not why
+FITTED_ACCURACY = 0.95  # a classifier right on this many has trained enough to be useful
 
 FIX_STANDARDIZE = "standardise the inputs (--standardize, or standardize=True)"
 FIX_GLOROT = "initialise with small weights of both signs (--init glorot, or he for relu)"
@@ -53,7 +57,10 @@ class Finding:
 
 def diagnose(evidence: Evidence) -> list[Finding]:
     """Every finding of a run, the most fundamental first."""
-    return [f for check in CHECKS if (f := check(evidence)) is not None]
+    findings = [f for check in CHECKS if (f := check(evidence)) is not None]
+    causes = [f for f in findings if f.code not in SYMPTOMS]
+    # Underfitting is the symptom: where a cause of it was found, the cause says enough.
+    return [f for f in findings if not (f.code == "underfitting" and causes)]
 
 
 # -- which fixes apply -----------------------------------------------------------------------
@@ -240,6 +247,42 @@ def loss_not_falling(evidence: Evidence) -> Finding | None:
     return Finding("loss-flat", "the loss does not fall", message, drop, fix)
 
 
+def undertrained(evidence: Evidence) -> Finding | None:
+    """The run stopped while the loss was still falling: more epochs would have helped."""
+    found = measures.recent_drop(evidence.losses)
+    if found is None or found[0] < STILL_FALLING or measures.loss_rose(evidence.losses):
+        return None
+    right = measures.training_accuracy(evidence)
+    if right is not None and right >= FITTED_ACCURACY:  # still improving, but fit already
+        return None
+    drop, recent = found
+    epochs = len(evidence.losses) - 1
+    message = (
+        f"the loss was still falling when training stopped: it fell by {drop:.1%} over the "
+        f"last {recent} of {epochs} epochs"
+    )
+    fixes = [f"train longer (--epochs {2 * epochs})"]
+    if evidence.settings.batch_size is None:
+        fixes.append("take more steps per epoch with mini-batches (--batch-size 32)")
+    if evidence.settings.optimizer == "sgd":
+        fixes.append("try --optimizer adam")
+    fix = "; ".join(fixes)
+    return Finding("undertrained", "undertrained", message, drop, fix)
+
+
+def underfitting(evidence: Evidence) -> Finding | None:
+    """A classifier that gets many of its own training samples wrong after training (when
+    the loss is still falling, the undertrained finding says so too)."""
+    right = measures.training_accuracy(evidence)
+    if right is None or right >= UNDERFIT_ACCURACY or len(evidence.losses) < 2:
+        return None
+    message = f"the model classifies only {right:.1%} of its own training samples right"
+    fix = _fixes(evidence, FIX_STANDARDIZE, FIX_SOFTMAX)
+    if fix == FIX_LOWER_LR:  # nothing simpler applies: the model is too small or too stiff
+        fix = "a wider or deeper network, or another activation; check the labels too"
+    return Finding("underfitting", "underfitting", message, right, fix)
+
+
 # -- a run that left float64 ------------------------------------------------------------------
 _LEFT_FLOAT64 = {"overflow": "overflowed", "invalid": "became NaN", "divide": "divided by zero"}
 
@@ -269,4 +312,6 @@ CHECKS: list[Callable[[Evidence], Finding | None]] = [
     exploding_gradients,
     identical_predictions,
     loss_not_falling,
+    undertrained,
+    underfitting,
 ]

@@ -31,6 +31,7 @@ class Settings:
     init: str
     optimizer: str
     standardized: bool
+    batch_size: int | None = None  # None: full-batch descent
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from symbackprop.train.anatomy import Unit, leaf_value, parameter_layers
 from symbackprop.train.evidence import Evidence, Snapshot
-from symbackprop.train.summary import predicted_classes
+from symbackprop.train.summary import accuracy, predicted_classes
 
 # |pre-activation| beyond which a unit's derivative is under 3% of its largest value:
 # sigmoid'(5) = 0.0066 = 2.7% of 1/4, tanh'(2.5) = 0.027.
@@ -116,3 +116,23 @@ def loss_drop(losses: tuple[float, ...]) -> float:
 def loss_rose(losses: tuple[float, ...]) -> bool:
     first, last = losses[0], losses[-1]
     return not np.isfinite(last) or last > first + 0.05 * abs(first)
+
+
+def recent_drop(losses: tuple[float, ...], share: float = 0.1) -> tuple[float, int] | None:
+    """How much of its value the loss lost over the last ``share`` of the epochs (at least
+    3 of them), and over how many; None for a run too short to tell."""
+    epochs = len(losses) - 1
+    recent = max(3, round(share * epochs))
+    if epochs < 2 * recent:
+        return None
+    before, last = losses[-recent - 1], losses[-1]
+    if not (np.isfinite(before) and np.isfinite(last)) or before <= 0:
+        return None
+    return (before - last) / before, recent
+
+
+def training_accuracy(evidence: Evidence) -> float | None:
+    """The share of training samples the trained model classifies right; None without classes."""
+    if evidence.labels is None:
+        return None
+    return accuracy(evidence.predictions(evidence.snapshots[-1]), evidence.labels)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 GRID = 200
+LOG_SPAN = 10  # losses spanning more than a decade are drawn on a log axis
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd")
 
 
@@ -41,15 +42,22 @@ def plot_training(result: TrainResult, path: str | Path, title: str | None = Non
 
 
 def loss_curve(axes: Axes, result: TrainResult) -> None:
-    losses = np.asarray(result.losses, dtype=float)
-    epochs = np.arange(len(losses))
-    finite = np.isfinite(losses)
-    axes.plot(epochs[finite], losses[finite], color=COLOURS[0], linewidth=1.5)
-    shown = losses[finite]
-    if shown.size and shown.min() > 0 and shown.max() > 100 * shown.min():
-        axes.set_yscale("log")
+    curves = {"training set": result.losses, "test set": result.test_losses}
+    shown = []
+    for (label, losses), colour in zip(curves.items(), COLOURS, strict=False):
+        if losses is None:
+            continue
+        losses = np.asarray(losses, dtype=float)
+        epochs = np.arange(len(losses))
+        finite = np.isfinite(losses)
+        axes.plot(epochs[finite], losses[finite], color=colour, linewidth=1.5, label=label)
+        shown.extend(losses[finite])
+    shown = np.asarray(shown)
+    if shown.size and shown.min() > 0 and shown.max() > LOG_SPAN * shown.min():
+        axes.set_yscale("log")  # a spike and a plateau both stay readable
     axes.set_xlabel("epoch")
-    axes.set_ylabel(f"loss {result.model.loss.name} (training set)")
+    axes.set_ylabel(f"loss {result.model.loss.name}")
+    axes.legend(loc="upper right", frameon=False)
     summary = result.summary
     axes.set_title(f"{summary.model} on {summary.data}: loss {summary.final_loss:.4g}")
     axes.grid(True, alpha=0.3)

@@ -37,6 +37,7 @@ class TrainResult:
     losses: list[float]
     findings: list[Finding]
     summary: Summary
+    test_losses: list[float] | None = None  # on the test set, as ``losses``; None: no test set
 
     def outputs(self, part: Part) -> np.ndarray:
         """The trained model's output rows on ``part`` (features as the model sees them)."""
@@ -64,6 +65,7 @@ class TrainResult:
         return {
             "summary": self.summary.to_data(),
             "losses": list(self.losses),
+            "test_losses": None if self.test_losses is None else list(self.test_losses),
             "findings": [finding.to_data() for finding in self.findings],
         }
 

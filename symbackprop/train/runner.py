@@ -32,6 +32,9 @@ from symbackprop.train.summary import Summary, accuracy
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
+DEFAULT_BATCH_SIZE = 32  # as Keras: full-batch descent on the digits learns too slowly
+
+
 def train(
     model: Model | str,
     data: Dataset | str,
@@ -41,7 +44,7 @@ def train(
     optimizer: str = "sgd",
     init: str = "glorot",
     seed: int = 0,
-    batch_size: int | None = None,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
     standardize: bool = False,
     target: str | None = None,
     progress: bool = False,
@@ -49,8 +52,9 @@ def train(
     """Train ``model`` (a Model or MODEL argument) on ``data`` (a Dataset or SOURCE) with its
     generated NumPy module, and diagnose the run.
 
-    ``batch_size`` None is full-batch gradient descent; 1 updates after every sample, as
-    hand-written loops often do. ``init`` is uniform, glorot, he, or positive (uniform 0..1).
+    ``batch_size`` is the samples per update: 32 by default (as Keras); None is full-batch
+    gradient descent; 1 updates after every sample, as hand-written loops often do. ``init``
+    is uniform, glorot, he, or positive (uniform 0..1).
 
     >>> result = train("tiny221", "sizes", epochs=5, lr=1.0, init="positive", batch_size=1)
     >>> "saturated" in [finding.code for finding in result.findings]
@@ -64,9 +68,11 @@ def train(
     check_arrays(model, len(dataset.train.features), "train")  # before any array of the run
     dataset = dataset.standardized() if standardize else dataset
     feed = feed_for(model, module, dataset)
-    settings = Settings(lr=lr, init=init, optimizer=optimizer, standardized=standardize)
+    settings = Settings(lr, init, optimizer, standardize, batch_size)
     initial = initial_params(module, init, seed)
     run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
+    if dataset.test is not None:  # its loss after every epoch, beside the training loss
+        run.test_arrays = feed.arrays(dataset.test)
     # The optimisers update in place; the diagnosis needs the initial values as they were.
     start = {name: np.copy(value) for name, value in initial.items()}
     try:
@@ -79,7 +85,15 @@ def train(
         scorer = _Scorer(module, model, feed, trained.params)
         summary = _summary(model, dataset, trained, scorer, settings, batch_size)
     return TrainResult(
-        model, dataset, module, feed, trained.params, trained.losses, findings, summary
+        model,
+        dataset,
+        module,
+        feed,
+        trained.params,
+        trained.losses,
+        findings,
+        summary,
+        trained.test_losses,
     )
 
 
@@ -90,6 +104,7 @@ class _Trained:
     seconds: float
     first: Snapshot
     last: Snapshot
+    test_losses: list[float] | None  # on the test set, before training and after each epoch
 
 
 def _evidence(model, dataset: Dataset, initial: dict, trained: _Trained, settings) -> Evidence:
@@ -138,6 +153,7 @@ class _Run:
         self.fused = settings.optimizer == "sgd" and hasattr(module, "train_step")
         self.work: dict = {}  # the arrays train_step keeps from one step to the next
         self.epoch = 0  # the epoch running (0: the forward pass before any step)
+        self.test_arrays: list[np.ndarray] | None = None
 
     def snapshot(self, params: dict, epoch: int) -> tuple[Snapshot, float]:
         cache = self.module.forward(params, *self.arrays, every_node=True)
@@ -154,15 +170,23 @@ class _Run:
         bar = epochs_bar(epochs, description, progress)
         with np.errstate(over="raise", invalid="raise", divide="raise"), closing(bar):
             first, loss = self.snapshot(params, 0)
-            losses = [loss]
+            losses, tested = [loss], [self._test_loss(params)]
             start = time.perf_counter()
             for self.epoch, _ in enumerate(bar, start=1):
                 params = self._epoch(params, step, state)
                 losses.append(self.module.loss(params, *self.arrays))
+                tested.append(self._test_loss(params))
                 bar.set_postfix_str(f"loss {losses[-1]:.4g}", refresh=False)
             seconds = time.perf_counter() - start
             last, _ = self.snapshot(params, len(losses) - 1)
-        return _Trained(params, losses, seconds, first, last)
+        test_losses = tested if self.test_arrays is not None else None
+        return _Trained(params, losses, seconds, first, last, test_losses)
+
+    def _test_loss(self, params: dict) -> float | None:
+        if self.test_arrays is None:
+            return None
+        with np.errstate(all="ignore"):  # a test set may overflow where training does not
+            return float(self.module.loss(params, *self.test_arrays))
 
     def _epoch(self, params: dict, step, state: dict) -> dict:
         if self.batch_size is None:
