@@ -39,6 +39,9 @@ class Assign:
     target: sp.Symbol
     expr: sp.Expr
 
+    def __post_init__(self):
+        object.__setattr__(self, "expr", sp.sympify(self.expr))
+
     @cached_property
     def reads(self) -> frozenset[sp.Symbol]:
         return frozenset(self.expr.free_symbols)
@@ -55,6 +58,9 @@ class InPlace:
     target: sp.Symbol
     operator: str  # "+", "-", "*", "/" or "**"
     operand: sp.Expr
+
+    def __post_init__(self):
+        object.__setattr__(self, "operand", sp.sympify(self.operand))
 
     @cached_property
     def reads(self) -> frozenset[sp.Symbol]:
@@ -87,6 +93,9 @@ class Call:
     operands: tuple[sp.Expr, ...]
     out: Kept | sp.Symbol | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "operands", tuple(map(sp.sympify, self.operands)))
+
     @cached_property
     def reads(self) -> frozenset[sp.Symbol]:
         return frozenset().union(*(operand.free_symbols for operand in self.operands))
@@ -99,14 +108,16 @@ class Call:
 
 @dataclass(frozen=True)
 class Update:
-    """One step of gradient descent on a parameter: ``parameter -= step``, in place."""
+    """One step of gradient descent on a parameter: ``parameter -= step``, in place. It
+    changes the parameter where the caller holds it (``params``) and reads only the step: a
+    function binds a parameter to a local name only where a statement reads it."""
 
     parameter: sp.Symbol
     step: sp.Symbol
 
     @cached_property
     def reads(self) -> frozenset[sp.Symbol]:
-        return frozenset({self.parameter, self.step})
+        return frozenset({self.step})
 
     @cached_property
     def writes(self) -> frozenset[sp.Symbol]:
