@@ -11,9 +11,9 @@ from numeric import central_gradient, max_relative_error
 
 from symbackprop.codegen.formatter import Formatter
 from symbackprop.codegen.generate import model_module_text, module_text
-from symbackprop.codegen.inplace import reuse_memory
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.printer import NumpyCodePrinter
+from symbackprop.codegen.reuse import reuse_memory
 from symbackprop.codegen.statements import (
     Assign,
     Call,

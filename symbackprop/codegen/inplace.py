@@ -1,5 +1,4 @@
-"""The memory-reuse pass: one statement of the fused step, written into an array kept from the
-last step.
+"""One statement of the fused step, written into an array kept from the last step.
 
     # Assign -> [Call with out=, InPlace, Comment]: the same value, in arrays that already exist
 
@@ -25,18 +24,15 @@ merely not buffered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
 from symbackprop.codegen.stable import sigmoid
-from symbackprop.codegen.statements import Assign, Call, Comment, InPlace, Kept, Statement
+from symbackprop.codegen.statements import Call, Comment, InPlace, Kept, Statement
 from symbackprop.ir.arrays import T, colsum, dot
-from symbackprop.naming import BATCH_SIZE
 
 Shape = tuple
-ONES = sp.Symbol("ones")  # a batch of ones: column sums as ones.dot(A)
 # Elementwise functions a Call computes into an array (a target spells each one).
 _FUNCTIONS = {
     sp.exp: "exp",
@@ -51,72 +47,6 @@ _FUNCTIONS = {
 
 
 _FUNCTION_OF = {"*": "multiply", "/": "divide"}  # an in-place operator as a first write
-
-
-@dataclass(frozen=True)
-class Reused:
-    statements: list[Statement]
-    kept: list[str]  # the arrays kept for the next step
-    buffered: list[Assign]  # the assignments whose values now live in kept arrays
-
-
-def reuse_memory(
-    statements: list[Statement],
-    shape: Callable[[sp.Expr], Shape],
-    taken: set[str],
-    read_after: frozenset[sp.Symbol],
-    own_arrays: frozenset[sp.Symbol],
-) -> Reused:
-    """The pass: ``statements`` with each assignment as large as a batch or a matrix written
-    into kept arrays, or into arrays of values nothing reads again; a column sum of a batch
-    as ``ones.dot`` (BLAS sums columns 2-3x faster than .sum(axis=0)). ``read_after``: what
-    the statements after these read; ``own_arrays``: values never written over, even when
-    spent (the gradients, read by updates the caller places)."""
-    last_read = {symbol: i for i, s in enumerate(statements) for symbol in s.reads}
-    out: list[Statement] = []
-    kept: list[str] = []
-    buffered: list[Assign] = []
-    owned: list[sp.Symbol] = []  # values in kept arrays (their own or a spent one's)
-    for position, statement in enumerate(statements):
-        spent = frozenset(
-            s for s in owned if last_read.get(s, -1) <= position and s not in read_after
-        )
-        lowered = _lowered(statement, shape, taken, spent)
-        if lowered is None:
-            out.append(_as_column_sum(statement, shape) or statement)
-            continue
-        written, arrays = lowered
-        out += written
-        kept += arrays
-        if statement.target not in own_arrays:
-            owned += [statement.target, *map(sp.Symbol, arrays)]
-            buffered.append(statement)
-    return Reused(out, kept, buffered)
-
-
-def _lowered(statement: Statement, shape, taken: set[str], spent: frozenset):
-    if not isinstance(statement, Assign) or _is_column_sum(statement.expr, shape):
-        return None
-    result_shape = shape(statement.expr)
-    if len(result_shape) < 2 and BATCH_SIZE not in result_shape:
-        return None  # vectors are too small to matter
-    return lower(statement.target, statement.expr, shape, taken, spent)
-
-
-def _as_column_sum(statement: Statement, shape) -> Call | None:
-    """``ones.dot(rows)`` for a bias gradient's sum over a batch."""
-    if isinstance(statement, Assign) and _is_column_sum(statement.expr, shape):
-        return Call(statement.target, "dot", (ONES, statement.expr.args[0]))
-    return None
-
-
-def _is_column_sum(expr: sp.Expr, shape) -> bool:
-    """The sum over a batch of a named array's rows."""
-    return (
-        isinstance(expr, colsum)
-        and isinstance(expr.args[0], sp.Symbol)
-        and shape(expr.args[0])[:1] == (BATCH_SIZE,)
-    )
 
 
 class _Unsupported(Exception):

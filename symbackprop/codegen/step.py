@@ -1,7 +1,7 @@
 """The fused training step of a module: forward, backward and ``p -= lr * grad`` in one function.
 
     # Model -> derive(model, seed=lr) -> [Assign] -> ordered, with [Update]s
-    #   -> memory reuse (inplace.py, where the target writes into kept arrays) -> StepPlan
+    #   -> memory reuse (reuse.py, where the target writes into kept arrays) -> StepPlan
 
 The loss's own adjoint is ``lr`` instead of 1, so every delta is that of ``lr * E`` and each
 gradient comes out already scaled: the update is one subtraction per parameter. Statements
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.codegen.inplace import ONES, reuse_memory
 from symbackprop.codegen.modes import assign
+from symbackprop.codegen.reuse import ONES, reuse_memory
 from symbackprop.codegen.statements import Assign, Statement, Update
 from symbackprop.codegen.targets import Target
 from symbackprop.derive import derive
