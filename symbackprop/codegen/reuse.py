@@ -46,12 +46,11 @@ def reuse_memory(
     out: list[Statement] = []
     kept: list[str] = []
     buffered: list[Assign] = []
-    owned: list[sp.Symbol] = []  # values in kept arrays (their own or a spent one's)
+    spent: set[sp.Symbol] = set()  # values in kept arrays that nothing reads again
+    spent_at: dict[int, list[sp.Symbol]] = {}  # position -> values spent from there on
     for position, statement in enumerate(statements):
-        spent = frozenset(
-            s for s in owned if last_read.get(s, -1) <= position and s not in read_after
-        )
-        lowered = _lowered(statement, shape, taken, spent)
+        spent.update(spent_at.pop(position, []))
+        lowered = _lowered(statement, shape, taken, frozenset(spent))
         if lowered is None:
             out.append(_as_column_sum(statement, shape) or statement)
             continue
@@ -59,8 +58,11 @@ def reuse_memory(
         out += written
         kept += arrays
         if statement.target not in own_arrays:
-            owned += [statement.target, *map(sp.Symbol, arrays)]
             buffered.append(statement)
+            for value in [statement.target, *map(sp.Symbol, arrays)]:
+                if value not in read_after:  # spent from its last reader on (or the next)
+                    since = max(last_read.get(value, -1), position + 1)
+                    spent_at.setdefault(since, []).append(value)
     return Reused(out, kept, buffered)
 
 

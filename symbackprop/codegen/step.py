@@ -89,11 +89,11 @@ def _with_updates(statements: list[Statement], loss_only: list[Statement], param
     its gradient, as hand-written loops do (the gradient is still in the cache); and the
     updates of the parameters the loss reads, for the very end."""
     loss_reads = variables.read_by(loss_only)
+    last_use = {name: i for i, s in enumerate(statements) for name in variables.used(s)}
     early: dict[int, list[Update]] = {}
     late = []
     for parameter in parameters:
-        names = {parameter.name, parameter.gradient}
-        uses = [i for i, s in enumerate(statements) if variables.used(s) & names]
+        uses = [last_use[n] for n in (parameter.name, parameter.gradient) if n in last_use]
         update = Update(sp.Symbol(parameter.name), sp.Symbol(parameter.gradient))
         if parameter.name in loss_reads or not uses:
             late.append(update)
