@@ -4,6 +4,10 @@ Array functions print as NumPy (``A @ B``, ``A.T``, ``np.sum(A, axis=0)``); stab
 (``sigmoid``, ``softmax``, ...) print as calls to functions the module defines, and the printer
 records which ones were used so that only those are emitted. Unknown functions are an error at
 generation time (``strict``), never in the user's module.
+
+It is the NumPy target's printer (codegen/targets.py): it also spells the statements that are
+more than an expression, a call into an array (``np.multiply(a, b, out=reuse("c"))``) and a
+parameter's update, so that no planner or pass spells NumPy.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
     # Beyond expressions: what the statement IR needs spelled (see codegen/statements.py).
 
     def _print_zeros_like(self, expr) -> str:
-        return f"np.zeros_like({self._print(expr.args[0])})"
+        return f"{self._module_format('numpy.zeros_like')}({self._print(expr.args[0])})"
 
     def _print_row_count(self, expr) -> str:
         return f"{self._operand(expr.args[0])}.shape[0]"
@@ -147,7 +151,7 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         if call.function in HELPERS:
             self.helpers_used.add(call.function)
             return f"{call.function}({', '.join(operands)})"
-        return f"np.{call.function}({', '.join(operands)})"
+        return f"{self._module_format('numpy.' + call.function)}({', '.join(operands)})"
 
     def _out(self, out: Kept | sp.Symbol) -> str:
         return f'reuse("{out.name}")' if isinstance(out, Kept) else self.code(out)
