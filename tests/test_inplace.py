@@ -6,13 +6,15 @@ import pytest
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
+from symbackprop.codegen.formatter import Formatter
 from symbackprop.codegen.inplace import lower
-from symbackprop.codegen.printer import NumpyCodePrinter, print_code
+from symbackprop.codegen.printer import NumpyCodePrinter
 from symbackprop.codegen.stable import sigmoid
 from symbackprop.ir.arrays import T, colsum, dot, shape_of
 
 NAMES = ["A", "B", "C", "W", "b", "s"]
 A, B, C, W, b, s = sp.symbols(NAMES)
+OUT = sp.Symbol("out_value")
 SHAPES = {"A": ("m", 4), "B": ("m", 4), "C": ("m", 4), "W": (4, 4), "b": (4,)}
 CASES = {
     "sigmoid derivative": A * B * (1 - B),
@@ -43,7 +45,8 @@ def _numpy_module() -> dict:
     return {"np": np, "sigmoid": sigmoid_helper}
 
 
-def _run(lines, names, work):
+def _run(statements, names, work):
+    lines = Formatter(NumpyCodePrinter()).lines(statements, depth=0)
     scope = {**_numpy_module(), **names, "reuse": work.get}
     exec("\n".join(lines), scope)  # noqa: S102 - the test runs code the module would contain
     return scope
@@ -52,14 +55,7 @@ def _run(lines, names, work):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_lowered_statement_computes_the_expression_in_kept_arrays(name):
     expr = CASES[name]
-    printer = NumpyCodePrinter()
-    lowered = lower(
-        "out_value",
-        expr,
-        lambda e: shape_of(e, SHAPES),
-        lambda e: print_code(e, printer),
-        taken=set(),
-    )
+    lowered = lower(OUT, expr, lambda e: shape_of(e, SHAPES), taken=set())
     assert lowered is not None, name
     lines, kept = lowered
     rng = np.random.default_rng(0)
@@ -106,41 +102,24 @@ def test_lowered_statement_computes_the_expression_in_kept_arrays(name):
 def test_a_broadcast_alone_is_left_as_ordinary_code():
     column, row = sp.symbols("column row")
     shapes = {"column": ("m", 1), "row": (1, 4)}
-    printer = NumpyCodePrinter()
-    assert (
-        lower(
-            "out_value",
-            column * row,
-            lambda e: shape_of(e, shapes),
-            lambda e: print_code(e, printer),
-            taken=set(),
-        )
-        is None
-    )
+    assert lower(OUT, column * row, lambda e: shape_of(e, shapes), taken=set()) is None
 
 
 def test_extra_arrays_are_named_apart_from_existing_names():
-    printer = NumpyCodePrinter()
     lines, kept = lower(
-        "t",
-        (A - B) * (B - C),
-        lambda e: shape_of(e, SHAPES),
-        lambda e: print_code(e, printer),
-        taken={"t_part1"},
+        sp.Symbol("t"), (A - B) * (B - C), lambda e: shape_of(e, SHAPES), taken={"t_part1"}
     )
     assert "t_part1" not in kept
     assert len(kept) == 2
 
 
 def _lowered(expr, dead):
-    printer = NumpyCodePrinter()
     return lower(
-        "out_value",
+        OUT,
         expr,
         lambda e: shape_of(e, SHAPES),
-        lambda e: print_code(e, printer),
         taken=set(),
-        dead=frozenset(dead),
+        dead=frozenset(sp.Symbol(name) for name in dead),
     )
 
 

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from symbackprop.cells.step import StepModel
 from symbackprop.codegen.command import default_command
+from symbackprop.codegen.formatter import module_lines
 from symbackprop.codegen.names import code_model, renamed_names
 from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.recurrent_generate import module_text as recurrent_module_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
+from symbackprop.codegen.targets import NUMPY, Target, target_named
 from symbackprop.derive import derive
+from symbackprop.errors import SpecError
 from symbackprop.files import current_text, write_whole
 from symbackprop.ir.model import Model, require_parameters
 from symbackprop.naming import identifier
@@ -21,22 +24,28 @@ from symbackprop.readers.examples import EXAMPLES, builtin
 GENERATED = Path("generated")
 
 
-def module_text(model: Model, command: str | None = None) -> str:
-    """The source of ``model``'s training module."""
+def module_text(model: Model, command: str | None = None, target: str = "numpy") -> str:
+    """The source of ``model``'s training module, written for ``target`` (see targets.py)."""
     require_parameters(model)
-    return model_module_text(model, command or default_command(model))
+    return model_module_text(model, command or default_command(model), target_named(target))
 
 
 @singledispatch
-def model_module_text(model: Model, command: str) -> str:
+def model_module_text(model: Model, command: str, target: Target) -> str:
     """A feed-forward model's module: loss, forward, backward and the fused training step."""
     # [Model] -> code-named Model -> stable Model -> Derivation -> ModulePlan -> module text
     derivation = derive(stable_model(code_model(model)))
-    return render("module.py.j2", plan=plan_module(derivation, command, renamed_names(model)))
+    plan = plan_module(derivation, command, target, renamed_names(model))
+    lines = module_lines(plan, target.printer({"names": plan.names}))
+    return render(target.template, plan=plan, code=lines)
 
 
-# A recurrent cell's step model: a module that trains the cell by BPTT.
-model_module_text.register(StepModel, recurrent_module_text)
+@model_module_text.register
+def _recurrent(model: StepModel, command: str, target: Target) -> str:
+    """A recurrent cell's step model: a module that trains the cell by BPTT (NumPy only)."""
+    if target is not NUMPY:
+        raise SpecError(f"recurrent modules are generated for numpy only, not {target.name}")
+    return recurrent_module_text(model, command)
 
 
 def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:

@@ -4,6 +4,10 @@ Array functions print as NumPy (``A @ B``, ``A.T``, ``np.sum(A, axis=0)``); stab
 (``sigmoid``, ``softmax``, ...) print as calls to functions the module defines, and the printer
 records which ones were used so that only those are emitted. Unknown functions are an error at
 generation time (``strict``), never in the user's module.
+
+It is the NumPy target's printer (codegen/targets.py): it also spells the statements that are
+more than an expression, a call into an array (``np.multiply(a, b, out=reuse("c"))``) and a
+parameter's update, so that no planner or pass spells NumPy.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from symbackprop.codegen.stable import sigmoid
+from symbackprop.codegen.statements import Call, Kept, Update
 from symbackprop.ir.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
@@ -115,7 +120,48 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
             text = f"np.where({self._print(cond)}, {self._print(value)}, {text})"
         return text
 
+    # Beyond expressions: what the statement IR needs spelled (see codegen/statements.py).
 
+    def _print_zeros_like(self, expr) -> str:
+        return f"{self._module_format('numpy.zeros_like')}({self._print(expr.args[0])})"
+
+    def _print_row_count(self, expr) -> str:
+        return f"{self._operand(expr.args[0])}.shape[0]"
+
+    def code(self, expr: sp.Expr) -> str:
+        """One formula as formatted code."""
+        return print_code(expr, self)
+
+    def number_operand(self, expr: sp.Expr) -> str:
+        """An operand of a call or an in-place operator; a number as a float (NumPy converts
+        an int operand more slowly)."""
+        return repr(float(expr)) if expr.is_number and expr.is_rational else self.code(expr)
+
+    def call(self, call: Call) -> str:
+        """``np.multiply(a, b, out=reuse("c"))``, ``a.dot(b, out=c)``, ``sigmoid(z, out=z)``."""
+        operands = [self.number_operand(o) for o in call.operands]
+        if call.function == "power":  # the exponent as written: np.power(x, 3)
+            operands[1] = self.code(call.operands[1])
+        if call.out is not None:
+            operands.append(f"out={self._out(call.out)}")
+        if call.function in _METHODS:
+            method, *fixed = _METHODS[call.function]
+            first, *rest = operands
+            return f"{first}.{method}({', '.join([*fixed, *rest])})"
+        if call.function in HELPERS:
+            self.helpers_used.add(call.function)
+            return f"{call.function}({', '.join(operands)})"
+        return f"{self._module_format('numpy.' + call.function)}({', '.join(operands)})"
+
+    def _out(self, out: Kept | sp.Symbol) -> str:
+        return f'reuse("{out.name}")' if isinstance(out, Kept) else self.code(out)
+
+    def update(self, update: Update) -> str:
+        return f'params["{update.parameter.name}"] -= {self.code(update.step)}'
+
+
+# Calls spelled as array methods, BLAS's .dot (matmul's overhead is 3x) and .sum(axis=0).
+_METHODS = {"dot": ("dot",), "colsum": ("sum", "axis=0")}
 _BINARY = {"+", "-", "*", "/", "@", "%", "//", "<", ">", "<=", ">=", "==", "!="}
 _OPENERS = {"(", "[", ",", "=", "return"} | _BINARY | {"**"}
 

@@ -1,0 +1,34 @@
+"""Code-generation targets: each one a printer and templates, registered here and nowhere else.
+
+    # ModulePlan (statements) -> target.printer (spelling) -> target.template (layout) -> text
+
+A new target (JAX, say) is a printer subclass (``jnp.`` for ``np.``, its own spelling of calls
+and updates) and a template, added to TARGETS; the planner and the passes stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symbackprop.codegen.printer import NumpyCodePrinter
+from symbackprop.errors import SpecError
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    printer: type  # a SymPy code printer with code(), number_operand(), call() and update()
+    template: str  # the module's template in templates/, which includes its partials
+    kept_arrays: bool  # whether statements may write into arrays kept between steps (out=)
+
+
+NUMPY = Target("numpy", NumpyCodePrinter, "module.py.j2", kept_arrays=True)
+
+TARGETS = {target.name: target for target in (NUMPY,)}
+
+
+def target_named(name: str) -> Target:
+    """The registered target called ``name``; SpecError naming the known ones otherwise."""
+    if name not in TARGETS:
+        raise SpecError(f"no code-generation target {name!r}; known: {', '.join(TARGETS)}")
+    return TARGETS[name]
