@@ -30,7 +30,8 @@ from symbackprop.cells.conventions import (
     convention,
 )
 from symbackprop.cells.evaluate import step_values
-from symbackprop.cells.step import OUTPUT, STATE_IN, Cell, blend_text, gru_cell
+from symbackprop.cells.gru import blend_text, gru_cell
+from symbackprop.cells.step import OUTPUT, STATE_IN, Cell
 
 FLOAT32_SLACK = 1e-7  # a claim copied from a float32 printout is exact to about this
 
@@ -124,6 +125,23 @@ def diagnose_blend(
     others_text = "; ".join(f"{r.label}: {_show(r.h)}" for r in others)
     claim = f"the claimed h = {_show(claimed)}"
     return f"{claim} matches no reading of the GRU: {expected}; {others_text}."
+
+
+def claim_matches(reading: BlendReading, claimed) -> bool:
+    """Whether ``claimed`` is the reading's ``h`` to the decimals it was written with, exactly
+    or with every value rounded on the way (``reading.rounded`` at those decimals)."""
+    claimed = np.asarray(claimed, dtype=float)
+    return _agrees(reading, claimed, _decimals(claimed))
+
+
+def claimed_decimals(claimed) -> int:
+    """The fewest decimals any element of the claim was written with (0.56: 2)."""
+    return _decimals(np.asarray(claimed, dtype=float))
+
+
+def show(value) -> str:
+    """A value as a diagnosis shows it: 4 significant digits."""
+    return _show(value)
 
 
 def _agrees(reading: BlendReading, claimed: np.ndarray, decimals: int) -> bool:
