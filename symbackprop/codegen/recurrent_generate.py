@@ -33,7 +33,7 @@ def module_text(model: StepModel, command: str | None = None) -> str:
 
 def _title(model: StepModel) -> str:
     conv = model.cell.convention
-    return f"{TITLES[conv.family]} as in {conv.framework}, trained by backpropagation through time."
+    return f"{TITLES[conv.family]} as in {conv.framework}, trained by backpropagation through time"
 
 
 def header_lines(sequence: SequenceDerivation) -> list[str]:

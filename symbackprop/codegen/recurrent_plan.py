@@ -33,7 +33,8 @@ from symbackprop.naming import gradient_name, identifier, mentions
 HOISTED_SUFFIX = "_from_x"
 STEPS_SUFFIX = "_steps"
 LOSS_GRADIENT_SUFFIX = "_loss"  # dh_loss: the loss's own term in the gradient arriving at h
-HELPERS = ("sigmoid",)  # the helpers templates/recurrent_helpers.py.j2 defines
+# the helpers templates/_activations.py.j2 defines, shared with the feed-forward modules
+HELPERS = ("sigmoid", "sigmoid_bce", "softmax", "softmax_xent", "softplus")
 
 
 @dataclass(frozen=True)
