@@ -92,7 +92,7 @@ PARAMETER_KINDS = {
     "b_i": "bias",
     "W_f": "kernel",
     "U_f": "recurrent",
-    "b_f": "bias",
+    "b_f": "opened_bias",
     "W_c": "kernel",
     "U_c": "recurrent",
     "b_c": "bias",
@@ -142,11 +142,14 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, kind: str) -> n
     if kind == "recurrent":
         q, r = np.linalg.qr(rng.normal(size=shape))
         return q * np.sign(np.diag(r))
+    if kind == "opened_bias":  # Keras's unit_forget_bias: the gate starts open
+        return np.ones(shape)
     return np.zeros(shape)
 
 
 def init_params(seed: int = 0, scheme: str = "glorot") -> dict:
-    """Initial parameters: "glorot" (Keras's schemes, zero biases) or "uniform" (PyTorch's)."""
+    """Initial parameters: "glorot" (Keras's schemes, zero biases but the forget gate's ones) or
+    "uniform" (PyTorch's)."""
     rng = np.random.default_rng(seed)
     return {
         name: initial(rng, shape, scheme, PARAMETER_KINDS[name])

@@ -1,5 +1,6 @@
 """The per-step derivation of each cell: every gate's adjoint named and derived, BPTT joined."""
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from symbackprop.cells.conventions import CONVENTIONS, LSTM_CONVENTIONS, convent
 from symbackprop.cells.gru import blend_text, gru_cell, reset_text
 from symbackprop.cells.lstm import lstm_cell, state_text
 from symbackprop.cells.rnn import rnn_cell
+from symbackprop.cli import main
 from symbackprop.derive.bptt import derive_sequence
 from symbackprop.errors import SpecError
 from symbackprop.ir.arrays import T, dot
@@ -150,3 +152,9 @@ def test_the_lstm_recursion_joins_both_states():
     data = sequence_data(sequence)
     assert data["states"] == ["h", "c"] and data["carried"]["c"] == "delta_c*f"
     assert "c = f*c_prev + i*g, h = o*tanh(c)" in convention_text(sequence)
+
+
+def test_derive_json_carries_the_recursion_of_a_recurrent_cell(capsys):
+    assert main(["derive", "lstm", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["through_time"]
+    assert data["states"] == ["h", "c"] and data["carried"]["c"] == "delta_c*f"

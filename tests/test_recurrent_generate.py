@@ -173,3 +173,12 @@ def test_an_lstm_trains_by_bptt():
     Y = np.tanh(np.cumsum(X, axis=1)[:, -1, :1] * [1, -1, 0.5])  # many-to-one: a running sum
     params, losses = module.train(module.init_params(0), X, Y, epochs=150, lr=0.05)
     assert losses[-1] < 0.3 * losses[0]
+
+
+def test_the_keras_lstm_starts_with_its_forget_gate_open_as_keras_does():
+    """keras.layers.LSTM(unit_forget_bias=True), the default: the forget bias starts at 1."""
+    params = load_module(RECURRENT_EXAMPLES["lstm-keras"].build()).init_params(0)
+    assert np.array_equal(params["b_f"], np.ones(1))
+    assert all(np.array_equal(params[b], np.zeros(1)) for b in ("b_i", "b_c", "b_o"))
+    torch_like = load_module(RECURRENT_EXAMPLES["lstm"].build()).init_params(0)
+    assert np.max(np.abs(torch_like["b_if"])) <= 1 / np.sqrt(3)  # PyTorch opens no gate

@@ -68,6 +68,12 @@ class Convention:
     layout: str  # "keras", "torch" or "none": the framework's packed weight layout
     candidate_node: str = "h_tilde"
     d2l_names: bool = False
+    opened: tuple[str, ...] = ()  # gates whose bias the framework initialises to ones
+
+    @property
+    def open_bias(self) -> str:
+        """What ``opened`` starts as, in words (Keras's ``unit_forget_bias``)."""
+        return " and ".join(f"the {role} gate's" for role in self.opened)
 
     def letter(self, role: str) -> str:
         return dict(self.letters)[role]
@@ -134,6 +140,7 @@ LSTM_CONVENTIONS: dict[str, Convention] = {
             "keras", "lstm", "Keras LSTM", _LSTM_ORDER,
             ((INPUT_GATE, "i"), (FORGET, "f"), (CANDIDATE, "c"), (OUTPUT_GATE, "o")),
             reset_after=False, two_biases=False, layout="keras", candidate_node="c_tilde",
+            opened=(FORGET,),
         ),
     ]
 }  # fmt: skip

@@ -17,6 +17,7 @@ The one-step derivation is run over a sequence like this:
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import sympy as sp
@@ -31,6 +32,7 @@ from symbackprop.ir.arrays import T, colsum, colsum_keepdims, dot, total
 from symbackprop.naming import gradient_name, identifier, mentions
 
 HOISTED_SUFFIX = "_from_x"
+OPENED_BIAS = "opened_bias"  # a gate's bias that Keras initialises to ones (unit_forget_bias)
 STEPS_SUFFIX = "_steps"
 LOSS_GRADIENT_SUFFIX = "_loss"  # dh_loss: the loss's own term in the gradient arriving at h
 # the helpers templates/_activations.py.j2 defines, shared with the feed-forward modules
@@ -53,7 +55,7 @@ class Statement:
 class Parameter:
     name: str
     shape: tuple[int, ...]
-    kind: str  # "kernel", "recurrent", "bias", "recurrent_bias"
+    kind: str  # "kernel", "recurrent", "bias", "recurrent_bias", or OPENED_BIAS
 
     @property
     def gradient(self) -> str:
@@ -112,6 +114,8 @@ class RecurrentPlan:
     parameters: list[Parameter]
     default_scheme: str
     units_from: str  # a recurrent kernel, whose rows count the units
+    opened_bias: str  # the kind of a bias initialised to ones, "" where there is none
+    init_doc: str  # init_params's docstring, wrapped: the schemes and how biases start
     states: list[StatePlan]  # the output state (which the loss scores) first
     initial_parameters: str  # ", h0=None" or ", h0=None, c0=None"
     initial_arguments: str  # ", h0" or ", h0, c0": the initial states passed on
@@ -144,7 +148,9 @@ def plan_recurrent(
         source=model.source,
         command=command,
         header=header,
-        parameters=[Parameter(w.name, w.shape, w.kind) for w in cell.weights],
+        parameters=[Parameter(w.name, w.shape, _init_kind(cell, w)) for w in cell.weights],
+        opened_bias=OPENED_BIAS if cell.convention.opened else "",
+        init_doc=_init_doc(cell),
         default_scheme="uniform" if cell.convention.layout == "torch" else "glorot",
         units_from=cell.weight(cell.convention.gate_order[0], "recurrent").name,
         states=states,
@@ -157,6 +163,20 @@ def plan_recurrent(
         backward=backward,
         helpers=sorted(printer.helpers_used),
     )
+
+
+def _init_kind(cell, weight) -> str:
+    """The weight's kind for ``initial``: a bias Keras opens at the start has its own."""
+    opened = weight.kind == "bias" and weight.role in cell.convention.opened
+    return OPENED_BIAS if opened else weight.kind
+
+
+def _init_doc(cell) -> str:
+    opened = cell.convention.open_bias
+    biases = f"zero biases but {opened} ones" if opened else "zero biases"
+    text = f'Initial parameters: "glorot" (Keras\'s schemes, {biases}) or "uniform" (PyTorch\'s).'
+    # inside a function body (4 spaces) and triple quotes, under the line limit of 100
+    return f"\n{INDENT}".join(textwrap.wrap(text, 100 - len(INDENT) - 6, break_on_hyphens=False))
 
 
 def _output_first(states: tuple[State, ...]) -> list[State]:
