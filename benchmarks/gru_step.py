@@ -28,8 +28,8 @@ import timeit  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from symbackprop.cells.gru import gru_cell  # noqa: E402
 from symbackprop.cells.layouts import from_torch  # noqa: E402
-from symbackprop.cells.step import gru_cell  # noqa: E402
 from symbackprop.codegen.loader import load_module  # noqa: E402
 
 INPUT, UNITS, STEPS, BATCH = 32, 64, 50, 32

@@ -82,6 +82,7 @@ def rows(steps) -> np.ndarray:
     return steps.reshape(-1, steps.shape[-1])
 
 
+@np.errstate(under="ignore")  # a value below 1e-308 is 0 to every later node
 def forward(params: dict, X, Y=None, h0=None) -> dict:
     """Run the cell over X (batch, time, input) from h0 (zeros if None); returns the values
     the backward pass needs, time-major: cache["h"][t] is the state after step t."""
@@ -132,6 +133,7 @@ def loss_of(cache: dict, params: dict) -> float:
     return float(E)
 
 
+@np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
     with initial_state, also the gradient for the initial state, as "h0"."""
@@ -212,6 +214,7 @@ def adam_step(
 OPTIMIZERS = {"sgd": sgd_step, "momentum": momentum_step, "adam": adam_step}
 
 
+@np.errstate(under="ignore")  # a square below 1e-308 adds nothing to the norm
 def clip_by_global_norm(grads: dict, max_norm: float | None) -> dict:
     """The gradients scaled by max_norm / norm when their joint norm exceeds max_norm."""
     if max_norm is None:

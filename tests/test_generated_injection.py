@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbackprop.cells.step import rnn_cell
+from symbackprop.cells.rnn import rnn_cell
 from symbackprop.cli import main
 from symbackprop.codegen.generate import module_text
 from symbackprop.ir.network import dense_network

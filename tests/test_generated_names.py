@@ -28,7 +28,7 @@ from symbackprop.codegen.verify import ModuleDisagrees, self_check
 from symbackprop.errors import SpecError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, identifier, split_indexed
-from symbackprop.readers.examples import EXAMPLES, builtin
+from symbackprop.readers.examples import EXAMPLES, RECURRENT_EXAMPLES, builtin
 
 
 def chain(first: str, second: str) -> str:
@@ -219,7 +219,7 @@ def _names_in(text: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("name", [n for n in EXAMPLES if n not in ("gru-keras", "rnn")])
+@pytest.mark.parametrize("name", [n for n in EXAMPLES if n not in RECURRENT_EXAMPLES])
 def test_every_name_the_generator_adds_is_reserved(name):
     """The list of reserved names is honest: every variable or argument of a function that
     holds the user's names is the user's, built from one by a prefix, or reserved."""

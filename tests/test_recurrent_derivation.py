@@ -1,12 +1,16 @@
 """The per-step derivation of each cell: every gate's adjoint named and derived, BPTT joined."""
 
+import json
 import re
 
 import pytest
 import sympy as sp
 
-from symbackprop.cells.conventions import CONVENTIONS, convention
-from symbackprop.cells.step import blend_text, gru_cell, reset_text, rnn_cell
+from symbackprop.cells.conventions import CONVENTIONS, LSTM_CONVENTIONS, convention
+from symbackprop.cells.gru import blend_text, gru_cell, reset_text
+from symbackprop.cells.lstm import lstm_cell, state_text
+from symbackprop.cells.rnn import rnn_cell
+from symbackprop.cli import main
 from symbackprop.derive.bptt import derive_sequence
 from symbackprop.errors import SpecError
 from symbackprop.ir.arrays import T, dot
@@ -100,5 +104,57 @@ def test_every_formula_of_the_walkthrough_and_the_recursion_renders_in_katex():
     formulas = [f for p in gru_walkthrough() for f in re.findall(r"\$([^$]+)\$", p)]
     formulas += [recursion_latex(derived(key)) for key in CONVENTIONS]
     formulas += [recursion_latex(derive_sequence(rnn_cell("keras", 2, 3)))]
+    formulas += [recursion_latex(derive_sequence(lstm_cell(key, 2, 3))) for key in LSTM_CONVENTIONS]
     assert len(formulas) > 15
     assert katex.katex_errors(formulas) == []
+
+
+@pytest.mark.parametrize("key", LSTM_CONVENTIONS)
+def test_an_lstm_derives_both_states_through_their_outputs(key):
+    sequence = derive_sequence(lstm_cell(key, 2, 3))
+    step = sequence.step
+    g = convention(key, "lstm").node("candidate")
+    # the cell state's adjoint: what later steps send (dc) plus its path into h, through tanh_c
+    assert step.adjoint("c").expr == S("dc") + S("delta_tanh_c") * (1 - S("tanh_c") ** 2)
+    assert step.adjoint("tanh_c").expr == S("delta_h") * S("o")
+    assert step.adjoint("f_pre").expr == S("delta_f") * S("f") * (1 - S("f"))
+    assert sp.expand(step.adjoint(f"{g}_pre").expr - S(f"delta_{g}") * (1 - S(g) ** 2)) == 0
+    assert step.adjoint("f").expr == S("delta_c") * S("c_prev")
+    # c reaches the step before only through the forget gate; h only through the recurrent weights
+    assert sequence.carried(lstm_cell(key, 2, 3).cell.states[1]) == S("delta_c") * S("f")
+    assert {type(t) for t in sp.Add.make_args(sequence.carry)} == {dot}
+
+
+@pytest.mark.parametrize("key", LSTM_CONVENTIONS)
+def test_the_lstm_state_text_says_what_the_declared_equations_do(key):
+    model = lstm_cell(key, 2, 3)
+    for equation in state_text(model.cell).split(", "):
+        lhs, rhs = equation.split(" = ")
+        names = {s.name: s for s in model.in_leaves(model.node(lhs).expr).free_symbols}
+        declared = model.in_leaves(model.node(lhs).expr)
+        stated = sp.sympify(rhs, locals={**names, **_gate_symbols(model)})
+        assert sp.simplify(model.in_leaves(stated) - declared) == 0, equation
+
+
+def _gate_symbols(model):
+    return {n.name: n.symbol for n in model.defined}
+
+
+def test_the_lstm_recursion_joins_both_states():
+    sequence = derive_sequence(lstm_cell("pytorch", 2, 3))
+    text = recursion_text(sequence)
+    assert "(h_0 and c_0 given)" in text
+    assert "  dh_t = (h - y)_t + d_h_prev_(t+1)\n  dc_t = d_c_prev_(t+1)\n" in text
+    assert "  d_c_prev_t = delta_c*f\n" in text and "dE/dc_0 = d_c_prev_1" in text
+    assert "with delta_h = dh_t and dc = dc_t" in text
+    latex = recursion_latex(sequence)
+    assert r"\delta_{c_T} = 0" in latex and r"\partial c_0" in latex
+    data = sequence_data(sequence)
+    assert data["states"] == ["h", "c"] and data["carried"]["c"] == "delta_c*f"
+    assert "c = f*c_prev + i*g, h = o*tanh(c)" in convention_text(sequence)
+
+
+def test_derive_json_carries_the_recursion_of_a_recurrent_cell(capsys):
+    assert main(["derive", "lstm", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["through_time"]
+    assert data["states"] == ["h", "c"] and data["carried"]["c"] == "delta_c*f"

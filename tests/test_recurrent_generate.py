@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop.cells.conventions import CONVENTIONS
-from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.cells.conventions import CONVENTIONS, LSTM_CONVENTIONS
+from symbackprop.cells.gru import gru_cell
+from symbackprop.cells.lstm import lstm_cell
+from symbackprop.cells.rnn import rnn_cell
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.recurrent_generate import generate_all_recurrent, module_text
 from symbackprop.codegen.verify import verify
@@ -17,6 +19,7 @@ from symbackprop.readers.examples import RECURRENT_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = [gru_cell(key, 2, 3) for key in CONVENTIONS] + [rnn_cell("keras", 2, 3)]
+MODELS += [lstm_cell(key, 2, 3) for key in LSTM_CONVENTIONS]
 
 
 def test_generated_folder_holds_the_current_recurrent_modules():
@@ -25,7 +28,12 @@ def test_generated_folder_holds_the_current_recurrent_modules():
 
 def test_generate_all_writes_the_stale_files_and_then_finds_none(tmp_path):
     written = generate_all_recurrent(tmp_path)
-    assert sorted(p.name for p in written) == ["gru_keras.py", "rnn.py"]
+    assert sorted(p.name for p in written) == [
+        "gru_keras.py",
+        "lstm.py",
+        "lstm_keras.py",
+        "rnn.py",
+    ]
     (tmp_path / "rnn.py").write_text("# edited by hand\n")
     assert generate_all_recurrent(tmp_path, check=True) == [tmp_path / "rnn.py"]
     generate_all_recurrent(tmp_path)
@@ -137,3 +145,40 @@ def test_verify_catches_a_wrong_gate_derivative():
     assert right not in wrong
     report = verify(model, text=wrong)
     assert not report.ok and min(report.errors[n] for n in ("W_z", "U_z", "b_iz")) > 1e-2
+
+
+def test_an_lstm_module_carries_both_states_and_names_both_in_its_header():
+    text = (ROOT / "generated" / "lstm.py").read_text()
+    header = " ".join(ast.get_docstring(ast.parse(text)).split())
+    assert "c = f*c_prev + i*g, h = o*tanh(c)" in header
+    assert "dh_t = (h - y)_t + d_h_prev_(t+1) dc_t = d_c_prev_(t+1)" in header
+    assert "dE/dc_0 = d_c_prev_1" in header
+    assert "def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:" in text
+    assert "        dc = d_c_prev\n" in text and "        c_prev = c\n" in text
+
+
+def test_verify_catches_an_lstm_that_drops_the_gradient_carried_through_c():
+    model = RECURRENT_EXAMPLES["lstm"].build()
+    right = "delta_c = dc + delta_tanh_c * (1 - tanh_c**2)\n"
+    wrong = module_text(model).replace(right, "delta_c = delta_tanh_c * (1 - tanh_c**2)\n")
+    assert right not in wrong
+    report = verify(model, text=wrong)
+    assert not report.ok and report.taylor_slope == pytest.approx(1, abs=0.2)
+
+
+def test_an_lstm_trains_by_bptt():
+    module = load_module(MODELS[-1])
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(8, 6, 2))
+    Y = np.tanh(np.cumsum(X, axis=1)[:, -1, :1] * [1, -1, 0.5])  # many-to-one: a running sum
+    params, losses = module.train(module.init_params(0), X, Y, epochs=150, lr=0.05)
+    assert losses[-1] < 0.3 * losses[0]
+
+
+def test_the_keras_lstm_starts_with_its_forget_gate_open_as_keras_does():
+    """keras.layers.LSTM(unit_forget_bias=True), the default: the forget bias starts at 1."""
+    params = load_module(RECURRENT_EXAMPLES["lstm-keras"].build()).init_params(0)
+    assert np.array_equal(params["b_f"], np.ones(1))
+    assert all(np.array_equal(params[b], np.zeros(1)) for b in ("b_i", "b_c", "b_o"))
+    torch_like = load_module(RECURRENT_EXAMPLES["lstm"].build()).init_params(0)
+    assert np.max(np.abs(torch_like["b_if"])) <= 1 / np.sqrt(3)  # PyTorch opens no gate

@@ -9,7 +9,8 @@ from numeric import central_gradient, max_relative_error
 from test_recurrent_reference import loss_with_h0, with_h0
 
 from symbackprop.cells.conventions import CONVENTIONS, RNN_CONVENTIONS
-from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.cells.gru import gru_cell
+from symbackprop.cells.rnn import rnn_cell
 from symbackprop.codegen.loader import load_module
 
 CELLS = [("gru", key, False) for key in CONVENTIONS] + [

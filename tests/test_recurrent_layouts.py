@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from test_recurrent_reference import keras_gru
 
+from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_keras, from_torch, to_keras, to_torch
-from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.cells.lstm import lstm_cell
+from symbackprop.cells.rnn import rnn_cell
 from symbackprop.codegen.loader import load_module
 from symbackprop.errors import SpecError
 
@@ -17,8 +19,9 @@ def random_params(cell):
 
 
 KERAS_CELLS = [gru_cell("keras", 3, 4).cell, gru_cell("keras-reset-before", 3, 4).cell]
-KERAS_CELLS += [rnn_cell("keras", 3, 4).cell]
+KERAS_CELLS += [rnn_cell("keras", 3, 4).cell, lstm_cell("keras", 3, 4).cell]
 TORCH_CELLS = [gru_cell("pytorch", 3, 4).cell, rnn_cell("pytorch", 3, 4).cell]
+TORCH_CELLS += [lstm_cell("pytorch", 3, 4).cell]
 
 
 @pytest.mark.parametrize("cell", KERAS_CELLS, ids=lambda c: c.convention.framework)

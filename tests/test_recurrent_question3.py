@@ -5,8 +5,8 @@ import pytest
 from test_recurrent_reference import keras_gru
 
 from symbackprop.cells.evaluate import run_sequence
+from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_keras
-from symbackprop.cells.step import gru_cell
 from symbackprop.check.blend import diagnose_blend
 from symbackprop.codegen.loader import load_module
 from symbackprop.questions.gru import gru_walkthrough

@@ -6,8 +6,9 @@ from functools import cache
 import numpy as np
 import pytest
 
+from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_torch, to_torch
-from symbackprop.cells.step import gru_cell, rnn_cell
+from symbackprop.cells.rnn import rnn_cell
 from symbackprop.codegen.loader import load_module
 
 torch = pytest.importorskip("torch")

@@ -88,7 +88,7 @@ def test_bad_specs_name_the_line_and_the_problem(tmp_path, body, error, line, wo
 @pytest.mark.parametrize(
     ("body", "line", "words"),
     [
-        ('cell = "lstm"\nconvention = "keras"\ninput = 1\nunits = 1\n', 2, "unknown recurrent"),
+        ('cell = "mgu"\nconvention = "keras"\ninput = 1\nunits = 1\n', 2, "unknown recurrent"),
         ('cell = "gru"\nconvention = "jax"\ninput = 1\nunits = 1\n', 3, "unknown gru convention"),
         ('cell = "rnn"\nconvention = "keras"\ninput = 0\nunits = 1\n', 4, "positive integer"),
         ('cell = "gru"\nconvention = "keras"\ninput = 1\n', None, "needs 'units'"),

@@ -26,6 +26,20 @@ part of the literature and in course notes, is none of these: it is the "swapped
 
 The simple RNN is ``h = tanh(x @ W + h_prev @ U + b)``: Keras ``SimpleRNN`` has one bias,
 PyTorch ``nn.RNN`` two (``b_ih + b_hh``).
+
+The LSTM carries two states, ``h`` and the cell state ``c``:
+``c = f * c_prev + i * g`` and ``h = o * tanh(c)``, with sigmoid gates i (input), f (forget),
+o (output) and the tanh candidate g, each of ``x @ W + h_prev @ U`` plus biases. The
+frameworks agree on the equations and the gate order i, f, g, o; they differ in names and
+biases:
+
+- ``pytorch``: ``torch.nn.LSTM``: gates i, f, g, o stacked in rows of ``weight_ih_l0``
+  (4*hidden, input) and ``weight_hh_l0`` (4*hidden, hidden); two biases, ``bias_ih`` and
+  ``bias_hh`` (PyTorch's documentation names them b_ii, b_hi, b_if, b_hf, ...).
+- ``keras``: ``keras.layers.LSTM``: gates i, f, c, o side by side in the columns of
+  ``kernel`` (input, 4*units) and ``recurrent_kernel`` (units, 4*units); one ``bias``
+  (4*units,), whose forget part Keras initialises to ones (``unit_forget_bias=True``). The
+  candidate is Keras's "c" gate; its node is called ``c_tilde`` here, clear of the state ``c``.
 """
 
 from __future__ import annotations
@@ -35,6 +49,9 @@ from dataclasses import dataclass
 from symbackprop.errors import SpecError
 
 UPDATE, RESET, CANDIDATE, STATE = "update", "reset", "candidate", "state"
+INPUT_GATE, FORGET, OUTPUT_GATE = "input", "forget", "output"
+GRU, RNN, LSTM = "gru", "rnn", "lstm"
+TITLES = {GRU: "GRU", RNN: "Simple tanh RNN", LSTM: "LSTM"}  # each family's name in prose
 
 
 @dataclass(frozen=True)
@@ -42,15 +59,21 @@ class Convention:
     """One framework's definition of a cell: its gates in packed order and its naming."""
 
     key: str
-    family: str  # "gru" or "rnn"
+    family: str  # GRU, RNN or LSTM
     framework: str
     gate_order: tuple[str, ...]  # roles, in the order of the framework's packed weights
     letters: tuple[tuple[str, str], ...]  # role -> letter in parameter names
-    reset_after: bool
+    reset_after: bool  # a GRU's; False for the other families
     two_biases: bool
     layout: str  # "keras", "torch" or "none": the framework's packed weight layout
     candidate_node: str = "h_tilde"
     d2l_names: bool = False
+    opened: tuple[str, ...] = ()  # gates whose bias the framework initialises to ones
+
+    @property
+    def open_bias(self) -> str:
+        """What ``opened`` starts as, in words (Keras's ``unit_forget_bias``)."""
+        return " and ".join(f"the {role} gate's" for role in self.opened)
 
     def letter(self, role: str) -> str:
         return dict(self.letters)[role]
@@ -103,9 +126,31 @@ RNN_CONVENTIONS: dict[str, Convention] = {
 }  # fmt: skip
 
 
-def convention(key: str, family: str = "gru") -> Convention:
+_LSTM_ORDER = (INPUT_GATE, FORGET, CANDIDATE, OUTPUT_GATE)
+
+LSTM_CONVENTIONS: dict[str, Convention] = {
+    c.key: c
+    for c in [
+        Convention(
+            "pytorch", "lstm", "PyTorch torch.nn.LSTM", _LSTM_ORDER,
+            ((INPUT_GATE, "i"), (FORGET, "f"), (CANDIDATE, "g"), (OUTPUT_GATE, "o")),
+            reset_after=False, two_biases=True, layout="torch", candidate_node="g",
+        ),
+        Convention(
+            "keras", "lstm", "Keras LSTM", _LSTM_ORDER,
+            ((INPUT_GATE, "i"), (FORGET, "f"), (CANDIDATE, "c"), (OUTPUT_GATE, "o")),
+            reset_after=False, two_biases=False, layout="keras", candidate_node="c_tilde",
+            opened=(FORGET,),
+        ),
+    ]
+}  # fmt: skip
+
+TABLES = {GRU: CONVENTIONS, RNN: RNN_CONVENTIONS, LSTM: LSTM_CONVENTIONS}
+
+
+def convention(key: str, family: str = GRU) -> Convention:
     """The convention called ``key`` (``"keras"``, ``"pytorch"``, ...) of a cell family."""
-    table = CONVENTIONS if family == "gru" else RNN_CONVENTIONS
+    table = TABLES[family]
     try:
         return table[key]
     except KeyError:

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from symbackprop.cells.step import INPUT, OUTPUT, STATE_IN, StepModel
+from symbackprop.cells.step import INPUT, StepModel
 
 ARRAY_FUNCTIONS = {
     "dot": np.matmul,
@@ -28,16 +28,22 @@ ARRAY_FUNCTIONS = {
 def step_values(
     model: StepModel,
     x: np.ndarray,
-    h_prev: np.ndarray,
+    previous: np.ndarray | Mapping[str, np.ndarray],
     params: Mapping[str, np.ndarray],
     decimals: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every node of one step (``z``, ``r``, ..., ``h``) from ``x`` (batch, input) and
-    ``h_prev`` (batch, units), in forward order; with ``decimals``, each node's value is
-    rounded as it is computed, as a hand computation does."""
-    values: dict[str, np.ndarray] = {INPUT: np.asarray(x), STATE_IN: np.asarray(h_prev)}
+    """Every node of one step (``z``, ``r``, ..., ``h``) from ``x`` (batch, input) and the
+    previous states (batch, units) by state name (``{"h": ..., "c": ...}``; an array for a cell
+    with the one state h), in forward order; with ``decimals``, each node's value is rounded as
+    it is computed, as a hand computation does."""
+    states = model.cell.states
+    if not isinstance(previous, Mapping):
+        (only,) = states
+        previous = {only.name: previous}
+    values: dict[str, np.ndarray] = {INPUT: np.asarray(x)}
+    values.update({s.previous: np.asarray(previous[s.name]) for s in states})
     values.update({name: np.asarray(value) for name, value in params.items()})
-    for node in model.defined[:-1]:  # the loss needs dh, which a forward pass has not
+    for node in model.defined[:-1]:  # the loss needs the incoming gradients, a forward pass not
         symbols, function = _compiled(model, node.name)
         value = function(*(values[s] for s in symbols))
         values[node.name] = value if decimals is None else np.round(value, decimals)
@@ -48,16 +54,20 @@ def run_sequence(
     model: StepModel,
     params: Mapping[str, np.ndarray],
     X: np.ndarray,  # noqa: N803 - (batch, time, features), as the frameworks name it
-    h0: np.ndarray | None = None,
+    initial: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Every step's state, shape (batch, time, units), as Keras's ``return_sequences=True``."""
+    """Every step's output state, shape (batch, time, units), as Keras's
+    ``return_sequences=True``; ``initial`` holds states by name (zeros where absent)."""
     X = np.asarray(X)  # noqa: N806
-    h = np.zeros((X.shape[0], model.cell.units)) if h0 is None else np.asarray(h0)
-    states = []
+    cell = model.cell
+    states = {s.name: np.zeros((X.shape[0], cell.units)) for s in cell.states}
+    states.update({name: np.asarray(value) for name, value in (initial or {}).items()})
+    outputs = []
     for t in range(X.shape[1]):
-        h = step_values(model, X[:, t], h, params)[OUTPUT]
-        states.append(h)
-    return np.stack(states, axis=1)
+        values = step_values(model, X[:, t], states, params)
+        states = {s.name: values[s.name] for s in cell.states}
+        outputs.append(states[cell.output.name])
+    return np.stack(outputs, axis=1)
 
 
 @lru_cache(maxsize=512)

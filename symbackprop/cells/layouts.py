@@ -3,17 +3,19 @@
 The step models keep one array per gate and role, applied as ``x @ W`` (input, units) and
 ``h_prev @ U`` (units, units). The frameworks pack them:
 
-- Keras (``GRU``, ``SimpleRNN``): ``kernel`` (input, G*units) and ``recurrent_kernel``
-  (units, G*units), gates side by side in columns in the order z, r, h; ``bias`` (G*units,),
-  or (2, G*units) for ``GRU(reset_after=True)`` with the input biases in row 0 and the
-  recurrent biases in row 1.
-- PyTorch (``nn.GRU``, ``nn.RNN``): ``weight_ih_l0`` (G*units, input) and ``weight_hh_l0``
-  (G*units, units), gates stacked in rows in the order r, z, n and applied transposed
-  (``x @ weight_ih.T``); ``bias_ih_l0`` and ``bias_hh_l0`` (G*units,).
+- Keras (``GRU``, ``SimpleRNN``, ``LSTM``): ``kernel`` (input, G*units) and
+  ``recurrent_kernel`` (units, G*units), gates side by side in columns in the convention's
+  gate order (z, r, h; i, f, c, o); ``bias`` (G*units,), or (2, G*units) for
+  ``GRU(reset_after=True)`` with the input biases in row 0 and the recurrent biases in row 1.
+- PyTorch (``nn.GRU``, ``nn.RNN``, ``nn.LSTM``): ``weight_ih_l0`` (G*units, input) and
+  ``weight_hh_l0`` (G*units, units), gates stacked in rows in the convention's gate order
+  (r, z, n; i, f, g, o) and applied transposed (``x @ weight_ih.T``); ``bias_ih_l0`` and
+  ``bias_hh_l0`` (G*units,).
 
-G is the number of gates: 3 for a GRU, 1 for a simple RNN.
+G is the number of gates: 3 for a GRU, 1 for a simple RNN, 4 for an LSTM. The gate order is
+the convention's (:mod:`symbackprop.cells.conventions`): nothing here knows a cell.
 
->>> from symbackprop.cells.step import gru_cell
+>>> from symbackprop.cells.gru import gru_cell
 >>> cell = gru_cell("keras", 1, 1).cell
 >>> params = from_keras(cell, np.ones((1, 3)), np.ones((1, 3)), np.zeros((2, 3)))
 >>> sorted(params)[:3]
@@ -62,11 +64,14 @@ def to_keras(cell: Cell, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarr
 
 
 def from_torch(cell: Cell, state_dict: Mapping) -> dict[str, np.ndarray]:
-    """Per-gate arrays from a one-layer ``nn.GRU`` / ``nn.RNN`` state_dict (tensors or arrays)."""
+    """Per-gate arrays from a one-layer ``nn.GRU``, ``nn.RNN`` or ``nn.LSTM`` state_dict
+    (tensors or arrays)."""
     _require(cell, "torch")
     missing = [key for key in TORCH_KEYS if key not in state_dict]
     if missing:
-        raise SpecError(f"state_dict has no {', '.join(missing)} (a one-layer nn.GRU/nn.RNN?)")
+        raise SpecError(
+            f"state_dict has no {', '.join(missing)} (a one-layer nn.GRU, nn.RNN or nn.LSTM?)"
+        )
     w_ih, w_hh, b_ih, b_hh = (_array(state_dict[key]) for key in TORCH_KEYS)
     kernels = _split_columns(cell, w_ih.T, cell.input_size, "weight_ih_l0 (transposed)")
     recurrents = _split_columns(cell, w_hh.T, cell.units, "weight_hh_l0 (transposed)")

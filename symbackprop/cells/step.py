@@ -1,16 +1,16 @@
-"""Recurrent cells declared from their equations: one step as a vector-mode model.
+"""What every recurrent cell shares: its states, its weights, and one step as a vector-mode model.
 
-A step model maps ``x`` (m, input) and the previous state ``h_prev`` (m, units) through the
-gates to the new state ``h``. Its loss ``E = sum(dh * h)`` is linear in ``h``, with ``dh`` the
-gradient of the whole sequence's loss with respect to ``h`` (from the loss at this step and
-from every later step), so that the ordinary reverse accumulation over this one model gives
-every per-step adjoint of backpropagation through time: ``delta_h = dh``, the gates'
-adjoints, each weight's per-step gradient, and, with ``h_prev`` declared differentiable, the
-gradient ``dE/dh_prev`` that is carried back to step t - 1.
+A step model maps ``x`` (m, input) and each state's previous value (``h_prev``, and for an
+LSTM ``c_prev``, all (m, units)) through the gates to the new states. Its loss
+``E = sum(dh * h) + sum(dc * c) + ...`` is linear in the states, with ``dh`` the gradient of the
+whole sequence's loss with respect to ``h`` (from the loss at this step and from every later
+step), so that the ordinary reverse accumulation over this one model gives every per-step
+adjoint of backpropagation through time: the gates' adjoints, each weight's per-step gradient,
+and, with the previous states declared differentiable, the gradients ``dE/dh_prev`` (and
+``dE/dc_prev``) carried back to step t - 1.
 
->>> model = gru_cell("keras", input_size=1, units=1)
->>> [node.name for node in model.defined][:4]
-['z_pre', 'z', 'r_pre', 'r']
+The cells themselves are declared in :mod:`symbackprop.cells.gru`, :mod:`~.rnn` and
+:mod:`~.lstm`, each with :class:`StepBuilder`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import sympy as sp
 
-from symbackprop.cells.conventions import (
-    CANDIDATE,
-    RESET,
-    STATE,
-    UPDATE,
-    Convention,
-    convention,
-)
+from symbackprop.cells.conventions import Convention
 from symbackprop.errors import SpecError
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.arrays import dot, total
@@ -36,8 +29,36 @@ from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
 from symbackprop.naming import BATCH_SIZE
 
-INPUT, STATE_IN, OUTPUT, INCOMING = "x", "h_prev", "h", "dh"
 sigmoid, tanh = ACTIVATIONS["sigmoid"], ACTIVATIONS["tanh"]
+INPUT = "x"
+
+
+@dataclass(frozen=True)
+class State:
+    """One state a cell carries from step to step, and the names derived from it."""
+
+    name: str  # the node holding the new value: "h", "c"
+    scored: bool = False  # the loss scores it (the output h); otherwise only carried (c)
+
+    @property
+    def previous(self) -> str:
+        """The leaf holding the value from the step before: ``h_prev``."""
+        return f"{self.name}_prev"
+
+    @property
+    def incoming(self) -> str:
+        """The leaf of the gradient arriving at the state from the loss and later steps: ``dh``."""
+        return f"d{self.name}"
+
+    @property
+    def initial(self) -> str:
+        """The argument holding the state before the first step: ``h0``."""
+        return f"{self.name}0"
+
+
+HIDDEN = State("h", scored=True)  # the state every cell outputs and the loss scores
+# The hidden state's names, for callers that know their cell has only it (GRU, simple RNN).
+OUTPUT, STATE_IN, INCOMING = HIDDEN.name, HIDDEN.previous, HIDDEN.incoming
 
 
 @dataclass(frozen=True)
@@ -45,19 +66,26 @@ class Weight:
     """One parameter of a cell: which gate it serves and what it multiplies."""
 
     name: str
-    role: str  # the gate (UPDATE, RESET, CANDIDATE) or STATE for a simple RNN
+    role: str  # the gate (UPDATE, RESET, CANDIDATE, FORGET, ...) or STATE for a simple RNN
     kind: str  # "kernel" (x side), "recurrent" (h side), "bias" or "recurrent_bias"
     shape: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A cell's convention and sizes; ``swapped`` exchanges z and 1 - z in the GRU blend."""
+    """A cell's convention, sizes and states; ``swapped`` exchanges z and 1 - z in a GRU's
+    blend."""
 
     convention: Convention
     input_size: int
     units: int
     swapped: bool = False
+    states: tuple[State, ...] = (HIDDEN,)
+
+    @property
+    def output(self) -> State:
+        """The state the cell outputs and the loss scores."""
+        return next(s for s in self.states if s.scored)
 
     @property
     def weights(self) -> list[Weight]:
@@ -75,6 +103,20 @@ class Cell:
             Weight(recurrent, role, "recurrent", (u, u)),
             *(Weight(b, role, kind, (u,)) for b, kind in zip(biases, kinds, strict=False)),
         ]
+
+
+def make_cell(
+    conv: Convention,
+    input_size: int,
+    units: int,
+    states: tuple[State, ...] = (HIDDEN,),
+    swapped: bool = False,
+) -> Cell:
+    """A cell with its sizes checked (positive integers)."""
+    for value in (input_size, units):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise SpecError(f"sizes of a recurrent cell must be positive integers, got {value!r}")
+    return Cell(conv, input_size, units, swapped, states)
 
 
 def _names(conv: Convention, role: str) -> tuple[str, str, tuple[str, ...]]:
@@ -105,17 +147,23 @@ class StepModel(Model):
     known_input: KnownInput | None = None
 
 
-class _StepBuilder:
-    """Leaves of a step model in a fixed order: x, h_prev, dh, then the weights by gate."""
+class StepBuilder:
+    """A step model declared with the ordinary :class:`ModelBuilder`: leaves in a fixed order
+    (x, then each state's previous value and incoming gradient, then the weights by gate),
+    the cell's equations, and the loss that is linear in the states."""
 
     def __init__(self, cell: Cell, name: str):
         self.cell = cell
         self.b = ModelBuilder(name)
         m, n, u = BATCH_SIZE, cell.input_size, cell.units
         self.x = self.b.input(INPUT, shape=(m, n))
-        self.h_prev = self.b.parameter(STATE_IN, shape=(m, u))
-        self.dh = self.b.input(INCOMING, shape=(m, u))
+        self.previous, self.incoming = {}, {}
+        for state in cell.states:
+            self.previous[state.name] = self.b.parameter(state.previous, shape=(m, u))
+            self.incoming[state.name] = self.b.input(state.incoming, shape=(m, u))
+        self.h_prev = self.previous[cell.output.name]  # what every recurrent weight multiplies
         self.p = {w.name: self.b.parameter(w.name, shape=w.shape) for w in cell.weights}
+        self.new = {}
 
     def param(self, role: str, kind: str) -> sp.Symbol:
         return self.p[self.cell.weight(role, kind).name]
@@ -130,102 +178,23 @@ class _StepBuilder:
         kernel, recurrent = self.param(role, "kernel"), self.param(role, "recurrent")
         return dot(self.x, kernel) + dot(self.h_prev, recurrent) + self.biases(role)
 
-    def gate(self, role: str) -> sp.Symbol:
+    def gate(self, role: str, activation=sigmoid) -> sp.Symbol:
+        """``name_pre = affine``, ``name = activation(name_pre)``, named by the convention."""
         name = self.cell.convention.node(role)
         pre = self.b.define(f"{name}_pre", self.affine(role))
-        return self.b.define(name, sigmoid(pre))
+        return self.b.define(name, activation(pre))
 
-    def finish(self, h: sp.Expr, description: str) -> StepModel:
-        h = self.b.define(OUTPUT, h)
-        model = self.b.loss("E", total(self.dh * h), description=description)
+    def state(self, state: State, expr: sp.Expr) -> sp.Symbol:
+        """The new value of one of the cell's states."""
+        self.new[state.name] = self.b.define(state.name, expr)
+        return self.new[state.name]
+
+    def finish(self, description: str) -> StepModel:
+        terms = [total(self.incoming[s.name] * self.new[s.name]) for s in self.cell.states]
+        model = self.b.loss("E", sp.Add(*terms), description=description)
         values = {f.name: getattr(model, f.name) for f in fields(Model)}
         return StepModel(**values, cell=self.cell)
 
 
-def gru_cell(
-    convention_key: str = "keras",
-    input_size: int = 1,
-    units: int = 1,
-    name: str | None = None,
-    swapped: bool = False,
-) -> StepModel:
-    """One GRU step in the given convention (see :mod:`symbackprop.cells.conventions`).
-
-    Every convention blends ``h = z*h_prev + (1 - z)*candidate``: the update gate multiplies
-    the previous state. The reset gate acts after the recurrent product,
-    ``r*(h_prev @ U + b_h)``, in ``"keras"`` (Keras's default) and ``"pytorch"``, and before
-    it, ``(r*h_prev) @ U``, in ``"keras-reset-before"`` and ``"d2l"``. ``swapped=True``
-    declares the blend with the update gate on the candidate,
-    ``h = z*candidate + (1 - z)*h_prev``: no framework's GRU, but a common hand computation.
-    """
-    cell = Cell(convention(convention_key, "gru"), _size(input_size), _size(units), swapped)
-    s = _StepBuilder(cell, name or f"gru-{cell.convention.key}" + ("-swapped" if swapped else ""))
-    gates = {role: s.gate(role) for role in cell.convention.gate_order if role != CANDIDATE}
-    z, r = gates[UPDATE], gates[RESET]
-    candidate = s.b.define(f"{cell.convention.node(CANDIDATE)}_pre", _candidate(s, r))
-    candidate = s.b.define(cell.convention.node(CANDIDATE), tanh(candidate))
-    keep, take = (1 - z, z) if swapped else (z, 1 - z)
-    return s.finish(keep * s.h_prev + take * candidate, _description(cell))
-
-
-def _candidate(s: _StepBuilder, r: sp.Symbol) -> sp.Expr:
-    """The candidate's pre-activation, with the reset gate before or after the product."""
-    conv, role = s.cell.convention, CANDIDATE
-    kernel, recurrent = s.param(role, "kernel"), s.param(role, "recurrent")
-    node = conv.node(role)
-    if conv.reset_after:
-        inner = dot(s.h_prev, recurrent) + s.param(role, "recurrent_bias")
-        recurrent_part = s.b.define(f"{node}_rec", inner)
-        return dot(s.x, kernel) + s.param(role, "bias") + r * recurrent_part
-    reset_state = s.b.define(f"{node}_reset", r * s.h_prev)
-    return dot(s.x, kernel) + dot(reset_state, recurrent) + s.param(role, "bias")
-
-
-def rnn_cell(
-    convention_key: str = "pytorch", input_size: int = 1, units: int = 1, name: str | None = None
-) -> StepModel:
-    """One step of the simple tanh RNN, ``h = tanh(x @ W + h_prev @ U + b)``."""
-    cell = Cell(convention(convention_key, "rnn"), _size(input_size), _size(units))
-    s = _StepBuilder(cell, name or f"rnn-{cell.convention.key}")
-    pre = s.b.define("h_pre", s.affine(STATE))
-    return s.finish(tanh(pre), _description(cell))
-
-
-def _description(cell: Cell) -> str:
-    conv = cell.convention
-    sizes = f"input {cell.input_size}, units {cell.units}"
-    if conv.family == "rnn":
-        return f"one step of the simple tanh RNN as in {conv.framework} ({sizes})"
-    return f"one GRU step as in {conv.framework}: {blend_text(cell)} ({sizes})"
-
-
-def blend_text(cell: Cell) -> str:
-    """``h = z*h_prev + (1 - z)*h_tilde`` (or the swapped blend), in the convention's names."""
-    z, candidate = cell.convention.node(UPDATE), cell.convention.node(CANDIDATE)
-    keep, take = (candidate, STATE_IN) if cell.swapped else (STATE_IN, candidate)
-    return f"{OUTPUT} = {z}*{keep} + (1 - {z})*{take}"
-
-
-def reset_text(cell: Cell) -> str:
-    """Where the reset gate acts, with the candidate's recurrent weights named."""
-    r = cell.convention.node(RESET)
-    recurrent = cell.weight(CANDIDATE, "recurrent").name
-    if cell.convention.reset_after:
-        bias = cell.weight(CANDIDATE, "recurrent_bias").name
-        return f"after the recurrent product, {r}*({STATE_IN} @ {recurrent} + {bias})"
-    return f"before the recurrent product, ({r}*{STATE_IN}) @ {recurrent}"
-
-
-def _size(value: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise SpecError(f"sizes of a recurrent cell must be positive integers, got {value!r}")
-    return value
-
-
-def step_model(family: str, convention_key: str, input_size: int, units: int) -> StepModel:
-    """A step model by family name: ``"gru"`` or ``"rnn"``."""
-    if family == "gru":
-        return gru_cell(convention_key, input_size, units)
-    if family == "rnn":
-        return rnn_cell(convention_key, input_size, units)
-    raise SpecError(f"unknown recurrent cell {family!r} (known: gru, rnn)")
+def sizes_text(cell: Cell) -> str:
+    return f"input {cell.input_size}, units {cell.units}"

@@ -30,7 +30,8 @@ from symbackprop.cells.conventions import (
     convention,
 )
 from symbackprop.cells.evaluate import step_values
-from symbackprop.cells.step import OUTPUT, STATE_IN, Cell, blend_text, gru_cell
+from symbackprop.cells.gru import blend_text, gru_cell
+from symbackprop.cells.step import Cell
 
 FLOAT32_SLACK = 1e-7  # a claim copied from a float32 printout is exact to about this
 
@@ -46,7 +47,11 @@ class BlendReading:
 
     @property
     def h(self) -> np.ndarray:
-        return self.values[OUTPUT]
+        return self.values[self.cell.output.name]
+
+    @property
+    def rounded_h(self) -> np.ndarray | None:
+        return None if self.rounded is None else self.rounded[self.cell.output.name]
 
 
 def blend_readings(
@@ -126,8 +131,25 @@ def diagnose_blend(
     return f"{claim} matches no reading of the GRU: {expected}; {others_text}."
 
 
+def claim_matches(reading: BlendReading, claimed) -> bool:
+    """Whether ``claimed`` is the reading's ``h`` to the decimals it was written with, exactly
+    or with every value rounded on the way (``reading.rounded`` at those decimals)."""
+    claimed = np.asarray(claimed, dtype=float)
+    return _agrees(reading, claimed, _decimals(claimed))
+
+
+def claimed_decimals(claimed) -> int:
+    """The fewest decimals any element of the claim was written with (0.56: 2)."""
+    return _decimals(np.asarray(claimed, dtype=float))
+
+
+def show(value) -> str:
+    """A value as a diagnosis shows it: 4 significant digits."""
+    return _show(value)
+
+
 def _agrees(reading: BlendReading, claimed: np.ndarray, decimals: int) -> bool:
-    candidates = [reading.h] + ([] if reading.rounded is None else [reading.rounded[OUTPUT]])
+    candidates = [reading.h] + ([] if reading.rounded is None else [reading.rounded_h])
     return any(_close(np.round(value, decimals), claimed, decimals) for value in candidates) or (
         _close(reading.h, claimed, decimals)
     )
@@ -143,13 +165,14 @@ def _close(value: np.ndarray, claimed: np.ndarray, decimals: int) -> bool:
 def _rounding_note(reading: BlendReading, claimed: np.ndarray, decimals: int) -> str:
     if _close(np.round(reading.h, decimals), claimed, decimals):
         return ""
-    return f" ({_show(reading.rounded[OUTPUT])} with every value rounded to {decimals} decimals)"
+    return f" ({_show(reading.rounded_h)} with every value rounded to {decimals} decimals)"
 
 
 def _worked(reading: BlendReading) -> str:
     """``h = z*h_prev + (1 - z)*h_tilde = 0.7311*0 + (1 - 0.7311)*0.7616``."""
     conv, v = reading.cell.convention, reading.values
-    z, candidate, previous = v[conv.node(UPDATE)], v[conv.node(CANDIDATE)], v[STATE_IN]
+    previous = v[reading.cell.output.previous]
+    z, candidate = v[conv.node(UPDATE)], v[conv.node(CANDIDATE)]
     keep, take = (candidate, previous) if reading.cell.swapped else (previous, candidate)
     numbers = f"{_show(z)}*{_show(keep)} + (1 - {_show(z)})*{_show(take)}"
     return f"{blend_text(reading.cell)} = {numbers}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from symbackprop.cells.step import INCOMING, StepModel
+from symbackprop.cells.conventions import TITLES
+from symbackprop.cells.step import StepModel
 from symbackprop.codegen.command import default_command
 from symbackprop.codegen.recurrent_plan import plan_recurrent
 from symbackprop.codegen.render import render
@@ -31,9 +32,8 @@ def module_text(model: StepModel, command: str | None = None) -> str:
 
 
 def _title(model: StepModel) -> str:
-    cell = model.cell
-    family = "GRU" if cell.convention.family == "gru" else "Simple tanh RNN"
-    return f"{family} as in {cell.convention.framework}, trained by backpropagation through time."
+    conv = model.cell.convention
+    return f"{TITLES[conv.family]} as in {conv.framework}, trained by backpropagation through time"
 
 
 def header_lines(sequence: SequenceDerivation) -> list[str]:
@@ -44,7 +44,7 @@ def header_lines(sequence: SequenceDerivation) -> list[str]:
     lines += ["", *_wrap(_DATA)]
     lines += ["", "One step, as declared:"]
     lines += _indented(f"{n.name} = {text(stabilize(n.expr))}" for n in model.defined[:-1])
-    lines += ["", *_wrap(_FORMULAS.format(incoming=INCOMING))]
+    lines += ["", *_wrap(_FORMULAS.format(incoming=_incoming(model)))]
     step = sequence.step
     lines += _indented(f"{a.symbol.name} = {text(a.expr)}" for a in step.adjoints)
     lines += _indented(f"dE/d{g.param} = {text(g.expr)}" for g in step.gradients)
@@ -60,8 +60,18 @@ _DATA = (
 )
 _FORMULAS = (
     "Derived per-step formulas (delta_n is the derivative of the loss with respect to node n "
-    "of the step; {incoming} is the gradient arriving at h from the loss and from later steps):"
+    "of the step; {incoming} from the loss and from later steps):"
 )
+
+
+def _incoming(model: StepModel) -> str:
+    """``dh is the gradient arriving at h`` (``dh and dc are the gradients ...``)."""
+    states = model.cell.states
+    incoming = " and ".join(s.incoming for s in states)
+    names = " and ".join(s.name for s in states)
+    if len(states) == 1:
+        return f"{incoming} is the gradient arriving at {names}"
+    return f"{incoming} are the gradients arriving at {names}"
 
 
 def _wrap(paragraph: str, indent: str = "") -> list[str]:

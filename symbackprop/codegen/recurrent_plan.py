@@ -6,9 +6,10 @@ The one-step derivation is run over a sequence like this:
 - forward: terms of a node that depend on the input and the weights only (``x @ W_z + b_z``)
   are hoisted out of the time loop and computed for all steps in one product; the rest runs
   once per step, and the values the backward pass reads are kept per step;
-- backward, per step from the last: ``dh`` (the step model's incoming gradient) is the loss's
-  own term at that step plus ``d_h_prev`` carried back from the step after it; the derived
-  adjoints follow, and ``d_h_prev`` for the step before;
+- backward, per step from the last: each state's incoming gradient (``dh``, an LSTM's ``dc``)
+  is what the step after it carried back (``d_h_prev``, ``d_c_prev``), plus, for the state the
+  loss scores, the loss's own term at that step; the derived adjoints follow, and the carried
+  gradients for the step before;
 - after the loop: every weight's gradient is its per-step formula summed over steps, which is
   the same formula on all steps' samples stacked as the rows of one batch (each formula sums
   over rows), so it is computed once, on those stacked rows.
@@ -16,11 +17,12 @@ The one-step derivation is run over a sequence like this:
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.cells.step import INCOMING, INPUT, OUTPUT, STATE_IN, StepModel
+from symbackprop.cells.step import INPUT, State, StepModel
 from symbackprop.codegen.layout import INDENT, statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
@@ -30,9 +32,11 @@ from symbackprop.ir.arrays import T, colsum, colsum_keepdims, dot, total
 from symbackprop.naming import gradient_name, identifier, mentions
 
 HOISTED_SUFFIX = "_from_x"
+OPENED_BIAS = "opened_bias"  # a gate's bias that Keras initialises to ones (unit_forget_bias)
 STEPS_SUFFIX = "_steps"
-LOSS_GRADIENT = "dh_loss"
-HELPERS = ("sigmoid",)  # the helpers templates/recurrent_helpers.py.j2 defines
+LOSS_GRADIENT_SUFFIX = "_loss"  # dh_loss: the loss's own term in the gradient arriving at h
+# the helpers templates/_activations.py.j2 defines, shared with the feed-forward modules
+HELPERS = ("sigmoid", "sigmoid_bce", "softmax", "softmax_xent", "softplus")
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,33 @@ class Statement:
 class Parameter:
     name: str
     shape: tuple[int, ...]
-    kind: str  # "kernel", "recurrent", "bias", "recurrent_bias"
+    kind: str  # "kernel", "recurrent", "bias", "recurrent_bias", or OPENED_BIAS
 
     @property
     def gradient(self) -> str:
         return gradient_name(self.name)
+
+
+@dataclass(frozen=True)
+class StatePlan:
+    """One state's names in the module: ``h``, ``h_prev``, ``h0``, ``dh``, ``d_h_prev``."""
+
+    name: str
+    previous: str
+    initial: str
+    incoming: str
+    carry: str
+
+    @classmethod
+    def of(cls, state: State) -> StatePlan:
+        previous = identifier(state.previous)
+        return cls(
+            identifier(state.name),
+            previous,
+            identifier(state.initial),
+            identifier(state.incoming),
+            gradient_name(previous),
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,6 @@ class ForwardPlan:
     hoisted: list[Statement]  # input terms for all steps at once, before the loop
     step: list[Statement]  # one step, in the loop
     kept: list[str]  # per-step values the backward pass and the loss read
-    state: str = STATE_IN
 
 
 @dataclass(frozen=True)
@@ -72,13 +97,12 @@ class BackwardPlan:
     params: list[str]
     loss_gradient: Statement  # dE_t/dh_t from the loss's own term, for the scored steps
     step_reads: list[str]  # per-step forward values bound at the top of each backward step
-    incoming: Statement  # dh: the loss's own term plus what the step after sends back
-    step: list[Statement]  # the derived adjoints and the carried gradient, in the loop
+    incoming: list[Statement]  # dh: the loss's own term plus what the step after sends back
+    step: list[Statement]  # the derived adjoints and the carried gradients, in the loop
     kept_adjoints: list[str]  # per-step adjoints the weight gradients read
     row_reads: list[str]  # forward values stacked as rows for the weight gradients
     gradients: list[Statement]
-    carry: str = gradient_name(STATE_IN)
-    loss_gradient_name: str = LOSS_GRADIENT
+    loss_gradient_name: str
 
 
 @dataclass(frozen=True)
@@ -90,10 +114,21 @@ class RecurrentPlan:
     parameters: list[Parameter]
     default_scheme: str
     units_from: str  # a recurrent kernel, whose rows count the units
+    opened_bias: str  # the kind of a bias initialised to ones, "" where there is none
+    init_doc: str  # init_params's docstring, wrapped: the schemes and how biases start
+    states: list[StatePlan]  # the output state (which the loss scores) first
+    initial_parameters: str  # ", h0=None" or ", h0=None, c0=None"
+    initial_arguments: str  # ", h0" or ", h0, c0": the initial states passed on
+    initial_names: str  # "h0" or "h0 and c0", in docstrings
+    initial_gradients: str  # the docstring's words for backward's initial-state gradients
     forward: ForwardPlan
     loss: Statement
     backward: BackwardPlan
     helpers: list[str]
+
+    @property
+    def output(self) -> StatePlan:
+        return self.states[0]
 
 
 def plan_recurrent(
@@ -103,17 +138,26 @@ def plan_recurrent(
     # [SequenceDerivation] -> printed statements of forward, loss and backward
     model, cell = sequence.model, sequence.model.cell
     printer = NumpyCodePrinter({"names": {}})
-    backward = _backward_plan(sequence, printer)
-    forward = _forward_plan(model, printer, backward)
+    states = [StatePlan.of(s) for s in _output_first(cell.states)]
+    backward = _backward_plan(sequence, printer, states)
+    forward = _forward_plan(model, printer, backward, states[0])
     _check_helpers(printer)
+    initials = [s.initial for s in states]
     return RecurrentPlan(
         title=title,
         source=model.source,
         command=command,
         header=header,
-        parameters=[Parameter(w.name, w.shape, w.kind) for w in cell.weights],
+        parameters=[Parameter(w.name, w.shape, _init_kind(cell, w)) for w in cell.weights],
+        opened_bias=OPENED_BIAS if cell.convention.opened else "",
+        init_doc=_init_doc(cell),
         default_scheme="uniform" if cell.convention.layout == "torch" else "glorot",
         units_from=cell.weight(cell.convention.gate_order[0], "recurrent").name,
+        states=states,
+        initial_parameters="".join(f", {name}=None" for name in initials),
+        initial_arguments="".join(f", {name}" for name in initials),
+        initial_names=" and ".join(initials),
+        initial_gradients=_initial_gradients(initials),
         forward=forward,
         loss=Statement(identifier(sequence.loss.model.loss.name), _loss_code(sequence, printer)),
         backward=backward,
@@ -121,39 +165,76 @@ def plan_recurrent(
     )
 
 
-def _forward_plan(model: StepModel, printer, backward: BackwardPlan) -> ForwardPlan:
+def _init_kind(cell, weight) -> str:
+    """The weight's kind for ``initial``: a bias Keras opens at the start has its own."""
+    opened = weight.kind == "bias" and weight.role in cell.convention.opened
+    return OPENED_BIAS if opened else weight.kind
+
+
+def _init_doc(cell) -> str:
+    opened = cell.convention.open_bias
+    biases = f"zero biases but {opened} ones" if opened else "zero biases"
+    text = f'Initial parameters: "glorot" (Keras\'s schemes, {biases}) or "uniform" (PyTorch\'s).'
+    # inside a function body (4 spaces) and triple quotes, under the line limit of 100
+    return f"\n{INDENT}".join(textwrap.wrap(text, 100 - len(INDENT) - 6, break_on_hyphens=False))
+
+
+def _output_first(states: tuple[State, ...]) -> list[State]:
+    return sorted(states, key=lambda s: not s.scored)
+
+
+def _initial_gradients(names: list[str]) -> str:
+    """``the gradient for the initial state, as "h0"`` (or the states, as "h0" and "c0")."""
+    quoted = " and ".join(f'"{name}"' for name in names)
+    if len(names) == 1:
+        return f"the gradient for the initial state, as {quoted}"
+    return f"the gradients for the initial states, as {quoted}"
+
+
+def _forward_plan(
+    model: StepModel, printer, backward: BackwardPlan, output: StatePlan
+) -> ForwardPlan:
     hoisted_exprs, forward = _split_forward(model)
     hoisted = [Statement(h.target, _code(h.expr, printer, {INPUT: "xs"})) for h in hoisted_exprs]
     step = [Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2) for n, e in forward]
-    read = set(backward.step_reads + backward.row_reads) | {OUTPUT}
+    read = set(backward.step_reads + backward.row_reads) | {output.name}
     kept = [n for n in _forward_names(model) if n != INPUT and n in read]
     weights = [w.name for w in model.cell.weights]
     return ForwardPlan(_used(hoisted + step, weights), hoisted, step, kept)
 
 
-def _backward_plan(sequence: SequenceDerivation, printer) -> BackwardPlan:
+def _backward_plan(sequence: SequenceDerivation, printer, states: list[StatePlan]) -> BackwardPlan:
     model, step = sequence.model, sequence.step
     statements = [
         Statement(identifier(a.symbol.name), _code(a.expr, printer), 2) for a in step.adjoints
     ]
-    carry = Statement(gradient_name(STATE_IN), _code(sequence.carry, printer), 2)
-    gradients = [_gradient(g, printer) for g in step.gradients if g.param != STATE_IN]
+    carries = [
+        Statement(plan.carry, _code(sequence.carried(state), printer), 2)
+        for plan, state in zip(states, _output_first(sequence.states), strict=True)
+    ]
+    previous = {state.previous for state in sequence.states}
+    gradients = [_gradient(g, printer) for g in step.gradients if g.param not in previous]
     forward_names = _forward_names(model)
     weights = [w.name for w in model.cell.weights]
+    loss_gradient = states[0].incoming + LOSS_GRADIENT_SUFFIX
+    incoming = [Statement(s.incoming, s.carry, 2) for s in states]
+    incoming[0] = Statement(states[0].incoming, f"{loss_gradient}[t] + {states[0].carry}", 2)
     return BackwardPlan(
-        params=_used([*statements, carry, *gradients], weights),
-        loss_gradient=_loss_gradient(sequence, printer),
-        step_reads=_used([*statements, carry], forward_names),
-        incoming=Statement(INCOMING, f"{LOSS_GRADIENT}[t] + {carry.target}", 2),
-        step=[*statements, carry],
+        params=_used([*statements, *carries, *gradients], weights),
+        loss_gradient=_loss_gradient(sequence, printer, loss_gradient),
+        step_reads=_used([*statements, *carries], forward_names),
+        incoming=incoming,
+        step=[*statements, *carries],
         kept_adjoints=_used(gradients, [identifier(a.symbol.name) for a in step.adjoints]),
         row_reads=_used(gradients, forward_names),
         gradients=gradients,
+        loss_gradient_name=loss_gradient,
     )
 
 
 def _forward_names(model: StepModel) -> list[str]:
-    return [INPUT, STATE_IN] + [n.name for n in model.defined[:-1]]
+    previous = [state.previous for state in model.cell.states]
+    return [INPUT, *previous] + [n.name for n in model.defined[:-1]]
 
 
 @dataclass(frozen=True)
@@ -211,9 +292,10 @@ def _loss_code(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> str:
     return _code(sequence.loss.model.loss.expr, printer)
 
 
-def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> Statement:
-    target = f"{LOSS_GRADIENT}[steps - len({OUTPUT}) :]"
-    return Statement(target, _code(sequence.loss.gradient(OUTPUT).expr, printer))
+def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter, name: str) -> Statement:
+    output = identifier(sequence.model.cell.output.name)
+    target = f"{name}[steps - len({output}) :]"
+    return Statement(target, _code(sequence.loss_term, printer))
 
 
 def _used(statements, names: list[str]) -> list[str]:

@@ -4,11 +4,13 @@ The per-step adjoints come from the ordinary reverse accumulation over the one-s
 (:func:`symbackprop.derive.derive`); the loss's own term at each step comes from deriving the
 sequence loss the same way. What BPTT adds is only how the steps are joined:
 
-- the gradient arriving at ``h_t`` is the loss's own term at step t plus what step t + 1 sends
-  back through ``h_prev``: ``dh_t = dE_t/dh_t + d_h_prev(step t + 1)``, with nothing from
-  beyond the last step;
+- the gradient arriving at each state at step t is what step t + 1 sends back through its
+  previous value, plus, for the state the loss scores, the loss's own term at step t:
+  ``dh_t = dE_t/dh_t + d_h_prev(step t + 1)``, and for an LSTM's cell state
+  ``dc_t = d_c_prev(step t + 1)``, with nothing from beyond the last step;
 - each weight's gradient is the sum over steps of its per-step formula;
-- the gradient of the initial state ``h_0`` is ``d_h_prev`` of the first step.
+- the gradient of each initial state (``h_0``, ``c_0``) is ``d_h_prev`` (``d_c_prev``) of the
+  first step.
 
 The loss is half the sum of squares of ``h_t - y_t`` over every step (many-to-many), or over
 the last step only (many-to-one).
@@ -21,11 +23,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from symbackprop.cells.step import (
-    OUTPUT,
-    STATE_IN,
-    StepModel,
-)
+from symbackprop.cells.step import State, StepModel
 from symbackprop.derive import Derivation, derive
 from symbackprop.ir.arrays import total
 from symbackprop.ir.builder import ModelBuilder
@@ -33,12 +31,14 @@ from symbackprop.ir.model import Model
 from symbackprop.naming import BATCH_SIZE
 
 
-def sequence_loss(units: int) -> Model:
+def sequence_loss(units: int, output: State) -> Model:
     """The loss at one step, ``E_t = sum((h - y)**2) / 2``, with the state ``h`` differentiable."""
     b = ModelBuilder("sequence-loss")
-    h = b.parameter(OUTPUT, shape=(BATCH_SIZE, units))
+    h = b.parameter(output.name, shape=(BATCH_SIZE, units))
     y = b.target("y", shape=(BATCH_SIZE, units))
-    return b.loss("E", total((h - y) ** 2) / 2, description="half sum of squares of h - y")
+    return b.loss(
+        "E", total((h - y) ** 2) / 2, description=f"half sum of squares of {output.name} - y"
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,14 +50,22 @@ class SequenceDerivation:
     loss: Derivation
 
     @property
+    def states(self) -> tuple[State, ...]:
+        return self.model.cell.states
+
+    def carried(self, state: State) -> sp.Expr:
+        """``dE/dh_prev`` (``dE/dc_prev``) of one step: what step t sends back to step t - 1."""
+        return self.step.gradient(state.previous).expr
+
+    @property
     def carry(self) -> sp.Expr:
-        """``dE/dh_prev`` of one step: what step t sends back to step t - 1."""
-        return self.step.gradient(STATE_IN).expr
+        """What step t sends back to step t - 1 through the output state ``h``."""
+        return self.carried(self.model.cell.output)
 
     @property
     def loss_term(self) -> sp.Expr:
         """``dE_t/dh_t`` from the loss at step t itself (``h - y``)."""
-        return self.loss.gradient(OUTPUT).expr
+        return self.loss.gradient(self.model.cell.output.name).expr
 
     @cached_property
     def weights(self) -> list[str]:
@@ -66,4 +74,5 @@ class SequenceDerivation:
 
 def derive_sequence(model: StepModel) -> SequenceDerivation:
     """The per-step derivation of a cell and the loss's own term at each step."""
-    return SequenceDerivation(model, derive(model), derive(sequence_loss(model.cell.units)))
+    cell = model.cell
+    return SequenceDerivation(model, derive(model), derive(sequence_loss(cell.units, cell.output)))

@@ -11,14 +11,14 @@ from symbackprop.ir.evaluate import evaluate, forward_values
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
 from symbackprop.printing.latex import latex, latex_name
 from symbackprop.printing.text import text
-from symbackprop.printing.through_time import convention_text, recursion_text
+from symbackprop.printing.through_time import convention_text, recursion_text, sequence_data
 
 
 def derivation_data(derivation: Derivation) -> dict:
     """Everything ``derive`` shows, as plain data (the ``--format json`` document)."""
     model = derivation.model
     values = _point_values(derivation)
-    return {
+    data = {
         "model": model.name,
         "description": model.description,
         "source": model.source,
@@ -34,6 +34,9 @@ def derivation_data(derivation: Derivation) -> dict:
         "gradients": [_gradient_data(derivation, g, values) for g in derivation.gradients],
         "at": {k: _plain(v) for k, v in model.values.items()} or None,
     }
+    if isinstance(model, StepModel):  # a recurrent cell: its states and the recursion over steps
+        data["through_time"] = sequence_data(derive_sequence(model))
+    return data
 
 
 _MAX_PATHS_SHOWN = 4

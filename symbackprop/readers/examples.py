@@ -2,7 +2,9 @@
 
 ``gru-keras`` is the layer ``keras.layers.GRU(units=1, kernel_initializer='ones',
 recurrent_initializer='ones', bias_initializer='zeros', return_sequences=True)`` (Keras's
-default ``reset_after=True``), known by its run on ``x = np.ones((1, 2, 1))``.
+default ``reset_after=True``), known by its run on ``x = np.ones((1, 2, 1))``; ``lstm-keras``
+is ``keras.layers.LSTM`` with the same arguments, whose forget gate's bias is nevertheless 1
+(Keras's default ``unit_forget_bias=True`` adds it), known by its run on the same input.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
+from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_keras
-from symbackprop.cells.step import KnownInput, StepModel, gru_cell, rnn_cell
+from symbackprop.cells.lstm import lstm_cell
+from symbackprop.cells.rnn import rnn_cell
+from symbackprop.cells.step import KnownInput, StepModel
 from symbackprop.errors import UnknownModel
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.arrays import dot, total
@@ -138,6 +143,26 @@ def rnn() -> StepModel:
     return replace(model, description="the built-in simple RNN example: input 2, units 3")
 
 
+def lstm() -> StepModel:
+    """An LSTM as PyTorch's ``nn.LSTM`` defines it: input 2, units 3."""
+    model = lstm_cell("pytorch", input_size=2, units=3, name="lstm")
+    return replace(model, description="the built-in LSTM example: input 2, units 3")
+
+
+def lstm_keras() -> StepModel:
+    """One step of the Keras LSTM layer above (units 1, input 1), with its run as known input."""
+    model = lstm_cell("keras", input_size=1, units=1, name="lstm-keras")
+    description = (
+        "a Keras LSTM layer: units 1, kernels of ones, zero biases but the forget gate's 1 "
+        "(unit_forget_bias), known by its run on x = ones((1, 2, 1))"
+    )
+    # Keras's layout: gates i, f, c, o in the columns; one bias, the forget gate's part 1.
+    bias = np.array([0.0, 1.0, 0.0, 0.0])
+    weights = from_keras(model.cell, np.ones((1, 4)), np.ones((1, 4)), bias)
+    known = KnownInput(np.ones((1, 2, 1)), weights)
+    return replace(model, description=description, known_input=known)
+
+
 def xor_sample() -> Model:
     """The XOR net on one sample: the 3-4-1 sigmoid net of ``synapse_0``, ``synapse_1``."""
     b = ModelBuilder("xor-sample")
@@ -174,6 +199,8 @@ EXAMPLES: dict[str, Example] = {
         Example("xor-sample", xor_sample, "the XOR net on one sample, weight by weight"),
         Example("gru-keras", gru_keras, "Keras GRU layer: units 1, kernels of ones, zero biases"),
         Example("rnn", rnn, "a simple tanh RNN (PyTorch nn.RNN), trained by BPTT"),
+        Example("lstm", lstm, "an LSTM (PyTorch nn.LSTM), trained by BPTT"),
+        Example("lstm-keras", lstm_keras, "Keras LSTM layer: units 1, kernels of ones"),
         Example("digits", digits, "64-10-10 sigmoid digits classifier with the cost J"),
         Example("digits-softmax", digits_softmax, "64-32-10 tanh/softmax digits: the fix"),
         Example("sizes-net", sizes_net, "2-4-1 sigmoid net with cross-entropy, batched"),
@@ -181,7 +208,8 @@ EXAMPLES: dict[str, Example] = {
 }
 
 # The recurrent cells among them: generated from the recurrent templates.
-RECURRENT_EXAMPLES: dict[str, Example] = {name: EXAMPLES[name] for name in ("gru-keras", "rnn")}
+RECURRENT_NAMES = ("gru-keras", "rnn", "lstm", "lstm-keras")
+RECURRENT_EXAMPLES: dict[str, Example] = {name: EXAMPLES[name] for name in RECURRENT_NAMES}
 
 
 def builtin(name: str) -> Model:

@@ -13,8 +13,9 @@ or
 
 [recurrent]
 name = "my-gru"            # optional; the file's stem by default
-cell = "gru"               # gru or rnn
-convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l; rnn: keras, pytorch
+cell = "gru"               # gru, rnn or lstm
+convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l;
+                           # rnn and lstm: keras, pytorch
 input = 2                  # the size of each step's input
 units = 3                  # the size of the state
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from symbackprop.cells.step import step_model
+from symbackprop.cells.families import step_model
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import STANDARD_INPUT_NAME, read_input
 from symbackprop.ir.activations import ACTIVATIONS, LOSSES
@@ -172,7 +173,7 @@ def _check_values(table: dict, keys: dict[str, _Key], text: str, file: str) -> N
 
 def _recurrent(table: dict, text: str, file: str):
     inputs, units = table["input"], table["units"]
-    count = 3 * (inputs + units + 2) * units  # a GRU's three gates, at most two biases each
+    count = 4 * (inputs + units + 2) * units  # at most an LSTM's four gates, two biases each
     check_parameters(
         count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
     )
