@@ -28,6 +28,11 @@ class SumBase(ArrayOpBase):
     nargs = 1
     vjp = (lambda g, a: g,)
     latex_operator: ClassVar[str] = r"\sum"
+    backward_story = (
+        "${node}$ uses ${wrt}$ through the sum ${call}$: every entry summed counts once, so "
+        "the adjoint $g$ arriving at the sum spreads back to each of them by broadcasting "
+        "(the rule gives ${rule}$)."
+    )
 
     def latex_form(self, printer) -> str:
         (arg,) = self.args
