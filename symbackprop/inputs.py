@@ -52,7 +52,12 @@ def read_input(path: str | Path, limit: int = MAX_SOURCE_BYTES, newline: str | N
 
 
 def _standard_input(limit: int) -> bytes:
-    data = sys.stdin.buffer.read(limit + 1)
+    try:
+        data = sys.stdin.buffer.read(limit + 1)
+    except (OSError, AttributeError, ValueError) as error:  # closed, or no byte stream at all
+        raise InputError(
+            f"cannot read standard input ({error})", file=STANDARD_INPUT_NAME
+        ) from None
     if len(data) > limit:
         raise InputError(_too_large(limit), file=STANDARD_INPUT_NAME)
     return data

@@ -17,7 +17,7 @@ from symbackprop.check.subject import Subject, exploded
 from symbackprop.derive.rules import rule_for
 from symbackprop.ir.arrays import T, colsum, dot, rowsum, total
 from symbackprop.ir.builder import ModelBuilder
-from symbackprop.ir.stacking import STACKED_OPS, after_first_row, bias_row
+from symbackprop.ir.ops.stacking import STACKED_OPS, after_first_row, bias_row
 from symbackprop.readers.dims import DimSpace, generalized
 from symbackprop.readers.examples import digits, xor
 

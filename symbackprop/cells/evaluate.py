@@ -1,28 +1,20 @@
 """Numbers from a cell's own equations: one step, or a whole sequence, in NumPy.
 
-The step model's node expressions are compiled with :func:`sympy.lambdify`, the array
-operations mapped to NumPy, so every number shown or checked comes from the declared
-equations and not from a second, hand-written copy of them.
+The step model's node expressions are compiled with :func:`sympy.lambdify`, each array
+operation evaluated by its own ``evaluate``, so every number shown or checked comes from the
+declared equations and not from a second, hand-written copy of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import sympy as sp
 
 from symbackprop.cells.step import INPUT, StepModel
-
-ARRAY_FUNCTIONS = {
-    "dot": np.matmul,
-    "T": np.transpose,
-    "total": np.sum,
-    "colsum": lambda a: np.sum(a, axis=0),
-    "colsum_keepdims": lambda a: np.sum(a, axis=0, keepdims=True),
-    "rowsum": lambda a: np.sum(a, axis=1, keepdims=True),
-}
+from symbackprop.ir.ops import FLOAT_MATH, ArrayOpBase
 
 
 def step_values(
@@ -74,7 +66,9 @@ def run_sequence(
 def _compiled(model: StepModel, name: str):
     expr = model.node(name).expr
     symbols = sorted((s.name for s in expr.free_symbols), key=str)
+    ops = {type(op) for op in expr.atoms(ArrayOpBase)}  # each op evaluates itself
+    array_functions = {op.__name__: partial(op.evaluate, FLOAT_MATH) for op in ops}
     function = sp.lambdify(
-        [sp.Symbol(s) for s in symbols], expr, modules=[ARRAY_FUNCTIONS, "numpy"]
+        [sp.Symbol(s) for s in symbols], expr, modules=[array_functions, "numpy"]
     )
     return tuple(symbols), function

@@ -26,7 +26,7 @@ from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.arrays import T
 from symbackprop.ir.model import Kind
-from symbackprop.ir.stacking import StackBase
+from symbackprop.ir.ops.stacking import StackBase
 from symbackprop.readers.codereader import CodeReader, Program
 from symbackprop.readers.pyreader import parse, select_body
 from symbackprop.readers.pyslice import Body

@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from types import SimpleNamespace
 
 import mpmath
 import numpy as np
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.ir import arrays
+from symbackprop.ir.ops import ArrayOpBase
 
 DIGITS = 50
 TOLERANCE = mpmath.mpf("1e-35")
@@ -50,6 +51,11 @@ class Evaluator:
         self.env = env
         self.exact = exact
         self._memo: dict[sp.Expr, Value] = {}
+        # exp and log for the array ops' own evaluate (symbackprop.ir.ops)
+        self.math = SimpleNamespace(
+            exp=lambda values: self.elementwise(mpmath.exp, values),
+            log=lambda values: self.elementwise(_checked_log, values),
+        )
 
     def __call__(self, expr: sp.Expr) -> Value:
         try:
@@ -221,35 +227,10 @@ def _heaviside(ev: Evaluator, expr: sp.Heaviside) -> Value:
     return result[()] if result.ndim == 0 else result.astype(object)
 
 
-# -- array operations --------------------------------------------------------------------------
-def _softmax(ev: Evaluator, z: Value) -> Value:
-    exps = ev.elementwise(mpmath.exp, z - np.max(z, axis=1, keepdims=True))
-    return exps / np.sum(exps, axis=1, keepdims=True)
+# -- array operations: each op evaluates itself, given this evaluator's exp and log ------------
+def _array_op(ev: Evaluator, expr: ArrayOpBase) -> Value:
+    return type(expr).evaluate(ev.math, *ev.args(expr))
 
-
-def _softmax_xent(ev: Evaluator, expr: sp.Expr) -> Value:
-    z, t = ev.args(expr)
-    log_p = ev.elementwise(mpmath.log, _softmax(ev, z))
-    return -np.sum(t * log_p, axis=1, keepdims=True)
-
-
-def _sigmoid_bce(ev: Evaluator, expr: sp.Expr) -> Value:
-    z, t = ev.args(expr)
-    s = ev.elementwise(lambda v: 1 / (1 + mpmath.exp(-v)), z)
-    return -(t * ev.elementwise(_checked_log, s) + (1 - t) * ev.elementwise(_checked_log, 1 - s))
-
-
-_ARRAY_OPS: dict[type, Callable] = {
-    arrays.dot: lambda ev, e: np.dot(*ev.args(e)),
-    arrays.T: lambda ev, e: np.transpose(ev.value(e.args[0])),
-    arrays.total: lambda ev, e: np.sum(ev.value(e.args[0])),
-    arrays.colsum: lambda ev, e: np.sum(ev.value(e.args[0]), axis=0),
-    arrays.colsum_keepdims: lambda ev, e: np.sum(ev.value(e.args[0]), axis=0, keepdims=True),
-    arrays.rowsum: lambda ev, e: np.sum(ev.value(e.args[0]), axis=1, keepdims=True),
-    arrays.softmax: lambda ev, e: _softmax(ev, ev.value(e.args[0])),
-    arrays.softmax_xent: _softmax_xent,
-    arrays.sigmoid_bce: _sigmoid_bce,
-}
 
 _HANDLERS: dict[type, Callable] = {
     sp.Add: _add,
@@ -261,16 +242,14 @@ _HANDLERS: dict[type, Callable] = {
     sp.Piecewise: _piecewise,
     sp.Heaviside: _heaviside,
     **{kind: _elementary for kind in _ELEMENTARY},
-    **_ARRAY_OPS,
 }
 
 
 def _handler_by_kind(expr: sp.Expr) -> Callable:
     if isinstance(expr, sp.core.relational.Relational):
         return _compare
-    evaluate = getattr(type(expr), "evaluate", None)
-    if isinstance(expr, arrays.ArrayFunction) and evaluate is not None:
-        return lambda ev, e: evaluate(*ev.args(e))
+    if isinstance(expr, ArrayOpBase):
+        return _array_op
     raise UnsupportedConstruct(f"cannot evaluate {type(expr).__name__}")
 
 

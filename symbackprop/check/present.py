@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE
 
 from symbackprop.printing.derivation import chain_form
 from symbackprop.printing.text import TextPrinter
-
-
-class CheckPrinter(TextPrinter):
-    """The plain-text printer, plus the bias-row operations of hand-written NumPy code."""
-
-    def _print_StackBase(self, expr) -> str:
-        return expr.numpy_text(self.parenthesize(expr.args[0], PRECEDENCE["Func"]))
 
 
 def formula_text(subject, expr: sp.Expr, names: Mapping[sp.Symbol, str] | None = None) -> str:
@@ -23,7 +15,7 @@ def formula_text(subject, expr: sp.Expr, names: Mapping[sp.Symbol, str] | None =
     expr = subject.readable(sp.sympify(expr))
     if names:
         expr = expr.xreplace({symbol: sp.Symbol(name) for symbol, name in names.items()})
-    return CheckPrinter().doprint(expr)
+    return TextPrinter().doprint(expr)
 
 
 def correct_form(subject, target_expr: sp.Expr, terms, names: Mapping[sp.Symbol, str]) -> sp.Expr:

@@ -22,7 +22,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from symbackprop.codegen.stable import sigmoid
 from symbackprop.codegen.statements import Call, Kept, Update
-from symbackprop.ir.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
+from symbackprop.ir.ops.base import numpy_operand
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
@@ -50,55 +50,23 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         name = self._settings["names"].get(expr.name) or identifier(expr.name)
         return name + "_" if keyword.iskeyword(name) else name
 
-    def _operand(self, expr: sp.Expr) -> str:
-        text = self._print(expr)
-        simple = isinstance(expr, sp.Symbol | T) or (
-            isinstance(expr, sp.Function) and not isinstance(expr, dot)
-        )
-        return text if simple else f"({text})"
-
     def _print_Rational(self, expr: sp.Rational) -> str:
         return repr(expr.p / expr.q)
 
     def _print_Half(self, expr: sp.Rational) -> str:
         return "0.5"
 
-    def _print_dot(self, expr: dot) -> str:
-        left, right = expr.args
-        left_text = self._print(left) if isinstance(left, dot) else self._operand(left)
-        return f"{left_text} @ {self._operand(right)}"
+    def _print_ArrayOpBase(self, expr) -> str:
+        # each array op of symbackprop.ir.ops writes its own NumPy (a @ b, helper calls)
+        return expr.numpy_form(self)
 
-    def _print_T(self, expr: T) -> str:
-        return f"{self._operand(expr.args[0])}.T"
-
-    def _print_total(self, expr) -> str:
-        return f"np.sum({self._print(expr.args[0])})"
-
-    def _print_colsum(self, expr) -> str:
-        # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
-        return f"{self._operand(expr.args[0])}.sum(axis=0)"
-
-    def _print_colsum_keepdims(self, expr) -> str:
-        return f"{self._operand(expr.args[0])}.sum(axis=0, keepdims=True)"
-
-    def _print_rowsum(self, expr) -> str:
-        return f"np.sum({self._print(expr.args[0])}, axis=1, keepdims=True)"
-
-    def _helper(self, name: str, expr: sp.Expr) -> str:
+    def helper_call(self, name: str, expr: sp.Expr) -> str:
+        """A call of the module's helper ``name`` on ``expr``'s arguments, recorded as used."""
         self.helpers_used.add(name)
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_sigmoid(self, expr: sigmoid) -> str:
-        return self._helper("sigmoid", expr)
-
-    def _print_softmax(self, expr: softmax) -> str:
-        return self._helper("softmax", expr)
-
-    def _print_softmax_xent(self, expr: softmax_xent) -> str:
-        return self._helper("softmax_xent", expr)
-
-    def _print_sigmoid_bce(self, expr: sigmoid_bce) -> str:
-        return self._helper("sigmoid_bce", expr)
+        return self.helper_call("sigmoid", expr)
 
     def _print_logaddexp(self, expr) -> str:
         # log(1 + exp(z)) as the module's softplus, which ignores exp(-|z|)'s harmless underflow
@@ -126,7 +94,7 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         return f"{self._module_format('numpy.zeros_like')}({self._print(expr.args[0])})"
 
     def _print_row_count(self, expr) -> str:
-        return f"{self._operand(expr.args[0])}.shape[0]"
+        return f"{numpy_operand(self, expr.args[0])}.shape[0]"
 
     def code(self, expr: sp.Expr) -> str:
         """One formula as formatted code."""

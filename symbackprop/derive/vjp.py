@@ -17,7 +17,7 @@ from symbackprop.derive.local import local_partial
 from symbackprop.derive.rules import rule_for
 from symbackprop.errors import ShapeError
 from symbackprop.ir.arrays import (
-    ArrayFunction,
+    ArrayOpBase,
     Shape,
     colsum,
     colsum_keepdims,
@@ -53,11 +53,11 @@ def vjp(
     return total_adjoint
 
 
-def _outermost_calls(expr: sp.Expr) -> list[ArrayFunction]:
+def _outermost_calls(expr: sp.Expr) -> list[ArrayOpBase]:
     """Array operations in ``expr`` that are not inside another array operation."""
-    if isinstance(expr, ArrayFunction):
+    if isinstance(expr, ArrayOpBase):
         return [expr]
-    calls: list[ArrayFunction] = []
+    calls: list[ArrayOpBase] = []
     for arg in expr.args:
         for call in _outermost_calls(arg):
             if call not in calls:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.derive import Derivation
-from symbackprop.ir.arrays import Shape, colsum, colsum_keepdims, dot, rowsum, shape_of, total
+from symbackprop.ir.arrays import Shape, dot, shape_of
+from symbackprop.ir.ops import SumBase
 from symbackprop.naming import split_indexed
 from symbackprop.printing.latex import ModelLatexPrinter, latex_name
 
@@ -170,8 +171,8 @@ class Notation:
         """The factors of ``expr`` (SymPy) and the operators between them (LaTeX strings)."""
         if isinstance(expr, dot):
             return _joined([self._operand(arg) for arg in _matmul_operands(expr)], r"\,")
-        if isinstance(expr, tuple(_SUMS)):
-            return [_SUMS[type(expr)], *self._operand(expr.args[0])]
+        if isinstance(expr, SumBase):
+            return [expr.latex_operator, *self._operand(expr.args[0])]
         if isinstance(expr, sp.Add) and _sum_of_products(expr):
             return _joined([self.pieces(term) for term in _dots_first(expr.args)], "+")
         if expr.is_Mul and self._hadamard(expr) and not expr.could_extract_minus_sign():
@@ -189,14 +190,6 @@ class Notation:
         scalars = [f for f in expr.args if self.shape_of(f) == ()]
         head = [self.tex(sp.Mul(*scalars))] if scalars else []
         return head + _joined([self._operand(f) for f in arrays], r"\odot")
-
-
-_SUMS = {
-    total: r"\sum",
-    colsum: r"\sum_{\text{rows}}",
-    colsum_keepdims: r"\sum_{\text{rows}}",
-    rowsum: r"\sum_{\text{cols}}",
-}
 
 
 def _sum_of_products(expr: sp.Add) -> bool:

@@ -1,9 +1,10 @@
 """Why a vector-mode adjoint has the form it has: one sentence per kind of use.
 
 A node uses a value through a matrix product (left or right factor), by broadcasting it, entry
-by entry, or through a softmax, a fused loss or a sum. :func:`relation` finds which; the
-``SAY`` table holds one function per kind that says why the chain rule gives that form. A new
-array operation adds one entry here, beside its rule in :mod:`symbackprop.derive.rules`.
+by entry, or through another array op. :func:`relation` finds which; the ``SAY`` table holds
+one function per kind that says why the chain rule gives that form. For an op other than the
+matrix product, the sentence is the op's own ``backward_story``, with its backward rule printed
+from the rule the op holds (:mod:`symbackprop.ir.ops`): a new op needs nothing here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symbackprop.derive.local import local_partial
+from symbackprop.derive.rules import rule_for
 from symbackprop.explain.notation import Notation, show_shape
-from symbackprop.ir.arrays import ArrayFunction, dot, sigmoid_bce, softmax, softmax_xent, total
+from symbackprop.ir.arrays import ArrayOpBase, dot
 from symbackprop.ir.model import Kind, Model, Node
 
 
@@ -39,25 +41,24 @@ def relation(model: Model, node: Node, wrt: sp.Symbol, adjoint: sp.Expr) -> Rela
         if isinstance(call, dot) and wrt in call.args:
             kind = "matmul_left" if call.args[0] == wrt else "matmul_right"
             return Relation(kind, node, wrt, adjoint, call, _outer_factor(node, call))
-    for op, kind in _OPS:
-        for call in node.expr.atoms(op):
-            if call.has(wrt):
-                return Relation(kind, node, wrt, adjoint, call)
+    call = _innermost_call(node.expr, wrt)
+    if call is not None:
+        return Relation("op", node, wrt, adjoint, call)
     if model.shapes[wrt.name] != model.shapes[node.name]:
         return Relation("broadcast", node, wrt, adjoint)
     return Relation("elementwise", node, wrt, adjoint, None, _entrywise_partial(node, wrt))
 
 
-_OPS = (
-    (softmax_xent, "softmax_ce"),
-    (sigmoid_bce, "sigmoid_bce"),
-    (softmax, "softmax"),
-    (total, "sum"),
-)
+def _innermost_call(expr: sp.Expr, wrt: sp.Symbol) -> ArrayOpBase | None:
+    """The array op nearest to ``wrt`` on its way into ``expr`` (a loss's fused softmax
+    cross-entropy rather than the sum around it)."""
+    calls = [c for c in sp.preorder_traversal(expr) if isinstance(c, ArrayOpBase) and c.has(wrt)]
+    inner = [c for c in calls if not any(o != c and c.has(o) for o in calls)]
+    return inner[0] if inner else None
 
 
 def _placeholders(expr: sp.Expr) -> dict:
-    calls = [c for c in sp.preorder_traversal(expr) if isinstance(c, ArrayFunction)]
+    calls = [c for c in sp.preorder_traversal(expr) if isinstance(c, ArrayOpBase)]
     outermost = [c for c in calls if not any(c != o and o.has(c) for o in calls)]
     return {call: sp.Dummy(f"op{i}") for i, call in enumerate(outermost)}
 
@@ -148,40 +149,19 @@ def _say_elementwise(r: Relation, n: Notation, model: Model) -> str:
     )
 
 
-def _say_softmax_ce(r: Relation, n: Notation, model: Model) -> str:
-    z, t = (n.tex(arg) for arg in r.call.args)
-    return (
-        "The softmax and the cross-entropy are differentiated together: for each sample, "
-        f"$\\partial \\operatorname{{CE}}(\\operatorname{{softmax}}({z}), {t}) / \\partial {z} = "
-        f"\\operatorname{{softmax}}({z}) - {t}$ (the rows of ${t}$ sum to one), the prediction "
-        "minus the target, times whatever multiplies the sum."
-    )
-
-
-def _say_sigmoid_bce(r: Relation, n: Notation, model: Model) -> str:
-    z, t = (n.tex(arg) for arg in r.call.args)
-    return (
-        "The sigmoid and the binary cross-entropy are differentiated together: "
-        f"$\\partial \\operatorname{{BCE}}(\\sigma({z}), {t}) / \\partial {z} = \\sigma({z}) - {t}$"
-        ", because the sigmoid's derivative $\\sigma(1 - \\sigma)$ cancels the cross-entropy's "
-        "denominator."
-    )
-
-
-def _say_softmax(r: Relation, n: Notation, model: Model) -> str:
-    return (
-        "A softmax couples the entries of a row: $\\partial a_{k} / \\partial z_{j} = "
-        "a_{k}(\\delta_{jk} - a_{j})$, so the adjoint is $a \\odot (g - \\sum_{\\text{cols}}"
-        "(g \\odot a))$ row by row."
-    )
-
-
-def _say_sum(r: Relation, n: Notation, model: Model) -> str:
-    wrt = n.name(r.wrt.name)
-    return (
-        f"${n.loss}$ adds its summand up over every entry of ${wrt}$, so "
-        f"$\\partial {n.loss} / \\partial {wrt}$ has one entry per entry of ${wrt}$: the "
-        "derivative of the summand, entry by entry."
+def _say_op(r: Relation, n: Notation, model: Model) -> str:
+    """The op's own story, its backward rule applied to ``g`` and printed."""
+    call, g = r.call, sp.Symbol("g")
+    position = next(i for i, arg in enumerate(call.args) if arg.has(r.wrt))
+    rule = rule_for(type(call), position)(g, *call.args)
+    if r.node.expr == call:  # the op is the whole node: its value is the node's symbol
+        rule = rule.xreplace({call: r.node.symbol})
+    return call.backward_story.format(
+        node=n.name(r.node.name),
+        wrt=n.name(r.wrt.name),
+        call=n.tex(call),
+        args=[n.tex(arg) for arg in call.args],
+        rule=n.tex(rule),
     )
 
 
@@ -190,10 +170,7 @@ SAY: dict[str, Say] = {
     "matmul_right": _say_matmul_right,
     "broadcast": _say_broadcast,
     "elementwise": _say_elementwise,
-    "softmax_ce": _say_softmax_ce,
-    "sigmoid_bce": _say_sigmoid_bce,
-    "softmax": _say_softmax,
-    "sum": _say_sum,
+    "op": _say_op,
 }
 
 

@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from symbackprop.ir.arrays import dot, shape_of
+from symbackprop.ir.arrays import shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.ordering import PositiveTermsFirst
 
@@ -107,39 +107,11 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         return latex_name(expr.name, self._settings["plain_names"])
 
-    # -- vector-mode array operations (symbackprop.ir.arrays) --------------------------------
-    def _print_dot(self, expr) -> str:
-        return r"%s\, %s" % tuple(self._matmul_operand(arg) for arg in expr.args)
-
-    def _print_T(self, expr) -> str:
-        (arg,) = expr.args
-        inner = self._print(arg)
-        if isinstance(arg, sp.Symbol):
-            return r"{%s}^{\top}" % inner
-        return r"\left(%s\right)^{\top}" % inner
-
-    def _print_total(self, expr) -> str:
-        return r"\sum %s" % self._summand(expr.args[0])
-
-    def _print_colsum(self, expr) -> str:
-        return r"\sum_{\text{rows}} %s" % self._summand(expr.args[0])
-
-    def _print_colsum_keepdims(self, expr) -> str:
-        return self._print_colsum(expr)
-
-    def _print_rowsum(self, expr) -> str:
-        return r"\sum_{\text{cols}} %s" % self._summand(expr.args[0])
-
-    def _print_softmax(self, expr) -> str:
-        return r"\operatorname{softmax}\left(%s\right)" % self._print(expr.args[0])
-
-    def _print_softmax_xent(self, expr) -> str:
-        z, t = (self._print(arg) for arg in expr.args)
-        return r"\operatorname{CE}\left(\operatorname{softmax}\left(%s\right), %s\right)" % (z, t)
-
-    def _print_sigmoid_bce(self, expr) -> str:
-        z, t = (self._print(arg) for arg in expr.args)
-        return r"\operatorname{BCE}\left(\sigma\left(%s\right), %s\right)" % (z, t)
+    def _print_ArrayOpBase(self, expr, exp=None) -> str:
+        """Vector mode: each array op of symbackprop.ir.ops writes its own LaTeX (``exp``: a
+        power of it, as SymPy's printer asks for functions)."""
+        text = expr.latex_form(self)
+        return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
 
     def _print_Mul(self, expr) -> str:
         shapes = self._settings["hadamard"]
@@ -155,18 +127,12 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
         head = self.parenthesize(sp.Mul(*scalars), PRECEDENCE["Mul"]) + " " if scalars else ""
         return head + r" \odot ".join(self._hadamard_operand(f) for f in arrays)
 
-    def _matmul_operand(self, arg) -> str:
-        if isinstance(arg, sp.Symbol | sp.Function) and not isinstance(arg, sp.Piecewise):
-            return self._print(arg)
-        return r"\left(%s\right)" % self._print(arg)
-
-    def _summand(self, arg) -> str:
-        return self._print(arg) if isinstance(arg, sp.Symbol) else self._matmul_operand(arg)
-
     def _hadamard_operand(self, factor) -> str:
         text = self._print(factor)
         if isinstance(factor, sp.Symbol | sp.Pow) or (
-            isinstance(factor, sp.Function) and not isinstance(factor, dot | sp.Piecewise)
+            isinstance(factor, sp.Function)
+            and not getattr(factor, "infix", False)
+            and not isinstance(factor, sp.Piecewise)
         ):
             return text
         return r"\left(%s\right)" % text

@@ -17,7 +17,7 @@ import sympy as sp
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.arrays import Shape, T, dot, total
-from symbackprop.ir.stacking import (
+from symbackprop.ir.ops.stacking import (
     after_first_column,
     after_first_row,
     bias_column,

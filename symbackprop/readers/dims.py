@@ -8,19 +8,12 @@ broadcast operands), and trials then pick sizes at which all remaining dimension
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import (
-    ArrayFunction,
-    Shape,
-    dot,
-    show_shape,
-    sigmoid_bce,
-    softmax_xent,
-)
+from symbackprop.ir.arrays import ArrayOpBase, Shape, show_shape
 from symbackprop.ir.model import Model
 from symbackprop.naming import BATCH_SIZE
 
@@ -141,11 +134,8 @@ class DimSpace:
         if not expr.args or expr.is_number:
             return ()
         arg_shapes = [self.shape(arg, shapes) for arg in expr.args]
-        if isinstance(expr, ArrayFunction):
-            rule = _UNIFYING_RULES.get(type(expr))
-            if rule is not None:
-                return rule(self, *arg_shapes)
-            return self.resolve_shape(type(expr).shape(*arg_shapes))
+        if isinstance(expr, ArrayOpBase):  # the op's own rule, unifying through this space
+            return self.resolve_shape(type(expr).shape(*arg_shapes, dims=self))
         return self.broadcast(*arg_shapes)
 
     # -- trials -------------------------------------------------------------------------------
@@ -189,24 +179,6 @@ def _fits(chosen: dict, dims: set, newest: sp.Symbol) -> bool:
 
 def _plain(dim: sp.Expr):
     return int(dim) if dim.is_Integer else dim
-
-
-def _dot(space: DimSpace, a: Shape, b: Shape) -> Shape:
-    if len(a) != 2 or len(b) != 2 or not space.unify(a[1], b[0]):
-        raise ShapeError(f"cannot multiply {show_shape(a)} by {show_shape(b)}")
-    return space.resolve_shape((a[0], b[1]))
-
-
-def _loss_rows(space: DimSpace, z: Shape, t: Shape) -> Shape:
-    space.broadcast(z, t)
-    return space.resolve_shape((z[0], 1))
-
-
-_UNIFYING_RULES: dict[type, Callable[..., Shape]] = {
-    dot: _dot,
-    softmax_xent: _loss_rows,
-    sigmoid_bce: lambda space, z, t: space.broadcast(z, t),
-}
 
 
 def generalized(model: Model) -> tuple[DimSpace, dict[str, Shape]]:

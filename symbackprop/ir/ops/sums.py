@@ -1,0 +1,127 @@
+"""Sums: of every element, over the samples (axis 0), over each row (axis 1).
+
+A sum's adjoint spreads back by broadcasting, so each backward rule hands ``g`` on as it is
+and the derivation's unbroadcasting does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import sympy as sp
+
+from symbackprop.ir.ops.base import (
+    EXACT,
+    ArrayOpBase,
+    Dims,
+    Shape,
+    latex_operand,
+    numpy_operand,
+    text_operand,
+)
+
+
+class SumBase(ArrayOpBase):
+    """A sum; ``latex_operator`` is how formulas write it (``\\sum_{\\text{rows}}``)."""
+
+    nargs = 1
+    vjp = (lambda g, a: g,)
+    latex_operator: ClassVar[str] = r"\sum"
+    backward_story = (
+        "${node}$ uses ${wrt}$ through the sum ${call}$: every entry summed counts once, so "
+        "the adjoint $g$ arriving at the sum spreads back to each of them by broadcasting "
+        "(the rule gives ${rule}$)."
+    )
+
+    def latex_form(self, printer) -> str:
+        (arg,) = self.args
+        summand = printer._print(arg) if isinstance(arg, sp.Symbol) else latex_operand(printer, arg)
+        return f"{self.latex_operator} {summand}"
+
+
+class total(SumBase):  # noqa: N801 - printed names follow NumPy
+    """Sum of every element: a scalar."""
+
+    backward_story = (
+        "${node}$ adds its summand up over every entry of ${wrt}$, so "
+        "$\\partial {node} / \\partial {wrt}$ has one entry per entry of ${wrt}$: the "
+        "derivative of the summand, entry by entry."
+    )
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        return ()
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.sum(a)
+
+    def text_form(self, printer) -> str:
+        return f"sum({printer._print(self.args[0])})"
+
+    def numpy_form(self, printer) -> str:
+        return f"{printer._module_format('numpy.sum')}({printer._print(self.args[0])})"
+
+
+class colsum(SumBase):  # noqa: N801
+    """Sum over the samples (axis 0): ``(m, k) -> (k,)``, the gradient of a broadcast bias."""
+
+    latex_operator = r"\sum_{\text{rows}}"
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        return a[1:]
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.sum(a, axis=0)
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}.sum(axis=0)"
+
+    def numpy_form(self, printer) -> str:
+        # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
+        return f"{numpy_operand(printer, self.args[0])}.sum(axis=0)"
+
+
+class colsum_keepdims(SumBase):  # noqa: N801
+    """Sum over the samples keeping a row: ``(m, k) -> (1, k)``, the gradient of a bias kept
+    as a ``(1, k)`` row, as much hand-written NumPy does."""
+
+    latex_operator = r"\sum_{\text{rows}}"
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        return (1, a[1])
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.sum(a, axis=0, keepdims=True)
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}.sum(axis=0, keepdims=True)"
+
+    def numpy_form(self, printer) -> str:
+        return f"{numpy_operand(printer, self.args[0])}.sum(axis=0, keepdims=True)"
+
+
+class rowsum(SumBase):  # noqa: N801
+    """Sum over each row, keeping it a column: ``(m, k) -> (m, 1)``."""
+
+    latex_operator = r"\sum_{\text{cols}}"
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        return (a[0], 1)
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.sum(a, axis=1, keepdims=True)
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}.sum(axis=1, keepdims=True)"
+
+    def numpy_form(self, printer) -> str:
+        summed = printer._print(self.args[0])
+        return f"{printer._module_format('numpy.sum')}({summed}, axis=1, keepdims=True)"
