@@ -23,6 +23,7 @@ from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
 from symbackprop.ir.arrays import Shape
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.naming import fresh_name
 from symbackprop.readers.dims import DimSpace, generalized
 
 TRIALS = 3
@@ -194,7 +195,7 @@ def exploded(model: Model) -> tuple[Model, dict[sp.Symbol, sp.Expr]]:
             nodes.append(node)
             continue
         outer, inner = split
-        name = _fresh(f"{node.name}_in", taken)
+        name = fresh_name(f"{node.name}_in", taken)
         taken.add(name)
         pre = Node(name, Kind.INTERMEDIATE, inner, node.line)
         nodes += [pre, Node(node.name, node.kind, outer(pre.symbol), node.line)]
@@ -222,9 +223,3 @@ def _activation_split(node: Node):
     if isinstance(inner, sp.Symbol) or not inner.free_symbols or output_form(outer) is None:
         return None
     return outer, inner
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name

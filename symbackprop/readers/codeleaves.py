@@ -16,8 +16,7 @@ import sympy as sp
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind
 from symbackprop.naming import indexed_name
-from symbackprop.readers.pyreader import module_literals
-from symbackprop.readers.pyslice import literal_number
+from symbackprop.readers.pysource import literal_number, module_literals
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, FUNCTIONS, qualified_name
 
 _LITERAL_ARRAYS = {"numpy.array", "numpy.matrix", "numpy.asarray"}
