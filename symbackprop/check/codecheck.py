@@ -17,13 +17,14 @@ import sympy as sp
 from symbackprop.check.compare import Claim, claim_label, judge, target_value
 from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
-from symbackprop.check.numeric import EvaluationError, as_number, difference, elementwise_ratio
+from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.arrays import T
+from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.ir.model import Kind
 from symbackprop.ir.stacking import StackBase
 from symbackprop.readers.codereader import Program, read_program
