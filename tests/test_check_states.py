@@ -3,7 +3,8 @@ blend with the gates swapped (numbers from question 3)."""
 
 import pytest
 
-from symbackprop.check.states import SWAPPED, check_state
+from symbackprop.check.blend import SWAPPED
+from symbackprop.check.states import check_state
 from symbackprop.cli import main
 from symbackprop.errors import SpecError
 from symbackprop.readers.examples import builtin

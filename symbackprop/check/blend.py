@@ -10,9 +10,9 @@ decimals, as people do by hand (0.7311 * 0.7616 = 0.5568, while 0.73 * 0.76 = 0.
 >>> import numpy as np
 >>> from symbackprop.readers.examples import gru_keras
 >>> weights = gru_keras().known_input.weights  # kernels of ones, zero biases
->>> message = diagnose_blend("keras", np.ones((1, 1)), np.zeros((1, 1)), 0.56, weights)
->>> "swapped" in message
-True
+>>> finding = diagnose_blend("keras", np.ones((1, 1)), np.zeros((1, 1)), 0.56, weights)
+>>> finding.kind
+'gates swapped in the blend'
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from symbackprop.cells.evaluate import step_values
 from symbackprop.cells.step import OUTPUT, STATE_IN, Cell, blend_text, gru_cell
 
 FLOAT32_SLACK = 1e-7  # a claim copied from a float32 printout is exact to about this
+# What a claim that is not the convention's own state follows, as a diagnosis kind.
+SWAPPED = "gates swapped in the blend"
+OTHER = "other"  # the reset gate on the other side of the product, or no reading at all
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,25 @@ def convert_weights(source: Cell, target: Cell, weights: Mapping) -> dict[str, n
     return converted
 
 
+@dataclass(frozen=True)
+class BlendFinding:
+    """Which reading of the GRU a wrong claim follows (None: none does), and in words."""
+
+    matched: BlendReading | None
+    message: str
+
+    @property
+    def kind(self) -> str:
+        return SWAPPED if self.matched is not None and self.matched.cell.swapped else OTHER
+
+
 def diagnose_blend(
     convention_key: str,
     x,
     h_prev,
     claimed_h,
     weights: Mapping[str, np.ndarray],
-) -> str | None:
+) -> BlendFinding | None:
     """None when ``claimed_h`` is the convention's own next state; otherwise which reading of
     the GRU it matches (the swapped blend, the other reset position), or that it matches none.
     ``weights`` are the convention's own (see :mod:`symbackprop.cells.layouts`)."""
@@ -117,13 +132,14 @@ def diagnose_blend(
     )
     for reading in others:
         if _agrees(reading, claimed, decimals):
-            return (
+            message = (
                 f"the claimed h = {_show(claimed)} matches {reading.label}: {_worked(reading)} "
                 f"= {_show(reading.h)}{_rounding_note(reading, claimed, decimals)}; {expected}."
             )
+            return BlendFinding(reading, message)
     others_text = "; ".join(f"{r.label}: {_show(r.h)}" for r in others)
     claim = f"the claimed h = {_show(claimed)}"
-    return f"{claim} matches no reading of the GRU: {expected}; {others_text}."
+    return BlendFinding(None, f"{claim} matches no reading of the GRU: {expected}; {others_text}.")
 
 
 def _agrees(reading: BlendReading, claimed: np.ndarray, decimals: int) -> bool:

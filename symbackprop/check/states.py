@@ -12,13 +12,11 @@ import numpy as np
 
 from symbackprop.cells.evaluate import run_sequence
 from symbackprop.cells.step import StepModel
-from symbackprop.check.blend import diagnose_blend
+from symbackprop.check.blend import SWAPPED, BlendFinding, diagnose_blend
 from symbackprop.check.probe import Diagnosis
 from symbackprop.check.report import CheckReport, Counterexample, Verdict
 from symbackprop.errors import SpecError
 from symbackprop.ir.model import Model
-
-SWAPPED = "gates swapped in the blend"
 
 
 def check_state(model: Model, claimed: float) -> CheckReport:
@@ -31,22 +29,22 @@ def check_state(model: Model, claimed: float) -> CheckReport:
     x, weights = model.known_input.x, model.known_input.weights
     expected = float(run_sequence(model, weights, x)[0, 0, 0])
     h_prev = np.zeros((x.shape[0], cell.units))
-    reading = diagnose_blend(cell.convention.key, x[:, 0], h_prev, claimed, weights)
+    finding = diagnose_blend(cell.convention.key, x[:, 0], h_prev, claimed, weights)
     verdict = Verdict(
         name="h_1",
         claim=f"the first state of {model.name} on its example input",
         formula=f"h_1 = {claimed}",
-        correct=reading is None,
+        correct=finding is None,
         proof="recomputed step by step in float64",
         correct_formula=f"{expected:.8f}",
-        diagnosis=None if reading is None else _diagnosis(reading),
+        diagnosis=None if finding is None else _diagnosis(finding),
         counterexample=None
-        if reading is None
+        if finding is None
         else Counterexample("the example's input", f"{expected:.8f}", f"{claimed}"),
     )
     return CheckReport(model.name, "the state h", [verdict])
 
 
-def _diagnosis(reading: str) -> Diagnosis:
-    kind = SWAPPED if "swapped" in reading.split(";")[0] else "other"
-    return Diagnosis(kind, f"{kind}: {reading}" if kind == SWAPPED else reading)
+def _diagnosis(finding: BlendFinding) -> Diagnosis:
+    kind = finding.kind
+    return Diagnosis(kind, f"{kind}: {finding.message}" if kind == SWAPPED else finding.message)
