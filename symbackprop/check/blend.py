@@ -5,7 +5,7 @@ itself, the same with ``z`` and ``1 - z`` swapped in the blend, and the reset ga
 side of the recurrent product (with and without the swap). The first reading that agrees with
 the claim names the mix-up. A claim agrees when it is the reading's value to the decimals it
 was written with, computed either exactly or with every intermediate value rounded to those
-decimals, as people do by hand (0.7311 * 0.7616 = 0.5568, while 0.73 * 0.76 = 0.5548).
+decimals, as people do by hand (0.6667 * 0.3333 = 0.2222, while 0.67 * 0.33 = 0.2211).
 
 >>> import numpy as np
 >>> from symbackprop.readers.examples import gru_keras

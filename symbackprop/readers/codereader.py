@@ -71,11 +71,9 @@ class Program:
 def read_program(
     text: str, filename: str, function: str | None, loss: str | None, matrix=()
 ) -> Program:
-    """The forward model, backward values and update claims of the training code in ``text``.
-
-    >>> program = read_program(open("tests/fixtures/q1_xor.py").read(), "q1_xor.py", None,
-    ...                        None)  # doctest: +SKIP
-    """
+    """The forward model, backward values and update claims of the training code in ``text``:
+    ``function``'s body, or the module's statements; ``loss`` names the loss or is an
+    expression; ``matrix`` names values that are ``numpy.matrix``."""
     tree, body = read_body(text, filename, function)
     _check_matrix_names(body, matrix)
     reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)

@@ -48,7 +48,7 @@ def read_python(
 ) -> Model:
     """Read the forward computation in ``path``: one function's body, or the module's statements.
 
-    >>> model = read_python("symbackprop/questions/programs/q5_net.py", "Net")  # doctest: +SKIP
+    >>> model = read_python("net.py", "forward")  # doctest: +SKIP
     >>> [node.name for node in model.inputs]  # doctest: +SKIP
     ['x', 'y']
     """
