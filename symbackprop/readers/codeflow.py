@@ -16,7 +16,7 @@ from collections import Counter
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
 from symbackprop.readers.pyslice import Statement, Update, loads, writes
-from symbackprop.readers.whitelist import is_inert
+from symbackprop.readers.whitelist import called_name, is_inert
 
 _BLOCKS = (ast.For, ast.While, ast.With)
 
@@ -177,8 +177,4 @@ def bias_names(statements: list[ast.stmt]) -> set[str]:
 def _is_product(node: ast.expr) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         return True
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name in ("dot", "matmul")
+    return called_name(node) in ("dot", "matmul")

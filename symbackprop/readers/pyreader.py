@@ -27,6 +27,7 @@ from symbackprop.inputs import read_input
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import indexed_name
+from symbackprop.readers.leaforder import LEAF_RANK, declare_leaves
 from symbackprop.readers.pyslice import Statement, find_loss, needed_statements
 from symbackprop.readers.pysource import (
     Body,
@@ -212,20 +213,15 @@ class _Reader:
     def build(self, nodes: list[tuple[str, sp.Expr, int]], loss_position: int) -> Model:
         # Leaves: inputs, then targets, then parameters, each in the user's order; globals in
         # the order the forward pass first uses them (dicts keep insertion order).
-        rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
         kinds = {leaf.name: self.kind(leaf, loss_position) for leaf in self.leaves.values()}
         self._check_parameters(kinds)
         ordered = sorted(
-            self.leaves.values(), key=lambda leaf: (rank[kinds[leaf.name]], leaf.position)
+            self.leaves.values(), key=lambda leaf: (LEAF_RANK[kinds[leaf.name]], leaf.position)
         )
         builder = ModelBuilder(self.body.name, source=self.file)
-        add = {
-            Kind.INPUT: builder.input,
-            Kind.TARGET: builder.target,
-            Kind.PARAMETER: builder.parameter,
-        }
-        for leaf in ordered:
-            add[kinds[leaf.name]](leaf.name, line=leaf.line)
+        declare_leaves(
+            builder, [(leaf.name, kinds[leaf.name], {"line": leaf.line}) for leaf in ordered]
+        )
         for name, expr, line in nodes[:-1]:
             builder.define(name, expr, line)
         name, expr, line = nodes[-1]

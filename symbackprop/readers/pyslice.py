@@ -26,6 +26,7 @@ from symbackprop.readers.pysource import Body, literal_number
 from symbackprop.readers.whitelist import (
     assigned_name,
     backward_target,
+    called_name,
     describe_statement,
     is_inert,
 )
@@ -200,17 +201,10 @@ def _by_call(statements: list[Statement], last_of_a_name: bool) -> int | None:
             for s in statements
             if s.target
             and s.value is not None
-            and any(_LOSS_CALL.search(_called_name(c) or "") for c in ast.walk(s.value))
+            and any(_LOSS_CALL.search(called_name(c) or "") for c in ast.walk(s.value))
         ),
         None,
     )
-
-
-def _called_name(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
 
 
 def _by_name(statements: list[Statement], last_of_a_name: bool) -> int | None:
