@@ -19,12 +19,13 @@ from pathlib import Path
 import sympy as sp
 
 from symbackprop.check import CheckReport, check_code, check_formulas
-from symbackprop.check.codecheck import read_program, read_source
 from symbackprop.check.present import CheckPrinter
 from symbackprop.check.subject import Subject
 from symbackprop.derive import derive
+from symbackprop.inputs import read_input
 from symbackprop.ir import fully_connected
 from symbackprop.ir.network import dense_network
+from symbackprop.readers.codereader import read_program
 from symbackprop.readers.sources import load_model
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -152,7 +153,7 @@ def _setup(model) -> Subject:
 
 
 def _code_setup(path, function, loss, matrix=()) -> Subject:
-    program = read_program(read_source(path), str(path), function, loss, matrix)
+    program = read_program(read_input(path), str(path), function, loss, matrix)
     return _trials(program)
 
 

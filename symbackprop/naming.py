@@ -48,6 +48,14 @@ def split_indexed(name: str) -> tuple[str, tuple[int, ...]] | None:
     return match["base"], index
 
 
+def fresh_name(name: str, taken) -> str:
+    """``name``, or ``name_``, ``name__``, ... : the first not in ``taken`` (a user's own
+    ``loss`` keeps its name; the value we add beside it gets the underscores)."""
+    while name in taken:
+        name += "_"
+    return name
+
+
 BATCH_SIZE = "m"  # the vector-mode leaf holding the number of samples in a batch
 
 

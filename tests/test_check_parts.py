@@ -12,11 +12,12 @@ import sympy as sp
 
 from symbackprop.check import check_formulas
 from symbackprop.check.formula import FormulaReader
-from symbackprop.check.numeric import EvaluationError, Evaluator, NotExact, difference
+from symbackprop.check.numeric import difference
 from symbackprop.check.subject import Subject, exploded
 from symbackprop.derive.rules import rule_for
 from symbackprop.ir.arrays import T, colsum, dot, rowsum, total
 from symbackprop.ir.builder import ModelBuilder
+from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers
 from symbackprop.ir.ops.stacking import STACKED_OPS, after_first_row, bias_row
 from symbackprop.readers.dims import DimSpace, generalized
 from symbackprop.readers.examples import digits, xor
@@ -34,11 +35,11 @@ def fractions(rows: int, cols: int, seed: int) -> np.ndarray:
 def test_stacked_op_backward_rule_passes_the_dot_product_test(op):
     """<J u, v> = <u, J^T v> for the op's (affine) map, with J^T the registered rule."""
     a, u = fractions(4, 5, 1), fractions(4, 5, 2)
-    forward = Evaluator({A: a}, exact=True)
-    moved = Evaluator({A: a + u}, exact=True)
+    forward = Evaluator({A: a}, Numbers.EXACT)
+    moved = Evaluator({A: a + u}, Numbers.EXACT)
     j_u = moved(op(A)) - forward(op(A))
     v = fractions(*j_u.shape, seed=3)
-    j_t_v = Evaluator({G: v, A: a}, exact=True)(rule_for(op, 0)(G, A))
+    j_t_v = Evaluator({G: v, A: a}, Numbers.EXACT)(rule_for(op, 0)(G, A))
     assert np.sum(j_u * v) == np.sum(u * j_t_v)
 
 
@@ -77,16 +78,16 @@ def test_named_sizes_are_never_equated_by_unification():
 # -- evaluation ---------------------------------------------------------------------------------
 def test_polynomials_evaluate_exactly_and_transcendentals_ask_for_mpmath():
     x = sp.Symbol("x")
-    assert Evaluator({x: Fraction(1, 3)}, exact=True)((x + 1) ** 2 / 2) == Fraction(8, 9)
+    assert Evaluator({x: Fraction(1, 3)}, Numbers.EXACT)((x + 1) ** 2 / 2) == Fraction(8, 9)
     with pytest.raises(NotExact):
-        Evaluator({x: Fraction(1, 3)}, exact=True)(sp.exp(x))
+        Evaluator({x: Fraction(1, 3)}, Numbers.EXACT)(sp.exp(x))
 
 
 def test_a_broadcast_mismatch_is_a_shape_problem_not_a_crash():
     a, b = sp.Symbol("a"), sp.Symbol("b")
     env = {a: fractions(3, 2, 1), b: fractions(2, 3, 2)}
     with pytest.raises(EvaluationError) as error:
-        Evaluator(env, exact=True)(a * b)
+        Evaluator(env, Numbers.EXACT)(a * b)
     assert error.value.shape_problem
 
 

@@ -6,7 +6,8 @@ import math
 import pytest
 
 from symbackprop.cells.evaluate import run_sequence
-from symbackprop.check.states import SWAPPED, check_state
+from symbackprop.check.blend import SWAPPED
+from symbackprop.check.states import check_state
 from symbackprop.cli import main
 from symbackprop.errors import SpecError
 from symbackprop.readers.examples import builtin

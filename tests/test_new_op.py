@@ -19,7 +19,7 @@ from extensions.logsumexp_op import logsumexp
 
 from symbackprop import api
 from symbackprop.check import check_formulas
-from symbackprop.check.numeric import Evaluator
+from symbackprop.ir.evaluate import Evaluator, Numbers
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
 from symbackprop.ir.arrays import dot, rowsum, total
@@ -79,9 +79,9 @@ def derived_gradient(model, name: str) -> np.ndarray:
     env = {sp.Symbol(k): as_mp(v) for k, v in POINT.items()}
     env[sp.Symbol("m")] = mpmath.mpf(len(POINT["X"]))
     for node in model.defined[:-1]:
-        env[node.symbol] = Evaluator(env, exact=False)(node.expr)
+        env[node.symbol] = Evaluator(env, Numbers.MPMATH)(node.expr)
     gradient = next(g for g in derivation.gradients if g.param == name)
-    value = Evaluator(env, exact=False)(derivation.expanded(gradient.expr))
+    value = Evaluator(env, Numbers.MPMATH)(derivation.expanded(gradient.expr))
     return np.asarray(value, dtype=float)
 
 

@@ -7,7 +7,7 @@ from test_recurrent_reference import keras_gru
 from symbackprop.cells.evaluate import run_sequence
 from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_keras
-from symbackprop.check.blend import diagnose_blend
+from symbackprop.check.blend import SWAPPED, diagnose_blend
 from symbackprop.codegen.loader import load_module
 from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.readers.examples import gru_keras
@@ -59,7 +59,9 @@ def test_the_answers_d2l_formula_gives_the_same_numbers_for_this_layer():
 
 
 def test_the_askers_055_is_diagnosed_as_the_swapped_blend():
-    message = diagnose_blend("keras", ONES, ZERO, 0.55, known_weights())
+    finding = diagnose_blend("keras", ONES, ZERO, 0.55, known_weights())
+    assert finding.kind == SWAPPED
+    message = finding.message
     assert message.startswith("the claimed h = 0.55 matches the blend with z and 1 - z swapped")
     assert "h = z*h_tilde + (1 - z)*h_prev = 0.7311*0.7616 + (1 - 0.7311)*0 = 0.5568" in message
     assert "h = z*h_prev + (1 - z)*h_tilde" in message and "= 0.2048" in message
@@ -73,7 +75,9 @@ def test_kerass_own_values_need_no_diagnosis(h_prev, keras_value):
 
 
 def test_a_value_no_reading_gives_is_said_to_match_none():
-    message = diagnose_blend("keras", ONES, ZERO, 0.3, known_weights())
+    finding = diagnose_blend("keras", ONES, ZERO, 0.3, known_weights())
+    assert finding.matched is None and finding.kind != SWAPPED
+    message = finding.message
     assert "matches no reading of the GRU" in message
     assert "0.5568" in message and "0.2048" in message
 
@@ -81,8 +85,8 @@ def test_a_value_no_reading_gives_is_said_to_match_none():
 def test_pytorch_users_get_the_same_diagnosis():
     model = gru_cell("pytorch", 1, 1)
     params = ones_and_zero_biases(model)
-    message = diagnose_blend("pytorch", ONES, ZERO, 0.55, params)
-    assert "swapped" in message and "h = z*n + (1 - z)*h_prev" in message
+    finding = diagnose_blend("pytorch", ONES, ZERO, 0.55, params)
+    assert finding.kind == SWAPPED and "h = z*n + (1 - z)*h_prev" in finding.message
 
 
 def test_walkthrough_explains_both_outputs_and_the_055_step_by_step():

@@ -5,14 +5,14 @@ itself, the same with ``z`` and ``1 - z`` swapped in the blend, and the reset ga
 side of the recurrent product (with and without the swap). The first reading that agrees with
 the claim names the mix-up. A claim agrees when it is the reading's value to the decimals it
 was written with, computed either exactly or with every intermediate value rounded to those
-decimals, as people do by hand (0.7311 * 0.7616 = 0.5568, while 0.73 * 0.76 = 0.5548).
+decimals, as people do by hand (0.6667 * 0.3333 = 0.2222, while 0.67 * 0.33 = 0.2211).
 
 >>> import numpy as np
 >>> from symbackprop.readers.examples import gru_keras
 >>> weights = gru_keras().known_input.weights  # kernels of ones, zero biases
->>> message = diagnose_blend("keras", np.ones((1, 1)), np.zeros((1, 1)), 0.56, weights)
->>> "swapped" in message
-True
+>>> finding = diagnose_blend("keras", np.ones((1, 1)), np.zeros((1, 1)), 0.56, weights)
+>>> finding.kind
+'gates swapped in the blend'
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from symbackprop.cells.gru import blend_text, gru_cell
 from symbackprop.cells.step import Cell
 
 FLOAT32_SLACK = 1e-7  # a claim copied from a float32 printout is exact to about this
+# What a claim that is not the convention's own state follows, as a diagnosis kind.
+SWAPPED = "gates swapped in the blend"
+OTHER = "other"  # the reset gate on the other side of the product, or no reading at all
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,25 @@ def convert_weights(source: Cell, target: Cell, weights: Mapping) -> dict[str, n
     return converted
 
 
+@dataclass(frozen=True)
+class BlendFinding:
+    """Which reading of the GRU a wrong claim follows (None: none does), and in words."""
+
+    matched: BlendReading | None
+    message: str
+
+    @property
+    def kind(self) -> str:
+        return SWAPPED if self.matched is not None and self.matched.cell.swapped else OTHER
+
+
 def diagnose_blend(
     convention_key: str,
     x,
     h_prev,
     claimed_h,
     weights: Mapping[str, np.ndarray],
-) -> str | None:
+) -> BlendFinding | None:
     """None when ``claimed_h`` is the convention's own next state; otherwise which reading of
     the GRU it matches (the swapped blend, the other reset position), or that it matches none.
     ``weights`` are the convention's own (see :mod:`symbackprop.cells.layouts`)."""
@@ -122,13 +137,14 @@ def diagnose_blend(
     )
     for reading in others:
         if _agrees(reading, claimed, decimals):
-            return (
+            message = (
                 f"the claimed h = {_show(claimed)} matches {reading.label}: {_worked(reading)} "
                 f"= {_show(reading.h)}{_rounding_note(reading, claimed, decimals)}; {expected}."
             )
+            return BlendFinding(reading, message)
     others_text = "; ".join(f"{r.label}: {_show(r.h)}" for r in others)
     claim = f"the claimed h = {_show(claimed)}"
-    return f"{claim} matches no reading of the GRU: {expected}; {others_text}."
+    return BlendFinding(None, f"{claim} matches no reading of the GRU: {expected}; {others_text}.")
 
 
 def claim_matches(reading: BlendReading, claimed) -> bool:

@@ -10,7 +10,6 @@ line is then judged locally: the deltas it reads are taken to be what they play.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 import sympy as sp
@@ -18,18 +17,17 @@ import sympy as sp
 from symbackprop.check.compare import Claim, claim_label, judge, target_value
 from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
-from symbackprop.check.numeric import EvaluationError, as_number, difference, elementwise_ratio
+from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.arrays import T
+from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.ir.model import Kind
 from symbackprop.ir.ops.stacking import StackBase
-from symbackprop.readers.codereader import CodeReader, Program
-from symbackprop.readers.pyreader import parse, select_body
-from symbackprop.readers.pyslice import Body
+from symbackprop.readers.codereader import Program, read_program
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
 _NAME_PATTERNS = (
@@ -85,33 +83,6 @@ def _judged(subject: Subject, claim, filename: str):
         if error.file is not None:
             raise
         raise type(error)(error.message, file=filename, line=claim.line) from None
-
-
-def read_program(text: str, filename: str, function, loss, matrix) -> Program:
-    """The forward model, backward values and update claims of the code in ``text``."""
-    tree = parse(text, filename)
-    body = select_body(tree, filename, function)
-    _check_matrix_names(body, matrix)
-    reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
-    program = reader.program()
-    stated = reader.stated_layouts()
-    if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
-        return program
-    # read again, with the parameters shaped as their updates say
-    layouts = reader.layouts | stated
-    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
-
-
-def _check_matrix_names(body: Body, matrix) -> None:
-    """Every --matrix name is one the code uses (a typo would silently change nothing)."""
-    used = {n.id for s in body.statements for n in ast.walk(s) if isinstance(n, ast.Name)}
-    unknown = [name for name in matrix if name not in used | set(body.arguments)]
-    if unknown:
-        raise SpecError(
-            f"--matrix names {', '.join(map(repr, unknown))}, which {body.where} does not use",
-            file=body.file,
-            line=body.line,
-        )
 
 
 class CodeCheck:

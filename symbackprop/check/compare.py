@@ -10,10 +10,11 @@ import sympy as sp
 
 from symbackprop.check.diagnose import Probe, diagnose, symbolic_size_ok, tree_size_at_most
 from symbackprop.check.formula import Target
-from symbackprop.check.numeric import EvaluationError, Value, difference, plain, show
+from symbackprop.check.numeric import difference, plain, show
 from symbackprop.check.present import correct_form, formula_text
 from symbackprop.check.report import Counterexample, Verdict
 from symbackprop.check.subject import Subject, Trial
+from symbackprop.ir.evaluate import EvaluationError, Value
 
 MAX_PROOF_OPS = 300
 MAX_LEAF_OPS_SHOWN = 24

@@ -19,7 +19,7 @@ from symbackprop.errors import SpecError, UnsupportedConstruct
 from symbackprop.ir.model import Kind
 from symbackprop.naming import ADJOINT_PREFIX, GRADIENT_PREFIX, identifier, indexed_name
 from symbackprop.readers.arraytranslate import ArrayTranslator
-from symbackprop.readers.pyreader import parse
+from symbackprop.readers.pysource import parse
 from symbackprop.readers.whitelist import Namespace
 
 MAX_FORMULA_CHARS = 20_000

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.check.numeric import EvaluationError, difference
+from symbackprop.check.numeric import difference
 from symbackprop.check.present import formula_text
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SymbackpropError
+from symbackprop.ir.evaluate import EvaluationError
 
 
 @dataclass(frozen=True)

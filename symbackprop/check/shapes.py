@@ -13,11 +13,12 @@ from itertools import combinations
 
 import sympy as sp
 
-from symbackprop.check.numeric import EvaluationError, difference
+from symbackprop.check.numeric import difference
 from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.subject import Subject
 from symbackprop.errors import ShapeError
 from symbackprop.ir.arrays import T, dot, show_shape
+from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.readers.dims import DimSpace
 
 

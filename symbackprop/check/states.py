@@ -16,6 +16,8 @@ from symbackprop.cells.conventions import GRU
 from symbackprop.cells.evaluate import run_sequence, step_values
 from symbackprop.cells.step import StepModel
 from symbackprop.check.blend import (
+    SWAPPED,
+    BlendFinding,
     BlendReading,
     claim_matches,
     claimed_decimals,
@@ -27,8 +29,6 @@ from symbackprop.check.report import CheckReport, Counterexample, Verdict
 from symbackprop.errors import SpecError
 from symbackprop.ir.model import Model
 
-SWAPPED = "gates swapped in the blend"
-
 
 def check_state(model: Model, claimed: float) -> CheckReport:
     """Judge a hand-computed first state ``h_1`` of a recurrent model on its known input."""
@@ -39,24 +39,24 @@ def check_state(model: Model, claimed: float) -> CheckReport:
         raise SpecError(f"{model.name!r} has no known input to compute a state on")
     x, weights = model.known_input.x, model.known_input.weights
     expected = float(run_sequence(model, weights, x)[0, 0, 0])
-    reading = _reading(model, x[:, 0], claimed, weights)
+    finding = _finding(model, x[:, 0], claimed, weights)
     output = cell.output.name
     verdict = Verdict(
         name=f"{output}_1",
         claim=f"the first state of {model.name} on its example input",
         formula=f"{output}_1 = {claimed}",
-        correct=reading is None,
+        correct=finding is None,
         proof="recomputed step by step in float64",
         correct_formula=f"{expected:.8f}",
-        diagnosis=None if reading is None else _diagnosis(reading),
+        diagnosis=None if finding is None else _diagnosis(finding),
         counterexample=None
-        if reading is None
+        if finding is None
         else Counterexample("the example's input", f"{expected:.8f}", f"{claimed}"),
     )
     return CheckReport(model.name, f"the state {output}", [verdict])
 
 
-def _reading(model: StepModel, x: np.ndarray, claimed: float, weights) -> str | None:
+def _finding(model: StepModel, x: np.ndarray, claimed: float, weights) -> BlendFinding | None:
     """None when ``claimed`` is the cell's first output state from zero states; otherwise what
     it matches (a GRU's other readings) or what the cell gives instead."""
     cell = model.cell
@@ -69,12 +69,13 @@ def _reading(model: StepModel, x: np.ndarray, claimed: float, weights) -> str | 
     if claim_matches(own, claimed):
         return None
     name = cell.output.name
-    return (
+    return BlendFinding(
+        None,
         f"the claimed {name} = {show(claimed)} is not what {own.label} computes: "
-        f"{name} = {show(exact[name])}."
+        f"{name} = {show(exact[name])}.",
     )
 
 
-def _diagnosis(reading: str) -> Diagnosis:
-    kind = SWAPPED if "swapped" in reading.split(";")[0] else "other"
-    return Diagnosis(kind, f"{kind}: {reading}" if kind == SWAPPED else reading)
+def _diagnosis(finding: BlendFinding) -> Diagnosis:
+    kind = finding.kind
+    return Diagnosis(kind, f"{kind}: {finding.message}" if kind == SWAPPED else finding.message)

@@ -18,11 +18,12 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from symbackprop.check.numeric import Evaluator, NotExact, Value, to_mp
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
 from symbackprop.ir.arrays import Shape
+from symbackprop.ir.evaluate import Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.naming import fresh_name
 from symbackprop.readers.dims import DimSpace, generalized
 
 TRIALS = 3
@@ -47,10 +48,10 @@ class Trial:
         env = {**self.env, **overrides} if overrides else self.env
         if self.exact:
             try:
-                return Evaluator(env, exact=True)(expr)
+                return Evaluator(env, Numbers.EXACT)(expr)
             except NotExact:
                 pass
-        return Evaluator(self._in_mp(env, fresh=bool(overrides)), exact=False)(expr)
+        return Evaluator(self._in_mp(env, fresh=bool(overrides)), Numbers.MPMATH)(expr)
 
     def _in_mp(self, env: dict, fresh: bool) -> dict:
         if not self.exact:
@@ -141,18 +142,18 @@ class Subject:
 
     def _trial(self, label: str, sizes: dict, leaves: dict) -> Trial:
         try:
-            env = self._evaluate_all(dict(leaves), exact=True)
+            env = self._evaluate_all(dict(leaves), Numbers.EXACT)
             exact = True
         except NotExact:
-            env = self._evaluate_all({k: to_mp(v) for k, v in leaves.items()}, exact=False)
+            env = self._evaluate_all({k: to_mp(v) for k, v in leaves.items()}, Numbers.MPMATH)
             exact = False
         return Trial(label, sizes, env, exact, dict(leaves))
 
-    def _evaluate_all(self, env: dict, exact: bool) -> dict:
+    def _evaluate_all(self, env: dict, numbers: Numbers) -> dict:
         for node in self.model.defined:
-            env[node.symbol] = Evaluator(env, exact)(node.expr)
+            env[node.symbol] = Evaluator(env, numbers)(node.expr)
         for adjoint in self.derivation.adjoints:
-            env[adjoint.symbol] = Evaluator(env, exact)(adjoint.expr)
+            env[adjoint.symbol] = Evaluator(env, numbers)(adjoint.expr)
         return env
 
 
@@ -194,7 +195,7 @@ def exploded(model: Model) -> tuple[Model, dict[sp.Symbol, sp.Expr]]:
             nodes.append(node)
             continue
         outer, inner = split
-        name = _fresh(f"{node.name}_in", taken)
+        name = fresh_name(f"{node.name}_in", taken)
         taken.add(name)
         pre = Node(name, Kind.INTERMEDIATE, inner, node.line)
         nodes += [pre, Node(node.name, node.kind, outer(pre.symbol), node.line)]
@@ -222,9 +223,3 @@ def _activation_split(node: Node):
     if isinstance(inner, sp.Symbol) or not inner.free_symbols or output_form(outer) is None:
         return None
     return outer, inner
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name

@@ -213,7 +213,7 @@ def _q5_saturation(explanation: Explanation) -> tuple[str, str]:
 def _q3_lead(explanation: Explanation) -> list[str]:
     known = gru_keras().known_input
     h0 = np.zeros((1, 1))
-    verdict = diagnose_blend("keras", known.x[:, 0], h0, CLAIMED_STATE, known.weights)
+    verdict = diagnose_blend("keras", known.x[:, 0], h0, CLAIMED_STATE, known.weights).message
     opening = f"**Why {KERAS_PRINTS[0]}, not {CLAIMED_STATE}?**"
     return [f"{opening} {verdict[0].upper()}{verdict[1:]}", *gru_walkthrough()]
 

@@ -1,20 +1,40 @@
 """The NumPy functions of array mode, one handler each: ``np.dot``, ``np.sum`` with its axis,
 ``np.multiply`` and friends, ``size``/``len``, ``np.matrix``. A handler gets the translator,
-the translated arguments, the keyword arguments' ast and the call's node."""
+the translated arguments, the keyword arguments' ast and the call's node.
+
+The translator is seen through :class:`ArrayTranslator`, the protocol of what a handler may
+use, so that this module needs nothing of the translator that calls it (no import circle)."""
 
 from __future__ import annotations
 
 import ast
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sympy as sp
 
+from symbackprop.errors import UnsupportedConstruct
 from symbackprop.ir.arrays import T, colsum, colsum_keepdims, rowsum, total
+from symbackprop.readers.whitelist import Namespace
 
-if TYPE_CHECKING:
-    from symbackprop.readers.arraytranslate import ArrayTranslator
+
+class ArrayTranslator(Protocol):
+    """What a handler uses of the translator that calls it."""
+
+    vector: bool
+    namespace: Namespace
+    matrix_values: set
+
+    def unsupported(self, node: ast.AST, what: str, hint: str = "") -> UnsupportedConstruct: ...
+    def checked(self, function: Callable, args: tuple, node: ast.AST) -> sp.Expr: ...
+    def matmul(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> sp.Expr: ...
+    def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr: ...
+    def shape(self, expr: sp.Expr, node: ast.AST) -> tuple | None: ...
+    def is_array(self, expr: sp.Expr, node: ast.AST) -> bool: ...
+    def axis(self, node: ast.expr) -> int: ...
+    def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr: ...
+
 
 ELEMENTWISE = {
     "multiply": operator.mul,
@@ -85,7 +105,7 @@ def _sum(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.
     positional_axis = args[1:] and args.pop(1)
     _arity(tr, args, 1, node, "sum")
     axis = keywords.get("axis")
-    axis = tr._axis(axis) if axis is not None else _number(tr, positional_axis, node)
+    axis = tr.axis(axis) if axis is not None else _number(tr, positional_axis, node)
     keep = keywords.get("keepdims")
     keepdims = isinstance(keep, ast.Constant) and keep.value is True
     if not tr.vector:
@@ -131,14 +151,14 @@ def _size(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp
         if shape is None:
             raise tr.unsupported(node, "size() of an array whose shape does not fit")
         return sp.Mul(*[sp.sympify(d) for d in shape])
-    return tr._dimension(args[0], _number(tr, args[1], node), node)
+    return tr.dimension(args[0], _number(tr, args[1], node), node)
 
 
 def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
     _arity(tr, args, 1, node, "len")
     if not tr.vector:
         raise tr.unsupported(node, "len() of a scalar")
-    return tr._dimension(args[0], 0, node)
+    return tr.dimension(args[0], 0, node)
 
 
 HANDLERS: dict[str, Callable] = {

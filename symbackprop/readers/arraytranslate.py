@@ -139,7 +139,7 @@ class ArrayTranslator(Translator):
     def visit_Subscript(self, node: ast.Subscript) -> sp.Expr:
         value = node.value
         if isinstance(value, ast.Attribute) and value.attr == "shape":
-            return self._dimension(self.visit(value.value), self._axis(node.slice), node)
+            return self.dimension(self.visit(value.value), self.axis(node.slice), node)
         stacked = _slice_op(node.slice)
         if stacked is not None:
             if not self.vector:
@@ -149,12 +149,12 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "this slice", "known: a[1:], a[:, 1:]")
         return super().visit_Subscript(node)
 
-    def _axis(self, node: ast.expr) -> int:
+    def axis(self, node: ast.expr) -> int:
         if isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value < 8:
             return node.value
         raise self.unsupported(node, "an axis that is not a small constant integer")
 
-    def _dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr:
+    def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr:
         shape = self.shape(value, node)
         if shape is None or axis >= len(shape):
             raise self.unsupported(node, f"axis {axis} of an array with {len(shape)} dimensions")

@@ -11,43 +11,14 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
-from symbackprop.readers.pyslice import LOSS_NAMES
-from symbackprop.readers.whitelist import describe_statement, is_inert
+from symbackprop.readers.pyslice import Statement, Update, loads, writes
+from symbackprop.readers.whitelist import called_name, is_inert
 
-_LOSS_CALL = re.compile(r"error|loss|cost", re.IGNORECASE)
 _BLOCKS = (ast.For, ast.While, ast.With)
-
-
-@dataclass(frozen=True)
-class Update:
-    """``param -= step`` (sign +1) or ``param += step`` (sign -1), in any spelling."""
-
-    param: str  # "w[0]" or "synapse_1"
-    step: ast.expr
-    sign: int
-
-
-@dataclass
-class Step:
-    """One simple statement of the flattened body."""
-
-    position: int
-    node: ast.stmt
-    target: str | None = None  # the plain name assigned
-    value: ast.expr | None = None
-    reads: set[str] = field(default_factory=set)
-    version: str | None = None  # the name of the value it makes (``a1@11`` or ``a1``)
-    update: Update | None = None
-
-    @property
-    def line(self) -> int:
-        return self.node.lineno
 
 
 def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
@@ -94,8 +65,9 @@ def _split(statement: ast.Assign) -> list[ast.stmt]:
     return parts
 
 
-def steps(statements: list[ast.stmt]) -> list[Step]:
-    """One :class:`Step` per statement, with updates recognised and versions named."""
+def steps(statements: list[ast.stmt]) -> list[Statement]:
+    """One :class:`~symbackprop.readers.pyslice.Statement` per statement, with updates
+    recognised and versions named."""
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()
@@ -108,24 +80,22 @@ def steps(statements: list[ast.stmt]) -> list[Step]:
     return records
 
 
-def _step(position: int, node: ast.stmt) -> Step:
+def _step(position: int, node: ast.stmt) -> Statement:
     update = as_update(node)
+    written = writes(node)
     if update is not None:
-        return Step(position, node, update=update, reads=loads(update.step))
+        return Statement(position, node, reads=loads(update.step), writes=written, update=update)
     if (
         isinstance(node, ast.Assign)
         and len(node.targets) == 1
         and isinstance(node.targets[0], ast.Name)
     ):
-        return Step(position, node, node.targets[0].id, node.value, loads(node.value))
+        target = node.targets[0].id
+        return Statement(position, node, target, node.value, loads(node.value), written)
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
-        return Step(position, node, node.target.id, node.value, loads(node.value))
-    return Step(position, node, reads=set() if is_inert(node) else loads(node))
-
-
-def loads(node: ast.AST) -> set[str]:
-    """The names an ast node reads."""
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return Statement(position, node, node.target.id, node.value, loads(node.value), written)
+    reads = set() if is_inert(node) else loads(node)
+    return Statement(position, node, reads=reads, writes=written)
 
 
 def as_update(node: ast.stmt) -> Update | None:
@@ -159,54 +129,7 @@ def target_name(node: ast.expr) -> str | None:
     return indexed_name(node.id, *index) if index else node.id
 
 
-def unreadable(step: Step, file: str) -> UnsupportedConstruct:
-    return UnsupportedConstruct(
-        f"{describe_statement(step.node)} is not supported here", file=file, line=step.line
-    )
-
-
-# -- the loss and what it needs -----------------------------------------------------------------
-def loss_step(records: list[Step]) -> Step | None:
-    """The loss by the reader's rules: a call named like a loss, else a loss-like name."""
-    assignments = [r for r in records if r.target is not None and r.update is None]
-    for record in assignments:
-        for call in ast.walk(record.value):
-            if isinstance(call, ast.Call) and _LOSS_CALL.search(_called(call) or ""):
-                return record
-    for name in LOSS_NAMES:
-        found = next((r for r in assignments if r.target == name), None)
-        if found is not None:
-            return found
-    return None
-
-
-def _called(call: ast.Call) -> str | None:
-    func = call.func
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-
-
-def writer_before(records: list[Step], name: str, position: int) -> Step | None:
-    """The assignment of ``name`` a read at ``position`` sees (the last one before it)."""
-    for record in reversed(records[:position]):
-        if record.target == name and record.update is None:
-            return record
-    return None
-
-
-def needed(records: list[Step], reads: set[str], position: int) -> set[int]:
-    """Positions of the assignments a value read at ``position`` depends on."""
-    found: set[int] = set()
-    work = [(name, position) for name in reads]
-    while work:
-        name, at = work.pop()
-        writer = writer_before(records, name, at)
-        if writer is None or writer.position in found:
-            continue
-        found.add(writer.position)
-        work += [(read, writer.position) for read in writer.reads]
-    return found
-
-
+# -- steps written as products ------------------------------------------------------------------
 def rebuilt_product(factors: list[ast.expr], like: ast.AST) -> ast.expr:
     """``a * b * c`` from its factors (for a step with its learning rate taken out)."""
     product = factors[0]
@@ -254,8 +177,4 @@ def bias_names(statements: list[ast.stmt]) -> set[str]:
 def _is_product(node: ast.expr) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         return True
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name in ("dot", "matmul")
+    return called_name(node) in ("dot", "matmul")

@@ -16,8 +16,8 @@ import sympy as sp
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind
 from symbackprop.naming import indexed_name
-from symbackprop.readers.pyreader import module_literals
-from symbackprop.readers.pyslice import literal_number
+from symbackprop.readers.leaforder import declare_leaves
+from symbackprop.readers.pysource import literal_number, module_literals
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, FUNCTIONS, qualified_name
 
 _LITERAL_ARRAYS = {"numpy.array", "numpy.matrix", "numpy.asarray"}
@@ -103,16 +103,10 @@ class Leaves:
         dims = {s.name for s in reader.space.order} if reader.vector else set()
         names = [n for n in self.leaf_shapes if n in used]
         names += sorted(n for n in used & dims if n not in self.leaf_shapes)
-        rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
+        shapes = self.shapes()  # empty in scalar mode, where leaves have no shape
         kinds = {n: _kind(n, updated, dims, forward_reads) for n in names}
-        add = {
-            Kind.INPUT: builder.input,
-            Kind.TARGET: builder.target,
-            Kind.PARAMETER: builder.parameter,
-        }
-        for name in sorted(names, key=lambda n: rank[kinds[n]]):
-            shape = self.shapes().get(name, ()) if reader.vector else None
-            add[kinds[name]](name, shape=shape)
+        shape = {n: shapes.get(n, ()) if reader.vector else None for n in names}
+        declare_leaves(builder, [(n, kinds[n], {"shape": shape[n]}) for n in names])
 
 
 def _kind(name: str, updated: set[str], dims: set[str], forward_reads: set[str]) -> Kind:

@@ -2,8 +2,8 @@
 
 Stages:
 
-    # source -> ast -> flattened steps                  (pyreader.parse, codeflow.steps)
-    # -> the loss, and the steps it needs               (codeflow.loss_step, codeflow.needed)
+    # source -> ast -> flattened steps                  (pysource.read_body, codeflow.steps)
+    # -> the loss, and the steps it needs               (pyslice.loss_position, needed_positions)
     # -> SymPy, in order, shapes unified                (ArrayTranslator, CodeReader.read)
     # -> Model (forward steps) + values (backward) + claims (updates)   (CodeReader.program)
 
@@ -22,12 +22,13 @@ import sympy as sp
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
+from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.dims import DimSpace
-from symbackprop.readers.pyreader import parse
-from symbackprop.readers.pyslice import Body
+from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
+from symbackprop.readers.pysource import Body, parse, read_body
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
 
 
@@ -65,6 +66,36 @@ class Program:
     values: dict[sp.Symbol, Value]  # the values the loss does not need: deltas and helpers
     updates: list[UpdateClaim]
     file: str
+
+
+def read_program(
+    text: str, filename: str, function: str | None, loss: str | None, matrix=()
+) -> Program:
+    """The forward model, backward values and update claims of the training code in ``text``:
+    ``function``'s body, or the module's statements; ``loss`` names the loss or is an
+    expression; ``matrix`` names values that are ``numpy.matrix``."""
+    tree, body = read_body(text, filename, function)
+    _check_matrix_names(body, matrix)
+    reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
+    program = reader.program()
+    stated = reader.stated_layouts()
+    if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
+        return program
+    # read again, with the parameters shaped as their updates say
+    layouts = reader.layouts | stated
+    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
+
+
+def _check_matrix_names(body: Body, matrix) -> None:
+    """Every --matrix name is one the code uses (a typo would silently change nothing)."""
+    used = {n.id for s in body.statements for n in ast.walk(s) if isinstance(n, ast.Name)}
+    unknown = [name for name in matrix if name not in used | set(body.arguments)]
+    if unknown:
+        raise SpecError(
+            f"--matrix names {', '.join(map(repr, unknown))}, which {body.where} does not use",
+            file=body.file,
+            line=body.line,
+        )
 
 
 @dataclass
@@ -110,8 +141,8 @@ class CodeReader:
 
     # -- reading ------------------------------------------------------------------------------
     def program(self) -> Program:
-        loss_position, loss_reads, loss_record = self._loss()
-        needed = codeflow.needed(self.records, loss_reads, loss_position)
+        start, loss_record = self._loss()
+        needed = needed_positions(self.records, start)
         if loss_record is not None:
             needed.add(loss_record.position)
         # forward steps first (they fix the shapes), then everything in program order
@@ -141,30 +172,33 @@ class CodeReader:
                 found[update.param] = "row"
         return found
 
-    def _loss(self) -> tuple[int, set[str], codeflow.Step | None]:
+    def _loss(self) -> tuple[Statement, Statement | None]:
+        """Where the slice starts, and the loss's own statement (None for ``--loss EXPR``)."""
         first_update = next((r.position for r in self.records if r.update), len(self.records))
         if self.loss_text is not None:
             if self.loss_text.isidentifier():
                 found = [r for r in self.records if r.target == self.loss_text]
                 if found:
-                    return found[-1].position, found[-1].reads, found[-1]
+                    return found[-1], found[-1]
             self._loss_ast = _loss_ast(self.loss_text)
-            return first_update, codeflow.loads(self._loss_ast), None
-        record = codeflow.loss_step(self.records)
-        if record is None:
+            # the expression is read as if written just before the first update
+            start = ast.Expr(self._loss_ast, lineno=self.body.line)
+            return Statement(first_update, start, reads=loads(self._loss_ast)), None
+        position = loss_position(self.records, last_of_a_name=False)
+        if position is None:
             raise SpecError(
                 f"cannot tell which value is the loss in {self.body.where}: pass --loss EXPR "
                 "(e.g. --loss 'np.sum((layer_2 - y)**2)/2')",
                 file=self.file,
                 line=self.body.line,
             )
-        return record.position, record.reads, record
+        return self.records[position], self.records[position]
 
     def _loss_expression(self) -> sp.Expr:
         self._strict()
         return self.translator.expression(self._loss_ast, self.resolve)
 
-    def _read(self, record: codeflow.Step, forward: bool) -> None:
+    def _read(self, record: Statement, forward: bool) -> None:
         if record.update is not None:
             self._lenient()
             self._claim(record)
@@ -181,7 +215,7 @@ class CodeReader:
         frozen = self.space.copy(frozen=True) if self.vector else None
         self.translator.space, self.translator.lenient = frozen, True
 
-    def _assign(self, record: codeflow.Step, forward: bool) -> None:
+    def _assign(self, record: Statement, forward: bool) -> None:
         name, value = record.target, record.value
         number = _literal(value)
         if name in self.updated_names and (number is not None or not forward):
@@ -204,7 +238,7 @@ class CodeReader:
             return
         self._bind(record, expr, forward)
 
-    def _bind(self, record: codeflow.Step, expr: sp.Expr, forward: bool) -> None:
+    def _bind(self, record: Statement, expr: sp.Expr, forward: bool) -> None:
         name = record.target
         if expr.is_number:
             self.env[name] = _Binding("const", expr)
@@ -224,7 +258,7 @@ class CodeReader:
                 self.translator.matrix_names.add(value.version)
             self.env[name] = _Binding("value", value.symbol)
 
-    def _claim(self, record: codeflow.Step) -> None:
+    def _claim(self, record: Statement) -> None:
         update = record.update
         sign, kept = self._without_rate(update.step)
         if not kept:
@@ -286,7 +320,7 @@ class CodeReader:
                 raise SpecError("the loss must be computed by the code", file=self.file)
             loss_name, loss_value, loss_line = nodes.pop()
         else:
-            loss_name, loss_value, loss_line = _fresh("loss", self.values), loss_expr, None
+            loss_name, loss_value, loss_line = fresh_name("loss", self.values), loss_expr, None
             loss_value = loss_value.xreplace(bindings)
         builder = ModelBuilder(self.body.name, source=self.file)
         self.leaves.declare(builder, nodes, loss_value, self._updated())
@@ -303,12 +337,6 @@ def _product_sign(signs: list[int | None]) -> int:
     for each in signs:
         sign *= each or 1
     return sign
-
-
-def _fresh(name: str, taken) -> str:
-    while name in taken:
-        name += "_"
-    return name
 
 
 def _literal(node: ast.expr) -> sp.Expr | None:

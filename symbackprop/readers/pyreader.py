@@ -1,11 +1,12 @@
 """Read a plain Python forward computation into a scalar :class:`Model`, never running it.
 
-The file is parsed with ``ast``; the loss and the statements it depends on are found in
+The file is opened as every verb opens code (:mod:`~symbackprop.readers.pysource`); the loss
+and the statements it depends on are found by the one slicer,
 :mod:`~symbackprop.readers.pyslice`; those are translated by :mod:`~symbackprop.readers.translate`
 through the whitelist in :mod:`~symbackprop.readers.whitelist`. Everything after the loss
 (hand-written backprop, updates) is left for the checker. Stages:
 
-    # source text -> ast                          (parse)
+    # source text -> ast, the body                (pysource.read_body)
     # ast -> statements up to the loss            (find_loss)
     # -> the statements the loss needs            (needed_statements)
     # -> SymPy, leaves collected                  (Translator, _Reader.resolve)
@@ -15,7 +16,6 @@ through the whitelist in :mod:`~symbackprop.readers.whitelist`. Everything after
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,20 +26,19 @@ from symbackprop.errors import SpecError, UnsupportedConstruct
 from symbackprop.inputs import read_input
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind, Model
-from symbackprop.limits import check_statements
 from symbackprop.naming import indexed_name
-from symbackprop.readers.pyslice import (
+from symbackprop.readers.leaforder import LEAF_RANK, declare_leaves
+from symbackprop.readers.pyslice import Statement, find_loss, needed_statements
+from symbackprop.readers.pysource import (
     Body,
-    Statement,
-    find_loss,
     literal_number,
-    needed_statements,
+    module_literals,
+    read_body,
     requires_grad,
+    too_deep,
 )
 from symbackprop.readers.translate import Translator
-from symbackprop.readers.whitelist import FUNCTIONS, Namespace, assigned_name
-
-MAX_SOURCE_CHARS = 1_000_000
+from symbackprop.readers.whitelist import FUNCTIONS, Namespace
 
 
 def read_python(
@@ -50,7 +49,7 @@ def read_python(
 ) -> Model:
     """Read the forward computation in ``path``: one function's body, or the module's statements.
 
-    >>> model = read_python("symbackprop/questions/programs/q5_net.py", "Net")  # doctest: +SKIP
+    >>> model = read_python("net.py", "forward")  # doctest: +SKIP
     >>> [node.name for node in model.inputs]  # doctest: +SKIP
     ['x', 'y']
     """
@@ -70,90 +69,13 @@ def read_python_source(
     ``params`` names arguments that are weights (``forward(x, w)``): by default a function's
     arguments are data, and its parameters are the globals it reads.
     """
-    tree = parse(text, filename)
+    tree, body = read_body(text, filename, function)
     try:
-        body = select_body(tree, filename, function)
         statements = find_loss(body, loss)
         needed = needed_statements(body, statements)
         return _Reader(tree, body, filename, tuple(params)).read(needed)
     except RecursionError:  # a last guard; the translator reports depth with a line itself
-        raise _too_deep(filename, 1) from None
-
-
-def parse(text: str, filename: str) -> ast.Module:
-    """``ast.parse`` with every failure turned into one of our errors."""
-    if len(text) > MAX_SOURCE_CHARS:
-        raise SpecError(f"the source is over {MAX_SOURCE_CHARS} characters", file=filename, line=1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the user's invalid escapes are not our business
-            tree = ast.parse(text, filename=filename)
-    except SyntaxError as error:
-        if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
-            raise _too_deep(filename, error.lineno) from None
-        raise SpecError(
-            f"invalid Python: {error.msg}", file=filename, line=error.lineno or 1
-        ) from None
-    except ValueError as error:  # null bytes, on Python < 3.12
-        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
-        raise SpecError(f"invalid Python: {error}", file=filename, line=line) from None
-    except (RecursionError, MemoryError):  # the parser's own stack ran out
-        raise _too_deep(filename, 1) from None
-    check_statements(tree, filename)  # before any work in proportion to them
-    return tree
-
-
-def _too_deep(filename: str, line: int | None) -> UnsupportedConstruct:
-    return UnsupportedConstruct(
-        "code nested too deeply to read is not supported", file=filename, line=line or 1
-    )
-
-
-def select_body(tree: ast.Module, filename: str, function: str | None) -> Body:
-    """The statements to read and the names that are arguments."""
-    if function is None:
-        return Body(
-            filename,
-            Path(filename).stem,
-            tree.body,
-            arguments={},
-            line=1,
-            module_level=True,
-            helpers=_helpers(tree.body),
-        )
-    defs = [s for s in tree.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
-    chosen = next((d for d in defs if d.name == function), None)
-    if chosen is None:
-        known = ", ".join(d.name for d in defs) or "none"
-        raise SpecError(
-            f"no function {function!r} in {filename} (functions defined: {known})",
-            file=filename,
-            line=1,
-        )
-    return Body(
-        filename,
-        function,
-        chosen.body,
-        arguments=_arguments(chosen),
-        line=chosen.lineno,
-        module_level=False,
-        helpers=_helpers(tree.body) | _helpers(chosen.body),
-    )
-
-
-def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef]:
-    return {s.name: s for s in statements if isinstance(s, ast.FunctionDef)}
-
-
-def _arguments(function: ast.FunctionDef) -> dict[str, float | None]:
-    """Argument names in order, each with its literal default value where it has one."""
-    spec = function.args
-    positional = [*spec.posonlyargs, *spec.args]
-    defaults = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
-    pairs = list(zip(positional, defaults, strict=True))
-    pairs += list(zip(spec.kwonlyargs, spec.kw_defaults, strict=True))
-    pairs += [(arg, None) for arg in (spec.vararg, spec.kwarg) if arg is not None]
-    return {arg.arg: literal_number(default) for arg, default in pairs}
+        raise too_deep(filename, 1) from None
 
 
 def _element(node: ast.expr, index: tuple[int, ...]) -> float | None:
@@ -163,19 +85,6 @@ def _element(node: ast.expr, index: tuple[int, ...]) -> float | None:
             return None
         node = node.elts[position]
     return literal_number(node)
-
-
-def module_literals(tree: ast.Module) -> dict[str, ast.expr]:
-    """Module-level ``name = value`` assigned exactly once: the values globals start with."""
-    values: dict[str, ast.expr] = {}
-    repeated: set[str] = set()
-    for statement in tree.body:
-        name = assigned_name(statement)
-        if name in values:
-            repeated.add(name)
-        if name is not None:
-            values[name] = statement.value
-    return {name: value for name, value in values.items() if name not in repeated}
 
 
 # -- leaves ------------------------------------------------------------------------------------
@@ -304,20 +213,15 @@ class _Reader:
     def build(self, nodes: list[tuple[str, sp.Expr, int]], loss_position: int) -> Model:
         # Leaves: inputs, then targets, then parameters, each in the user's order; globals in
         # the order the forward pass first uses them (dicts keep insertion order).
-        rank = {Kind.INPUT: 0, Kind.TARGET: 1, Kind.PARAMETER: 2}
         kinds = {leaf.name: self.kind(leaf, loss_position) for leaf in self.leaves.values()}
         self._check_parameters(kinds)
         ordered = sorted(
-            self.leaves.values(), key=lambda leaf: (rank[kinds[leaf.name]], leaf.position)
+            self.leaves.values(), key=lambda leaf: (LEAF_RANK[kinds[leaf.name]], leaf.position)
         )
         builder = ModelBuilder(self.body.name, source=self.file)
-        add = {
-            Kind.INPUT: builder.input,
-            Kind.TARGET: builder.target,
-            Kind.PARAMETER: builder.parameter,
-        }
-        for leaf in ordered:
-            add[kinds[leaf.name]](leaf.name, line=leaf.line)
+        declare_leaves(
+            builder, [(leaf.name, kinds[leaf.name], {"line": leaf.line}) for leaf in ordered]
+        )
         for name, expr, line in nodes[:-1]:
             builder.define(name, expr, line)
         name, expr, line = nodes[-1]

@@ -1,9 +1,15 @@
-"""Which statements of a forward computation make the loss, found without running anything.
+"""The one slicer: which statements make the loss, found without running anything.
 
-A body is scanned into :class:`Statement` records (what each reads and writes); the loss is
-found by the rules of :func:`find_loss`; then only the statements the loss depends on are kept,
-so unrelated code before the loss may be anything and code after it (hand-written backprop,
-updates) is never looked at.
+Both readers of Python code use it. A body is scanned into :class:`Statement` records (what
+each reads and writes); the loss is found by one list of rules (:func:`loss_position`); then
+only the statements the loss depends on are kept (:func:`dependencies`), so unrelated code
+before the loss may be anything. The two readers differ only in which assignment a read sees:
+
+- a forward function defines each name once (:func:`needed_statements` refuses a second
+  definition), so code after the loss (hand-written backprop, updates) is never looked at;
+- a training step reuses names (``a1 = X.T`` then ``a1 = vstack(...)``), so a read sees the
+  last assignment before it (:func:`needed_positions`), and its backward lines are kept for
+  the checker.
 """
 
 from __future__ import annotations
@@ -11,47 +17,48 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from symbackprop.errors import SpecError, UnsupportedConstruct
+from symbackprop.naming import fresh_name
+from symbackprop.readers.pysource import Body, literal_number
 from symbackprop.readers.whitelist import (
     assigned_name,
     backward_target,
+    called_name,
     describe_statement,
     is_inert,
 )
 
-# The loss rules, in order: a call to something named like a loss, then these variable names.
+# The loss rules, in order: a call to something named like a loss, then these variable names,
+# then the name ``.backward()`` is called on, then what is returned.
 _LOSS_CALL = re.compile(r"error|loss|cost", re.IGNORECASE)
 LOSS_NAMES = ("loss", "e", "E", "J", "L", "cost", "error", "err")
 
 
-@dataclass
-class Body:
-    """The statements to read (a function's body or a module's) and their surroundings."""
+@dataclass(frozen=True)
+class Update:
+    """``param -= step`` (sign +1) or ``param += step`` (sign -1), in any spelling."""
 
-    file: str
-    name: str
-    statements: list[ast.stmt]
-    arguments: dict[str, float | None]  # argument name -> literal default value
-    line: int  # of the ``def``, or 1 for a module
-    module_level: bool
-    helpers: dict[str, ast.FunctionDef]
-
-    @property
-    def where(self) -> str:
-        return self.file if self.module_level else f"{self.name}()"
+    param: str  # "w[0]" or "synapse_1"
+    step: ast.expr
+    sign: int
 
 
 @dataclass
 class Statement:
+    """One simple statement: what it defines, reads and writes."""
+
     position: int
     node: ast.stmt
-    target: str | None  # the name a plain ``name = expr`` (or the returned loss) defines
-    value: ast.expr | None
-    reads: set[str]
-    writes: set[str]
+    target: str | None = None  # the name a plain ``name = expr`` (or the returned loss) defines
+    value: ast.expr | None = None
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
     is_leaf_declaration: bool = False  # module-level ``x = 2.0`` or ``torch.tensor(...)``
+    version: str | None = None  # in a training step, the value it makes (``a1@11`` or ``a1``)
+    update: Update | None = None  # in a training step, the parameter update it is
 
     @property
     def line(self) -> int:
@@ -73,13 +80,13 @@ def scan(body: Body) -> list[Statement]:
 def _statement(body: Body, position: int, node: ast.stmt, assigned: set) -> Statement:
     if isinstance(node, ast.Return) and node.value is not None:
         # ``return (y - t)**2`` defines a loss named ``loss``; ``return loss`` defines nothing.
-        target = None if isinstance(node.value, ast.Name) else _fresh("loss", assigned)
-        return Statement(position, node, target, node.value, _reads(body, node.value), set())
+        target = None if isinstance(node.value, ast.Name) else fresh_name("loss", assigned)
+        return Statement(position, node, target, node.value, _reads(body, node.value))
     if is_inert(node) or isinstance(node, ast.FunctionDef | ast.ClassDef):
-        return Statement(position, node, None, None, set(), set())
+        return Statement(position, node)
     target = assigned_name(node)
     if target is None:
-        return Statement(position, node, None, None, _reads(body, node), _writes(node))
+        return Statement(position, node, reads=_reads(body, node), writes=writes(node))
     leaf = body.module_level and literal_number(node.value) is not None
     return Statement(
         position,
@@ -92,16 +99,13 @@ def _statement(body: Body, position: int, node: ast.stmt, assigned: set) -> Stat
     )
 
 
-def _fresh(name: str, taken: set) -> str:
-    while name in taken:
-        name += "_"
-    return name
+def loads(node: ast.AST) -> set[str]:
+    """The names an ast node reads."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _reads(body: Body, node: ast.AST) -> set[str]:
-    names = {
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
+    names = loads(node)
     if body.module_level:  # a helper's globals are then the module's own statements
         names |= _helper_globals(body, names)
     return names
@@ -128,7 +132,7 @@ def _helper_globals(body: Body, called: set[str]) -> set[str]:
     return names
 
 
-def _writes(node: ast.stmt) -> set[str]:
+def writes(node: ast.stmt) -> set[str]:
     """Every name a statement may rebind or mutate (``w[0] = ...`` mutates ``w``)."""
     names = set()
     for child in ast.walk(node):
@@ -144,11 +148,9 @@ def _writes(node: ast.stmt) -> set[str]:
 
 # -- the loss ----------------------------------------------------------------------------------
 def find_loss(body: Body, loss: str | None = None) -> list[Statement]:
-    """The statements up to and including the loss's, which comes last.
+    """The statements of a forward function up to and including the loss's, which comes last.
 
-    The loss is ``loss`` if given; else the first assignment calling something named like an
-    error, loss or cost; else the first of the names in :data:`LOSS_NAMES` assigned; else the
-    name ``.backward()`` is called on; else what the function returns.
+    The loss is ``loss`` if given; else the one :func:`loss_position` finds.
     """
     statements = scan(body)
     if loss is not None:
@@ -161,53 +163,59 @@ def find_loss(body: Body, loss: str | None = None) -> list[Statement]:
                 line=body.line,
             )
         return statements[: position + 1]
+    position = loss_position(statements)
+    if position is None:
+        raise SpecError(
+            f"cannot tell which value is the loss in {body.where}: name it 'loss' or "
+            "pass it explicitly",
+            file=body.file,
+            line=body.line,
+        )
+    return statements[: position + 1]
+
+
+def loss_position(statements: list[Statement], last_of_a_name: bool = True) -> int | None:
+    """Where the loss is made, by the rules: the first assignment calling something named like
+    an error, loss or cost; else an assignment of the first of :data:`LOSS_NAMES` assigned;
+    else the name ``.backward()`` is called on; else what the function returns.
+
+    Of several assignments of a loss name, a forward function's loss is the last (the value
+    that leaves; a second one is then refused as such), a training step's the first (later
+    ones are its backward lines reusing the name).
+    """
     for rule in (_by_call, _by_name, _by_backward, _by_return):
-        position = rule(statements)
+        position = rule(statements, last_of_a_name)
         if position is not None:
-            return statements[: position + 1]
-    raise SpecError(
-        f"cannot tell which value is the loss in {body.where}: name it 'loss' or "
-        "pass it explicitly",
-        file=body.file,
-        line=body.line,
-    )
+            return position
+    return None
 
 
 def _first_writer(statements: list[Statement], name: str, before: int | None = None) -> int | None:
     return next((s.position for s in statements[:before] if name in s.writes), None)
 
 
-def _by_call(statements: list[Statement]) -> int | None:
+def _by_call(statements: list[Statement], last_of_a_name: bool) -> int | None:
     return next(
         (
             s.position
             for s in statements
             if s.target
             and s.value is not None
-            and any(_LOSS_CALL.search(_called_name(c) or "") for c in ast.walk(s.value))
+            and any(_LOSS_CALL.search(called_name(c) or "") for c in ast.walk(s.value))
         ),
         None,
     )
 
 
-def _called_name(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-
-
-def _by_name(statements: list[Statement]) -> int | None:
+def _by_name(statements: list[Statement], last_of_a_name: bool) -> int | None:
     for name in LOSS_NAMES:
-        # The last assignment is the value that leaves: reading up to the first would drop
-        # the rest silently, reading to the last lets a second one be refused as such.
         positions = [s.position for s in statements if s.target == name]
         if positions:
-            return positions[-1]
+            return positions[-1 if last_of_a_name else 0]
     return None
 
 
-def _by_backward(statements: list[Statement]) -> int | None:
+def _by_backward(statements: list[Statement], last_of_a_name: bool) -> int | None:
     for statement in statements:
         name = backward_target(statement.node)
         if name is not None:
@@ -215,7 +223,7 @@ def _by_backward(statements: list[Statement]) -> int | None:
     return None
 
 
-def _by_return(statements: list[Statement]) -> int | None:
+def _by_return(statements: list[Statement], last_of_a_name: bool) -> int | None:
     last = statements[-1] if statements else None
     if last is None or not isinstance(last.node, ast.Return) or last.value is None:
         return None
@@ -225,8 +233,27 @@ def _by_return(statements: list[Statement]) -> int | None:
 
 
 # -- slicing -----------------------------------------------------------------------------------
+WriterFor = Callable[[str, Statement], "Statement | None"]
+
+
+def dependencies(start: Statement, writer_for: WriterFor) -> dict[int, Statement]:
+    """The statements the values ``start`` reads depend on, by position (a worklist, so a long
+    chain cannot exhaust the stack); ``writer_for(name, reader)`` is the assignment a read sees."""
+    found: dict[int, Statement] = {}
+    work = [start]
+    while work:
+        reader = work.pop()
+        for name in sorted(reader.reads):
+            writer = writer_for(name, reader)
+            if writer is not None and writer.position not in found:
+                found[writer.position] = writer
+                work.append(writer)
+    return found
+
+
 def needed_statements(body: Body, statements: list[Statement]) -> list[Statement]:
-    """The statements the loss (the last one) depends on, in order; checks each is readable."""
+    """A forward function's statements the loss (the last one) depends on, in order; each
+    name needed must have one plain assignment, before its use."""
     loss = statements[-1]
     writers: dict[str, list[Statement]] = defaultdict(list)
     for statement in statements:
@@ -236,15 +263,23 @@ def needed_statements(body: Body, statements: list[Statement]) -> list[Statement
         raise _unreadable(body, loss, "the loss")
     if loss.writes:  # a returned expression has no assignment to check
         _single_writer(body, loss.target, writers)
-    needed, work = {loss.position}, [loss]
-    while work:
-        reader = work.pop()
-        for name in sorted(reader.reads):
-            writer = _writer_for(body, name, reader, writers)
-            if writer is not None and writer.position not in needed:
-                needed.add(writer.position)
-                work.append(writer)
-    return [s for s in statements if s.position in needed]
+    found = dependencies(loss, lambda name, reader: _writer_for(body, name, reader, writers))
+    return [s for s in statements if s.position in found or s is loss]
+
+
+def needed_positions(statements: list[Statement], start: Statement) -> set[int]:
+    """A training step's assignments the values ``start`` reads depend on, each read seeing
+    the last assignment of its name before it."""
+    found = dependencies(start, lambda name, reader: writer_before(statements, name, reader))
+    return set(found)
+
+
+def writer_before(statements: list[Statement], name: str, reader: Statement) -> Statement | None:
+    """The assignment of ``name`` a read in ``reader`` sees: the last one before it."""
+    for statement in reversed(statements[: reader.position]):
+        if statement.target == name and statement.update is None:
+            return statement
+    return None
 
 
 def _writer_for(
@@ -286,39 +321,4 @@ def _unreadable(body: Body, statement: Statement, what: str) -> UnsupportedConst
         "not supported (write it as plain 'name = expression' lines)",
         file=body.file,
         line=statement.line,
-    )
-
-
-# -- literal values ----------------------------------------------------------------------------
-def literal_number(node: ast.expr | None) -> float | None:
-    """The value of ``2.0``, ``-3`` or ``torch.tensor(2.0, ...)``; None for anything else."""
-    if _is_tensor_call(node):
-        node = node.args[0]
-    sign = 1.0
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-        node = node.operand
-    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
-        return None
-    if not isinstance(node.value, int | float) or abs(node.value) > 1e308:
-        return None
-    return sign * float(node.value)
-
-
-def _is_tensor_call(node: ast.expr | None) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "tensor"
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == "torch"
-        and len(node.args) == 1
-    )
-
-
-def requires_grad(node: ast.expr) -> bool:
-    """Whether ``torch.tensor(..., requires_grad=True)`` asks for a gradient."""
-    return _is_tensor_call(node) and any(
-        k.arg == "requires_grad" and isinstance(k.value, ast.Constant) and k.value.value is True
-        for k in node.keywords
     )

@@ -25,9 +25,11 @@ from symbackprop.readers.whitelist import (
     VARIADIC,
     Namespace,
     assigned_name,
+    attribute_root,
     describe,
     describe_statement,
     is_inert,
+    qualified_name,
 )
 
 # A resolver turns a name (with its constant index, () for a plain name) into SymPy.
@@ -235,16 +237,12 @@ class Translator:
         return self.apply(function, args, node)
 
     def _module_path(self, node: ast.Attribute) -> str | None:
-        """``np.exp`` -> ``numpy.exp`` when the chain starts at an imported module."""
-        parts = [node.attr]
-        value = node.value
-        while isinstance(value, ast.Attribute):
-            parts.insert(0, value.attr)
-            value = value.value
-        if not isinstance(value, ast.Name) or value.id in self._bindings[-1]:
+        """``np.exp`` -> ``numpy.exp`` when the chain starts at an imported module (and not
+        at a helper's parameter of the same name)."""
+        root = attribute_root(node)
+        if isinstance(root, ast.Name) and root.id in self._bindings[-1]:
             return None
-        module = self.namespace.modules.get(value.id)
-        return None if module is None else ".".join([module, *parts])
+        return qualified_name(node, self.namespace)
 
     def _call_method(self, func: ast.Attribute, node: ast.Call) -> sp.Expr:
         if func.attr == "pow" and len(node.args) == 1:

@@ -266,6 +266,22 @@ def describe_statement(statement: ast.stmt) -> str:
     return _STATEMENT_NAMES.get(type(statement).__name__, f"'{type(statement).__name__}'")
 
 
+def called_name(node: ast.AST) -> str | None:
+    """The last part of a called function's name (``mse`` for ``mse(a)``, ``dot`` for
+    ``np.dot(a, b)`` and ``a.dot(b)``); None when ``node`` is not such a call."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+def attribute_root(node: ast.expr) -> ast.expr:
+    """``np`` for ``np.random.rand``: what a chain of attributes starts from."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node
+
+
 def qualified_name(func: ast.expr, namespace: Namespace) -> str | None:
     """The dotted name a called function resolves to (``np.dot`` -> ``numpy.dot``), or None."""
     parts = []

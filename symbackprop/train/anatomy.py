@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from symbackprop.errors import UnsupportedConstruct
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.arrays import softmax, softmax_xent
+from symbackprop.ir.evaluate import EvaluationError, evaluate
 from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import identifier, split_indexed
 
@@ -63,7 +65,10 @@ def _same(expr: sp.Expr, definition: sp.Expr) -> bool:
 
 
 def _close(expr: sp.Expr, definition: sp.Expr, point: dict) -> bool:
-    value, expected = (e.xreplace(point).evalf(30) for e in (expr, definition))
+    try:
+        value, expected = (evaluate(e, point) for e in (expr, definition))
+    except (EvaluationError, UnsupportedConstruct, TypeError, ValueError):
+        return False  # undefined or complex there: not the definition
     if not (value.is_extended_real and value.is_finite):
         return False
     return bool(abs(value - expected) <= sp.Float("1e-25") * max(1, abs(expected)))
