@@ -19,6 +19,7 @@ import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.ir import arrays
+from symbackprop.ir.activations import Activation
 
 DIGITS = 50
 TOLERANCE = mpmath.mpf("1e-35")
@@ -268,6 +269,8 @@ _HANDLERS: dict[type, Callable] = {
 def _handler_by_kind(expr: sp.Expr) -> Callable:
     if isinstance(expr, sp.core.relational.Relational):
         return _compare
+    if isinstance(expr, Activation):  # its definition, at the argument's value
+        return lambda ev, e: ev.value(e.written_out())
     evaluate = getattr(type(expr), "evaluate", None)
     if isinstance(expr, arrays.ArrayFunction) and evaluate is not None:
         return lambda ev, e: evaluate(*ev.args(e))

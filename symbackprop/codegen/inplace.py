@@ -25,7 +25,7 @@ from collections.abc import Callable
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from symbackprop.codegen.stable import sigmoid
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.arrays import T, colsum, dot
 
 Shape = tuple

@@ -16,7 +16,7 @@ import tokenize
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from symbackprop.codegen.stable import sigmoid
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.arrays import T, dot, sigmoid_bce, softmax, softmax_xent
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
@@ -36,6 +36,9 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
 
     def __init__(self, settings=None):
         super().__init__(settings)
+        # Not lambdify's "_numpycode", by which an activation writes its definition in place:
+        # here the sigmoid is the module's helper (stabilize writes the others out).
+        self.printmethod = "_generated_numpy"
         self.helpers_used: set[str] = set()
 
     def _module_format(self, fqn: str, register: bool = True) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from symbackprop.errors import MissingRule
-from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.arrays import (
     T,
     colsum,
@@ -43,8 +43,6 @@ def rule_for(op: type, argument: int) -> Rule:
         raise MissingRule(f"{op.__name__} is not differentiable in argument {argument + 1}")
     return rule
 
-
-sigmoid = ACTIVATIONS["sigmoid"]
 
 # -- linear algebra ---------------------------------------------------------------------------
 defvjp(dot, lambda g, a, b: dot(g, T(b)), lambda g, a, b: dot(T(a), g))
