@@ -2,10 +2,11 @@
 
 The sigmoid activation prints as the module's stable helper; every other activation is written
 out as its definition first, so that the rewrites below apply to it. Derivatives and formulas a
-user wrote out hold exponentials too: ``1/(1 + exp(-z))`` becomes ``sigmoid(z)`` (a helper that never overflows), ``log(1 + exp(z))``
-becomes ``np.logaddexp(0, z)``, and any remaining ``exp(±z)`` beside a sigmoid of the same z is
-written in that sigmoid when the result is a polynomial in it (softplus' = sigmoid,
-swish' = s + z*s*(1 - s)), so that no formula divides infinity by infinity at |z| = 1e4.
+user wrote out hold exponentials too: ``1/(1 + exp(-z))`` becomes ``sigmoid(z)`` (a helper
+that never overflows), ``log(1 + exp(z))`` becomes ``np.logaddexp(0, z)``, and any remaining
+``exp(±z)`` beside a sigmoid of the same z is written in that sigmoid when the result is a
+polynomial in it (softplus' = sigmoid, swish' = s + z*s*(1 - s)), so that no formula divides
+infinity by infinity at |z| = 1e4.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Local partial derivatives of one node, expressed through the node's own output.
 
 A node like ``h1out = sigmoid(h1)`` (or ``1/(1 + exp(-h1))``, as a user may write it) is an
-outer function F applied to an inner expression A (here A = h1). Its local partial is F'(A) * dA/dv. When F' can be written as a polynomial G of
-F itself (sigmoid' = a(1 - a), tanh' = 1 - a**2, exp' = a), SymPy finds G here and the partial
-becomes G(h1out) * dA/dv: the form people write by hand. Nothing is tabulated per activation,
-so a user's own activation gets the same treatment.
+outer function F applied to an inner expression A (here A = h1). Its local partial is
+F'(A) * dA/dv. When F' can be written as a polynomial G of F itself (sigmoid' = a(1 - a),
+tanh' = 1 - a**2, exp' = a), SymPy finds G here and the partial becomes G(h1out) * dA/dv: the
+form people write by hand. Nothing is tabulated per activation, so a user's own activation gets
+the same treatment.
 """
 
 from __future__ import annotations

@@ -74,9 +74,7 @@ class Activation(sp.Function):
     _numpycode = _mpmathcode = _pythoncode = _inline_definition
 
 
-def activation_class(
-    name: str, definition: sp.Lambda, latex_name: str = ""
-) -> type[Activation]:
+def activation_class(name: str, definition: sp.Lambda, latex_name: str = "") -> type[Activation]:
     """A new activation called ``name`` with this definition (a Lambda of one symbol)."""
     (variable,) = definition.variables
     real = sp.Lambda(_u, definition.expr.xreplace({variable: _u}))
@@ -144,6 +142,12 @@ def written_out(expr: sp.Expr) -> sp.Expr:
     while expr.has(Activation):  # a user's definition may itself hold an activation
         expr = expr.replace(lambda e: isinstance(e, Activation), lambda e: e.written_out())
     return expr
+
+
+def activations_in(*exprs: sp.Expr) -> list[type[Activation]]:
+    """The activation classes ``exprs`` apply, by name (to state each definition once)."""
+    found = {type(e) for expr in exprs for e in sp.preorder_traversal(expr)}
+    return sorted((c for c in found if issubclass(c, Activation)), key=lambda c: c.__name__)
 
 
 # Per-output losses of a prediction y against a target t; a reduction sums or averages them.
