@@ -188,6 +188,16 @@ def _abs(ev: Evaluator, expr: sp.Abs) -> Value:
     return np.abs(value) if isinstance(value, np.ndarray) else abs(value)
 
 
+def _sign(ev: Evaluator, expr: sp.sign) -> Value:
+    """|u|' = sign(u), exact: -1, 0 or 1 as the argument's own number type."""
+    value = ev.value(expr.args[0])
+
+    def sign(v):
+        return Fraction((v > 0) - (v < 0)) if ev.exact else mpmath.mpf((v > 0) - (v < 0))
+
+    return np.frompyfunc(sign, 1, 1)(value) if isinstance(value, np.ndarray) else sign(value)
+
+
 def _extremum(ev: Evaluator, expr: sp.Expr) -> Value:
     pick = np.maximum if isinstance(expr, sp.Max) else np.minimum
     values = ev.args(expr)
@@ -257,6 +267,7 @@ _HANDLERS: dict[type, Callable] = {
     sp.Mul: _mul,
     sp.Pow: _pow,
     sp.Abs: _abs,
+    sp.sign: _sign,
     sp.Max: _extremum,
     sp.Min: _extremum,
     sp.Piecewise: _piecewise,

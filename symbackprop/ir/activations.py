@@ -33,7 +33,7 @@ class Activation(sp.Function):
 
     nargs = 1
     definition: ClassVar[sp.Lambda]
-    latex_name: ClassVar[str] = ""  # empty: \operatorname{<class name>}
+    latex_name: ClassVar[str] = ""  # empty: the class name (a word in \operatorname)
 
     @classmethod
     def eval(cls, x):
@@ -60,7 +60,7 @@ class Activation(sp.Function):
         return self.written_out().is_real
 
     def _latex(self, printer, exp=None) -> str:
-        name = self.latex_name or r"\operatorname{%s}" % type(self).__name__.replace("_", r"\_")
+        name = self.latex_name or _latex_word(type(self).__name__)
         power = "^{%s}" % exp if exp is not None else ""
         return r"%s%s\left(%s\right)" % (name, power, printer._print(self.args[0]))
 
@@ -72,6 +72,10 @@ class Activation(sp.Function):
 
     # lambdify's printers (NumPy, mpmath, math) write the definition in place.
     _numpycode = _mpmathcode = _pythoncode = _inline_definition
+
+
+def _latex_word(name: str) -> str:
+    return name if len(name) == 1 else r"\operatorname{%s}" % name.replace("_", r"\_")
 
 
 def activation_class(name: str, definition: sp.Lambda, latex_name: str = "") -> type[Activation]:
