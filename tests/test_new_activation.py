@@ -27,6 +27,7 @@ from symbackprop.ir.activations import Activation
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.evaluate import evaluate
 from symbackprop.ir.network import dense_network
+from symbackprop.readers.sources import load_model
 
 u = sp.Symbol("u", real=True)
 
@@ -148,3 +149,21 @@ def test_a_correct_hand_written_gradient_is_judged_correct(formula):
 def test_a_wrong_hand_written_gradient_is_judged_wrong(formula):
     (verdict,) = check_formulas(one_unit(), [formula], ["g=w"]).verdicts
     assert not verdict.correct
+
+
+# -- a user's function or formula is made such a class when it is read ----------------------------
+def test_a_python_function_becomes_one_activation_class_named_after_it():
+    def my_softsign(v):
+        return v / (1 + abs(v))
+
+    model = dense_network([2, 2, 1], my_softsign)
+    first, second = (type(model.node(name).expr) for name in ("a1", "a2"))
+    assert issubclass(first, Activation) and first.__name__ == "my_softsign"
+    assert first is second  # one class for the layers: its derivative is found once
+
+
+def test_a_spec_formula_becomes_an_activation_class_printed_as_f(tmp_path):
+    spec = tmp_path / "net.toml"
+    spec.write_text('[network]\nsizes = [2, 2, 1]\nactivation = "u / (1 + abs(u))"\n')
+    markdown = explain(load_model(str(spec))).to_markdown()
+    assert r"f\left(u\right) = \frac{u}{\left|{u}\right| + 1}" in markdown
