@@ -9,7 +9,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 from symbackprop.codegen.formatter import Formatter
 from symbackprop.codegen.inplace import lower
 from symbackprop.codegen.printer import NumpyCodePrinter
-from symbackprop.codegen.stable import sigmoid
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.arrays import T, colsum, dot, shape_of
 
 NAMES = ["A", "B", "C", "W", "b", "s"]

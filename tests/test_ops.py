@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 from extensions.logsumexp_op import logsumexp
 
-from symbackprop.ir.evaluate import Evaluator, Numbers
 from symbackprop.derive.rules import rule_for
+from symbackprop.ir.evaluate import Evaluator, Numbers
 from symbackprop.ir.ops import (
     FLOAT_MATH,
     STACKED_OPS,

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbackprop.errors import SpecError, SymbackpropError, UnknownModel, UnsupportedConstruct
+from symbackprop.ir.activations import relu, sigmoid
 from symbackprop.ir.model import Kind, Model
 from symbackprop.readers.pyreader import read_python, read_python_source
 
@@ -219,23 +220,23 @@ TRANSLATIONS = [
     ("math", "import math\nloss = math.sqrt(w * x) + math.log(x)", sp.sqrt(w * x) + sp.log(x)),
     ("numpy without import", "loss = np.sin(w) * numpy.cos(x)", sp.sin(w) * sp.cos(x)),
     ("builtins", "loss = abs(w) + max(w, x) - min(w, x)", sp.Abs(w) + sp.Max(w, x) - sp.Min(w, x)),
-    ("torch.sigmoid", "import torch\nloss = torch.sigmoid(w * x)", 1 / (1 + sp.exp(-w * x))),
+    ("torch.sigmoid", "import torch\nloss = torch.sigmoid(w * x)", sigmoid(w * x)),
     (
         "functional as F",
         "import torch.nn.functional as F\nloss = F.relu(w * x)",
-        sp.Piecewise((w * x, w * x > 0), (0, True)),
+        relu(w * x),
     ),
     (
         "full functional path",
         "import torch\nloss = torch.nn.functional.sigmoid(x)",
-        1 / (1 + sp.exp(-x)),
+        sigmoid(x),
     ),
     (
         "tensor methods",
         "loss = (w * x).exp().sum() + x.pow(3).mean() + w.tanh() + x.log()",
         sp.exp(w * x) + x**3 + sp.tanh(w) + sp.log(x),
     ),
-    ("sigmoid method", "loss = (w * x).sigmoid()", 1 / (1 + sp.exp(-w * x))),
+    ("sigmoid method", "loss = (w * x).sigmoid()", sigmoid(w * x)),
     ("unary and parentheses", "loss = -(+x - -w) / 4", -(x + w) / 4),
     ("nested index", "loss = W[1][2] * x + W[0, 1]", S("W[1, 2]") * x + S("W[0, 1]")),
     (

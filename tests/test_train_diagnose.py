@@ -134,15 +134,16 @@ def test_dead_relu_units_are_counted_from_the_forward_cache():
 
 
 # -- anatomy -------------------------------------------------------------------------------------
-def test_activations_are_recognised_by_expression_not_by_name():
+def test_activations_are_recognised_by_type_not_by_name_nor_by_expression():
     b = ModelBuilder("named-oddly")
     x = b.input("x")
     t = b.target("t")
     w, c = b.parameter("w"), b.parameter("c")
     pre = b.define("sum_", w * x + c)
-    squashed = b.define("relu_out", 1 / (1 + sp.exp(-pre)))  # a sigmoid, whatever its name
+    squashed = b.define("relu_out", ACTIVATIONS["sigmoid"](pre))  # a sigmoid, whatever its name
     bent = b.define("sigmoid_out", sp.tanh(squashed))
     b.define("not_an_activation", 2 * bent)
+    b.define("written_out", 1 / (1 + sp.exp(-pre)))  # a formula: no pattern is matched
     model = b.loss("e", (t - bent) ** 2)
     units = {unit.node: unit.activation for unit in activation_units(model)}
     assert units == {"relu_out": "sigmoid", "sigmoid_out": "tanh"}

@@ -20,7 +20,7 @@ from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.ir.activations import Activation, sigmoid
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -38,7 +38,7 @@ MAX_SUBSTITUTIONS = 300
 MAX_DEGREE = 12
 MAX_RATIO_OPS = 12  # a longer ratio explains nothing to a reader
 MAX_CANCEL_OPS = 80
-_TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Piecewise)
+_TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Piecewise, Activation)
 
 __all__ = ["KINDS", "Diagnosis", "Probe", "diagnose", "symbolic_size_ok", "tree_size_at_most"]
 
@@ -205,13 +205,17 @@ def _contains(whole: list, part: list) -> bool:
 
 
 # -- activation derivatives ---------------------------------------------------------------------
+_U = sp.Dummy("u")
+
+
 @lru_cache(maxsize=32)
 def _derivative_forms() -> tuple[tuple[str, sp.Lambda], ...]:
+    """The derivatives people confuse, through the output: sigmoid's a(1-a), tanh's 1-a**2."""
     forms = []
-    for name in ("sigmoid", "tanh"):
-        form = output_form(ACTIVATIONS[name])
+    for activation in (sigmoid, sp.tanh):
+        form = output_form(sp.Lambda(_U, activation(_U)))
         if form is not None:
-            forms.append((name, form))
+            forms.append((activation.__name__, form))
     return tuple(forms)
 
 
@@ -235,7 +239,7 @@ def _activation_derivative(subject: Subject, expected, got, probe: Probe) -> Dia
 
 def _activation_nodes(subject: Subject, expected):
     for node in subject.model.defined:
-        if not expected.has(node.symbol) or not node.expr.has(sp.exp, sp.tanh):
+        if not expected.has(node.symbol) or not node.expr.has(sp.exp, sp.tanh, Activation):
             continue
         split = split_outer(node.expr)
         form = output_form(split[0]) if split else None

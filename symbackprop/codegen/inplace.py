@@ -28,8 +28,8 @@ from collections.abc import Callable
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from symbackprop.codegen.stable import sigmoid
 from symbackprop.codegen.statements import Call, Comment, InPlace, Kept, Statement
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.arrays import T, colsum, dot
 
 Shape = tuple

@@ -20,8 +20,8 @@ import tokenize
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from symbackprop.codegen.stable import sigmoid
 from symbackprop.codegen.statements import Call, Kept, Update
+from symbackprop.ir.activations import sigmoid
 from symbackprop.ir.ops.base import numpy_operand
 from symbackprop.naming import identifier
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
@@ -41,6 +41,9 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
 
     def __init__(self, settings=None):
         super().__init__(settings)
+        # Not lambdify's "_numpycode", by which an activation writes its definition in place:
+        # here the sigmoid is the module's helper (stabilize writes the others out).
+        self.printmethod = "_generated_numpy"
         self.helpers_used: set[str] = set()
 
     def _module_format(self, fqn: str, register: bool = True) -> str:

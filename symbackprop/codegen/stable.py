@@ -1,9 +1,12 @@
 """Rewrites that make printed NumPy numerically stable, found by SymPy rather than tabulated.
 
-``1/(1 + exp(-z))`` becomes ``sigmoid(z)`` (a helper that never overflows), ``log(1 + exp(z))``
-becomes ``np.logaddexp(0, z)``, and any remaining ``exp(±z)`` beside a sigmoid of the same z is
-written in that sigmoid when the result is a polynomial in it (softplus' = sigmoid,
-swish' = s + z*s*(1 - s)), so that no formula divides infinity by infinity at |z| = 1e4.
+The sigmoid activation prints as the module's stable helper; every other activation is written
+out as its definition first, so that the rewrites below apply to it. Derivatives and formulas a
+user wrote out hold exponentials too: ``1/(1 + exp(-z))`` becomes ``sigmoid(z)`` (a helper
+that never overflows), ``log(1 + exp(z))`` becomes ``np.logaddexp(0, z)``, and any remaining
+``exp(±z)`` beside a sigmoid of the same z is written in that sigmoid when the result is a
+polynomial in it (softplus' = sigmoid, swish' = s + z*s*(1 - s)), so that no formula divides
+infinity by infinity at |z| = 1e4.
 """
 
 from __future__ import annotations
@@ -13,20 +16,25 @@ from dataclasses import replace
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
+from symbackprop.ir.activations import Activation, sigmoid
 from symbackprop.ir.model import Model
-
-
-class sigmoid(sp.Function):  # noqa: N801 - printed as the helper of the same name
-    """The logistic function, printed as a call to a stable helper."""
-
-    nargs = 1
 
 
 def stabilize(expr: sp.Expr) -> sp.Expr:
     """``expr`` with overflow-prone exponentials rewritten (the value is unchanged)."""
+    expr = _written_out_but_sigmoid(expr)
     expr = expr.replace(_is_logistic, _as_sigmoid)
     expr = expr.replace(_is_softplus, lambda e: logaddexp(sp.S.Zero, e.args[0].args[1].args[0]))
     return _exp_through_sigmoid(expr)
+
+
+def _written_out_but_sigmoid(expr: sp.Expr) -> sp.Expr:
+    def other(e) -> bool:
+        return isinstance(e, Activation) and not isinstance(e, sigmoid)
+
+    while expr.has(Activation) and any(other(e) for e in sp.preorder_traversal(expr)):
+        expr = expr.replace(other, lambda e: e.written_out())
+    return expr
 
 
 def _is_logistic(e) -> bool:
@@ -84,6 +92,8 @@ def _logistic_argument(e: sp.Expr, logistic: dict) -> sp.Expr | None:
     """z when ``e`` is sigmoid(z), written out or as a node holding it; otherwise None."""
     if e in logistic:
         return logistic[e]
+    if isinstance(e, sigmoid):
+        return e.args[0]
     return _as_sigmoid(e).args[0] if _is_logistic(e) else None
 
 

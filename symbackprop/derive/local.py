@@ -1,10 +1,11 @@
 """Local partial derivatives of one node, expressed through the node's own output.
 
-A node like ``h1out = 1/(1 + exp(-h1))`` is an outer function F applied to an inner expression
-A (here A = h1). Its local partial is F'(A) * dA/dv. When F' can be written as a polynomial G of
-F itself (sigmoid' = a(1 - a), tanh' = 1 - a**2, exp' = a), SymPy finds G here and the partial
-becomes G(h1out) * dA/dv: the form people write by hand. Nothing is tabulated per activation,
-so a user's own activation gets the same treatment.
+A node like ``h1out = sigmoid(h1)`` (or ``1/(1 + exp(-h1))``, as a user may write it) is an
+outer function F applied to an inner expression A (here A = h1). Its local partial is
+F'(A) * dA/dv. When F' can be written as a polynomial G of F itself (sigmoid' = a(1 - a),
+tanh' = 1 - a**2, exp' = a), SymPy finds G here and the partial becomes G(h1out) * dA/dv: the
+form people write by hand. Nothing is tabulated per activation, so a user's own activation gets
+the same treatment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from functools import lru_cache
 
 import mpmath
 import sympy as sp
+
+from symbackprop.ir.activations import written_out
 
 _U = sp.Dummy("u", real=True)
 _A = sp.Dummy("a", real=True)
@@ -105,7 +108,7 @@ def _fit(samples: list[tuple], degree: int) -> list[sp.Rational] | None:
 
 def _identical(f: sp.Expr, derivative: sp.Expr, poly: sp.Expr) -> bool:
     """Symbolic confirmation that F' - G(F) vanishes (the numeric fit only proposed G)."""
-    difference = derivative - poly.subs(_A, f)
+    difference = written_out(derivative - poly.subs(_A, f))
     return sp.simplify(difference.rewrite(sp.exp)) == 0
 
 

@@ -10,11 +10,13 @@ from symbackprop.derive import Derivation
 from symbackprop.errors import SpecError
 from symbackprop.explain.document import Section, SectionBuilder
 from symbackprop.explain.notation import Notation, show_shape
+from symbackprop.ir.activations import activations_in
 from symbackprop.ir.evaluate import evaluate, forward_values
 from symbackprop.ir.model import Kind, Model
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
 from symbackprop.naming import BATCH_SIZE, split_indexed
 
+_U = sp.Symbol("u")
 LEAF_OPS_SHOWN = 30  # a gradient in leaves is shown only while it stays this short
 
 
@@ -105,6 +107,10 @@ def forward_section(model: Model, notation: Notation) -> Section:
             "added to every row (NumPy broadcasting)."
         )
     section.show(*[_definition_row(node, notation, model) for node in model.defined])
+    used = [a(_U) for a in activations_in(*(node.expr for node in model.defined))]
+    if used:  # each activation's definition, once: a reader's own one is no mystery
+        where = ", ".join(f"${notation.tex(a)} = {notation.tex(a.written_out())}$" for a in used)
+        section.say(f"where {where}" + (", elementwise." if model.is_vector else "."))
     loss = model.loss
     section.say(f"The last node, `{loss.name}`, is the loss: the number training makes small.")
     return section.build()

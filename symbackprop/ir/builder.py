@@ -120,11 +120,15 @@ def checked_reduction(reduction: str) -> str:
 
 
 def per_layer(spec, layers: int, allowed: tuple[str, ...] = ()) -> list:
-    """One activation per layer; names in ``allowed`` (``"softmax"``) are kept as names."""
-    specs = [spec] * layers if isinstance(spec, str) or callable(spec) else list(spec)
+    """One activation class per layer; names in ``allowed`` (``"softmax"``) are kept as names.
+    A user's function given once becomes one class, shared by the layers."""
+    if isinstance(spec, str) or callable(spec):
+        specs = [spec if spec in allowed else activations.activation(spec)] * layers
+    else:
+        specs = [s if s in allowed else activations.activation(s) for s in spec]
     if len(specs) != layers:
         raise SpecError(f"{len(specs)} activations given for {layers} layers")
-    return [s if s in allowed else activations.activation(s) for s in specs]
+    return specs
 
 
 def _dense_layer(builder: ModelBuilder, layer: int, inputs: list, width: int, act) -> list:

@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
+from symbackprop.ir.activations import Activation
 from symbackprop.ir.model import Model
 from symbackprop.ir.ops import ArrayOpBase
 
@@ -236,6 +237,26 @@ def _abs(ev: Evaluator, expr: sp.Abs) -> Value:
     return np.abs(value) if isinstance(value, np.ndarray) else abs(value)
 
 
+def _sign(ev: Evaluator, expr: sp.sign) -> Value:
+    """|u|' = sign(u), exact: -1, 0 or 1 in the argument's own numbers."""
+    value = ev.value(expr.args[0])
+    one = {Numbers.EXACT: Fraction(1), Numbers.MPMATH: mpmath.mpf(1), Numbers.FLOAT64: 1.0}
+    unit = one[ev.numbers]
+
+    def sign(v):
+        return unit * ((v > 0) - (v < 0))
+
+    if isinstance(value, np.ndarray):
+        result = np.frompyfunc(sign, 1, 1)(value)
+        return result.astype(float) if ev.numbers is Numbers.FLOAT64 else result
+    return sign(value)
+
+
+def _activation(ev: Evaluator, expr: Activation) -> Value:
+    """An activation is its definition at its argument (exact where the definition is)."""
+    return ev.value(expr.written_out())
+
+
 def _extremum(ev: Evaluator, expr: sp.Expr) -> Value:
     pick = np.maximum if isinstance(expr, sp.Max) else np.minimum
     values = ev.args(expr)
@@ -301,6 +322,7 @@ _HANDLERS: dict[type, Callable] = {
     sp.Min: _extremum,
     sp.Piecewise: _piecewise,
     sp.Heaviside: _heaviside,
+    sp.sign: _sign,
     **{kind: _elementary for kind in _MP_FUNCTIONS},
 }
 
@@ -310,6 +332,8 @@ def _handler_by_kind(expr: sp.Expr) -> Callable:
         return _compare
     if isinstance(expr, ArrayOpBase):
         return _array_op
+    if isinstance(expr, Activation):
+        return _activation
     if isinstance(expr, sp.Function):
         return _by_evalf
     raise UnsupportedConstruct(f"cannot evaluate {type(expr).__name__}")

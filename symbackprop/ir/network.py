@@ -57,7 +57,7 @@ def _loss(loss, last_activation, pre, output, targets) -> sp.Expr:
     if last_activation == "softmax":
         raise SpecError("a softmax output layer needs the softmax_ce loss")
     if loss == "bce":
-        if last_activation != activations.ACTIVATIONS["sigmoid"]:
+        if last_activation is not activations.sigmoid:
             raise SpecError("bce needs 'sigmoid' as the last activation")
         return total(sigmoid_bce(pre, targets))
     return total(activations.loss(loss)(output, targets))
