@@ -72,7 +72,7 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         return f"{self._operand(expr.args[0])}.T"
 
     def _print_total(self, expr) -> str:
-        return f"np.sum({self._print(expr.args[0])})"
+        return f"{self._module_format('numpy.sum')}({self._print(expr.args[0])})"
 
     def _print_colsum(self, expr) -> str:
         # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
@@ -82,7 +82,8 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         return f"{self._operand(expr.args[0])}.sum(axis=0, keepdims=True)"
 
     def _print_rowsum(self, expr) -> str:
-        return f"np.sum({self._print(expr.args[0])}, axis=1, keepdims=True)"
+        total = self._module_format("numpy.sum")
+        return f"{total}({self._print(expr.args[0])}, axis=1, keepdims=True)"
 
     def _helper(self, name: str, expr: sp.Expr) -> str:
         self.helpers_used.add(name)
@@ -115,9 +116,9 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         *pieces, (last, condition) = expr.args
         if condition != sp.true:
             return super()._print_Piecewise(expr)
-        text = self._print(last)
+        text, where = self._print(last), self._module_format("numpy.where")
         for value, cond in reversed(pieces):
-            text = f"np.where({self._print(cond)}, {self._print(value)}, {text})"
+            text = f"{where}({self._print(cond)}, {self._print(value)}, {text})"
         return text
 
     # Beyond expressions: what the statement IR needs spelled (see codegen/statements.py).
@@ -131,6 +132,11 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
     def code(self, expr: sp.Expr) -> str:
         """One formula as formatted code."""
         return print_code(expr, self)
+
+    def assignment(self, target: sp.Symbol, expr: sp.Expr) -> tuple[str, str]:
+        """``target = expr`` as (left, right): an element of an array (``d_w[4]``) is
+        assigned in place, as NumPy can."""
+        return self.code(target), self.code(expr)
 
     def number_operand(self, expr: sp.Expr) -> str:
         """An operand of a call or an in-place operator; a number as a float (NumPy converts
