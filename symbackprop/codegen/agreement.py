@@ -150,7 +150,7 @@ def directional_error(module, params: dict, data: list, grads: dict, rng, h: flo
 
     numeric = (-loss_at(2 * h) + 8 * loss_at(h) - 8 * loss_at(-h) + loss_at(-2 * h)) / (12 * h)
     claimed = sum(float(np.sum(grads[n] * direction[n])) for n in params)
-    return abs(claimed - numeric) / max(abs(claimed), abs(numeric), 1e-3)
+    return float(abs(claimed - numeric) / max(abs(claimed), abs(numeric), 1e-3))
 
 
 def relative_error(analytic, numeric, floor: float = 1e-3) -> float:
