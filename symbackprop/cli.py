@@ -102,10 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 _GENERATE_EXAMPLES = """examples:
   symbackprop generate xor -o xor_train.py
-  symbackprop generate tiny221
   symbackprop generate digits --target jax --dtype float32 -o digits_jax.py
   symbackprop generate --all --check
-  symbackprop generate --all --target jax --dir generated/jax --check
 """
 
 _VERIFY_EXAMPLES = """examples:

@@ -271,3 +271,50 @@ def test_data_parallel_training_on_four_devices_retraces_one_device(tmp_path):
     assert float(worst) < 1e-12
     assert reduced == "True"  # the gradient is summed across devices by XLA
     assert uneven == "refused"  # a batch of 30 over 4 devices
+
+
+# --- the train verb on devices ------------------------------------------------------------------
+
+TRAIN_ON_DEVICES = """
+import numpy as np
+from symbackprop.train import train
+
+on_numpy = train("xor", "xor", epochs=30, lr=0.5, init="uniform", batch_size=None)
+on_two = train("xor", "xor", epochs=30, lr=0.5, init="uniform", batch_size=None, devices=2)
+print(max(abs(a - b) / abs(a) for a, b in zip(on_numpy.losses, on_two.losses)))
+"""
+
+
+def test_train_devices_retraces_the_numpy_run_on_two_devices(tmp_path):
+    script = tmp_path / "train_on_devices.py"
+    script.write_text(textwrap.dedent(TRAIN_ON_DEVICES))
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert float(done.stdout) < 1e-12
+
+
+def test_train_devices_learns_and_diagnoses_on_one_device(capsys):
+    args = ["train", "digits-softmax", "--data", "digits", "--standardize", "--epochs", "3"]
+    assert main([*args, "--devices", "1", "--batch-size", "64", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["summary"]["test_accuracy"] > 0.85
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--devices", "64"], "JAX sees"),
+        (["--devices", "0"], "a device count is a whole number 1 or more"),
+    ],
+)
+def test_train_devices_that_cannot_be_had_are_one_line_and_exit_2(extra, message, capsys):
+    try:
+        code = main(["train", "xor", "--data", "xor", "--epochs", "1", *extra])
+    except SystemExit as exit_:  # argparse's refusal
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
