@@ -266,16 +266,31 @@ def run_epoch(params, state, data, lr, key, optimizer="sgd", batch_size=None, me
     return params, state, jnp.sum(losses)
 
 
-@partial(jax.jit, static_argnames=("optimizer", "batch_size", "mesh"), donate_argnums=(0, 1))
-def run_epochs(params, state, data, lr, keys, optimizer="sgd", batch_size=None, mesh=None):
-    """Every epoch in one compiled loop (lax.scan over the epochs' keys): each one's loss."""
+@partial(
+    jax.jit, static_argnames=("epochs", "optimizer", "batch_size", "mesh"), donate_argnums=(0, 1)
+)
+def run_epochs(params, state, data, lr, key, epochs, optimizer="sgd", batch_size=None, mesh=None):
+    """Every epoch in one compiled loop (lax.scan), epoch i shuffled by epoch_key(key, i):
+    each epoch's loss."""
 
-    def one_epoch(carry, key):
-        params, state, loss_value = run_epoch(*carry, data, lr, key, optimizer, batch_size, mesh)
+    def one_epoch(carry, epoch):
+        params, state = carry
+        shuffle = epoch_key(key, epoch)
+        params, state, loss_value = run_epoch(
+            params, state, data, lr, shuffle, optimizer, batch_size, mesh
+        )
         return (params, state), loss_value
 
-    (params, state), losses = jax.lax.scan(one_epoch, (params, state), keys)
+    # Four full-batch epochs an iteration: on a small net the loop's own overhead is a step's.
+    unroll = 4 if batch_size is None else 1
+    numbers = jnp.arange(epochs)
+    (params, state), losses = jax.lax.scan(one_epoch, (params, state), numbers, unroll=unroll)
     return params, state, losses
+
+
+def epoch_key(key, epoch):
+    """The key of epoch's shuffle (unused, and compiled away, in full-batch training)."""
+    return jax.random.fold_in(key, epoch)
 
 
 def split(mesh, arrays: list) -> list:
@@ -321,14 +336,15 @@ def train(
         batch_size = None  # a batch of every sample
     params, data = placed(mesh, params, data, batch_size or len(data[0]))
     state = initial_state(optimizer, params)
-    keys = jax.random.split(jax.random.key(seed), epochs)
+    key = jax.random.key(seed)
     options = {"optimizer": optimizer, "batch_size": batch_size, "mesh": mesh}
     if callback is None:
-        params, state, losses = run_epochs(params, state, data, lr, keys, **options)
+        params, state, losses = run_epochs(params, state, data, lr, key, epochs, **options)
         return params, np.asarray(losses).tolist()
     losses = []
     for epoch in range(epochs):
-        params, state, loss_value = run_epoch(params, state, data, lr, keys[epoch], **options)
+        shuffle = epoch_key(key, epoch)
+        params, state, loss_value = run_epoch(params, state, data, lr, shuffle, **options)
         losses.append(float(loss_value))
         callback(epoch, losses[-1], params)
     return params, losses
