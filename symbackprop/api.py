@@ -27,6 +27,7 @@ from symbackprop.printing.derivation import (
 )
 from symbackprop.readers.examples import EXAMPLES, Example
 from symbackprop.readers.sources import load_model
+from symbackprop.train.extras import check
 
 __all__ = [
     "DerivationResult",
@@ -94,6 +95,7 @@ def generate(
     """The training module of a model, NumPy or (``target="jax"``) JAX in ``dtype``; written
     whole to ``output`` when given."""
     argument = model if isinstance(model, str) else model.name  # as the user named it
+    _check_target(target, "generate")
     if isinstance(model, str):
         model = load_model(model)
     if command is None and output is not None:
@@ -104,6 +106,12 @@ def generate(
     if output is not None:
         write_whole(Path(output), text)
     return text
+
+
+def _check_target(target: str, verb: str) -> None:
+    """MissingExtra (one line naming the extra) when ``target``'s library is not installed."""
+    if target == "jax":
+        check("jax", f"{verb} --target jax")
 
 
 def generate_all(
@@ -118,6 +126,7 @@ def verify(
 ) -> VerifyReport:
     """Generate ``model``'s module for ``target`` (or take its source ``text``) and check its
     gradients; a JAX module's also against ``jax.grad``."""
+    _check_target(target, "verify")
     if isinstance(model, str):
         model = load_model(model)
     return _verify(model, seed=seed, text=text, target=target)

@@ -22,6 +22,7 @@ from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.ir.network import dense_network
 from symbackprop.readers.examples import EXAMPLES, builtin
+from symbackprop.train import extras
 
 jax = pytest.importorskip("jax")
 
@@ -318,3 +319,11 @@ def test_train_devices_that_cannot_be_had_are_one_line_and_exit_2(extra, message
         code = exit_.code
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("verb", ["generate", "verify"])
+def test_the_jax_target_without_jax_says_which_extra_to_install(verb, monkeypatch, capsys):
+    monkeypatch.setattr(extras, "available", lambda module: module != "jax")
+    assert main([verb, "xor", "--target", "jax"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'symbackprop[jax]'" in err and err.count("\n") == 1
