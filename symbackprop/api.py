@@ -27,6 +27,7 @@ from symbackprop.printing.derivation import (
 )
 from symbackprop.readers.examples import EXAMPLES, Example
 from symbackprop.readers.sources import load_model
+from symbackprop.train.extras import check
 
 __all__ = [
     "DerivationResult",
@@ -85,28 +86,47 @@ def examples() -> list[Example]:
 
 
 def generate(
-    model: Model | str, output: str | Path | None = None, command: str | None = None
+    model: Model | str,
+    output: str | Path | None = None,
+    command: str | None = None,
+    target: str = "numpy",
+    dtype: str = "float64",
 ) -> str:
-    """The NumPy training module of a model; written whole to ``output`` when given."""
+    """The training module of a model, NumPy or (``target="jax"``) JAX in ``dtype``; written
+    whole to ``output`` when given."""
     argument = model if isinstance(model, str) else model.name  # as the user named it
+    _check_target(target, "generate")
     if isinstance(model, str):
         model = load_model(model)
     if command is None and output is not None:
         command = shlex.join(["symbackprop", "generate", argument, "-o", str(output)])
-    text = module_text(model, command)
-    self_check(model, text)  # raises ModuleDisagrees: never write a wrong module
+    text = module_text(model, command, target, dtype)
+    # Raises ModuleDisagrees: never write a wrong module. Differences need float64.
+    self_check(model, text if dtype == "float64" else module_text(model, command, target))
     if output is not None:
         write_whole(Path(output), text)
     return text
 
 
-def generate_all(directory: str | Path = "generated", check: bool = False) -> list[Path]:
+def _check_target(target: str, verb: str) -> None:
+    """MissingExtra (one line naming the extra) when ``target``'s library is not installed."""
+    if target == "jax":
+        check("jax", f"{verb} --target jax")
+
+
+def generate_all(
+    directory: str | Path = "generated", check: bool = False, target: str = "numpy"
+) -> list[Path]:
     """Write (or check) the module of every built-in example; returns the stale files."""
-    return _generate_all(Path(directory), check=check)
+    return _generate_all(Path(directory), check=check, target=target)
 
 
-def verify(model: Model | str, seed: int = 0, text: str | None = None) -> VerifyReport:
-    """Generate ``model``'s module (or take its source ``text``) and check its gradients."""
+def verify(
+    model: Model | str, seed: int = 0, text: str | None = None, target: str = "numpy"
+) -> VerifyReport:
+    """Generate ``model``'s module for ``target`` (or take its source ``text``) and check its
+    gradients; a JAX module's also against ``jax.grad``."""
+    _check_target(target, "verify")
     if isinstance(model, str):
         model = load_model(model)
-    return _verify(model, seed=seed, text=text)
+    return _verify(model, seed=seed, text=text, target=target)

@@ -14,6 +14,7 @@ import shtab
 
 from symbackprop import api
 from symbackprop.check import cli as check_cli
+from symbackprop.codegen.targets import DTYPES, TARGETS
 from symbackprop.codegen.verify import ModuleDisagrees
 from symbackprop.errors import SymbackpropError, UsageError, one_line
 from symbackprop.explain import cli as explain_cli
@@ -101,20 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 _GENERATE_EXAMPLES = """examples:
   symbackprop generate xor -o xor_train.py
-  symbackprop generate tiny221
+  symbackprop generate digits --target jax --dtype float32 -o digits_jax.py
   symbackprop generate --all --check
 """
 
 _VERIFY_EXAMPLES = """examples:
   symbackprop verify xor
   symbackprop verify digits --seed 3
+  symbackprop verify xor --target jax
 """
 
 
 def _add_generate(verbs) -> None:
     generate = verbs.add_parser(
         "generate",
-        help="write a NumPy training module",
+        help="write a NumPy (or JAX) training module",
         epilog=_GENERATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -134,6 +136,22 @@ def _add_generate(verbs) -> None:
         help="with --all: exit 1 if a file differs from what would be written",
     )
     generate.add_argument("--dir", default="generated", help="folder for --all")
+    _add_target(generate)
+    generate.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default=DTYPES[0],
+        help="a JAX module's float type (float64 turns on jax_enable_x64 when it is imported)",
+    )
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=tuple(TARGETS),
+        default="numpy",
+        help="numpy (the default; numpy its only import) or jax (pip install symbackprop[jax])",
+    )
 
 
 def _add_verify(verbs) -> None:
@@ -150,6 +168,7 @@ def _add_verify(verbs) -> None:
         "--seed", type=train_cli.seed_number, default=0, help="seed of the parameters and data"
     )
     verify.add_argument("--format", choices=("text", "json"), default="text")
+    _add_target(verify)
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -178,7 +197,7 @@ def run_derive(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     if args.all:
-        stale = api.generate_all(args.dir, check=args.check)
+        stale = api.generate_all(args.dir, check=args.check, target=args.target)
         for path in stale:
             print(f"{_freshness(path) if args.check else 'wrote'} {path}")
         return EXIT_FOUND_WRONG if args.check and stale else EXIT_OK
@@ -188,7 +207,13 @@ def run_generate(args: argparse.Namespace) -> int:
         check_output(args.output)  # before the model is read and derived
     command = "symbackprop " + shlex.join(args.typed)  # what the header says regenerates it
     try:
-        text = api.generate(api.load_model(args.model), output=args.output, command=command)
+        text = api.generate(
+            api.load_model(args.model),
+            output=args.output,
+            command=command,
+            target=args.target,
+            dtype=args.dtype,
+        )
     except ModuleDisagrees as error:
         print(f"symbackprop: generate refused to write a wrong module: {error}", file=sys.stderr)
         return EXIT_FOUND_WRONG
@@ -203,7 +228,7 @@ def _freshness(path) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    report = api.verify(api.load_model(args.model), seed=args.seed)
+    report = api.verify(api.load_model(args.model), seed=args.seed, target=args.target)
     if args.format == "json":
         print(json.dumps(report.to_data(), indent=2))
     else:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.ir.network import dense_network
@@ -76,6 +77,19 @@ def test_dense_networks_agree_with_torch_autograd(sizes, activations, loss, redu
     model = dense_network(sizes, activations, loss=loss, reduction=reduction)
     module = load_module(model)
     params = module.init_params(3)
+    data = sample_data(model, np.random.default_rng(3))
+    expected = torch_gradients(
+        lambda p, X, Y: torch_dense_loss(p, X, Y, activations, loss, reduction), params, data
+    )
+    assert_agrees(module, params, data, expected)
+
+
+@pytest.mark.parametrize(("sizes", "activations", "loss", "reduction"), CASES)
+def test_jax_modules_agree_with_torch_autograd(sizes, activations, loss, reduction):
+    pytest.importorskip("jax")
+    model = dense_network(sizes, activations, loss=loss, reduction=reduction)
+    module = load_module(model, module_text(model, target="jax"))  # float64
+    params = {name: np.asarray(value) for name, value in module.init_params(3).items()}
     data = sample_data(model, np.random.default_rng(3))
     expected = torch_gradients(
         lambda p, X, Y: torch_dense_loss(p, X, Y, activations, loss, reduction), params, data

@@ -23,7 +23,7 @@ from symbackprop.codegen.statements import (
     Update,
     Variables,
 )
-from symbackprop.codegen.targets import NUMPY, TARGETS, Target, target_named
+from symbackprop.codegen.targets import JAX, NUMPY, TARGETS, Target, target_named
 from symbackprop.errors import SpecError
 from symbackprop.ir.arrays import T, dot, shape_of
 from symbackprop.ir.builder import ModelBuilder
@@ -215,9 +215,9 @@ class FunctionalPrinter(NumpyCodePrinter):
 
 
 def test_a_target_is_a_printer_and_a_template_registered_once():
-    assert TARGETS == {"numpy": NUMPY}
+    assert TARGETS == {"numpy": NUMPY, "jax": JAX}
     assert target_named("numpy") is NUMPY
-    with pytest.raises(SpecError, match="known: numpy"):
+    with pytest.raises(SpecError, match="known: numpy, jax"):
         target_named("fortran")
 
 

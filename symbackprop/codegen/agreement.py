@@ -31,10 +31,12 @@ class VerifyReport:
     step_error: float | None = None  # train_step's applied gradients; None: no fused step
     directional: float | None = None  # worst <g, v> against the loss along random directions
     sampled: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (checked, of)
+    oracle_error: float | None = None  # a JAX module's backward() against jax.grad
 
     @property
     def ok(self) -> bool:
-        worst = max([*self.errors.values(), self.step_error or 0.0, self.directional or 0.0])
+        errors = [self.step_error, self.directional, self.oracle_error]
+        worst = max([*self.errors.values(), *(e or 0.0 for e in errors)])
         return worst < RELATIVE_TOLERANCE and self.taylor_slope > SLOPE_MINIMUM
 
     def to_data(self) -> dict:
@@ -46,6 +48,7 @@ class VerifyReport:
             "train_step_max_relative_error": self.step_error,
             "directional_max_relative_error": self.directional,
             "entries_checked": {name: list(pair) for name, pair in self.sampled.items()},
+            "jax_grad_max_relative_error": self.oracle_error,
             "tolerance": RELATIVE_TOLERANCE,
         }
 
@@ -65,6 +68,11 @@ class VerifyReport:
             lines.append(
                 f"  {'train_step':<{width}}  max relative error {self.step_error:.2e} "
                 "(the gradients its fused step applies)"
+            )
+        if self.oracle_error is not None:
+            lines.append(
+                f"  {'jax.grad':<{width}}  max relative error {self.oracle_error:.2e} "
+                "(backward() against JAX's autodiff of the module's loss)"
             )
         lines.append(
             f"  Taylor remainder slope {self.taylor_slope:.2f} (2 for a true gradient, "
@@ -142,7 +150,7 @@ def directional_error(module, params: dict, data: list, grads: dict, rng, h: flo
 
     numeric = (-loss_at(2 * h) + 8 * loss_at(h) - 8 * loss_at(-h) + loss_at(-2 * h)) / (12 * h)
     claimed = sum(float(np.sum(grads[n] * direction[n])) for n in params)
-    return abs(claimed - numeric) / max(abs(claimed), abs(numeric), 1e-3)
+    return float(abs(claimed - numeric) / max(abs(claimed), abs(numeric), 1e-3))
 
 
 def relative_error(analytic, numeric, floor: float = 1e-3) -> float:

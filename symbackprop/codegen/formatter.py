@@ -3,7 +3,8 @@
     # [Statement] -> printer (the target's spelling) -> lines wrapped as ruff wraps them
 
 The formatter decides layout (wrapping, indentation, comments); the printer decides spelling
-(``np.multiply(a, b, out=c)``, ``params["w"] -= d_w``), so a new target changes only the latter.
+(``np.multiply(a, b, out=c)``, ``params["w"] -= d_w``, ``d_w[4] = ...``), so a new target
+changes only the latter.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from symbackprop.codegen.statements import Assign, Call, Comment, InPlace, State
 
 
 class Formatter:
-    """Formats statements through ``printer`` (a target's printer: ``code``, ``call``,
-    ``number_operand`` and ``update``)."""
+    """Formats statements through ``printer`` (a target's printer: ``code``, ``assignment``,
+    ``call``, ``number_operand`` and ``update``)."""
 
     def __init__(self, printer):
         self.printer = printer
@@ -29,7 +30,8 @@ class Formatter:
     def text(self, statement: Statement, indent: str = INDENT) -> str:
         code = self.printer.code
         if isinstance(statement, Assign):
-            return statement_text(code(statement.target), code(statement.expr), indent)
+            left, right = self.printer.assignment(statement.target, statement.expr)
+            return statement_text(left, right, indent)
         if isinstance(statement, InPlace):
             operand = (
                 code(statement.operand)

@@ -13,7 +13,7 @@ from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.recurrent_generate import module_text as recurrent_module_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
-from symbackprop.codegen.targets import NUMPY, Target, target_named
+from symbackprop.codegen.targets import NUMPY, Target, check_dtype, target_named
 from symbackprop.derive import derive
 from symbackprop.errors import SpecError
 from symbackprop.files import current_text, write_whole
@@ -24,24 +24,29 @@ from symbackprop.readers.examples import EXAMPLES, builtin
 GENERATED = Path("generated")
 
 
-def module_text(model: Model, command: str | None = None, target: str = "numpy") -> str:
-    """The source of ``model``'s training module, written for ``target`` (see targets.py)."""
+def module_text(
+    model: Model, command: str | None = None, target: str = "numpy", dtype: str = "float64"
+) -> str:
+    """The source of ``model``'s training module, written for ``target`` (see targets.py)
+    in ``dtype`` (a JAX module's float type)."""
     require_parameters(model)
-    return model_module_text(model, command or default_command(model), target_named(target))
+    chosen = target_named(target)
+    check_dtype(chosen, dtype)
+    return model_module_text(model, command or default_command(model), chosen, dtype)
 
 
 @singledispatch
-def model_module_text(model: Model, command: str, target: Target) -> str:
+def model_module_text(model: Model, command: str, target: Target, dtype: str = "float64") -> str:
     """A feed-forward model's module: loss, forward, backward and the fused training step."""
     # [Model] -> code-named Model -> stable Model -> Derivation -> ModulePlan -> module text
     derivation = derive(stable_model(code_model(model)))
     plan = plan_module(derivation, command, target, renamed_names(model))
     lines = module_lines(plan, target.printer({"names": plan.names}))
-    return render(target.template, plan=plan, code=lines)
+    return render(target.template, plan=plan, code=lines, dtype=dtype)
 
 
 @model_module_text.register
-def _recurrent(model: StepModel, command: str, target: Target) -> str:
+def _recurrent(model: StepModel, command: str, target: Target, dtype: str = "float64") -> str:
     """A recurrent cell's step model: a module that trains the cell by BPTT (NumPy only)."""
     if target is not NUMPY:
         raise SpecError(f"recurrent modules are generated for numpy only, not {target.name}")
@@ -52,15 +57,35 @@ def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:
     return directory / f"{identifier(name)}.py"
 
 
-def generate_all(directory: Path = GENERATED, check: bool = False) -> list[Path]:
-    """Write (or, with ``check``, compare) every built-in example's module.
+@singledispatch
+def target_writes(model: Model, target: Target) -> bool:
+    """Whether ``target`` writes modules of ``model``'s kind: every target a feed-forward one."""
+    return True
+
+
+@target_writes.register
+def _recurrent_target(model: StepModel, target: Target) -> bool:
+    return target is NUMPY
+
+
+def generate_all(
+    directory: Path = GENERATED, check: bool = False, target: str = "numpy"
+) -> list[Path]:
+    """Write (or, with ``check``, compare) every built-in example's module for ``target``
+    (the examples it writes modules of).
 
     Returns the files that differed from what is generated now.
     """
+    command = "symbackprop generate --all"
+    if target != "numpy":  # its modules live in a folder of their own
+        command += f" --target {target} --dir {GENERATED / target}"
     stale = []
     for name in EXAMPLES:
+        model = builtin(name)
+        if not target_writes(model, target_named(target)):
+            continue
         path = builtin_module_path(name, directory)
-        text = module_text(builtin(name), command="symbackprop generate --all")
+        text = module_text(model, command=command, target=target)
         if current_text(path) != text:
             stale.append(path)
             if not check:

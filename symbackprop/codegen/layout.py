@@ -8,8 +8,12 @@ the operator leading.
 
 from __future__ import annotations
 
+import re
+
 LINE_LIMIT = 100
 INDENT = "    "
+# A called name: ``np.tanh``, or an element's setter such as JAX's ``d_w.at[0, 1].set``.
+_CALLEE = re.compile(r"[A-Za-z_][\w.]*(\[[\d, ]+\][\w.]*)*")
 
 
 def statement_text(target: str, code: str, indent: str = INDENT, operator: str = "=") -> str:
@@ -50,11 +54,7 @@ def _wrapped_call(head: str, function: str, arguments: str, indent: str) -> str:
 def _call(code: str) -> tuple[str, str] | None:
     """``f(a, b)`` -> ("f", "a, b") when the whole of ``code`` is one call."""
     name_end = code.find("(")
-    if (
-        name_end <= 0
-        or not code.endswith(")")
-        or not code[:name_end].replace(".", "").isidentifier()
-    ):
+    if name_end <= 0 or not code.endswith(")") or not _CALLEE.fullmatch(code[:name_end]):
         return None
     inside = code[name_end + 1 : -1]
     return (code[:name_end], inside) if _depth_never_negative(inside) else None

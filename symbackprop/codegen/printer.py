@@ -86,9 +86,9 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         *pieces, (last, condition) = expr.args
         if condition != sp.true:
             return super()._print_Piecewise(expr)
-        text = self._print(last)
+        text, where = self._print(last), self._module_format("numpy.where")
         for value, cond in reversed(pieces):
-            text = f"np.where({self._print(cond)}, {self._print(value)}, {text})"
+            text = f"{where}({self._print(cond)}, {self._print(value)}, {text})"
         return text
 
     # Beyond expressions: what the statement IR needs spelled (see codegen/statements.py).
@@ -102,6 +102,11 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
     def code(self, expr: sp.Expr) -> str:
         """One formula as formatted code."""
         return print_code(expr, self)
+
+    def assignment(self, target: sp.Symbol, expr: sp.Expr) -> tuple[str, str]:
+        """``target = expr`` as (left, right): an element of an array (``d_w[4]``) is
+        assigned in place, as NumPy can."""
+        return self.code(target), self.code(expr)
 
     def number_operand(self, expr: sp.Expr) -> str:
         """An operand of a call or an in-place operator; a number as a float (NumPy converts

@@ -2,7 +2,7 @@
 
     # ModulePlan (statements) -> target.printer (spelling) -> target.template (layout) -> text
 
-A new target (JAX, say) is a printer subclass (``jnp.`` for ``np.``, its own spelling of calls
+A target (JAX, say) is a printer subclass (``jnp.`` for ``np.``, its own spelling of calls
 and updates) and a template, added to TARGETS; the planner and the passes stay as they are.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from symbackprop.codegen.jax_printer import JaxCodePrinter
 from symbackprop.codegen.printer import NumpyCodePrinter
 from symbackprop.errors import SpecError
 
@@ -23,8 +24,11 @@ class Target:
 
 
 NUMPY = Target("numpy", NumpyCodePrinter, "module.py.j2", kept_arrays=True)
+# JAX arrays are immutable, and XLA plans a compiled step's memory itself.
+JAX = Target("jax", JaxCodePrinter, "jax_module.py.j2", kept_arrays=False)
 
-TARGETS = {target.name: target for target in (NUMPY,)}
+TARGETS = {target.name: target for target in (NUMPY, JAX)}
+DTYPES = ("float64", "float32")  # a JAX module's float type; a NumPy module follows its data
 
 
 def target_named(name: str) -> Target:
@@ -32,3 +36,11 @@ def target_named(name: str) -> Target:
     if name not in TARGETS:
         raise SpecError(f"no code-generation target {name!r}; known: {', '.join(TARGETS)}")
     return TARGETS[name]
+
+
+def check_dtype(target: Target, dtype: str) -> None:
+    """SpecError unless ``target`` writes modules of ``dtype``."""
+    if dtype not in DTYPES:
+        raise SpecError(f"no float type {dtype!r}; known: {', '.join(DTYPES)}")
+    if target is NUMPY and dtype != "float64":
+        raise SpecError("a NumPy module computes in its data's float type: --dtype is for jax")

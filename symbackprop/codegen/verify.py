@@ -12,6 +12,7 @@ Two independent checks, both on the module's own ``forward``/``backward``:
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from functools import singledispatch
 
 import numpy as np
@@ -31,6 +32,7 @@ from symbackprop.codegen.agreement import (
     sampled_entries,
     taylor_slope,
 )
+from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.ir.activations import written_out
 from symbackprop.ir.arrays import softmax_xent
@@ -41,11 +43,30 @@ from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 BATCH = 7  # a batch size unlike any layer width of the built-in examples
 
 
-def verify(model: Model, seed: int = 0, text: str | None = None) -> VerifyReport:
-    """Generate, load and check ``model``'s module (or the module source ``text``)."""
+def verify(
+    model: Model, seed: int = 0, text: str | None = None, target: str = "numpy"
+) -> VerifyReport:
+    """Generate, load and check ``model``'s module for ``target`` (or the module source
+    ``text``, written for ``target``); a JAX module's gradients also against ``jax.grad``."""
     check_arrays(model, BATCH, "verify")  # before the module is made and run
+    if text is None and target != "numpy":
+        text = module_text(model, target=target)  # in float64, as differences need
     with finite_values("verify", seed):
-        return verify_module(model, seed, text)
+        report = verify_module(model, seed, text)
+        if target == "jax":
+            report = replace(report, oracle_error=jax_grad_error(model, seed, text))
+    return report
+
+
+def jax_grad_error(model: Model, seed: int, text: str) -> float:
+    """The largest relative error of a JAX module's derived backward() against jax.grad of
+    its own loss: autodiff as a second, independent opinion (the module imports jax)."""
+    module = load_module(model, text)
+    params = module.init_params(seed)
+    data = sample_data(model, np.random.default_rng(seed))
+    derived = module.backward(params, module.forward(params, *data))
+    autodiff = module.jax.grad(module.loss)(params, *data)
+    return max(relative_error(np.asarray(derived[n]), np.asarray(autodiff[n])) for n in params)
 
 
 @singledispatch

@@ -82,6 +82,13 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--standardize", action="store_true", help="scale inputs to mean 0, deviation 1"
     )
+    parser.add_argument(
+        "--devices",
+        type=device_count,
+        metavar="N",
+        help="train MODEL's JAX module on N devices, each batch split across them "
+        "(symbackprop[jax]; a shuffle's last samples short of a batch wait for the next epoch)",
+    )
 
 
 def batch_size(text: str) -> int | None:
@@ -95,6 +102,19 @@ def batch_size(text: str) -> int | None:
     if size < 1:
         raise argparse.ArgumentTypeError(f"a batch size is a whole number 1 or more, not {text!r}")
     return size
+
+
+def device_count(text: str) -> int:
+    """An argparse type: a number of devices, 1 or more."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"a device count is a whole number 1 or more, not {text!r}"
+        )
+    return count
 
 
 def seed_number(text: str) -> int:
@@ -126,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         standardize=args.standardize,
         target=args.target,
         progress=True,
+        devices=args.devices,
     )
     if args.format == "json":
         print(json.dumps(result.to_data(), indent=2))

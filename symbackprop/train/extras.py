@@ -13,7 +13,11 @@ class MissingExtra(SymbackpropError):
     """An optional dependency is not installed."""
 
 
-EXTRAS = {"sklearn": ("scikit-learn", "data"), "matplotlib": ("matplotlib", "plot")}
+EXTRAS = {
+    "sklearn": ("scikit-learn", "data"),
+    "matplotlib": ("matplotlib", "plot"),
+    "jax": ("jax", "jax"),
+}
 
 
 def available(module: str) -> bool:

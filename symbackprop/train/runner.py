@@ -13,6 +13,7 @@ from functools import partial
 
 import numpy as np
 
+from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.names import code_model
 from symbackprop.errors import NumericOverflow, UsageError
@@ -21,6 +22,7 @@ from symbackprop.ir.model import Model
 from symbackprop.train.data import Dataset, Part
 from symbackprop.train.diagnose import diagnose, overflow_stop
 from symbackprop.train.evidence import Evidence, Settings, Snapshot
+from symbackprop.train.extras import check
 from symbackprop.train.feed import Feed, batch, check_columns, feed_for, module_feed
 from symbackprop.train.initialization import initial_params
 from symbackprop.train.models import resolve_model
@@ -48,13 +50,15 @@ def train(
     standardize: bool = False,
     target: str | None = None,
     progress: bool = False,
+    devices: int | None = None,
 ) -> TrainResult:
     """Train ``model`` (a Model or MODEL argument) on ``data`` (a Dataset or SOURCE) with its
     generated NumPy module, and diagnose the run.
 
     ``batch_size`` is the samples per update: 32 by default (as Keras); None is full-batch
     gradient descent; 1 updates after every sample, as hand-written loops often do. ``init``
-    is uniform, glorot, he, or positive (uniform 0..1).
+    is uniform, glorot, he, or positive (uniform 0..1). ``devices`` trains the model's JAX
+    module instead, every epoch on the device, data-parallel over that many devices.
 
     >>> result = train("tiny221", "sizes", epochs=5, lr=1.0, init="positive", batch_size=1)
     >>> "saturated" in [finding.code for finding in result.findings]
@@ -62,7 +66,7 @@ def train(
     """
     _check_options(epochs, lr, optimizer, batch_size)
     model = code_model(resolve_model(model))  # names as the module spells them
-    module = load_module(model)
+    module = load_module(model, _jax_text(model) if devices else None)
     columns = partial(check_columns, model, module_feed(model, module))  # a CSV's header
     dataset = load_data(data, target, columns) if isinstance(data, str) else data
     check_arrays(model, len(dataset.train.features), "train")  # before any array of the run
@@ -70,7 +74,12 @@ def train(
     feed = feed_for(model, module, dataset)
     settings = Settings(lr, init, optimizer, standardize, batch_size)
     initial = initial_params(module, init, seed)
-    run = _Run(module, feed.arrays(dataset.train), settings, batch_size, seed)
+    arrays = feed.arrays(dataset.train)
+    if devices:
+        mesh = _mesh(module, devices, batch_size or len(arrays[0]))
+        run = _DeviceRun(module, arrays, settings, batch_size, seed, mesh)
+    else:
+        run = _Run(module, arrays, settings, batch_size, seed)
     if dataset.test is not None:  # its loss after every epoch, beside the training loss
         run.test_arrays = feed.arrays(dataset.test)
     # The optimisers update in place; the diagnosis needs the initial values as they were.
@@ -121,6 +130,25 @@ def _evidence(model, dataset: Dataset, initial: dict, trained: _Trained, setting
     )
 
 
+def _jax_text(model: Model) -> str:
+    check("jax", "--devices")
+    return module_text(model, target="jax")
+
+
+def _mesh(module: types.ModuleType, devices: int, batch: int):
+    """The module's one-axis mesh of ``devices``; UsageError when JAX sees fewer, or when a
+    batch of ``batch`` samples cannot be split evenly over them."""
+    seen = len(module.jax.devices())
+    if devices > seen:
+        raise UsageError(
+            f"--devices {devices}: JAX sees {seen} (on CPU, "
+            f"XLA_FLAGS=--xla_force_host_platform_device_count={devices} makes {devices})"
+        )
+    if batch % devices:
+        raise UsageError(f"a batch of {batch} samples splits unevenly over {devices} devices")
+    return module.data_mesh(devices)
+
+
 def _check_options(epochs: int, lr: float, optimizer: str, batch_size: int | None) -> None:
     if optimizer not in OPTIMIZERS:
         raise UsageError(f"unknown optimizer {optimizer!r} (known: {', '.join(OPTIMIZERS)})")
@@ -160,7 +188,9 @@ class _Run:
         grads = self.module.backward(params, cache)
         # The optimisers update in place: keep this epoch's parameters apart.
         kept = {name: np.copy(value) for name, value in params.items()}
-        return Snapshot(epoch, cache, grads, kept), self.module.loss_of(cache, params)
+        loss = float(self.module.loss_of(cache, params))
+        cache, grads = _as_numpy(cache), _as_numpy(grads)  # a JAX module's arrays, read here
+        return Snapshot(epoch, cache, grads, kept), loss
 
     def epochs(self, params: dict, epochs: int, description: str, progress: bool):
         """Train for ``epochs``; a FloatingPointError, with ``self.epoch`` where, as soon as a
@@ -203,6 +233,52 @@ class _Run:
             module.train_step(params, *arrays, lr, self.work)
             return params
         return step(params, module.backward(params, module.forward(params, *arrays)), state, lr)
+
+
+class _DeviceRun(_Run):
+    """The epoch loop of a JAX module: its own train() runs the epochs on the device,
+    data-parallel over ``mesh``; this follows each epoch's end (loss, test loss, the bar)."""
+
+    def __init__(self, module, arrays, settings: Settings, batch_size, seed: int, mesh):
+        super().__init__(module, arrays, settings, batch_size, seed)
+        self.mesh, self.seed = mesh, seed
+
+    def epochs(self, params: dict, epochs: int, description: str, progress: bool):
+        bar = epochs_bar(epochs, description, progress)
+        ticks = enumerate(bar, start=1)
+        with closing(bar):
+            first, loss = self.snapshot(params, 0)
+            losses, tested = [loss], [self._test_loss(params)]
+
+            def after_epoch(epoch: int, _, trained: dict) -> None:
+                self.epoch, _ = next(ticks)
+                losses.append(float(self.module.loss(trained, *self.arrays)))
+                if not np.isfinite(losses[-1]):  # XLA raises nothing: stop as NumPy would
+                    raise FloatingPointError(f"the loss is {losses[-1]}")
+                tested.append(self._test_loss(trained))
+                bar.set_postfix_str(f"loss {losses[-1]:.4g}", refresh=False)
+
+            start = time.perf_counter()
+            trained, _ = self.module.train(
+                params,
+                *self.arrays,
+                epochs=epochs,
+                lr=self.settings.lr,
+                optimizer=self.settings.optimizer,
+                callback=after_epoch,
+                batch_size=self.batch_size,
+                seed=self.seed,
+                mesh=self.mesh,
+            )
+            seconds = time.perf_counter() - start
+            params = _as_numpy(trained)
+            last, _ = self.snapshot(params, len(losses) - 1)
+        test_losses = tested if self.test_arrays is not None else None
+        return _Trained(params, losses, seconds, first, last, test_losses)
+
+
+def _as_numpy(arrays: dict) -> dict:
+    return {name: np.asarray(value) for name, value in arrays.items()}
 
 
 @dataclass(frozen=True)
