@@ -57,13 +57,3 @@ def fresh_name(name: str, taken) -> str:
 
 
 BATCH_SIZE = "m"  # the vector-mode leaf holding the number of samples in a batch
-
-
-def mentions(code: str, name: str) -> bool:
-    """Whether ``code`` reads the variable ``name``: not an attribute, a longer name or a
-    string (``params["W1"]`` does not read ``W1``).
-
-    Feed-forward code generation no longer reads printed text: its statements say what they
-    read from their free symbols (``codegen/statements.py``). Only the recurrent planner still
-    uses this; it can switch to ``Variables().read_by`` over ``Assign`` statements."""
-    return re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", code) is not None

@@ -15,9 +15,9 @@ from symbackprop.check.formula import FormulaReader
 from symbackprop.check.numeric import difference
 from symbackprop.check.subject import Subject, exploded
 from symbackprop.derive.rules import rule_for
-from symbackprop.ir.arrays import T, colsum, dot, rowsum, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers
+from symbackprop.ir.ops import T, colsum, dot, rowsum, total
 from symbackprop.ir.ops.stacking import STACKED_OPS, after_first_row, bias_row
 from symbackprop.readers.dims import DimSpace, generalized
 from symbackprop.readers.examples import digits, xor

@@ -15,7 +15,6 @@ from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.step import INPUT, STATE_IN
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.ir.activations import ACTIVATIONS
-from symbackprop.ir.arrays import T, colsum, dot, softmax_xent, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.evaluate import (
     EvaluationError,
@@ -25,6 +24,7 @@ from symbackprop.ir.evaluate import (
     evaluate,
     forward_values,
 )
+from symbackprop.ir.ops import T, colsum, dot, softmax_xent, total
 
 x, y, w = sp.symbols("x y w")
 A, B = sp.symbols("A B")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from symbackprop.ir.arrays import (
+from symbackprop.ir.ops import (
     T,
     colsum,
     dot,

@@ -14,9 +14,9 @@ from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.ir import fully_connected
 from symbackprop.ir.activations import written_out
-from symbackprop.ir.arrays import dot, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.network import dense_network
+from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE
 from symbackprop.readers.examples import EXAMPLES, builtin
 

@@ -10,7 +10,7 @@ from symbackprop.codegen.formatter import Formatter
 from symbackprop.codegen.inplace import lower
 from symbackprop.codegen.printer import NumpyCodePrinter
 from symbackprop.ir.activations import sigmoid
-from symbackprop.ir.arrays import T, colsum, dot, shape_of
+from symbackprop.ir.ops import T, colsum, dot, shape_of
 
 NAMES = ["A", "B", "C", "W", "b", "s"]
 A, B, C, W, b, s = sp.symbols(NAMES)

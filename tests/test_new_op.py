@@ -21,9 +21,9 @@ from symbackprop import api
 from symbackprop.check import check_formulas
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
-from symbackprop.ir.arrays import dot, rowsum, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.evaluate import Evaluator, Numbers
+from symbackprop.ir.ops import dot, rowsum, total
 
 PACKAGE = Path(__file__).resolve().parents[1] / "symbackprop"
 TEMPLATES = PACKAGE.parent / "templates"

@@ -13,7 +13,7 @@ from symbackprop.cells.rnn import rnn_cell
 from symbackprop.cli import main
 from symbackprop.derive.bptt import derive_sequence
 from symbackprop.errors import SpecError
-from symbackprop.ir.arrays import T, dot
+from symbackprop.ir.ops import T, dot
 from symbackprop.printing.through_time import (
     convention_text,
     recursion_latex,

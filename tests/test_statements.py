@@ -25,9 +25,9 @@ from symbackprop.codegen.statements import (
 )
 from symbackprop.codegen.targets import JAX, NUMPY, TARGETS, Target, target_named
 from symbackprop.errors import SpecError
-from symbackprop.ir.arrays import T, dot, shape_of
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.network import dense_network
+from symbackprop.ir.ops import T, dot, shape_of
 
 a, a1, a2, b, c, d = sp.symbols("a a1 a2 b c d")
 

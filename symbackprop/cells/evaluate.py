@@ -1,20 +1,18 @@
-"""Numbers from a cell's own equations: one step, or a whole sequence, in NumPy.
+"""Numbers from a cell's own equations: one step, or a whole sequence, in float64.
 
-The step model's node expressions are compiled with :func:`sympy.lambdify`, each array
-operation evaluated by its own ``evaluate``, so every number shown or checked comes from the
-declared equations and not from a second, hand-written copy of them.
+Each node of the step model is evaluated by the one evaluator (:mod:`symbackprop.ir.evaluate`),
+so every number shown or checked comes from the declared equations and not from a second,
+hand-written copy of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache, partial
 
 import numpy as np
-import sympy as sp
 
 from symbackprop.cells.step import INPUT, StepModel
-from symbackprop.ir.ops import FLOAT_MATH, ArrayOpBase
+from symbackprop.ir.evaluate import Evaluator, Numbers
 
 
 def step_values(
@@ -36,8 +34,8 @@ def step_values(
     values.update({s.previous: np.asarray(previous[s.name]) for s in states})
     values.update({name: np.asarray(value) for name, value in params.items()})
     for node in model.defined[:-1]:  # the loss needs the incoming gradients, a forward pass not
-        symbols, function = _compiled(model, node.name)
-        value = function(*(values[s] for s in symbols))
+        env = {symbol: values[symbol.name] for symbol in node.expr.free_symbols}
+        value = np.asarray(Evaluator(env, Numbers.FLOAT64)(node.expr), dtype=float)
         values[node.name] = value if decimals is None else np.round(value, decimals)
     return values
 
@@ -60,15 +58,3 @@ def run_sequence(
         states = {s.name: values[s.name] for s in cell.states}
         outputs.append(states[cell.output.name])
     return np.stack(outputs, axis=1)
-
-
-@lru_cache(maxsize=512)
-def _compiled(model: StepModel, name: str):
-    expr = model.node(name).expr
-    symbols = sorted((s.name for s in expr.free_symbols), key=str)
-    ops = {type(op) for op in expr.atoms(ArrayOpBase)}  # each op evaluates itself
-    array_functions = {op.__name__: partial(op.evaluate, FLOAT_MATH) for op in ops}
-    function = sp.lambdify(
-        [sp.Symbol(s) for s in symbols], expr, modules=[array_functions, "numpy"]
-    )
-    return tuple(symbols), function

@@ -19,7 +19,7 @@ from symbackprop.cells.step import (
     sizes_text,
     tanh,
 )
-from symbackprop.ir.arrays import dot
+from symbackprop.ir.ops import dot
 
 
 def gru_cell(

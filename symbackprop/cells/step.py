@@ -24,9 +24,9 @@ import sympy as sp
 from symbackprop.cells.conventions import Convention
 from symbackprop.errors import SpecError
 from symbackprop.ir.activations import ACTIVATIONS
-from symbackprop.ir.arrays import dot, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
+from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE
 
 sigmoid, tanh = ACTIVATIONS["sigmoid"], ACTIVATIONS["tanh"]

@@ -23,9 +23,9 @@ from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
-from symbackprop.ir.arrays import T
 from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.ir.model import Kind
+from symbackprop.ir.ops import T
 from symbackprop.ir.ops.stacking import StackBase
 from symbackprop.readers.codereader import Program, read_program
 

@@ -17,8 +17,8 @@ from symbackprop.check.numeric import difference
 from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.subject import Subject
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import T, dot, show_shape
 from symbackprop.ir.evaluate import EvaluationError
+from symbackprop.ir.ops import T, dot, show_shape
 from symbackprop.readers.dims import DimSpace
 
 

@@ -20,9 +20,9 @@ import sympy as sp
 
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.ir.arrays import Shape
 from symbackprop.ir.evaluate import Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.ir.ops import Shape
 from symbackprop.naming import fresh_name
 from symbackprop.readers.dims import DimSpace, generalized
 

@@ -30,7 +30,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 
 from symbackprop.codegen.statements import Call, Comment, InPlace, Kept, Statement
 from symbackprop.ir.activations import sigmoid
-from symbackprop.ir.arrays import T, colsum, dot
+from symbackprop.ir.ops import T, colsum, dot
 
 Shape = tuple
 # Elementwise functions a Call computes into an array (a target spells each one).

@@ -14,8 +14,8 @@ import sympy as sp
 
 from symbackprop.codegen.stable import stabilize
 from symbackprop.codegen.statements import Assign, Statement, Variables, row_count, zeros_like
-from symbackprop.ir.arrays import total
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import total
 from symbackprop.naming import BATCH_SIZE, gradient_name, identifier, indexed_name, split_indexed
 
 

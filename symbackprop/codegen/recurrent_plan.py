@@ -28,8 +28,8 @@ from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.derive.bptt import SequenceDerivation
 from symbackprop.errors import SpecError
-from symbackprop.ir.arrays import T, colsum, colsum_keepdims, dot, total
-from symbackprop.naming import gradient_name, identifier, mentions
+from symbackprop.ir.ops import T, colsum, colsum_keepdims, dot, total
+from symbackprop.naming import gradient_name, identifier
 
 HOISTED_SUFFIX = "_from_x"
 OPENED_BIAS = "opened_bias"  # a gate's bias that Keras initialises to ones (unit_forget_bias)
@@ -44,6 +44,7 @@ class Statement:
     target: str
     code: str
     depth: int = 1  # indentation levels: 1 in a function, 2 in its time loop
+    reads: frozenset[str] = frozenset()  # the variables its formula reads (free symbols)
 
     @property
     def text(self) -> str:
@@ -195,8 +196,13 @@ def _forward_plan(
     model: StepModel, printer, backward: BackwardPlan, output: StatePlan
 ) -> ForwardPlan:
     hoisted_exprs, forward = _split_forward(model)
-    hoisted = [Statement(h.target, _code(h.expr, printer, {INPUT: "xs"})) for h in hoisted_exprs]
-    step = [Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2) for n, e in forward]
+    hoisted = [
+        Statement(h.target, _code(h.expr, printer, {INPUT: "xs"}), reads=_reads(h.expr))
+        for h in hoisted_exprs
+    ]
+    step = [
+        Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2, _reads(e)) for n, e in forward
+    ]
     read = set(backward.step_reads + backward.row_reads) | {output.name}
     kept = [n for n in _forward_names(model) if n != INPUT and n in read]
     weights = [w.name for w in model.cell.weights]
@@ -206,11 +212,13 @@ def _forward_plan(
 def _backward_plan(sequence: SequenceDerivation, printer, states: list[StatePlan]) -> BackwardPlan:
     model, step = sequence.model, sequence.step
     statements = [
-        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2) for a in step.adjoints
+        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2, _reads(a.expr))
+        for a in step.adjoints
     ]
+    carried = [sequence.carried(state) for state in _output_first(sequence.states)]
     carries = [
-        Statement(plan.carry, _code(sequence.carried(state), printer), 2)
-        for plan, state in zip(states, _output_first(sequence.states), strict=True)
+        Statement(plan.carry, _code(expr, printer), 2, _reads(expr))
+        for plan, expr in zip(states, carried, strict=True)
     ]
     previous = {state.previous for state in sequence.states}
     gradients = [_gradient(g, printer) for g in step.gradients if g.param not in previous]
@@ -279,7 +287,8 @@ def _gradient(gradient, printer: NumpyCodePrinter) -> Statement:
     for term in sp.Add.make_args(gradient.expr):
         if not _sums_over_rows(term):
             raise SpecError(f"the gradient of {gradient.param} does not sum over samples")
-    return Statement(gradient_name(gradient.param), _code(gradient.expr, printer))
+    code = _code(gradient.expr, printer)
+    return Statement(gradient_name(gradient.param), code, reads=_reads(gradient.expr))
 
 
 def _sums_over_rows(term: sp.Expr) -> bool:
@@ -298,6 +307,12 @@ def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter, name
     return Statement(target, _code(sequence.loss_term, printer))
 
 
+def _reads(expr: sp.Expr) -> frozenset[str]:
+    """The variables a formula reads, as the code names them: its free symbols."""
+    return frozenset(identifier(symbol.name) for symbol in expr.free_symbols)
+
+
 def _used(statements, names: list[str]) -> list[str]:
-    code = " ".join(s.code for s in statements)
-    return [n for n in dict.fromkeys(names) if mentions(code, identifier(n))]
+    """The ``names`` (in their order) that any of ``statements`` reads."""
+    read = set().union(*(s.reads for s in statements))
+    return [n for n in dict.fromkeys(names) if identifier(n) in read]

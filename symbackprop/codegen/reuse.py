@@ -17,7 +17,7 @@ import sympy as sp
 
 from symbackprop.codegen.inplace import Shape, lower
 from symbackprop.codegen.statements import Assign, Call, Statement
-from symbackprop.ir.arrays import colsum
+from symbackprop.ir.ops import colsum
 from symbackprop.naming import BATCH_SIZE
 
 ONES = sp.Symbol("ones")  # a batch of ones: column sums as ones.dot(A)

@@ -20,8 +20,8 @@ from symbackprop.codegen.reuse import ONES, reuse_memory
 from symbackprop.codegen.statements import Assign, Statement, Update
 from symbackprop.codegen.targets import Target
 from symbackprop.derive import derive
-from symbackprop.ir.arrays import T, shape_of
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import T, shape_of
 from symbackprop.naming import BATCH_SIZE, adjoint_name, gradient_name, identifier
 
 LEARNING_RATE = "lr"

@@ -35,9 +35,9 @@ from symbackprop.codegen.agreement import (
 from symbackprop.codegen.generate import module_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.ir.activations import written_out
-from symbackprop.ir.arrays import softmax_xent
 from symbackprop.ir.bounds import check_arrays
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 
 BATCH = 7  # a batch size unlike any layer width of the built-in examples

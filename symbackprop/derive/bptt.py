@@ -25,9 +25,9 @@ import sympy as sp
 
 from symbackprop.cells.step import State, StepModel
 from symbackprop.derive import Derivation, derive
-from symbackprop.ir.arrays import total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
+from symbackprop.ir.ops import total
 from symbackprop.naming import BATCH_SIZE
 
 

@@ -18,8 +18,8 @@ import sympy as sp
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.vjp import vjp
 from symbackprop.errors import SpecError
-from symbackprop.ir.arrays import shape_of
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.ir.ops import shape_of
 from symbackprop.naming import adjoint_name
 
 

@@ -16,7 +16,7 @@ import sympy as sp
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.rules import rule_for
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import (
+from symbackprop.ir.ops import (
     ArrayOpBase,
     Shape,
     colsum,

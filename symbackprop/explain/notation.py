@@ -9,8 +9,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbackprop.derive import Derivation
-from symbackprop.ir.arrays import Shape, dot, shape_of
-from symbackprop.ir.ops import SumBase
+from symbackprop.ir.ops import Shape, SumBase, dot, shape_of
 from symbackprop.naming import split_indexed
 from symbackprop.printing.latex import ModelLatexPrinter, latex_name
 

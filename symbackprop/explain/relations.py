@@ -17,8 +17,8 @@ import sympy as sp
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.rules import rule_for
 from symbackprop.explain.notation import Notation, show_shape
-from symbackprop.ir.arrays import ArrayOpBase, dot
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.ir.ops import ArrayOpBase, dot
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import sympy as sp
 
 from symbackprop.errors import SpecError
 from symbackprop.ir import activations
-from symbackprop.ir.arrays import Shape
 from symbackprop.ir.model import Kind, Model, Node
+from symbackprop.ir.ops import Shape
 from symbackprop.naming import indexed_name
 
 

@@ -6,7 +6,7 @@ earlier nodes. Leaves are inputs, targets and parameters; an indexed parameter e
 
 Vector mode: the same graph, but the model gives every leaf a shape (rows are samples, ``"m"``
 the batch size) and each symbol stands for a whole array. Elementwise arithmetic stays plain
-SymPy; matrix products, sums and softmax are the functions of :mod:`symbackprop.ir.arrays`.
+SymPy; matrix products, sums and softmax are the functions of :mod:`symbackprop.ir.ops`.
 Shapes of defined nodes are inferred and checked when the model is built.
 
 Each node's symbol is ``Symbol(name)``, so the same name always means the same symbol across
@@ -23,7 +23,7 @@ from functools import cached_property
 import sympy as sp
 
 from symbackprop.errors import ShapeError, SpecError
-from symbackprop.ir.arrays import Shape, shape_of, show_shape
+from symbackprop.ir.ops import Shape, shape_of, show_shape
 
 
 class Kind(StrEnum):

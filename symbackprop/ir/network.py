@@ -8,9 +8,9 @@ import sympy as sp
 
 from symbackprop.errors import SpecError
 from symbackprop.ir import activations
-from symbackprop.ir.arrays import dot, sigmoid_bce, softmax, softmax_xent, total
 from symbackprop.ir.builder import ModelBuilder, checked_reduction, checked_sizes, per_layer
 from symbackprop.ir.model import Model
+from symbackprop.ir.ops import dot, sigmoid_bce, softmax, softmax_xent, total
 from symbackprop.limits import check_network
 from symbackprop.naming import BATCH_SIZE
 

@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from symbackprop.ir.arrays import shape_of
+from symbackprop.ir.ops import shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.ordering import PositiveTermsFirst
 

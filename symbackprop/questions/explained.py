@@ -22,8 +22,8 @@ from symbackprop.explain.api import Explanation, explain
 from symbackprop.explain.notation import Notation
 from symbackprop.files import write_whole
 from symbackprop.ir.activations import written_out
-from symbackprop.ir.arrays import T, broadcast, dot, show_shape
 from symbackprop.ir.evaluate import evaluate, forward_values
+from symbackprop.ir.ops import T, broadcast, dot, show_shape
 from symbackprop.questions.gru import gru_walkthrough
 from symbackprop.questions.table import CLAIMED_STATE, KERAS_PRINTS
 from symbackprop.questions.writer_cli import run_writer

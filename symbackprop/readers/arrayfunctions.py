@@ -15,7 +15,7 @@ from typing import Protocol
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.ir.arrays import T, colsum, colsum_keepdims, rowsum, total
+from symbackprop.ir.ops import T, colsum, colsum_keepdims, rowsum, total
 from symbackprop.readers.whitelist import Namespace
 
 

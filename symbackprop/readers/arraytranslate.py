@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import Shape, T, dot, total
+from symbackprop.ir.ops import Shape, T, dot, total
 from symbackprop.ir.ops.stacking import (
     after_first_column,
     after_first_row,

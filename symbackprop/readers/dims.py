@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import ArrayOpBase, Shape, show_shape
 from symbackprop.ir.model import Model
+from symbackprop.ir.ops import ArrayOpBase, Shape, show_shape
 from symbackprop.naming import BATCH_SIZE
 
 # Sizes tried for the free dimensions, one row per trial: small (fast exact arithmetic),

@@ -22,10 +22,10 @@ from symbackprop.cells.rnn import rnn_cell
 from symbackprop.cells.step import KnownInput, StepModel
 from symbackprop.errors import UnknownModel
 from symbackprop.ir.activations import ACTIVATIONS
-from symbackprop.ir.arrays import dot, total
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
 from symbackprop.ir.network import dense_network
+from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE, indexed_name
 
 sig = ACTIVATIONS["sigmoid"]

@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from symbackprop.ir.activations import relu, sigmoid
-from symbackprop.ir.arrays import softmax, softmax_xent
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import softmax, softmax_xent
 from symbackprop.naming import identifier, split_indexed
 
 # The activations the diagnostics know about (saturation, dead units), by class.

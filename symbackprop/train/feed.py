@@ -17,8 +17,8 @@ import numpy as np
 
 from symbackprop.cells.step import StepModel
 from symbackprop.errors import ShapeError
-from symbackprop.ir.arrays import sigmoid_bce, softmax_xent
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import sigmoid_bce, softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 from symbackprop.train.data import DataError, Dataset, Part
 
