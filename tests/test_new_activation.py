@@ -112,12 +112,11 @@ def test_the_generated_gradients_agree_with_a_numpy_forward_written_here():
     module = load_module(NETWORK)
     params = module.init_params(0)
     X, Y = sample_data(NETWORK, np.random.default_rng(0))  # noqa: N806
-    m = len(X)
 
     def loss(p):
         a1 = softsign_np(X @ p["W1"] + p["b1"])
         a2 = 1 / (1 + np.exp(-(a1 @ p["W2"] + p["b2"])))
-        return float(np.sum((a2 - Y) ** 2) / 2 / m)
+        return float(np.mean((a2 - Y) ** 2) / 2)  # reduction mean: over every element
 
     grads = module.backward(params, module.forward(params, X, Y))
     for name in params:

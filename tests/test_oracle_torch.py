@@ -37,7 +37,12 @@ def torch_dense_loss(params, X, Y, activations, loss, reduction):
         "bce": lambda: F.binary_cross_entropy_with_logits(z, Y, reduction="none"),
         "softmax_ce": lambda: -Y * F.log_softmax(z, dim=1),
     }[loss]()
-    return per_element.sum() / (X.shape[0] if reduction == "mean" else 1)
+    samples, outputs = X.shape[0], Y.shape[1]
+    if reduction == "sum":
+        return per_element.sum()
+    if reduction == "sample_mean" or loss == "softmax_ce":  # a sample's classes already summed
+        return per_element.sum() / samples
+    return per_element.sum() / (samples * outputs)  # "mean": over every element
 
 
 def torch_gradients(loss_fn, params: dict, data: list) -> dict:
@@ -69,6 +74,8 @@ CASES = [
     ([4, 3, 2], ["relu", "sigmoid"], "bce", "mean"),
     ([2, 5, 4, 3], ["softplus", "swish", "identity"], "mse", "mean"),
     ([3, 4, 4, 2], ["gelu", "leaky_relu", "tanh"], "sse", "sum"),
+    ([3, 5, 4], ["tanh", "sigmoid"], "bce", "sample_mean"),
+    ([3, 5, 4], ["tanh", "identity"], "half_sse", "mean"),
 ]
 
 
@@ -148,3 +155,44 @@ def test_torch_scalar_gradient_is_16_like_pytorch_says():
         {"w": np.float64(3.0)}, module.forward({"w": np.float64(3.0)}, 2.0, 2.0)
     )
     assert grads["w"] == w.grad.item() == 16.0
+
+
+# -- the reductions mean what PyTorch's losses mean ---------------------------------------------
+FRAMEWORK_LOSSES = [
+    ("mse", "identity", lambda z, a, Y, r: F.mse_loss(a, Y, reduction=r)),
+    ("bce", "sigmoid", lambda z, a, Y, r: F.binary_cross_entropy_with_logits(z, Y, reduction=r)),
+    ("softmax_ce", "softmax", lambda z, a, Y, r: F.cross_entropy(z, Y, reduction=r)),
+    # integer labels, as nn.CrossEntropyLoss and nn.NLLLoss take them, against one-hot targets
+    ("softmax_ce", "softmax", lambda z, a, Y, r: F.cross_entropy(z, Y.argmax(1), reduction=r)),
+    (
+        "softmax_ce",
+        "softmax",
+        lambda z, a, Y, r: F.nll_loss(F.log_softmax(z, 1), Y.argmax(1), reduction=r),
+    ),
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize(("loss", "last", "framework"), FRAMEWORK_LOSSES)
+def test_losses_and_reductions_are_pytorchs(loss, last, framework, reduction):
+    """With K = 4 outputs, "mean" averages over every element as nn.MSELoss and
+    nn.BCEWithLogitsLoss do (and over samples for cross-entropy, as nn.CrossEntropyLoss)."""
+    model = dense_network([3, 5, 4], ["tanh", last], loss=loss, reduction=reduction)
+    module = load_module(model)
+    params = module.init_params(1)
+    X, Y = sample_data(model, np.random.default_rng(1))
+    if loss == "softmax_ce":  # one-hot rows, so that integer labels say the same
+        Y = np.eye(4)[np.random.default_rng(2).integers(0, 4, len(X))]
+
+    def torch_loss(p, X, Y):
+        a = torch.tanh(X @ p["W1"] + p["b1"])
+        z = a @ p["W2"] + p["b2"]
+        output = torch.sigmoid(z) if last == "sigmoid" else z
+        return framework(z, output, Y, reduction)
+
+    leaves = {
+        k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in params.items()
+    }
+    value = torch_loss(leaves, torch.tensor(X), torch.tensor(Y))
+    assert module.loss(params, X, Y) == pytest.approx(value.item(), rel=1e-12)
+    assert_agrees(module, params, [X, Y], torch_gradients(torch_loss, params, [X, Y]))

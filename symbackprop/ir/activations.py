@@ -161,7 +161,10 @@ LOSSES: dict[str, sp.Lambda] = {
     "mse": sp.Lambda((_y, _t), (_t - _y) ** 2),
     "bce": sp.Lambda((_y, _t), -(_t * sp.log(_y) + (1 - _t) * sp.log(1 - _y))),
 }
-REDUCTIONS = ("sum", "mean")
+# "mean" averages over every element, as PyTorch's and Keras's losses do (softmax_ce's
+# per-sample loss already sums its classes, so there it averages over the samples, as
+# nn.CrossEntropyLoss); "sample_mean" sums the outputs of a sample and averages over samples.
+REDUCTIONS = ("sum", "mean", "sample_mean")
 
 ActivationLike = str | ActivationClass | sp.Lambda | Callable[[sp.Expr], sp.Expr]
 USER_ACTIVATION_NAME = "f"  # for a formula that comes without a name

@@ -101,7 +101,8 @@ def fully_connected(
     for layer, (width, act) in enumerate(zip(sizes[1:], layer_acts, strict=True), start=1):
         units = _dense_layer(builder, layer, units, width, act)
     terms = [per_output(a, t) for a, t in zip(units, targets, strict=True)]
-    total = sp.Add(*terms) if reduction == "sum" else sp.Add(*terms) / len(terms)
+    # One sample: the mean over its outputs, or their sum ("sum" and "sample_mean" agree).
+    total = sp.Add(*terms) / len(terms) if reduction == "mean" else sp.Add(*terms)
     return builder.loss("E", total, description=f"{sizes} {loss} loss, {reduction} reduction")
 
 
@@ -115,7 +116,8 @@ def checked_sizes(sizes: Sequence[int]) -> list[int]:
 
 def checked_reduction(reduction: str) -> str:
     if reduction not in activations.REDUCTIONS:
-        raise SpecError(f"unknown reduction {reduction!r} (known: sum, mean)")
+        known = ", ".join(activations.REDUCTIONS)
+        raise SpecError(f"unknown reduction {reduction!r} (known: {known})")
     return reduction
 
 

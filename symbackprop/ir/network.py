@@ -44,7 +44,7 @@ def dense_network(
         pre = b.define(f"z{layer}", dot(units, weights) + bias)
         units = b.define(f"a{layer}", softmax(pre) if act == "softmax" else act(pre))
     expr = _loss(loss, acts[-1], pre, units, targets)
-    per = {"sum": 1, "mean": batch}[checked_reduction(reduction)]
+    per = _divisor(checked_reduction(reduction), loss, batch, sizes[-1])
     description = f"{'-'.join(map(str, sizes))} network, {_loss_name(loss)} loss, {reduction}"
     return b.loss("E", expr / per, description=description)
 
@@ -61,6 +61,16 @@ def _loss(loss, last_activation, pre, output, targets) -> sp.Expr:
             raise SpecError("bce needs 'sigmoid' as the last activation")
         return total(sigmoid_bce(pre, targets))
     return total(activations.loss(loss)(output, targets))
+
+
+def _divisor(reduction: str, loss, batch: sp.Symbol, outputs: int) -> sp.Expr:
+    """What the summed loss is divided by: nothing, the samples, or every element ("mean", as
+    the frameworks average; softmax_ce's per-sample loss already sums over its classes)."""
+    if reduction == "sum":
+        return sp.Integer(1)
+    if reduction == "sample_mean" or loss == "softmax_ce":
+        return batch
+    return batch * outputs
 
 
 def _loss_name(loss) -> str:

@@ -104,7 +104,9 @@ def xor() -> Model:
 def digits() -> Model:
     """64 pixel inputs, one hidden sigmoid layer of 10, 10 sigmoid outputs, and the asker's
     cost J = -(1/m) sum(y log(H) + (1 - y) log(1 - H))."""
-    return dense_network([64, 10, 10], "sigmoid", loss="bce", reduction="mean", name="digits")
+    return dense_network(
+        [64, 10, 10], "sigmoid", loss="bce", reduction="sample_mean", name="digits"
+    )
 
 
 def digits_softmax() -> Model:

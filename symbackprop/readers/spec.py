@@ -7,7 +7,7 @@ sizes = [2, 3, 1]
 activation = "tanh"        # one for every layer, or a list with one per layer; a name
                            # (sigmoid, tanh, relu, ...) or a formula in u: "u / (1 + abs(u))"
 loss = "half_sse"          # half_sse, sse, mse, bce, softmax_ce, or a formula in y and t
-reduction = "mean"         # sum or mean (over the samples)
+reduction = "mean"         # mean (over every element), sample_mean or sum
 
 or
 
