@@ -47,6 +47,9 @@ BAD_CELLS = [
     ({"swapped": "1"}, 6, ["swapped must be true or false", "not 1"]),
     ({"cell": '"rnn"', "swapped": "true"}, 6, ["swapped = true", "GRU", "rnn cell has no"]),
     ({"cell": '"lstm"', "convention": '"pytorch"', "swapped": "true"}, 6, ["lstm cell has no"]),
+    ({"loss": '"mae"'}, 6, ["unknown recurrent loss 'mae'", "known: half_sse, mse"]),
+    ({"loss": "1"}, 6, ["loss must be a non-empty string"]),
+    ({"last": '"yes"'}, 6, ["last must be true or false"]),
 ]
 
 

@@ -19,6 +19,9 @@ convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l;
 input = 2                  # the size of each step's input
 units = 3                  # the size of the state
 swapped = false            # gru only: true blends h = z*candidate + (1 - z)*h_prev
+loss = "half_sse"          # half_sse: 0.5 * sum((h - y)**2) over the scored steps;
+                           # mse: the mean of (h - y)**2 over every scored element
+last = false               # true: only the last step's state is scored (many-to-one)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 import sympy as sp
 
 from symbackprop.cells.families import step_model
+from symbackprop.cells.step import Scoring
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import STANDARD_INPUT_NAME, read_input
 from symbackprop.ir.activations import ACTIVATIONS, LOSSES
@@ -96,10 +100,12 @@ _RECURRENT_KEYS = {
     "input": _Key(_is_count, "a positive integer", "input = 2"),
     "units": _Key(_is_count, "a positive integer", "units = 3"),
     "swapped": _Key(_is_flag, "true or false", "swapped = true"),
+    "loss": _Key(_is_text, _TEXT, 'loss = "mse"'),
+    "last": _Key(_is_flag, "true or false", "last = true"),
 }
 
 # the recurrent keys an error message may name, those whose message names another key first
-_RECURRENT_MESSAGE_KEYS = ("swapped", "convention", "cell", "units", "input")
+_RECURRENT_MESSAGE_KEYS = ("swapped", "loss", "convention", "cell", "units", "input")
 
 
 def read_spec(path: str | Path) -> Model:
@@ -188,8 +194,9 @@ def _recurrent(table: dict, text: str, file: str):
     )
     swapped = table.get("swapped", False)
     model = step_model(table["cell"], table["convention"], inputs, units, swapped)
+    scoring = Scoring(table.get("loss", "half_sse"), table.get("last", False))
     name = table.get("name", _default_name(file))
-    return replace(model, name=name, source=file)
+    return replace(model, name=name, source=file, scoring=scoring)
 
 
 def _build(network: dict, text: str, file: str) -> Model:
