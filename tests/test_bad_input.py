@@ -44,6 +44,12 @@ BAD_CELLS = [
     ({"units": "-2"}, 5, ["units must be a positive integer"]),
     ({"name": "7"}, 6, ["name must be"]),
     ({"input": "1000000", "units": "1000"}, 5, ["weights and biases", "limit"]),
+    ({"swapped": "1"}, 6, ["swapped must be true or false", "not 1"]),
+    ({"cell": '"rnn"', "swapped": "true"}, 6, ["swapped = true", "GRU", "rnn cell has no"]),
+    ({"cell": '"lstm"', "convention": '"pytorch"', "swapped": "true"}, 6, ["lstm cell has no"]),
+    ({"loss": '"mae"'}, 6, ["unknown recurrent loss 'mae'", "known: half_sse, mse"]),
+    ({"loss": "1"}, 6, ["loss must be a non-empty string"]),
+    ({"last": '"yes"'}, 6, ["last must be true or false"]),
 ]
 
 

@@ -1,5 +1,6 @@
 """Every command the README shows runs as written and prints what the README says."""
 
+import re
 import shutil
 
 import pytest
@@ -23,3 +24,10 @@ def test_the_tour_has_commands():
 def test_tour_commands_print_what_the_readme_shows(tmp_path):
     for command, expected in TOUR:
         assert comparable(run(command, tmp_path)) == comparable(expected), command
+
+
+def test_the_python_examples_run():
+    """Every ```python block of the README runs as written (the weight converters' needs torch)."""
+    pytest.importorskip("torch")
+    for block in re.findall(r"```python\n(.*?)```", README.read_text(), re.S):
+        exec(compile(block, "README.md", "exec"), {})

@@ -108,3 +108,32 @@ def test_a_recurrent_spec_file_declares_nn_gru(tmp_path):
     expected, _ = gru(X)
     states = module.predict(from_torch(model.cell, gru.state_dict()), X.numpy())
     assert relative_error(states, expected.detach()) < TOLERANCE
+
+
+def test_a_swapped_gru_spec_is_nn_gru_with_its_update_gate_negated(tmp_path):
+    """sigmoid(-a) = 1 - sigmoid(a): the swapped blend on weights whose update gate is
+    negated is nn.GRU itself, states and gradients (the update gate's with their sign)."""
+    from symbackprop.api import load_model
+    from symbackprop.cells.conventions import UPDATE
+
+    spec = tmp_path / "swapped.toml"
+    spec.write_text(
+        '[recurrent]\ncell = "gru"\nconvention = "pytorch"\ninput = 2\nunits = 3\nswapped = true\n'
+    )
+    model = load_model(str(spec))
+    assert model.cell.swapped
+    module = load_module(model)
+    torch.manual_seed(5)
+    gru = torch.nn.GRU(2, 3, batch_first=True).double()
+    X = torch.randn(4, 6, 2, dtype=torch.float64)
+    Y = torch.randn(4, 6, 3, dtype=torch.float64)
+    out, _ = gru(X)
+    (0.5 * ((out - Y) ** 2).sum()).backward()
+    update = {w.name for w in model.cell.weights if w.role == UPDATE}
+    sign = {name: -1.0 if name in update else 1.0 for name in (w.name for w in model.cell.weights)}
+    params = {k: sign[k] * v for k, v in from_torch(model.cell, gru.state_dict()).items()}
+    assert relative_error(module.predict(params, X.numpy()), out.detach()) < TOLERANCE
+    grads = module.backward(params, module.forward(params, X.numpy(), Y.numpy()))
+    expected = from_torch(model.cell, {k: p.grad for k, p in gru.named_parameters()})
+    for name, value in grads.items():
+        assert relative_error(sign[name] * value, expected[name]) < TOLERANCE, name

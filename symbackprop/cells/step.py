@@ -130,6 +130,25 @@ def _names(conv: Convention, role: str) -> tuple[str, str, tuple[str, ...]]:
     return f"W{suffix}", f"U{suffix}", (f"b{suffix}",)
 
 
+# The losses a sequence can be scored by, in words: half the sum over every scored element, or
+# the mean over them (as torch.nn.MSELoss with its default reduction over the scored states).
+SEQUENCE_LOSSES = {"half_sse": "half the sum of squares", "mse": "the mean of squares"}
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How the loss scores a sequence: by which of :data:`SEQUENCE_LOSSES`, and whether only
+    the last step's state enters it (many-to-one) instead of every step's as Y gives them."""
+
+    loss: str = "half_sse"
+    last: bool = False
+
+    def __post_init__(self):
+        if self.loss not in SEQUENCE_LOSSES:
+            known = ", ".join(SEQUENCE_LOSSES)
+            raise SpecError(f"unknown recurrent loss {self.loss!r} (known: {known})")
+
+
 @dataclass(frozen=True, eq=False)
 class KnownInput:
     """An input sequence (batch, time, input) and weights that a model is known by: a built-in
@@ -145,6 +164,7 @@ class StepModel(Model):
 
     cell: Cell | None = None
     known_input: KnownInput | None = None
+    scoring: Scoring = Scoring()
 
 
 class StepBuilder:

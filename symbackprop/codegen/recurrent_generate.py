@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from symbackprop.cells.conventions import TITLES
-from symbackprop.cells.step import StepModel
+from symbackprop.cells.step import Scoring, StepModel
 from symbackprop.codegen.command import default_command
 from symbackprop.codegen.recurrent_plan import plan_recurrent
 from symbackprop.codegen.render import render
@@ -41,7 +41,7 @@ def header_lines(sequence: SequenceDerivation) -> list[str]:
     model = sequence.model
     lines = ["", *_wrap(model.description[:1].upper() + model.description[1:] + ".")]
     lines += ["", *_wrap(convention_text(sequence).strip())]
-    lines += ["", *_wrap(_DATA)]
+    lines += ["", *_wrap(_data(model.scoring))]
     lines += ["", "One step, as declared:"]
     lines += _indented(f"{n.name} = {text(stabilize(n.expr))}" for n in model.defined[:-1])
     lines += ["", *_wrap(_FORMULAS.format(incoming=_incoming(model)))]
@@ -53,11 +53,26 @@ def header_lines(sequence: SequenceDerivation) -> list[str]:
     return lines
 
 
-_DATA = (
-    "Data: X is (batch, time, input). The loss is E = 0.5 * sum((h - y)**2) over the scored "
-    "steps: every step's state when Y is (batch, time, units) (many-to-many), the last state "
-    "only when Y is (batch, units) (many-to-one)."
+_LOSS_TEXT = {
+    "half_sse": "E = 0.5 * sum((h - y)**2) over the scored steps",
+    "mse": "E = mean((h - y)**2) over every element of the scored steps",
+}
+_SCORED_TEXT = (
+    "every step's state when Y is (batch, time, units) (many-to-many), the last state only when "
+    "Y is (batch, units) (many-to-one)."
 )
+_LAST_TEXT = (
+    "the last state only (many-to-one), Y being (batch, units) or (batch, time, units) of "
+    "which the last step is read."
+)
+
+
+def _data(scoring: Scoring) -> str:
+    """The docstring's paragraph on the data and the loss."""
+    scored = _LAST_TEXT if scoring.last else _SCORED_TEXT
+    return f"Data: X is (batch, time, input). The loss is {_LOSS_TEXT[scoring.loss]}: {scored}"
+
+
 _FORMULAS = (
     "Derived per-step formulas (delta_n is the derivative of the loss with respect to node n "
     "of the step; {incoming} from the loss and from later steps):"

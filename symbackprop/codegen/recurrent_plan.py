@@ -26,7 +26,7 @@ from symbackprop.cells.step import INPUT, State, StepModel
 from symbackprop.codegen.layout import INDENT, statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
-from symbackprop.derive.bptt import SequenceDerivation
+from symbackprop.derive.bptt import SCORED_ELEMENTS, SequenceDerivation
 from symbackprop.errors import SpecError
 from symbackprop.ir.ops import T, colsum, colsum_keepdims, dot, total
 from symbackprop.naming import gradient_name, identifier
@@ -126,6 +126,8 @@ class RecurrentPlan:
     loss: Statement
     backward: BackwardPlan
     helpers: list[str]
+    last: bool  # only the last step's state is scored (many-to-one), whatever Y's shape
+    scored_elements: str  # the count an mse loss divides by, "" where the loss reads none
 
     @property
     def output(self) -> StatePlan:
@@ -142,6 +144,10 @@ def plan_recurrent(
     states = [StatePlan.of(s) for s in _output_first(cell.states)]
     backward = _backward_plan(sequence, printer, states)
     forward = _forward_plan(model, printer, backward, states[0])
+    loss_node = sequence.loss.model.loss
+    loss = Statement(
+        identifier(loss_node.name), _code(loss_node.expr, printer), reads=_reads(loss_node.expr)
+    )
     _check_helpers(printer)
     initials = [s.initial for s in states]
     return RecurrentPlan(
@@ -160,9 +166,11 @@ def plan_recurrent(
         initial_names=" and ".join(initials),
         initial_gradients=_initial_gradients(initials),
         forward=forward,
-        loss=Statement(identifier(sequence.loss.model.loss.name), _loss_code(sequence, printer)),
+        loss=loss,
         backward=backward,
         helpers=sorted(printer.helpers_used),
+        last=model.scoring.last,
+        scored_elements=SCORED_ELEMENTS if SCORED_ELEMENTS in loss.reads else "",
     )
 
 
@@ -295,10 +303,6 @@ def _sums_over_rows(term: sp.Expr) -> bool:
     if isinstance(term, colsum | colsum_keepdims | total):
         return True
     return isinstance(term, dot) and isinstance(term.args[0], T)
-
-
-def _loss_code(sequence: SequenceDerivation, printer: NumpyCodePrinter) -> str:
-    return _code(sequence.loss.model.loss.expr, printer)
 
 
 def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter, name: str) -> Statement:

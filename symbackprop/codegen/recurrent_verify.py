@@ -1,8 +1,8 @@
 """``verify`` for recurrent cells: the generated BPTT module's gradients, proven by numbers.
 
-The same two checks as :mod:`symbackprop.codegen.verify`, on a random sequence (many-to-many
-loss): each parameter's largest relative error against a five-point central difference in
-float64, and the Taylor-remainder slope along a random direction.
+The same two checks as :mod:`symbackprop.codegen.verify`, on a random sequence (scored as
+the model's loss scores it): each parameter's largest relative error against a five-point
+central difference in float64, and the Taylor-remainder slope along a random direction.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ BATCH, STEPS = 3, 5  # sizes unlike the built-ins' widths
 
 
 def sample_data(model: StepModel, rng: np.random.Generator, batch: int = BATCH) -> list:
-    """Random ``[X, Y]`` for ``forward``: (batch, time, input) and (batch, time, units)."""
+    """Random ``[X, Y]`` for ``forward``: (batch, time, input) and (batch, time, units), or
+    (batch, units) where the loss scores the last step only."""
     X = rng.normal(size=(batch, STEPS, model.cell.input_size))  # noqa: N806
-    Y = rng.uniform(-0.9, 0.9, size=(batch, STEPS, model.cell.units))  # noqa: N806
+    scored = (batch, model.cell.units) if model.scoring.last else (batch, STEPS, model.cell.units)
+    Y = rng.uniform(-0.9, 0.9, size=scored)  # noqa: N806
     return [X, Y]
 
 

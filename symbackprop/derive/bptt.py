@@ -12,8 +12,9 @@ sequence loss the same way. What BPTT adds is only how the steps are joined:
 - the gradient of each initial state (``h_0``, ``c_0``) is ``d_h_prev`` (``d_c_prev``) of the
   first step.
 
-The loss is half the sum of squares of ``h_t - y_t`` over every step (many-to-many), or over
-the last step only (many-to-one).
+The loss is half the sum of squares of ``h_t - y_t`` over the scored steps, every step
+(many-to-many) or the last only (many-to-one), or the mean of those squares over every scored
+element (``mse``, as ``torch.nn.MSELoss()``), whose per-step term divides by that count.
 """
 
 from __future__ import annotations
@@ -23,22 +24,29 @@ from functools import cached_property
 
 import sympy as sp
 
-from symbackprop.cells.step import State, StepModel
+from symbackprop.cells.step import SEQUENCE_LOSSES, State, StepModel
 from symbackprop.derive import Derivation, derive
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
 from symbackprop.ir.ops import total
 from symbackprop.naming import BATCH_SIZE
 
+# the leaf of an mse loss holding the number of scored elements, every scored step's together
+SCORED_ELEMENTS = "elements"
 
-def sequence_loss(units: int, output: State) -> Model:
-    """The loss at one step, ``E_t = sum((h - y)**2) / 2``, with the state ``h`` differentiable."""
+
+def sequence_loss(units: int, output: State, loss: str = "half_sse") -> Model:
+    """The loss at one step, with the state ``h`` differentiable: ``E_t = sum((h - y)**2) / 2``
+    (``half_sse``), or ``sum((h - y)**2) / elements`` (``mse``) with ``elements`` the count of
+    every scored step's elements, so that the steps' terms add up to the mean."""
     b = ModelBuilder("sequence-loss")
     h = b.parameter(output.name, shape=(BATCH_SIZE, units))
     y = b.target("y", shape=(BATCH_SIZE, units))
-    return b.loss(
-        "E", total((h - y) ** 2) / 2, description=f"half sum of squares of {output.name} - y"
-    )
+    squares = total((h - y) ** 2)
+    words = f"{SEQUENCE_LOSSES[loss]} of {output.name} - y"
+    if loss == "mse":
+        return b.loss("E", squares / b.input(SCORED_ELEMENTS, shape=()), description=words)
+    return b.loss("E", squares / 2, description=f"half sum of squares of {output.name} - y")
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,4 +83,5 @@ class SequenceDerivation:
 def derive_sequence(model: StepModel) -> SequenceDerivation:
     """The per-step derivation of a cell and the loss's own term at each step."""
     cell = model.cell
-    return SequenceDerivation(model, derive(model), derive(sequence_loss(cell.units, cell.output)))
+    loss = sequence_loss(cell.units, cell.output, model.scoring.loss)
+    return SequenceDerivation(model, derive(model), derive(loss))

@@ -18,6 +18,10 @@ convention = "pytorch"     # gru: keras, keras-reset-before, pytorch, d2l;
                            # rnn and lstm: keras, pytorch
 input = 2                  # the size of each step's input
 units = 3                  # the size of the state
+swapped = false            # gru only: true blends h = z*candidate + (1 - z)*h_prev
+loss = "half_sse"          # half_sse: 0.5 * sum((h - y)**2) over the scored steps;
+                           # mse: the mean of (h - y)**2 over every scored element
+last = false               # true: only the last step's state is scored (many-to-one)
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 import sympy as sp
 
 from symbackprop.cells.families import step_model
+from symbackprop.cells.step import Scoring
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import STANDARD_INPUT_NAME, read_input
 from symbackprop.ir.activations import ACTIVATIONS, LOSSES
@@ -54,6 +59,10 @@ class _Key:
 
 def _is_count(value: object) -> bool:
     return type(value) is int and value >= 1  # TOML's true is a bool, and bool is an int
+
+
+def _is_flag(value: object) -> bool:
+    return type(value) is bool
 
 
 def _is_text(value: object) -> bool:
@@ -90,7 +99,13 @@ _RECURRENT_KEYS = {
     "convention": _Key(_is_text, _TEXT, 'convention = "pytorch"'),
     "input": _Key(_is_count, "a positive integer", "input = 2"),
     "units": _Key(_is_count, "a positive integer", "units = 3"),
+    "swapped": _Key(_is_flag, "true or false", "swapped = true"),
+    "loss": _Key(_is_text, _TEXT, 'loss = "mse"'),
+    "last": _Key(_is_flag, "true or false", "last = true"),
 }
+
+# the recurrent keys an error message may name, those whose message names another key first
+_RECURRENT_MESSAGE_KEYS = ("swapped", "loss", "convention", "cell", "units", "input")
 
 
 def read_spec(path: str | Path) -> Model:
@@ -177,9 +192,11 @@ def _recurrent(table: dict, text: str, file: str):
     check_parameters(
         count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
     )
-    model = step_model(table["cell"], table["convention"], inputs, units)
+    swapped = table.get("swapped", False)
+    model = step_model(table["cell"], table["convention"], inputs, units, swapped)
+    scoring = Scoring(table.get("loss", "half_sse"), table.get("last", False))
     name = table.get("name", _default_name(file))
-    return replace(model, name=name, source=file)
+    return replace(model, name=name, source=file, scoring=scoring)
 
 
 def _build(network: dict, text: str, file: str) -> Model:
@@ -227,7 +244,7 @@ def _loss(spec: str, file: str, line: int | None):
 def _key_for(message: str, keys: dict[str, _Key]) -> str:
     """The spec key an error message is about (its line is the error's line)."""
     if keys is _RECURRENT_KEYS:
-        return next((k for k in ("convention", "cell", "units", "input") if k in message), "cell")
+        return next((k for k in _RECURRENT_MESSAGE_KEYS if k in message), "cell")
     for key in ("activation", "reduction", "loss", "mode"):
         if key in message or key[:-1] in message:
             return key
