@@ -11,6 +11,7 @@ import sympy as sp
 from symbackprop.derive import Derivation
 from symbackprop.ir.ops import Shape, SumBase, dot, shape_of
 from symbackprop.naming import split_indexed
+from symbackprop.printing.derivation import array_shapes
 from symbackprop.printing.latex import ModelLatexPrinter, latex_name
 
 
@@ -95,11 +96,7 @@ class Notation:
     def __init__(self, derivation: Derivation, plain: bool = False):
         model = derivation.model
         self.names = symbol_names(derivation, plain)
-        self.shapes: dict[str, Shape] | None = None
-        if model.is_vector:
-            self.shapes = dict(model.shapes)
-            for adjoint in derivation.adjoints:
-                self.shapes[adjoint.symbol.name] = model.shapes[adjoint.node]
+        self.shapes = array_shapes(derivation)
         settings = {
             "plain_names": plain,
             "names": self.names,
