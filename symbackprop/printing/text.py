@@ -20,7 +20,8 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
 
     def _print_Piecewise(self, expr) -> str:
         condition = indicator_condition(expr)
-        return super()._print_Piecewise(expr) if condition is None else self._indicator(condition)
+        # StrPrinter has no Piecewise method of its own: it prints it as any function call
+        return self._print_Function(expr) if condition is None else self._indicator(condition)
 
     def _print_Heaviside(self, expr) -> str:
         return self._indicator(indicator_condition(expr))
