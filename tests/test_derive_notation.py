@@ -10,9 +10,12 @@ import sympy as sp
 
 from symbackprop import derive
 from symbackprop.cli import main
+from symbackprop.derive.bptt import derive_sequence
 from symbackprop.explain.katex import katex_errors, node
 from symbackprop.ir.network import dense_network
 from symbackprop.printing import latex, text
+from symbackprop.printing.through_time import recursion_latex
+from symbackprop.readers.examples import EXAMPLES
 
 RELU_SPEC = '[network]\nsizes = [2, 3, 1]\nactivation = "relu"\n'
 
@@ -111,3 +114,9 @@ def test_pdflatex_compiles_the_relu_derivation(tmp_path):
     )
     assert (tmp_path / "d.pdf").exists()
     assert "! " not in (tmp_path / "d.log").read_text(encoding="latin-1")
+
+
+def test_recursion_through_time_writes_hadamard_of_adjoint_and_gate():
+    tex = recursion_latex(derive_sequence(EXAMPLES["lstm"].build()))
+    # dE/dc_{t-1} = dE/dc_t ⊙ f, elementwise: the forget gate scales each unit's cell
+    assert r"\delta_{c_t} &= \left[\delta_{c} \odot f\right]_{t+1}" in tex

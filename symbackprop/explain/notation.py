@@ -11,8 +11,7 @@ import sympy as sp
 from symbackprop.derive import Derivation
 from symbackprop.ir.ops import Shape, SumBase, dot, shape_of
 from symbackprop.naming import split_indexed
-from symbackprop.printing.derivation import array_shapes
-from symbackprop.printing.latex import ModelLatexPrinter, latex_name
+from symbackprop.printing.latex import ModelLatexPrinter, array_shapes, latex_name
 
 
 class ExplainLatexPrinter(ModelLatexPrinter):

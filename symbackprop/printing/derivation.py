@@ -8,23 +8,10 @@ from symbackprop.cells.step import StepModel
 from symbackprop.derive import Derivation
 from symbackprop.derive.bptt import derive_sequence
 from symbackprop.ir.evaluate import evaluate, forward_values
-from symbackprop.ir.ops import Shape
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
-from symbackprop.printing.latex import latex, latex_name
+from symbackprop.printing.latex import array_shapes, latex, latex_name
 from symbackprop.printing.text import text
 from symbackprop.printing.through_time import convention_text, recursion_text, sequence_data
-
-
-def array_shapes(derivation: Derivation) -> dict[str, Shape] | None:
-    """The shapes of the model's arrays and of their adjoints (vector mode), for printing
-    elementwise products as such; None in scalar mode, where every product is of numbers."""
-    model = derivation.model
-    if not model.is_vector:
-        return None
-    shapes = dict(model.shapes)
-    for adjoint in derivation.adjoints:
-        shapes[adjoint.symbol.name] = model.shapes[adjoint.node]
-    return shapes
 
 
 def derivation_data(derivation: Derivation) -> dict:

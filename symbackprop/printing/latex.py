@@ -13,6 +13,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from symbackprop.derive import Derivation
 from symbackprop.ir.ops import Shape, shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
 from symbackprop.printing.indicator import indicator_condition
@@ -161,6 +162,18 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
         ):
             return text
         return r"\left(%s\right)" % text
+
+
+def array_shapes(derivation: Derivation) -> dict[str, Shape] | None:
+    """The shapes of the model's arrays and of their adjoints (vector mode): the ``hadamard``
+    setting; None in scalar mode, where every product is of numbers."""
+    model = derivation.model
+    if not model.is_vector:
+        return None
+    shapes = dict(model.shapes)
+    for adjoint in derivation.adjoints:
+        shapes[adjoint.symbol.name] = model.shapes[adjoint.node]
+    return shapes
 
 
 def latex(
