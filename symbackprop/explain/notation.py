@@ -11,7 +11,7 @@ import sympy as sp
 from symbackprop.derive import Derivation
 from symbackprop.ir.ops import Shape, SumBase, dot, shape_of
 from symbackprop.naming import split_indexed
-from symbackprop.printing.latex import ModelLatexPrinter, latex_name
+from symbackprop.printing.latex import ModelLatexPrinter, array_shapes, latex_name
 
 
 class ExplainLatexPrinter(ModelLatexPrinter):
@@ -95,11 +95,7 @@ class Notation:
     def __init__(self, derivation: Derivation, plain: bool = False):
         model = derivation.model
         self.names = symbol_names(derivation, plain)
-        self.shapes: dict[str, Shape] | None = None
-        if model.is_vector:
-            self.shapes = dict(model.shapes)
-            for adjoint in derivation.adjoints:
-                self.shapes[adjoint.symbol.name] = model.shapes[adjoint.node]
+        self.shapes = array_shapes(derivation)
         settings = {
             "plain_names": plain,
             "names": self.names,

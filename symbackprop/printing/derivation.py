@@ -9,7 +9,7 @@ from symbackprop.derive import Derivation
 from symbackprop.derive.bptt import derive_sequence
 from symbackprop.ir.evaluate import evaluate, forward_values
 from symbackprop.limits import MAX_SHOWN_NODES, tree_size_at_most
-from symbackprop.printing.latex import latex, latex_name
+from symbackprop.printing.latex import array_shapes, latex, latex_name
 from symbackprop.printing.text import text
 from symbackprop.printing.through_time import convention_text, recursion_text, sequence_data
 
@@ -18,6 +18,7 @@ def derivation_data(derivation: Derivation) -> dict:
     """Everything ``derive`` shows, as plain data (the ``--format json`` document)."""
     model = derivation.model
     values = _point_values(derivation)
+    shapes = array_shapes(derivation)
     data = {
         "model": model.name,
         "description": model.description,
@@ -28,10 +29,15 @@ def derivation_data(derivation: Derivation) -> dict:
             for n in model.nodes
         ],
         "adjoints": [
-            {"node": a.node, "name": a.symbol.name, "expr": text(a.expr), "latex": latex(a.expr)}
+            {
+                "node": a.node,
+                "name": a.symbol.name,
+                "expr": text(a.expr),
+                "latex": latex(a.expr, shapes=shapes),
+            }
             for a in derivation.adjoints
         ],
-        "gradients": [_gradient_data(derivation, g, values) for g in derivation.gradients],
+        "gradients": [_gradient_data(derivation, g, values, shapes) for g in derivation.gradients],
         "at": {k: _plain(v) for k, v in model.values.items()} or None,
     }
     if isinstance(model, StepModel):  # a recurrent cell: its states and the recursion over steps
@@ -83,7 +89,7 @@ def _chain_form(derivation: Derivation, terms, above: dict) -> sp.Expr | None:
     return products[0] if len(products) == 1 else sp.Add(*products, evaluate=False)
 
 
-def _gradient_data(derivation: Derivation, gradient, values) -> dict:
+def _gradient_data(derivation: Derivation, gradient, values, shapes) -> dict:
     chain = chain_form(derivation, gradient.terms)
     model = derivation.model
     # In vector mode the adjoint form is the readable one; leaves would nest whole layers.
@@ -93,7 +99,7 @@ def _gradient_data(derivation: Derivation, gradient, values) -> dict:
         "expr": text(gradient.expr),
         "expanded": None if chain is None else text(chain),
         "in_leaves": _short_text(leaves),
-        "latex": latex(gradient.expr),
+        "latex": latex(gradient.expr, shapes=shapes),
     }
     if values is not None:
         data["value"] = _plain(evaluate(derivation.expanded(gradient.expr), values))
@@ -163,14 +169,14 @@ def _distinct(shown: str, *forms: str | None) -> list[str]:
 
 def derivation_latex(derivation: Derivation) -> str:
     """An ``align*`` block: adjoints, then gradients in adjoint and expanded form."""
-    model = derivation.model
-    loss = latex_name(model.loss.name)
-    rows = [f"{latex(a.symbol)} &= {latex(a.expr)}" for a in derivation.adjoints]
+    loss = latex_name(derivation.model.loss.name)
+    shapes = array_shapes(derivation)
+    rows = [f"{latex(a.symbol)} &= {latex(a.expr, shapes=shapes)}" for a in derivation.adjoints]
     for g in derivation.gradients:
         lhs = r"\frac{\partial %s}{\partial %s}" % (loss, latex_name(g.param))
-        row = f"{lhs} &= {latex(g.expr)}"
+        row = f"{lhs} &= {latex(g.expr, shapes=shapes)}"
         expanded = chain_form(derivation, g.terms)
         if expanded is not None and expanded != g.expr:
-            row += f" = {latex(expanded)}"
+            row += f" = {latex(expanded, shapes=shapes)}"
         rows.append(row)
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"

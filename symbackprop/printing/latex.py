@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from symbackprop.ir.ops import shape_of
+from symbackprop.derive import Derivation
+from symbackprop.ir.ops import Shape, shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
+from symbackprop.printing.indicator import indicator_condition
 from symbackprop.printing.ordering import PositiveTermsFirst
 
 _GREEK = {
@@ -113,6 +116,25 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
         text = expr.latex_form(self)
         return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
 
+    def _print_Piecewise(self, expr) -> str:
+        condition = indicator_condition(expr)
+        return super()._print_Piecewise(expr) if condition is None else self._indicator(condition)
+
+    def _print_Heaviside(self, expr, exp=None) -> str:
+        text = self._indicator(indicator_condition(expr))
+        return text if exp is None else r"%s^{%s}" % (text, exp)
+
+    def _indicator(self, condition) -> str:
+        r"""``\mathbf{1}[z_{1} > 0]``: amssymb's ``\mathbb`` has no blackboard 1 (pdflatex
+        prints another glyph), and a bold one needs no package."""
+        return r"\mathbf{1}[%s]" % self._print(condition)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        """An indicator is one bracketed factor already; SymPy brackets any Piecewise."""
+        if indicator_condition(expr) is not None:
+            return False
+        return super()._needs_mul_brackets(expr, first=first, last=last)
+
     def _print_Mul(self, expr) -> str:
         shapes = self._settings["hadamard"]
         arrays = [] if shapes is None else [f for f in expr.args if shape_of(f, shapes) != ()]
@@ -129,15 +151,35 @@ class ModelLatexPrinter(PositiveTermsFirst, LatexPrinter):
 
     def _hadamard_operand(self, factor) -> str:
         text = self._print(factor)
-        if isinstance(factor, sp.Symbol | sp.Pow) or (
-            isinstance(factor, sp.Function)
-            and not getattr(factor, "infix", False)
-            and not isinstance(factor, sp.Piecewise)
+        if (
+            isinstance(factor, sp.Symbol | sp.Pow)
+            or indicator_condition(factor) is not None
+            or (
+                isinstance(factor, sp.Function)
+                and not getattr(factor, "infix", False)
+                and not isinstance(factor, sp.Piecewise)
+            )
         ):
             return text
         return r"\left(%s\right)" % text
 
 
-def latex(expr: sp.Expr, plain_names: bool = False) -> str:
-    """``expr`` as LaTeX in the model's names."""
-    return ModelLatexPrinter({"plain_names": plain_names}).doprint(expr)
+def array_shapes(derivation: Derivation) -> dict[str, Shape] | None:
+    """The shapes of the model's arrays and of their adjoints (vector mode): the ``hadamard``
+    setting; None in scalar mode, where every product is of numbers."""
+    model = derivation.model
+    if not model.is_vector:
+        return None
+    shapes = dict(model.shapes)
+    for adjoint in derivation.adjoints:
+        shapes[adjoint.symbol.name] = model.shapes[adjoint.node]
+    return shapes
+
+
+def latex(
+    expr: sp.Expr, plain_names: bool = False, shapes: Mapping[str, Shape] | None = None
+) -> str:
+    r"""``expr`` as LaTeX in the model's names; given the array ``shapes`` (vector mode), an
+    elementwise product of arrays prints with ``\odot``."""
+    settings = {"plain_names": plain_names, "hadamard": None if shapes is None else dict(shapes)}
+    return ModelLatexPrinter(settings).doprint(expr)

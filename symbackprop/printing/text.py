@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from symbackprop.printing.indicator import indicator_condition
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
 
@@ -16,6 +17,18 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
     def _print_ArrayOpBase(self, expr) -> str:
         """Vector mode: each array op says how NumPy writes it (``a @ b``, ``a.T``)."""
         return expr.text_form(self)
+
+    def _print_Piecewise(self, expr) -> str:
+        condition = indicator_condition(expr)
+        # StrPrinter has no Piecewise method of its own: it prints it as any function call
+        return self._print_Function(expr) if condition is None else self._indicator(condition)
+
+    def _print_Heaviside(self, expr) -> str:
+        return self._indicator(indicator_condition(expr))
+
+    def _indicator(self, condition) -> str:
+        """``[z > 0]``: 1 where the condition holds, else 0 (ReLU's derivative)."""
+        return f"[{self._print(condition)}]"
 
 
 def text(expr: sp.Expr) -> str:

@@ -11,7 +11,7 @@ from symbackprop.cells.lstm import state_text
 from symbackprop.cells.step import State
 from symbackprop.derive.bptt import SequenceDerivation
 from symbackprop.naming import gradient_name
-from symbackprop.printing.latex import ModelLatexPrinter
+from symbackprop.printing.latex import ModelLatexPrinter, array_shapes
 from symbackprop.printing.text import text
 
 
@@ -52,7 +52,7 @@ def _bindings(sequence: SequenceDerivation) -> list[str]:
 
 def recursion_latex(sequence: SequenceDerivation) -> str:
     """The same recursion as an ``align*`` block."""
-    tex = ModelLatexPrinter({"hadamard": dict(sequence.model.shapes)}).doprint
+    tex = ModelLatexPrinter({"hadamard": array_shapes(sequence.step)}).doprint
     first = sequence.weights[0]
     rows = [_arriving_latex(sequence, s, tex) for s in sequence.states]
     rows.append(
