@@ -1,5 +1,6 @@
 """Notation of derived formulas in every output: elementwise products of arrays as ⊙ (vector
-mode only), and ReLU's derivative as an indicator, [z > 0], rather than a table of cases."""
+mode only), and ReLU's derivative as an indicator, (z > 0) in text and 1[z > 0] in LaTeX,
+rather than a table of cases."""
 
 import json
 import shutil
@@ -46,7 +47,7 @@ def test_derive_latex_of_a_relu_spec(capsys, tmp_path):
 
 def test_derive_text_of_a_relu_spec_keeps_star_and_writes_the_indicator(capsys, tmp_path):
     out = run(capsys, "derive", spec(tmp_path, RELU_SPEC))
-    assert "delta_z1 = delta_a1*[z1 > 0]" in out
+    assert "delta_z1 = delta_a1*(z1 > 0)" in out
     assert "delta_a1 = delta_z2 @ W2.T" in out
     assert "Piecewise" not in out
 
@@ -55,7 +56,7 @@ def test_json_latex_fields_write_hadamard_too(capsys, tmp_path):
     data = json.loads(run(capsys, "derive", spec(tmp_path, RELU_SPEC), "--format", "json"))
     delta_z1 = next(a for a in data["adjoints"] if a["name"] == "delta_z1")
     assert delta_z1["latex"] == r"\delta_{a_{1}} \odot \mathbf{1}[z_{1} > 0]"
-    assert delta_z1["expr"] == "delta_a1*[z1 > 0]"
+    assert delta_z1["expr"] == "delta_a1*(z1 > 0)"
 
 
 def test_tanh_derivative_is_an_elementwise_product_not_a_matrix_product():
@@ -74,9 +75,9 @@ def test_scalar_products_get_no_odot(capsys, tmp_path):
 
 def test_heaviside_is_the_same_indicator():
     z = sp.Symbol("z")
-    assert text(sp.Heaviside(z)) == "[z > 0]"
+    assert text(sp.Heaviside(z)) == "(z > 0)"
     assert latex(sp.Heaviside(z)) == r"\mathbf{1}[z > 0]"
-    assert text(sp.Max(z, 0).diff(z)) == "[z > 0]"
+    assert text(sp.Max(z, 0).diff(z)) == "(z > 0)"
 
 
 def test_other_piecewise_forms_keep_their_cases():

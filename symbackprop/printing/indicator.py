@@ -1,4 +1,5 @@
-"""Indicators: ReLU's derivative reads as ``[z > 0]``, not as a table of cases.
+"""Indicators: ReLU's derivative reads as ``(z > 0)`` (in LaTeX ``\\mathbf{1}[z > 0]``), not
+as a table of cases.
 
 SymPy differentiates ``Piecewise((u, u > 0), (0, True))`` into ``Piecewise((1, u > 0),
 (0, True))`` and ``Max(u, 0)`` into ``Heaviside(u)``; both are the indicator of one condition

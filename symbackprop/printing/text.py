@@ -27,8 +27,9 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
         return self._indicator(indicator_condition(expr))
 
     def _indicator(self, condition) -> str:
-        """``[z > 0]``: 1 where the condition holds, else 0 (ReLU's derivative)."""
-        return f"[{self._print(condition)}]"
+        """``(z > 0)``: 1 where the condition holds, else 0 (ReLU's derivative), written as the
+        mask NumPy multiplies by, so that a corrected line runs as it reads."""
+        return f"({self._print(condition)})"
 
 
 def text(expr: sp.Expr) -> str:
