@@ -37,6 +37,15 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
+def class_rows(labels, classes: int) -> np.ndarray:
+    """Targets as one-hot rows: integer class labels (m,) become rows of the identity, as
+    PyTorch's CrossEntropyLoss takes labels; rows already one-hot (or probabilities) pass."""
+    labels = np.asarray(labels)
+    if labels.ndim == 1 and np.issubdtype(labels.dtype, np.integer):
+        return np.eye(classes)[labels]
+    return labels
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by the row maximum so that exp never overflows; a term that
     underflows to 0 is below the row's largest by more than float64 can tell."""
@@ -68,6 +77,7 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
 def forward(params: dict, X, Y, every_node: bool = False) -> dict:
     """The forward pass: the values loss_of() and backward() read, by name (with
     every_node, every other intermediate too, for inspection)."""
+    Y = class_rows(Y, 10)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -147,6 +157,7 @@ def train_step(
     are float arrays (train() converts them once). With report_loss, returns the loss at the
     parameters the step started from.
     """
+    Y = class_rows(Y, 10)
     kept = work.setdefault(X.shape[0], {})  # by batch size: arrays fit one
     reuse = kept.get  # the array a statement filled on the last step; None on the first
     ones = reuse("ones")  # column sums as ones.dot(A): BLAS is faster than A.sum(axis=0)
@@ -257,6 +268,7 @@ def train(
     Returns the trained parameters and the loss before each epoch's step. Plain gradient
     descent ("sgd") runs as train_step(); the others as forward, backward and their step.
     """
+    Y = class_rows(Y, 10)
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
     step = OPTIMIZERS[optimizer]

@@ -196,3 +196,26 @@ def test_losses_and_reductions_are_pytorchs(loss, last, framework, reduction):
     value = torch_loss(leaves, torch.tensor(X), torch.tensor(Y))
     assert module.loss(params, X, Y) == pytest.approx(value.item(), rel=1e-12)
     assert_agrees(module, params, [X, Y], torch_gradients(torch_loss, params, [X, Y]))
+
+
+def test_a_softmax_module_takes_integer_labels_as_cross_entropy_does():
+    """forward, loss, backward, train_step and train take class labels (m,) as well as one-hot
+    rows, and agree with nn.CrossEntropyLoss given the same labels."""
+    model = builtin("digits-softmax")
+    module = load_module(model)
+    params = module.init_params(4, "glorot")
+    rng = np.random.default_rng(4)
+    X, labels = rng.normal(size=(9, 64)), rng.integers(0, 10, 9)
+
+    def torch_loss(p, X, y):
+        hidden = torch.tanh(X @ p["W1"] + p["b1"])
+        return F.cross_entropy(hidden @ p["W2"] + p["b2"], y.long())
+
+    leaves = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    expected = torch_loss(leaves, torch.tensor(X), torch.tensor(labels))
+    assert module.loss(params, X, labels) == pytest.approx(expected.item(), rel=1e-12)
+    assert_agrees(module, params, [X, labels], torch_gradients(torch_loss, params, [X, labels]))
+    fresh = lambda: {k: np.copy(v) for k, v in params.items()}  # noqa: E731 - train updates in place
+    _, by_labels = module.train(fresh(), X, labels, epochs=3)
+    _, by_rows = module.train(fresh(), X, np.eye(10)[labels], epochs=3)
+    assert by_labels == pytest.approx(by_rows, rel=1e-14)

@@ -38,7 +38,7 @@ GENERATOR_NAMES = frozenset(
         *("np", *HELPERS, "OPTIMIZERS", "forward", "loss_of", "backward", "train_step"),
         *("params", "cache", "every_node", "lr", "work", "report_loss", "kept", "reuse"),
         *("ones", "loss_value", "epochs", "optimizer", "callback", "step", "state", "losses"),
-        "epoch",
+        *("epoch", "class_rows"),
     }
 )
 GENERATOR_PREFIXES = (ADJOINT_PREFIX, GRADIENT_PREFIX)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sympy import Symbol
+
 from symbackprop.codegen.modes import Parameter, assign, mode_of
 from symbackprop.codegen.statements import Statement
 from symbackprop.codegen.step import StepPlan, plan_step
 from symbackprop.codegen.targets import Target
 from symbackprop.derive import Derivation
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.ops import softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier
 from symbackprop.printing.text import text
 
@@ -46,6 +49,7 @@ class ModulePlan:
     loss_body: Body
     backward: Body
     step: StepPlan
+    class_targets: list[tuple[str, int]]  # softmax_ce targets that may come as integer labels
 
     @property
     def data_arguments(self) -> str:
@@ -89,7 +93,19 @@ def plan_module(
         loss_body=loss_body,
         backward=backward_body,
         step=step,
+        class_targets=_class_targets(model),
     )
+
+
+def _class_targets(model: Model) -> list[tuple[str, int]]:
+    """Each target of a softmax cross-entropy with its number of classes: the module takes
+    integer labels there as well as one-hot rows (as nn.CrossEntropyLoss takes both)."""
+    found = {
+        (identifier(xent.args[1].name), model.shapes[xent.args[1].name][1])
+        for xent in model.loss.expr.atoms(softmax_xent)
+        if isinstance(xent.args[1], Symbol) and isinstance(model.shapes[xent.args[1].name][1], int)
+    }
+    return sorted(found)
 
 
 def _body(model: Model, mode, statements: list[Statement]) -> Body:
