@@ -23,9 +23,12 @@ from symbackprop.ir.ops.base import (
 
 
 class SumBase(ArrayOpBase):
-    """A sum; ``latex_operator`` is how formulas write it (``\\sum_{\\text{rows}}``)."""
+    """A sum over ``axis`` (None: every element), keeping it as a length-1 axis with
+    ``keepdims``; ``latex_operator`` is how formulas write it (``\\sum_{\\text{rows}}``)."""
 
     nargs = 1
+    axis: ClassVar[int | None] = None
+    keepdims: ClassVar[bool] = False
     vjp = (lambda g, a: g,)
     latex_operator: ClassVar[str] = r"\sum"
     backward_story = (
@@ -38,6 +41,21 @@ class SumBase(ArrayOpBase):
         (arg,) = self.args
         summand = printer._print(arg) if isinstance(arg, sp.Symbol) else latex_operand(printer, arg)
         return f"{self.latex_operator} {summand}"
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.sum(a, axis=cls.axis, keepdims=cls.keepdims)
+
+    def keywords(self) -> str:
+        """``axis=0, keepdims=True``: how NumPy is told which sum."""
+        return f"axis={self.axis}" + (", keepdims=True" if self.keepdims else "")
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}.sum({self.keywords()})"
+
+    def numpy_form(self, printer) -> str:
+        # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
+        return f"{numpy_operand(printer, self.args[0])}.sum({self.keywords()})"
 
 
 class total(SumBase):  # noqa: N801 - printed names follow NumPy
@@ -53,10 +71,6 @@ class total(SumBase):  # noqa: N801 - printed names follow NumPy
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         return ()
 
-    @classmethod
-    def evaluate(cls, math, a):
-        return np.sum(a)
-
     def text_form(self, printer) -> str:
         return f"sum({printer._print(self.args[0])})"
 
@@ -68,21 +82,11 @@ class colsum(SumBase):  # noqa: N801
     """Sum over the samples (axis 0): ``(m, k) -> (k,)``, the gradient of a broadcast bias."""
 
     latex_operator = r"\sum_{\text{rows}}"
+    axis = 0
 
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         return a[1:]
-
-    @classmethod
-    def evaluate(cls, math, a):
-        return np.sum(a, axis=0)
-
-    def text_form(self, printer) -> str:
-        return f"{text_operand(printer, self.args[0])}.sum(axis=0)"
-
-    def numpy_form(self, printer) -> str:
-        # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
-        return f"{numpy_operand(printer, self.args[0])}.sum(axis=0)"
 
 
 class colsum_keepdims(SumBase):  # noqa: N801
@@ -90,38 +94,23 @@ class colsum_keepdims(SumBase):  # noqa: N801
     as a ``(1, k)`` row, as much hand-written NumPy does."""
 
     latex_operator = r"\sum_{\text{rows}}"
+    axis, keepdims = 0, True
 
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         return (1, a[1])
-
-    @classmethod
-    def evaluate(cls, math, a):
-        return np.sum(a, axis=0, keepdims=True)
-
-    def text_form(self, printer) -> str:
-        return f"{text_operand(printer, self.args[0])}.sum(axis=0, keepdims=True)"
-
-    def numpy_form(self, printer) -> str:
-        return f"{numpy_operand(printer, self.args[0])}.sum(axis=0, keepdims=True)"
 
 
 class rowsum(SumBase):  # noqa: N801
     """Sum over each row, keeping it a column: ``(m, k) -> (m, 1)``."""
 
     latex_operator = r"\sum_{\text{cols}}"
+    axis, keepdims = 1, True
 
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         return (a[0], 1)
 
-    @classmethod
-    def evaluate(cls, math, a):
-        return np.sum(a, axis=1, keepdims=True)
-
-    def text_form(self, printer) -> str:
-        return f"{text_operand(printer, self.args[0])}.sum(axis=1, keepdims=True)"
-
     def numpy_form(self, printer) -> str:
         summed = printer._print(self.args[0])
-        return f"{printer._module_format('numpy.sum')}({summed}, axis=1, keepdims=True)"
+        return f"{printer._module_format('numpy.sum')}({summed}, {self.keywords()})"
