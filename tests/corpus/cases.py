@@ -1,0 +1,103 @@
+"""The corpus: every family as written, and its mutants, one mistake on one backward line each."""
+
+from __future__ import annotations
+
+import ast
+import random
+from dataclasses import dataclass
+from functools import cache
+
+from corpus import families_columns, families_rows, families_shapes, program
+from corpus.family import Family
+from corpus.mutations import OPERATORS, learning_rate_inside
+from corpus.oracle import update_lines
+
+PER_FAMILY = 10  # mutants kept per family, drawn across the mistakes that apply
+
+
+@dataclass(frozen=True)
+class Case:
+    family: Family
+    source: str
+    mutation: str | None = None
+    line: int | None = None  # the mutated line, in this case's source (None: one deleted)
+
+    @property
+    def name(self) -> str:
+        if self.mutation is None:
+            return f"{self.family.name} (as written)"
+        return f"{self.family.name}: {self.mutation} at line {self.line}"
+
+
+def families() -> list[Family]:
+    return [*families_rows.FAMILIES, *families_columns.FAMILIES, *families_shapes.FAMILIES]
+
+
+@cache
+def all_cases() -> tuple[Case, ...]:
+    out: list[Case] = []
+    for family in families():
+        out.append(Case(family, family.source))
+        out.extend(mutants(family))
+    return tuple(out)
+
+
+def mutants(family: Family) -> list[Case]:
+    """Up to PER_FAMILY mutants, taking each kind of mistake in turn so every kind appears."""
+    by_kind: dict[str, list[Case]] = {}
+    seen = {family.source}
+    for statement, operators in _backward(family):
+        for operator in operators:
+            for mutation, new in operator(statement):
+                case = _applied(family, statement, mutation, new)
+                if case is not None and case.source not in seen:
+                    seen.add(case.source)
+                    by_kind.setdefault(mutation, []).append(case)
+    draw = random.Random(family.name)
+    for cases in by_kind.values():
+        draw.shuffle(cases)
+    kinds = sorted(by_kind)
+    draw.shuffle(kinds)
+    chosen: list[Case] = []
+    while len(chosen) < PER_FAMILY and any(by_kind[k] for k in kinds):
+        for kind in kinds:
+            if by_kind[kind] and len(chosen) < PER_FAMILY:
+                chosen.append(by_kind[kind].pop())
+    return sorted(chosen, key=lambda c: (c.line or 0, c.mutation))
+
+
+def _backward(family: Family):
+    """Each single-line backward statement, with the operators that apply to it."""
+    tree = ast.parse(family.source)
+    groups = program.value_lines(tree)
+    starts = []
+    for spec in family.values:
+        key, _, occurrence = spec.partition("#")
+        found = groups.get(program.normal_key(key), [])
+        index = int(occurrence or 1) - 1
+        if index < len(found):
+            starts.append(found[index][0])
+    starts += list(update_lines(tree, family))
+    first = min(starts)
+    gradients = {program.normal_key(s) for s, m in family.values.items() if m in family.params}
+    lr_inside = learning_rate_inside(family.lr) if family.lr.isidentifier() else None
+    for statement in program.assignments(tree):
+        if statement.lineno < first or statement.lineno != statement.end_lineno:
+            continue
+        operators = list(OPERATORS)
+        if lr_inside and {w.key for w in program.writes(statement)} & gradients:
+            operators.append(lr_inside)
+        yield statement, operators
+
+
+def _applied(family: Family, statement: ast.stmt, mutation: str, new) -> Case | None:
+    lines = family.source.splitlines()
+    where = statement.lineno - 1
+    indent = lines[where][: len(lines[where]) - len(lines[where].lstrip())]
+    replacement = [] if new is None else [indent + ast.unparse(new)]
+    source = "\n".join(lines[:where] + replacement + lines[where + 1 :]) + "\n"
+    try:
+        ast.parse(source)
+    except SyntaxError:  # a deleted line that was its block's only statement
+        return None
+    return Case(family, source, mutation, None if new is None else statement.lineno)

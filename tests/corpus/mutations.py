@@ -1,0 +1,281 @@
+"""Mistakes people make in backprop, as operators on one backward statement.
+
+Each operator takes a statement and returns its mutants, ``(mutation, statement or None)``;
+None deletes the line. A mutation is not known to be wrong: the oracle decides (``z >= 0``
+for ``z > 0`` is right almost everywhere). ``DIAGNOSES`` says how ``check`` should explain
+each mistake, so diagnoses can be scored; a mutation missing from it is not scored.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Callable, Iterator
+
+Mutant = tuple[str, ast.stmt | None]
+
+DIAGNOSES = {
+    "drop a factor": {"missing factor"},
+    "mask left out": {"missing factor", "wrong activation derivative"},
+    "missing 1/N": {"missing factor", "constant scale"},
+    "mean for sum": {"extra factor", "constant scale"},
+    "extra factor 2": {"extra factor", "constant scale"},
+    "sign flip": {"sign"},
+    "update sign": {"sign"},
+    "wrong activation derivative": {"wrong activation derivative"},
+    "transpose": {"transposed", "shape or broadcast"},
+    "operands swapped": {"transposed", "shape or broadcast"},
+    "wrong axis": {"shape or broadcast"},
+    "keepdims dropped": {"shape or broadcast"},
+    "learning rate inside": {"extra factor"},
+}
+
+
+def _value(statement: ast.stmt) -> ast.expr | None:
+    return getattr(statement, "value", None)
+
+
+def _each(statement: ast.stmt, wanted: Callable[[ast.AST], bool]) -> Iterator[tuple]:
+    """A fresh copy of ``statement`` per node ``wanted`` picks, with that node in the copy."""
+    count = sum(1 for n in ast.walk(_value(statement) or ast.Module([], [])) if wanted(n))
+    for index in range(count):
+        fresh = copy.deepcopy(statement)
+        nodes = [n for n in ast.walk(fresh.value) if wanted(n)]
+        yield fresh, nodes[index]
+
+
+def _replaced(root: ast.stmt, old: ast.AST, new: ast.AST) -> ast.stmt:
+    if root.value is old:
+        root.value = new
+        return root
+    for parent in ast.walk(root.value):
+        for field, child in ast.iter_fields(parent):
+            if child is old:
+                setattr(parent, field, new)
+                return root
+            if isinstance(child, list) and any(c is old for c in child):
+                setattr(parent, field, [new if c is old else c for c in child])
+                return root
+    raise AssertionError("node not found")
+
+
+def _is_mask(node: ast.AST) -> bool:
+    text = ast.unparse(node)
+    return isinstance(node, ast.Compare) or "astype" in text or ">" in text or "<" in text
+
+
+def drop_factor(statement) -> list[Mutant]:
+    out = []
+    product = lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)  # noqa: E731
+    for side in ("left", "right"):
+        for fresh, node in _each(statement, product):
+            kept, dropped = (node.left, node.right) if side == "left" else (node.right, node.left)
+            name = "mask left out" if _is_mask(dropped) else "drop a factor"
+            out.append((name, _replaced(fresh, node, kept)))
+    return _distinct(out)
+
+
+def missing_one_over_n(statement) -> list[Mutant]:
+    out = []
+    divides = lambda n: (  # noqa: E731
+        isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and not _constant(n.right)
+    )
+    for fresh, node in _each(statement, divides):
+        out.append(("missing 1/N", _replaced(fresh, node, node.left)))
+    for fresh, node in _each(statement, lambda n: _call_named(n, "mean")):
+        node.func = _renamed(node.func, "sum")
+        out.append(("missing 1/N", fresh))
+    return out
+
+
+def mean_for_sum(statement) -> list[Mutant]:
+    out = []
+    for fresh, node in _each(statement, lambda n: _call_named(n, "sum")):
+        node.func = _renamed(node.func, "mean")
+        out.append(("mean for sum", fresh))
+    return out
+
+
+def _constant(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant)
+
+
+def _call_named(node: ast.AST, name: str) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr == name) or (
+        isinstance(func, ast.Name) and func.id == name
+    )
+
+
+def _renamed(func: ast.expr, name: str) -> ast.expr:
+    if isinstance(func, ast.Attribute):
+        func.attr = name
+    else:
+        func.id = name
+    return func
+
+
+def extra_factor_two(statement) -> list[Mutant]:
+    if _value(statement) is None:
+        return []
+    fresh = copy.deepcopy(statement)
+    fresh.value = ast.BinOp(ast.Constant(2), ast.Mult(), fresh.value)
+    return [("extra factor 2", fresh)]
+
+
+def sign_flip(statement) -> list[Mutant]:
+    if _value(statement) is None:
+        return []
+    fresh = copy.deepcopy(statement)
+    if isinstance(fresh, ast.AugAssign) and isinstance(fresh.op, ast.Sub | ast.Add):
+        fresh.op = ast.Add() if isinstance(fresh.op, ast.Sub) else ast.Sub()
+        return [("update sign", fresh)]
+    fresh.value = ast.UnaryOp(ast.USub(), fresh.value)
+    return [("sign flip", fresh)]
+
+
+def _one_minus_square(node: ast.AST) -> ast.expr | None:
+    """``a`` of ``1 - a ** 2``."""
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Sub)
+        and _constant(node.left)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Pow)
+    ):
+        return node.right.left
+    return None
+
+
+def _logistic(node: ast.AST) -> ast.expr | None:
+    """``a`` of ``a * (1 - a)``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        right = node.right
+        if (
+            isinstance(right, ast.BinOp)
+            and isinstance(right.op, ast.Sub)
+            and _constant(right.left)
+            and ast.dump(right.right) == ast.dump(node.left)
+        ):
+            return node.left
+    return None
+
+
+def wrong_activation_derivative(statement) -> list[Mutant]:
+    out = []
+    for fresh, node in _each(statement, lambda n: _one_minus_square(n) is not None):
+        a = _one_minus_square(node)
+        swapped = ast.BinOp(a, ast.Mult(), ast.BinOp(ast.Constant(1), ast.Sub(), a))
+        out.append(("wrong activation derivative", _replaced(fresh, node, swapped)))
+    for fresh, node in _each(statement, lambda n: _logistic(n) is not None):
+        a = _logistic(node)
+        square = ast.BinOp(a, ast.Pow(), ast.Constant(2))
+        out.append(
+            (
+                "wrong activation derivative",
+                _replaced(fresh, node, ast.BinOp(ast.Constant(1), ast.Sub(), square)),
+            )
+        )
+    return out
+
+
+def transpose(statement) -> list[Mutant]:
+    out = []
+    for fresh, node in _each(statement, lambda n: isinstance(n, ast.Attribute) and n.attr == "T"):
+        out.append(("transpose", _replaced(fresh, node, node.value)))
+    for fresh, node in _each(statement, lambda n: _call_named(n, "transpose") and n.args):
+        out.append(("transpose", _replaced(fresh, node, node.args[0])))
+    return out
+
+
+def operands_swapped(statement) -> list[Mutant]:
+    out = []
+    matmul = lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)  # noqa: E731
+    for fresh, node in _each(statement, matmul):
+        node.left, node.right = node.right, node.left
+        out.append(("operands swapped", fresh))
+    for fresh, node in _each(statement, lambda n: _call_named(n, "dot") and len(n.args) == 2):
+        node.args = node.args[::-1]
+        out.append(("operands swapped", fresh))
+    return out
+
+
+def wrong_axis(statement) -> list[Mutant]:
+    out = []
+    axis = lambda n: (  # noqa: E731
+        isinstance(n, ast.keyword) and n.arg == "axis" and _constant(n.value)
+    )
+    for fresh, node in _each(statement, axis):
+        if node.value.value in (0, 1):
+            node.value = ast.Constant(1 - node.value.value)
+            out.append(("wrong axis", fresh))
+    return out
+
+
+def keepdims_dropped(statement) -> list[Mutant]:
+    out = []
+    has = lambda n: isinstance(n, ast.Call) and any(k.arg == "keepdims" for k in n.keywords)  # noqa: E731
+    for fresh, node in _each(statement, has):
+        node.keywords = [k for k in node.keywords if k.arg != "keepdims"]
+        out.append(("keepdims dropped", fresh))
+    return out
+
+
+def line_left_out(statement) -> list[Mutant]:
+    """``dz[z <= 0] = 0`` or ``probs[range(n), y] -= 1`` forgotten."""
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+    if isinstance(statement, ast.AugAssign):
+        target = statement.target
+    if not isinstance(target, ast.Subscript) or isinstance(target.slice, ast.Constant):
+        return []
+    if isinstance(statement, ast.AugAssign):
+        return [("-= 1 forgotten", None)]
+    return [("mask left out", None)]
+
+
+def copy_left_out(statement) -> list[Mutant]:
+    out = []
+    for fresh, node in _each(statement, lambda n: _call_named(n, "copy")):
+        plain = node.func.value if isinstance(node.func, ast.Attribute) and not node.args else None
+        if plain is not None and not (isinstance(plain, ast.Name) and plain.id == "np"):
+            out.append(("alias instead of copy", _replaced(fresh, node, plain)))
+    return out
+
+
+def learning_rate_inside(lr: str) -> Callable:
+    def mutate(statement) -> list[Mutant]:
+        if _value(statement) is None or not isinstance(statement, ast.Assign):
+            return []
+        fresh = copy.deepcopy(statement)
+        fresh.value = ast.BinOp(ast.parse(lr, mode="eval").body, ast.Mult(), fresh.value)
+        return [("learning rate inside", fresh)]
+
+    return mutate
+
+
+def _distinct(mutants: list[Mutant]) -> list[Mutant]:
+    seen, out = set(), []
+    for name, statement in mutants:
+        text = ast.unparse(statement) if statement is not None else ""
+        if text not in seen:
+            seen.add(text)
+            out.append((name, statement))
+    return out
+
+
+OPERATORS = (
+    drop_factor,
+    missing_one_over_n,
+    mean_for_sum,
+    extra_factor_two,
+    sign_flip,
+    wrong_activation_derivative,
+    transpose,
+    operands_swapped,
+    wrong_axis,
+    keepdims_dropped,
+    line_left_out,
+    copy_left_out,
+)
