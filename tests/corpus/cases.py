@@ -9,7 +9,7 @@ from functools import cache
 
 from corpus import families_columns, families_rows, families_shapes, program
 from corpus.family import Family
-from corpus.mutations import OPERATORS, learning_rate_inside
+from corpus.mutations import OPERATORS, PRIORITY, learning_rate_inside
 from corpus.oracle import update_lines
 
 PER_FAMILY = 10  # mutants kept per family, drawn across the mistakes that apply
@@ -56,8 +56,7 @@ def mutants(family: Family) -> list[Case]:
     draw = random.Random(family.name)
     for cases in by_kind.values():
         draw.shuffle(cases)
-    kinds = sorted(by_kind)
-    draw.shuffle(kinds)
+    kinds = sorted(by_kind, key=PRIORITY.index)
     chosen: list[Case] = []
     while len(chosen) < PER_FAMILY and any(by_kind[k] for k in kinds):
         for kind in kinds:

@@ -167,11 +167,11 @@ RELU_SOFTMAX_ONEHOT = Family(
 
 
 def _cs231n(t):
-    hidden = torch.relu(t["X"] @ t["W1"] + t["b1"])
-    scores = hidden @ t["W2"] + t["b2"]
+    z1 = t["X"] @ t["W1"] + t["b1"]
+    scores = torch.relu(z1) @ t["W2"] + t["b2"]
     loss = torch.nn.functional.cross_entropy(scores, t["y"])
     loss = loss + 0.5 * 0.1 * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
-    return {"hidden": hidden, "scores": scores, "loss": loss}
+    return {"z1": z1, "scores": scores, "loss": loss}
 
 
 CS231N_INTEGER_LABELS = Family(
@@ -209,7 +209,7 @@ CS231N_INTEGER_LABELS = Family(
     torch=_cs231n,
     leaves={"X": "X", "y": "y", "W1": "W1", "b1": "b1", "W2": "W2", "b2": "b2"},
     params=TWO_LAYERS,
-    values={"dscores": "scores", "dW2": "W2", "db2": "b2", "dhidden": "hidden", "dW": "W1",
+    values={"dscores": "scores", "dW2": "W2", "db2": "b2", "dhidden": "z1", "dW": "W1",
             "db": "b1"},
     start="hidden_layer",
     lr="learning_rate",
@@ -221,6 +221,7 @@ CS231N_INTEGER_LABELS = Family(
     inputs={"X": normal(N, D), "y": labels(N, C), "W1": normal(D, H), "b1": normal(1, H),
             "W2": normal(H, C), "b2": normal(1, C)},
     call=_args("X", "y", "W1", "b1", "W2", "b2"),
+    integer=("y",),
 )
 
 
@@ -510,11 +511,11 @@ ZEROS_LIKE_RELU = Family(
 def _concat_bias(t):
     n = t["X"].shape[0]
     xb = torch.cat([t["X"], torch.ones(n, 1, dtype=torch.float64)], dim=1)
-    h = torch.sigmoid(xb @ t["W1"])
-    hb = torch.cat([h, torch.ones(n, 1, dtype=torch.float64)], dim=1)
+    z1 = xb @ t["W1"]
+    hb = torch.cat([torch.sigmoid(z1), torch.ones(n, 1, dtype=torch.float64)], dim=1)
     out = torch.sigmoid(hb @ t["W2"])
     loss = ((out - t["Y"]) ** 2).sum() / 2
-    return {"h": h, "hb": hb, "out": out, "loss": loss}
+    return {"z1": z1, "hb": hb, "out": out, "loss": loss}
 
 
 CONCAT_BIAS = Family(
@@ -543,7 +544,7 @@ CONCAT_BIAS = Family(
     torch=_concat_bias,
     leaves={"X": "X", "Y": "Y", "W1": "W1", "W2": "W2"},
     params=("W1", "W2"),
-    values={"hb_delta": "hb", "h_delta": ("h", 1.0)},
+    values={"hb_delta": "hb", "h_delta": "z1"},
     start="h",
     lr="lr",
     layout="rows",

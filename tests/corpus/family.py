@@ -40,6 +40,7 @@ class Family:
     inputs: dict[str, Callable[[np.random.Generator], object]] = field(default_factory=dict)
     call: Callable[[dict, dict], object] | None = None
     returned: dict[str, tuple] = field(default_factory=dict)  # torch param -> index path
+    integer: tuple[str, ...] = ()  # leaves torch takes as integer class labels
 
     def __post_init__(self):
         object.__setattr__(self, "source", textwrap.dedent(self.source).lstrip("\n"))

@@ -136,48 +136,53 @@ def sign_flip(statement) -> list[Mutant]:
     return [("sign flip", fresh)]
 
 
-def _one_minus_square(node: ast.AST) -> ast.expr | None:
-    """``a`` of ``1 - a ** 2``."""
-    if (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Sub)
-        and _constant(node.left)
-        and isinstance(node.right, ast.BinOp)
-        and isinstance(node.right.op, ast.Pow)
-    ):
-        return node.right.left
+def _tanh_derivative(node: ast.AST) -> ast.expr | None:
+    """``a`` of ``1 - a ** 2``, ``1 - a * a``, ``1 - np.power(a, 2)``, ``1 - np.tanh(z) ** 2``."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _constant(node.left)):
+        return None
+    square = node.right
+    if isinstance(square, ast.BinOp) and isinstance(square.op, ast.Pow):
+        return square.left
+    if isinstance(square, ast.BinOp) and isinstance(square.op, ast.Mult):
+        return square.left if ast.dump(square.left) == ast.dump(square.right) else None
+    if _call_named(square, "power") and len(square.args) == 2:
+        return square.args[0]
     return None
 
 
-def _logistic(node: ast.AST) -> ast.expr | None:
-    """``a`` of ``a * (1 - a)``."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        right = node.right
-        if (
-            isinstance(right, ast.BinOp)
-            and isinstance(right.op, ast.Sub)
-            and _constant(right.left)
-            and ast.dump(right.right) == ast.dump(node.left)
-        ):
-            return node.left
+def _logistic_derivative(node: ast.AST) -> tuple[ast.expr | None, ast.expr] | None:
+    """``(g, a)`` of ``g * a * (1 - a)`` (``g`` None for a bare ``a * (1 - a)``)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return None
+    right = node.right
+    if not (isinstance(right, ast.BinOp) and isinstance(right.op, ast.Sub) and _constant(right.left)):
+        return None
+    a = right.right
+    if ast.dump(node.left) == ast.dump(a):
+        return None, a
+    left = node.left
+    if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult):
+        if ast.dump(left.right) == ast.dump(a):
+            return left.left, a
     return None
 
 
 def wrong_activation_derivative(statement) -> list[Mutant]:
+    """The derivative of tanh written for a sigmoid, and of a sigmoid for tanh."""
     out = []
-    for fresh, node in _each(statement, lambda n: _one_minus_square(n) is not None):
-        a = _one_minus_square(node)
-        swapped = ast.BinOp(a, ast.Mult(), ast.BinOp(ast.Constant(1), ast.Sub(), a))
-        out.append(("wrong activation derivative", _replaced(fresh, node, swapped)))
-    for fresh, node in _each(statement, lambda n: _logistic(n) is not None):
-        a = _logistic(node)
-        square = ast.BinOp(a, ast.Pow(), ast.Constant(2))
-        out.append(
-            (
-                "wrong activation derivative",
-                _replaced(fresh, node, ast.BinOp(ast.Constant(1), ast.Sub(), square)),
-            )
-        )
+    for fresh, node in _each(statement, lambda n: _tanh_derivative(n) is not None):
+        a = _tanh_derivative(node)
+        logistic = ast.BinOp(a, ast.Mult(), ast.BinOp(ast.Constant(1), ast.Sub(), a))
+        out.append(("wrong activation derivative", _replaced(fresh, node, logistic)))
+    for fresh, node in _each(statement, lambda n: _logistic_derivative(n) is not None):
+        g, a = _logistic_derivative(node)
+        tanh = ast.BinOp(ast.Constant(1), ast.Sub(), ast.BinOp(a, ast.Pow(), ast.Constant(2)))
+        new = tanh if g is None else ast.BinOp(g, ast.Mult(), tanh)
+        out.append(("wrong activation derivative", _replaced(fresh, node, new)))
+    for fresh, node in _each(statement, lambda n: _call_named(n, "where") and len(n.args) == 3):
+        if _constant(node.args[1]) and _constant(node.args[2]):  # leaky ReLU's slope forgotten
+            node.args[2] = ast.Constant(0.0)
+            out.append(("wrong activation derivative", fresh))
     return out
 
 
@@ -264,6 +269,25 @@ def _distinct(mutants: list[Mutant]) -> list[Mutant]:
             out.append((name, statement))
     return out
 
+
+# The specific mistakes first: a family keeps one of each kind before a second of any.
+PRIORITY = (
+    "wrong activation derivative",
+    "missing 1/N",
+    "mask left out",
+    "-= 1 forgotten",
+    "alias instead of copy",
+    "transpose",
+    "wrong axis",
+    "keepdims dropped",
+    "learning rate inside",
+    "mean for sum",
+    "drop a factor",
+    "operands swapped",
+    "update sign",
+    "sign flip",
+    "extra factor 2",
+)
 
 OPERATORS = (
     drop_factor,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import io
 import traceback
 import zlib
@@ -100,24 +101,32 @@ class _Instrument(ast.NodeTransformer):
         if not isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
             return [self.visit(statement)]
         line = statement.lineno
-        calls = [f"__oracle__.enter({line})"]
+        before = [_report(statement, "enter", line)]
         written = program.writes(statement)
         if not self.started and any(w.key == self.family.start for w in written):
             self.started = True
             pairs = ", ".join(f"{k!r}: {v}" for k, v in self.family.leaves.items())
-            calls.append(f"__oracle__.begin({{{pairs}, '__lr__': {self.family.lr}}})")
+            leaves = ast.parse(f"{{{pairs}, '__lr__': {self.family.lr}}}", mode="eval").body
+            before.append(_report(statement, "begin", leaves))
         if line in self.updates:
-            calls.append(f"__oracle__.pre({line}, {self.updates[line]})")
+            before.append(_report(statement, "pre", line, _expression(self.updates[line])))
         keys = [w.key for w in written]
         if line in self.updates and self.updates[line] not in keys:
             keys.append(self.updates[line])  # ``Ws[0] -= ...`` changes Ws, and Ws[0]
-        after = [f"__oracle__.post({line}, {key!r}, {key})" for key in keys]
-        made = [_parsed(c, statement) for c in calls] + [statement]
-        return made + [_parsed(c, statement) for c in after]
+        after = [_report(statement, "post", line, key, _expression(key)) for key in keys]
+        return [*before, statement, *after]
 
 
-def _parsed(text: str, where: ast.stmt) -> ast.stmt:
-    made = ast.parse(text).body[0]
+@functools.cache
+def _expression(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+def _report(where: ast.stmt, method: str, *arguments) -> ast.stmt:
+    """``__oracle__.method(*arguments)`` as a statement placed at ``where``."""
+    values = [a if isinstance(a, ast.expr) else ast.Constant(a) for a in arguments]
+    recorder = ast.Attribute(ast.Name("__oracle__", ast.Load()), method, ast.Load())
+    made = ast.Expr(ast.Call(recorder, values, []))
     for node in ast.walk(made):
         ast.copy_location(node, where)
     return made
@@ -126,9 +135,10 @@ def _parsed(text: str, where: ast.stmt) -> ast.stmt:
 def update_lines(tree: ast.AST, family: Family) -> dict[int, str]:
     """Line of each update -> the parameter expression it changes."""
     params = {family.leaves[p] for p in family.params}
+    start = program.start_line(tree, family.start)
     found = {}
     for statement in program.assignments(tree):
-        key = program.is_update(statement, params)
+        key = program.is_update(statement, params, start)
         if key is not None:
             found[statement.lineno] = key
     return found
@@ -141,13 +151,12 @@ class Run:
     failure: tuple[int | None, str] | None
 
 
-def run(family: Family, source: str) -> Run:
+def run(family: Family, source: str, updates: dict[int, str]) -> Run:
     """Run the case's code (instrumented) until its first pass is done."""
     tree = ast.parse(source)
-    updates = update_lines(tree, family)
     recorder = Recorder(set(updates))
     instrumented = _Instrument(family, updates).visit(tree)
-    code = compile(ast.fix_missing_locations(instrumented), FILENAME, "exec")
+    code = compile(instrumented, FILENAME, "exec")
     namespace = {"__oracle__": recorder, "__name__": "corpus_case"}
     rng = np.random.default_rng(zlib.crc32(family.name.encode()))
     arguments = {name: draw(rng) for name, draw in family.inputs.items()}
@@ -174,7 +183,8 @@ def _failing_line(error: Exception) -> int | None:
 def label(family: Family, source: str) -> Label:
     """Correct, or wrong with the first line whose value differs from torch's."""
     tree = ast.parse(source)
-    done = run(family, source)
+    updates = update_lines(tree, family)
+    done = run(family, source, updates)
     if done.recorder.leaves is None:
         if done.failure is not None:  # the case failed before its forward began
             return Label(False, done.failure[0], (), done.failure[1])
@@ -182,7 +192,7 @@ def label(family: Family, source: str) -> Label:
     expected = _torch_values(family, done.recorder.leaves)
     wrong_lines: list[tuple[int, str]] = []
     gradients_right, compared = True, []
-    for line, what, is_gradient, got, want in _claims(family, tree, done, expected):
+    for line, what, is_gradient, got, want in _claims(family, tree, done, expected, updates):
         compared.append(what)
         if not _close(got, want):
             wrong_lines.append((line, f"{what} at line {line}"))
@@ -190,12 +200,11 @@ def label(family: Family, source: str) -> Label:
     if done.failure is not None:
         gradients_right = False
         wrong_lines.append((done.failure[0] or 0, done.failure[1]))
-    if gradients_right:
-        return Label(True, None, compared=tuple(compared))
-    first = min(wrong_lines)[0] if wrong_lines else None
-    failure = done.failure[1] if done.failure else None
     wrong = tuple(w for _, w in sorted(wrong_lines))
-    return Label(False, first, wrong, failure, tuple(compared))
+    if gradients_right:  # a delta off by what a later line makes up for is no mistake
+        return Label(True, None, wrong, compared=tuple(compared))
+    failure = done.failure[1] if done.failure else None
+    return Label(False, min(wrong_lines)[0], wrong, failure, tuple(compared))
 
 
 def _torch_values(family: Family, leaves: dict) -> dict:
@@ -204,7 +213,7 @@ def _torch_values(family: Family, leaves: dict) -> dict:
         if name == "__lr__":
             continue
         array = np.asarray(value)
-        if np.issubdtype(array.dtype, np.integer):
+        if name in family.integer:
             tensors[name] = torch.as_tensor(array)
         else:
             grad = name in family.params
@@ -221,20 +230,21 @@ def _torch_values(family: Family, leaves: dict) -> dict:
     }
 
 
-def _claims(family: Family, tree: ast.AST, done: Run, expected: dict):
+def _claims(family: Family, tree: ast.AST, done: Run, expected: dict, updates: dict):
     """(line, what, is a gradient, the case's value, torch's) for every value to compare."""
     recorder = done.recorder
     lr = float(np.asarray(recorder.leaves["__lr__"]))
+    values = program.value_lines(tree)
     for spec in family.values:
         meant, scale = family.value_scale(spec)
-        line = program.last_line(tree, spec)
+        line = program.last_line(values, spec)
         key = program.normal_key(spec)
         if line is None or (line, key) not in recorder.values:
             continue  # never reached: a failure before it is blamed instead
         got = recorder.values[(line, key)]
         yield line, spec, meant in family.params, got, scale * expected[meant]
     by_expression = {family.leaves[p]: p for p in family.params}
-    for line, key in update_lines(tree, family).items():
+    for line, key in updates.items():
         if (line, key) in recorder.values and line in recorder.before:
             applied = (recorder.before[line] - recorder.values[(line, key)]) / lr
             param = by_expression[key]

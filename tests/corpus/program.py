@@ -50,16 +50,24 @@ def writes(statement: ast.stmt) -> list[Write]:
     return [Write(statement.lineno, key, starts) for key, starts in pairs]
 
 
-def is_update(statement: ast.stmt, params: set[str]) -> str | None:
-    """The parameter expression an update statement changes, or None."""
+def is_update(statement: ast.stmt, params: set[str], start: int) -> str | None:
+    """The parameter expression an update statement changes, or None: an augmented assignment
+    to a parameter, or a plain one after the forward began (before it, one sets it up)."""
     if isinstance(statement, ast.AugAssign):
         key = ast.unparse(statement.target)
         return key if key in params else None
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         key = ast.unparse(statement.targets[0])
-        reads = {ast.unparse(n) for n in ast.walk(statement.value) if isinstance(n, ast.expr)}
-        return key if key in params and key in reads else None
+        return key if key in params and statement.lineno > start else None
     return None
+
+
+def start_line(tree: ast.AST, key: str) -> int:
+    """The line of the first statement assigning ``key``: the forward's first."""
+    for statement in assignments(tree):
+        if any(w.key == key for w in writes(statement)):
+            return statement.lineno
+    raise AssertionError(f"nothing assigns {key}")
 
 
 def value_lines(tree: ast.AST) -> dict[str, list[list[int]]]:
@@ -75,10 +83,11 @@ def value_lines(tree: ast.AST) -> dict[str, list[list[int]]]:
     return values
 
 
-def last_line(tree: ast.AST, spec: str) -> int | None:
-    """The line that finishes the value ``spec`` names (``dz``, or ``delta#2``)."""
-    key, _, occurrence = spec.partition("#")
-    groups = value_lines(tree).get(ast.unparse(ast.parse(key, mode="eval").body), [])
+def last_line(values: dict[str, list[list[int]]], spec: str) -> int | None:
+    """The line that finishes the value ``spec`` names (``dz``, or ``delta#2``), given the
+    ``value_lines`` of the program."""
+    _, _, occurrence = spec.partition("#")
+    groups = values.get(normal_key(spec), [])
     index = int(occurrence or 1) - 1
     return groups[index][-1] if index < len(groups) else None
 
