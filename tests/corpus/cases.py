@@ -7,7 +7,14 @@ import random
 from dataclasses import dataclass
 from functools import cache
 
-from corpus import families_columns, families_rows, families_shapes, program
+from corpus import (
+    families_columns,
+    families_idioms,
+    families_loops,
+    families_rows,
+    families_shapes,
+    program,
+)
 from corpus.family import Family
 from corpus.mutations import OPERATORS, PRIORITY, learning_rate_inside
 from corpus.oracle import update_lines
@@ -30,7 +37,8 @@ class Case:
 
 
 def families() -> list[Family]:
-    return [*families_rows.FAMILIES, *families_columns.FAMILIES, *families_shapes.FAMILIES]
+    modules = (families_rows, families_idioms, families_columns, families_shapes, families_loops)
+    return [family for module in modules for family in module.FAMILIES]
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from corpus.family import Family, binary, normal, number, onehot, uniform
+from corpus.family import Family, binary, dense_inputs, named, normal, number, onehot, tags, uniform
 
 M, D, H, C = 5, 3, 4, 3
 COLUMNS = {"X": "X", "Y": "Y", "W1": "W1", "b1": "b1", "W2": "W2", "b2": "b2"}
@@ -15,9 +15,8 @@ def _args(*names, function="train"):
     return lambda ns, v: ns[function](*(v[n] for n in names))
 
 
-def _inputs(classes=1, target=binary, d=D):
-    return {"X": normal(d, M), "Y": target(classes, M), "W1": normal(H, d), "b1": normal(H, 1),
-            "W2": normal(classes, H), "b2": normal(classes, 1), "lr": number(0.1)}
+def _inputs(out=1, target=binary):
+    return dense_inputs([D, H, out], target(out, M), n=M, columns=True, lr=0.1)
 
 
 def _bce(a, y):
@@ -67,14 +66,15 @@ PLANAR = Family(
     torch=_tanh_sigmoid,
     leaves={"X": "X", "Y": "Y"} | {k: f"parameters[{k!r}]" for k in TWO_LAYERS},
     params=TWO_LAYERS,
-    values={"dZ2": ("z2", M), "dW2": "W2", "db2": "b2", "dZ1": ("z1", M), "dW1": "W1",
-            "db1": "b1"},
+    values=named(f"dZ2={M}*z2 dW2=W2 db2=b2 dZ1={M}*z1 dW1=W1 db1=b1"),
     start="Z1",
     lr="learning_rate",
     layout="columns",
     shape="function, parameters dict",
-    idioms=("np.dot", ".T", "np.sum axis keepdims", "np.multiply", "np.power", "np.tanh",
-            "np.log", "BCE", "X.shape[1]", "params['W1']", "(1 / m) *"),
+    idioms=tags(
+        "np.dot; .T; np.sum axis keepdims; np.multiply; np.power; np.tanh; np.log; BCE; "
+        "X.shape[1]; params['W1']; (1 / m) *"
+    ),
     function="train_step",
     inputs=_inputs(),
     call=lambda ns, v: ns["train_step"](v["X"], v["Y"], {k: v[k] for k in TWO_LAYERS}),
@@ -117,14 +117,12 @@ RELU_SIGMOID = Family(
     torch=_relu_sigmoid,
     leaves=COLUMNS,
     params=TWO_LAYERS,
-    values={"dZ2": "z2", "dW2": "W2", "db2": "b2", "dA1": "a1", "dZ1": "z1", "dW1": "W1",
-            "db1": "b1"},
+    values=named("dZ2=z2 dW2=W2 db2=b2 dA1=a1 dZ1=z1 dW1=W1 db1=b1"),
     start="Z1",
     lr="lr",
     layout="columns",
     shape="function, in place",
-    idioms=("@", ".T", "np.sum axis keepdims", "np.maximum", "mask (z > 0)", "np.log", "BCE",
-            "X.shape[1]"),
+    idioms=tags("@; .T; np.sum axis keepdims; np.maximum; mask (z > 0); np.log; BCE; X.shape[1]"),
     function="train",
     inputs=_inputs(),
     call=_args("X", "Y", "W1", "b1", "W2", "b2", "lr"),
@@ -184,18 +182,20 @@ SOFTMAX3 = Family(
     torch=_softmax3,
     leaves=COLUMNS | {"W3": "W3", "b3": "b3"},
     params=(*TWO_LAYERS, "W3", "b3"),
-    values={"dZ3": ("z3", M), "dW3": "W3", "db3": "b3", "dA2": ("a2", M), "dZ2": ("z2", M),
-            "dW2": "W2", "db2": "b2", "dA1": ("a1", M), "dZ1": ("z1", M), "dW1": "W1",
-            "db1": "b1"},
+    values=named(
+        f"dZ3={M}*z3 dW3=W3 db3=b3 dA2={M}*a2 dZ2={M}*z2 dW2=W2 db2=b2 "
+        f"dA1={M}*a1 dZ1={M}*z1 dW1=W1 db1=b1"
+    ),
     start="Z1",
     lr="lr",
     layout="columns",
     shape="function, in place",
-    idioms=("@", ".T", "np.sum axis keepdims", "np.maximum", "mask (z > 0)", "softmax",
-            "one-hot", "X.shape[1]", "3 layers", "helper function"),
+    idioms=tags(
+        "@; .T; np.sum axis keepdims; np.maximum; mask (z > 0); softmax; one-hot; X.shape[1]; "
+        "3 layers; helper function"
+    ),
     function="train",
-    inputs=_inputs(C, lambda c, m: onehot(m, c, columns=True))
-    | {"W2": normal(H, H), "b2": normal(H, 1), "W3": normal(C, H), "b3": normal(C, 1)},
+    inputs=dense_inputs([D, H, H, C], onehot(M, C, columns=True), n=M, columns=True, lr=0.1),
     call=_args("X", "Y", "W1", "b1", "W2", "b2", "W3", "b3", "lr"),
 )
 
@@ -226,13 +226,14 @@ PROPAGATE = Family(
     torch=_logistic_columns,
     leaves={"X": "X", "Y": "Y", "w": "w", "b": "b"},
     params=("w", "b"),
-    values={"dw": "w", "db": "b"},
+    values=named("dw=w db=b"),
     start="A",
     lr="1.0",
     layout="columns",
     shape="function, returns gradients",
-    idioms=("np.dot", ".T", "np.sum", "np.log", "BCE", "X.shape[1]", "dict of gradients",
-            "scalar bias", "-1 / m *"),
+    idioms=tags(
+        "np.dot; .T; np.sum; np.log; BCE; X.shape[1]; dict of gradients; scalar bias; -1 / m *"
+    ),
     function="propagate",
     inputs={"w": normal(D, 1), "b": number(0.3), "X": normal(D, M), "Y": binary(1, M)},
     call=lambda ns, v: ns["propagate"](v["w"], v["b"], v["X"], v["Y"]),
@@ -275,14 +276,12 @@ LEAKY_COLUMNS = Family(
     torch=_mse_columns,
     leaves=COLUMNS,
     params=TWO_LAYERS,
-    values={"dout": "out", "dW2": "W2", "db2": "b2", "dA1": "a1", "dZ1": "z1", "dW1": "W1",
-            "db1": "b1"},
+    values=named("dout=out dW2=W2 db2=b2 dA1=a1 dZ1=z1 dW1=W1 db1=b1"),
     start="Z1",
     lr="lr",
     layout="columns",
     shape="function, in place",
-    idioms=(".dot", ".T", "np.sum axis keepdims", "np.where", "leaky relu", "np.mean",
-            "out.size"),
+    idioms=tags(".dot; .T; np.sum axis keepdims; np.where; leaky relu; np.mean; out.size"),
     function="train",
     inputs=_inputs(2, normal),
     call=_args("X", "Y", "W1", "b1", "W2", "b2", "lr"),
@@ -325,17 +324,74 @@ REASSIGNED_DELTA = Family(
     torch=_sigmoid_half_sse_columns,
     leaves=COLUMNS,
     params=TWO_LAYERS,
-    values={"delta": "z2", "dW2": "W2", "db2": "b2", "delta#2": "z1", "dW1": "W1",
-            "db1": "b1"},
+    values=named("delta=z2 dW2=W2 db2=b2 delta#2=z1 dW1=W1 db1=b1"),
     start="a1",
     lr="lr",
     layout="columns",
     shape="function, in place",
-    idioms=("@", ".T", ".sum(axis, keepdims)", "reassigned names", "half-SSE"),
+    idioms=tags("@; .T; .sum(axis, keepdims); reassigned names; half-SSE"),
     function="train",
     inputs=_inputs(1, uniform),
     call=_args("X", "Y", "W1", "b1", "W2", "b2", "lr"),
 )
 
 
-FAMILIES = [PLANAR, RELU_SIGMOID, SOFTMAX3, PROPAGATE, LEAKY_COLUMNS, REASSIGNED_DELTA]
+def _mean_columns(t):
+    z1 = t["W1"] @ t["X"] + t["b1"]
+    a1 = torch.sigmoid(z1)
+    z2 = t["W2"] @ a1 + t["b2"]
+    loss = ((z2 - t["Y"]) ** 2).sum() / (2 * t["X"].shape[1])
+    return {"z1": z1, "a1": a1, "z2": z2, "loss": loss}
+
+
+MEAN_KEEPDIMS = Family(
+    name="dense2 sigmoid regression, columns, np.mean with axis and keepdims",
+    source="""
+    import numpy as np
+
+    def train(X, Y, W1, b1, W2, b2, lr):
+        n_x, m = X.shape
+        for i in range(100):
+            Z1 = np.dot(W1, X) + b1
+            A1 = 1 / (1 + np.exp(-Z1))
+            Z2 = np.dot(W2, A1) + b2
+            cost = np.sum((Z2 - Y) ** 2) / (2 * m)
+            dZ2 = Z2 - Y
+            dW2 = np.dot(dZ2, A1.T) / m
+            db2 = np.mean(dZ2, axis=1, keepdims=True)
+            dA1 = np.dot(W2.T, dZ2)
+            dZ1 = dA1 * A1 * (1 - A1)
+            dW1 = np.dot(dZ1, X.T) / m
+            db1 = np.mean(dZ1, axis=1, keepdims=True)
+            W1 = W1 - lr * dW1
+            b1 = b1 - lr * db1
+            W2 = W2 - lr * dW2
+            b2 = b2 - lr * db2
+        return W1, b1, W2, b2
+    """,
+    torch=_mean_columns,
+    leaves=COLUMNS,
+    params=TWO_LAYERS,
+    values=named(f"dZ2={M}*z2 dW2=W2 db2=b2 dA1={M}*a1 dZ1={M}*z1 dW1=W1 db1=b1"),
+    start="Z1",
+    lr="lr",
+    layout="columns",
+    shape="function, returns weights",
+    idioms=tags(
+        "np.dot; .T; np.mean axis keepdims; tuple unpacking; X.shape; W = W - lr * dW; half-SSE"
+    ),
+    function="train",
+    inputs=_inputs(2, normal),
+    call=_args("X", "Y", "W1", "b1", "W2", "b2", "lr"),
+)
+
+
+FAMILIES = [
+    PLANAR,
+    RELU_SIGMOID,
+    SOFTMAX3,
+    PROPAGATE,
+    LEAKY_COLUMNS,
+    REASSIGNED_DELTA,
+    MEAN_KEEPDIMS,
+]

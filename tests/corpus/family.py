@@ -85,3 +85,32 @@ def binary(*shape):
 
 def number(value):
     return lambda rng: value
+
+
+def named(text: str) -> dict[str, str | tuple[str, float]]:
+    """``"dZ2=z2 dW2=W2 dA1=5*a1"``: each backward value and what it stands for (5 times)."""
+    values: dict[str, str | tuple[str, float]] = {}
+    for pair in text.split():
+        key, _, meant = pair.partition("=")
+        scale, _, name = meant.rpartition("*")
+        values[key] = (name, float(scale)) if scale else name
+    return values
+
+
+def tags(text: str) -> tuple[str, ...]:
+    """``"@; .T; np.sum axis keepdims"``: the idioms a family uses."""
+    return tuple(tag.strip() for tag in text.split(";"))
+
+
+def dense_inputs(sizes, target, *, n=5, bias="row", columns=False, target_name="Y", **more):
+    """Data and weights of a dense net with layer ``sizes`` [D, H, ..., out]: ``X``, the target,
+    ``W1, b1, W2, b2, ...``; samples as rows, or as columns; biases as (1, k) rows, (k,)
+    vectors (``bias="flat"``), or (k, 1) columns when samples are columns."""
+    inputs = {"X": normal(sizes[0], n) if columns else normal(n, sizes[0]), target_name: target}
+    for k, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False), start=1):
+        inputs[f"W{k}"] = normal(fan_out, fan_in) if columns else normal(fan_in, fan_out)
+        shape = (fan_out, 1) if columns else (1, fan_out) if bias == "row" else (fan_out,)
+        inputs[f"b{k}"] = normal(*shape)
+    return inputs | {
+        name: number(v) if isinstance(v, int | float) else v for name, v in more.items()
+    }

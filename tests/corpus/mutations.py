@@ -155,15 +155,20 @@ def _logistic_derivative(node: ast.AST) -> tuple[ast.expr | None, ast.expr] | No
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
         return None
     right = node.right
-    if not (isinstance(right, ast.BinOp) and isinstance(right.op, ast.Sub) and _constant(right.left)):
+    if not (
+        isinstance(right, ast.BinOp) and isinstance(right.op, ast.Sub) and _constant(right.left)
+    ):
         return None
     a = right.right
     if ast.dump(node.left) == ast.dump(a):
         return None, a
     left = node.left
-    if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult):
-        if ast.dump(left.right) == ast.dump(a):
-            return left.left, a
+    if (
+        isinstance(left, ast.BinOp)
+        and isinstance(left.op, ast.Mult)
+        and ast.dump(left.right) == ast.dump(a)
+    ):
+        return left.left, a
     return None
 
 
