@@ -1,17 +1,22 @@
-"""Time per verdict of ``check``: the six questions' cases and formulas on an 8-16-16-1 net.
+"""Time per verdict of ``check``: the six questions, formulas on an 8-16-16-1 net, the corpus.
 
 Each row is one ``check`` run as a user makes it (the model derived, trial points evaluated,
 every formula judged and, when wrong, diagnosed); "s/verdict" is its time over its verdicts.
 Target: under 0.5 s per formula, numeric trials included.
 
 "setup s" is the model's derivation and trial points (shared by all its formulas), "judge
-s/verdict" the rest of the run per verdict. Run: ``python benchmarks/check_speed.py
-[--repeat N]``; the best of N runs is shown, so N = 1 gives first-run (cold cache) figures.
+s/verdict" the rest of the run per verdict. Then every case of the corpus of hand-written
+backprop (tests/corpus/) that ``check`` reads, timed whole: its time over its verdicts, median
+and max, and the slowest cases. Run: ``python benchmarks/check_speed.py [--repeat N]
+[--corpus-repeat N]``; the best of N runs is shown, so N = 1 gives first-run (cold cache)
+figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,16 +24,23 @@ from pathlib import Path
 import sympy as sp
 
 from symbackprop.check import CheckReport, check_code, check_formulas
+from symbackprop.check.codecheck import check_text
 from symbackprop.check.present import CheckPrinter
 from symbackprop.check.subject import Subject
 from symbackprop.derive import derive
+from symbackprop.errors import SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir import fully_connected
 from symbackprop.ir.network import dense_network
 from symbackprop.readers.codereader import read_program
 from symbackprop.readers.sources import load_model
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from corpus.cases import all_cases  # noqa: E402
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+SLOWEST = 8  # corpus cases listed
+TARGET = 0.5  # seconds per verdict
 PROGRAMS = Path(__file__).resolve().parent.parent / "symbackprop" / "questions" / "programs"
 XOR_ALIASES = ["layer_2_delta=delta_layer_2_in", "layer_1_delta=delta_layer_1_in"]
 Q5 = {
@@ -172,10 +184,54 @@ def best_time(run: Callable[[], object], repeat: int) -> tuple[float, object]:
     return best, result
 
 
+def corpus_times(repeat: int) -> tuple[list[tuple[str, int, float]], list[float]]:
+    """(case, verdicts, best seconds) for every corpus case read; the seconds of each refusal."""
+    read, refused = [], []
+    for case in all_cases():
+        family = case.family
+
+        def run(case=case, family=family):
+            return check_text(case.source, "train.py", family.function, family.loss)
+
+        try:
+            seconds, report = best_time(run, repeat)
+        except SymbackpropError:
+            start = time.perf_counter()
+            try:
+                run()
+            except SymbackpropError:
+                refused.append(time.perf_counter() - start)
+            continue
+        read.append((case.name, len(report.verdicts), seconds))
+    return read, refused
+
+
+def print_corpus(repeat: int) -> None:
+    read, refused = corpus_times(repeat)
+    print(f"\ncorpus: {len(read)} cases read, {len(refused)} refused")
+    if refused:
+        print(f"  refusal: median {statistics.median(refused):.3f} s, max {max(refused):.3f} s")
+    if not read:
+        return
+    per_verdict = [(seconds / max(count, 1), name, count) for name, count, seconds in read]
+    values = [v for v, _, _ in per_verdict]
+    cases = [seconds for _, _, seconds in read]
+    print(f"  per case: median {statistics.median(cases):.3f} s, max {max(cases):.3f} s")
+    print(f"  per verdict: median {statistics.median(values):.3f} s, max {max(values):.3f} s")
+    print("  slowest (s/verdict, verdicts, case):")
+    for value, name, count in sorted(per_verdict, reverse=True)[:SLOWEST]:
+        print(f"    {value:.3f}  {count:>2}  {name}")
+    over = [name for value, name, _ in per_verdict if value >= TARGET]
+    verdict = "yes" if not over else f"no, {len(over)} cases over"
+    print(f"  every verdict under {TARGET} s: {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (best is shown)")
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--corpus-repeat", type=int, default=1, help="runs per corpus case")
+    arguments = parser.parse_args()
+    repeat = arguments.repeat
     rows = []
     for name, run, setup in cases():
         total, report = best_time(run, repeat)
@@ -210,6 +266,7 @@ def main() -> None:
         f"\nworst judging time per verdict: {worst:.3f} s (target < 0.5 s); setup is the "
         "model's derivation and trial points, shared by all its formulas"
     )
+    print_corpus(arguments.corpus_repeat)
 
 
 if __name__ == "__main__":

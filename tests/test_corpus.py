@@ -21,7 +21,7 @@ from corpus import families_rows
 from corpus.cases import all_cases, families
 from corpus.mutations import PRIORITY
 from corpus.oracle import label
-from corpus.scoring import FILENAME, outcome, rates
+from corpus.scoring import outcome, rates
 
 REFUSED_AT_MOST = 0.93
 VERDICTS_RIGHT_AT_LEAST = 0.84
@@ -149,12 +149,7 @@ def test_a_wrong_case_that_is_read_is_never_all_correct(outcomes):
 def test_a_refusal_is_one_clear_line_naming_the_file(outcomes):
     crashes = [(o.case.name, repr(o.crash)) for o in outcomes if o.crash is not None]
     assert not crashes
-    unclear = {
-        o.case.name: str(o.refusal)
-        for o in outcomes
-        if o.refusal is not None
-        and (not str(o.refusal).startswith(FILENAME) or "\n" in str(o.refusal))
-    }
+    unclear = {o.case.name: str(o.refusal) for o in outcomes if o.refusal_unclear}
     assert set(unclear) <= set(KNOWN_UNCLEAR_REFUSAL), unclear
 
 

@@ -30,6 +30,12 @@ class Outcome:
         return self.report is not None
 
     @property
+    def refusal_unclear(self) -> bool:
+        """A refusal that is not one line naming the file (and line, where there is one)."""
+        message = str(self.refusal)
+        return self.refusal is not None and (not message.startswith(FILENAME) or "\n" in message)
+
+    @property
     def first_wrong_line(self) -> int | None:
         """The earliest line ``check`` calls WRONG."""
         lines = [v.line for v in self.report.verdicts if not v.correct and v.line is not None]
