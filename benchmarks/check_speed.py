@@ -25,13 +25,13 @@ import sympy as sp
 
 from symbackprop.check import CheckReport, check_code, check_formulas
 from symbackprop.check.codecheck import check_text
-from symbackprop.check.present import CheckPrinter
 from symbackprop.check.subject import Subject
 from symbackprop.derive import derive
 from symbackprop.errors import SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir import fully_connected
 from symbackprop.ir.network import dense_network
+from symbackprop.printing.text import TextPrinter
 from symbackprop.readers.codereader import read_program
 from symbackprop.readers.sources import load_model
 
@@ -66,10 +66,10 @@ def _scalar_net_formulas() -> tuple[list[str], list[str]]:
     """dE/dW1[0, 0] of the 8-16-16-1 net (16 paths, adjoints written out): right, 3 wrongs."""
     derivation = derive(fully_connected([8, 16, 16, 1]))
     chain = derivation.expanded(derivation.gradient("W1[0, 0]").expr)
-    right = CheckPrinter().doprint(chain)
-    wrong_factor = CheckPrinter().doprint(chain / sp.Symbol("x[0]"))
+    right = TextPrinter().doprint(chain)
+    wrong_factor = TextPrinter().doprint(chain / sp.Symbol("x[0]"))
     a1 = sp.Symbol("a1[0]")
-    wrong_derivative = CheckPrinter().doprint(chain.subs(a1 * (1 - a1), 1 - a1**2))
+    wrong_derivative = TextPrinter().doprint(chain.subs(a1 * (1 - a1), 1 - a1**2))
     formulas = [f"g = {right}", f"g = {wrong_factor}", f"g = -({right})", f"g = {wrong_derivative}"]
     return formulas, ["g=W1[0, 0]"]
 
