@@ -23,42 +23,49 @@ from corpus.mutations import PRIORITY
 from corpus.oracle import label
 from corpus.scoring import outcome, rates
 
-REFUSED_AT_MOST = 0.93
-VERDICTS_RIGHT_AT_LEAST = 0.84
-LINES_RIGHT_AT_LEAST = 0.50
-DIAGNOSES_RIGHT_AT_LEAST = 0.80
+REFUSED_AT_MOST = 0.91  # 348 of 384 cases on the product as it is
+VERDICTS_RIGHT_AT_LEAST = 0.80  # 29 of the 36 read
+LINES_RIGHT_AT_LEAST = 0.51  # 14 of 27
+DIAGNOSES_RIGHT_AT_LEAST = 0.95  # 19 of 20
 
 # Where the product breaks an invariant today, and why; each entry is a bug to fix.
 _ROW_BIAS = "a (1, H) bias summed with keepdims=True is taken for a 1-D bias"
-_FLIPPED_UPDATE = (
-    "a delta's role is read from an update with the wrong sign, so the delta is blamed"
-)
+_ROLE = "a right delta is blamed: its role is read through the wrong line that uses it"
 _LR_INSIDE = "a learning rate inside a gradient is refused without naming the file or line"
+_EARLY = "a weight updated before a later line reads it is judged as the weight before"
+_NO_RATE = "an update without the learning rate the others use is read as a step of rate 1"
+_MSE = "dense2 sigmoid mse, function in place"
+_HALF_SSE = "dense2 sigmoid half-SSE, columns, one name for both deltas"
+_TINY = "2-2-1 sigmoid net, every weight a scalar, derivatives written out"
 KNOWN_UNCLEAR_REFUSAL = {
-    "dense2 sigmoid mse, function in place: learning rate inside at line 16": _LR_INSIDE,
-    "dense2 sigmoid half-SSE, columns, one name for both deltas: learning rate inside at line 12": (
-        _LR_INSIDE
-    ),
+    f"{_MSE}: learning rate inside at line 20": _LR_INSIDE,
+    f"{_HALF_SSE}: learning rate inside at line 12": _LR_INSIDE,
 }
 KNOWN_FALSE_WRONG = {
-    "dense2 sigmoid mse, function in place (as written)": _ROW_BIAS,
-    "dense2 sigmoid mse, function in place: keepdims dropped at line 17": _ROW_BIAS,
-    "dense2 sigmoid half-SSE, columns, one name for both deltas (as written)": _ROW_BIAS,
+    f"{_MSE} (as written)": _ROW_BIAS,
+    f"{_MSE}: keepdims dropped at line 17": _ROW_BIAS,
+    f"{_HALF_SSE} (as written)": _ROW_BIAS,
+}
+KNOWN_CALLED_CORRECT = {
+    "dense2 tanh sigmoid half-SSE, 1-D biases: update too early at line 9": _EARLY,
+    f"{_TINY}: update too early at line 12": _EARLY,
+    f"{_TINY}: update too early at line 13": _EARLY,
+    f"{_TINY}: drop a factor at line 23": _NO_RATE,
 }
 KNOWN_WRONG_LINE = {
-    "dense2 sigmoid mse, function in place: wrong activation derivative at line 19": _ROW_BIAS,
-    "dense2 sigmoid mse, function in place: operands swapped at line 20": _ROW_BIAS,
-    "dense2 sigmoid mse, function in place: transpose at line 20": _ROW_BIAS,
-    "dense2 sigmoid mse, function in place: update sign at line 23": _ROW_BIAS,
-    "dense2 sigmoid mse, function in place: drop a factor at line 24": _ROW_BIAS,
-    "dense2 tanh sigmoid half-SSE, 1-D biases: update sign at line 12": _FLIPPED_UPDATE,
+    f"{_MSE}: update too early at line 18": _ROW_BIAS,
+    f"{_MSE}: derivative at the wrong value at line 19": _ROW_BIAS,
+    f"{_MSE}: wrong activation derivative at line 19": _ROW_BIAS,
+    f"{_MSE}: transpose at line 20": _ROW_BIAS,
+    f"{_MSE}: drop a factor at line 24": _ROW_BIAS,
+    "dense2 tanh sigmoid half-SSE, 1-D biases: update sign at line 12": _ROLE,
     "dense2 relu sigmoid BCE, columns, @ and masks: mask left out at line 15": _ROW_BIAS,
-    "dense2 sigmoid half-SSE, columns, one name for both deltas: wrong activation derivative "
-    "at line 14": _ROW_BIAS,
-    "dense2 sigmoid half-SSE, columns, one name for both deltas: transpose at line 15": _ROW_BIAS,
-    "dense2 sigmoid half-SSE, columns, one name for both deltas: update sign at line 18": (
-        _ROW_BIAS
-    ),
+    f"{_HALF_SSE}: update too early at line 14": _ROW_BIAS,
+    f"{_HALF_SSE}: wrong activation derivative at line 14": _ROW_BIAS,
+    f"{_HALF_SSE}: transpose at line 15": _ROW_BIAS,
+    f"{_HALF_SSE}: update sign at line 18": _ROW_BIAS,
+    f"{_TINY}: wrong activation derivative at line 14": _ROLE,
+    f"{_TINY}: wrong activation derivative at line 15": _ROLE,
 }
 
 
@@ -143,7 +150,7 @@ def test_a_right_case_is_never_called_wrong(outcomes):
 
 def test_a_wrong_case_that_is_read_is_never_all_correct(outcomes):
     missed = _names(outcomes, lambda o: o.read and not o.label.correct and o.report.ok)
-    assert not missed, sorted(missed)
+    assert missed <= set(KNOWN_CALLED_CORRECT), sorted(missed - set(KNOWN_CALLED_CORRECT))
 
 
 def test_a_refusal_is_one_clear_line_naming_the_file(outcomes):
@@ -166,10 +173,13 @@ def test_the_figures_hold_what_the_product_achieves_now(outcomes):
     assert figures["diagnoses right"] >= DIAGNOSES_RIGHT_AT_LEAST
 
 
-def test_every_mutant_is_one_changed_line_of_its_family():
+def test_every_mutant_changes_one_line_of_its_family_or_moves_one_update_up():
     for case in all_cases():
         if case.mutation is None:
             continue
         before, after = Counter(case.family.source.splitlines()), Counter(case.source.splitlines())
+        if case.mutation == "update too early":
+            assert before == after and case.source != case.family.source, case.name
+            continue
         assert sum((before - after).values()) == 1, case.name
         assert sum((after - before).values()) == (0 if case.line is None else 1), case.name

@@ -17,12 +17,14 @@ Mutant = tuple[str, ast.stmt | None]
 DIAGNOSES = {
     "drop a factor": {"missing factor"},
     "mask left out": {"missing factor", "wrong activation derivative"},
+    "alias instead of product": {"missing factor", "wrong activation derivative"},
     "missing 1/N": {"missing factor", "constant scale"},
     "mean for sum": {"extra factor", "constant scale"},
     "extra factor 2": {"extra factor", "constant scale"},
     "sign flip": {"sign"},
     "update sign": {"sign"},
     "wrong activation derivative": {"wrong activation derivative"},
+    "derivative at the wrong value": {"wrong activation derivative"},
     "transpose": {"transposed", "shape or broadcast"},
     "operands swapped": {"transposed", "shape or broadcast"},
     "wrong axis": {"shape or broadcast"},
@@ -70,7 +72,11 @@ def drop_factor(statement) -> list[Mutant]:
     for side in ("left", "right"):
         for fresh, node in _each(statement, product):
             kept, dropped = (node.left, node.right) if side == "left" else (node.right, node.left)
-            name = "mask left out" if _is_mask(dropped) else "drop a factor"
+            name = "drop a factor"
+            if isinstance(fresh, ast.Assign) and fresh.value is node and isinstance(kept, ast.Name):
+                name = "alias instead of product"  # dz = da, for dz = da * (1 - a ** 2)
+            if _is_mask(dropped):
+                name = "mask left out"
             out.append((name, _replaced(fresh, node, kept)))
     return _distinct(out)
 
@@ -117,11 +123,28 @@ def _renamed(func: ast.expr, name: str) -> ast.expr:
     return func
 
 
+def _step_of(statement: ast.stmt) -> ast.BinOp | None:
+    """``W - lr * dW`` of ``W = W - lr * dW``: an update written as an assignment."""
+    value = _value(statement)
+    if (
+        isinstance(statement, ast.Assign)
+        and isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Sub | ast.Add)
+        and ast.unparse(value.left) == ast.unparse(statement.targets[0])
+    ):
+        return value
+    return None
+
+
 def extra_factor_two(statement) -> list[Mutant]:
     if _value(statement) is None:
         return []
     fresh = copy.deepcopy(statement)
-    fresh.value = ast.BinOp(ast.Constant(2), ast.Mult(), fresh.value)
+    step = _step_of(fresh)
+    if step is not None:  # W = W - 2 * (lr * dW), not 2 * (W - lr * dW)
+        step.right = ast.BinOp(ast.Constant(2), ast.Mult(), step.right)
+    else:
+        fresh.value = ast.BinOp(ast.Constant(2), ast.Mult(), fresh.value)
     return [("extra factor 2", fresh)]
 
 
@@ -129,8 +152,12 @@ def sign_flip(statement) -> list[Mutant]:
     if _value(statement) is None:
         return []
     fresh = copy.deepcopy(statement)
+    step = _step_of(fresh)
     if isinstance(fresh, ast.AugAssign) and isinstance(fresh.op, ast.Sub | ast.Add):
         fresh.op = ast.Add() if isinstance(fresh.op, ast.Sub) else ast.Sub()
+        return [("update sign", fresh)]
+    if step is not None:
+        step.op = ast.Add() if isinstance(step.op, ast.Sub) else ast.Sub()
         return [("update sign", fresh)]
     fresh.value = ast.UnaryOp(ast.USub(), fresh.value)
     return [("sign flip", fresh)]
@@ -189,6 +216,53 @@ def wrong_activation_derivative(statement) -> list[Mutant]:
             node.args[2] = ast.Constant(0.0)
             out.append(("wrong activation derivative", fresh))
     return out
+
+
+def activations(tree: ast.AST) -> dict[str, ast.expr]:
+    """Each activation's output and the pre-activation it is computed from: ``A1 = f(Z1)``."""
+    pairs = {}
+    for statement in ast.walk(tree):
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+            names = [a for a in statement.value.args if isinstance(a, ast.Name | ast.Attribute)]
+            target = statement.targets[0]
+            if len(names) == 1 and isinstance(target, ast.Name | ast.Attribute):
+                pairs.setdefault(ast.unparse(target), names[0])
+    return pairs
+
+
+def derivative_at_wrong_value(pairs: dict[str, ast.expr]) -> Callable:
+    """``Z1 * (1 - Z1)`` for ``A1 * (1 - A1)``: the derivative taken at the pre-activation."""
+
+    def mutate(statement) -> list[Mutant]:
+        out = []
+        for fresh, node in _each(statement, lambda n: _derivative_of(n) in pairs):
+            a = _derivative_of(node)
+            for parent in list(ast.walk(node)):
+                for field, child in ast.iter_fields(parent):
+                    if isinstance(child, ast.expr) and ast.unparse(child) == a:
+                        setattr(parent, field, copy.deepcopy(pairs[a]))
+                    elif isinstance(child, list):
+                        swapped = [
+                            copy.deepcopy(pairs[a])
+                            if isinstance(c, ast.expr) and ast.unparse(c) == a
+                            else c
+                            for c in child
+                        ]
+                        setattr(parent, field, swapped)
+            out.append(("derivative at the wrong value", fresh))
+        return _distinct(out)
+
+    return mutate
+
+
+def _derivative_value(node: ast.AST) -> ast.expr | None:
+    found = _logistic_derivative(node)
+    return found[1] if found is not None else _tanh_derivative(node)
+
+
+def _derivative_of(node: ast.AST) -> str | None:
+    value = _derivative_value(node)
+    return ast.unparse(value) if value is not None else None
 
 
 def transpose(statement) -> list[Mutant]:
@@ -278,8 +352,11 @@ def _distinct(mutants: list[Mutant]) -> list[Mutant]:
 # The specific mistakes first: a family keeps one of each kind before a second of any.
 PRIORITY = (
     "wrong activation derivative",
+    "derivative at the wrong value",
+    "update too early",
     "missing 1/N",
     "mask left out",
+    "alias instead of product",
     "-= 1 forgotten",
     "alias instead of copy",
     "transpose",
