@@ -1,7 +1,7 @@
 """``check`` over a corpus of hand-written backprop, each case labelled by an independent oracle.
 
-The corpus (tests/corpus/) is some thirty correct programs written as courses, tutorials and
-forum posts write them, and their mutants (one mistake on one backward line each). The oracle
+The corpus (tests/corpus/) is 35 correct programs written as courses, tutorials and forum
+posts write them, and their mutants (one mistake on one backward line each). The oracle
 runs each case's own NumPy code and compares every gradient and delta with torch autograd of
 a forward written apart from it. What must always hold is asserted: a right case is never
 called wrong, a wrong case that is read is never all-correct, a refusal is one clear line,
@@ -17,7 +17,7 @@ import ast
 from collections import Counter
 
 import pytest
-from corpus import families_rows
+from corpus import families_rows, mutations
 from corpus.cases import all_cases, families
 from corpus.mutations import PRIORITY
 from corpus.oracle import label
@@ -136,6 +136,45 @@ def test_a_missing_one_over_n_is_wrong_from_its_line_on():
     source = _dense_net("dA2 = (A2 - Y) / m", "dA2 = A2 - Y")
     found = label(families_rows.DENSE2_SIGMOID_MSE, source)
     assert (found.correct, found.first_wrong_line) == (False, 14)
+
+
+MUTATIONS = [  # operator, a backward line, one of the mutants it must make
+    (
+        mutations.wrong_activation_derivative,
+        "dZ1 = dA1 * A1 * (1 - A1)",
+        "dZ1 = dA1 * (1 - A1 ** 2)",
+    ),
+    (mutations.wrong_activation_derivative, "dz = dh * (1 - h ** 2)", "dz = dh * (h * (1 - h))"),
+    (mutations.missing_one_over_n, "dZ2 = (A2 - Y) / m", "dZ2 = A2 - Y"),
+    (mutations.missing_one_over_n, "db = np.mean(dz)", "db = np.sum(dz)"),
+    (mutations.drop_factor, "dz1 = da1 * (z1 > 0)", "dz1 = da1"),
+    (mutations.transpose, "dW = X.T @ dz", "dW = X @ dz"),
+    (mutations.wrong_axis, "db = np.sum(dz, axis=0)", "db = np.sum(dz, axis=1)"),
+    (mutations.keepdims_dropped, "db = dz.sum(axis=1, keepdims=True)", "db = dz.sum(axis=1)"),
+    (mutations.sign_flip, "W -= lr * dW", "W += lr * dW"),
+    (mutations.sign_flip, "W = W - lr * dW", "W = W + lr * dW"),
+    (mutations.extra_factor_two, "W = W - lr * dW", "W = W - 2 * (lr * dW)"),
+    (mutations.copy_left_out, "dz = probs.copy()", "dz = probs"),
+    (mutations.learning_rate_inside("lr"), "dW = X.T @ dz", "dW = lr * (X.T @ dz)"),
+    (
+        mutations.derivative_at_wrong_value({"A1": ast.Name("Z1")}),
+        "d = g * A1 * (1 - A1)",
+        "d = g * Z1 * (1 - Z1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("operator", "line", "mutant"), MUTATIONS)
+def test_each_mistake_is_made_as_people_make_it(operator, line, mutant):
+    made = [ast.unparse(new) for _, new in operator(ast.parse(line).body[0]) if new is not None]
+    assert mutant in made
+
+
+def test_a_forgotten_minus_one_or_mask_deletes_its_line():
+    assert mutations.line_left_out(ast.parse("p[range(n), y] -= 1").body[0]) == [
+        ("-= 1 forgotten", None)
+    ]
+    assert mutations.line_left_out(ast.parse("dh[h <= 0] = 0").body[0]) == [("mask left out", None)]
 
 
 # -- what must always hold ----------------------------------------------------------------------

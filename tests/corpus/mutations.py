@@ -1,9 +1,11 @@
-"""Mistakes people make in backprop, as operators on one backward statement.
+"""Mistakes people make in backprop, as operators on one backward statement (moving an update
+up, the one mistake that spans two lines, is made in cases.py).
 
 Each operator takes a statement and returns its mutants, ``(mutation, statement or None)``;
 None deletes the line. A mutation is not known to be wrong: the oracle decides (``z >= 0``
 for ``z > 0`` is right almost everywhere). ``DIAGNOSES`` says how ``check`` should explain
-each mistake, so diagnoses can be scored; a mutation missing from it is not scored.
+each mistake (the kinds of diagnosis that fit, and a word the message must name), so
+diagnoses can be scored; a mutation missing from it is not scored.
 """
 
 from __future__ import annotations
@@ -11,25 +13,43 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 Mutant = tuple[str, ast.stmt | None]
 
+
+class Expected(NamedTuple):
+    """How ``check`` should explain a mistake: one of ``kinds``, naming ``hint`` if given."""
+
+    kinds: frozenset[str]
+    hint: str | None = None
+
+    def met_by(self, diagnosis) -> bool:
+        if diagnosis is None or diagnosis.kind not in self.kinds:
+            return False
+        return self.hint is None or self.hint in diagnosis.message
+
+
+def _expect(*kinds: str, hint: str | None = None) -> Expected:
+    return Expected(frozenset(kinds), hint)
+
+
 DIAGNOSES = {
-    "drop a factor": {"missing factor"},
-    "mask left out": {"missing factor", "wrong activation derivative"},
-    "alias instead of product": {"missing factor", "wrong activation derivative"},
-    "missing 1/N": {"missing factor", "constant scale"},
-    "mean for sum": {"extra factor", "constant scale"},
-    "extra factor 2": {"extra factor", "constant scale"},
-    "sign flip": {"sign"},
-    "update sign": {"sign"},
-    "wrong activation derivative": {"wrong activation derivative"},
-    "derivative at the wrong value": {"wrong activation derivative"},
-    "transpose": {"transposed", "shape or broadcast"},
-    "operands swapped": {"transposed", "shape or broadcast"},
-    "wrong axis": {"shape or broadcast"},
-    "keepdims dropped": {"shape or broadcast"},
-    "learning rate inside": {"extra factor"},
+    "drop a factor": _expect("missing factor"),
+    "mask left out": _expect("missing factor", "wrong activation derivative"),
+    "alias instead of product": _expect("missing factor", "wrong activation derivative"),
+    "missing 1/N": _expect("missing factor", "constant scale", hint="1/"),
+    "mean for sum": _expect("extra factor", "constant scale"),
+    "extra factor 2": _expect("extra factor", "constant scale", hint="2"),
+    "sign flip": _expect("sign"),
+    "update sign": _expect("sign"),
+    "wrong activation derivative": _expect("wrong activation derivative"),
+    "derivative at the wrong value": _expect("wrong activation derivative"),
+    "transpose": _expect("transposed", "shape or broadcast"),
+    "operands swapped": _expect("transposed", "shape or broadcast"),
+    "wrong axis": _expect("shape or broadcast"),
+    "keepdims dropped": _expect("shape or broadcast"),
+    "learning rate inside": _expect("extra factor"),
 }
 
 

@@ -65,7 +65,7 @@ class Outcome:
         at_line = [v for v in self.report.verdicts if v.line == line and not v.correct]
         if not at_line:
             return None
-        return any(v.diagnosis is not None and v.diagnosis.kind in expected for v in at_line)
+        return any(expected.met_by(v.diagnosis) for v in at_line)
 
 
 def outcome(case: Case) -> Outcome:
