@@ -1,6 +1,6 @@
 """How ``check`` fares on hand-written backprop: the corpus of tests/corpus/, labelled by torch.
 
-Prints Markdown tables per idiom, per layout, per program shape and per mutation: cases,
+Prints Markdown tables per idiom, layout, program shape, mutation and family: cases,
 verdicts right (of the cases read), refused, the first wrong line blamed right (of the wrong
 cases read and called wrong) and diagnoses right (of the mutants whose line is the first wrong
 one and is called wrong there); then the rates tests/test_corpus.py holds the product to, and

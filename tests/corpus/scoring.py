@@ -117,12 +117,14 @@ def rates(outcomes: list[Outcome]) -> dict[str, float]:
 
 
 def figures(outcomes: list[Outcome]) -> str:
-    """A Markdown table per grouping (idiom, layout, program shape, mutation), totals last."""
+    """A Markdown table per grouping (idiom, layout, program shape, mutation, family), each with
+    its totals last."""
     groupings = {
         "idiom": lambda o: o.case.family.idioms,
         "layout": lambda o: (o.case.family.layout,),
         "program shape": lambda o: (o.case.family.shape,),
         "mutation": lambda o: (o.case.mutation or "(as written)",),
+        "family": lambda o: (o.case.family.name,),
     }
     parts = []
     for title, keys in groupings.items():
