@@ -132,6 +132,15 @@ def test_a_mistake_torch_finds_harmless_is_labelled_correct():
     assert label(family, source).correct
 
 
+def test_a_weight_updated_before_a_later_line_reads_it_makes_that_line_wrong():
+    source = _dense_net("        W2 -= lr * dW2\n", "")
+    update_first = "        W2 -= lr * dW2\n        dA1 = np.dot(dZ2, W2.T)\n"
+    source = source.replace("        dA1 = np.dot(dZ2, W2.T)\n", update_first)
+    found = label(families_rows.DENSE2_SIGMOID_MSE, source)
+    assert (found.correct, found.first_wrong_line) == (False, 19)  # dA1 reads the new W2
+    assert found.wrong[0] == "dA1 at line 19"
+
+
 def test_a_missing_one_over_n_is_wrong_from_its_line_on():
     source = _dense_net("dA2 = (A2 - Y) / m", "dA2 = A2 - Y")
     found = label(families_rows.DENSE2_SIGMOID_MSE, source)
