@@ -22,8 +22,8 @@ def test_torch_scalar_shows_each_local_factor_with_its_value_and_the_product_16(
     # loss = s**2, s = y_hat - y, y_hat = w*x at x = 2, y = 2, w = 3: y_hat = 6, s = 4.
     text = rows(explain("torch-scalar"))
     assert r"\frac{\partial \mathrm{loss}}{\partial s} &= 2\,s = 8" in text
-    assert r"\frac{\partial s}{\partial y_{\mathrm{hat}}} &= 1" in text
-    assert r"\frac{\partial y_{\mathrm{hat}}}{\partial w} &= x = 2" in text
+    assert r"\frac{\partial s}{\partial \hat{y}} &= 1" in text
+    assert r"\frac{\partial \hat{y}}{\partial w} &= x = 2" in text
     assert r"= 8 \cdot 1 \cdot 2 = 16" in text
     assert r"&= 2\,x\,\left(w\,x - y\right)" in text
 

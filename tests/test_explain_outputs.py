@@ -191,7 +191,7 @@ def test_q4_document_names_the_dropped_factor():
     text = (DOCS / "q4_torch_scalar.md").read_text(encoding="utf-8")
     # dloss/dw = 2(wx - y) * x = 2 * 4 * 2 = 16; the hand result 8 stopped before dy_hat/dw = x.
     assert r"= 2\,x\,\left(w\,x - y\right) = 16$" in text
-    assert r"\partial y_{\mathrm{hat}} / \partial w = x = 2$" in text
+    assert r"\partial \hat{y} / \partial w = x = 2$" in text
 
 
 def test_q1_document_shows_the_broadcasting_trap():
