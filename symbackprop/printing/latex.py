@@ -53,8 +53,9 @@ def latex_name(name: str, plain: bool = False) -> str:
     r"""The LaTeX form of a node or adjoint name.
 
     ``w[4]`` -> ``w_{4}``, ``W1[0, 2]`` -> ``W^{(1)}_{0,2}``, ``h1out`` ->
-    ``h^{\mathrm{out}}_{1}``, ``layer_1_in`` -> ``\mathrm{layer}^{\mathrm{in}}_{1}`` (the same scheme),
-    ``zout`` -> ``z^{\mathrm{out}}``, ``delta_h1`` -> ``\delta_{h_{1}}``.
+    ``h^{\mathrm{out}}_{1}``, ``layer_1_in`` -> ``\mathrm{layer}^{\mathrm{in}}_{1}`` (one scheme),
+    ``h_tilde`` -> ``\tilde{h}``, ``zout`` -> ``z^{\mathrm{out}}``,
+    ``delta_h1`` -> ``\delta_{h_{1}}``.
     """
     if plain:
         return r"\mathrm{%s}" % name.replace("_", r"\_")
