@@ -229,11 +229,15 @@ def loss_of(cache: dict, params: dict) -> float:
 
 
 @np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
-def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
+def backward(params: dict, cache: dict, initial_state: bool = False, inputs: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
-    with initial_state, also the gradient for the initial state, as "h0"."""
+    with initial_state, also the gradient for the initial state, as "h0"; with inputs, also the
+    gradient for the inputs, as "X" (batch, time, input), the shape of X."""
+    W_z = params["W_z"]
     U_z = params["U_z"]
+    W_r = params["W_r"]
     U_r = params["U_r"]
+    W_h = params["W_h"]
     U_h = params["U_h"]
     steps = len(cache["h"])
     h, y = scored(cache)
@@ -244,6 +248,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     delta_r_pre_steps = []
     delta_z_pre_steps = []
     d_h_prev = np.zeros_like(cache["h"][0])  # nothing comes back from after the last step
+    d_x_steps = []
     for t in reversed(range(steps)):
         h_prev = cache["h_prev"][t]
         z = cache["z"][t]
@@ -266,6 +271,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         delta_h_tilde_rec_steps.append(delta_h_tilde_rec)
         delta_r_pre_steps.append(delta_r_pre)
         delta_z_pre_steps.append(delta_z_pre)
+        if inputs:  # each step's input gets its own gradient, not a sum over the steps
+            d_x = delta_h_tilde_pre @ W_h.T + delta_r_pre @ W_r.T + delta_z_pre @ W_z.T
+            d_x_steps.append(d_x)
     # A weight's gradient is its per-step formula summed over the steps: the same formula on
     # every step's samples stacked as the rows of one batch.
     x = rows(cache["x"])
@@ -300,7 +308,11 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         "b_ih": d_b_ih,
         "b_hh": d_b_hh,
     }
-    return {**grads, "h0": d_h_prev} if initial_state else grads
+    if initial_state:
+        grads["h0"] = d_h_prev
+    if inputs:
+        grads["X"] = np.swapaxes(np.stack(d_x_steps[::-1]), 0, 1)
+    return grads
 
 
 @np.errstate(under="ignore")  # a move below 1e-308 is no move

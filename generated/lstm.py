@@ -266,12 +266,17 @@ def loss_of(cache: dict, params: dict) -> float:
 
 
 @np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
-def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
+def backward(params: dict, cache: dict, initial_state: bool = False, inputs: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
-    with initial_state, also the gradients for the initial states, as "h0" and "c0"."""
+    with initial_state, also the gradients for the initial states, as "h0" and "c0"; with inputs, also the
+    gradient for the inputs, as "X" (batch, time, input), the shape of X."""
+    W_i = params["W_i"]
     U_i = params["U_i"]
+    W_f = params["W_f"]
     U_f = params["U_f"]
+    W_g = params["W_g"]
     U_g = params["U_g"]
+    W_o = params["W_o"]
     U_o = params["U_o"]
     steps = len(cache["h"])
     h, y = scored(cache)
@@ -283,6 +288,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     delta_i_pre_steps = []
     d_h_prev = np.zeros_like(cache["h"][0])  # nothing comes back from after the last step
     d_c_prev = np.zeros_like(cache["h"][0])  # nothing comes back from after the last step
+    d_x_steps = []
     for t in reversed(range(steps)):
         c_prev = cache["c_prev"][t]
         i = cache["i"][t]
@@ -311,6 +317,14 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         delta_g_pre_steps.append(delta_g_pre)
         delta_f_pre_steps.append(delta_f_pre)
         delta_i_pre_steps.append(delta_i_pre)
+        if inputs:  # each step's input gets its own gradient, not a sum over the steps
+            d_x = (
+                delta_f_pre @ W_f.T
+                + delta_g_pre @ W_g.T
+                + delta_i_pre @ W_i.T
+                + delta_o_pre @ W_o.T
+            )
+            d_x_steps.append(d_x)
     # A weight's gradient is its per-step formula summed over the steps: the same formula on
     # every step's samples stacked as the rows of one batch.
     x = rows(cache["x"])
@@ -353,7 +367,12 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         "b_io": d_b_io,
         "b_ho": d_b_ho,
     }
-    return {**grads, "h0": d_h_prev, "c0": d_c_prev} if initial_state else grads
+    if initial_state:
+        grads["h0"] = d_h_prev
+        grads["c0"] = d_c_prev
+    if inputs:
+        grads["X"] = np.swapaxes(np.stack(d_x_steps[::-1]), 0, 1)
+    return grads
 
 
 @np.errstate(under="ignore")  # a move below 1e-308 is no move

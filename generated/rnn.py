@@ -134,9 +134,11 @@ def loss_of(cache: dict, params: dict) -> float:
 
 
 @np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
-def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
+def backward(params: dict, cache: dict, initial_state: bool = False, inputs: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
-    with initial_state, also the gradient for the initial state, as "h0"."""
+    with initial_state, also the gradient for the initial state, as "h0"; with inputs, also the
+    gradient for the inputs, as "X" (batch, time, input), the shape of X."""
+    W = params["W"]
     U = params["U"]
     steps = len(cache["h"])
     h, y = scored(cache)
@@ -144,6 +146,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
     dh_loss[steps - len(h) :] = h - y
     delta_h_pre_steps = []
     d_h_prev = np.zeros_like(cache["h"][0])  # nothing comes back from after the last step
+    d_x_steps = []
     for t in reversed(range(steps)):
         h = cache["h"][t]
         dh = dh_loss[t] + d_h_prev
@@ -151,6 +154,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         delta_h_pre = delta_h * (1 - h**2)
         d_h_prev = delta_h_pre @ U.T
         delta_h_pre_steps.append(delta_h_pre)
+        if inputs:  # each step's input gets its own gradient, not a sum over the steps
+            d_x = delta_h_pre @ W.T
+            d_x_steps.append(d_x)
     # A weight's gradient is its per-step formula summed over the steps: the same formula on
     # every step's samples stacked as the rows of one batch.
     x = rows(cache["x"])
@@ -166,7 +172,11 @@ def backward(params: dict, cache: dict, initial_state: bool = False) -> dict:
         "b_i": d_b_i,
         "b_h": d_b_h,
     }
-    return {**grads, "h0": d_h_prev} if initial_state else grads
+    if initial_state:
+        grads["h0"] = d_h_prev
+    if inputs:
+        grads["X"] = np.swapaxes(np.stack(d_x_steps[::-1]), 0, 1)
+    return grads
 
 
 @np.errstate(under="ignore")  # a move below 1e-308 is no move

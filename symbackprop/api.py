@@ -70,13 +70,16 @@ class DerivationResult:
         return "$$" + self.to_latex().replace("align*", "aligned") + "$$"
 
 
-def derive(model: Model | str, params: list[str] | None = None) -> DerivationResult:
+def derive(
+    model: Model | str, params: list[str] | None = None, show_progress: bool = False
+) -> DerivationResult:
     """Derive every adjoint and parameter gradient of a model (or of a MODEL argument);
-    ``params`` keeps only those parameters' gradients (names, or bases such as ``w``)."""
+    ``params`` keeps only those parameters' gradients (names, or bases such as ``w``);
+    ``show_progress`` draws a bar on a terminal for a large model."""
     if isinstance(model, str):
         model = load_model(model)
     require_parameters(model)
-    derivation = _derive(model)
+    derivation = _derive(model, show_progress=show_progress)
     return DerivationResult(derivation.for_parameters(params) if params else derivation)
 
 

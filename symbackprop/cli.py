@@ -185,7 +185,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_derive(args: argparse.Namespace) -> int:
     model = api.load_model(args.model, loss=args.loss, params=args.params)
-    derivation = api.derive(model, params=args.param)
+    derivation = api.derive(model, params=args.param, show_progress=True)
     if args.format == "json":
         print(json.dumps(derivation.to_data(), indent=2))
     elif args.format == "latex":

@@ -20,10 +20,10 @@ import sympy as sp
 
 from symbackprop.errors import LimitExceeded, TimeLimitExceeded, UsageError
 
-# Scalar mode writes one formula per weight, and its work grows steeply with their number:
-# derive + generate took 2.6 s for [8, 8, 1] (81 weights and biases), 6 s for [16, 16, 1]
-# (289), 54 s for [30, 30, 1] (961); [30, 30, 30, 30, 1] (2821) had not finished after minutes.
-MAX_SCALAR_PARAMETERS = 100
+# Scalar mode writes one formula per weight, and its work grows with their number: derive
+# took 3.4 s and explain 3 s for [8, 16, 16, 1] (433 weights and biases, with a progress bar on
+# a terminal); [30, 30, 30, 30, 1] (2821) takes minutes, and is a job for vector mode.
+MAX_SCALAR_PARAMETERS = 1000
 # Vector mode: a module holds each parameter array a few times over (values, gradients,
 # optimiser state), 80 MB each at this limit; [100000, 100000] would need 74.5 GiB for one.
 MAX_PARAMETERS = 10_000_000

@@ -15,8 +15,9 @@ from symbackprop.derive.bptt import derive_sequence
 from symbackprop.explain.katex import katex_errors, node
 from symbackprop.ir.network import dense_network
 from symbackprop.printing import latex, text
+from symbackprop.printing.latex import latex_name
 from symbackprop.printing.through_time import recursion_latex
-from symbackprop.readers.examples import EXAMPLES
+from symbackprop.readers.examples import EXAMPLES, builtin
 
 RELU_SPEC = '[network]\nsizes = [2, 3, 1]\nactivation = "relu"\n'
 
@@ -121,3 +122,25 @@ def test_recursion_through_time_writes_hadamard_of_adjoint_and_gate():
     tex = recursion_latex(derive_sequence(EXAMPLES["lstm"].build()))
     # dE/dc_{t-1} = dE/dc_t ⊙ f, elementwise: the forget gate scales each unit's cell
     assert r"\delta_{c_t} &= \left[\delta_{c} \odot f\right]_{t+1}" in tex
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # one scheme: the layer number below, a word after it above, as h1out -> h^out_1
+        ("h1out", r"h^{\mathrm{out}}_{1}"),
+        ("layer_1_in", r"\mathrm{layer}^{\mathrm{in}}_{1}"),
+        ("layer_1", r"\mathrm{layer}_{1}"),
+        ("z_2_pre", r"z^{\mathrm{pre}}_{2}"),
+        ("delta_layer_2_in", r"\delta_{\mathrm{layer}^{\mathrm{in}}_{2}}"),
+    ],
+)
+def test_names_with_a_layer_number_are_typeset_by_one_scheme(name, expected):
+    assert latex_name(name) == expected
+
+
+def test_no_node_of_a_built_in_example_is_typeset_as_a_literal_with_underscores():
+    for example in ("xor", "digits", "tiny221", "gru-keras", "rnn"):
+        model = builtin(example)
+        literal = [n.name for n in model.nodes if r"\_" in latex_name(n.name)]
+        assert literal == [], example

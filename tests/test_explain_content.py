@@ -22,8 +22,8 @@ def test_torch_scalar_shows_each_local_factor_with_its_value_and_the_product_16(
     # loss = s**2, s = y_hat - y, y_hat = w*x at x = 2, y = 2, w = 3: y_hat = 6, s = 4.
     text = rows(explain("torch-scalar"))
     assert r"\frac{\partial \mathrm{loss}}{\partial s} &= 2\,s = 8" in text
-    assert r"\frac{\partial s}{\partial y_{\mathrm{hat}}} &= 1" in text
-    assert r"\frac{\partial y_{\mathrm{hat}}}{\partial w} &= x = 2" in text
+    assert r"\frac{\partial s}{\partial \hat{y}} &= 1" in text
+    assert r"\frac{\partial \hat{y}}{\partial w} &= x = 2" in text
     assert r"= 8 \cdot 1 \cdot 2 = 16" in text
     assert r"&= 2\,x\,\left(w\,x - y\right)" in text
 
@@ -170,6 +170,23 @@ def test_fused_softmax_cross_entropy_is_explained_as_prediction_minus_target():
     markdown = explain(model).to_markdown()
     assert "The softmax and the cross-entropy are differentiated together" in markdown
     assert r"\delta_{z_{2}}} &= \frac{a_{2} - Y}{m}" in rows(explain(model))
+    # derived through the softmax's Jacobian, step by step, not asserted
+    steps = [
+        r"\partial E_s / \partial p_{k} = -t_{k} / p_{k}",
+        r"\partial p_{k} / \partial z_{j} = p_{k}(\delta_{jk} - p_{j})",
+        r"\sum_k (-t_{k} / p_{k})\, p_{k}(\delta_{jk} - p_{j}) = -t_{j} + p_{j} \sum_k t_{k}",
+        "= p_{j} - t_{j}$, as a target row sums to one",
+    ]
+    positions = [markdown.index(step) for step in steps]
+    assert positions == sorted(positions)
+
+
+def test_softmax_with_a_squared_error_is_differentiated_through_its_jacobian():
+    model = dense_network([4, 5, 3], ["tanh", "softmax"], "mse")
+    text = rows(explain(model))
+    # delta_z2 = a2 * (delta_a2 - rowsum(delta_a2 * a2)): a_k (delta_jk - a_j) applied to a row
+    assert r"\delta_{a_{2}}} &= \frac{2\,\left(a_{2} - Y\right)}{3\,m}" in text
+    assert "A softmax couples the entries of a row" in explain(model).to_markdown()
 
 
 def test_xor_document_answers_why_synapse_1_transposed():

@@ -66,9 +66,9 @@ def test_the_vector_builder_itself_refuses_networks_over_the_limits():
 
 
 def test_a_scalar_network_at_the_limit_is_built():
-    # [9, 9, 1]: 9*9 + 9 + 9 + 1 = 100 weights and biases, the limit itself
-    model = fully_connected([9, 9, 1])
-    assert len(model.parameters) == 100 == limits.MAX_SCALAR_PARAMETERS
+    # [25, 37, 1]: 25*37 + 37 + 37 + 1 = 1000 weights and biases, the limit itself
+    model = fully_connected([25, 37, 1])
+    assert len(model.parameters) == 1000 == limits.MAX_SCALAR_PARAMETERS
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: v[0])

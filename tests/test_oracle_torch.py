@@ -76,6 +76,8 @@ CASES = [
     ([3, 4, 4, 2], ["gelu", "leaky_relu", "tanh"], "sse", "sum"),
     ([3, 5, 4], ["tanh", "sigmoid"], "bce", "sample_mean"),
     ([3, 5, 4], ["tanh", "identity"], "half_sse", "mean"),
+    ([4, 5, 3], ["tanh", "softmax"], "mse", "mean"),  # differentiated through its Jacobian
+    ([4, 3, 3], ["relu", "softmax"], "half_sse", "sum"),
 ]
 
 

@@ -35,6 +35,7 @@ HOISTED_SUFFIX = "_from_x"
 OPENED_BIAS = "opened_bias"  # a gate's bias that Keras initialises to ones (unit_forget_bias)
 STEPS_SUFFIX = "_steps"
 LOSS_GRADIENT_SUFFIX = "_loss"  # dh_loss: the loss's own term in the gradient arriving at h
+INPUT_GRADIENT = "d_x"  # one step's dE/dx_t in backward's loop
 # the helpers templates/_activations.py.j2 defines, shared with the feed-forward modules
 HELPERS = ("sigmoid", "sigmoid_bce", "softmax", "softmax_xent", "softplus")
 
@@ -104,6 +105,7 @@ class BackwardPlan:
     row_reads: list[str]  # forward values stacked as rows for the weight gradients
     gradients: list[Statement]
     loss_gradient_name: str
+    input_gradient: Statement  # dE/dx_t, kept per step when backward is asked for the inputs
 
 
 @dataclass(frozen=True)
@@ -233,18 +235,21 @@ def _backward_plan(sequence: SequenceDerivation, printer, states: list[StatePlan
     forward_names = _forward_names(model)
     weights = [w.name for w in model.cell.weights]
     loss_gradient = states[0].incoming + LOSS_GRADIENT_SUFFIX
+    inputs = sequence.input_gradient
+    input_gradient = Statement(INPUT_GRADIENT, _code(inputs, printer), 3, _reads(inputs))
     incoming = [Statement(s.incoming, s.carry, 2) for s in states]
     incoming[0] = Statement(states[0].incoming, f"{loss_gradient}[t] + {states[0].carry}", 2)
     return BackwardPlan(
-        params=_used([*statements, *carries, *gradients], weights),
+        params=_used([*statements, *carries, *gradients, input_gradient], weights),
         loss_gradient=_loss_gradient(sequence, printer, loss_gradient),
-        step_reads=_used([*statements, *carries], forward_names),
+        step_reads=_used([*statements, *carries, input_gradient], forward_names),
         incoming=incoming,
         step=[*statements, *carries],
         kept_adjoints=_used(gradients, [identifier(a.symbol.name) for a in step.adjoints]),
         row_reads=_used(gradients, forward_names),
         gradients=gradients,
         loss_gradient_name=loss_gradient,
+        input_gradient=input_gradient,
     )
 
 

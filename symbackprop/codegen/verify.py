@@ -11,13 +11,11 @@ Two independent checks, both on the module's own ``forward``/``backward``:
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from functools import singledispatch
 
 import numpy as np
 import sympy as sp
-from tqdm import tqdm
 
 from symbackprop.cells.step import StepModel
 from symbackprop.codegen import recurrent_verify
@@ -39,6 +37,7 @@ from symbackprop.ir.bounds import check_arrays
 from symbackprop.ir.model import Kind, Model
 from symbackprop.ir.ops import softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
+from symbackprop.progress import progress
 
 BATCH = 7  # a batch size unlike any layer width of the built-in examples
 
@@ -85,7 +84,7 @@ def verify_module(model: Model, seed: int, text: str | None) -> VerifyReport:
     entries = {name: sampled_entries(sizes[name], rng, SAMPLED_ENTRIES) for name in params}
     numeric = {
         name: [numeric_entries(module, params, data, name, entries[name], h) for h in steps]
-        for name in progress(params, f"verify {model.name}")
+        for name in progress(params, f"verify {model.name}", unit="parameter")
     }
 
     def worst(claimed: dict, name: str) -> float:
@@ -102,11 +101,6 @@ def verify_module(model: Model, seed: int, text: str | None) -> VerifyReport:
     slope = taylor_slope(module, params, data, grads, rng, kinked)
     sampled = {name: (len(entries[name]), sizes[name]) for name in params}
     return VerifyReport(model.name, errors, slope, step_error, directional, sampled)
-
-
-def progress(items, what: str):
-    """``items`` with a progress bar on a terminal (none when output is piped or captured)."""
-    return tqdm(items, desc=what, unit="parameter", leave=False, disable=None, file=sys.stderr)
 
 
 class ModuleDisagrees(Exception):

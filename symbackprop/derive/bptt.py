@@ -10,7 +10,8 @@ sequence loss the same way. What BPTT adds is only how the steps are joined:
   ``dc_t = d_c_prev(step t + 1)``, with nothing from beyond the last step;
 - each weight's gradient is the sum over steps of its per-step formula;
 - the gradient of each initial state (``h_0``, ``c_0``) is ``d_h_prev`` (``d_c_prev``) of the
-  first step.
+  first step;
+- the gradient of each step's input ``x_t`` is its per-step formula at that step alone.
 
 The loss is half the sum of squares of ``h_t - y_t`` over the scored steps, every step
 (many-to-many) or the last only (many-to-one), or the mean of those squares over every scored
@@ -19,15 +20,15 @@ element (``mse``, as ``torch.nn.MSELoss()``), whose per-step term divides by tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import sympy as sp
 
-from symbackprop.cells.step import SEQUENCE_LOSSES, State, StepModel
+from symbackprop.cells.step import INPUT, SEQUENCE_LOSSES, State, StepModel
 from symbackprop.derive import Derivation, derive
 from symbackprop.ir.builder import ModelBuilder
-from symbackprop.ir.model import Model
+from symbackprop.ir.model import Kind, Model
 from symbackprop.ir.ops import total
 from symbackprop.naming import BATCH_SIZE
 
@@ -74,6 +75,16 @@ class SequenceDerivation:
     def loss_term(self) -> sp.Expr:
         """``dE_t/dh_t`` from the loss at step t itself (``h - y``)."""
         return self.loss.gradient(self.model.cell.output.name).expr
+
+    @cached_property
+    def input_gradient(self) -> sp.Expr:
+        """``dE/dx_t`` of one step, given the step's adjoints: every gate's pre-activation
+        adjoint through its input kernel. Derived like a weight's, with x made differentiable."""
+        nodes = tuple(
+            replace(node, kind=Kind.PARAMETER) if node.name == INPUT else node
+            for node in self.model.nodes
+        )
+        return derive(replace(self.model, nodes=nodes)).gradient(INPUT).expr
 
     @cached_property
     def weights(self) -> list[str]:

@@ -21,6 +21,9 @@ from symbackprop.errors import SpecError
 from symbackprop.ir.model import Kind, Model, Node
 from symbackprop.ir.ops import shape_of
 from symbackprop.naming import adjoint_name
+from symbackprop.progress import progress
+
+PROGRESS_FROM = 50  # nodes: a derivation this large takes seconds, worth a bar
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Derivation:
         return self.model.in_leaves(self.expanded(expr))
 
 
-def derive(model: Model, seed: sp.Expr = sp.S.One) -> Derivation:
+def derive(model: Model, seed: sp.Expr = sp.S.One, show_progress: bool = False) -> Derivation:
     """Derive the adjoint of every intermediate and the gradient of every parameter.
 
     ``seed`` is the loss's own adjoint: every adjoint and gradient is linear in it, so a seed
@@ -126,7 +129,10 @@ def derive(model: Model, seed: sp.Expr = sp.S.One) -> Derivation:
     adjoint_symbols: dict[str, sp.Expr] = {model.loss.name: seed}
     adjoints: list[Adjoint] = []
     inputs = {node.name for node in model.of_kind(Kind.INPUT, Kind.TARGET)}
-    for node in reversed(model.defined):
+    nodes = reversed(model.defined)
+    if show_progress:
+        nodes = progress(nodes, f"derive {model.name}", unit="node", at_least=PROGRESS_FROM)
+    for node in nodes:
         if node.kind is Kind.INTERMEDIATE:
             adjoint = _adjoint(node, contributions[node.name])
             if adjoint is None:

@@ -21,10 +21,11 @@ from symbackprop.explain.document import (
 )
 from symbackprop.explain.notation import Notation
 from symbackprop.explain.output import UnknownOutputFormat, latex_to_pdf
-from symbackprop.explain.scalar import ScalarExplainer
+from symbackprop.explain.scalar import MAX_FULL_CHAINS, ScalarExplainer
 from symbackprop.explain.vector import VectorExplainer
 from symbackprop.files import write_whole
 from symbackprop.ir.model import Model
+from symbackprop.naming import split_indexed
 from symbackprop.printing.through_time import convention_text, recursion_latex
 from symbackprop.readers.sources import load_model
 
@@ -101,21 +102,25 @@ class Explanation:
 
 
 def explain(
-    model: Model | str, param: str | Sequence[str] | None = None, plain_names: bool = False
+    model: Model | str,
+    param: str | Sequence[str] | None = None,
+    plain_names: bool = False,
+    show_progress: bool = False,
 ) -> Explanation:
     """Explain how backpropagation finds the gradient of every parameter (or of ``param``).
 
     ``model`` is a Model or a MODEL argument (built-in name, spec.toml, file.py[:function]);
     ``param`` a parameter name (``"w[4]"``) or an indexed base (``"w"``: all its elements);
-    ``plain_names`` keeps names as written instead of subscripted LaTeX.
+    ``plain_names`` keeps names as written instead of subscripted LaTeX; ``show_progress``
+    draws a bar on a terminal while a large model is derived.
     """
     if isinstance(model, str):
         model = load_model(model)
-    derivation = derive(model)
+    derivation = derive(model, show_progress=show_progress)
     params = chosen_parameters(model, param)
     notation = Notation(derivation, plain_names)
     document = Document(
-        _title(model), _lead(model, params), _sections(derivation, notation, params)
+        _title(model), _lead(model, params), _sections(derivation, notation, params, param is None)
     )
     return Explanation(document, derivation)
 
@@ -161,7 +166,11 @@ def through_time_section(model: Model, number: int) -> Section | None:
     return section.show(*rows).build()
 
 
-def _sections(derivation: Derivation, notation: Notation, params: list[str]) -> tuple:
+def _sections(
+    derivation: Derivation, notation: Notation, params: list[str], summarise: bool
+) -> tuple:
+    """The document's sections; ``summarise``: a large scalar network's arrays are shown by
+    one entry in full and a few short forms (asked-for parameters are always in full)."""
     model = derivation.model
     vector = model.is_vector
     explainer = (
@@ -182,5 +191,18 @@ def _sections(derivation: Derivation, notation: Notation, params: list[str]) -> 
         "short form through the adjoints above."
     )
     sections.append(heading.build())
-    sections += [explainer.parameter_section(p) for p in params]
+    if vector or not summarise or len(params) <= MAX_FULL_CHAINS:
+        return (*sections, *[explainer.parameter_section(p) for p in params])
+    for base, elements in _by_array(params).items():
+        sections.append(explainer.parameter_section(elements[0]))
+        if len(elements) > 1:
+            sections.append(explainer.others_section(base, elements[0], elements[1:]))
     return tuple(sections)
+
+
+def _by_array(params: list[str]) -> dict[str, list[str]]:
+    """Parameters grouped by the array they are entries of (``W1[0, 2]`` under ``W1``)."""
+    groups: dict[str, list[str]] = {}
+    for name in params:
+        groups.setdefault((split_indexed(name) or (name,))[0], []).append(name)
+    return groups

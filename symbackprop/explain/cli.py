@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         check_output(args.output)  # before the model is read and derived
     model = load_model(args.model, loss=args.loss)
-    explanation = explain(model, param=args.param, plain_names=args.plain_names)
+    explanation = explain(model, param=args.param, plain_names=args.plain_names, show_progress=True)
     if args.output is None:
         sys.stdout.write(explanation.to_markdown())
     else:

@@ -9,6 +9,7 @@ import sympy as sp
 from symbackprop.derive import Derivation
 from symbackprop.errors import SpecError
 from symbackprop.explain.document import Section, SectionBuilder
+from symbackprop.explain.graph import computation_graph
 from symbackprop.explain.notation import Notation, show_shape
 from symbackprop.ir.activations import activations_in
 from symbackprop.ir.evaluate import evaluate, forward_values
@@ -113,6 +114,11 @@ def forward_section(model: Model, notation: Notation) -> Section:
         section.say(f"where {where}" + (", elementwise." if model.is_vector else "."))
     loss = model.loss
     section.say(f"The last node, `{loss.name}`, is the loss: the number training makes small.")
+    section.figure(
+        computation_graph(model, notation),
+        "The computation graph: each arrow runs from a value to a node computed from it; "
+        "backpropagation walks the arrows backwards, from the loss to every parameter.",
+    )
     return section.build()
 
 

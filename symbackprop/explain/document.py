@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from symbackprop.explain.graph import Graph
+
 
 @dataclass(frozen=True)
 class Prose:
@@ -33,7 +35,15 @@ class Items:
     items: tuple[str, ...]
 
 
-Block = Prose | Equations | Items
+@dataclass(frozen=True)
+class Figure:
+    """The computation graph, drawn by each renderer in its own way, with a prose caption."""
+
+    graph: Graph
+    caption: str
+
+
+Block = Prose | Equations | Items | Figure
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,10 @@ class SectionBuilder:
             self.blocks.append(Items(tuple(items)))
         return self
 
+    def figure(self, graph: Graph, caption: str) -> SectionBuilder:
+        self.blocks.append(Figure(graph, caption))
+        return self
+
     def build(self) -> Section:
         return Section(self.title, tuple(self.blocks), self.level)
 
@@ -120,6 +134,8 @@ def prose_of(block: Block) -> list[str]:
         return [block.text]
     if isinstance(block, Items):
         return list(block.items)
+    if isinstance(block, Figure):
+        return [block.caption]
     return []
 
 

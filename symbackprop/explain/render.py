@@ -18,11 +18,13 @@ from symbackprop.explain.document import (
     Block,
     Document,
     Equations,
+    Figure,
     Items,
     Prose,
     display_body,
     segments,
 )
+from symbackprop.explain.drawing import latex_picture, svg
 from symbackprop.explain.paths import assets_dir, template_dir
 
 Inline = Callable[[str], str]
@@ -95,13 +97,24 @@ def _block(block: Block, inline: Inline, escape_math: Callable[[str], str]) -> d
         return {"kind": "prose", "text": inline(block.text)}
     if isinstance(block, Items):
         return {"kind": "items", "entries": [inline(item) for item in block.items]}
+    if isinstance(block, Figure):
+        caption = "".join(content for _, content in segments(block.caption))
+        return {
+            "kind": "figure",
+            "caption": inline(block.caption),
+            "svg": svg(block.graph, caption),
+            "picture": latex_picture(block.graph),
+        }
     assert isinstance(block, Equations)
     return {"kind": "equations", "body": escape_math(display_body(block.rows))}
 
 
-def _context(document: Document, inline: Inline, escape_math=lambda tex: tex) -> dict:
+def _context(
+    document: Document, inline: Inline, escape_math=lambda tex: tex, figures: bool = True
+) -> dict:
     def blocks(items) -> list[dict]:
-        return [_block(block, inline, escape_math) for block in items]
+        kept = [b for b in items if figures or not isinstance(b, Figure)]
+        return [_block(block, inline, escape_math) for block in kept]
 
     return {
         "title": inline(document.title),
@@ -126,7 +139,9 @@ def environment() -> jinja2.Environment:
 
 
 def to_markdown(document: Document) -> str:
-    return environment().get_template("document.md.j2").render(_context(document, markdown_inline))
+    # no figure: Markdown viewers strip inline SVG (the HTML and the PDF draw the graph)
+    context = _context(document, markdown_inline, figures=False)
+    return environment().get_template("document.md.j2").render(context)
 
 
 def to_latex(document: Document) -> str:

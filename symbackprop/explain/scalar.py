@@ -18,6 +18,10 @@ from symbackprop.explain.document import Section, SectionBuilder
 from symbackprop.explain.notation import Notation
 
 MAX_PATHS = 4  # more paths than this are summarised by the adjoints instead of written out
+# A network of many weights is explained by one entry of each parameter array in full, the
+# others by a few short forms: 433 chains of the same shape make a 139-page PDF, not a lesson.
+MAX_FULL_CHAINS = 24
+EXAMPLES_OF_THE_OTHERS = 3
 FACTORS_PER_LINE = 5
 
 
@@ -118,6 +122,29 @@ class ScalarExplainer:
                 "one; the adjoints above have already added them up node by node."
             )
         self._explain_adjoint_form(section, lhs, gradient)
+        return section.build()
+
+    def others_section(self, base: str, shown: str, others: list[str]) -> Section:
+        """The entries of ``base`` after ``shown``: same chain, their own indices; a few short
+        forms as examples, so that the document stays readable for a large network."""
+        section = SectionBuilder(f"The other {len(others)} entries of `{base}`", level=3)
+        section.say(
+            f"Each has the chain of `{shown}` above, with its own indices in place of "
+            f"`{shown}`'s, so only its short form through the adjoints is new; for example:"
+        )
+        rows = []
+        for param in others[:EXAMPLES_OF_THE_OTHERS]:
+            gradient = self.derivation.gradient(param)
+            lhs = self.n.partial(self.model.loss.name, param)
+            short = " + ".join(self._delta_times_local(t) for t in gradient.terms) or "0"
+            rows.append(f"{lhs} &= {short}" + self._value(gradient.expr))
+        section.show(*rows)
+        rest = len(others) - len(rows)
+        if rest > 0:
+            section.say(
+                f"and {rest} more of the same form. `symbackprop derive` lists every one, and "
+                f"`--param '{others[-1]}'` explains one of them in full."
+            )
         return section.build()
 
     def _explain_paths(self, section: SectionBuilder, lhs: str, paths: list[list[Step]]) -> None:

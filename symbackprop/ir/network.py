@@ -28,7 +28,8 @@ def dense_network(
 
     Names: inputs ``X`` (m, n0), targets ``Y``, weights ``W1`` (n0, n1), biases ``b1`` (n1,),
     pre-activations ``z1``, activations ``a1``, loss ``E``; ``"softmax"`` is allowed as the
-    last activation. ``bce`` after a sigmoid and ``softmax_ce`` after a softmax are fused.
+    last activation, with softmax_ce (fused with it) or an elementwise loss such as mse.
+    ``bce`` after a sigmoid and ``softmax_ce`` after a softmax are fused.
     """
     sizes = checked_sizes(sizes)
     check_network(sizes, scalar=False)
@@ -54,8 +55,6 @@ def _loss(loss, last_activation, pre, output, targets) -> sp.Expr:
         if last_activation != "softmax":
             raise SpecError("softmax_ce needs 'softmax' as the last activation")
         return total(softmax_xent(pre, targets))
-    if last_activation == "softmax":
-        raise SpecError("a softmax output layer needs the softmax_ce loss")
     if loss == "bce":
         if last_activation is not activations.sigmoid:
             raise SpecError("bce needs 'sigmoid' as the last activation")

@@ -53,7 +53,9 @@ def latex_name(name: str, plain: bool = False) -> str:
     r"""The LaTeX form of a node or adjoint name.
 
     ``w[4]`` -> ``w_{4}``, ``W1[0, 2]`` -> ``W^{(1)}_{0,2}``, ``h1out`` ->
-    ``h^{\mathrm{out}}_{1}``, ``zout`` -> ``z^{\mathrm{out}}``, ``delta_h1`` -> ``\delta_{h_{1}}``.
+    ``h^{\mathrm{out}}_{1}``, ``layer_1_in`` -> ``\mathrm{layer}^{\mathrm{in}}_{1}`` (one scheme),
+    ``h_tilde`` -> ``\tilde{h}``, ``zout`` -> ``z^{\mathrm{out}}``,
+    ``delta_h1`` -> ``\delta_{h_{1}}``.
     """
     if plain:
         return r"\mathrm{%s}" % name.replace("_", r"\_")
@@ -71,12 +73,29 @@ def latex_name(name: str, plain: bool = False) -> str:
     match = _LETTER_SUFFIX.match(name)
     if match:
         return r"%s^{\mathrm{%s}}" % (match["letter"], match["suffix"])
+    parts = name.split("_")
+    if len(parts) > 1 and parts[1] in _ACCENTS and parts[0].isalpha() and _all_words(parts[2:]):
+        # ``h_tilde_rec``: the accent on its letter, the rest below, as ``h_prev`` has it
+        accented = r"\%s{%s}" % (parts[1], _word(parts[0]))
+        rest = ",".join(parts[2:])
+        return accented + (r"_{\mathrm{%s}}" % rest if rest else "")
+    if len(parts) > 2 and parts[0].isalpha() and parts[1].isdigit() and _all_words(parts[2:]):
+        # ``layer_1_in`` as ``h1out`` is: the layer number below, the rest above
+        rest = ",".join(parts[2:])
+        return r"%s^{\mathrm{%s}}_{%s}" % (_word(parts[0]), rest, parts[1])
     base, _, rest = name.partition("_")
     if rest.isdigit():
         return r"%s_{%s}" % (_word(base), rest)
     if rest.isalpha():
         return r"%s_{\mathrm{%s}}" % (_word(base), rest)
     return _word(name) if not rest else r"\mathrm{%s}" % name.replace("_", r"\_")
+
+
+_ACCENTS = ("tilde", "hat", "bar")
+
+
+def _all_words(parts: list[str]) -> bool:
+    return all(part.isalpha() for part in parts)
 
 
 def _indexed_base(base: str) -> str:

@@ -20,10 +20,18 @@ class softmax_xent(ArrayOpBase):  # noqa: N801 - printed as the module's helper 
 
     nargs = 2
     vjp = (lambda g, z, t: g * (softmax(z) - t), None)
+    # Derived, not asserted: the cross-entropy's gradient through the softmax's Jacobian.
     backward_story = (
-        "The softmax and the cross-entropy are differentiated together: for each sample, "
-        "the adjoint of ${args[0]}$ is ${rule}$ (the rows of ${args[1]}$ sum to one), the "
-        "prediction minus the target, times $g$, whatever multiplies the sum."
+        "The softmax and the cross-entropy are differentiated together, through the softmax's "
+        r"Jacobian. For one sample (a row), $E_s = -\sum_k t_{{k}} \log p_{{k}}$ with "
+        r"$p = \operatorname{{softmax}}(z)$, so $\partial E_s / \partial p_{{k}} = "
+        r"-t_{{k}} / p_{{k}}$; the softmax couples the entries of a row, "
+        r"$\partial p_{{k}} / \partial z_{{j}} = p_{{k}}(\delta_{{jk}} - p_{{j}})$; so "
+        r"$\partial E_s / \partial z_{{j}} = \sum_k (-t_{{k}} / p_{{k}})\, "
+        r"p_{{k}}(\delta_{{jk}} - p_{{j}}) = -t_{{j}} + p_{{j}} \sum_k t_{{k}} = "
+        r"p_{{j}} - t_{{j}}$, as a target row sums to one. Hence the adjoint of ${args[0]}$ is "
+        "${rule}$ ($t$: the rows of ${args[1]}$): the prediction minus the target, times $g$, "
+        "whatever multiplies the sum."
     )
 
     @classmethod
