@@ -13,7 +13,9 @@ from importlib import metadata
 import shtab
 
 from symbackprop import api
+from symbackprop.cells.step import StepModel
 from symbackprop.check import cli as check_cli
+from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.targets import DTYPES, TARGETS
 from symbackprop.codegen.verify import ModuleDisagrees
 from symbackprop.errors import SymbackpropError, UsageError, one_line
@@ -23,6 +25,7 @@ from symbackprop.interrupts import interruptible
 from symbackprop.limits import time_budget
 from symbackprop.questions import QUESTION_OF
 from symbackprop.questions import cli as demo_cli
+from symbackprop.readers.weightfiles import read_weights, write_weights
 from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cli.add_parser(verbs)
     _add_generate(verbs)
     _add_verify(verbs)
+    _add_convert(verbs)
     train_cli.add_parser(verbs)
     demo_cli.add_parser(verbs)
     return parser
@@ -171,6 +175,41 @@ def _add_verify(verbs) -> None:
     _add_target(verify)
 
 
+_CONVERT_EXAMPLES = """examples:
+  symbackprop convert lstm --init 0 -o lstm.pt
+  symbackprop convert lstm lstm.pt -o lstm_params.npz
+"""
+
+
+def _add_convert(verbs) -> None:
+    convert = verbs.add_parser(
+        "convert",
+        help="a recurrent cell's weights between framework files and the module's arrays",
+        description="Read a recurrent cell's weights from a framework's file (a torch "
+        "state_dict .pt, a Keras 3 .weights.h5 or .keras, d2l's params saved with np.savez, or "
+        "the module's own arrays in .npz) and write them in the format OUTPUT's suffix names: "
+        ".npz (the generated module's per-gate arrays), .pt (a torch state_dict) or "
+        ".weights.h5 (Keras 3).",
+        epilog=_CONVERT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    convert.add_argument(
+        "model", metavar="MODEL", help="a recurrent built-in example or [recurrent] spec.toml"
+    )
+    convert.add_argument("source", metavar="SOURCE", nargs="?", help="the weights file to read")
+    convert.add_argument(
+        "--init",
+        metavar="SEED",
+        type=train_cli.seed_number,
+        help="no SOURCE: the module's own initial weights from SEED (to start a framework's "
+        "model where the module starts)",
+    )
+    convert.add_argument("-o", "--output", required=True, help="file to write (.npz, .pt, .h5)")
+    convert.add_argument(
+        "--layer", help="the recurrent layer's name in a file of a whole model (gru, lstm)"
+    )
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
@@ -236,6 +275,22 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FOUND_WRONG
 
 
+def run_convert(args: argparse.Namespace) -> int:
+    model = api.load_model(args.model)
+    if not isinstance(model, StepModel):
+        raise UsageError(f"{args.model} is not a recurrent cell: convert reads a cell's weights")
+    if (args.source is None) == (args.init is None):
+        raise UsageError("convert reads a SOURCE file or makes weights with --init SEED (one)")
+    output = check_output(args.output)
+    if args.source is None:
+        params = load_module(model).init_params(args.init)
+    else:
+        params = read_weights(args.source, model.cell, args.layer)
+    write_weights(output, model.cell, params, layer=args.layer or model.cell.convention.family)
+    print(f"wrote {output}")
+    return EXIT_OK
+
+
 _VERBS = {
     "list": run_list,
     "derive": run_derive,
@@ -243,6 +298,7 @@ _VERBS = {
     "check": check_cli.run,
     "generate": run_generate,
     "verify": run_verify,
+    "convert": run_convert,
     "train": train_cli.run,
     "demo": demo_cli.run,
 }

@@ -10,7 +10,7 @@ import pytest
 
 from symbackprop.cli import build_parser
 
-VERBS = ["list", "derive", "explain", "check", "generate", "verify", "train", "demo"]
+VERBS = ["list", "derive", "explain", "check", "generate", "verify", "train", "demo", "convert"]
 
 
 def examples(verb: str) -> list[str]:
