@@ -50,9 +50,11 @@ class Role:
     source: str
 
 
-def check_source(path, function: str | None, loss: str | None, matrix: tuple) -> CheckReport:
+def check_source(
+    path, function: str | None, loss: str | None, matrix: tuple, params: tuple = ()
+) -> CheckReport:
     """Judge the backprop code of ``path`` (a function in it, or the module's statements)."""
-    return check_text(read_input(path), str(path), function, loss, matrix)
+    return check_text(read_input(path), str(path), function, loss, matrix, params)
 
 
 def check_text(
@@ -61,9 +63,10 @@ def check_text(
     function: str | None = None,
     loss: str | None = None,
     matrix: tuple = (),
+    params: tuple = (),
 ) -> CheckReport:
     """Like :func:`check_source`, for source text; ``filename`` is used in messages."""
-    program = read_program(text, filename, function, loss, matrix)
+    program = read_program(text, filename, function, loss, matrix, params)
     try:
         subject = Subject(program.model, program.space, program.leaf_shapes)
     except SymbackpropError as error:
@@ -97,7 +100,9 @@ class CodeCheck:
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
-                "no parameter updates found (write them as w -= lr * gradient)", file=program.file
+                "no parameter updates or returned gradients found (write them as "
+                "w -= lr * gradient, or return the gradients)",
+                file=program.file,
             )
         self._infer_roles()
 

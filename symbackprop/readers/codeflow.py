@@ -15,6 +15,7 @@ from collections import Counter
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
+from symbackprop.readers.programshapes import ReturnedGradient
 from symbackprop.readers.pyslice import Statement, Update, loads, writes
 from symbackprop.readers.whitelist import called_name, is_inert
 
@@ -103,7 +104,8 @@ def as_update(node: ast.stmt) -> Update | None:
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub | ast.Add):
         param = target_name(node.target)
         sign = 1 if isinstance(node.op, ast.Sub) else -1
-        return None if param is None else Update(param, node.value, sign)
+        returned = isinstance(node, ReturnedGradient)
+        return None if param is None else Update(param, node.value, sign, returned)
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
         return None
     value = node.value
@@ -161,20 +163,43 @@ def negated(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
 
 
-def bias_names(statements: list[ast.stmt]) -> set[str]:
-    """Names added to a matrix product (``X @ W + b``, ``np.dot(X, W) + b``): biases, whose
-    shape an argument list does not tell; they broadcast along the product's rows."""
-    found = set()
+def bias_layouts(statements: list[ast.stmt], weights: set[str]) -> dict[str, str]:
+    """Names added to a matrix product: biases, whose shape an argument list does not tell.
+    ``X @ W + b`` (samples as rows) makes b a row vector, broadcast along the rows;
+    ``W @ X + b`` (samples as columns, the weight on the left) makes it a column, (h, 1)."""
+    found = {}
     for statement in statements:
         for node in ast.walk(statement):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 for side, other in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(side, ast.Name) and _is_product(other):
-                        found.add(side.id)
+                    factors = _product_factors(other)
+                    if isinstance(side, ast.Name) and factors is not None:
+                        found.setdefault(side.id, _bias_layout(factors, weights))
     return found
 
 
-def _is_product(node: ast.expr) -> bool:
+def _bias_layout(factors: tuple[ast.expr, ast.expr], weights: set[str]) -> str:
+    left, right = (_base_name(f) in weights for f in factors)
+    return "k1" if left and not right else "row"
+
+
+def _product_factors(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        return True
-    return called_name(node) in ("dot", "matmul")
+        return node.left, node.right
+    if called_name(node) == "dot" and isinstance(node.func, ast.Attribute) and len(node.args) == 1:
+        return node.func.value, node.args[0]  # a.dot(b)
+    if called_name(node) in ("dot", "matmul") and len(node.args) == 2:
+        return node.args[0], node.args[1]
+    return None
+
+
+def _base_name(node: ast.expr) -> str | None:
+    """``W`` for ``W``, ``W.T`` or ``np.transpose(W)``."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif node.args:
+            node = node.args[0]
+        else:
+            return None
+    return node.id if isinstance(node, ast.Name) else None

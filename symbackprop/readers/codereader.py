@@ -27,6 +27,7 @@ from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
@@ -69,21 +70,26 @@ class Program:
 
 
 def read_program(
-    text: str, filename: str, function: str | None, loss: str | None, matrix=()
+    text: str, filename: str, function: str | None, loss: str | None, matrix=(), params=()
 ) -> Program:
     """The forward model, backward values and update claims of the training code in ``text``:
-    ``function``'s body, or the module's statements; ``loss`` names the loss or is an
-    expression; ``matrix`` names values that are ``numpy.matrix``."""
+    ``function``'s body (``Class.method``'s), or the module's statements; ``loss`` names the
+    loss or is an expression; ``matrix`` names values that are ``numpy.matrix``; ``params``
+    names weights (those the code updates, or returns gradients of, are weights anyway)."""
     tree, body = read_body(text, filename, function)
     _check_matrix_names(body, matrix)
-    reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
+    body = plain_body(body, params, loss)
+    lines = text.splitlines()
+    reader = CodeReader(tree, body, lines, tuple(matrix), loss, params=tuple(params))
     program = reader.program()
     stated = reader.stated_layouts()
     if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
         return program
     # read again, with the parameters shaped as their updates say
     layouts = reader.layouts | stated
-    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
+    return CodeReader(
+        tree, body, lines, tuple(matrix), loss, layouts, params=tuple(params)
+    ).program()
 
 
 def _check_matrix_names(body: Body, matrix) -> None:
@@ -115,13 +121,15 @@ class CodeReader:
     loss_text: str | None = None
     layouts: dict[str, str] = field(default_factory=dict)  # shapes of arguments ("row", ...)
     env: dict[str, _Binding] = field(default_factory=dict)
+    params: tuple[str, ...] = ()  # weights named by the user
 
     def __post_init__(self) -> None:
         self.file = self.body.file
         self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
-        biases = codeflow.bias_names([r.node for r in self.records])
-        self.layouts = {name: "row" for name in biases} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
+        weights = self.updated_names | set(self.params)
+        biases = codeflow.bias_layouts([r.node for r in self.records], weights)
+        self.layouts = biases | self.layouts
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
@@ -260,7 +268,7 @@ class CodeReader:
 
     def _claim(self, record: Statement) -> None:
         update = record.update
-        sign, kept = self._without_rate(update.step)
+        sign, kept = (1, [update.step]) if update.returned else self._without_rate(update.step)
         if not kept:
             return  # ``lit += 1``: a counter, not a gradient step
         claim = codeflow.rebuilt_product(kept, update.step)
@@ -329,7 +337,7 @@ class CodeReader:
         return builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
 
     def _updated(self) -> set[str]:
-        return {u.param for u in self.updates}
+        return {u.param for u in self.updates} | set(self.params)
 
 
 def _product_sign(signs: list[int | None]) -> int:

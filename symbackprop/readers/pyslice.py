@@ -44,6 +44,7 @@ class Update:
     param: str  # "w[0]" or "synapse_1"
     step: ast.expr
     sign: int
+    returned: bool = False  # a returned gradient: no learning rate to take out of its step
 
 
 @dataclass
