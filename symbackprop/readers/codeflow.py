@@ -15,8 +15,7 @@ from collections import Counter
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
-from symbackprop.readers.programshapes import ReturnedGradient
-from symbackprop.readers.pyslice import Statement, Update, loads, writes
+from symbackprop.readers.pyslice import ReturnedGradient, Statement, Update, loads, writes
 from symbackprop.readers.whitelist import called_name, is_inert
 
 _BLOCKS = (ast.For, ast.While, ast.With)

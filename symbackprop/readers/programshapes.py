@@ -23,13 +23,9 @@ import re
 from collections.abc import Sequence
 
 from symbackprop.errors import SpecError
-from symbackprop.readers.pyslice import LOSS_NAMES
+from symbackprop.readers.codeflow import flatten
+from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
 from symbackprop.readers.pysource import Body
-
-
-class ReturnedGradient(ast.AugAssign):
-    """``param -= gradient`` made from a returned gradient: its step has no learning rate
-    to take out (a number in it is part of the gradient)."""
 
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
@@ -38,10 +34,11 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
     filled = _filled_dicts(statements)
     names = _EntryNames(body.instance, filled)
     statements = [names.visit(copy.deepcopy(s)) for s in _split_dicts(statements, filled)]
-    statements = [s for s in statements if not _is_alias(s)]
+    returned = statements[-1] if statements and isinstance(statements[-1], ast.Return) else None
+    statements = [s for s in flatten(statements, body.file) if not _is_alias(s)]
+    if returned is not None and returned.value is not None and not _has_updates(statements):
+        statements += _returns_as_claims(statements, returned, body, names.entries, params, loss)
     helpers = {name: names.visit(copy.deepcopy(h)) for name, h in body.helpers.items()}
-    if not _has_updates(statements):
-        statements = _returns_as_claims(statements, body, names.entries, params, loss)
     return dataclasses.replace(body, statements=statements, helpers=helpers)
 
 
@@ -159,7 +156,7 @@ def _keys_used(statements: list[ast.stmt], body: Body) -> dict[str, list[str]]:
         if isinstance(node, ast.Subscript) and string_key(node.slice) is not None:
             container = node.value
             if isinstance(container, ast.Attribute) and _is_name(container.value, body.instance):
-                container = ast.Name(container.attr)
+                container = ast.Name(container.attr, ast.Load())
             if isinstance(container, ast.Name):
                 found = keys.setdefault(container.id, [])
                 if node.slice.value not in found:
@@ -172,11 +169,10 @@ def _key_loop(statement: ast.stmt, keys: dict[str, list[str]]) -> tuple[str, lis
     if not isinstance(statement, ast.For) or not isinstance(statement.target, ast.Name):
         return None
     over = statement.iter
-    if isinstance(over, ast.Call) and isinstance(over.func, ast.Attribute) and not over.args:
-        if over.func.attr == "keys":
-            over = over.func.value
+    if isinstance(over, ast.Call) and not over.args and _called_attribute(over) == "keys":
+        over = over.func.value
     if isinstance(over, ast.Attribute) and isinstance(over.value, ast.Name):
-        over = ast.Name(over.attr)  # self.params
+        over = ast.Name(over.attr, ast.Load())  # self.params
     if isinstance(over, ast.Name) and keys.get(over.id):
         return statement.target.id, keys[over.id]
     if isinstance(over, ast.List | ast.Tuple) and over.elts:
@@ -196,6 +192,10 @@ class _KeyFor(ast.NodeTransformer):
         if node.id == self.variable and isinstance(node.ctx, ast.Load):
             return ast.copy_location(ast.Constant(self.key), node)
         return node
+
+
+def _called_attribute(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
 
 
 def _is_name(node: ast.expr, name: str | None) -> bool:
@@ -222,15 +222,13 @@ def _has_updates(statements: list[ast.stmt]) -> bool:
 
 def _returns_as_claims(
     statements: list[ast.stmt],
+    returned: ast.Return,
     body: Body,
     entries: dict[str, list[str]],
     params: Sequence[str],
     loss: str | None,
 ) -> list[ast.stmt]:
     """The final ``return`` as one claim per returned gradient."""
-    if not statements or not isinstance(statements[-1], ast.Return):
-        return statements
-    returned = statements[-1]
     pairs, unnamed = _returned_pairs(returned.value, entries, loss)
     weights = _weights(statements, body, params)
     for value in list(unnamed):
@@ -244,7 +242,7 @@ def _returns_as_claims(
         ast.copy_location(ReturnedGradient(ast.Name(p, ast.Store()), ast.Sub(), v), returned)
         for p, v in pairs
     ]
-    return statements[:-1] + claims
+    return claims
 
 
 def _returned_pairs(value, entries, loss):
@@ -261,7 +259,9 @@ def _returned_pairs(value, entries, loss):
             ]
         elif isinstance(element, ast.Name) and element.id in entries:
             container = element.id
-            pairs += [(k, ast.Name(entry_name(container, k))) for k in entries[container]]
+            pairs += [
+                (k, ast.Name(entry_name(container, k), ast.Load())) for k in entries[container]
+            ]
         elif not _is_loss(element, loss) and element is not None:
             unnamed.append(element)
     return pairs, unnamed

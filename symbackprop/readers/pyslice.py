@@ -47,6 +47,11 @@ class Update:
     returned: bool = False  # a returned gradient: no learning rate to take out of its step
 
 
+class ReturnedGradient(ast.AugAssign):
+    """``param -= gradient`` made from a returned gradient: its step has no learning rate
+    to take out (a number in it is part of the gradient)."""
+
+
 @dataclass
 class Statement:
     """One simple statement: what it defines, reads and writes."""
