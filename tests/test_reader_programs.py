@@ -1,0 +1,340 @@
+"""The shapes training code is written in: each is read, judged, and the verdict agrees with an
+independent oracle.
+
+Every program below computes the gradients of one two-layer net (tanh, then sigmoid, squared
+error): it returns them, or applies them to arguments, to a dict, or to an object's
+attributes, with samples as rows (``X @ W1 + b1``) or as columns (``W1 @ X + b1``). The label
+comes from running the program itself (the test may; the product never does) and comparing
+its gradients with PyTorch autograd in float64. Each program is judged as written (correct)
+and with one line broken: the checker must call it wrong at that line and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from symbackprop.check import check_code
+
+torch = pytest.importorskip("torch")
+
+ORDER = ("W1", "b1", "W2", "b2")
+SIGMOID_DERIVATIVE_FOR_TANH = ("(1 - A1 ** 2)", "A1 * (1 - A1)")
+
+
+@dataclass(frozen=True)
+class Program:
+    source: str
+    function: str
+    run: str  # how its gradients come out: returned, or applied to "arguments", "dict", ...
+    bug: tuple[str, str] = SIGMOID_DERIVATIVE_FOR_TANH  # one line broken: (old, new)
+    columns: bool = False  # samples as columns
+    mean: bool = False  # the loss divided by the number of samples
+    params: tuple[str, ...] = ()  # --params
+
+    def broken(self) -> str:
+        assert self.source.count(self.bug[0]) == 1
+        return self.source.replace(*self.bug)
+
+
+HEADER = "import numpy as np\n\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\n\n"
+FORWARD_ROWS = """
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    Z2 = A1 @ W2 + b2
+    A2 = sigmoid(Z2)
+    loss = np.sum((A2 - Y) ** 2) / 2
+    dZ2 = (A2 - Y) * A2 * (1 - A2)
+    dW2 = A1.T @ dZ2
+    db2 = np.sum(dZ2, axis=0)
+    dZ1 = dZ2 @ W2.T * (1 - A1 ** 2)
+    dW1 = X.T @ dZ1
+    db1 = np.sum(dZ1, axis=0)
+"""
+
+
+def program(body: str) -> str:
+    return HEADER + textwrap.dedent(body).lstrip()
+
+
+PROGRAMS = {
+    "a tuple of gradients returned": Program(
+        program(
+            "def grads(X, Y, W1, b1, W2, b2):" + FORWARD_ROWS + "    return dW1, db1, dW2, db2\n"
+        ),
+        "grads",
+        "returns",
+    ),
+    "a list of gradients named grad_W": Program(
+        program(
+            "def grads(X, Y, W1, b1, W2, b2):"
+            + FORWARD_ROWS.replace("dW", "grad_W").replace("db", "grad_b").replace("dZ", "delta")
+            + "    return [grad_W1, grad_b1, grad_W2, grad_b2]\n"
+        ),
+        "grads",
+        "returns",
+    ),
+    "gradients returned in the order of --params": Program(
+        program(
+            "def grads(X, Y, W1, b1, W2, b2):"
+            + FORWARD_ROWS.replace("dW1", "g1")
+            .replace("db1", "g2")
+            .replace("dW2", "g3")
+            .replace("db2", "g4")
+            + "    return g1, g2, g3, g4\n"
+        ),
+        "grads",
+        "returns",
+        params=ORDER,
+    ),
+    "a dict of gradients returned": Program(
+        program(
+            "def grads(X, Y, W1, b1, W2, b2):"
+            + FORWARD_ROWS
+            + "    return {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n"
+        ),
+        "grads",
+        "returns",
+    ),
+    "a dict filled entry by entry, returned with the loss": Program(
+        program("""
+            def gradients(params, X, Y):
+                W1, b1 = params['W1'], params['b1']
+                W2 = params['W2']
+                Z1 = X @ W1 + b1
+                A1 = np.tanh(Z1)
+                Z2 = A1 @ W2 + params['b2']
+                A2 = sigmoid(Z2)
+                loss = np.sum((A2 - Y) ** 2) / (2 * X.shape[0])
+                grads = {}
+                dZ2 = (A2 - Y) * A2 * (1 - A2) / X.shape[0]
+                grads['W2'] = A1.T @ dZ2
+                grads['b2'] = np.sum(dZ2, axis=0)
+                dZ1 = dZ2 @ W2.T * (1 - A1 ** 2)
+                grads['W1'] = X.T @ dZ1
+                grads['b1'] = np.sum(dZ1, axis=0)
+                return loss, grads
+            """),
+        "gradients",
+        "returns from a dict",
+        mean=True,
+    ),
+    "weights in a dict, updated by a loop over its keys": Program(
+        program("""
+            def train_step(params, X, Y, lr):
+                Z1 = X @ params['W1'] + params['b1']
+                A1 = np.tanh(Z1)
+                Z2 = A1 @ params['W2'] + params['b2']
+                A2 = sigmoid(Z2)
+                loss = np.sum((A2 - Y) ** 2) / 2
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dZ1 = dZ2 @ params['W2'].T * (1 - A1 ** 2)
+                grads = {'W1': X.T @ dZ1, 'b1': np.sum(dZ1, axis=0)}
+                grads['W2'] = A1.T @ dZ2
+                grads['b2'] = np.sum(dZ2, axis=0)
+                for k in params:
+                    params[k] -= lr * grads[k]
+                return loss
+            """),
+        "train_step",
+        "dict",
+    ),
+    "weights on an object, a method updating them": Program(
+        program("""
+            class Net:
+                def activation(self, z):
+                    return np.tanh(z)
+
+                def train_step(self, X, Y, lr=0.1):
+                    Z1 = X @ self.W1 + self.b1
+                    A1 = self.activation(Z1)
+                    Z2 = A1 @ self.W2 + self.b2
+                    A2 = sigmoid(Z2)
+                    loss = np.sum((A2 - Y) ** 2) / 2
+                    dZ2 = (A2 - Y) * A2 * (1 - A2)
+                    dZ1 = dZ2 @ self.W2.T * (1 - A1 ** 2)
+                    self.W2 -= lr * A1.T @ dZ2
+                    self.b2 -= lr * np.sum(dZ2, axis=0)
+                    self.W1 -= lr * X.T @ dZ1
+                    self.b1 -= lr * np.sum(dZ1, axis=0)
+                    return loss
+            """),
+        "Net.train_step",
+        "object",
+    ),
+    "weights in a dict on an object": Program(
+        program("""
+            class Net:
+                def step(self, X, Y, lr):
+                    p = self.params
+                    Z1 = X @ self.params['W1'] + self.params['b1']
+                    A1 = np.tanh(Z1)
+                    Z2 = A1 @ self.params['W2'] + self.params['b2']
+                    A2 = sigmoid(Z2)
+                    loss = np.sum((A2 - Y) ** 2) / 2
+                    dZ2 = (A2 - Y) * A2 * (1 - A2)
+                    dZ1 = dZ2 @ self.params['W2'].T * (1 - A1 ** 2)
+                    grads = {'W1': X.T @ dZ1, 'b1': np.sum(dZ1, axis=0)}
+                    grads['W2'] = A1.T @ dZ2
+                    grads['b2'] = np.sum(dZ2, axis=0)
+                    for name in self.params.keys():
+                        self.params[name] -= lr * grads[name]
+            """),
+        "Net.step",
+        "object dict",
+    ),
+    "samples as columns, the mean loss": Program(
+        program("""
+            def step(X, Y, W1, b1, W2, b2, lr):
+                m = X.shape[1]
+                Z1 = W1 @ X + b1
+                A1 = np.tanh(Z1)
+                Z2 = np.dot(W2, A1) + b2
+                A2 = sigmoid(Z2)
+                loss = np.sum((A2 - Y) ** 2) / (2 * m)
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dW2 = dZ2 @ A1.T / m
+                db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+                dZ1 = W2.T @ dZ2 * (1 - A1 ** 2)
+                dW1 = dZ1 @ X.T / m
+                db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+                W1 -= lr * dW1
+                b1 -= lr * db1
+                W2 -= lr * dW2
+                b2 -= lr * db2
+            """),
+        "step",
+        "arguments",
+        bug=("db1 = np.sum(dZ1, axis=1, keepdims=True) / m", "db1 = np.sum(dZ1) / m"),
+        columns=True,
+        mean=True,
+    ),
+    "samples as columns, the summed loss": Program(
+        program("""
+            def grads(X, Y, W1, b1, W2, b2):
+                Z1 = W1 @ X + b1
+                A1 = np.tanh(Z1)
+                Z2 = W2 @ A1 + b2
+                A2 = sigmoid(Z2)
+                loss = np.sum((A2 - Y) ** 2) / 2
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dW2 = dZ2 @ A1.T
+                db2 = np.sum(dZ2, axis=1, keepdims=True)
+                dZ1 = W2.T @ dZ2 * (1 - A1 ** 2)
+                dW1 = dZ1 @ X.T
+                db1 = np.sum(dZ1, axis=1, keepdims=True)
+                return dW1, db1, dW2, db2
+            """),
+        "grads",
+        "returns",
+        columns=True,
+    ),
+    "samples as rows, the mean loss": Program(
+        program("""
+            def step(X, Y, W1, b1, W2, b2, lr):
+                m = X.shape[0]
+                Z1 = X @ W1 + b1
+                A1 = np.tanh(Z1)
+                Z2 = A1 @ W2 + b2
+                A2 = sigmoid(Z2)
+                loss = np.sum((A2 - Y) ** 2) / (2 * m)
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dW2 = A1.T @ dZ2 / m
+                db2 = np.sum(dZ2, axis=0) / m
+                dZ1 = dZ2 @ W2.T * (1 - A1 ** 2)
+                dW1 = X.T @ dZ1 / m
+                db1 = np.sum(dZ1, axis=0) / m
+                W1 -= lr * dW1
+                b1 -= lr * db1
+                W2 -= lr * dW2
+                b2 -= lr * db2
+            """),
+        "step",
+        "arguments",
+        bug=("db2 = np.sum(dZ2, axis=0) / m", "db2 = np.sum(dZ2, axis=0)\n"),
+        mean=True,
+    ),
+}
+
+
+# -- the oracle: PyTorch autograd, and the program's own gradients ------------------------------
+def data(columns: bool, bias_shape=None) -> tuple[np.ndarray, np.ndarray, dict]:
+    rng = np.random.default_rng(3)
+    n, m, h, k = 3, 5, 4, 2  # inputs, samples, hidden units, outputs
+    if columns:
+        shapes = {"W1": (h, n), "b1": (h, 1), "W2": (k, h), "b2": (k, 1)}
+        return rng.normal(size=(n, m)), rng.random((k, m)), _params(rng, shapes)
+    shapes = {"W1": (n, h), "b1": (h,), "W2": (h, k), "b2": (k,)}
+    return rng.normal(size=(m, n)), rng.random((m, k)), _params(rng, shapes)
+
+
+def _params(rng, shapes: dict) -> dict:
+    return {name: rng.normal(size=shape) for name, shape in shapes.items()}
+
+
+def autograd(spec: Program, X, Y, params: dict) -> dict:
+    t = {name: torch.tensor(value, requires_grad=True) for name, value in params.items()}
+    X, Y = torch.tensor(X), torch.tensor(Y)
+    if spec.columns:
+        A1 = torch.tanh(t["W1"] @ X + t["b1"])
+        A2 = torch.sigmoid(t["W2"] @ A1 + t["b2"])
+    else:
+        A1 = torch.tanh(X @ t["W1"] + t["b1"])
+        A2 = torch.sigmoid(A1 @ t["W2"] + t["b2"])
+    loss = ((A2 - Y) ** 2).sum() / 2
+    if spec.mean:
+        loss = loss / X.shape[1 if spec.columns else 0]
+    loss.backward()
+    return {name: tensor.grad.numpy() for name, tensor in t.items()}
+
+
+def run_program(path, spec: Program, X, Y, params: dict) -> dict:
+    """The gradients the program computes: returned, or the step it takes at rate 1."""
+    loaded = importlib.util.spec_from_file_location("program_under_test", path)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    before = {name: value.copy() for name, value in params.items()}
+    function = getattr(module, spec.function.split(".")[0])
+    if spec.run == "returns from a dict":
+        return function(params, X, Y)[1]
+    if spec.run == "returns":
+        result = function(X, Y, *(params[n] for n in ORDER))
+        return result if isinstance(result, dict) else dict(zip(ORDER, result, strict=True))
+    if spec.run == "arguments":
+        function(X, Y, *(params[n] for n in ORDER), 1.0)
+    elif spec.run == "dict":
+        function(params, X, Y, 1.0)
+    else:
+        net = function()
+        if spec.run == "object":
+            vars(net).update(params)
+        else:
+            net.params = params
+        getattr(net, spec.function.split(".")[1])(X, Y, 1.0)
+    return {name: before[name] - params[name] for name in ORDER}
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["as written", "one line broken"])
+@pytest.mark.parametrize("shape", PROGRAMS)
+def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
+    spec = PROGRAMS[shape]
+    source = spec.broken() if broken else spec.source
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    X, Y, params = data(spec.columns)
+    expected = autograd(spec, X, Y, params)
+    got = run_program(path, spec, X, Y, {k: v.copy() for k, v in params.items()})
+    wrong = [name for name in ORDER if not np.allclose(got[name], expected[name], atol=1e-12)]
+    assert bool(wrong) == broken  # the oracle's label: the broken line does break a gradient
+
+    report = check_code(path, spec.function, params=spec.params)
+
+    assert report.ok == (not broken)
+    blamed = {v.line for v in report.verdicts if not v.correct}
+    if broken:
+        assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
+    assert {v.claim for v in report.verdicts} >= {f"dloss/d{name}" for name in ORDER}
