@@ -101,7 +101,8 @@ class CodeCheck:
         if not self.updates:
             raise SpecError(
                 "no parameter updates or returned gradients found (write them as "
-                "w -= lr * gradient, or return the gradients)",
+                "w -= lr * gradient, or return gradients named after their parameters, "
+                "dw for w, or pass --params)",
                 file=program.file,
             )
         self._infer_roles()
@@ -127,7 +128,7 @@ class CodeCheck:
         for update in self.updates:
             target = Target("gradient", update.param)
             expected = target_value(self.subject, target)
-            source = f"the update of {update.param} at line {update.line}"
+            source = update.source
             claim = update.expr
             if claim in self.values:
                 self.roles[claim] = Role(target, sp.S.One, source)

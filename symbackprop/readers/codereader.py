@@ -57,6 +57,14 @@ class UpdateClaim:
     line: int
     text: str
     shape: tuple | None = None  # the step's shape, where it could be worked out
+    returned: bool = False  # a gradient the code returns rather than applies
+
+    @property
+    def source(self) -> str:
+        """Where the claim is made, in words."""
+        if self.returned:
+            return f"the gradient of {self.param} returned at line {self.line}"
+        return f"the update of {self.param} at line {self.line}"
 
 
 @dataclass
@@ -277,7 +285,9 @@ class CodeReader:
         expr = self.translator.expression(claim, self.resolve)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
-        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape))
+        self.updates.append(
+            UpdateClaim(update.param, expr, record.line, text, shape, update.returned)
+        )
 
     def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
         """The step's factors without its learning rate, and the rate's sign.

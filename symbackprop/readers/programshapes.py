@@ -23,23 +23,29 @@ import re
 from collections.abc import Sequence
 
 from symbackprop.errors import SpecError
-from symbackprop.readers.codeflow import flatten
+from symbackprop.readers import codeflow
 from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
-from symbackprop.readers.pysource import Body
+from symbackprop.readers.pysource import Body, too_deep
 
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
     """``body`` with its statements (and its helpers) in the plain shape."""
     statements = _unrolled(body.statements, body)
     filled = _filled_dicts(statements)
-    names = _EntryNames(body.instance, filled)
-    statements = [names.visit(copy.deepcopy(s)) for s in _split_dicts(statements, filled)]
+    names = _EntryNames(body.file, body.instance, filled)
+    statements = [names.rewritten(s) for s in _split_dicts(statements, filled)]
     returned = statements[-1] if statements and isinstance(statements[-1], ast.Return) else None
-    statements = [s for s in flatten(statements, body.file) if not _is_alias(s)]
+    statements = [s for s in codeflow.flatten(statements, body.file) if not _is_alias(s)]
     if returned is not None and returned.value is not None and not _has_updates(statements):
         statements += _returns_as_claims(statements, returned, body, names.entries, params, loss)
-    helpers = {name: names.visit(copy.deepcopy(h)) for name, h in body.helpers.items()}
+    helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
     return dataclasses.replace(body, statements=statements, helpers=helpers)
+
+
+def claimed_weights(body: Body, params: Sequence[str] = (), loss: str | None = None) -> set[str]:
+    """The names the code updates, or returns gradients of: weights, whatever --params says."""
+    updates = (codeflow.as_update(s) for s in plain_body(body, params, loss).statements)
+    return {update.param for update in updates if update is not None}
 
 
 # -- weights in dicts and on objects ------------------------------------------------------------
@@ -83,10 +89,26 @@ class _EntryNames(ast.NodeTransformer):
     """``self.W1`` and ``params['W1']`` as ``W1``; ``grads['W1']`` (a filled dict's entry)
     as the name ``grads['W1']``."""
 
-    def __init__(self, instance: str | None, filled: set[str]):
+    def __init__(self, file: str, instance: str | None, filled: set[str]):
+        self.file = file
         self.instance = instance
         self.filled = filled
         self.entries: dict[str, list[str]] = {name: [] for name in filled}  # keys, in order
+
+    def rewritten(self, node: ast.AST) -> ast.AST:
+        """A rewritten copy of ``node``; ``node`` itself where there is nothing to rewrite
+        (so deep code that uses no entries costs no recursion)."""
+        if not any(self._is_entry(n) for n in ast.walk(node)):
+            return node
+        try:
+            return self.visit(copy.deepcopy(node))
+        except RecursionError:
+            raise too_deep(self.file, getattr(node, "lineno", None)) from None
+
+    def _is_entry(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Attribute):
+            return _is_name(node.value, self.instance)
+        return isinstance(node, ast.Subscript) and string_key(node.slice) is not None
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         node = self.generic_visit(node)
@@ -237,7 +259,7 @@ def _returns_as_claims(
             pairs.append((param, value))
             unnamed.remove(value)
     if unnamed:
-        pairs += _by_order(unnamed, weights, dict(pairs), params, body, returned)
+        pairs += _by_order(unnamed, dict(pairs), params, body, returned)
     claims = [
         ast.copy_location(ReturnedGradient(ast.Name(p, ast.Store()), ast.Sub(), v), returned)
         for p, v in pairs
@@ -301,11 +323,14 @@ def gradient_of(value: ast.expr, weights: list[str]) -> str | None:
     return base if base in weights else None
 
 
-def _by_order(unnamed, weights, matched, params, body: Body, returned: ast.Return):
-    """Values no name matches, given to the weight arguments in their order."""
-    arguments = [a for a in (params or body.arguments) if a not in matched]
-    if params and len(arguments) == len(unnamed):
-        return list(zip(arguments, unnamed, strict=True))
+def _by_order(unnamed, matched, params, body: Body, returned: ast.Return):
+    """Values no name matches, given to the --params weights in their order; a function
+    that returns nothing named as a gradient (its loss, its predictions) claims nothing."""
+    rest = [p for p in params if p not in matched]
+    if params and len(rest) == len(unnamed):
+        return list(zip(rest, unnamed, strict=True))
+    if not params and not matched:
+        return []
     raise SpecError(
         f"cannot tell which parameter each returned value of {body.where} is the gradient "
         "of: name them after their parameters (dW1 for W1) or pass --params W1,b1,...",
