@@ -287,7 +287,7 @@ class CodeCheck:
                 note=note,
             )
         return Claim(
-            f"the step of {update.param}",
+            update.label,
             update.text,
             target,
             self.local(update.expr),

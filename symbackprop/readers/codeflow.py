@@ -71,12 +71,17 @@ def steps(statements: list[ast.stmt]) -> list[Statement]:
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()
+    turns: Counter = Counter()  # an unrolled loop repeats a line: its turns are told apart
     for record in records:
         if record.target is None:
             continue
         seen[record.target] += 1
         last = seen[record.target] == counts[record.target]
-        record.version = record.target if last else f"{record.target}@{record.line}"
+        version = f"{record.target}@{record.line}"
+        turns[version] += 1
+        if turns[version] > 1:
+            version += f".{turns[version]}"
+        record.version = record.target if last else version
     return records
 
 
@@ -140,9 +145,13 @@ def rebuilt_product(factors: list[ast.expr], like: ast.AST) -> ast.expr:
 
 
 def product_factors(node: ast.expr) -> list[ast.expr]:
-    """The factors of a top-level product ``a * b * (c)``."""
+    """The factors of a top-level product ``a * b * (c)``; ``a * b / n`` has ``1 / n``."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         return product_factors(node.left) + product_factors(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        one = ast.copy_location(ast.Constant(1), node.right)
+        divisor = ast.copy_location(ast.BinOp(left=one, op=ast.Div(), right=node.right), node)
+        return product_factors(node.left) + [divisor]
     return [node]
 
 

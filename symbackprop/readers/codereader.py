@@ -60,6 +60,13 @@ class UpdateClaim:
     returned: bool = False  # a gradient the code returns rather than applies
 
     @property
+    def label(self) -> str:
+        """What the claim is called where it is no named value."""
+        if self.returned:
+            return f"the returned gradient of {self.param}"
+        return f"the step of {self.param}"
+
+    @property
     def source(self) -> str:
         """Where the claim is made, in words."""
         if self.returned:

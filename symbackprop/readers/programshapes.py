@@ -23,19 +23,23 @@ import re
 from collections.abc import Sequence
 
 from symbackprop.errors import SpecError
-from symbackprop.readers import codeflow
+from symbackprop.readers import codeflow, codeloops
+from symbackprop.readers.codeloops import string_key
 from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
 from symbackprop.readers.pysource import Body, too_deep
 
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
     """``body`` with its statements (and its helpers) in the plain shape."""
-    statements = _unrolled(body.statements, body)
+    counts = codeloops.sample_counts(body.statements)
+    statements = codeloops.unrolled(body.statements, body)
+    statements = codeloops.with_sample_count(statements, counts)
     filled = _filled_dicts(statements)
     names = _EntryNames(body.file, body.instance, filled)
     statements = [names.rewritten(s) for s in _split_dicts(statements, filled)]
     returned = statements[-1] if statements and isinstance(statements[-1], ast.Return) else None
     statements = [s for s in codeflow.flatten(statements, body.file) if not _is_alias(s)]
+    statements = codeloops.accumulated(statements, returned, loss)
     if returned is not None and returned.value is not None and not _has_updates(statements):
         statements += _returns_as_claims(statements, returned, body, names.entries, params, loss)
     helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
@@ -133,12 +137,6 @@ def entry_name(container: str, key: str) -> str:
     return f"{container}[{key!r}]"
 
 
-def string_key(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
 def _is_alias(statement: ast.stmt) -> bool:
     """``W1 = W1``, left by ``W1 = params['W1']``: the name was the weight already."""
     return (
@@ -148,72 +146,6 @@ def _is_alias(statement: ast.stmt) -> bool:
         and isinstance(statement.value, ast.Name)
         and statement.targets[0].id == statement.value.id
     )
-
-
-# -- loops over a dict's keys -------------------------------------------------------------------
-def _unrolled(statements: list[ast.stmt], body: Body) -> list[ast.stmt]:
-    """Loops over the keys of a dict (or over a literal list of keys), unrolled."""
-    keys = _keys_used(statements, body)
-    out: list[ast.stmt] = []
-    for statement in statements:
-        over = _key_loop(statement, keys)
-        if over is None:
-            if isinstance(statement, ast.For | ast.While | ast.With):
-                statement = copy.copy(statement)
-                statement.body = _unrolled(statement.body, body)
-            out.append(statement)
-            continue
-        variable, values = over
-        for key in values:
-            for inner in _unrolled(statement.body, body):
-                out.append(_KeyFor(variable, key).visit(copy.deepcopy(inner)))
-    return out
-
-
-def _keys_used(statements: list[ast.stmt], body: Body) -> dict[str, list[str]]:
-    """For each dict, the string keys the code (or a helper) indexes it with, in order."""
-    keys: dict[str, list[str]] = {}
-    nodes = [*statements, *body.helpers.values()]
-    for node in (n for s in nodes for n in ast.walk(s)):
-        if isinstance(node, ast.Subscript) and string_key(node.slice) is not None:
-            container = node.value
-            if isinstance(container, ast.Attribute) and _is_name(container.value, body.instance):
-                container = ast.Name(container.attr, ast.Load())
-            if isinstance(container, ast.Name):
-                found = keys.setdefault(container.id, [])
-                if node.slice.value not in found:
-                    found.append(node.slice.value)
-    return keys
-
-
-def _key_loop(statement: ast.stmt, keys: dict[str, list[str]]) -> tuple[str, list[str]] | None:
-    """``for k in params`` / ``params.keys()`` / ``['W1', 'b1']``: its variable and keys."""
-    if not isinstance(statement, ast.For) or not isinstance(statement.target, ast.Name):
-        return None
-    over = statement.iter
-    if isinstance(over, ast.Call) and not over.args and _called_attribute(over) == "keys":
-        over = over.func.value
-    if isinstance(over, ast.Attribute) and isinstance(over.value, ast.Name):
-        over = ast.Name(over.attr, ast.Load())  # self.params
-    if isinstance(over, ast.Name) and keys.get(over.id):
-        return statement.target.id, keys[over.id]
-    if isinstance(over, ast.List | ast.Tuple) and over.elts:
-        literal = [string_key(e) for e in over.elts]
-        if all(k is not None for k in literal):
-            return statement.target.id, literal
-    return None
-
-
-class _KeyFor(ast.NodeTransformer):
-    """The loop variable read as the key of this turn."""
-
-    def __init__(self, variable: str, key: str):
-        self.variable, self.key = variable, key
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id == self.variable and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(ast.Constant(self.key), node)
-        return node
 
 
 def _called_attribute(call: ast.Call) -> str | None:
@@ -313,14 +245,18 @@ def _weights(statements: list[ast.stmt], body: Body, params: Sequence[str]) -> l
 
 
 def gradient_of(value: ast.expr, weights: list[str]) -> str | None:
-    """The weight a returned value's name says it is the gradient of: dW1, grad_W1, W1_grad."""
-    if not isinstance(value, ast.Name):
+    """The weight a returned value's name says it is the gradient of: dW1, grad_W1, W1_grad;
+    for an expression (``dw / n``), the one weight the names it reads say."""
+    names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]
+    found = {w for w in map(_named_weight, names) if w is not None and w in weights}
+    return found.pop() if len(found) == 1 else None
+
+
+def _named_weight(name: str) -> str | None:
+    match = _GRADIENT_NAME.match(name)
+    if match is None or match.group("base") == name:
         return None
-    match = _GRADIENT_NAME.match(value.id)
-    if match is None or match.group("base") == value.id:
-        return None
-    base = match.group("base")
-    return base if base in weights else None
+    return match.group("base")
 
 
 def _by_order(unnamed, matched, params, body: Body, returned: ast.Return):
