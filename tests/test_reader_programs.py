@@ -338,3 +338,119 @@ def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
     if broken:
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
     assert {v.claim for v in report.verdicts} >= {f"dloss/d{name}" for name in ORDER}
+
+
+# -- loops: over the samples, over a small fixed range ------------------------------------------
+@dataclass(frozen=True)
+class Loop:
+    source: str
+    function: str
+    bug: tuple[str, str]
+    mean: bool  # the loss divided by the number of samples
+    layers: bool = False  # y = w[1] * w[0] * x, w a list, rather than y = w * x + b
+
+
+LOOPS = {
+    "a loop over range(len(xs)) summing gradients, then the updates": Loop(
+        """
+        def step(xs, ys, w, b, lr):
+            dw = 0
+            db = 0
+            loss = 0
+            for i in range(len(xs)):
+                y = w * xs[i] + b
+                loss += (y - ys[i]) ** 2 / len(xs)
+                dw += 2 * (y - ys[i]) * xs[i] / len(xs)
+                db += 2 * (y - ys[i]) / len(xs)
+            w -= lr * dw
+            b -= lr * db
+            return w, b
+        """,
+        "step",
+        ("db += 2 * (y - ys[i]) / len(xs)", "db += 2 * (y - ys[i]) * xs[i] / len(xs)"),
+        mean=True,
+    ),
+    "a loop over zip(xs, ys), the sums returned": Loop(
+        """
+        def grads(xs, ys, w, b):
+            n = len(xs)
+            dw, db, cost = 0.0, 0.0, 0.0
+            for x, t in zip(xs, ys):
+                y = w * x + b
+                cost += 0.5 * (y - t) ** 2
+                dw += (y - t) * x
+                db += y - t
+            return dw, db
+        """,
+        "grads",
+        ("dw += (y - t) * x", "dw += (y - t) * x / n"),
+        mean=False,
+    ),
+    "a loop over a small fixed range": Loop(
+        """
+        def step(x, t, w, lr):
+            h = x
+            for l in range(2):
+                h = w[l] * h
+            loss = (h - t) ** 2
+            dh = 2 * (h - t)
+            g0 = dh * w[1] * x
+            g1 = dh * w[0] * x
+            w[0] -= lr * g0
+            w[1] -= lr * g1
+        """,
+        "step",
+        ("g1 = dh * w[0] * x", "g1 = dh * w[0]\n"),
+        mean=False,
+        layers=True,
+    ),
+}
+
+
+def loop_autograd(spec: Loop, xs, ys, weights: list) -> list:
+    w = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in weights]
+    x, y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    out = w[1] * w[0] * x if spec.layers else w[0] * x + w[1]
+    loss = ((out - y) ** 2).sum() * (0.5 if spec.function == "grads" else 1.0)
+    if spec.mean:
+        loss = loss / len(xs)
+    loss.backward()
+    return [v.grad.item() for v in w]
+
+
+def run_loop(path, spec: Loop, xs, ys, weights: list) -> list:
+    loaded = importlib.util.spec_from_file_location("loop_under_test", path)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    function = getattr(module, spec.function)
+    if spec.layers:
+        w = list(weights)
+        function(xs[0], ys[0], w, 1.0)
+        return [a - b for a, b in zip(weights, w, strict=True)]
+    if spec.function == "grads":
+        return list(function(xs, ys, *weights))
+    return [a - b for a, b in zip(weights, function(xs, ys, *weights, 1.0), strict=True)]
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["as written", "one line broken"])
+@pytest.mark.parametrize("shape", LOOPS)
+def test_each_loop_is_read_unrun_and_judged_as_autograd_says(shape, broken, tmp_path):
+    spec = LOOPS[shape]
+    source = textwrap.dedent(spec.source).lstrip()
+    source = source.replace(*spec.bug) if broken else source
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    rng = np.random.default_rng(5)
+    xs, ys = list(rng.normal(size=5)), list(rng.normal(size=5))  # 5 samples: not the 3 read
+    xs, ys = (xs[:1], ys[:1]) if spec.layers else (xs, ys)
+    weights = list(rng.normal(size=2))
+    expected = loop_autograd(spec, xs, ys, weights)
+    got = run_loop(path, spec, xs, ys, weights)
+    assert np.allclose(got, expected, atol=1e-12) == (not broken)  # the oracle's label
+
+    report = check_code(path, spec.function)
+
+    assert report.ok == (not broken)
+    if broken:
+        blamed = {v.line for v in report.verdicts if not v.correct}
+        assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
