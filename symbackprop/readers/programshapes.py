@@ -46,6 +46,17 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
     return dataclasses.replace(body, statements=statements, helpers=helpers)
 
 
+def named_entries(body: Body) -> Body:
+    """``body`` with only its weights in dicts and on objects read as names (``self.w``,
+    ``params['w']`` as ``w``): what a forward function needs, its loops and returns kept."""
+    filled = _filled_dicts(body.statements)
+    names = _EntryNames(body.file, body.instance, filled)
+    statements = [names.rewritten(s) for s in _split_dicts(body.statements, filled)]
+    statements = [s for s in statements if not _is_alias(s)]
+    helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
+    return dataclasses.replace(body, statements=statements, helpers=helpers)
+
+
 def claimed_weights(body: Body, params: Sequence[str] = (), loss: str | None = None) -> set[str]:
     """The names the code updates, or returns gradients of: weights, whatever --params says."""
     updates = (codeflow.as_update(s) for s in plain_body(body, params, loss).statements)

@@ -28,7 +28,7 @@ from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import indexed_name
 from symbackprop.readers.leaforder import LEAF_RANK, declare_leaves
-from symbackprop.readers.programshapes import claimed_weights
+from symbackprop.readers.programshapes import claimed_weights, named_entries
 from symbackprop.readers.pyslice import Statement, find_loss, needed_statements
 from symbackprop.readers.pysource import (
     Body,
@@ -73,6 +73,7 @@ def read_python_source(
     """
     tree, body = read_body(text, filename, function)
     claimed = claimed_weights(body, params, loss)
+    body = named_entries(body)
     try:
         statements = find_loss(body, loss)
         needed = needed_statements(body, statements)
