@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from symbackprop.api import derive, load_model
 from symbackprop.check import check_code
 
 torch = pytest.importorskip("torch")
@@ -165,6 +166,33 @@ PROGRAMS = {
             """),
         "Net.train_step",
         "object",
+    ),
+    "a method calling the object's forward and backward methods": Program(
+        program("""
+            class Net:
+                def forward(self, X):
+                    self.Z1 = X @ self.W1 + self.b1
+                    self.A1 = np.tanh(self.Z1)
+                    Z2 = self.A1 @ self.W2 + self.b2
+                    return sigmoid(Z2)
+
+                def backward(self, X, Y, A2, lr):
+                    dZ2 = (A2 - Y) * A2 * (1 - A2)
+                    dZ1 = dZ2 @ self.W2.T * (1 - self.A1 ** 2)
+                    self.W2 -= lr * self.A1.T @ dZ2
+                    self.b2 -= lr * np.sum(dZ2, axis=0)
+                    self.W1 -= lr * X.T @ dZ1
+                    self.b1 -= lr * np.sum(dZ1, axis=0)
+
+                def train_step(self, X, Y, lr):
+                    out = self.forward(X)
+                    loss = np.sum((out - Y) ** 2) / 2
+                    self.backward(X, Y, out, lr)
+                    return loss
+            """),
+        "Net.train_step",
+        "object",
+        bug=("(1 - self.A1 ** 2)", "self.A1 * (1 - self.A1)"),
     ),
     "weights in a dict on an object": Program(
         program("""
@@ -454,3 +482,42 @@ def test_each_loop_is_read_unrun_and_judged_as_autograd_says(shape, broken, tmp_
     if broken:
         blamed = {v.line for v in report.verdicts if not v.correct}
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
+
+
+# -- forward functions in the new shapes, for derive and the verbs built on it ------------------
+def test_a_class_method_and_dict_weights_are_forward_functions_whose_weights_need_no_option(
+    tmp_path,
+):
+    path = tmp_path / "neuron.py"
+    path.write_text(
+        textwrap.dedent("""
+        import numpy as np
+
+        class Neuron:
+            def act(self, z):
+                return np.tanh(z)
+
+            def loss(self, x, t):
+                y = self.act(self.w * x + self.b)
+                loss = (y - t) ** 2
+                return loss
+
+        def dict_loss(params, x, t):
+            y = np.tanh(params['w'] * x + params['b'])
+            loss = (y - t) ** 2
+            return loss
+        """)
+    )
+    x, t, w, b = 0.7, -0.2, 1.3, 0.4
+    tensors = {
+        n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in (("w", w), ("b", b))
+    }
+    ((torch.tanh(tensors["w"] * x + tensors["b"]) - t) ** 2).backward()
+    for function in ("Neuron.loss", "dict_loss"):
+        model = load_model(f"{path}:{function}")
+        assert [p.name for p in model.parameters] == ["w", "b"]
+        result = derive(model)
+        for name, tensor in tensors.items():
+            in_leaves = result.in_leaves(result.gradient(name).expr)
+            value = in_leaves.subs({"x": x, "t": t, "w": w, "b": b})
+            assert float(value) == pytest.approx(tensor.grad.item(), rel=1e-12)

@@ -22,7 +22,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from symbackprop.errors import SpecError
+from symbackprop.errors import SpecError, UnsupportedConstruct
 from symbackprop.readers import codeflow, codeloops
 from symbackprop.readers.codeloops import string_key
 from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
@@ -31,8 +31,9 @@ from symbackprop.readers.pysource import Body, too_deep
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
     """``body`` with its statements (and its helpers) in the plain shape."""
-    counts = codeloops.sample_counts(body.statements)
-    statements = codeloops.unrolled(body.statements, body)
+    statements = _inlined(body.statements, body) if body.instance else body.statements
+    counts = codeloops.sample_counts(statements)
+    statements = codeloops.unrolled(statements, body)
     statements = codeloops.with_sample_count(statements, counts)
     filled = _filled_dicts(statements)
     names = _EntryNames(body.file, body.instance, filled)
@@ -49,9 +50,10 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
 def named_entries(body: Body) -> Body:
     """``body`` with only its weights in dicts and on objects read as names (``self.w``,
     ``params['w']`` as ``w``): what a forward function needs, its loops and returns kept."""
-    filled = _filled_dicts(body.statements)
+    statements = _inlined(body.statements, body) if body.instance else body.statements
+    filled = _filled_dicts(statements)
     names = _EntryNames(body.file, body.instance, filled)
-    statements = [names.rewritten(s) for s in _split_dicts(body.statements, filled)]
+    statements = [names.rewritten(s) for s in _split_dicts(statements, filled)]
     statements = [s for s in statements if not _is_alias(s)]
     helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
     return dataclasses.replace(body, statements=statements, helpers=helpers)
@@ -61,6 +63,68 @@ def claimed_weights(body: Body, params: Sequence[str] = (), loss: str | None = N
     """The names the code updates, or returns gradients of: weights, whatever --params says."""
     updates = (codeflow.as_update(s) for s in plain_body(body, params, loss).statements)
     return {update.param for update in updates if update is not None}
+
+
+# -- methods called as statements --------------------------------------------------------------
+MAX_INLINED = 8  # methods calling methods, deep
+
+
+def _inlined(statements: list[ast.stmt], body: Body, depth: int = 0) -> list[ast.stmt]:
+    """``out = self.forward(X)`` and ``self.backward(X, y, out)`` as the methods' statements,
+    their parameters bound to the arguments (``y = t`` where they differ) and the value
+    returned assigned to ``out``: the steps a method spreads over others are one body."""
+    out: list[ast.stmt] = []
+    for statement in statements:
+        found = _method_call(statement, body)
+        if found is None:
+            if isinstance(statement, ast.For | ast.While | ast.With | ast.If):
+                statement = copy.copy(statement)
+                statement.body = _inlined(statement.body, body, depth)
+            out.append(statement)
+            continue
+        if depth >= MAX_INLINED:
+            raise UnsupportedConstruct(
+                f"methods calling methods over {MAX_INLINED} deep are not supported",
+                file=body.file,
+                line=statement.lineno,
+            )
+        target, call, method = found
+        inner = _bound(call, method, statement) + copy.deepcopy(method.body)
+        if inner and isinstance(inner[-1], ast.Return):
+            returned = inner.pop()
+            if target is not None and returned.value is not None:
+                inner.append(ast.copy_location(ast.Assign([target], returned.value), returned))
+        out += _inlined(inner, body, depth + 1)
+    return out
+
+
+def _method_call(statement: ast.stmt, body: Body):
+    """The target, call and method of ``[target =] self.method(...)``, or None."""
+    if isinstance(statement, ast.Expr):
+        target, value = None, statement.value
+    elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0], statement.value
+    else:
+        return None
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return None
+    if not _is_name(value.func.value, body.instance) or value.func.attr not in body.helpers:
+        return None
+    method = body.helpers[value.func.attr]
+    if any(isinstance(n, ast.Return) for n in method.body[:-1]) or value.keywords:
+        return None  # an early return, or keywords: left to be read as an expression
+    return target, value, method
+
+
+def _bound(call: ast.Call, method: ast.FunctionDef, statement: ast.stmt) -> list[ast.stmt]:
+    """``parameter = argument`` for each argument that is not that very name."""
+    names = [a.arg for a in method.args.args]
+    bound = []
+    for name, argument in zip(names, call.args, strict=False):
+        if not (isinstance(argument, ast.Name) and argument.id == name):
+            target = ast.Name(name, ast.Store())
+            bound.append(ast.copy_location(ast.Assign([target], argument), statement))
+    return bound
 
 
 # -- weights in dicts and on objects ------------------------------------------------------------
