@@ -376,6 +376,7 @@ class Loop:
     bug: tuple[str, str]
     mean: bool  # the loss divided by the number of samples
     layers: bool = False  # y = w[1] * w[0] * x, w a list, rather than y = w * x + b
+    one_sample: bool = False  # a step per sample: run on one sample, its gradient is one step
 
 
 LOOPS = {
@@ -412,6 +413,42 @@ LOOPS = {
         """,
         "grads",
         ("dw += (y - t) * x", "dw += (y - t) * x / n"),
+        mean=False,
+    ),
+    "a step per sample (SGD), read as one step": Loop(
+        """
+        def epoch(xs, ys, w, b, lr):
+            for i in range(len(xs)):
+                y = w * xs[i] + b
+                loss = (y - ys[i]) ** 2
+                grad_w = 2 * (y - ys[i]) * xs[i]
+                grad_b = 2 * (y - ys[i])
+                w -= lr * grad_w
+                b -= lr * grad_b
+            return w, b
+        """,
+        "epoch",
+        ("grad_b = 2 * (y - ys[i])", "grad_b = (y - ys[i])\n"),
+        mean=False,
+        one_sample=True,
+    ),
+    "a loss per sample, the gradients summed over zip(xs, ys)": Loop(
+        """
+        def summed(xs, ys, w, b, lr):
+            dw = 0
+            db = 0
+            for x, t in zip(xs, ys):
+                y = w * x + b
+                loss = (y - t) ** 2
+                print(loss)
+                dw += 2 * (y - t) * x
+                db += 2 * (y - t)
+            w -= lr * dw
+            b -= lr * db
+            return w, b
+        """,
+        "summed",
+        ("dw += 2 * (y - t) * x", "dw += 2 * (y - t) * x * x"),
         mean=False,
     ),
     "a loop over a small fixed range": Loop(
@@ -470,7 +507,7 @@ def test_each_loop_is_read_unrun_and_judged_as_autograd_says(shape, broken, tmp_
     path.write_text(source)
     rng = np.random.default_rng(5)
     xs, ys = list(rng.normal(size=5)), list(rng.normal(size=5))  # 5 samples: not the 3 read
-    xs, ys = (xs[:1], ys[:1]) if spec.layers else (xs, ys)
+    xs, ys = (xs[:1], ys[:1]) if spec.layers or spec.one_sample else (xs, ys)
     weights = list(rng.normal(size=2))
     expected = loop_autograd(spec, xs, ys, weights)
     got = run_loop(path, spec, xs, ys, weights)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from dataclasses import dataclass
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.readers.codeflow import as_update
@@ -28,10 +29,17 @@ MAX_TURNS = 16  # a fixed range longer than this is a training loop, read as one
 MAX_UNROLLED = 3000  # statements, all loops unrolled
 
 
-def unrolled(statements: list[ast.stmt], body: Body) -> list[ast.stmt]:
+@dataclass(frozen=True)
+class _Context:
+    keys: dict[str, list[str]]  # of each dict, the keys the code uses
+    sums: frozenset[str]  # names the updates' steps read: gradients summed, never weights
+    loss: str | None
+
+
+def unrolled(statements: list[ast.stmt], body: Body, loss: str | None = None) -> list[ast.stmt]:
     """``statements`` with the loops that must be unrolled, unrolled."""
-    keys = keys_used(statements, body)
-    out = _unrolled(statements, keys, body)
+    context = _Context(keys_used(statements, body), _read_by_steps(statements), loss)
+    out = _unrolled(statements, context)
     if sum(1 for _ in _walk_statements(out)) > MAX_UNROLLED:
         raise UnsupportedConstruct(
             f"loops that unroll to over {MAX_UNROLLED} statements are not supported",
@@ -41,35 +49,73 @@ def unrolled(statements: list[ast.stmt], body: Body) -> list[ast.stmt]:
     return out
 
 
-def _unrolled(statements: list[ast.stmt], keys: dict, body: Body) -> list[ast.stmt]:
+def _unrolled(statements: list[ast.stmt], context: _Context) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for statement in statements:
-        turns = _turns(statement, keys)
+        turns = _turns(statement, context)
         if turns is None:
             if isinstance(statement, ast.For | ast.While | ast.With):
                 statement = copy.copy(statement)
-                statement.body = _unrolled(statement.body, keys, body)
+                statement.body = _unrolled(statement.body, context)
             out.append(statement)
             continue
-        for values in turns:
-            for inner in _unrolled(statement.body, keys, body):
-                out.append(_Substitute(values).visit(copy.deepcopy(inner)))
+        for turn, values in enumerate(turns):
+            for inner in _unrolled(statement.body, context):
+                inner = _Substitute(values).visit(copy.deepcopy(inner))
+                out.append(_summed_loss(inner, context) if turn else inner)
     return out
 
 
-def _turns(statement: ast.stmt, keys: dict) -> list[dict[str, ast.expr]] | None:
+def _turns(statement: ast.stmt, context: _Context) -> list[dict[str, ast.expr]] | None:
     """What the loop variables are in each turn, or None for a loop read as one turn."""
     if not isinstance(statement, ast.For):
         return None
     target, over = statement.target, statement.iter
     if isinstance(target, ast.Name) and target.id not in _loads(statement.body):
         return None  # ``for epoch in range(1000)``: every turn the same
-    found = _key_turns(target, over, keys)
-    if found is None:
-        found = _range_turns(target, over)
-    if found is None:
-        found = _sample_turns(target, over)
+    found = _key_turns(target, over, context.keys) or _fixed_turns(target, over)
+    if found is not None:
+        return found
+    found = _sample_turns(target, over)
+    if found is not None and _steps_inside(statement, context):
+        return found[:1]  # a step per sample (SGD): one step, read at the first sample
     return found
+
+
+def _steps_inside(loop: ast.For, context: _Context) -> bool:
+    """Whether the loop updates a weight in each turn, rather than summing gradients."""
+    for node in _walk_statements(loop.body):
+        update = as_update(node)
+        if update is not None and update.param not in context.sums | _loss_names(context):
+            return True
+    return False
+
+
+def _summed_loss(statement: ast.stmt, context: _Context) -> ast.stmt:
+    """A later sample's ``loss = e`` as ``loss += e``: the loss of the samples is their sum."""
+    if (
+        isinstance(statement, ast.Assign)
+        and isinstance(statement.targets[0], ast.Name)
+        and statement.targets[0].id in _loss_names(context)
+        and statement.targets[0].id not in _loads_expr(statement.value)
+    ):
+        return ast.copy_location(
+            ast.AugAssign(statement.targets[0], ast.Add(), statement.value), statement
+        )
+    return statement
+
+
+def _loss_names(context: _Context) -> set[str]:
+    return set(LOSS_NAMES) | {context.loss}
+
+
+def _read_by_steps(statements: list[ast.stmt]) -> frozenset[str]:
+    read: set[str] = set()
+    for node in _walk_statements(statements):
+        update = as_update(node)
+        if update is not None:
+            read |= _loads_expr(update.step) - {update.param}
+    return frozenset(read)
 
 
 def _key_turns(target: ast.expr, over: ast.expr, keys: dict):
@@ -89,20 +135,23 @@ def _key_turns(target: ast.expr, over: ast.expr, keys: dict):
     return None
 
 
-def _range_turns(target: ast.expr, over: ast.expr):
-    """``for l in range(2)`` (unrolled) and ``for i in range(len(X))`` (the samples)."""
+def _fixed_turns(target: ast.expr, over: ast.expr):
+    """``for l in range(2)``: a turn per value."""
     if not (isinstance(target, ast.Name) and _called(over) == "range" and len(over.args) == 1):
         return None
     count = over.args[0]
-    if isinstance(count, ast.Constant) and type(count.value) is int:
-        if count.value > MAX_TURNS:
-            return None
+    if isinstance(count, ast.Constant) and type(count.value) is int and count.value <= MAX_TURNS:
         return [{target.id: ast.Constant(turn)} for turn in range(count.value)]
-    return [{target.id: ast.Constant(turn)} for turn in range(SAMPLES)]
+    return None
 
 
 def _sample_turns(target: ast.expr, over: ast.expr):
-    """``for x in X`` and ``for x, y in zip(X, Y)``: each name a row of its array."""
+    """``for i in range(len(X))``, ``for x in X`` and ``for x, y in zip(X, Y)``: the loop
+    variable the sample's number, or each name a row of its array."""
+    if isinstance(target, ast.Name) and _called(over) == "range" and len(over.args) == 1:
+        if isinstance(over.args[0], ast.Constant):
+            return None  # a long fixed range: a training loop
+        return [{target.id: ast.Constant(turn)} for turn in range(SAMPLES)]
     if isinstance(target, ast.Name) and isinstance(over, ast.Name):
         names, arrays = [target], [over]
     elif (
@@ -128,7 +177,7 @@ def sample_counts(statements: list[ast.stmt]) -> list[ast.expr]:
     ``X.shape[0]`` of ``zip(X, Y)``."""
     counts = []
     for node in _walk_statements(statements):
-        if not isinstance(node, ast.For) or _turns(node, {}) is None:
+        if not isinstance(node, ast.For) or _sample_turns(node.target, node.iter) is None:
             continue
         over = node.iter
         if _called(over) == "range" and not isinstance(over.args[0], ast.Constant):
@@ -243,11 +292,11 @@ def _accumulators(statements, returned, loss) -> set[str]:
 
 def _read_while_summed(statements: list[ast.stmt], name: str) -> bool:
     """Whether other code reads ``name`` between its first and last assignment, as a
-    forward pass reads a weight it then updates (a sum being made is read by nothing)."""
+    forward pass reads a weight it then updates (a sum being made is read by nothing but a
+    print or a log, ``losses.append(loss)``)."""
     sums = [p for p, s in enumerate(statements) if _sum_name(s) == name]
-    return any(
-        name in _loads_expr(statements[p]) for p in range(sums[0], sums[-1]) if p not in sums
-    )
+    between = (statements[p] for p in range(sums[0], sums[-1]) if p not in sums)
+    return any(name in _loads_expr(s) for s in between if not isinstance(s, ast.Expr))
 
 
 def _sum_name(statement: ast.stmt) -> str | None:

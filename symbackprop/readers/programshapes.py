@@ -33,7 +33,7 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
     """``body`` with its statements (and its helpers) in the plain shape."""
     statements = _inlined(body.statements, body) if body.instance else body.statements
     counts = codeloops.sample_counts(statements)
-    statements = codeloops.unrolled(statements, body)
+    statements = codeloops.unrolled(statements, body, loss)
     statements = codeloops.with_sample_count(statements, counts)
     filled = _filled_dicts(statements)
     names = _EntryNames(body.file, body.instance, filled)
