@@ -558,3 +558,23 @@ def test_a_class_method_and_dict_weights_are_forward_functions_whose_weights_nee
             in_leaves = result.in_leaves(result.gradient(name).expr)
             value = in_leaves.subs({"x": x, "t": t, "w": w, "b": b})
             assert float(value) == pytest.approx(tensor.grad.item(), rel=1e-12)
+
+
+def test_a_training_loop_that_only_prints_its_counter_is_read_as_one_step(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(
+        textwrap.dedent("""
+        import numpy as np
+
+        def train(X, Y, W, lr):
+            for i in range(10):
+                out = np.tanh(X @ W)
+                loss = np.sum((out - Y) ** 2) / 2
+                W -= lr * X.T @ ((out - Y) * (1 - out ** 2))
+                if i % 5 == 0:
+                    print(i, loss)
+        """)
+    )
+    report = check_code(path, "train")
+    # one step, not ten: d/dW of sum((tanh(XW) - Y)^2)/2 is X.T @ ((out - Y)(1 - out^2))
+    assert [(v.line, v.claim, v.correct) for v in report.verdicts] == [(8, "dloss/dW", True)]

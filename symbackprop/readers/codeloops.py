@@ -71,8 +71,8 @@ def _turns(statement: ast.stmt, context: _Context) -> list[dict[str, ast.expr]] 
     if not isinstance(statement, ast.For):
         return None
     target, over = statement.target, statement.iter
-    if isinstance(target, ast.Name) and target.id not in _loads(statement.body):
-        return None  # ``for epoch in range(1000)``: every turn the same
+    if isinstance(target, ast.Name) and target.id not in _used(statement.body):
+        return None  # ``for epoch in range(1000)``: every turn the same (but what it prints)
     found = _key_turns(target, over, context.keys) or _fixed_turns(target, over)
     if found is not None:
         return found
@@ -370,6 +370,17 @@ def _called(node: ast.expr) -> str | None:
 
 def _is_name(node: ast.expr, name: str | None) -> bool:
     return name is not None and isinstance(node, ast.Name) and node.id == name
+
+
+def _used(statements: list[ast.stmt]) -> set[str]:
+    """Names read by the steps, not by prints and logs (``if epoch % 100 == 0: print(...)``)."""
+    used: set[str] = set()
+    for statement in _walk_statements(statements):
+        if isinstance(statement, ast.For):
+            used |= _loads_expr(statement.iter)
+        elif not isinstance(statement, ast.Expr | ast.If | ast.While | ast.With):
+            used |= _loads_expr(statement)
+    return used
 
 
 def _loads(statements: list[ast.stmt]) -> set[str]:

@@ -159,6 +159,8 @@ def _split_dicts(statements: list[ast.stmt], filled: set[str]) -> list[ast.stmt]
         if not isinstance(value, ast.Dict):
             continue  # ``dict()``: an empty start, filled entry by entry
         for key, entry in zip(value.keys, value.values, strict=True):
+            if key is None:  # ``{**other}``: not an entry this code names
+                continue
             target = ast.Subscript(ast.Name(name, ast.Load()), key, ast.Store())
             split.append(ast.copy_location(ast.Assign([target], entry), statement))
     return split
