@@ -119,3 +119,14 @@ def test_derive_knows_the_weights_of_code_that_returns_their_gradients(tmp_path,
     assert main(["derive", f"{source}:grads"]) == 0
     out = capsys.readouterr().out
     assert "dloss/dw" in out and "dloss/db" in out and "dloss/dx" not in out
+
+
+def test_params_naming_what_the_loss_does_not_use_is_one_line_in_check(tmp_path, capsys):
+    source = tmp_path / "grads.py"
+    source.write_text(
+        "def grads(x, t, w, b):\n"
+        "    y = w * x + b\n"
+        "    loss = (y - t) ** 2\n"
+        "    return 2 * (y - t) * x, 2 * (y - t)\n"
+    )
+    refused(capsys, ["check", f"{source}:grads", "--params", "w,c"], f"{source}:1", "c")

@@ -578,3 +578,44 @@ def test_a_training_loop_that_only_prints_its_counter_is_read_as_one_step(tmp_pa
     report = check_code(path, "train")
     # one step, not ten: d/dW of sum((tanh(XW) - Y)^2)/2 is X.T @ ((out - Y)(1 - out^2))
     assert [(v.line, v.claim, v.correct) for v in report.verdicts] == [(8, "dloss/dW", True)]
+
+
+MODULE_LEVEL = """
+xs = [1.0, 2.0, 3.0, 4.0, 5.0]
+ys = [2.1, 3.9, 6.2, 7.8, 10.1]
+m = 0.0
+c = 0.0
+lr = 0.01
+for epoch in range(1):
+    grad_m = 0
+    grad_c = 0
+    for x, y in zip(xs, ys):
+        pred = m * x + c
+        loss = (pred - y) ** 2
+        grad_m += 2 * (pred - y) * x
+        grad_c += 2 * (pred - y)
+    m -= lr * grad_m
+    c -= lr * grad_c
+"""
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["as written", "one line broken"])
+def test_a_module_level_loop_over_the_samples_is_read_as_the_sum_it_makes(broken, tmp_path):
+    bug = ("grad_c += 2 * (pred - y)\n", "grad_c += 2 * (pred - y) * x\n")
+    source = MODULE_LEVEL.lstrip().replace(*bug) if broken else MODULE_LEVEL.lstrip()
+    path = tmp_path / "fit.py"
+    path.write_text(source)
+    ran: dict = {}
+    exec(compile(source, str(path), "exec"), ran)  # the test runs its own fixture
+    m, c = (torch.tensor(0.0, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    xs, ys = torch.tensor(ran["xs"]), torch.tensor(ran["ys"])
+    ((m * xs + c - ys) ** 2).sum().backward()
+    got = [-ran["m"] / ran["lr"], -ran["c"] / ran["lr"]]
+    assert np.allclose(got, [m.grad.item(), c.grad.item()], atol=1e-9) == (not broken)
+
+    report = check_code(path)
+
+    assert report.ok == (not broken)
+    assert [v.name for v in report.verdicts] == ["grad_m", "grad_c"]  # no partial sums
+    if broken:
+        assert [v.line for v in report.verdicts if not v.correct] == [13]

@@ -27,6 +27,7 @@ from symbackprop.readers.pysource import Body
 SAMPLES = 3  # the samples a per-sample loop is read at
 MAX_TURNS = 16  # a fixed range longer than this is a training loop, read as one turn
 MAX_UNROLLED = 3000  # statements, all loops unrolled
+PARTIAL_SUM = "@sum"  # in the names of a sum's partial values: dW@sum4
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,18 @@ def accumulated(statements: list[ast.stmt], returned: ast.Return | None, loss: s
         if value is None:  # ``dW = np.zeros_like(W)``: the sum starts at its first term
             current[name] = None
             continue
-        new = name if position == last[name] else f"{name}@sum{len(out)}"
+        new = name if position == last[name] else partial_sum_name(name, len(out))
         out.append(ast.copy_location(ast.Assign([ast.Name(new, ast.Store())], value), statement))
         current[name] = new
     return out
+
+
+def partial_sum_name(name: str, number: int) -> str:
+    return f"{name}{PARTIAL_SUM}{number}"
+
+
+def is_partial_sum(version: str) -> bool:
+    return PARTIAL_SUM in version
 
 
 def _partial_sum(statement: ast.stmt, previous: str | None) -> ast.expr | None:

@@ -26,6 +26,7 @@ from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
+from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
@@ -161,6 +162,7 @@ class CodeReader:
         self.values: dict[str, Value] = {}
         self.forward: list[Value] = []
         self.updates: list[UpdateClaim] = []
+        self._partials: dict[sp.Symbol, sp.Expr] = {}  # backward partial sums, by symbol
 
     # -- reading ------------------------------------------------------------------------------
     def program(self) -> Program:
@@ -181,8 +183,24 @@ class CodeReader:
             else:
                 self._read(record, forward=False)
         model = self._model(loss_record, loss_expr)
-        others = {v.symbol: v for v in self.values.values() if v not in self.forward}
+        others = self._without_partial_sums(
+            [v for v in self.values.values() if v not in self.forward]
+        )
+        for update in self.updates:
+            update.expr = update.expr.xreplace(self._partials)
         return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
+
+    def _without_partial_sums(self, values: list[Value]) -> dict[sp.Symbol, Value]:
+        """The backward values, a sum's partial values written into the whole sum (the sum is
+        the claim; a partial sum of a loop's turns plays no part of its own)."""
+        kept = {}
+        for value in values:
+            value.expr = value.expr.xreplace(self._partials)
+            if is_partial_sum(value.version):
+                self._partials[value.symbol] = value.expr
+            else:
+                kept[value.symbol] = value
+        return kept
 
     def stated_layouts(self) -> dict[str, str]:
         """The layouts the updates give the parameters whose shapes the code does not state
@@ -249,6 +267,8 @@ class CodeReader:
             self.env[name] = _Binding("const", number)
             return
         made = constructor(self, name, value)
+        if made is None and not self.vector and isinstance(value, ast.List | ast.Tuple):
+            made = sp.Symbol(name)  # ``xs = [1.0, 2.0]``: data, read element by element
         if made is not None:
             self.env[name] = _Binding("leaf", made)
             return
@@ -351,7 +371,19 @@ class CodeReader:
         self.leaves.declare(builder, nodes, loss_value, self._updated())
         for name, expr, line in nodes:
             builder.define(name, expr, line)
-        return builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
+        model = builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
+        self._check_params(model)
+        return model
+
+    def _check_params(self, model: Model) -> None:
+        """Every --params name is a weight the loss uses (a typo would silently check less)."""
+        unused = [p for p in self.params if p not in model.by_name]
+        if unused:
+            raise SpecError(
+                f"--params names {', '.join(unused)}, which the loss does not use",
+                file=self.file,
+                line=self.body.line,
+            )
 
     def _updated(self) -> set[str]:
         return {u.param for u in self.updates} | set(self.params)
