@@ -1,17 +1,17 @@
 """The shapes people write a training step in, rewritten on the ast into one (nothing is run).
 
 :mod:`~symbackprop.readers.codeflow` reads plain ``name = expr`` lines and ``w -= step``
-updates. Here the other shapes become those:
+updates. Here the other shapes become those (loops are :mod:`codeloops`' job):
 
+- a method's calls to the object's other methods as statements (``out = self.forward(X)``),
+  inlined;
 - weights in dicts and on objects: ``params['W1']``, ``self.W1``, ``self.params['W1']`` are
   the name ``W1``; a dict the code fills itself (``grads = {}``; ``grads['W1'] = ...``) keeps
   its entries as values named ``grads['W1']``;
-- a loop over a dict's keys (``for k in params: params[k] -= lr * grads[k]``), unrolled over
-  the keys the code uses;
 - gradients returned rather than applied (``return dW1, db1``, ``return {'W1': dW1}``,
   ``return loss, grads``): each is the claim an update would make, ``W1 -= dW1``, matched to
   its parameter by name (``dW1``, ``grad_W1``, ``W1_grad`` are W1's), failing that by the
-  order of the weights among the arguments.
+  order of the weights ``--params`` names.
 """
 
 from __future__ import annotations
@@ -31,32 +31,35 @@ from symbackprop.readers.pysource import Body, too_deep
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
     """``body`` with its statements (and its helpers) in the plain shape."""
+    # methods inlined -> loops unrolled -> entries named -> flattened -> sums -> claims
     statements = _inlined(body.statements, body) if body.instance else body.statements
     counts = codeloops.sample_counts(statements)
     statements = codeloops.unrolled(statements, body, loss)
     statements = codeloops.with_sample_count(statements, counts)
-    filled = _filled_dicts(statements)
-    names = _EntryNames(body.file, body.instance, filled)
-    statements = [names.rewritten(s) for s in _split_dicts(statements, filled)]
-    returned = statements[-1] if statements and isinstance(statements[-1], ast.Return) else None
-    statements = [s for s in codeflow.flatten(statements, body.file) if not _is_alias(s)]
+    named, names = _named(statements, body)
+    returned = named.statements[-1] if named.statements else None
+    returned = returned if isinstance(returned, ast.Return) else None
+    statements = codeflow.flatten(named.statements, body.file)
     statements = codeloops.accumulated(statements, returned, loss)
     if returned is not None and returned.value is not None and not _has_updates(statements):
         statements += _returns_as_claims(statements, returned, body, names.entries, params, loss)
-    helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
-    return dataclasses.replace(body, statements=statements, helpers=helpers)
+    return dataclasses.replace(named, statements=statements)
 
 
 def named_entries(body: Body) -> Body:
     """``body`` with only its weights in dicts and on objects read as names (``self.w``,
     ``params['w']`` as ``w``): what a forward function needs, its loops and returns kept."""
     statements = _inlined(body.statements, body) if body.instance else body.statements
+    return _named(statements, body)[0]
+
+
+def _named(statements: list[ast.stmt], body: Body) -> tuple[Body, _EntryNames]:
     filled = _filled_dicts(statements)
     names = _EntryNames(body.file, body.instance, filled)
     statements = [names.rewritten(s) for s in _split_dicts(statements, filled)]
-    statements = [s for s in statements if not _is_alias(s)]
+    statements = _without_aliases(statements)
     helpers = {name: names.rewritten(h) for name, h in body.helpers.items()}
-    return dataclasses.replace(body, statements=statements, helpers=helpers)
+    return dataclasses.replace(body, statements=statements, helpers=helpers), names
 
 
 def claimed_weights(body: Body, params: Sequence[str] = (), loss: str | None = None) -> set[str]:
@@ -214,15 +217,38 @@ def entry_name(container: str, key: str) -> str:
     return f"{container}[{key!r}]"
 
 
-def _is_alias(statement: ast.stmt) -> bool:
-    """``W1 = W1``, left by ``W1 = params['W1']``: the name was the weight already."""
-    return (
-        isinstance(statement, ast.Assign)
-        and len(statement.targets) == 1
-        and isinstance(statement.targets[0], ast.Name)
-        and isinstance(statement.value, ast.Name)
-        and statement.targets[0].id == statement.value.id
-    )
+def _without_aliases(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """Without ``W1 = W1`` (left by ``W1 = params['W1']``: the name was the weight already),
+    also inside ``W1, b1 = params['W1'], params['b1']``."""
+    kept = []
+    for statement in statements:
+        pairs = _assigned_pairs(statement)
+        if pairs is None:
+            kept.append(statement)
+            continue
+        left = [(t, v) for t, v in pairs if not _same_name(t, v)]
+        if len(left) == len(pairs):
+            kept.append(statement)
+        elif left:
+            targets = ast.Tuple([t for t, _ in left], ast.Store())
+            values = ast.Tuple([v for _, v in left], ast.Load())
+            kept.append(ast.copy_location(ast.Assign([targets], values), statement))
+    return kept
+
+
+def _assigned_pairs(statement: ast.stmt) -> list[tuple[ast.expr, ast.expr]] | None:
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return None
+    target, value = statement.targets[0], statement.value
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+        if len(target.elts) == len(value.elts):
+            return list(zip(target.elts, value.elts, strict=True))
+        return None
+    return [(target, value)]
+
+
+def _same_name(target: ast.expr, value: ast.expr) -> bool:
+    return isinstance(target, ast.Name) and isinstance(value, ast.Name) and target.id == value.id
 
 
 def _called_attribute(call: ast.Call) -> str | None:
