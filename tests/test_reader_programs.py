@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from one_line import refused
 
 from symbackprop.api import derive, load_model
 from symbackprop.check import check_code
@@ -619,3 +620,42 @@ def test_a_module_level_loop_over_the_samples_is_read_as_the_sum_it_makes(broken
     assert [v.name for v in report.verdicts] == ["grad_m", "grad_c"]  # no partial sums
     if broken:
         assert [v.line for v in report.verdicts if not v.correct] == [13]
+
+
+# -- bad input in these shapes: one line, naming the place -------------------------------------
+BAD_SHAPES = {
+    "no such class": (
+        "class Net:\n    def step(self, x):\n        return x\n",
+        "Other.step",
+        1,
+        "no class 'Other'",
+    ),
+    "no such method": (
+        "class Net:\n    def step(self, x):\n        return x\n",
+        "Net.train",
+        1,
+        "no method 'train' in class Net",
+    ),
+    "a method calling itself": (
+        "class Net:\n    def step(self, x, t):\n        loss = (self.w * x - t) ** 2\n"
+        "        self.step(x, t)\n",
+        "Net.step",
+        4,
+        "methods calling methods",
+    ),
+    "returned values only some of which are named": (
+        "def grads(x, t, w, b):\n    y = w * x + b\n    loss = (y - t) ** 2\n"
+        "    dw = 2 * (y - t) * x\n    other = 2 * (y - t)\n    return dw, other\n",
+        "grads",
+        6,
+        "--params",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SHAPES)
+def test_bad_input_in_these_shapes_is_one_located_line(case, tmp_path, capsys):
+    source, function, line, words = BAD_SHAPES[case]
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    refused(capsys, ["check", f"{path}:{function}"], f"{path}:{line}", words)
