@@ -37,6 +37,7 @@ class Program:
     columns: bool = False  # samples as columns
     mean: bool = False  # the loss divided by the number of samples
     params: tuple[str, ...] = ()  # --params
+    cross_entropy: bool = False  # the loss: binary cross-entropy, not half the squared error
 
     def broken(self) -> str:
         assert self.source.count(self.bug[0]) == 1
@@ -124,6 +125,35 @@ PROGRAMS = {
         "gradients",
         "returns from a dict",
         mean=True,
+    ),
+    "columns, cross-entropy, gradients returned under keys 'dW1'": Program(
+        program("""
+            def model_step(parameters, X, Y):
+                W1 = parameters["W1"]
+                b1 = parameters["b1"]
+                W2 = parameters["W2"]
+                b2 = parameters["b2"]
+                m = X.shape[1]
+                Z1 = np.dot(W1, X) + b1
+                A1 = np.tanh(Z1)
+                Z2 = np.dot(W2, A1) + b2
+                A2 = 1 / (1 + np.exp(-Z2))
+                cost = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m
+                dZ2 = A2 - Y
+                dW2 = (1 / m) * np.dot(dZ2, A1.T)
+                db2 = (1 / m) * np.sum(dZ2, axis=1, keepdims=True)
+                dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
+                dW1 = (1 / m) * np.dot(dZ1, X.T)
+                db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)
+                grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+                return cost, grads
+            """),
+        "model_step",
+        "returns from a dict",
+        bug=("(1 - np.power(A1, 2))", "A1 * (1 - A1)"),
+        columns=True,
+        mean=True,
+        cross_entropy=True,
     ),
     "weights in a dict, updated by a loop over its keys": Program(
         program("""
@@ -315,6 +345,8 @@ def autograd(spec: Program, X, Y, params: dict) -> dict:
         A1 = torch.tanh(X @ t["W1"] + t["b1"])
         A2 = torch.sigmoid(A1 @ t["W2"] + t["b2"])
     loss = ((A2 - Y) ** 2).sum() / 2
+    if spec.cross_entropy:
+        loss = -(Y * torch.log(A2) + (1 - Y) * torch.log(1 - A2)).sum()
     if spec.mean:
         loss = loss / X.shape[1 if spec.columns else 0]
     loss.backward()
@@ -328,8 +360,8 @@ def run_program(path, spec: Program, X, Y, params: dict) -> dict:
     loaded.loader.exec_module(module)
     before = {name: value.copy() for name, value in params.items()}
     function = getattr(module, spec.function.split(".")[0])
-    if spec.run == "returns from a dict":
-        return function(params, X, Y)[1]
+    if spec.run == "returns from a dict":  # keyed 'W1', or 'dW1'
+        return {key.removeprefix("d"): value for key, value in function(params, X, Y)[1].items()}
     if spec.run == "returns":
         result = function(X, Y, *(params[n] for n in ORDER))
         return result if isinstance(result, dict) else dict(zip(ORDER, result, strict=True))
@@ -366,7 +398,8 @@ def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
     blamed = {v.line for v in report.verdicts if not v.correct}
     if broken:
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
-    assert {v.claim for v in report.verdicts} >= {f"dloss/d{name}" for name in ORDER}
+    loss = report.loss
+    assert {v.claim for v in report.verdicts} >= {f"d{loss}/d{name}" for name in ORDER}
 
 
 # -- loops: over the samples, over a small fixed range ------------------------------------------

@@ -235,7 +235,7 @@ def accumulated(statements: list[ast.stmt], returned: ast.Return | None, loss: s
     out = []
     for position, statement in enumerate(statements):
         if any(isinstance(n, ast.Name) and current.get(n.id) for n in ast.walk(statement)):
-            statement = _Rename(current).visit(copy.deepcopy(statement))
+            statement = Renamed(current).visit(copy.deepcopy(statement))
         name = _sum_name(statement)
         if name not in sums:
             out.append(statement)
@@ -317,8 +317,9 @@ def _sum_name(statement: ast.stmt) -> str | None:
     return None
 
 
-class _Rename(ast.NodeTransformer):
-    """Reads of an accumulated name see its latest partial sum."""
+class Renamed(ast.NodeTransformer):
+    """Reads of names under other names: an accumulated name's latest partial sum, an entry
+    as the value it holds."""
 
     def __init__(self, current: dict[str, str | None]):
         self.current = current

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from symbackprop.errors import SpecError, UnsupportedConstruct
-from symbackprop.readers import codeflow, codeloops
+from symbackprop.readers import codeflow, codeloops, pyslice
 from symbackprop.readers.codeloops import string_key
 from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
 from symbackprop.readers.pysource import Body, too_deep
@@ -40,9 +40,11 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
     returned = named.statements[-1] if named.statements else None
     returned = returned if isinstance(returned, ast.Return) else None
     statements = codeflow.flatten(named.statements, body.file)
+    statements, aliases = _entries_as_their_values(statements)
     statements = codeloops.accumulated(statements, returned, loss)
     if returned is not None and returned.value is not None and not _has_updates(statements):
-        statements += _returns_as_claims(statements, returned, body, names.entries, params, loss)
+        claims = _returns_as_claims(statements, returned, body, names.entries, params, loss)
+        statements += [codeloops.Renamed(aliases).visit(claim) for claim in claims]
     return dataclasses.replace(named, statements=statements)
 
 
@@ -217,6 +219,32 @@ def entry_name(container: str, key: str) -> str:
     return f"{container}[{key!r}]"
 
 
+def _entries_as_their_values(statements: list[ast.stmt]) -> tuple[list[ast.stmt], dict]:
+    """``grads['dW1'] = dW1`` names a value the code has named already: reads of the entry
+    are reads of ``dW1``, so that a claim on it is judged at the line computing it."""
+    aliases: dict[str, str] = {}
+    kept = []
+    for position, statement in enumerate(statements):
+        pairs = _assigned_pairs(statement)
+        if pairs and len(pairs) == 1:
+            target, value = pairs[0]
+            entry = isinstance(target, ast.Name) and "[" in target.id
+            if entry and isinstance(value, ast.Name) and _final(statements, value.id, position):
+                aliases[target.id] = aliases.get(value.id, value.id)
+                continue
+        kept.append(statement)
+    if not aliases:
+        return statements, aliases
+    rename = codeloops.Renamed(aliases)
+    return [rename.visit(copy.deepcopy(s)) for s in kept], aliases
+
+
+def _final(statements: list[ast.stmt], name: str, position: int) -> bool:
+    """Whether ``name`` is not assigned again after ``position``."""
+    later = statements[position + 1 :]
+    return not any(name in pyslice.writes(s) for s in later)
+
+
 def _without_aliases(statements: list[ast.stmt]) -> list[ast.stmt]:
     """Without ``W1 = W1`` (left by ``W1 = params['W1']``: the name was the weight already),
     also inside ``W1, b1 = params['W1'], params['b1']``."""
@@ -288,6 +316,7 @@ def _returns_as_claims(
     """The final ``return`` as one claim per returned gradient."""
     pairs, unnamed = _returned_pairs(returned.value, entries, loss)
     weights = _weights(statements, body, params)
+    pairs = [(_key_weight(key, weights), value) for key, value in pairs]
     for value in list(unnamed):
         param = gradient_of(value, weights)
         if param is not None and param not in dict(pairs):
@@ -353,6 +382,12 @@ def gradient_of(value: ast.expr, weights: list[str]) -> str | None:
     names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]
     found = {w for w in map(_named_weight, names) if w is not None and w in weights}
     return found.pop() if len(found) == 1 else None
+
+
+def _key_weight(key: str, weights: list[str]) -> str:
+    """The weight a key names: ``'W1'``, or ``'dW1'`` in ``{'dW1': ...}``."""
+    named = _named_weight(key)
+    return named if key not in weights and named in weights else key
 
 
 def _named_weight(name: str) -> str | None:
