@@ -53,7 +53,7 @@ def unrolled(statements: list[ast.stmt], body: Body, loss: str | None = None) ->
 def _unrolled(statements: list[ast.stmt], context: _Context) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for statement in statements:
-        turns = _turns(statement, context)
+        turns, per_sample = _turns(statement, context)
         if turns is None:
             if isinstance(statement, ast.For | ast.While | ast.With):
                 statement = copy.copy(statement)
@@ -63,24 +63,25 @@ def _unrolled(statements: list[ast.stmt], context: _Context) -> list[ast.stmt]:
         for turn, values in enumerate(turns):
             for inner in _unrolled(statement.body, context):
                 inner = _Substitute(values).visit(copy.deepcopy(inner))
-                out.append(_summed_loss(inner, context) if turn else inner)
+                out.append(_summed_loss(inner, context) if turn and per_sample else inner)
     return out
 
 
-def _turns(statement: ast.stmt, context: _Context) -> list[dict[str, ast.expr]] | None:
-    """What the loop variables are in each turn, or None for a loop read as one turn."""
+def _turns(statement: ast.stmt, context: _Context) -> tuple[list[dict] | None, bool]:
+    """What the loop variables are in each turn (None for a loop read as one turn), and
+    whether the turns are samples."""
     if not isinstance(statement, ast.For):
-        return None
+        return None, False
     target, over = statement.target, statement.iter
     if isinstance(target, ast.Name) and target.id not in _used(statement.body):
-        return None  # ``for epoch in range(1000)``: every turn the same (but what it prints)
+        return None, False  # ``for epoch in range(1000)``: every turn the same but its prints
     found = _key_turns(target, over, context.keys) or _fixed_turns(target, over)
     if found is not None:
-        return found
+        return found, False
     found = _sample_turns(target, over)
     if found is not None and _steps_inside(statement, context):
-        return found[:1]  # a step per sample (SGD): one step, read at the first sample
-    return found
+        return found[:1], True  # a step per sample (SGD): one step, read at the first sample
+    return found, True
 
 
 def _steps_inside(loop: ast.For, context: _Context) -> bool:
