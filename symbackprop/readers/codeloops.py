@@ -201,7 +201,12 @@ def with_sample_count(statements: list[ast.stmt], counts: list[ast.expr]) -> lis
         return statements
     wanted = {ast.dump(c) for c in counts}
     named = {c.id for c in counts if isinstance(c, ast.Name)}
-    return [_Count(wanted, named).visit(copy.deepcopy(s)) for s in statements]
+    counting = _Count(wanted, named)
+    return [counting.visit(copy.deepcopy(s)) if _counts(s, wanted) else s for s in statements]
+
+
+def _counts(statement: ast.stmt, wanted: set[str]) -> bool:
+    return any(isinstance(n, ast.expr) and ast.dump(n) in wanted for n in ast.walk(statement))
 
 
 class _Count(ast.NodeTransformer):
@@ -235,20 +240,36 @@ def accumulated(statements: list[ast.stmt], returned: ast.Return | None, loss: s
     current: dict[str, str | None] = {}  # the latest partial sum's name; None for zero
     out = []
     for position, statement in enumerate(statements):
-        if any(isinstance(n, ast.Name) and current.get(n.id) for n in ast.walk(statement)):
-            statement = Renamed(current).visit(copy.deepcopy(statement))
         name = _sum_name(statement)
         if name not in sums:
-            out.append(statement)
+            out.append(_renamed(statement, current))
             continue
-        value = _partial_sum(statement, current.get(name))
-        if value is None:  # ``dW = np.zeros_like(W)``: the sum starts at its first term
-            current[name] = None
+        update = as_update(statement)
+        if update is None and _is_zero(statement.value):
+            current[name] = None  # ``dW = np.zeros_like(W)``: the sum starts at its first term
             continue
+        if update is None:
+            value = _renamed(statement.value, current)
+        else:
+            value = _added(current.get(name), _renamed(update.step, current), update.sign)
         new = name if position == last[name] else partial_sum_name(name, len(out))
         out.append(ast.copy_location(ast.Assign([ast.Name(new, ast.Store())], value), statement))
         current[name] = new
     return out
+
+
+def _renamed(node: ast.AST, current: dict[str, str | None]) -> ast.AST:
+    if any(isinstance(n, ast.Name) and current.get(n.id) for n in ast.walk(node)):
+        return Renamed(current).visit(copy.deepcopy(node))
+    return node
+
+
+def _added(previous: str | None, step: ast.expr, sign: int) -> ast.expr:
+    """The partial sum after ``+= step`` (sign -1) or ``-= step`` (sign 1)."""
+    if previous is None:
+        return step if sign < 0 else ast.UnaryOp(ast.USub(), step)
+    op = ast.Add() if sign < 0 else ast.Sub()
+    return ast.BinOp(ast.Name(previous, ast.Load()), op, step)
 
 
 def partial_sum_name(name: str, number: int) -> str:
@@ -259,26 +280,10 @@ def is_partial_sum(version: str) -> bool:
     return PARTIAL_SUM in version
 
 
-def _partial_sum(statement: ast.stmt, previous: str | None) -> ast.expr | None:
-    """The value a statement of a sum gives it: None for a zero start."""
-    if not isinstance(statement, ast.AugAssign):
-        return None if _is_zero(statement.value) else statement.value
-    if previous is not None:
-        return ast.BinOp(ast.Name(previous, ast.Load()), statement.op, statement.value)
-    if isinstance(statement.op, ast.Sub):
-        return ast.UnaryOp(ast.USub(), statement.value)
-    return statement.value
-
-
 def _is_zero(value: ast.expr) -> bool:
     if isinstance(value, ast.Constant):
         return value.value == 0 and type(value.value) in (int, float)
-    name = (
-        value.func.attr
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-        else None
-    )
-    return name in ("zeros", "zeros_like")
+    return _method(value) in ("zeros", "zeros_like")
 
 
 def _accumulators(statements, returned, loss) -> set[str]:
