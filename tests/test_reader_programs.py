@@ -485,6 +485,25 @@ LOOPS = {
         ("dw += 2 * (y - t) * x", "dw += 2 * (y - t) * x * x"),
         mean=False,
     ),
+    "a delta per sample named like a loss (err), summed into each gradient": Loop(
+        """
+        def step(xs, ys, w, b, lr):
+            dw = 0
+            db = 0
+            for i in range(len(xs)):
+                y = w * xs[i] + b
+                loss = (y - ys[i]) ** 2
+                err = 2 * (y - ys[i])
+                dw += err * xs[i]
+                db += err
+            w -= lr * dw
+            b -= lr * db
+            return w, b
+        """,
+        "step",
+        ("dw += err * xs[i]", "dw += err\n"),
+        mean=False,
+    ),
     "a loop over a small fixed range": Loop(
         """
         def step(x, t, w, lr):

@@ -76,7 +76,18 @@ def check_text(
     checker = CodeCheck(subject, program)
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
-    return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
+    return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), checker.notes)
+
+
+def _one_per_line(verdicts: list) -> list:
+    """One verdict per line and name: a loop read unrolled makes a line's value once per
+    turn; the line is shown once, by its first wrong turn if it has one."""
+    chosen: dict[tuple, object] = {}
+    for verdict in verdicts:
+        key = (verdict.line, verdict.name)
+        if key not in chosen or (chosen[key].correct and not verdict.correct):
+            chosen[key] = verdict
+    return [v for v in verdicts if chosen[(v.line, v.name)] is v]
 
 
 def _judged(subject: Subject, claim, filename: str):

@@ -34,11 +34,12 @@ PARTIAL_SUM = "@sum"  # in the names of a sum's partial values: dW@sum4
 class _Context:
     keys: dict[str, list[str]]  # of each dict, the keys the code uses
     sums: frozenset[str]  # names the updates' steps read: gradients summed, never weights
-    loss: str | None
+    loss: str | None  # the loss's name, by the slicer's naming rule
 
 
 def unrolled(statements: list[ast.stmt], body: Body, loss: str | None = None) -> list[ast.stmt]:
     """``statements`` with the loops that must be unrolled, unrolled."""
+    loss = loss_name(statements, loss)
     context = _Context(keys_used(statements, body), _read_by_steps(statements), loss)
     out = _unrolled(statements, context)
     if sum(1 for _ in _walk_statements(out)) > MAX_UNROLLED:
@@ -88,7 +89,7 @@ def _steps_inside(loop: ast.For, context: _Context) -> bool:
     """Whether the loop updates a weight in each turn, rather than summing gradients."""
     for node in _walk_statements(loop.body):
         update = as_update(node)
-        if update is not None and update.param not in context.sums | _loss_names(context):
+        if update is not None and update.param not in context.sums | {context.loss}:
             return True
     return False
 
@@ -98,7 +99,7 @@ def _summed_loss(statement: ast.stmt, context: _Context) -> ast.stmt:
     if (
         isinstance(statement, ast.Assign)
         and isinstance(statement.targets[0], ast.Name)
-        and statement.targets[0].id in _loss_names(context)
+        and statement.targets[0].id == context.loss
         and statement.targets[0].id not in _loads_expr(statement.value)
     ):
         return ast.copy_location(
@@ -107,8 +108,18 @@ def _summed_loss(statement: ast.stmt, context: _Context) -> ast.stmt:
     return statement
 
 
-def _loss_names(context: _Context) -> set[str]:
-    return set(LOSS_NAMES) | {context.loss}
+def loss_name(statements: list[ast.stmt], loss: str | None) -> str | None:
+    """The name of the loss: ``--loss NAME``, else the first of the slicer's loss names
+    the code assigns (``err`` is no loss where ``loss`` is assigned too)."""
+    if loss is not None:
+        return loss if loss.isidentifier() else None
+    assigned = {
+        n.id
+        for s in _walk_statements(statements)
+        for n in ast.walk(s)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    }
+    return next((name for name in LOSS_NAMES if name in assigned), None)
 
 
 def _read_by_steps(statements: list[ast.stmt]) -> frozenset[str]:
@@ -233,7 +244,7 @@ def accumulated(statements: list[ast.stmt], returned: ast.Return | None, loss: s
     """``dW = 0`` then ``dW += g`` (turn after turn) as a chain of values, ``dW@sum1 = dW@sum0
     + g``, the last named ``dW``: a sum the code accumulates is a value (a gradient, or the
     loss), never a parameter it updates."""
-    sums = _accumulators(statements, returned, loss)
+    sums = _accumulators(statements, returned, loss_name(statements, loss))
     if not sums:
         return statements
     last = {_sum_name(s): position for position, s in enumerate(statements) if _sum_name(s)}
@@ -297,7 +308,7 @@ def _accumulators(statements, returned, loss) -> set[str]:
             added.add(update.param)
         elif isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
             assigned.add(statement.targets[0].id)
-    used = set(LOSS_NAMES) | {loss} | (_loads([returned]) if returned is not None else set())
+    used = {loss} | (_loads([returned]) if returned is not None else set())
     for statement in statements:
         update = as_update(statement)
         if update is not None:
