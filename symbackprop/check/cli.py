@@ -24,6 +24,8 @@ EXAMPLES = """examples:
 
 code mode: symbackprop check train.py:backPro --matrix X,y   (the loss from the code)
            symbackprop check xor.py --loss 'np.sum((layer_2 - y)**2)/2'
+           symbackprop check net.py:Net.train_step   (a method; weights on self or in dicts)
+           symbackprop check grads.py:backward --params W1,b1   (returned, matched by order)
 exit status: 0 all correct, 1 a formula is wrong, 2 bad input
 """
 
