@@ -87,13 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
         "such as w); repeatable",
     )
     derive.add_argument("--loss", help="name of the loss variable in a .py model")
-    derive.add_argument(
-        "--params",
-        type=_names,
-        default=(),
-        metavar="NAMES",
-        help="comma-separated arguments of a .py function that are weights",
-    )
     explain_cli.add_parser(verbs)
     check_cli.add_parser(verbs)
     _add_generate(verbs)
@@ -101,7 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_convert(verbs)
     train_cli.add_parser(verbs)
     demo_cli.add_parser(verbs)
+    for verb in _VERBS_READING_MODELS:
+        _add_params(verbs.choices[verb])
     return parser
+
+
+# Every verb that reads a model takes --params, with one meaning: which arguments are weights.
+_VERBS_READING_MODELS = ("derive", "explain", "generate", "verify", "train", "check")
+
+
+def _add_params(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--params",
+        type=_names,
+        default=(),
+        metavar="NAMES",
+        help="comma-separated arguments of a .py function that are weights (code that "
+        "updates or returns its gradients names its weights itself)",
+    )
 
 
 _GENERATE_EXAMPLES = """examples:
@@ -247,7 +257,7 @@ def run_generate(args: argparse.Namespace) -> int:
     command = "symbackprop " + shlex.join(args.typed)  # what the header says regenerates it
     try:
         text = api.generate(
-            api.load_model(args.model),
+            api.load_model(args.model, params=args.params),
             output=args.output,
             command=command,
             target=args.target,
@@ -267,7 +277,8 @@ def _freshness(path) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    report = api.verify(api.load_model(args.model), seed=args.seed, target=args.target)
+    model = api.load_model(args.model, params=args.params)
+    report = api.verify(model, seed=args.seed, target=args.target)
     if args.format == "json":
         print(json.dumps(report.to_data(), indent=2))
     else:

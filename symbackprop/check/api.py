@@ -69,12 +69,14 @@ def check_code(
     function: str | None = None,
     loss: str | None = None,
     matrix: Sequence[str] = (),
+    params: Sequence[str] = (),
 ) -> CheckReport:
     """Judge the hand-written backprop of a training function (or module) in ``path``.
 
     Its forward statements define the model; each parameter update states which gradient an
     expression claims to be (the learning rate stripped); intermediate deltas are judged as
     the adjoints they play. ``loss`` is an expression in the code's names, for code that does
-    not compute its loss; ``matrix`` names values that are ``numpy.matrix``.
+    not compute its loss; ``matrix`` names values that are ``numpy.matrix``; ``params`` names
+    arguments that are weights, where returned gradients are matched to them by order.
     """
-    return check_source(path, function, loss, tuple(matrix))
+    return check_source(path, function, loss, tuple(matrix), tuple(params))

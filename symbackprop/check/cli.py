@@ -24,6 +24,8 @@ EXAMPLES = """examples:
 
 code mode: symbackprop check train.py:backPro --matrix X,y   (the loss from the code)
            symbackprop check xor.py --loss 'np.sum((layer_2 - y)**2)/2'
+           symbackprop check net.py:Net.train_step   (a method; weights on self or in dicts)
+           symbackprop check grads.py:backward --params W1,b1   (returned, matched by order)
 exit status: 0 all correct, 1 a formula is wrong, 2 bad input
 """
 
@@ -108,13 +110,19 @@ def _report(args: argparse.Namespace) -> CheckReport:
     if args.aliases:
         raise SpecError("--as needs --formula (in code mode the names come from the code)")
     path, function = _code_subject(args.subject)
-    return check_code(path, function, args.loss, matrix)
+    return check_code(path, function, args.loss, matrix, _params(args))
 
 
 def _model(args: argparse.Namespace):
     if args.loss is not None and not args.loss.isidentifier():
         raise SpecError("with --formula, --loss names the loss variable of a .py model")
-    return load_model(args.subject, loss=args.loss)
+    return load_model(args.subject, loss=args.loss, params=_params(args))
+
+
+def _params(args: argparse.Namespace) -> tuple[str, ...]:
+    """--params, which the main command line adds to every verb that reads a model (this
+    verb's own ``main`` goes without)."""
+    return vars(args).get("params", ())
 
 
 def _code_subject(subject: str) -> tuple[str, str | None]:

@@ -50,9 +50,11 @@ class Role:
     source: str
 
 
-def check_source(path, function: str | None, loss: str | None, matrix: tuple) -> CheckReport:
+def check_source(
+    path, function: str | None, loss: str | None, matrix: tuple, params: tuple = ()
+) -> CheckReport:
     """Judge the backprop code of ``path`` (a function in it, or the module's statements)."""
-    return check_text(read_input(path), str(path), function, loss, matrix)
+    return check_text(read_input(path), str(path), function, loss, matrix, params)
 
 
 def check_text(
@@ -61,9 +63,10 @@ def check_text(
     function: str | None = None,
     loss: str | None = None,
     matrix: tuple = (),
+    params: tuple = (),
 ) -> CheckReport:
     """Like :func:`check_source`, for source text; ``filename`` is used in messages."""
-    program = read_program(text, filename, function, loss, matrix)
+    program = read_program(text, filename, function, loss, matrix, params)
     try:
         subject = Subject(program.model, program.space, program.leaf_shapes)
     except SymbackpropError as error:
@@ -73,7 +76,18 @@ def check_text(
     checker = CodeCheck(subject, program)
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
-    return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
+    return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), checker.notes)
+
+
+def _one_per_line(verdicts: list) -> list:
+    """One verdict per line and name: a loop read unrolled makes a line's value once per
+    turn; the line is shown once, by its first wrong turn if it has one."""
+    chosen: dict[tuple, object] = {}
+    for verdict in verdicts:
+        key = (verdict.line, verdict.name)
+        if key not in chosen or (chosen[key].correct and not verdict.correct):
+            chosen[key] = verdict
+    return [v for v in verdicts if chosen[(v.line, v.name)] is v]
 
 
 def _judged(subject: Subject, claim, filename: str):
@@ -97,7 +111,10 @@ class CodeCheck:
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
-                "no parameter updates found (write them as w -= lr * gradient)", file=program.file
+                "no parameter updates or returned gradients found (write them as "
+                "w -= lr * gradient, or return gradients named after their parameters, "
+                "dw for w, or pass --params)",
+                file=program.file,
             )
         self._infer_roles()
 
@@ -122,7 +139,7 @@ class CodeCheck:
         for update in self.updates:
             target = Target("gradient", update.param)
             expected = target_value(self.subject, target)
-            source = f"the update of {update.param} at line {update.line}"
+            source = update.source
             claim = update.expr
             if claim in self.values:
                 self.roles[claim] = Role(target, sp.S.One, source)
@@ -281,7 +298,7 @@ class CodeCheck:
                 note=note,
             )
         return Claim(
-            f"the step of {update.param}",
+            update.label,
             update.text,
             target,
             self.local(update.expr),

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     """Explain ``args.model``; errors are SymbackpropError for the CLI to report."""
     if args.output is not None:
         check_output(args.output)  # before the model is read and derived
-    model = load_model(args.model, loss=args.loss)
+    # --params: added by the main command line to every verb that reads a model
+    model = load_model(args.model, loss=args.loss, params=vars(args).get("params", ()))
     explanation = explain(model, param=args.param, plain_names=args.plain_names, show_progress=True)
     if args.output is None:
         sys.stdout.write(explanation.to_markdown())

@@ -15,7 +15,7 @@ from collections import Counter
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
-from symbackprop.readers.pyslice import Statement, Update, loads, writes
+from symbackprop.readers.pyslice import ReturnedGradient, Statement, Update, loads, writes
 from symbackprop.readers.whitelist import called_name, is_inert
 
 _BLOCKS = (ast.For, ast.While, ast.With)
@@ -71,12 +71,17 @@ def steps(statements: list[ast.stmt]) -> list[Statement]:
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()
+    turns: Counter = Counter()  # an unrolled loop repeats a line: its turns are told apart
     for record in records:
         if record.target is None:
             continue
         seen[record.target] += 1
         last = seen[record.target] == counts[record.target]
-        record.version = record.target if last else f"{record.target}@{record.line}"
+        version = f"{record.target}@{record.line}"
+        turns[version] += 1
+        if turns[version] > 1:
+            version += f".{turns[version]}"
+        record.version = record.target if last else version
     return records
 
 
@@ -103,7 +108,8 @@ def as_update(node: ast.stmt) -> Update | None:
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub | ast.Add):
         param = target_name(node.target)
         sign = 1 if isinstance(node.op, ast.Sub) else -1
-        return None if param is None else Update(param, node.value, sign)
+        returned = isinstance(node, ReturnedGradient)
+        return None if param is None else Update(param, node.value, sign, returned)
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
         return None
     value = node.value
@@ -139,9 +145,13 @@ def rebuilt_product(factors: list[ast.expr], like: ast.AST) -> ast.expr:
 
 
 def product_factors(node: ast.expr) -> list[ast.expr]:
-    """The factors of a top-level product ``a * b * (c)``."""
+    """The factors of a top-level product ``a * b * (c)``; ``a * b / n`` has ``1 / n``."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         return product_factors(node.left) + product_factors(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        one = ast.copy_location(ast.Constant(1), node.right)
+        divisor = ast.copy_location(ast.BinOp(left=one, op=ast.Div(), right=node.right), node)
+        return product_factors(node.left) + [divisor]
     return [node]
 
 
@@ -161,20 +171,43 @@ def negated(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
 
 
-def bias_names(statements: list[ast.stmt]) -> set[str]:
-    """Names added to a matrix product (``X @ W + b``, ``np.dot(X, W) + b``): biases, whose
-    shape an argument list does not tell; they broadcast along the product's rows."""
-    found = set()
+def bias_layouts(statements: list[ast.stmt], weights: set[str]) -> dict[str, str]:
+    """Names added to a matrix product: biases, whose shape an argument list does not tell.
+    ``X @ W + b`` (samples as rows) makes b a row vector, broadcast along the rows;
+    ``W @ X + b`` (samples as columns, the weight on the left) makes it a column, (h, 1)."""
+    found = {}
     for statement in statements:
         for node in ast.walk(statement):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 for side, other in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(side, ast.Name) and _is_product(other):
-                        found.add(side.id)
+                    factors = _product_factors(other)
+                    if isinstance(side, ast.Name) and factors is not None:
+                        found.setdefault(side.id, _bias_layout(factors, weights))
     return found
 
 
-def _is_product(node: ast.expr) -> bool:
+def _bias_layout(factors: tuple[ast.expr, ast.expr], weights: set[str]) -> str:
+    left, right = (_base_name(f) in weights for f in factors)
+    return "k1" if left and not right else "row"
+
+
+def _product_factors(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        return True
-    return called_name(node) in ("dot", "matmul")
+        return node.left, node.right
+    if called_name(node) == "dot" and isinstance(node.func, ast.Attribute) and len(node.args) == 1:
+        return node.func.value, node.args[0]  # a.dot(b)
+    if called_name(node) in ("dot", "matmul") and len(node.args) == 2:
+        return node.args[0], node.args[1]
+    return None
+
+
+def _base_name(node: ast.expr) -> str | None:
+    """``W`` for ``W``, ``W.T`` or ``np.transpose(W)``."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif node.args:
+            node = node.args[0]
+        else:
+            return None
+    return node.id if isinstance(node, ast.Name) else None

@@ -26,7 +26,9 @@ from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
+from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
@@ -56,6 +58,21 @@ class UpdateClaim:
     line: int
     text: str
     shape: tuple | None = None  # the step's shape, where it could be worked out
+    returned: bool = False  # a gradient the code returns rather than applies
+
+    @property
+    def label(self) -> str:
+        """What the claim is called where it is no named value."""
+        if self.returned:
+            return f"the returned gradient of {self.param}"
+        return f"the step of {self.param}"
+
+    @property
+    def source(self) -> str:
+        """Where the claim is made, in words."""
+        if self.returned:
+            return f"the gradient of {self.param} returned at line {self.line}"
+        return f"the update of {self.param} at line {self.line}"
 
 
 @dataclass
@@ -69,21 +86,26 @@ class Program:
 
 
 def read_program(
-    text: str, filename: str, function: str | None, loss: str | None, matrix=()
+    text: str, filename: str, function: str | None, loss: str | None, matrix=(), params=()
 ) -> Program:
     """The forward model, backward values and update claims of the training code in ``text``:
-    ``function``'s body, or the module's statements; ``loss`` names the loss or is an
-    expression; ``matrix`` names values that are ``numpy.matrix``."""
+    ``function``'s body (``Class.method``'s), or the module's statements; ``loss`` names the
+    loss or is an expression; ``matrix`` names values that are ``numpy.matrix``; ``params``
+    names weights (those the code updates, or returns gradients of, are weights anyway)."""
     tree, body = read_body(text, filename, function)
     _check_matrix_names(body, matrix)
-    reader = CodeReader(tree, body, text.splitlines(), tuple(matrix), loss)
+    body = plain_body(body, params, loss)
+    lines = text.splitlines()
+    reader = CodeReader(tree, body, lines, tuple(matrix), loss, params=tuple(params))
     program = reader.program()
     stated = reader.stated_layouts()
     if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
         return program
     # read again, with the parameters shaped as their updates say
     layouts = reader.layouts | stated
-    return CodeReader(tree, body, text.splitlines(), tuple(matrix), loss, layouts).program()
+    return CodeReader(
+        tree, body, lines, tuple(matrix), loss, layouts, params=tuple(params)
+    ).program()
 
 
 def _check_matrix_names(body: Body, matrix) -> None:
@@ -115,13 +137,15 @@ class CodeReader:
     loss_text: str | None = None
     layouts: dict[str, str] = field(default_factory=dict)  # shapes of arguments ("row", ...)
     env: dict[str, _Binding] = field(default_factory=dict)
+    params: tuple[str, ...] = ()  # weights named by the user
 
     def __post_init__(self) -> None:
         self.file = self.body.file
         self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
-        biases = codeflow.bias_names([r.node for r in self.records])
-        self.layouts = {name: "row" for name in biases} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
+        weights = self.updated_names | set(self.params)
+        biases = codeflow.bias_layouts([r.node for r in self.records], weights)
+        self.layouts = biases | self.layouts
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
@@ -138,6 +162,7 @@ class CodeReader:
         self.values: dict[str, Value] = {}
         self.forward: list[Value] = []
         self.updates: list[UpdateClaim] = []
+        self._partials: dict[sp.Symbol, sp.Expr] = {}  # backward partial sums, by symbol
 
     # -- reading ------------------------------------------------------------------------------
     def program(self) -> Program:
@@ -158,8 +183,24 @@ class CodeReader:
             else:
                 self._read(record, forward=False)
         model = self._model(loss_record, loss_expr)
-        others = {v.symbol: v for v in self.values.values() if v not in self.forward}
+        others = self._without_partial_sums(
+            [v for v in self.values.values() if v not in self.forward]
+        )
+        for update in self.updates:
+            update.expr = update.expr.xreplace(self._partials)
         return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
+
+    def _without_partial_sums(self, values: list[Value]) -> dict[sp.Symbol, Value]:
+        """The backward values, a sum's partial values written into the whole sum (the sum is
+        the claim; a partial sum of a loop's turns plays no part of its own)."""
+        kept = {}
+        for value in values:
+            value.expr = value.expr.xreplace(self._partials)
+            if is_partial_sum(value.version):
+                self._partials[value.symbol] = value.expr
+            else:
+                kept[value.symbol] = value
+        return kept
 
     def stated_layouts(self) -> dict[str, str]:
         """The layouts the updates give the parameters whose shapes the code does not state
@@ -226,6 +267,8 @@ class CodeReader:
             self.env[name] = _Binding("const", number)
             return
         made = constructor(self, name, value)
+        if made is None and not self.vector and isinstance(value, ast.List | ast.Tuple):
+            made = sp.Symbol(name)  # ``xs = [1.0, 2.0]``: data, read element by element
         if made is not None:
             self.env[name] = _Binding("leaf", made)
             return
@@ -260,7 +303,7 @@ class CodeReader:
 
     def _claim(self, record: Statement) -> None:
         update = record.update
-        sign, kept = self._without_rate(update.step)
+        sign, kept = (1, [update.step]) if update.returned else self._without_rate(update.step)
         if not kept:
             return  # ``lit += 1``: a counter, not a gradient step
         claim = codeflow.rebuilt_product(kept, update.step)
@@ -269,7 +312,9 @@ class CodeReader:
         expr = self.translator.expression(claim, self.resolve)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
-        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape))
+        self.updates.append(
+            UpdateClaim(update.param, expr, record.line, text, shape, update.returned)
+        )
 
     def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
         """The step's factors without its learning rate, and the rate's sign.
@@ -326,10 +371,22 @@ class CodeReader:
         self.leaves.declare(builder, nodes, loss_value, self._updated())
         for name, expr, line in nodes:
             builder.define(name, expr, line)
-        return builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
+        model = builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")
+        self._check_params(model)
+        return model
+
+    def _check_params(self, model: Model) -> None:
+        """Every --params name is a weight the loss uses (a typo would silently check less)."""
+        unused = [p for p in self.params if p not in model.by_name]
+        if unused:
+            raise SpecError(
+                f"--params names {', '.join(unused)}, which the loss does not use",
+                file=self.file,
+                line=self.body.line,
+            )
 
     def _updated(self) -> set[str]:
-        return {u.param for u in self.updates}
+        return {u.param for u in self.updates} | set(self.params)
 
 
 def _product_sign(signs: list[int | None]) -> int:

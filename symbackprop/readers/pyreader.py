@@ -28,6 +28,7 @@ from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Kind, Model
 from symbackprop.naming import indexed_name
 from symbackprop.readers.leaforder import LEAF_RANK, declare_leaves
+from symbackprop.readers.programshapes import claimed_weights, named_entries
 from symbackprop.readers.pyslice import Statement, find_loss, needed_statements
 from symbackprop.readers.pysource import (
     Body,
@@ -67,13 +68,16 @@ def read_python_source(
     """Like :func:`read_python`, for source text; ``filename`` is used in messages.
 
     ``params`` names arguments that are weights (``forward(x, w)``): by default a function's
-    arguments are data, and its parameters are the globals it reads.
+    arguments are data, and its parameters are the globals it reads and the names it updates
+    or returns gradients of.
     """
     tree, body = read_body(text, filename, function)
+    claimed = claimed_weights(body, params, loss)
+    body = named_entries(body)
     try:
         statements = find_loss(body, loss)
         needed = needed_statements(body, statements)
-        return _Reader(tree, body, filename, tuple(params)).read(needed)
+        return _Reader(tree, body, filename, tuple(params), claimed).read(needed)
     except RecursionError:  # a last guard; the translator reports depth with a line itself
         raise too_deep(filename, 1) from None
 
@@ -102,8 +106,11 @@ class _Leaf:
 class _Reader:
     """Translates the needed statements in order and collects the leaves they use."""
 
-    def __init__(self, tree: ast.Module, body: Body, filename: str, params: tuple = ()):
+    def __init__(
+        self, tree: ast.Module, body: Body, filename: str, params: tuple = (), claimed=frozenset()
+    ):
         self.params = set(params)
+        self.claimed = set(claimed)  # updated, or returned gradients of: weights too
         self.body = body
         self.file = filename
         self.globals = {} if body.module_level else module_literals(tree)
@@ -196,7 +203,7 @@ class _Reader:
     def kind(self, leaf: _Leaf, loss_position: int) -> Kind:
         """Globals and ``requires_grad`` tensors are parameters; the loss's own data, targets."""
         base = leaf.name.split("[", 1)[0]
-        if leaf.trainable or base in self.params:
+        if leaf.trainable or base in self.params or leaf.name in self.claimed:
             return Kind.PARAMETER
         return Kind.TARGET if leaf.users == {loss_position} else Kind.INPUT
 

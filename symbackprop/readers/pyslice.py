@@ -44,6 +44,12 @@ class Update:
     param: str  # "w[0]" or "synapse_1"
     step: ast.expr
     sign: int
+    returned: bool = False  # a returned gradient: no learning rate to take out of its step
+
+
+class ReturnedGradient(ast.AugAssign):
+    """``param -= gradient`` made from a returned gradient: its step has no learning rate
+    to take out (a number in it is part of the gradient)."""
 
 
 @dataclass

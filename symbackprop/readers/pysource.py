@@ -9,6 +9,7 @@ forward model, or a forward model plus backward lines and updates).
 from __future__ import annotations
 
 import ast
+import copy
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class Body:
     line: int  # of the ``def``, or 1 for a module
     module_level: bool
     helpers: dict[str, ast.FunctionDef]
+    instance: str | None = None  # ``self`` in a method: its attributes are plain names
 
     @property
     def where(self) -> str:
@@ -73,7 +75,10 @@ def too_deep(filename: str, line: int | None) -> UnsupportedConstruct:
 
 
 def select_body(tree: ast.Module, filename: str, function: str | None) -> Body:
-    """The statements to read and the names that are arguments."""
+    """The statements to read and the names that are arguments: ``function``'s, a method's
+    (``Net.train_step``), or the module's."""
+    if function is not None and "." in function:
+        return _method_body(tree, filename, *function.split(".", 1))
     if function is None:
         return Body(
             filename,
@@ -102,6 +107,46 @@ def select_body(tree: ast.Module, filename: str, function: str | None) -> Body:
         module_level=False,
         helpers=_helpers(tree.body) | _helpers(chosen.body),
     )
+
+
+def _method_body(tree: ast.Module, filename: str, cls: str, method: str) -> Body:
+    """A method's body; ``self`` is no argument, and the class's other methods are helpers
+    (each without its ``self``), as the functions of the module are."""
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
+    chosen = next((c for c in classes if c.name == cls), None)
+    if chosen is None:
+        known = ", ".join(c.name for c in classes) or "none"
+        raise SpecError(
+            f"no class {cls!r} in {filename} (classes defined: {known})", file=filename, line=1
+        )
+    bound = {name: d for name, d in _helpers(chosen.body).items() if d.args.args}
+    methods = {name: _unbound(d) for name, d in bound.items()}
+    if method not in methods:
+        known = ", ".join(methods) or "none"
+        raise SpecError(
+            f"no method {method!r} in class {cls} of {filename} (methods: {known})",
+            file=filename,
+            line=chosen.lineno,
+        )
+    own = methods[method]
+    return Body(
+        filename,
+        f"{cls}.{method}",
+        own.body,
+        arguments=_arguments(own),
+        line=own.lineno,
+        module_level=False,
+        helpers=_helpers(tree.body) | methods,
+        instance=bound[method].args.args[0].arg,
+    )
+
+
+def _unbound(method: ast.FunctionDef) -> ast.FunctionDef:
+    """A copy of the method without its first parameter (``self``)."""
+    unbound = copy.copy(method)
+    unbound.args = copy.copy(method.args)
+    unbound.args.args = method.args.args[1:]
+    return unbound
 
 
 def _helpers(statements: list[ast.stmt]) -> dict[str, ast.FunctionDef]:

@@ -6,18 +6,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from symbackprop.inputs import STANDARD_INPUT, STANDARD_INPUT_NAME, read_input
-from symbackprop.ir.model import Model
+from symbackprop.ir.model import Model, require_parameters
 from symbackprop.readers.examples import EXAMPLES, builtin
 from symbackprop.readers.pyreader import read_python, read_python_source
 from symbackprop.readers.spec import read_spec, read_spec_text
 
 
 def load_model(spec: str, loss: str | None = None, params: Sequence[str] = ()) -> Model:
-    """The model a MODEL argument names.
+    """The model a MODEL argument names; one with nothing to learn is an error, the same for
+    every verb.
 
     >>> load_model("tiny221").loss.name
     'e'
     """
+    model = _read_model(spec, loss, params)
+    require_parameters(model)
+    return model
+
+
+def _read_model(spec: str, loss: str | None, params: Sequence[str]) -> Model:
     if spec in EXAMPLES:
         return builtin(spec)
     if spec == STANDARD_INPUT or spec.startswith(STANDARD_INPUT + ":"):

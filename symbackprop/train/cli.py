@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.interrupts import interruptible
+from symbackprop.readers.sources import load_model
 from symbackprop.train.extras import check
 from symbackprop.train.files import check_writable, save_params
 from symbackprop.train.initialization import SCHEMES
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     if plot is not None:
         check("matplotlib", "--plot")
     result = train(
-        args.model,
+        load_model(args.model, params=vars(args).get("params", ())),  # --params: in cli.py
         args.data,
         epochs=args.epochs,
         lr=args.lr,
