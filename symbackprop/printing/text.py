@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from symbackprop.printing.indicator import indicator_condition
+from symbackprop.ir.indicator import indicator_condition
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
 
