@@ -15,7 +15,19 @@ from typing import Protocol
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.ir.ops import T, colsum, colsum_keepdims, rowsum, total
+from symbackprop.ir.ops import (
+    T,
+    colmax,
+    colmax_keepdims,
+    colsum,
+    colsum_keepdims,
+    rowmax,
+    rowmax_flat,
+    rowsum,
+    rowsum_flat,
+    total,
+    total_max,
+)
 from symbackprop.readers.whitelist import Namespace
 
 
@@ -32,8 +44,9 @@ class ArrayTranslator(Protocol):
     def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr: ...
     def shape(self, expr: sp.Expr, node: ast.AST) -> tuple | None: ...
     def is_array(self, expr: sp.Expr, node: ast.AST) -> bool: ...
-    def axis(self, node: ast.expr) -> int: ...
-    def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr: ...
+    def axis(self, node: ast.expr) -> int | None: ...
+    def dimension(self, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr: ...
+    def size(self, value: sp.Expr, node: ast.AST) -> sp.Expr: ...
 
 
 ELEMENTWISE = {
@@ -101,30 +114,63 @@ def _matrix(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> 
     return args[0]
 
 
-def _sum(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
-    positional_axis = args[1:] and args.pop(1)
-    _arity(tr, args, 1, node, "sum")
-    axis = keywords.get("axis")
-    axis = tr.axis(axis) if axis is not None else _number(tr, positional_axis, node)
-    keep = keywords.get("keepdims")
-    keepdims = isinstance(keep, ast.Constant) and keep.value is True
-    if not tr.vector:
-        return args[0]
-    shape = tr.shape(args[0], node)
-    matrix = shape is None or len(shape) == 2
-    if axis is None and _is_builtin_sum(node, tr) and shape and len(shape) == 2 and shape[1] != 1:
-        axis = 0  # Python's sum() adds the rows of an array
-    if axis is None or shape == ():
-        return total(args[0])
-    if axis == 0 and matrix:
-        return colsum_keepdims(args[0]) if keepdims else colsum(args[0])
-    if axis == 1 and keepdims and matrix:
-        return rowsum(args[0])
-    raise tr.unsupported(
-        node,
-        f"a sum over axis {axis} with keepdims={keepdims}",
-        "known: np.sum(a), np.sum(a, axis=0[, keepdims=True]), np.sum(a, axis=1, keepdims=True)",
-    )
+# (axis, keepdims) -> the op, for 2-d arrays; axis None is every element.
+SUMS = {
+    (None, False): total,
+    (0, False): colsum,
+    (0, True): colsum_keepdims,
+    (1, False): rowsum_flat,
+    (1, True): rowsum,
+}
+MAXIMA = {
+    (None, False): total_max,
+    (0, False): colmax,
+    (0, True): colmax_keepdims,
+    (1, False): rowmax_flat,
+    (1, True): rowmax,
+}
+
+
+def _reduction(kind: str):
+    """``np.sum``/``np.mean``/``np.max`` and their methods, with ``axis`` (0, 1, -1, None)
+    and ``keepdims``; a mean is the sum divided by the number of entries summed."""
+
+    def handler(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+        positional_axis = args[1:] and args.pop(1)
+        _arity(tr, args, 1, node, kind)
+        axis = keywords.get("axis")
+        axis = tr.axis(axis) if axis is not None else _number(tr, positional_axis, node)
+        keep = keywords.get("keepdims")
+        keepdims = isinstance(keep, ast.Constant) and keep.value is True
+        (value,) = args
+        if not tr.vector:
+            return value
+        shape = tr.shape(value, node)
+        ndim = 2 if shape is None else len(shape)
+        if axis is None and kind == "sum" and _is_builtin_sum(node, tr) and ndim == 2:
+            if shape is None or shape[1] != 1:
+                axis = 0  # Python's sum() adds the rows of an array
+        if axis is not None and axis < 0:
+            axis += ndim
+        if ndim < 2 and axis in (0, None) and not keepdims:
+            axis = None  # every entry of a vector (or of a number)
+        op = (MAXIMA if kind == "max" else SUMS).get((axis, keepdims)) if ndim <= 2 else None
+        if op is None or (axis is not None and axis >= ndim):
+            raise tr.unsupported(node, f"np.{kind}() over axis {axis} with keepdims={keepdims}")
+        result = tr.checked(op, (value,), node)
+        return result / _count(tr, value, axis, node) if kind == "mean" else result
+
+    return handler
+
+
+def _count(tr: ArrayTranslator, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr:
+    """How many entries a mean over ``axis`` averages."""
+    if axis is not None:
+        return tr.dimension(value, axis, node)
+    shape = tr.shape(value, node)
+    if shape is None:
+        raise tr.unsupported(node, "the mean of an array whose shape does not fit")
+    return sp.Mul(*[sp.sympify(tr.dimension(value, a, node)) for a in range(len(shape))])
 
 
 def _is_builtin_sum(node: ast.Call, tr: ArrayTranslator) -> bool:
@@ -138,7 +184,7 @@ def _is_builtin_sum(node: ast.Call, tr: ArrayTranslator) -> bool:
 def _number(tr: ArrayTranslator, value, node: ast.AST) -> int | None:
     if value in (None, []):
         return None
-    if isinstance(value, sp.Integer) and 0 <= value < 8:
+    if isinstance(value, sp.Integer) and -8 <= value < 8:
         return int(value)
     raise tr.unsupported(node, "an axis that is not a small constant integer")
 
@@ -147,10 +193,7 @@ def _size(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp
     if not tr.vector or not 1 <= len(args) <= 2 or keywords:
         raise tr.unsupported(node, "this use of size()")
     if len(args) == 1:
-        shape = tr.shape(args[0], node)
-        if shape is None:
-            raise tr.unsupported(node, "size() of an array whose shape does not fit")
-        return sp.Mul(*[sp.sympify(d) for d in shape])
+        return tr.size(args[0], node)
     return tr.dimension(args[0], _number(tr, args[1], node), node)
 
 
@@ -167,7 +210,7 @@ HANDLERS: dict[str, Callable] = {
     "square": _square,
     "negative": _negative,
     "transpose": _transpose,
-    "sum": _sum,
+    **{kind: _reduction(kind) for kind in ("sum", "mean", "max")},
     "size": _size,
     "len": _len,
     "array": _same,

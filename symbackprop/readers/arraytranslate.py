@@ -28,7 +28,13 @@ from symbackprop.ir.ops.stacking import (
 from symbackprop.readers.arrayfunctions import HANDLERS
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.translate import Translator
-from symbackprop.readers.whitelist import ARRAY_FUNCTIONS, ARRAY_METHODS, Namespace, describe
+from symbackprop.readers.whitelist import (
+    ARRAY_FUNCTIONS,
+    ARRAY_METHODS,
+    FILLS,
+    Namespace,
+    describe,
+)
 
 _STACKS = {("vstack", 1): bias_row, ("vstack", 0): zero_row}
 _HSTACKS = {("hstack", 1): bias_column, ("hstack", 0): zero_column}
@@ -134,6 +140,8 @@ class ArrayTranslator(Translator):
         if node.attr == "T" and self._module_path(node) is None:
             value = self.visit(node.value)
             return T(value) if self.vector and self.is_array(value, node) else value
+        if node.attr == "size" and self.vector and self._module_path(node) is None:
+            return self.size(self.visit(node.value), node)
         return super().visit_Attribute(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> sp.Expr:
@@ -149,16 +157,31 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "this slice", "known: a[1:], a[:, 1:]")
         return super().visit_Subscript(node)
 
-    def axis(self, node: ast.expr) -> int:
+    def axis(self, node: ast.expr) -> int | None:
+        """A constant axis: ``1``, ``-1`` (counted from the last), or ``None`` (every axis)."""
+        if isinstance(node, ast.Constant) and node.value is None:
+            return None
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign, node = -1, node.operand
         if isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value < 8:
-            return node.value
+            return sign * node.value
         raise self.unsupported(node, "an axis that is not a small constant integer")
 
-    def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr:
+    def dimension(self, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr:
         shape = self.shape(value, node)
-        if shape is None or axis >= len(shape):
+        if shape is None:
+            raise self.unsupported(node, "the size of an array whose shape does not fit")
+        if axis is None or not -len(shape) <= axis < len(shape):
             raise self.unsupported(node, f"axis {axis} of an array with {len(shape)} dimensions")
         return sp.sympify(self.space.resolve(shape[axis]))
+
+    def size(self, value: sp.Expr, node: ast.AST) -> sp.Expr:
+        """``a.size``, ``np.size(a)``: how many entries ``a`` has."""
+        shape = self.shape(value, node)
+        if shape is None:
+            raise self.unsupported(node, "the size of an array whose shape does not fit")
+        return sp.Mul(*[self.dimension(value, axis, node) for axis in range(len(shape))])
 
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Expr:
@@ -187,6 +210,8 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "a call with starred arguments")
         if kind in ("vstack", "hstack"):
             return self._stack(kind, node)
+        if kind in FILLS:
+            return self._fill(kind, node, subject)
         keywords = {k.arg: k.value for k in node.keywords}
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
@@ -194,6 +219,17 @@ class ArrayTranslator(Translator):
         if subject is not None:
             args.insert(0, subject)
         return HANDLERS[kind](self, args, keywords, node)
+
+    def _fill(self, kind: str, node: ast.Call, subject: sp.Expr | None) -> sp.Expr:
+        """``np.zeros_like(W)``, ``np.ones((m, 1))``, ``np.full(shape, v)``: the value they are
+        filled with, which broadcasts where the array would (their shape is not kept)."""
+        keywords = {k.arg for k in node.keywords}
+        count = 1 + (kind == "full")
+        if subject is not None or len(node.args) != count or keywords - {"dtype"}:
+            raise self.unsupported(node, f"this call of np.{kind}()")
+        if kind.endswith("_like"):
+            self.visit(node.args[0])  # the array whose shape it takes must be readable
+        return self.visit(node.args[1]) if count == 2 else sp.Integer(FILLS[kind])
 
     def _stack(self, kind: str, node: ast.Call) -> sp.Expr:
         parts = (

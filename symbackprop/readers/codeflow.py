@@ -36,6 +36,10 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
                 )
         elif isinstance(statement, ast.Assign) and _is_tuple_assignment(statement):
             flat += _split(statement)
+        elif isinstance(statement, ast.Assign) and _is_shape_unpacking(statement):
+            flat += _split_shape(statement)
+        elif _masked_target(statement) is not None:
+            flat.append(_masked(statement))
         elif not isinstance(statement, ast.FunctionDef | ast.ClassDef | ast.Return):
             flat.append(statement)
     return flat
@@ -65,9 +69,67 @@ def _split(statement: ast.Assign) -> list[ast.stmt]:
     return parts
 
 
+def _is_shape_unpacking(statement: ast.Assign) -> bool:
+    """``N, D = X.shape``."""
+    target, value = statement.targets[0], statement.value
+    return (
+        len(statement.targets) == 1
+        and isinstance(target, ast.Tuple)
+        and isinstance(value, ast.Attribute)
+        and value.attr == "shape"
+    )
+
+
+def _split_shape(statement: ast.Assign) -> list[ast.stmt]:
+    """``N, D = X.shape`` as ``N = X.shape[0]`` and ``D = X.shape[1]``."""
+    parts = []
+    for axis, target in enumerate(statement.targets[0].elts):
+        size = ast.Subscript(value=statement.value, slice=ast.Constant(axis), ctx=ast.Load())
+        part = ast.Assign(targets=[target], value=ast.copy_location(size, statement.value))
+        parts.append(ast.copy_location(part, statement))
+    return parts
+
+
+class MaskedAssignment(ast.expr):
+    """``a[z <= 0] = value`` read as a new value of ``a``: ``value`` where the mask holds,
+    ``array`` (the old ``a``) elsewhere, as ``np.where(mask, value, a)``."""
+
+    _fields = ("mask", "value", "array")
+
+
+def _masked_target(statement: ast.stmt) -> ast.Subscript | None:
+    """The target of ``a[z <= 0] = v`` or ``a[z < 0] *= alpha``: a name indexed by a mask."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+    elif isinstance(statement, ast.AugAssign):
+        target = statement.target
+    else:
+        return None
+    if (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and isinstance(target.slice, ast.Compare)
+    ):
+        return target
+    return None
+
+
+def _masked(statement: ast.Assign | ast.AugAssign) -> ast.stmt:
+    target = _masked_target(statement)
+    name = target.value.id
+    old = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), target)
+    value = statement.value
+    if isinstance(statement, ast.AugAssign):  # a[mask] *= v: v times the old entries there
+        value = ast.copy_location(ast.BinOp(left=old, op=statement.op, right=value), value)
+    masked = ast.copy_location(MaskedAssignment(mask=target.slice, value=value, array=old), value)
+    written = ast.copy_location(ast.Name(id=name, ctx=ast.Store()), target)
+    return ast.copy_location(ast.Assign(targets=[written], value=masked), statement)
+
+
 def steps(statements: list[ast.stmt]) -> list[Statement]:
     """One :class:`~symbackprop.readers.pyslice.Statement` per statement, with updates
     recognised and versions named."""
+    statements = _accumulations(statements)
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()
@@ -78,6 +140,37 @@ def steps(statements: list[ast.stmt]) -> list[Statement]:
         last = seen[record.target] == counts[record.target]
         record.version = record.target if last else f"{record.target}@{record.line}"
     return records
+
+
+def _accumulations(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """``dW += X.T @ d`` as ``dW = X.T @ d + dW`` where another update reads ``dW``
+    (``W -= lr * dW``): a gradient summed up, not a parameter stepped; ``dh *= mask`` as
+    ``dh = dh * mask``."""
+    updates = [as_update(node) for node in statements]
+    read: set[str] = set()
+    for update in updates:
+        if update is not None:
+            read |= loads(update.step) - {update.param}
+    result = []
+    for node, update in zip(statements, updates, strict=True):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if update is None or update.param in read:
+                node = _as_assignment(node, update)
+        result.append(node)
+    return result
+
+
+def _as_assignment(node: ast.AugAssign, update: Update | None) -> ast.Assign:
+    old = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node.target)
+    if update is None:  # ``*=``, ``/=``: never a parameter's step
+        value = ast.BinOp(left=old, op=node.op, right=node.value)
+    else:  # the old value last, so that this does not read as an update ``w = w - step``
+        step = node.value
+        if update.sign > 0:
+            step = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=step), step)
+        value = ast.BinOp(left=step, op=ast.Add(), right=old)
+    value = ast.copy_location(value, node)
+    return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
 
 
 def _step(position: int, node: ast.stmt) -> Statement:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.ir.indicator import indicator
+from symbackprop.ir.indicator import indicator, truth
 from symbackprop.readers.whitelist import (
     ARITIES,
     BINARY_OPERATORS,
@@ -276,6 +276,11 @@ class Translator:
 
     def visit_Attribute(self, node: ast.Attribute) -> sp.Expr:
         raise self.unsupported(node, f"attribute access '.{node.attr}'")
+
+    def visit_MaskedAssignment(self, node) -> sp.Expr:
+        """``a[z <= 0] = 0`` (see :class:`~symbackprop.readers.codeflow.MaskedAssignment`)."""
+        mask, value, array = (self.visit(part) for part in (node.mask, node.value, node.array))
+        return sp.Piecewise((value, truth(mask)), (array, True))
 
     def visit_Compare(self, node: ast.Compare) -> sp.Expr:
         """``z > 0`` as NumPy computes it: 1 where it holds, 0 elsewhere (an indicator)."""

@@ -127,6 +127,9 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.square": "square",
     "numpy.negative": "negative",
     "numpy.sum": "sum",
+    "numpy.mean": "mean",
+    "numpy.max": "max",
+    "numpy.amax": "max",
     "numpy.transpose": "transpose",
     "numpy.vstack": "vstack",
     "numpy.hstack": "hstack",
@@ -137,8 +140,18 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.asarray": "array",
     "sum": "sum",
     "len": "len",
+    **{f"numpy.{kind}": kind for kind in ("zeros", "ones", "full")},
+    **{f"numpy.{kind}_like": f"{kind}_like" for kind in ("zeros", "ones", "full")},
 }
-ARRAY_METHODS: dict[str, str] = {"dot": "dot", "sum": "sum", "transpose": "transpose"}
+# Arrays made full of one value, and that value (None: the call says).
+FILLS = {"zeros": 0, "ones": 1, "full": None, "zeros_like": 0, "ones_like": 1, "full_like": None}
+ARRAY_METHODS: dict[str, str] = {
+    "dot": "dot",
+    "sum": "sum",
+    "mean": "mean",
+    "max": "max",
+    "transpose": "transpose",
+}
 # Calls that make a fresh array (data or initial weights): a leaf, never a computation.
 ARRAY_CONSTRUCTORS = frozenset(
     {
