@@ -147,9 +147,8 @@ def _reduction(kind: str):
             return value
         shape = tr.shape(value, node)
         ndim = 2 if shape is None else len(shape)
-        if axis is None and kind == "sum" and _is_builtin_sum(node, tr) and ndim == 2:
-            if shape is None or shape[1] != 1:
-                axis = 0  # Python's sum() adds the rows of an array
+        if axis is None and kind == "sum" and _is_builtin_sum(node, tr) and _rows(shape):
+            axis = 0  # Python's sum() adds the rows of an array
         if axis is not None and axis < 0:
             axis += ndim
         if ndim < 2 and axis in (0, None) and not keepdims:
@@ -161,6 +160,11 @@ def _reduction(kind: str):
         return result / _count(tr, value, axis, node) if kind == "mean" else result
 
     return handler
+
+
+def _rows(shape: tuple | None) -> bool:
+    """Whether Python's ``sum()`` of an array of this shape adds rows (not numbers)."""
+    return shape is None or (len(shape) == 2 and shape[1] != 1)
 
 
 def _count(tr: ArrayTranslator, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr:

@@ -153,9 +153,9 @@ def _accumulations(statements: list[ast.stmt]) -> list[ast.stmt]:
             read |= loads(update.step) - {update.param}
     result = []
     for node, update in zip(statements, updates, strict=True):
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            if update is None or update.param in read:
-                node = _as_assignment(node, update)
+        name = node.target if isinstance(node, ast.AugAssign) else None
+        if isinstance(name, ast.Name) and (update is None or update.param in read):
+            node = _as_assignment(node, update)
         result.append(node)
     return result
 
