@@ -164,7 +164,7 @@ def _reduction(kind: str):
 
 def _rows(shape: tuple | None) -> bool:
     """Whether Python's ``sum()`` of an array of this shape adds rows (not numbers)."""
-    return shape is None or (len(shape) == 2 and shape[1] != 1)
+    return shape is not None and len(shape) == 2 and shape[1] != 1
 
 
 def _count(tr: ArrayTranslator, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr:
