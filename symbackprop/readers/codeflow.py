@@ -254,20 +254,28 @@ def negated(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
 
 
-def bias_names(statements: list[ast.stmt]) -> set[str]:
-    """Names added to a matrix product (``X @ W + b``, ``np.dot(X, W) + b``): biases, whose
-    shape an argument list does not tell; they broadcast along the product's rows."""
-    found = set()
+def bias_layouts(statements: list[ast.stmt], parameters: set[str]) -> dict[str, str]:
+    """Names added to a matrix product, biases, whose shape an argument list does not tell:
+    a row vector for ``X @ W + b`` (samples as rows, ``"row"``), a column for ``W @ X + b``
+    (samples as columns, a parameter on the left of the product, ``"k1"``)."""
+    found = {}
     for statement in statements:
         for node in ast.walk(statement):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 for side, other in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(side, ast.Name) and _is_product(other):
-                        found.add(side.id)
+                    left = _product_left(other)
+                    if isinstance(side, ast.Name) and left is not None:
+                        weight_first = isinstance(left, ast.Name) and left.id in parameters
+                        found[side.id] = "k1" if weight_first else "row"
     return found
 
 
-def _is_product(node: ast.expr) -> bool:
+def _product_left(node: ast.expr) -> ast.expr | None:
+    """The left factor of ``a @ b``, ``np.dot(a, b)`` or ``a.dot(b)``; None for no product."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        return True
-    return called_name(node) in ("dot", "matmul")
+        return node.left
+    if called_name(node) not in ("dot", "matmul"):
+        return None
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "dot" and len(node.args) == 1:
+        return node.func.value  # a.dot(b), unless np.dot(a, b)
+    return node.args[0] if node.args else node

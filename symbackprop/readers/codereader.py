@@ -119,9 +119,9 @@ class CodeReader:
     def __post_init__(self) -> None:
         self.file = self.body.file
         self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
-        biases = codeflow.bias_names([r.node for r in self.records])
-        self.layouts = {name: "row" for name in biases} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
+        nodes = [r.node for r in self.records]
+        self.layouts = codeflow.bias_layouts(nodes, self.updated_names) | self.layouts
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
