@@ -29,7 +29,13 @@ from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
-from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
+from symbackprop.readers.whitelist import (
+    ARRAY_CONSTRUCTORS,
+    ARRAY_FUNCTIONS,
+    FILLS,
+    Namespace,
+    qualified_name,
+)
 
 
 @dataclass
@@ -225,7 +231,9 @@ class CodeReader:
         if number is not None:
             self.env[name] = _Binding("const", number)
             return
-        made = constructor(self, name, value)
+        # a backward line's np.zeros(...) starts a sum (``dW = np.zeros((D, H)); dW += ...``):
+        # its fill value, not a leaf the loss never meets
+        made = None if not forward and self._is_fill(value) else constructor(self, name, value)
         if made is not None:
             self.env[name] = _Binding("leaf", made)
             return
@@ -237,6 +245,12 @@ class CodeReader:
             self.env[name] = _Binding("opaque", error)
             return
         self._bind(record, expr, forward)
+
+    def _is_fill(self, value: ast.expr) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        called = qualified_name(value.func, self.translator.namespace)
+        return ARRAY_FUNCTIONS.get(called or "") in FILLS
 
     def _bind(self, record: Statement, expr: sp.Expr, forward: bool) -> None:
         name = record.target

@@ -271,7 +271,8 @@ class Translator:
             name = node.id if isinstance(node, ast.Name) else None
         cast = CASTS.get(name or "")
         if cast is None:
-            raise self.unsupported(node, f"a cast to {describe(node)}", "known: float, int, bool")
+            what = ast.unparse(node)[:40]
+            raise self.unsupported(node, f"a cast to {what}", "known: float, int, bool")
         return cast
 
     def visit_Attribute(self, node: ast.Attribute) -> sp.Expr:
