@@ -254,28 +254,43 @@ def negated(node: ast.expr) -> ast.expr:
     return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), node)
 
 
-def bias_layouts(statements: list[ast.stmt], parameters: set[str]) -> dict[str, str]:
-    """Names added to a matrix product, biases, whose shape an argument list does not tell:
-    a row vector for ``X @ W + b`` (samples as rows, ``"row"``), a column for ``W @ X + b``
-    (samples as columns, a parameter on the left of the product, ``"k1"``)."""
+def bias_layouts(statements: list[ast.stmt], weights: set[str]) -> dict[str, str]:
+    """Names added to a matrix product: biases, whose shape an argument list does not tell.
+    ``X @ W + b`` (samples as rows) makes b a row vector, broadcast along the rows;
+    ``W @ X + b`` (samples as columns, the weight on the left) makes it a column, (h, 1)."""
     found = {}
     for statement in statements:
         for node in ast.walk(statement):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 for side, other in ((node.left, node.right), (node.right, node.left)):
-                    left = _product_left(other)
-                    if isinstance(side, ast.Name) and left is not None:
-                        weight_first = isinstance(left, ast.Name) and left.id in parameters
-                        found[side.id] = "k1" if weight_first else "row"
+                    factors = _product_factors(other)
+                    if isinstance(side, ast.Name) and factors is not None:
+                        found.setdefault(side.id, _bias_layout(factors, weights))
     return found
 
 
-def _product_left(node: ast.expr) -> ast.expr | None:
-    """The left factor of ``a @ b``, ``np.dot(a, b)`` or ``a.dot(b)``; None for no product."""
+def _bias_layout(factors: tuple[ast.expr, ast.expr], weights: set[str]) -> str:
+    left, right = (_base_name(f) in weights for f in factors)
+    return "k1" if left and not right else "row"
+
+
+def _product_factors(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        return node.left
-    if called_name(node) not in ("dot", "matmul"):
-        return None
-    if isinstance(node.func, ast.Attribute) and node.func.attr == "dot" and len(node.args) == 1:
-        return node.func.value  # a.dot(b), unless np.dot(a, b)
-    return node.args[0] if node.args else node
+        return node.left, node.right
+    if called_name(node) == "dot" and isinstance(node.func, ast.Attribute) and len(node.args) == 1:
+        return node.func.value, node.args[0]  # a.dot(b)
+    if called_name(node) in ("dot", "matmul") and len(node.args) == 2:
+        return node.args[0], node.args[1]
+    return None
+
+
+def _base_name(node: ast.expr) -> str | None:
+    """``W`` for ``W``, ``W.T`` or ``np.transpose(W)``."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif node.args:
+            node = node.args[0]
+        else:
+            return None
+    return node.id if isinstance(node, ast.Name) else None

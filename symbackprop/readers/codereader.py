@@ -126,8 +126,8 @@ class CodeReader:
         self.file = self.body.file
         self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
-        nodes = [r.node for r in self.records]
-        self.layouts = codeflow.bias_layouts(nodes, self.updated_names) | self.layouts
+        biases = codeflow.bias_layouts([r.node for r in self.records], self.updated_names)
+        self.layouts = biases | self.layouts
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
