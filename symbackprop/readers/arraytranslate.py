@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops import Shape, T, dot, total
+from symbackprop.ir.ops import Shape, T, dot, filled, total
 from symbackprop.ir.ops.stacking import (
     after_first_column,
     after_first_row,
@@ -221,15 +221,30 @@ class ArrayTranslator(Translator):
         return HANDLERS[kind](self, args, keywords, node)
 
     def _fill(self, kind: str, node: ast.Call, subject: sp.Expr | None) -> sp.Expr:
-        """``np.zeros_like(W)``, ``np.ones((m, 1))``, ``np.full(shape, v)``: the value they are
-        filled with, which broadcasts where the array would (their shape is not kept)."""
+        """``np.zeros_like(W)``, ``np.ones((m, 1))``, ``np.full(shape, v)``: an array of one
+        value that keeps its shape (where the shape does not fit, the value alone)."""
         keywords = {k.arg for k in node.keywords}
-        count = 1 + (kind == "full")
+        count = 1 + kind.startswith("full")
         if subject is not None or len(node.args) != count or keywords - {"dtype"}:
             raise self.unsupported(node, f"this call of np.{kind}()")
+        value = self.visit(node.args[1]) if count == 2 else sp.Integer(FILLS[kind])
+        if not self.vector or value == 0:
+            return value  # zeros start sums and masks: their shape is the other term's
         if kind.endswith("_like"):
-            self.visit(node.args[0])  # the array whose shape it takes must be readable
-        return self.visit(node.args[1]) if count == 2 else sp.Integer(FILLS[kind])
+            shape = self.shape(self.visit(node.args[0]), node)
+        else:
+            shape = self._fill_shape(node.args[0])
+        return value if shape is None else filled(value, *shape)
+
+    def _fill_shape(self, node: ast.expr) -> tuple:
+        """The sizes ``(m, 1)``, ``m`` or ``X.shape`` ask for, as dimensions."""
+        if isinstance(node, ast.Attribute) and node.attr == "shape":
+            return self.shape(self.visit(node.value), node)
+        parts = node.elts if isinstance(node, ast.Tuple | ast.List) else [node]
+        sizes = tuple(self.visit(part) for part in parts)
+        if not all(size.is_integer or size.free_symbols <= set(self.space.order) for size in sizes):
+            raise self.unsupported(node, "an array size that is not a dimension")
+        return sizes
 
     def _stack(self, kind: str, node: ast.Call) -> sp.Expr:
         parts = (

@@ -337,7 +337,11 @@ class CodeReader:
             loss_name, loss_value, loss_line = fresh_name("loss", self.values), loss_expr, None
             loss_value = loss_value.xreplace(bindings)
         builder = ModelBuilder(self.body.name, source=self.file)
-        self.leaves.declare(builder, nodes, loss_value, self._updated())
+        backward = [
+            v.expr.xreplace(bindings) for v in self.values.values() if v not in self.forward
+        ]
+        reads = frozenset(s.name for expr in backward for s in expr.free_symbols)
+        self.leaves.declare(builder, nodes, loss_value, self._updated(), reads)
         for name, expr, line in nodes:
             builder.define(name, expr, line)
         return builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")

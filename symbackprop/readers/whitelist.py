@@ -51,6 +51,7 @@ _MASKS = {
     "numpy.clip": clip,
     "numpy.copy": same,
     "numpy.square": square,
+    "numpy.sign": sp.sign,
     "float": same,
     "numpy.float64": same,
     "numpy.float32": same,
