@@ -75,6 +75,11 @@ RELU_SPELLINGS = {
     "len(X)": ("N, D = X.shape", "N = len(X)"),
     "X.shape[0]": ("N, D = X.shape", "N = X.shape[0]"),
     "accumulated": ("dW2 = H.T @ dZ2", "dW2 = np.zeros_like(W2)\n    dW2 += H.T @ dZ2"),
+    "summed by a vector of ones": ("db2 = np.sum(dZ2, axis=0)", "db2 = np.ones(N) @ dZ2"),
+    "mask from ones_like": (
+        "dZ1 = dH * (Z1 > 0)",
+        "mask = np.ones_like(Z1)\n    mask[Z1 <= 0] = 0\n    dZ1 = dH * mask",
+    ),
     "keepdims=False spelt out": (
         "db2 = np.sum(dZ2, axis=0)",
         "db2 = np.sum(dZ2, axis=-2, keepdims=False)",
@@ -95,6 +100,11 @@ RELU_MUTANTS = {
         "db2",
     ),
     "mean instead of sum": ("db1 = dZ1.sum(axis=0)", "db1 = dZ1.mean(axis=0)", "db1"),
+    "summed by a row of ones": (
+        "db2 = np.sum(dZ2, axis=0)",
+        "db2 = np.ones((1, N)) @ dZ2",  # (1, 2): no step for a bias of shape (2,)
+        "db2",
+    ),
     "1/N left out": ("dZ2 = (Z2 - Y) / N", "dZ2 = Z2 - Y", "dZ2"),
 }
 
@@ -139,6 +149,10 @@ COLUMN_SPELLINGS = {
         "db2 = np.mean(A2 - Y, axis=1, keepdims=True)",
     ),
     "where with a mask": ("dZ1 = dA1 * (Z1 > 0)", "dZ1 = np.where(A1 > 0, dA1, 0.0)"),
+    "summed by a column of ones": (
+        "db2 = np.sum(dZ2, axis=1, keepdims=True)",
+        "db2 = dZ2 @ np.ones((m, 1))",
+    ),
 }
 COLUMN_MUTANTS = {
     "keepdims missing": (
@@ -222,6 +236,16 @@ def mean_loss(X, Y, W1, b1, W2, b2):
     return ((Z2 - Y) ** 2).mean()
 
 
+L1 = RELU_ROWS.replace("np.sum((Z2 - Y) ** 2) / (2 * N)", "np.sum(np.abs(Z2 - Y)) / N").replace(
+    "dZ2 = (Z2 - Y) / N", "dZ2 = np.sign(Z2 - Y) / N"
+)
+
+
+def l1_loss(X, Y, W1, b1, W2, b2):
+    Z2 = torch.relu(X @ W1 + b1) @ W2 + b2
+    return (Z2 - Y).abs().sum() / X.shape[0]
+
+
 # Other spellings of the mean loss, each with the dZ2 that goes with it.
 MEAN_SPELLINGS = {
     "method": ("((Z2 - Y) ** 2).mean()", "2 * (Z2 - Y) / (N * Y.shape[1])"),
@@ -237,7 +261,13 @@ FIXTURES = {
     "leaky relu": (
         LEAKY,
         leaky_loss,
-        {"maximum": ("H = np.where(Z1 > 0, Z1, 0.01 * Z1)", "H = np.maximum(Z1, 0.01 * Z1)")},
+        {
+            "maximum": ("H = np.where(Z1 > 0, Z1, 0.01 * Z1)", "H = np.maximum(Z1, 0.01 * Z1)"),
+            "scaled where masked": (
+                "dZ1 = dH * np.where(Z1 > 0, 1, 0.01)",
+                "dZ1 = dH.copy()\n    dZ1[Z1 <= 0] *= 0.01",
+            ),
+        },
         {"relu's mask": ("dZ1 = dH * np.where(Z1 > 0, 1, 0.01)", "dZ1 = dH * (Z1 > 0)", "dZ1")},
     ),
     "tanh through cosh": (
@@ -262,6 +292,12 @@ FIXTURES = {
                 "dZ2",
             ),
         },
+    ),
+    "l1 loss": (
+        L1,
+        l1_loss,
+        {"where": ("dZ2 = np.sign(Z2 - Y) / N", "dZ2 = np.where(Z2 > Y, 1.0, -1.0) / N")},
+        {"squared loss's delta": ("dZ2 = np.sign(Z2 - Y) / N", "dZ2 = (Z2 - Y) / N", "dZ2")},
     ),
     "mean loss": (
         MEAN,
