@@ -76,6 +76,7 @@ RELU_SPELLINGS = {
     "X.shape[0]": ("N, D = X.shape", "N = X.shape[0]"),
     "accumulated": ("dW2 = H.T @ dZ2", "dW2 = np.zeros_like(W2)\n    dW2 += H.T @ dZ2"),
     "summed by a vector of ones": ("db2 = np.sum(dZ2, axis=0)", "db2 = np.ones(N) @ dZ2"),
+    "identity product": ("dZ2 = (Z2 - Y) / N", "dZ2 = np.eye(N) @ (Z2 - Y) / N"),
     "mask from ones_like": (
         "dZ1 = dH * (Z1 > 0)",
         "mask = np.ones_like(Z1)\n    mask[Z1 <= 0] = 0\n    dZ1 = dH * mask",

@@ -21,6 +21,7 @@ from symbackprop.ir.ops import (
     colmax_keepdims,
     colsum,
     colsum_keepdims,
+    eye,
     rowmax,
     rowmax_flat,
     rowsum,
@@ -37,6 +38,7 @@ class ArrayTranslator(Protocol):
     vector: bool
     namespace: Namespace
     matrix_values: set
+    space: object  # the DimSpace of vector mode
 
     def unsupported(self, node: ast.AST, what: str, hint: str = "") -> UnsupportedConstruct: ...
     def checked(self, function: Callable, args: tuple, node: ast.AST) -> sp.Expr: ...
@@ -201,6 +203,16 @@ def _size(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp
     return tr.dimension(args[0], _number(tr, args[1], node), node)
 
 
+def _eye(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 1, node, "eye")
+    (size,) = args
+    if not tr.vector:
+        raise tr.unsupported(node, "np.eye() in scalar code")
+    if not (size.is_Integer or size.free_symbols <= set(tr.space.order)):
+        raise tr.unsupported(node, "np.eye() of a size that is not a dimension")
+    return eye(size)
+
+
 def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
     _arity(tr, args, 1, node, "len")
     if not tr.vector:
@@ -217,6 +229,7 @@ HANDLERS: dict[str, Callable] = {
     **{kind: _reduction(kind) for kind in ("sum", "mean", "max")},
     "size": _size,
     "len": _len,
+    "eye": _eye,
     "array": _same,
     "matrix": _matrix,
     **{kind: _elementwise(kind) for kind in ELEMENTWISE},

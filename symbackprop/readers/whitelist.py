@@ -142,6 +142,8 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "sum": "sum",
     "len": "len",
     **{f"numpy.{kind}": kind for kind in ("zeros", "ones", "full")},
+    "numpy.eye": "eye",
+    "numpy.identity": "eye",
     **{f"numpy.{kind}_like": f"{kind}_like" for kind in ("zeros", "ones", "full")},
 }
 # Arrays made full of one value, and that value (None: the call says).

@@ -16,7 +16,7 @@ from symbackprop.ir.ops.base import (
     shape_of,
     show_shape,
 )
-from symbackprop.ir.ops.constants import filled
+from symbackprop.ir.ops.constants import eye, filled
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.maxima import (
     MaxBase,
@@ -74,6 +74,7 @@ __all__ = [
     "colsum",
     "colsum_keepdims",
     "dot",
+    "eye",
     "filled",
     "rowmax",
     "rowmax_flat",

@@ -1,4 +1,5 @@
-"""Arrays of one value: ``np.ones((1, m))``, ``np.full((n, k), 0.5)``, ``np.ones_like(z)``.
+"""Constant arrays: of one value (``np.ones((1, m))``, ``np.full((n, k), 0.5)``,
+``np.ones_like(z)``) and the identity matrix (``np.eye(n)``).
 
 Hand-written code sums a batch with ``np.ones((1, m)) @ delta`` and starts masks from
 ``np.ones_like(z)``, so such an array must keep its shape, which its arguments give: the
@@ -44,3 +45,27 @@ class filled(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
         value = self.args[0]
         ones = r"\mathbf{1}"
         return ones if value == 1 else r"%s\,%s" % (printer._print(value), ones)
+
+
+class eye(ArrayOpBase):  # noqa: N801
+    """``np.eye(n)``: the identity matrix of size ``n`` (its argument)."""
+
+    nargs = 1
+
+    def shape_at(self, shapes: tuple[Shape, ...], dims: Dims = EXACT) -> Shape:
+        (size,) = self.args
+        return (int(size), int(size)) if size.is_Integer else (size, size)
+
+    @classmethod
+    def evaluate(cls, math, size):
+        result = np.zeros((int(size), int(size)), dtype=object)
+        np.fill_diagonal(result, 1)
+        return result
+
+    def numpy_text(self, printer) -> str:
+        return f"np.eye({printer._print(self.args[0])})"
+
+    text_form = numpy_form = numpy_text
+
+    def latex_form(self, printer) -> str:
+        return r"I_{%s}" % printer._print(self.args[0])
