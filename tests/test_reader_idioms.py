@@ -401,6 +401,20 @@ def test_a_mutant_is_called_wrong_at_its_line(fixture, source, loss, blamed, lin
     assert (blamed, line) in wrong, wrong
 
 
+def test_a_clip_that_guards_a_log_is_read_as_its_value_with_a_note():
+    report = check_text(SOFTMAX, "train.py", "train")
+    assert report.ok
+    assert "line 11: np.clip(P, 1e-12, 1.0) is read as P" in " ".join(report.notes)
+
+
+def test_a_clip_that_binds_is_read_exactly():
+    source, line = replaced(RELU_ROWS, "dZ2 = (Z2 - Y) / N", "dZ2 = np.clip(Z2 - Y, -0.5, 0.5) / N")
+    assert not really_correct(source, relu_rows_loss, "relu rows")
+    report = check_text(source, "train.py", "train")
+    assert ("dZ2", line) in {(v.name, v.line) for v in report.verdicts if not v.correct}
+    assert not any("clip" in note for note in report.notes)
+
+
 def test_a_mask_left_out_by_aliasing_the_delta_is_called_wrong():
     source, _ = replaced(RELU_ROWS, "dZ1 = dH * (Z1 > 0)", "dZ1 = dH")
     assert not really_correct(source, relu_rows_loss, "relu rows")

@@ -73,7 +73,7 @@ def check_text(
     checker = CodeCheck(subject, program)
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
-    return CheckReport(where, subject.model.loss.name, verdicts, checker.notes)
+    return CheckReport(where, subject.model.loss.name, verdicts, program.notes + checker.notes)
 
 
 def _judged(subject: Subject, claim, filename: str):

@@ -29,6 +29,7 @@ from symbackprop.ir.ops import (
     total,
     total_max,
 )
+from symbackprop.readers.elementwise import clip
 from symbackprop.readers.whitelist import Namespace
 
 
@@ -41,6 +42,7 @@ class ArrayTranslator(Protocol):
     space: object  # the DimSpace of vector mode
 
     def unsupported(self, node: ast.AST, what: str, hint: str = "") -> UnsupportedConstruct: ...
+    def note(self, node: ast.AST, text: str) -> None: ...
     def checked(self, function: Callable, args: tuple, node: ast.AST) -> sp.Expr: ...
     def matmul(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> sp.Expr: ...
     def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr: ...
@@ -213,6 +215,22 @@ def _eye(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.
     return eye(size)
 
 
+GUARD = sp.Rational(1, 10**6)  # a clip bound this close to 0 or 1 only keeps a log finite
+
+
+def _clip(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    """``np.clip(p, 1e-12, 1 - 1e-12)`` before a log is a guard that never binds where the
+    loss is finite: read as ``p`` (with a note), so derivations stay as people write them.
+    Any other clip is read exactly."""
+    _arity(tr, args, 3, node, "clip")
+    value, low, high = args
+    if low.is_number and high.is_number and 0 <= low <= GUARD and abs(high - 1) <= GUARD:
+        read = ast.unparse(node.args[0]) if node.args else str(value)
+        tr.note(node, f"{ast.unparse(node)} is read as {read}: a guard that keeps a log finite")
+        return value
+    return clip(value, low, high)
+
+
 def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
     _arity(tr, args, 1, node, "len")
     if not tr.vector:
@@ -230,6 +248,7 @@ HANDLERS: dict[str, Callable] = {
     "size": _size,
     "len": _len,
     "eye": _eye,
+    "clip": _clip,
     "array": _same,
     "matrix": _matrix,
     **{kind: _elementwise(kind) for kind in ELEMENTWISE},

@@ -62,6 +62,7 @@ class ArrayTranslator(Translator):
         self.matrix_names = matrices if matrices is not None else set()
         self.matrix_values: set[sp.Expr] = set()
         self.shapeless: set[str] = set()  # values whose shape did not fit (lenient mode)
+        self.notes: list[str] = []  # how a line was read, where that is worth saying
 
     @property
     def vector(self) -> bool:
@@ -95,6 +96,12 @@ class ArrayTranslator(Translator):
         if expr.is_number or isinstance(expr, total):
             return False
         return any(self.is_matrix(arg) for arg in expr.args)
+
+    def note(self, node: ast.AST, text: str) -> None:
+        line = getattr(node, "lineno", None)
+        noted = f"line {line}: {text}" if line is not None else text
+        if noted not in self.notes:
+            self.notes.append(noted)
 
     # -- operators ------------------------------------------------------------------------------
     def visit_BinOp(self, node: ast.BinOp) -> sp.Expr:

@@ -72,6 +72,7 @@ class Program:
     values: dict[sp.Symbol, Value]  # the values the loss does not need: deltas and helpers
     updates: list[UpdateClaim]
     file: str
+    notes: list[str] = field(default_factory=list)  # how lines were read, for the report
 
 
 def read_program(
@@ -165,7 +166,15 @@ class CodeReader:
                 self._read(record, forward=False)
         model = self._model(loss_record, loss_expr)
         others = {v.symbol: v for v in self.values.values() if v not in self.forward}
-        return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
+        return Program(
+            model,
+            self.space,
+            self.leaves.shapes(),
+            others,
+            self.updates,
+            self.file,
+            self.translator.notes,
+        )
 
     def stated_layouts(self) -> dict[str, str]:
         """The layouts the updates give the parameters whose shapes the code does not state

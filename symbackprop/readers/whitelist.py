@@ -143,6 +143,7 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "len": "len",
     **{f"numpy.{kind}": kind for kind in ("zeros", "ones", "full")},
     "numpy.eye": "eye",
+    "numpy.clip": "clip",
     "numpy.identity": "eye",
     **{f"numpy.{kind}_like": f"{kind}_like" for kind in ("zeros", "ones", "full")},
 }
