@@ -1,6 +1,9 @@
-"""The NumPy functions of array mode, one handler each: ``np.dot``, ``np.sum`` with its axis,
-``np.multiply`` and friends, ``size``/``len``, ``np.matrix``. A handler gets the translator,
-the translated arguments, the keyword arguments' ast and the call's node.
+"""The NumPy functions of array mode, one handler each: ``np.dot``, ``np.sum``/``np.mean``/
+``np.max`` with ``axis`` and ``keepdims``, ``np.multiply`` and friends, ``size``/``len``,
+``np.eye``, ``np.clip``, ``np.matrix``. A handler gets the translator, the translated
+arguments, the keyword arguments' ast and the call's node. (Elementwise functions that need
+no shapes, such as ``np.where`` and ``np.maximum``, are in
+:mod:`~symbackprop.readers.elementwise`, for scalar code too.)
 
 The translator is seen through :class:`ArrayTranslator`, the protocol of what a handler may
 use, so that this module needs nothing of the translator that calls it (no import circle)."""

@@ -1,10 +1,12 @@
 """Translate hand-written NumPy expressions into vector-mode SymPy, never running them.
 
 The base :class:`~symbackprop.readers.translate.Translator` reads scalar code; this subclass adds
-what backprop code in NumPy writes: ``a.dot(b)``, ``np.dot``, ``@`` and ``a.T``; ``np.sum`` with
-its axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m)), a))`` and ``a[1:]``; sizes
-(``a.shape[0]``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands ``*`` is the
-matrix product, as NumPy makes it. In scalar mode the same spellings mean plain products.
+what backprop code in NumPy writes: ``a.dot(b)``, ``np.dot``, ``@`` and ``a.T``; sums, means
+and maxima over an axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m)), a))`` and
+``a[1:]``; arrays of one value (``np.ones((1, m))``, ``np.zeros_like(W)``) and ``np.eye(n)``;
+sizes (``a.shape[0]``, ``a.size``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands
+``*`` is the matrix product, as NumPy makes it. In scalar mode the same spellings mean plain
+products.
 """
 
 from __future__ import annotations
