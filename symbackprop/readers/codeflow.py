@@ -1,8 +1,10 @@
 """The shape of a hand-written training step, read from the ast alone (nothing is run).
 
 A training loop's body is read as one step: loops are flattened into their bodies, tuple
-assignments split, and each simple statement recorded with what it reads and writes. Parameter
-updates (``w[0] = w[0] - e1*lr``, ``theta1 -= delta1*alpha``) are recognised; every other
+assignments split (``N, D = X.shape`` too), writes in place made assignments (``a[z <= 0] = 0``,
+``dh *= mask``, ``dW += X.T @ d`` into a gradient that an update reads), and each simple
+statement recorded with what it reads and writes. Parameter updates (``w[0] = w[0] - e1*lr``,
+``theta1 -= delta1*alpha``) are recognised; every other
 assignment gets a version name, so that ``a1 = X.T`` followed by ``a1 = vstack(...)`` are two
 values (``a1@11`` and ``a1``), the last one keeping the user's name.
 """
