@@ -427,16 +427,17 @@ import numpy as np
 
 
 def forward(x, t, w, b, v):
-    z = w * x + b
+    z = np.dot(w, x) + b
     h = np.maximum(0, z)
     g = np.where(z > 0, z, 0.01 * z)
     y = v * h + g / np.cosh(z)
-    loss = np.mean((y - t) ** 2)
+    y += h * (z > 0).astype(float)
+    loss = np.mean(np.square(y - t))
     return loss
 """
 
 
-def test_derive_reads_relu_written_with_numpy_and_a_mean_loss(tmp_path):
+def test_derive_reads_relu_written_with_numpy_a_version_and_a_mean_loss(tmp_path):
     path = tmp_path / "net.py"
     path.write_text(FORWARD)
     result = subprocess.run(
@@ -446,6 +447,7 @@ def test_derive_reads_relu_written_with_numpy_and_a_mean_loss(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "relu(b + w*x)" in result.stdout and "leaky_relu(b + w*x)" in result.stdout
+    assert "(z > 0)" in result.stdout  # ReLU's derivative as the indicator people write
 
     model = read_python(path, "forward", params=("w", "b", "v"))
     derivation = derive(model)
@@ -454,6 +456,7 @@ def test_derive_reads_relu_written_with_numpy_and_a_mean_loss(tmp_path):
     leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in point.items()}
     z = leaves["w"] * leaves["x"] + leaves["b"]
     y = leaves["v"] * torch.relu(z) + torch.nn.functional.leaky_relu(z, 0.01) / torch.cosh(z)
+    y = y + torch.relu(z) * (z > 0)
     ((y - leaves["t"]) ** 2).backward()
     for gradient in derivation.gradients:
         ours = float(evaluate(derivation.expanded(gradient.expr), values))

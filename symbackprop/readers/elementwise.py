@@ -64,6 +64,11 @@ def clip(a: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Expr:
     return sp.Min(sp.Max(a, low), high)
 
 
+def product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``np.dot(a, b)`` or ``np.multiply(a, b)`` of numbers (array mode reads them first)."""
+    return a * b
+
+
 def square(x: sp.Expr) -> sp.Expr:
     return x**2
 

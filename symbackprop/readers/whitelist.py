@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symbackprop.ir.activations import ACTIVATIONS
-from symbackprop.readers.elementwise import clip, heaviside, maximum, same, square, where, whole
+from symbackprop.readers.elementwise import (
+    clip,
+    heaviside,
+    maximum,
+    product,
+    same,
+    square,
+    where,
+    whole,
+)
 
 # -- what may be called ------------------------------------------------------------------------
 _ELEMENTARY: dict[str, Callable[..., sp.Expr]] = {
@@ -51,6 +60,8 @@ _MASKS = {
     "numpy.clip": clip,
     "numpy.copy": same,
     "numpy.square": square,
+    "numpy.dot": product,
+    "numpy.multiply": product,
     "numpy.sign": sp.sign,
     "float": same,
     "numpy.float64": same,
@@ -71,6 +82,7 @@ ARITIES: dict[Callable, tuple[int, int | None]] = {
     where: (3, 3),
     heaviside: (2, 2),
     clip: (3, 3),
+    product: (2, 2),
 }
 _TORCH_ACTIVATIONS = ("sigmoid", "relu", "tanh")
 # torch's gelu is the erf form, ours the tanh approximation: deliberately not mapped.
