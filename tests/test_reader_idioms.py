@@ -23,7 +23,10 @@ import torch
 
 from symbackprop.check.codecheck import check_text
 from symbackprop.derive import derive
+from symbackprop.derive.rules import rule_for
 from symbackprop.ir.evaluate import evaluate, forward_values
+from symbackprop.ir.ops import rowmax
+from symbackprop.printing.text import text
 from symbackprop.readers.pyreader import read_python
 
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -462,3 +465,13 @@ def test_derive_reads_relu_written_with_numpy_a_version_and_a_mean_loss(tmp_path
         ours = float(evaluate(derivation.expanded(gradient.expr), values))
         assert ours == pytest.approx(leaves[gradient.param].grad.item(), rel=1e-12)
     assert {g.param for g in derivation.gradients} == {"w", "b", "v"}
+
+
+def test_a_maximum_backward_rule_prints_as_numpy_that_runs():
+    """The mask a maximum sends its adjoint through reads as NumPy code: ``(z == z.max(...))``."""
+    z, g = sp.Symbol("z"), sp.Symbol("g")
+    printed = text(rule_for(rowmax, 0)(g, z))
+    assert printed == "g*(z == z.max(axis=1, keepdims=True))"
+    values = np.array([[1.0, 3.0, 2.0], [5.0, 4.0, 0.0]])
+    ran = eval(printed, {"z": values, "g": 2.0})  # our own printed formula
+    assert np.array_equal(ran, [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0]])
