@@ -230,6 +230,21 @@ def softmax_loss(X, Y, W1, b1, W2, b2):
     return -(Y * torch.log_softmax(Z2, dim=1)).sum() / X.shape[0]
 
 
+EXPIT = "import numpy as np\nfrom scipy.special import expit\n"
+SOFTPLUS = (
+    RELU_ROWS.replace(
+        "import numpy as np\n", "import numpy as np\nfrom scipy.special import expit\n"
+    )
+    .replace("H = np.maximum(0, Z1)", "H = np.logaddexp(0, Z1)")
+    .replace("dZ1 = dH * (Z1 > 0)", "dZ1 = dH * expit(Z1)")
+)
+
+
+def softplus_loss(X, Y, W1, b1, W2, b2):
+    Z2 = torch.nn.functional.softplus(X @ W1 + b1) @ W2 + b2
+    return ((Z2 - Y) ** 2).sum() / (2 * X.shape[0])
+
+
 MEAN = RELU_ROWS.replace("np.sum((Z2 - Y) ** 2) / (2 * N)", "np.mean((Z2 - Y) ** 2)").replace(
     "dZ2 = (Z2 - Y) / N", "dZ2 = 2 * (Z2 - Y) / Z2.size"
 )
@@ -279,6 +294,15 @@ FIXTURES = {
         tanh_loss,
         {"1 - tanh**2": ("dZ1 = dH / np.cosh(Z1) ** 2", "dZ1 = dH * (1 - np.tanh(Z1) ** 2)")},
         {"sigmoid's derivative": ("dZ1 = dH / np.cosh(Z1) ** 2", "dZ1 = dH * H * (1 - H)", "dZ1")},
+    ),
+    "softplus": (
+        SOFTPLUS,
+        softplus_loss,
+        {
+            "log1p of exp": ("H = np.logaddexp(0, Z1)", "H = np.log1p(np.exp(Z1))"),
+            "sigmoid written out": ("dZ1 = dH * expit(Z1)", "dZ1 = dH / (1 + np.exp(-Z1))"),
+        },
+        {"its own value as slope": ("dZ1 = dH * expit(Z1)", "dZ1 = dH * H", "dZ1")},
     ),
     "shifted softmax": (
         SOFTMAX,

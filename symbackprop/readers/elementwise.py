@@ -69,6 +69,22 @@ def product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a * b
 
 
+def log1p(x: sp.Expr) -> sp.Expr:
+    return sp.log(1 + x)
+
+
+def expm1(x: sp.Expr) -> sp.Expr:
+    return sp.exp(x) - 1
+
+
+def logaddexp(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``np.logaddexp(0, z)``: softplus where one side is 0."""
+    for x, y in ((a, b), (b, a)):
+        if x == 0:
+            return ACTIVATIONS["softplus"](y)
+    return sp.log(sp.exp(a) + sp.exp(b))
+
+
 def square(x: sp.Expr) -> sp.Expr:
     return x**2
 

@@ -16,7 +16,10 @@ import sympy as sp
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.readers.elementwise import (
     clip,
+    expm1,
     heaviside,
+    log1p,
+    logaddexp,
     maximum,
     product,
     same,
@@ -60,6 +63,10 @@ _MASKS = {
     "numpy.clip": clip,
     "numpy.copy": same,
     "numpy.square": square,
+    "numpy.log1p": log1p,
+    "numpy.expm1": expm1,
+    "numpy.logaddexp": logaddexp,
+    "scipy.special.expit": ACTIVATIONS["sigmoid"],
     "numpy.dot": product,
     "numpy.multiply": product,
     "numpy.sign": sp.sign,
@@ -83,6 +90,7 @@ ARITIES: dict[Callable, tuple[int, int | None]] = {
     heaviside: (2, 2),
     clip: (3, 3),
     product: (2, 2),
+    logaddexp: (2, 2),
 }
 _TORCH_ACTIVATIONS = ("sigmoid", "relu", "tanh")
 # torch's gelu is the erf form, ours the tanh approximation: deliberately not mapped.
