@@ -80,6 +80,14 @@ RELU_SPELLINGS = {
     "accumulated": ("dW2 = H.T @ dZ2", "dW2 = np.zeros_like(W2)\n    dW2 += H.T @ dZ2"),
     "summed by a vector of ones": ("db2 = np.sum(dZ2, axis=0)", "db2 = np.ones(N) @ dZ2"),
     "identity product": ("dZ2 = (Z2 - Y) / N", "dZ2 = np.eye(N) @ (Z2 - Y) / N"),
+    "named mask": (
+        "dZ1 = dH * (Z1 > 0)",
+        "negative = Z1 <= 0\n    dZ1 = dH.copy()\n    dZ1[negative] = 0",
+    ),
+    "inverted named mask": (
+        "dZ1 = dH * (Z1 > 0)",
+        "active = Z1 > 0\n    dZ1 = np.copy(dH)\n    dZ1[~active] = 0",
+    ),
     "mask from ones_like": (
         "dZ1 = dH * (Z1 > 0)",
         "mask = np.ones_like(Z1)\n    mask[Z1 <= 0] = 0\n    dZ1 = dH * mask",
@@ -92,6 +100,11 @@ RELU_SPELLINGS = {
 # Mutants: (line replaced, replacement, the name of the line that must be called wrong).
 RELU_MUTANTS = {
     "mask left out": ("dZ1 = dH * (Z1 > 0)", "dZ1 = dZ2 @ W2.T", "dZ1"),
+    "named mask inverted by mistake": (
+        "dZ1 = dH * (Z1 > 0)",
+        "active = Z1 > 0\n    dZ1 = dH.copy()\n    dZ1[active] = 0",
+        "dZ1",
+    ),
     "mask reversed": ("dZ1 = dH * (Z1 > 0)", "dZ1 = dH * (Z1 < 0)", "dZ1"),
     "masked the wrong way": (
         "dZ1 = dH * (Z1 > 0)",

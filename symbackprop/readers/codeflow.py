@@ -18,7 +18,7 @@ from collections import Counter
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
 from symbackprop.readers.pyslice import Statement, Update, loads, writes
-from symbackprop.readers.whitelist import called_name, is_inert
+from symbackprop.readers.whitelist import assigned_name, called_name, is_inert
 
 _BLOCKS = (ast.For, ast.While, ast.With)
 
@@ -40,8 +40,6 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
             flat += _split(statement)
         elif isinstance(statement, ast.Assign) and _is_shape_unpacking(statement):
             flat += _split_shape(statement)
-        elif _masked_target(statement) is not None:
-            flat.append(_masked(statement))
         elif not isinstance(statement, ast.FunctionDef | ast.ClassDef | ast.Return):
             flat.append(statement)
     return flat
@@ -99,25 +97,41 @@ class MaskedAssignment(ast.expr):
     _fields = ("mask", "value", "array")
 
 
-def _masked_target(statement: ast.stmt) -> ast.Subscript | None:
-    """The target of ``a[z <= 0] = v`` or ``a[z < 0] *= alpha``: a name indexed by a mask."""
+def _masked_target(statement: ast.stmt, masks: set[str]) -> ast.Subscript | None:
+    """The target of ``a[z <= 0] = v``, ``a[z < 0] *= alpha`` or ``a[~mask] = 0``: a name
+    indexed by a comparison, or by a name ``masks`` holds (assigned a comparison)."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         target = statement.targets[0]
     elif isinstance(statement, ast.AugAssign):
         target = statement.target
     else:
         return None
-    if (
-        isinstance(target, ast.Subscript)
-        and isinstance(target.value, ast.Name)
-        and isinstance(target.slice, ast.Compare)
-    ):
-        return target
-    return None
+    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+        return None
+    mask = target.slice
+    if isinstance(mask, ast.UnaryOp) and isinstance(mask.op, ast.Invert):
+        mask = mask.operand
+    named = isinstance(mask, ast.Name) and mask.id in masks
+    return target if named or isinstance(mask, ast.Compare) else None
 
 
-def _masked(statement: ast.Assign | ast.AugAssign) -> ast.stmt:
-    target = _masked_target(statement)
+def _mask_writes(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """Writes through a boolean mask as new values of the array written into."""
+    masks: set[str] = set()
+    result = []
+    for statement in statements:
+        if _masked_target(statement, masks) is not None:
+            statement = _masked(statement, masks)
+        target = assigned_name(statement)
+        if target is not None:  # a name holds a mask while its value is a comparison
+            is_mask = isinstance(statement.value, ast.Compare)
+            masks = masks | {target} if is_mask else masks - {target}
+        result.append(statement)
+    return result
+
+
+def _masked(statement: ast.Assign | ast.AugAssign, masks: set[str]) -> ast.stmt:
+    target = _masked_target(statement, masks)
     name = target.value.id
     old = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), target)
     value = statement.value
@@ -131,7 +145,7 @@ def _masked(statement: ast.Assign | ast.AugAssign) -> ast.stmt:
 def steps(statements: list[ast.stmt]) -> list[Statement]:
     """One :class:`~symbackprop.readers.pyslice.Statement` per statement, with updates
     recognised and versions named."""
-    statements = _accumulations(statements)
+    statements = _accumulations(_mask_writes(statements))
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()

@@ -280,8 +280,12 @@ class Translator:
 
     def visit_MaskedAssignment(self, node) -> sp.Expr:
         """``a[z <= 0] = 0`` (see :class:`~symbackprop.readers.codeflow.MaskedAssignment`)."""
-        mask, value, array = (self.visit(part) for part in (node.mask, node.value, node.array))
-        return sp.Piecewise((value, truth(mask)), (array, True))
+        mask, inverted = node.mask, isinstance(node.mask, ast.UnaryOp)
+        if inverted:  # a[~mask]: where the mask does not hold
+            mask = mask.operand
+        condition = truth(self.visit(mask))
+        value, array = self.visit(node.value), self.visit(node.array)
+        return sp.Piecewise((value, sp.Not(condition) if inverted else condition), (array, True))
 
     def visit_Compare(self, node: ast.Compare) -> sp.Expr:
         """``z > 0`` as NumPy computes it: 1 where it holds, 0 elsewhere (an indicator)."""
