@@ -117,13 +117,19 @@ RELU_MUTANTS = {
         "db2",
     ),
     "mean instead of sum": ("db1 = dZ1.sum(axis=0)", "db1 = dZ1.mean(axis=0)", "db1"),
-    "summed by a row of ones": (
+    "summed by ones on the wrong side": (
         "db2 = np.sum(dZ2, axis=0)",
-        "db2 = np.ones((1, N)) @ dZ2",  # (1, 2): no step for a bias of shape (2,)
+        "db2 = dZ2 @ np.ones(Y.shape[1])",  # each sample's sum, (N,)
         "db2",
     ),
     "1/N left out": ("dZ2 = (Z2 - Y) / N", "dZ2 = Z2 - Y", "dZ2"),
 }
+
+# A bias kept as a (1, k) row: its step is summed with keepdims (the code would not run on a
+# bias of shape (k,), so it is read as (1, k)).
+KEPT_ROWS = RELU_ROWS.replace(
+    "db2 = np.sum(dZ2, axis=0)", "db2 = np.sum(dZ2, axis=0, keepdims=True)"
+).replace("db1 = dZ1.sum(axis=0)", "db1 = dZ1.sum(axis=0, keepdims=True)")
 
 # -- samples as columns, a sigmoid output with binary cross-entropy -----------------------------
 RELU_COLUMNS = """\
@@ -289,6 +295,27 @@ MEAN_SPELLINGS = {
 # name: (source, torch loss, spellings, mutants)
 FIXTURES = {
     "relu rows": (RELU_ROWS, relu_rows_loss, RELU_SPELLINGS, RELU_MUTANTS),
+    "relu rows kept biases": (
+        KEPT_ROWS,
+        relu_rows_loss,
+        {
+            "a row of ones": (
+                "db2 = np.sum(dZ2, axis=0, keepdims=True)",
+                "db2 = np.ones((1, N)) @ dZ2",
+            ),
+            "keepdims dropped, broadcast back": (
+                "db1 = dZ1.sum(axis=0, keepdims=True)",
+                "db1 = dZ1.sum(axis=0)",
+            ),
+        },
+        {
+            "kept over the wrong axis": (
+                "db2 = np.sum(dZ2, axis=0, keepdims=True)",
+                "db2 = np.sum(dZ2, axis=1, keepdims=True)",
+                "db2",
+            ),
+        },
+    ),
     "relu columns": (RELU_COLUMNS, relu_columns_loss, COLUMN_SPELLINGS, COLUMN_MUTANTS),
     "leaky relu": (
         LEAKY,
@@ -352,6 +379,7 @@ FIXTURES = {
 }
 SHAPES = {  # samples N = 5, inputs 3, hidden 4, outputs 2: no two sizes alike
     "rows": {"X": (5, 3), "Y": (5, 2), "W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)},
+    "kept": {"X": (5, 3), "Y": (5, 2), "W1": (3, 4), "b1": (1, 4), "W2": (4, 2), "b2": (1, 2)},
     "columns": {"X": (3, 5), "Y": (2, 5), "W1": (4, 3), "b1": (4, 1), "W2": (2, 4), "b2": (2, 1)},
 }
 
@@ -366,7 +394,7 @@ def replaced(source: str, old: str, new: str) -> tuple[str, int]:
 
 def data(name: str) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(4)
-    shapes = SHAPES["columns" if "columns" in name else "rows"]
+    shapes = SHAPES[next((k for k in ("columns", "kept") if k in name), "rows")]
     arrays = {key: rng.normal(size=shape) for key, shape in shapes.items()}
     arrays["Y"] = rng.uniform(0.05, 0.95, size=shapes["Y"])  # targets a BCE can take
     return arrays

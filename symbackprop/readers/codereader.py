@@ -181,10 +181,13 @@ class CodeReader:
         (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
         found = {}
         for update in self.updates:
-            # only a row vector: any other layout a step has could come from the very bug
-            # being looked for (a sum over the wrong axis)
-            if update.param in self.leaves.unknown and layout_of(update.shape) == "row":
-                found[update.param] = "row"
+            # only a row vector, or a (1, k) row for a bias (a (1, k) step cannot be taken on
+            # a (k,) bias, so the code that runs has a (1, k) one): any other layout a step
+            # has could come from the very bug being looked for (a sum over the wrong axis)
+            layout = layout_of(update.shape)
+            bias = self.layouts.get(update.param) == "row"
+            if update.param in self.leaves.unknown and (layout == "row" or bias and layout == "1k"):
+                found[update.param] = layout
         return found
 
     def _loss(self) -> tuple[Statement, Statement | None]:
