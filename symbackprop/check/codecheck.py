@@ -76,7 +76,8 @@ def check_text(
     checker = CodeCheck(subject, program)
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
-    return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), checker.notes)
+    notes = program.notes + checker.notes
+    return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
 
 
 def _one_per_line(verdicts: list) -> list:

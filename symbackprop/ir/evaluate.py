@@ -268,7 +268,14 @@ def _extremum(ev: Evaluator, expr: sp.Expr) -> Value:
 
 def _compare(ev: Evaluator, expr: sp.core.relational.Relational) -> Value:
     left, right = ev.args(expr)
-    operation = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+    operation = {
+        "<": np.less,
+        "<=": np.less_equal,
+        ">": np.greater,
+        ">=": np.greater_equal,
+        "==": np.equal,  # a maximum's indicator, np.heaviside at 0
+        "!=": np.not_equal,  # np.where's condition on a mask held as numbers
+    }
     if expr.rel_op not in operation:
         raise UnsupportedConstruct(f"cannot evaluate the comparison {expr.rel_op}")
     return operation[expr.rel_op](left, right)

@@ -14,9 +14,9 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from symbackprop.derive import Derivation
+from symbackprop.ir.indicator import indicator_condition
 from symbackprop.ir.ops import Shape, shape_of
 from symbackprop.naming import ADJOINT_PREFIX, split_indexed
-from symbackprop.printing.indicator import indicator_condition
 from symbackprop.printing.ordering import PositiveTermsFirst
 
 _GREEK = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from symbackprop.printing.indicator import indicator_condition
+from symbackprop.ir.indicator import indicator_condition
 from symbackprop.printing.ordering import AdjointTimesLocal, PositiveTermsFirst
 
 
@@ -25,6 +25,13 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
 
     def _print_Heaviside(self, expr) -> str:
         return self._indicator(indicator_condition(expr))
+
+    def _print_Equality(self, expr) -> str:
+        # NumPy's spelling (a maximum's mask), not SymPy's Eq(a, b)
+        return f"{self._print(expr.lhs)} == {self._print(expr.rhs)}"
+
+    def _print_Unequality(self, expr) -> str:
+        return f"{self._print(expr.lhs)} != {self._print(expr.rhs)}"
 
     def _indicator(self, condition) -> str:
         """``(z > 0)``: 1 where the condition holds, else 0 (ReLU's derivative), written as the

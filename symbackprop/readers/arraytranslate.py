@@ -1,10 +1,12 @@
 """Translate hand-written NumPy expressions into vector-mode SymPy, never running them.
 
 The base :class:`~symbackprop.readers.translate.Translator` reads scalar code; this subclass adds
-what backprop code in NumPy writes: ``a.dot(b)``, ``np.dot``, ``@`` and ``a.T``; ``np.sum`` with
-its axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m)), a))`` and ``a[1:]``; sizes
-(``a.shape[0]``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands ``*`` is the
-matrix product, as NumPy makes it. In scalar mode the same spellings mean plain products.
+what backprop code in NumPy writes: ``a.dot(b)``, ``np.dot``, ``@`` and ``a.T``; sums, means
+and maxima over an axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m)), a))`` and
+``a[1:]``; arrays of one value (``np.ones((1, m))``, ``np.zeros_like(W)``) and ``np.eye(n)``;
+sizes (``a.shape[0]``, ``a.size``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands
+``*`` is the matrix product, as NumPy makes it. In scalar mode the same spellings mean plain
+products.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops import Shape, T, dot, total
+from symbackprop.ir.ops import Shape, T, dot, filled, total
 from symbackprop.ir.ops.stacking import (
     after_first_column,
     after_first_row,
@@ -28,7 +30,13 @@ from symbackprop.ir.ops.stacking import (
 from symbackprop.readers.arrayfunctions import HANDLERS
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.translate import Translator
-from symbackprop.readers.whitelist import ARRAY_FUNCTIONS, ARRAY_METHODS, Namespace, describe
+from symbackprop.readers.whitelist import (
+    ARRAY_FUNCTIONS,
+    ARRAY_METHODS,
+    FILLS,
+    Namespace,
+    describe,
+)
 
 _STACKS = {("vstack", 1): bias_row, ("vstack", 0): zero_row}
 _HSTACKS = {("hstack", 1): bias_column, ("hstack", 0): zero_column}
@@ -56,6 +64,7 @@ class ArrayTranslator(Translator):
         self.matrix_names = matrices if matrices is not None else set()
         self.matrix_values: set[sp.Expr] = set()
         self.shapeless: set[str] = set()  # values whose shape did not fit (lenient mode)
+        self.notes: list[str] = []  # how a line was read, where that is worth saying
 
     @property
     def vector(self) -> bool:
@@ -89,6 +98,12 @@ class ArrayTranslator(Translator):
         if expr.is_number or isinstance(expr, total):
             return False
         return any(self.is_matrix(arg) for arg in expr.args)
+
+    def note(self, node: ast.AST, text: str) -> None:
+        line = getattr(node, "lineno", None)
+        noted = f"line {line}: {text}" if line is not None else text
+        if noted not in self.notes:
+            self.notes.append(noted)
 
     # -- operators ------------------------------------------------------------------------------
     def visit_BinOp(self, node: ast.BinOp) -> sp.Expr:
@@ -134,6 +149,8 @@ class ArrayTranslator(Translator):
         if node.attr == "T" and self._module_path(node) is None:
             value = self.visit(node.value)
             return T(value) if self.vector and self.is_array(value, node) else value
+        if node.attr == "size" and self.vector and self._module_path(node) is None:
+            return self.size(self.visit(node.value), node)
         return super().visit_Attribute(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> sp.Expr:
@@ -149,16 +166,31 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "this slice", "known: a[1:], a[:, 1:]")
         return super().visit_Subscript(node)
 
-    def axis(self, node: ast.expr) -> int:
+    def axis(self, node: ast.expr) -> int | None:
+        """A constant axis: ``1``, ``-1`` (counted from the last), or ``None`` (every axis)."""
+        if isinstance(node, ast.Constant) and node.value is None:
+            return None
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign, node = -1, node.operand
         if isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value < 8:
-            return node.value
+            return sign * node.value
         raise self.unsupported(node, "an axis that is not a small constant integer")
 
-    def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr:
+    def dimension(self, value: sp.Expr, axis: int | None, node: ast.AST) -> sp.Expr:
         shape = self.shape(value, node)
-        if shape is None or axis >= len(shape):
+        if shape is None:
+            raise self.unsupported(node, "the size of an array whose shape does not fit")
+        if axis is None or not -len(shape) <= axis < len(shape):
             raise self.unsupported(node, f"axis {axis} of an array with {len(shape)} dimensions")
         return sp.sympify(self.space.resolve(shape[axis]))
+
+    def size(self, value: sp.Expr, node: ast.AST) -> sp.Expr:
+        """``a.size``, ``np.size(a)``: how many entries ``a`` has."""
+        shape = self.shape(value, node)
+        if shape is None:
+            raise self.unsupported(node, "the size of an array whose shape does not fit")
+        return sp.Mul(*[self.dimension(value, axis, node) for axis in range(len(shape))])
 
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Expr:
@@ -187,6 +219,8 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "a call with starred arguments")
         if kind in ("vstack", "hstack"):
             return self._stack(kind, node)
+        if kind in FILLS:
+            return self._fill(kind, node, subject)
         keywords = {k.arg: k.value for k in node.keywords}
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
@@ -194,6 +228,32 @@ class ArrayTranslator(Translator):
         if subject is not None:
             args.insert(0, subject)
         return HANDLERS[kind](self, args, keywords, node)
+
+    def _fill(self, kind: str, node: ast.Call, subject: sp.Expr | None) -> sp.Expr:
+        """``np.zeros_like(W)``, ``np.ones((m, 1))``, ``np.full(shape, v)``: an array of one
+        value that keeps its shape (where the shape does not fit, the value alone)."""
+        keywords = {k.arg for k in node.keywords}
+        count = 1 + kind.startswith("full")
+        if subject is not None or len(node.args) != count or keywords - {"dtype"}:
+            raise self.unsupported(node, f"this call of np.{kind}()")
+        value = self.visit(node.args[1]) if count == 2 else sp.Integer(FILLS[kind])
+        if not self.vector or value == 0:
+            return value  # zeros start sums and masks: their shape is the other term's
+        if kind.endswith("_like"):
+            shape = self.shape(self.visit(node.args[0]), node)
+        else:
+            shape = self._fill_shape(node.args[0])
+        return value if shape is None else filled(value, *shape)
+
+    def _fill_shape(self, node: ast.expr) -> tuple:
+        """The sizes ``(m, 1)``, ``m`` or ``X.shape`` ask for, as dimensions."""
+        if isinstance(node, ast.Attribute) and node.attr == "shape":
+            return self.shape(self.visit(node.value), node)
+        parts = node.elts if isinstance(node, ast.Tuple | ast.List) else [node]
+        sizes = tuple(self.visit(part) for part in parts)
+        if not all(size.is_integer or size.free_symbols <= set(self.space.order) for size in sizes):
+            raise self.unsupported(node, "an array size that is not a dimension")
+        return sizes
 
     def _stack(self, kind: str, node: ast.Call) -> sp.Expr:
         parts = (

@@ -1,8 +1,10 @@
 """The shape of a hand-written training step, read from the ast alone (nothing is run).
 
 A training loop's body is read as one step: loops are flattened into their bodies, tuple
-assignments split, and each simple statement recorded with what it reads and writes. Parameter
-updates (``w[0] = w[0] - e1*lr``, ``theta1 -= delta1*alpha``) are recognised; every other
+assignments split (``N, D = X.shape`` too), writes in place made assignments (``a[z <= 0] = 0``,
+``dh *= mask``, ``dW += X.T @ d`` into a gradient that an update reads), and each simple
+statement recorded with what it reads and writes. Parameter updates (``w[0] = w[0] - e1*lr``,
+``theta1 -= delta1*alpha``) are recognised; every other
 assignment gets a version name, so that ``a1 = X.T`` followed by ``a1 = vstack(...)`` are two
 values (``a1@11`` and ``a1``), the last one keeping the user's name.
 """
@@ -16,7 +18,7 @@ from collections import Counter
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.naming import indexed_name
 from symbackprop.readers.pyslice import ReturnedGradient, Statement, Update, loads, writes
-from symbackprop.readers.whitelist import called_name, is_inert
+from symbackprop.readers.whitelist import assigned_name, called_name, is_inert
 
 _BLOCKS = (ast.For, ast.While, ast.With)
 
@@ -36,6 +38,8 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
                 )
         elif isinstance(statement, ast.Assign) and _is_tuple_assignment(statement):
             flat += _split(statement)
+        elif isinstance(statement, ast.Assign) and _is_shape_unpacking(statement):
+            flat += _split_shape(statement)
         elif not isinstance(statement, ast.FunctionDef | ast.ClassDef | ast.Return):
             flat.append(statement)
     return flat
@@ -65,9 +69,83 @@ def _split(statement: ast.Assign) -> list[ast.stmt]:
     return parts
 
 
+def _is_shape_unpacking(statement: ast.Assign) -> bool:
+    """``N, D = X.shape``."""
+    target, value = statement.targets[0], statement.value
+    return (
+        len(statement.targets) == 1
+        and isinstance(target, ast.Tuple)
+        and isinstance(value, ast.Attribute)
+        and value.attr == "shape"
+    )
+
+
+def _split_shape(statement: ast.Assign) -> list[ast.stmt]:
+    """``N, D = X.shape`` as ``N = X.shape[0]`` and ``D = X.shape[1]``."""
+    parts = []
+    for axis, target in enumerate(statement.targets[0].elts):
+        size = ast.Subscript(value=statement.value, slice=ast.Constant(axis), ctx=ast.Load())
+        part = ast.Assign(targets=[target], value=ast.copy_location(size, statement.value))
+        parts.append(ast.copy_location(part, statement))
+    return parts
+
+
+class MaskedAssignment(ast.expr):
+    """``a[z <= 0] = value`` read as a new value of ``a``: ``value`` where the mask holds,
+    ``array`` (the old ``a``) elsewhere, as ``np.where(mask, value, a)``."""
+
+    _fields = ("mask", "value", "array")
+
+
+def _masked_target(statement: ast.stmt, masks: set[str]) -> ast.Subscript | None:
+    """The target of ``a[z <= 0] = v``, ``a[z < 0] *= alpha`` or ``a[~mask] = 0``: a name
+    indexed by a comparison, or by a name ``masks`` holds (assigned a comparison)."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+    elif isinstance(statement, ast.AugAssign):
+        target = statement.target
+    else:
+        return None
+    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+        return None
+    mask = target.slice
+    if isinstance(mask, ast.UnaryOp) and isinstance(mask.op, ast.Invert):
+        mask = mask.operand
+    named = isinstance(mask, ast.Name) and mask.id in masks
+    return target if named or isinstance(mask, ast.Compare) else None
+
+
+def _mask_writes(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """Writes through a boolean mask as new values of the array written into."""
+    masks: set[str] = set()
+    result = []
+    for statement in statements:
+        if _masked_target(statement, masks) is not None:
+            statement = _masked(statement, masks)
+        target = assigned_name(statement)
+        if target is not None:  # a name holds a mask while its value is a comparison
+            is_mask = isinstance(statement.value, ast.Compare)
+            masks = masks | {target} if is_mask else masks - {target}
+        result.append(statement)
+    return result
+
+
+def _masked(statement: ast.Assign | ast.AugAssign, masks: set[str]) -> ast.stmt:
+    target = _masked_target(statement, masks)
+    name = target.value.id
+    old = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), target)
+    value = statement.value
+    if isinstance(statement, ast.AugAssign):  # a[mask] *= v: v times the old entries there
+        value = ast.copy_location(ast.BinOp(left=old, op=statement.op, right=value), value)
+    masked = ast.copy_location(MaskedAssignment(mask=target.slice, value=value, array=old), value)
+    written = ast.copy_location(ast.Name(id=name, ctx=ast.Store()), target)
+    return ast.copy_location(ast.Assign(targets=[written], value=masked), statement)
+
+
 def steps(statements: list[ast.stmt]) -> list[Statement]:
     """One :class:`~symbackprop.readers.pyslice.Statement` per statement, with updates
     recognised and versions named."""
+    statements = _accumulations(_mask_writes(statements))
     records = [_step(position, node) for position, node in enumerate(statements)]
     counts = Counter(r.target for r in records if r.target is not None)
     seen: Counter = Counter()
@@ -83,6 +161,37 @@ def steps(statements: list[ast.stmt]) -> list[Statement]:
             version += f".{turns[version]}"
         record.version = record.target if last else version
     return records
+
+
+def _accumulations(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """``dW += X.T @ d`` as ``dW = X.T @ d + dW`` where another update reads ``dW``
+    (``W -= lr * dW``): a gradient summed up, not a parameter stepped; ``dh *= mask`` as
+    ``dh = dh * mask``."""
+    updates = [as_update(node) for node in statements]
+    read: set[str] = set()
+    for update in updates:
+        if update is not None:
+            read |= loads(update.step) - {update.param}
+    result = []
+    for node, update in zip(statements, updates, strict=True):
+        name = node.target if isinstance(node, ast.AugAssign) else None
+        if isinstance(name, ast.Name) and (update is None or update.param in read):
+            node = _as_assignment(node, update)
+        result.append(node)
+    return result
+
+
+def _as_assignment(node: ast.AugAssign, update: Update | None) -> ast.Assign:
+    old = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node.target)
+    if update is None:  # ``*=``, ``/=``: never a parameter's step
+        value = ast.BinOp(left=old, op=node.op, right=node.value)
+    else:  # the old value last, so that this does not read as an update ``w = w - step``
+        step = node.value
+        if update.sign > 0:
+            step = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=step), step)
+        value = ast.BinOp(left=step, op=ast.Add(), right=old)
+    value = ast.copy_location(value, node)
+    return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
 
 
 def _step(position: int, node: ast.stmt) -> Statement:

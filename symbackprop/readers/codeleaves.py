@@ -95,11 +95,21 @@ class Leaves:
         return {name: self.reader.space.resolve_shape(s) for name, s in self.leaf_shapes.items()}
 
     # -- the model's leaves --------------------------------------------------------------------
-    def declare(self, builder: ModelBuilder, nodes: list, loss_value: sp.Expr, updated: set[str]):
-        """Inputs, targets, then parameters, each in the order the code met them."""
+    def declare(
+        self,
+        builder: ModelBuilder,
+        nodes: list,
+        loss_value: sp.Expr,
+        updated: set[str],
+        backward_reads: frozenset[str] = frozenset(),
+    ):
+        """Inputs, targets, then parameters, each in the order the code met them; sizes the
+        backward lines alone read (``np.ones((1, m))``) are inputs too, so trials give them."""
         reader = self.reader
         forward_reads = {s.name for _, expr, _ in nodes for s in expr.free_symbols}
         used = forward_reads | {s.name for s in loss_value.free_symbols}
+        if reader.vector:
+            used |= backward_reads & {s.name for s in reader.space.order}
         dims = {s.name for s in reader.space.order} if reader.vector else set()
         names = [n for n in self.leaf_shapes if n in used]
         names += sorted(n for n in used & dims if n not in self.leaf_shapes)

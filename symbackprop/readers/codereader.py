@@ -31,7 +31,13 @@ from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
-from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
+from symbackprop.readers.whitelist import (
+    ARRAY_CONSTRUCTORS,
+    ARRAY_FUNCTIONS,
+    FILLS,
+    Namespace,
+    qualified_name,
+)
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Program:
     values: dict[sp.Symbol, Value]  # the values the loss does not need: deltas and helpers
     updates: list[UpdateClaim]
     file: str
+    notes: list[str] = field(default_factory=list)  # how lines were read, for the report
 
 
 def read_program(
@@ -188,7 +195,15 @@ class CodeReader:
         )
         for update in self.updates:
             update.expr = update.expr.xreplace(self._partials)
-        return Program(model, self.space, self.leaves.shapes(), others, self.updates, self.file)
+        return Program(
+            model,
+            self.space,
+            self.leaves.shapes(),
+            others,
+            self.updates,
+            self.file,
+            self.translator.notes,
+        )
 
     def _without_partial_sums(self, values: list[Value]) -> dict[sp.Symbol, Value]:
         """The backward values, a sum's partial values written into the whole sum (the sum is
@@ -207,10 +222,13 @@ class CodeReader:
         (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
         found = {}
         for update in self.updates:
-            # only a row vector: any other layout a step has could come from the very bug
-            # being looked for (a sum over the wrong axis)
-            if update.param in self.leaves.unknown and layout_of(update.shape) == "row":
-                found[update.param] = "row"
+            # only a row vector, or a (1, k) row for a bias (a (1, k) step cannot be taken on
+            # a (k,) bias, so the code that runs has a (1, k) one): any other layout a step
+            # has could come from the very bug being looked for (a sum over the wrong axis)
+            layout = layout_of(update.shape)
+            bias = self.layouts.get(update.param) == "row"
+            if update.param in self.leaves.unknown and (layout == "row" or bias and layout == "1k"):
+                found[update.param] = layout
         return found
 
     def _loss(self) -> tuple[Statement, Statement | None]:
@@ -266,7 +284,9 @@ class CodeReader:
         if number is not None:
             self.env[name] = _Binding("const", number)
             return
-        made = constructor(self, name, value)
+        # a backward line's np.zeros(...) starts a sum (``dW = np.zeros((D, H)); dW += ...``):
+        # its fill value, not a leaf the loss never meets
+        made = None if not forward and self._is_fill(value) else constructor(self, name, value)
         if made is None and not self.vector and isinstance(value, ast.List | ast.Tuple):
             made = sp.Symbol(name)  # ``xs = [1.0, 2.0]``: data, read element by element
         if made is not None:
@@ -280,6 +300,12 @@ class CodeReader:
             self.env[name] = _Binding("opaque", error)
             return
         self._bind(record, expr, forward)
+
+    def _is_fill(self, value: ast.expr) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        called = qualified_name(value.func, self.translator.namespace)
+        return ARRAY_FUNCTIONS.get(called or "") in FILLS
 
     def _bind(self, record: Statement, expr: sp.Expr, forward: bool) -> None:
         name = record.target
@@ -368,7 +394,11 @@ class CodeReader:
             loss_name, loss_value, loss_line = fresh_name("loss", self.values), loss_expr, None
             loss_value = loss_value.xreplace(bindings)
         builder = ModelBuilder(self.body.name, source=self.file)
-        self.leaves.declare(builder, nodes, loss_value, self._updated())
+        backward = [
+            v.expr.xreplace(bindings) for v in self.values.values() if v not in self.forward
+        ]
+        reads = frozenset(s.name for expr in backward for s in expr.free_symbols)
+        self.leaves.declare(builder, nodes, loss_value, self._updated(), reads)
         for name, expr, line in nodes:
             builder.define(name, expr, line)
         model = builder.loss(loss_name, loss_value, loss_line, description=f"read from {self.file}")

@@ -82,6 +82,24 @@ def read_python_source(
         raise too_deep(filename, 1) from None
 
 
+def _versions(needed: list[Statement]) -> dict[int, str]:
+    """The node each assignment makes: its name for the last one, ``h@7`` for an earlier
+    one (as a training step's versions are named), and for any one of a name that is also
+    read as an argument or a global."""
+    last = {s.target: s.position for s in needed}
+    assigned: set[str] = set()
+    read_unassigned: set[str] = set()
+    for statement in needed:
+        read_unassigned |= {n for n in statement.reads if n in last and n not in assigned}
+        assigned.add(statement.target)
+    return {
+        s.position: s.target
+        if last[s.target] == s.position and s.target not in read_unassigned
+        else f"{s.target}@{s.line}"
+        for s in needed
+    }
+
+
 def _element(node: ast.expr, index: tuple[int, ...]) -> float | None:
     """The literal value of ``w[1, 2]`` in ``w = [[...], [...]]``, where written out."""
     for position in index:
@@ -115,7 +133,7 @@ class _Reader:
         self.file = filename
         self.globals = {} if body.module_level else module_literals(tree)
         self.leaves: dict[str, _Leaf] = {}
-        self.defined: set[str] = set()
+        self.defined: dict[str, str] = {}  # a name -> the node of its current version
         self.declared: dict[str, Statement] = {}
         self.current = -1
         resolve_global = self.resolve if body.module_level else self.resolve_module_global
@@ -125,14 +143,15 @@ class _Reader:
 
     def read(self, needed: list[Statement]) -> Model:
         nodes: list[tuple[str, sp.Expr, int]] = []
+        versions = _versions(needed)
         for statement in needed:
             self.current = statement.position
             if self.body.module_level and statement.is_leaf_declaration:
                 self.declared[statement.target] = statement
                 continue
             expr = self.translator.expression(statement.value, self.resolve)
-            self.defined.add(statement.target)
-            nodes.append((statement.target, expr, statement.line))
+            self.defined[statement.target] = versions[statement.position]
+            nodes.append((versions[statement.position], expr, statement.line))
         if not nodes:
             loss = needed[-1]
             raise SpecError(
@@ -148,7 +167,7 @@ class _Reader:
         if name in self.defined:
             if index:
                 raise self._unsupported(node, f"indexing the computed value {name!r}")
-            return sp.Symbol(name)
+            return sp.Symbol(self.defined[name])
         if name in self.body.arguments:
             return self._leaf(name, index, "argument", node)
         if name in self.declared:

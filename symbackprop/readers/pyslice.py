@@ -5,8 +5,9 @@ each reads and writes); the loss is found by one list of rules (:func:`loss_posi
 only the statements the loss depends on are kept (:func:`dependencies`), so unrelated code
 before the loss may be anything. The two readers differ only in which assignment a read sees:
 
-- a forward function defines each name once (:func:`needed_statements` refuses a second
-  definition), so code after the loss (hand-written backprop, updates) is never looked at;
+- a forward function is read up to its loss, so code after it (hand-written backprop,
+  updates) is never looked at; a name assigned again (``h = h + b``, ``h += b``) is a new
+  version of it, which the reads after it see;
 - a training step reuses names (``a1 = X.T`` then ``a1 = vstack(...)``), so a read sees the
   last assignment before it (:func:`needed_positions`), and its backward lines are kept for
   the checker.
@@ -90,6 +91,11 @@ def _statement(body: Body, position: int, node: ast.stmt, assigned: set) -> Stat
         return Statement(position, node, target, node.value, _reads(body, node.value))
     if is_inert(node) or isinstance(node, ast.FunctionDef | ast.ClassDef):
         return Statement(position, node)
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        # ``h += b`` is ``h = h + b``: a new version of h
+        old = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node.target)
+        value = ast.copy_location(ast.BinOp(left=old, op=node.op, right=node.value), node)
+        return Statement(position, node, old.id, value, _reads(body, value), {old.id})
     target = assigned_name(node)
     if target is None:
         return Statement(position, node, reads=_reads(body, node), writes=writes(node))
@@ -258,8 +264,8 @@ def dependencies(start: Statement, writer_for: WriterFor) -> dict[int, Statement
 
 
 def needed_statements(body: Body, statements: list[Statement]) -> list[Statement]:
-    """A forward function's statements the loss (the last one) depends on, in order; each
-    name needed must have one plain assignment, before its use."""
+    """A forward function's statements the loss (the last one) depends on, in order; each read
+    sees the last plain assignment of its name before it (an argument, where there is none)."""
     loss = statements[-1]
     writers: dict[str, list[Statement]] = defaultdict(list)
     for statement in statements:
@@ -267,8 +273,6 @@ def needed_statements(body: Body, statements: list[Statement]) -> list[Statement
             writers[name].append(statement)
     if loss.target is None:
         raise _unreadable(body, loss, "the loss")
-    if loss.writes:  # a returned expression has no assignment to check
-        _single_writer(body, loss.target, writers)
     found = dependencies(loss, lambda name, reader: _writer_for(body, name, reader, writers))
     return [s for s in statements if s.position in found or s is loss]
 
@@ -291,34 +295,20 @@ def writer_before(statements: list[Statement], name: str, reader: Statement) -> 
 def _writer_for(
     body: Body, name: str, reader: Statement, writers: dict[str, list[Statement]]
 ) -> Statement | None:
-    if not writers.get(name):
-        return None
-    writer = _single_writer(body, name, writers)
-    if writer.position >= reader.position:
-        raise SpecError(
-            f"{name!r} is used before it is assigned at line {writer.line}",
-            file=body.file,
-            line=reader.line,
-        )
-    return writer
-
-
-def _single_writer(body: Body, name: str, writers: dict[str, list[Statement]]) -> Statement:
-    """The one plain assignment of a needed name; anything else is an error at its line."""
-    found = writers[name]
-    again = next((w for w in found if isinstance(w.node, ast.AugAssign)), None)
-    opaque = next((w for w in found if w.target != name and w is not again), None)
-    if opaque is not None:
-        raise _unreadable(body, opaque, repr(name))
-    if name in body.arguments or again is not None or len(found) > 1:
-        repeat = again or (found[0] if name in body.arguments else found[1])
-        raise SpecError(
-            f"{name!r} is assigned again; give each value its own name "
-            "(a forward pass is read as one definition per name)",
-            file=body.file,
-            line=repeat.line,
-        )
-    return found[0]
+    """The assignment a read of ``name`` in ``reader`` sees: the last one before it."""
+    before = [w for w in writers.get(name, ()) if w.position < reader.position]
+    if not before:
+        later = writers.get(name)
+        if later and name not in body.arguments:
+            raise SpecError(
+                f"{name!r} is used before it is assigned at line {later[0].line}",
+                file=body.file,
+                line=reader.line,
+            )
+        return None  # an argument or a global
+    if before[-1].target != name:
+        raise _unreadable(body, before[-1], repr(name))
+    return before[-1]
 
 
 def _unreadable(body: Body, statement: Statement, what: str) -> UnsupportedConstruct:

@@ -17,12 +17,15 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import UnsupportedConstruct
+from symbackprop.ir.indicator import indicator, truth
 from symbackprop.readers.whitelist import (
+    ARITIES,
     BINARY_OPERATORS,
+    CASTS,
+    COMPARISONS,
     FUNCTIONS,
     METHODS,
     OPERATOR_NAMES,
-    VARIADIC,
     Namespace,
     assigned_name,
     attribute_root,
@@ -231,8 +234,8 @@ class Translator:
             )
             raise self.unsupported(node, f"a call to {qualified}()", hint)
         args = tuple(self.visit(arg) for arg in node.args)
-        arity_ok = len(args) >= 2 if function in VARIADIC else len(args) == 1
-        if not arity_ok:
+        fewest, most = ARITIES.get(function, (1, 1))
+        if not fewest <= len(args) <= (most or len(args)):
             raise self.unsupported(node, f"{qualified}() with {len(args)} arguments")
         return self.apply(function, args, node)
 
@@ -247,6 +250,8 @@ class Translator:
     def _call_method(self, func: ast.Attribute, node: ast.Call) -> sp.Expr:
         if func.attr == "pow" and len(node.args) == 1:
             return self.power(self.visit(func.value), self.visit(node.args[0]), node)
+        if func.attr == "astype" and len(node.args) == 1:
+            return self.apply(self._cast(node.args[0]), (self.visit(func.value),), node)
         method = METHODS.get(func.attr)
         if method is None or node.args:
             raise self.unsupported(
@@ -256,8 +261,40 @@ class Translator:
             )
         return self.apply(method, (self.visit(func.value),), node)
 
+    def _cast(self, node: ast.expr) -> Callable[[sp.Expr], sp.Expr]:
+        """What ``.astype(node)`` does: ``float``, ``np.int64``, ``"float64"``."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = "numpy." + node.value
+        elif isinstance(node, ast.Attribute):
+            name = self._module_path(node)
+        else:
+            name = node.id if isinstance(node, ast.Name) else None
+        cast = CASTS.get(name or "")
+        if cast is None:
+            what = ast.unparse(node)[:40]
+            raise self.unsupported(node, f"a cast to {what}", "known: float, int, bool")
+        return cast
+
     def visit_Attribute(self, node: ast.Attribute) -> sp.Expr:
         raise self.unsupported(node, f"attribute access '.{node.attr}'")
+
+    def visit_MaskedAssignment(self, node) -> sp.Expr:
+        """``a[z <= 0] = 0`` (see :class:`~symbackprop.readers.codeflow.MaskedAssignment`)."""
+        mask, inverted = node.mask, isinstance(node.mask, ast.UnaryOp)
+        if inverted:  # a[~mask]: where the mask does not hold
+            mask = mask.operand
+        condition = truth(self.visit(mask))
+        value, array = self.visit(node.value), self.visit(node.array)
+        return sp.Piecewise((value, sp.Not(condition) if inverted else condition), (array, True))
+
+    def visit_Compare(self, node: ast.Compare) -> sp.Expr:
+        """``z > 0`` as NumPy computes it: 1 where it holds, 0 elsewhere (an indicator)."""
+        if len(node.ops) != 1 or type(node.ops[0]) not in COMPARISONS:
+            raise self.unsupported(node, "this comparison", "known: a < b, a <= b, a > b, ...")
+        left, right = self.visit(node.left), self.visit(node.comparators[0])
+        relation = COMPARISONS[type(node.ops[0])]
+        condition = self.apply(lambda a, b: relation(a, b, evaluate=False), (left, right), node)
+        return indicator(condition)
 
     # -- resource guard ------------------------------------------------------------------------
     def check_size(self, expr: sp.Expr, node: ast.AST) -> None:

@@ -14,6 +14,19 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symbackprop.ir.activations import ACTIVATIONS
+from symbackprop.readers.elementwise import (
+    clip,
+    expm1,
+    heaviside,
+    log1p,
+    logaddexp,
+    maximum,
+    product,
+    same,
+    square,
+    where,
+    whole,
+)
 
 # -- what may be called ------------------------------------------------------------------------
 _ELEMENTARY: dict[str, Callable[..., sp.Expr]] = {
@@ -23,6 +36,8 @@ _ELEMENTARY: dict[str, Callable[..., sp.Expr]] = {
     "sqrt": sp.sqrt,
     "sin": sp.sin,
     "cos": sp.cos,
+    "cosh": sp.cosh,
+    "sinh": sp.sinh,
 }
 # Only the spellings that really are elementwise: np.max(a, b) would read b as an axis, and
 # math has no abs, max or min.
@@ -31,23 +46,59 @@ _EXTREMA = {
     "max": sp.Max,
     "min": sp.Min,
     "numpy.abs": sp.Abs,
+    "numpy.absolute": sp.Abs,
     "math.fabs": sp.Abs,
-    "numpy.maximum": sp.Max,
+    "numpy.maximum": maximum,
     "numpy.minimum": sp.Min,
     "torch.abs": sp.Abs,
     "torch.max": sp.Max,
     "torch.min": sp.Min,
-    "torch.maximum": sp.Max,
+    "torch.maximum": maximum,
     "torch.minimum": sp.Min,
 }
-VARIADIC = {sp.Max, sp.Min}
+# Elementwise NumPy that backprop code writes around masks and casts (see elementwise.py).
+_MASKS = {
+    "numpy.where": where,
+    "numpy.heaviside": heaviside,
+    "numpy.clip": clip,
+    "numpy.copy": same,
+    "numpy.square": square,
+    "numpy.log1p": log1p,
+    "numpy.expm1": expm1,
+    "numpy.logaddexp": logaddexp,
+    "scipy.special.expit": ACTIVATIONS["sigmoid"],
+    "numpy.dot": product,
+    "numpy.multiply": product,
+    "numpy.sign": sp.sign,
+    "float": same,
+    "numpy.float64": same,
+    "numpy.float32": same,
+    "int": whole,
+    "bool": whole,
+    "numpy.int64": whole,
+    "numpy.int32": whole,
+    # of one number, in scalar mode (array mode reads them as reductions first)
+    "numpy.sum": same,
+    "numpy.mean": same,
+}
+# How many arguments each function takes (at least, at most); any other takes one.
+ARITIES: dict[Callable, tuple[int, int | None]] = {
+    sp.Max: (2, None),
+    sp.Min: (2, None),
+    maximum: (2, 2),
+    where: (3, 3),
+    heaviside: (2, 2),
+    clip: (3, 3),
+    product: (2, 2),
+    logaddexp: (2, 2),
+}
 _TORCH_ACTIVATIONS = ("sigmoid", "relu", "tanh")
 # torch's gelu is the erf form, ours the tanh approximation: deliberately not mapped.
 _FUNCTIONAL_ACTIVATIONS = ("sigmoid", "relu", "tanh", "leaky_relu", "softplus", "silu")
 
 
 def _function_table() -> dict[str, Callable[..., sp.Expr]]:
-    table: dict[str, Callable[..., sp.Expr]] = dict(_EXTREMA)
+    table: dict[str, Callable[..., sp.Expr]] = dict(_EXTREMA) | _MASKS
     for module in ("numpy", "math", "torch"):
         table.update({f"{module}.{name}": fn for name, fn in _ELEMENTARY.items()})
     table.update({f"torch.{name}": ACTIVATIONS[name] for name in _TORCH_ACTIVATIONS})
@@ -68,8 +119,19 @@ METHODS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "abs": sp.Abs,
     "sigmoid": ACTIVATIONS["sigmoid"],
     "relu": ACTIVATIONS["relu"],
-    "sum": lambda value: value,
-    "mean": lambda value: value,
+    "sum": same,
+    "mean": same,
+    "copy": same,
+}
+# ``mask.astype(float)``: the types a cast may name; an integer cast keeps only a mask's 0 and 1.
+CASTS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "float": same,
+    "numpy.float64": same,
+    "numpy.float32": same,
+    "int": whole,
+    "bool": whole,
+    "numpy.int64": whole,
+    "numpy.int32": whole,
 }
 
 # -- array mode: hand-written NumPy in the checker's formulas and code ---------------------------
@@ -86,6 +148,9 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.square": "square",
     "numpy.negative": "negative",
     "numpy.sum": "sum",
+    "numpy.mean": "mean",
+    "numpy.max": "max",
+    "numpy.amax": "max",
     "numpy.transpose": "transpose",
     "numpy.vstack": "vstack",
     "numpy.hstack": "hstack",
@@ -96,8 +161,21 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.asarray": "array",
     "sum": "sum",
     "len": "len",
+    **{f"numpy.{kind}": kind for kind in ("zeros", "ones", "full")},
+    "numpy.eye": "eye",
+    "numpy.clip": "clip",
+    "numpy.identity": "eye",
+    **{f"numpy.{kind}_like": f"{kind}_like" for kind in ("zeros", "ones", "full")},
 }
-ARRAY_METHODS: dict[str, str] = {"dot": "dot", "sum": "sum", "transpose": "transpose"}
+# Arrays made full of one value, and that value (None: the call says).
+FILLS = {"zeros": 0, "ones": 1, "full": None, "zeros_like": 0, "ones_like": 1, "full_like": None}
+ARRAY_METHODS: dict[str, str] = {
+    "dot": "dot",
+    "sum": "sum",
+    "mean": "mean",
+    "max": "max",
+    "transpose": "transpose",
+}
 # Calls that make a fresh array (data or initial weights): a leaf, never a computation.
 ARRAY_CONSTRUCTORS = frozenset(
     {
@@ -122,6 +200,14 @@ BINARY_OPERATORS = {
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
+}
+COMPARISONS = {
+    ast.Gt: sp.StrictGreaterThan,
+    ast.GtE: sp.GreaterThan,
+    ast.Lt: sp.StrictLessThan,
+    ast.LtE: sp.LessThan,
+    ast.Eq: sp.Eq,
+    ast.NotEq: sp.Ne,
 }
 OPERATOR_NAMES = {
     ast.FloorDiv: "'//'",

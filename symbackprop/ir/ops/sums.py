@@ -1,7 +1,8 @@
 """Sums: of every element, over the samples (axis 0), over each row (axis 1).
 
 A sum's adjoint spreads back by broadcasting, so each backward rule hands ``g`` on as it is
-and the derivation's unbroadcasting does the rest.
+and the derivation's unbroadcasting does the rest; only a row sum that drops its axis must
+stand its adjoint up as a column first (:class:`as_column`), or it would broadcast along rows.
 """
 
 from __future__ import annotations
@@ -22,20 +23,16 @@ from symbackprop.ir.ops.base import (
 )
 
 
-class SumBase(ArrayOpBase):
-    """A sum over ``axis`` (None: every element), keeping it as a length-1 axis with
-    ``keepdims``; ``latex_operator`` is how formulas write it (``\\sum_{\\text{rows}}``)."""
+class ReductionBase(ArrayOpBase):
+    """A reduction over ``axis`` (None: every element), keeping it as a length-1 axis with
+    ``keepdims``; ``method`` is NumPy's name for it, ``latex_operator`` how formulas write it
+    (``\\sum_{\\text{rows}}``)."""
 
     nargs = 1
     axis: ClassVar[int | None] = None
     keepdims: ClassVar[bool] = False
-    vjp = (lambda g, a: g,)
+    method: ClassVar[str] = "sum"
     latex_operator: ClassVar[str] = r"\sum"
-    backward_story = (
-        "${node}$ uses ${wrt}$ through the sum ${call}$: every entry summed counts once, so "
-        "the adjoint $g$ arriving at the sum spreads back to each of them by broadcasting "
-        "(the rule gives ${rule}$)."
-    )
 
     def latex_form(self, printer) -> str:
         (arg,) = self.args
@@ -44,18 +41,29 @@ class SumBase(ArrayOpBase):
 
     @classmethod
     def evaluate(cls, math, a):
-        return np.sum(a, axis=cls.axis, keepdims=cls.keepdims)
+        return getattr(np, cls.method)(a, axis=cls.axis, keepdims=cls.keepdims)
 
     def keywords(self) -> str:
-        """``axis=0, keepdims=True``: how NumPy is told which sum."""
+        """``axis=0, keepdims=True``: how NumPy is told which reduction."""
         return f"axis={self.axis}" + (", keepdims=True" if self.keepdims else "")
 
     def text_form(self, printer) -> str:
-        return f"{text_operand(printer, self.args[0])}.sum({self.keywords()})"
+        return f"{text_operand(printer, self.args[0])}.{self.method}({self.keywords()})"
 
     def numpy_form(self, printer) -> str:
         # The method form: np.sum's Python wrapper costs a microsecond on small arrays.
-        return f"{numpy_operand(printer, self.args[0])}.sum({self.keywords()})"
+        return f"{numpy_operand(printer, self.args[0])}.{self.method}({self.keywords()})"
+
+
+class SumBase(ReductionBase):
+    """A sum (see :class:`ReductionBase`)."""
+
+    vjp = (lambda g, a: g,)
+    backward_story = (
+        "${node}$ uses ${wrt}$ through the sum ${call}$: every entry summed counts once, so "
+        "the adjoint $g$ arriving at the sum spreads back to each of them by broadcasting "
+        "(the rule gives ${rule}$)."
+    )
 
 
 class total(SumBase):  # noqa: N801 - printed names follow NumPy
@@ -114,3 +122,36 @@ class rowsum(SumBase):  # noqa: N801
     def numpy_form(self, printer) -> str:
         summed = printer._print(self.args[0])
         return f"{printer._module_format('numpy.sum')}({summed}, {self.keywords()})"
+
+
+class rowsum_flat(SumBase):  # noqa: N801
+    """Sum over each row, dropping the axis: ``(m, k) -> (m,)``."""
+
+    latex_operator = r"\sum_{\text{cols}}"
+    axis = 1
+    vjp = (lambda g, a: as_column(g),)
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        return a[:1]
+
+
+class as_column(ArrayOpBase):  # noqa: N801
+    """A vector stood up as a column, ``v[:, None]``: ``(m,) -> (m, 1)``."""
+
+    nargs = 1
+    vjp = (lambda g, v: rowsum_flat(g),)
+
+    @classmethod
+    def shape(cls, v: Shape, dims: Dims = EXACT) -> Shape:
+        return (*v, 1)
+
+    @classmethod
+    def evaluate(cls, math, v):
+        return np.asarray(v)[..., None]
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}[:, None]"
+
+    def numpy_form(self, printer) -> str:
+        return f"{numpy_operand(printer, self.args[0])}[:, None]"
