@@ -36,15 +36,17 @@ def vjp(
     calls = _outermost_calls(expr)
     placeholders = {call: sp.Dummy(f"op{i}") for i, call in enumerate(calls)}
     elementwise = expr.xreplace(placeholders)
+    # a local partial may hold other operations (d(op0 / op1)/d(op1) holds op0): put them back
+    calls_back = {placeholder: call for call, placeholder in placeholders.items()}
     out_shape = shape(expr)
     total_adjoint = sp.S.Zero
     if wrt in elementwise.free_symbols:
-        local = local_partial(elementwise, output, wrt)
+        local = local_partial(elementwise, output, wrt).xreplace(calls_back)
         total_adjoint += unbroadcast(g * local, out_shape, shape(wrt))
     for call, placeholder in placeholders.items():
         if not call.has(wrt):
             continue
-        local = local_partial(elementwise, output, placeholder)
+        local = local_partial(elementwise, output, placeholder).xreplace(calls_back)
         g_call = unbroadcast(g * local, out_shape, shape(call))
         for position, argument in enumerate(call.args):
             if argument.has(wrt):

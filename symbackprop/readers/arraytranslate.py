@@ -26,9 +26,17 @@ from symbackprop.ir.ops.stacking import (
     zero_row,
 )
 from symbackprop.readers.arrayfunctions import HANDLERS
+from symbackprop.readers.arrayindexing import add_at, label_write, subscript
+from symbackprop.readers.arraystructure import CALL_READERS
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.translate import Translator
-from symbackprop.readers.whitelist import ARRAY_FUNCTIONS, ARRAY_METHODS, Namespace, describe
+from symbackprop.readers.whitelist import (
+    ARRAY_FUNCTIONS,
+    ARRAY_METHODS,
+    Namespace,
+    describe,
+    qualified_name,
+)
 
 _STACKS = {("vstack", 1): bias_row, ("vstack", 0): zero_row}
 _HSTACKS = {("hstack", 1): bias_column, ("hstack", 0): zero_column}
@@ -145,9 +153,16 @@ class ArrayTranslator(Translator):
             if not self.vector:
                 raise self.unsupported(node, "slicing a scalar")
             return self.checked(stacked, (self.visit(value),), node)
+        indexed = subscript(self, node)
+        if indexed is not None:
+            return indexed
         if isinstance(node.slice, ast.Slice) or _has_slice(node.slice):
             raise self.unsupported(node, "this slice", "known: a[1:], a[:, 1:]")
         return super().visit_Subscript(node)
+
+    # writes into arrays, made assignments by symbackprop.readers.arraywrites
+    visit_LabelWrite = label_write
+    visit_AddAt = add_at
 
     def axis(self, node: ast.expr) -> int:
         if isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value < 8:
@@ -187,6 +202,10 @@ class ArrayTranslator(Translator):
             raise self.unsupported(node, "a call with starred arguments")
         if kind in ("vstack", "hstack"):
             return self._stack(kind, node)
+        if kind in CALL_READERS:
+            if not self.vector:
+                raise self.unsupported(node, f"{kind}() in scalar code")
+            return CALL_READERS[kind](self, node, subject)
         keywords = {k.arg: k.value for k in node.keywords}
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
@@ -201,6 +220,8 @@ class ArrayTranslator(Translator):
             if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple | ast.List)
             else None
         )
+        if self.vector and parts and not _is_constant_block(parts[0], self.namespace):
+            return CALL_READERS[kind](self, node, None)  # arrays joined, not a bias unit
         if node.keywords or parts is None or len(parts) != 2:
             raise self.unsupported(node, f"np.{kind}() of anything but (np.ones(...), array)")
         fill, block = self._constant_block(parts[0])
@@ -240,6 +261,14 @@ class ArrayTranslator(Translator):
         raise self.unsupported(
             node, f"{describe(node)} as a stacked block", "write np.ones((1, m))"
         )
+
+
+def _is_constant_block(node: ast.expr, namespace: Namespace) -> bool:
+    """``np.ones(...)`` or ``np.zeros(...)``: a block of a bias row or column."""
+    return isinstance(node, ast.Call) and qualified_name(node.func, namespace) in (
+        "numpy.ones",
+        "numpy.zeros",
+    )
 
 
 def _slice_op(node: ast.expr) -> type | None:

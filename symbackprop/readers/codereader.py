@@ -25,6 +25,7 @@ from symbackprop.ir.model import Model
 from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
+from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
@@ -118,16 +119,18 @@ class CodeReader:
 
     def __post_init__(self) -> None:
         self.file = self.body.file
-        self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
-        biases = codeflow.bias_names([r.node for r in self.records])
-        self.layouts = {name: "row" for name in biases} | self.layouts
+        namespace = Namespace.from_imports(self.tree)
+        flat = as_assignments(codeflow.flatten(self.body.statements, self.file), namespace)
+        self.records = codeflow.steps(flat)
+        vectors = codeflow.bias_names(flat) | label_names(flat, namespace)
+        self.layouts = {name: "row" for name in vectors} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
         self.translator = ArrayTranslator(
             self.file,
-            Namespace.from_imports(self.tree),
+            namespace,
             self.body.helpers,
             self.resolve,
             space=self.space,
@@ -369,6 +372,8 @@ _ARRAY_CALLS = {
     "numpy.sum",
     "numpy.matrix",
     "numpy.transpose",
+    "numpy.einsum",
+    "numpy.concatenate",
 }
 
 

@@ -135,7 +135,7 @@ class DimSpace:
             return ()
         arg_shapes = [self.shape(arg, shapes) for arg in expr.args]
         if isinstance(expr, ArrayOpBase):  # the op's own rule, unifying through this space
-            return self.resolve_shape(type(expr).shape(*arg_shapes, dims=self))
+            return self.resolve_shape(expr.shape_at(tuple(arg_shapes), self))
         return self.broadcast(*arg_shapes)
 
     # -- trials -------------------------------------------------------------------------------

@@ -96,8 +96,27 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.asarray": "array",
     "sum": "sum",
     "len": "len",
+    # structure and indexing (symbackprop.readers.arrayindexing)
+    "numpy.einsum": "einsum",
+    "numpy.concatenate": "concatenate",
+    "numpy.reshape": "reshape",
+    "numpy.ravel": "ravel",
+    "numpy.expand_dims": "expand_dims",
+    "numpy.copy": "copy",
+    "numpy.max": "max",
+    "numpy.amax": "max",
 }
-ARRAY_METHODS: dict[str, str] = {"dot": "dot", "sum": "sum", "transpose": "transpose"}
+ARRAY_METHODS: dict[str, str] = {
+    "dot": "dot",
+    "sum": "sum",
+    "transpose": "transpose",
+    # structure and indexing (symbackprop.readers.arrayindexing)
+    "reshape": "reshape",
+    "ravel": "ravel",
+    "flatten": "ravel",
+    "copy": "copy",
+    "max": "max",
+}
 # Calls that make a fresh array (data or initial weights): a leaf, never a computation.
 ARRAY_CONSTRUCTORS = frozenset(
     {

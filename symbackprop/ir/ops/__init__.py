@@ -16,8 +16,23 @@ from symbackprop.ir.ops.base import (
     shape_of,
     show_shape,
 )
+from symbackprop.ir.ops.labels import LABEL_OPS, first_argmax, onehot, rowmax
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.products import T, dot
+from symbackprop.ir.ops.reshaping import RESHAPING_OPS, column, flat
+from symbackprop.ir.ops.slicing import (
+    SLICING_OPS,
+    col_slice,
+    cols_into,
+    concat_cols,
+    concat_rows,
+    head_cols,
+    head_rows,
+    row_slice,
+    rows_into,
+    tail_cols,
+    tail_rows,
+)
 from symbackprop.ir.ops.softmax import softmax
 from symbackprop.ir.ops.stacking import (
     STACKED_OPS,
@@ -34,6 +49,9 @@ from symbackprop.ir.ops.sums import SumBase, colsum, colsum_keepdims, rowsum, to
 __all__ = [
     "EXACT",
     "FLOAT_MATH",
+    "LABEL_OPS",
+    "RESHAPING_OPS",
+    "SLICING_OPS",
     "STACKED_OPS",
     "ArrayOpBase",
     "Dim",
@@ -48,15 +66,30 @@ __all__ = [
     "bias_column",
     "bias_row",
     "broadcast",
+    "col_slice",
+    "cols_into",
     "colsum",
     "colsum_keepdims",
+    "column",
+    "concat_cols",
+    "concat_rows",
     "dot",
+    "first_argmax",
+    "flat",
+    "head_cols",
+    "head_rows",
+    "onehot",
+    "row_slice",
+    "rowmax",
+    "rows_into",
     "rowsum",
     "shape_of",
     "show_shape",
     "sigmoid_bce",
     "softmax",
     "softmax_xent",
+    "tail_cols",
+    "tail_rows",
     "total",
     "zero_column",
     "zero_row",

@@ -63,6 +63,11 @@ class ArrayOpBase(sp.Function):
     def shape(cls, *shapes: Shape, dims: Dims | None = None) -> Shape:
         raise NotImplementedError(f"{cls.__name__} has no shape rule")
 
+    def shape_at(self, shapes: tuple[Shape, ...], dims: Dims) -> Shape:
+        """The shape of this call; an op whose shape depends on a size among its arguments
+        (``a[:, :H]``, a one-hot matrix of C columns) overrides this rather than ``shape``."""
+        return type(self).shape(*shapes, dims=dims)
+
     @classmethod
     def evaluate(cls, math: SimpleNamespace, *values: Any) -> Any:
         raise NotImplementedError(f"{cls.__name__} has no numeric evaluation")
@@ -113,7 +118,7 @@ def shape_of(expr: sp.Expr, shapes: Mapping[str, Shape]) -> Shape:
         return ()
     arg_shapes = [shape_of(arg, shapes) for arg in expr.args]
     if isinstance(expr, ArrayOpBase):
-        return expr.shape(*arg_shapes)
+        return expr.shape_at(tuple(arg_shapes), EXACT)
     return broadcast(*arg_shapes)
 
 

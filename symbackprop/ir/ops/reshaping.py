@@ -1,0 +1,67 @@
+"""Vectors as columns and columns as vectors: ``v[:, None]``, ``v.reshape(-1, 1)``,
+``a.ravel()``. A row vector needs no op: ``(n,)`` broadcasts as ``(1, n)`` does, and
+``v[None, :]`` is the transpose of the column."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symbackprop.errors import ShapeError
+from symbackprop.ir.ops.base import (
+    EXACT,
+    ArrayOpBase,
+    Dims,
+    Shape,
+    numpy_operand,
+    show_shape,
+    text_operand,
+)
+
+
+class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
+    """``v[:, None]``: a vector ``(n,)`` as a column ``(n, 1)``."""
+
+    nargs = 1
+    vjp = (lambda g, v: flat(g),)
+
+    @classmethod
+    def shape(cls, v: Shape, dims: Dims = EXACT) -> Shape:
+        if len(v) != 1:
+            raise ShapeError(f"only a vector becomes a column, not shape {show_shape(v)}")
+        return (v[0], 1)
+
+    @classmethod
+    def evaluate(cls, math, v):
+        return np.reshape(np.asarray(v), (-1, 1))
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}[:, None]"
+
+    def numpy_form(self, printer) -> str:
+        return f"{numpy_operand(printer, self.args[0])}[:, None]"
+
+
+class flat(ArrayOpBase):  # noqa: N801
+    """``a.ravel()`` of a column ``(n, 1)``: the vector ``(n,)``."""
+
+    nargs = 1
+    vjp = (lambda g, a: column(g),)
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        if len(a) != 2 or not dims.unify(a[1], 1):
+            raise ShapeError(f"only a column becomes a vector here, not shape {show_shape(a)}")
+        return (a[0],)
+
+    @classmethod
+    def evaluate(cls, math, a):
+        return np.reshape(np.asarray(a), (-1,))
+
+    def text_form(self, printer) -> str:
+        return f"{text_operand(printer, self.args[0])}.ravel()"
+
+    def numpy_form(self, printer) -> str:
+        return f"{numpy_operand(printer, self.args[0])}.ravel()"
+
+
+RESHAPING_OPS = (column, flat)
