@@ -127,7 +127,8 @@ class Subject:
     def _random_leaves(self, sizes: dict, index: int) -> dict[sp.Symbol, Value]:
         rng = random.Random(1009 * (index + 1))
         by_name = {s.name: v for s, v in sizes.items()}
-        leaves: dict[sp.Symbol, Value] = {}
+        # a size the code names (m = X.shape[0], a slice's bound H) is a value its lines may use
+        leaves: dict[sp.Symbol, Value] = {s: Fraction(v) for s, v in sizes.items()}
         for node in self.model.nodes:
             if not node.kind.is_leaf:
                 continue

@@ -130,15 +130,17 @@ def _reshaped(tr: IndexingTranslator, value: sp.Expr, sizes: list, node: ast.AST
 
 
 def _fits(tr: IndexingTranslator, size, dim) -> bool:
+    """Whether ``size`` is ``dim``, or can be made so (in the forward pass)."""
     return tr.space is None or tr.space.unify(size, dim)
 
 
 def _flattened(tr: IndexingTranslator, value: sp.Expr, shape: tuple, node: ast.AST) -> sp.Expr:
     if len(shape) == 1:
         return value
-    if len(shape) == 2 and shape[1] == 1:
+    # samples are rows: an array of one free column is taken for a column, as it must be
+    if len(shape) == 2 and _fits(tr, shape[1], 1):
         return tr.checked(flat, (value,), node)
-    if len(shape) == 2 and shape[0] == 1:
+    if len(shape) == 2 and _fits(tr, shape[0], 1):
         return tr.checked(flat, (tr.checked(T, (value,), node),), node)
     raise tr.unsupported(
         node, f"flattening an array of shape {shape}", "known: a column (n, 1) or a row (1, n)"

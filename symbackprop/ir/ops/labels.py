@@ -22,7 +22,7 @@ from symbackprop.ir.ops.base import (
     numpy_operand,
     show_shape,
 )
-from symbackprop.ir.ops.slicing import plain, size
+from symbackprop.ir.ops.slicing import axes, plain, size
 
 
 def _classes(labels: np.ndarray, count: int) -> list[int]:
@@ -50,7 +50,7 @@ class onehot(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
 
     @classmethod
     def evaluate(cls, math, labels, count):
-        labels, count = np.asarray(labels), size(count)
+        labels, count = axes(labels, 1, "onehot"), size(count)
         return _ones_at(_classes(labels, count), (len(labels), count), labels)
 
     def text_form(self, printer) -> str:
@@ -75,7 +75,7 @@ class first_argmax(ArrayOpBase):  # noqa: N801
 
     @classmethod
     def evaluate(cls, math, a):
-        a = np.asarray(a)
+        a = axes(a, 2, "first_argmax")
         return _ones_at(list(np.argmax(a, axis=1)), a.shape, a)
 
     def numpy_form(self, printer) -> str:
@@ -102,7 +102,7 @@ class rowmax(ArrayOpBase):  # noqa: N801
 
     @classmethod
     def evaluate(cls, math, a):
-        return np.max(np.asarray(a), axis=1, keepdims=True)
+        return np.max(axes(a, 2, "rowmax"), axis=1, keepdims=True)
 
     def numpy_form(self, printer) -> str:
         return f"np.max({printer._print(self.args[0])}, axis=1, keepdims=True)"

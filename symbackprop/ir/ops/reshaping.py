@@ -16,6 +16,7 @@ from symbackprop.ir.ops.base import (
     show_shape,
     text_operand,
 )
+from symbackprop.ir.ops.slicing import axes
 
 
 class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
@@ -32,7 +33,7 @@ class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
 
     @classmethod
     def evaluate(cls, math, v):
-        return np.reshape(np.asarray(v), (-1, 1))
+        return np.reshape(axes(v, 1, "column"), (-1, 1))
 
     def text_form(self, printer) -> str:
         return f"{text_operand(printer, self.args[0])}[:, None]"
@@ -55,7 +56,10 @@ class flat(ArrayOpBase):  # noqa: N801
 
     @classmethod
     def evaluate(cls, math, a):
-        return np.reshape(np.asarray(a), (-1,))
+        a = axes(a, 2, "flat")
+        if a.shape[1] != 1:
+            raise ValueError(f"only a column becomes a vector here, not shape {a.shape}")
+        return np.reshape(a, (-1,))
 
     def text_form(self, printer) -> str:
         return f"{text_operand(printer, self.args[0])}.ravel()"

@@ -44,6 +44,14 @@ def _axis_size(shape: Shape, axis: int, what: str) -> Dim:
     return shape[axis]
 
 
+def axes(value, count: int, what: str) -> np.ndarray:
+    """``value`` as an array of ``count`` axes; a ValueError (a shape problem) otherwise."""
+    value = np.asarray(value)
+    if value.ndim != count:
+        raise ValueError(f"{what} needs {count} axes, not shape {value.shape}")
+    return value
+
+
 def _with(shape: Shape, axis: int, dim: Dim) -> Shape:
     sizes = list(shape)
     sizes[axis] = plain(dim)
@@ -86,7 +94,11 @@ class SliceBase(AxisOp):
 
     @classmethod
     def evaluate(cls, math, a, start, stop):
-        return cls.cut(np.asarray(a), size(start), size(stop))
+        a = np.asarray(a)
+        start, stop = size(start), size(stop)
+        if a.ndim <= cls.axis or not 0 <= start <= stop <= a.shape[cls.axis]:
+            raise ValueError(f"{cls.__name__} from {start} to {stop} of shape {a.shape}")
+        return cls.cut(a, start, stop)
 
     def printed(self, printer, operand) -> str:
         a, start, stop = self.args
@@ -124,9 +136,14 @@ class IntoBase(AxisOp):
 
     @classmethod
     def evaluate(cls, math, g, like, start):
-        g, like = np.asarray(g), np.asarray(like)
-        result = np.zeros(like.shape, dtype=np.result_type(g, like))
+        like = np.asarray(like)
+        g = axes(g, like.ndim, cls.__name__)
         begin = size(start)
+        if like.ndim <= cls.axis or _with(g.shape, cls.axis, like.shape[cls.axis]) != like.shape:
+            raise ValueError(f"cannot place shape {g.shape} into {like.shape}")
+        if begin + g.shape[cls.axis] > like.shape[cls.axis]:
+            raise ValueError(f"cannot place shape {g.shape} into {like.shape} at {begin}")
+        result = np.zeros(like.shape, dtype=np.result_type(g, like))
         if cls.axis == 0:
             result[begin : begin + g.shape[0]] = g
         else:
@@ -163,8 +180,11 @@ class PartBase(AxisOp):
 
     @classmethod
     def evaluate(cls, math, g, like):
-        g, count = np.asarray(g), np.shape(like)[cls.axis]
-        total = g.shape[cls.axis]
+        like = np.asarray(like)
+        g = axes(g, like.ndim, cls.__name__)
+        count, total = like.shape[cls.axis], g.shape[cls.axis]
+        if count > total:
+            raise ValueError(f"{cls.__name__}: {count} of {total}")
         return cls.cut(g, total - count, total) if cls.from_end else cls.cut(g, 0, count)
 
     def printed(self, printer, operand) -> str:
