@@ -1,0 +1,322 @@
+"""Structure and indexing idioms of hand-written NumPy backprop, read without running the code.
+
+Each fixture is a training step written as people write it: a softmax classifier on integer
+labels (``probs[np.arange(N), y]``, ``dscores[np.arange(N), y] -= 1``), the same with a one-hot
+matrix, a two-layer net in ``np.einsum``, a recurrent-style step that concatenates its state and
+input and slices the state's gradient back out, gates sliced from one product, and a fit that
+ravels and reshapes. Whether a fixture is right comes from PyTorch autograd in float64: running
+the fixture (our own file; the product never runs code) moves each parameter by ``-lr`` times
+the gradient torch computes. The checker must then call every line correct; each mutant is
+shown wrong the same way, and the checker must blame its line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from symbackprop.check import check_code
+from symbackprop.check.codecheck import check_text
+from symbackprop.derive.rules import rule_for
+from symbackprop.errors import ShapeError, UnsupportedConstruct
+from symbackprop.ir.evaluate import Evaluator, Numbers
+from symbackprop.ir.ops import (
+    FLOAT_MATH,
+    col_slice,
+    column,
+    concat_cols,
+    concat_rows,
+    flat,
+    onehot,
+    row_slice,
+    rowmax,
+    shape_of,
+)
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RNG = np.random.default_rng(11)
+LR = 0.1
+
+
+def normal(*shape):
+    return RNG.normal(size=shape)
+
+
+def classifier_data():
+    return {"X": normal(6, 3), "y": np.array([0, 3, 1, 3, 2, 0]), "W": normal(3, 4), "b": normal(4)}
+
+
+def _recurrent_loss(t):
+    h = torch.tanh(t.x0 @ t.U)
+    s = torch.tanh(torch.cat([h, t.x], dim=1) @ t.W + t.b)
+    return ((s @ t.V - t.Y) ** 2).sum() / 2
+
+
+def _gates_loss(t):
+    z = torch.cat([t.h, t.x], dim=1) @ t.W
+    hidden = t.h.shape[1]
+    s = torch.sigmoid(z[:, :hidden]) * torch.tanh(z[:, hidden:])
+    return ((s @ t.V - t.Y) ** 2).sum() / 2
+
+
+# fixture: (its arrays, the parameters it updates, the name of its rate, the loss in torch)
+CASES = {
+    "softmax": (
+        classifier_data,
+        ("W", "b"),
+        "step_size",
+        lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y),
+    ),
+    "onehot": (
+        classifier_data,
+        ("W", "b"),
+        "lr",
+        lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y),
+    ),
+    "einsum": (
+        lambda: {
+            "X": normal(5, 3),
+            "Y": normal(5, 2),
+            "W1": normal(3, 4),
+            "b1": normal(4),
+            "W2": normal(4, 2),
+            "b2": normal(2),
+        },
+        ("W1", "b1", "W2", "b2"),
+        "lr",
+        lambda t: 0.5 * ((torch.tanh(t.X @ t.W1 + t.b1) @ t.W2 + t.b2 - t.Y) ** 2).sum(),
+    ),
+    "concat": (
+        lambda: {
+            "x0": normal(5, 2),
+            "x": normal(5, 3),
+            "Y": normal(5, 2),
+            "U": normal(2, 4),
+            "W": normal(7, 6),
+            "b": normal(6),
+            "V": normal(6, 2),
+        },
+        ("U", "W", "b", "V"),
+        "lr",
+        _recurrent_loss,
+    ),
+    "gates": (
+        lambda: {
+            "h": normal(5, 3),
+            "x": normal(5, 2),
+            "Y": normal(5, 2),
+            "W": normal(5, 6),
+            "V": normal(3, 2),
+        },
+        ("W", "V"),
+        "lr",
+        _gates_loss,
+    ),
+    "reshape": (
+        lambda: {"X": normal(6, 3), "Y": normal(6, 1), "W": normal(3, 1)},
+        ("W",),
+        "lr",
+        lambda t: ((t.X @ t.W).ravel() - t.Y[:, 0]).pow(2).sum() / (2 * t.X.shape[0]),
+    ),
+}
+
+
+def source(name: str) -> str:
+    return (FIXTURES / f"indexing_{name}.py").read_text()
+
+
+def stepped(text: str, arrays: dict, params, rate: str) -> dict:
+    """Run the training step in ``text`` (a fixture of ours) on copies of ``arrays``."""
+    namespace: dict = {}
+    exec(compile(text, "<fixture>", "exec"), namespace)  # our own fixture, in the test only
+    copies = {name: np.array(value, copy=True) for name, value in arrays.items()}
+    namespace["train"](**copies, **{rate: LR})
+    return {name: copies[name] for name in params}
+
+
+def torch_stepped(name: str, arrays: dict) -> dict:
+    """Each parameter moved by -LR times its gradient, the gradient from torch autograd."""
+    _, params, _, loss = CASES[name]
+    tensors = {
+        key: torch.tensor(value, dtype=torch.int64 if value.dtype.kind == "i" else torch.float64)
+        for key, value in arrays.items()
+    }
+    for param in params:
+        tensors[param].requires_grad_(True)
+    loss(SimpleNamespace(**tensors)).backward()
+    return {p: (tensors[p] - LR * tensors[p].grad).detach().numpy() for p in params}
+
+
+def agrees_with_torch(name: str, text: str) -> bool:
+    make, params, rate, _ = CASES[name]
+    arrays = make()
+    try:
+        got = stepped(text, arrays, params, rate)
+    except ValueError:  # NumPy's shapes do not fit: wrong, and it shows at once
+        return False
+    expected = torch_stepped(name, arrays)
+    return all(np.allclose(got[p], expected[p], rtol=1e-10, atol=1e-12) for p in params)
+
+
+# -- correct code is called correct ------------------------------------------------------------
+@pytest.mark.parametrize("name", CASES)
+def test_the_fixture_steps_as_torch_autograd_does(name):
+    assert agrees_with_torch(name, source(name))
+
+
+JUDGED = {
+    "softmax": {"dscores", "dW", "db"},
+    "onehot": {"dscores", "the step of W", "the step of b"},
+    "einsum": {"dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"},
+    "concat": {"dout", "dV", "dz", "dW", "db", "dhx", "dh", "dU"},
+    "gates": {"ds", "dz", "the step of W", "the step of V"},
+    "reshape": {"dpred", "dW"},
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_checker_calls_every_line_of_the_fixture_correct(name):
+    report = check_code(FIXTURES / f"indexing_{name}.py", "train")
+    wrong = [(v.line, v.formula) for v in report.verdicts if not v.correct]
+    assert report.ok, wrong
+    assert {v.name for v in report.verdicts} == JUDGED[name]
+
+
+def test_the_label_subtraction_and_the_division_are_each_judged():
+    verdicts = check_code(FIXTURES / "indexing_softmax.py", "train").verdicts
+    text = source("softmax").splitlines()
+    by_line = {text[v.line - 1].strip(): v for v in verdicts}
+    assert by_line["dscores[np.arange(N), y] -= 1"].claim == "N * dloss/dscores"
+    assert by_line["dscores /= N"].claim == "dloss/dscores"
+
+
+# -- wrong code is called wrong, at its line -----------------------------------------------------
+# fixture, text replaced, replacement, the line blamed (its text in the mutant), diagnosis kind
+MUTANTS = [
+    ("softmax", "    dscores[np.arange(N), y] -= 1\n", "", "dscores = probs.copy()", None),
+    ("softmax", "    dscores /= N\n", "", "dscores[np.arange(N), y] -= 1", "missing factor"),
+    ("softmax", "y] -= 1", "y] += 1", "dscores[np.arange(N), y] += 1", None),
+    ("onehot", "[y]) / N", "[y])", "dscores = (probs - np.eye(W.shape[1])[y])", None),
+    (
+        "einsum",
+        'einsum("ij,kj->ik", dZ2, W2)',
+        'einsum("ij,jk->ik", dZ2, W2)',
+        "dA1 = np.einsum",
+        "shape or broadcast",
+    ),
+    (
+        "einsum",
+        'einsum("ji,jk->ik", X, dZ1)',
+        'einsum("ij,jk->ik", X, dZ1)',
+        "dW1 = np.einsum",
+        "shape or broadcast",
+    ),
+    ("einsum", 'einsum("ij->j", dZ2)', 'einsum("ij->i", dZ2)', "db2 =", "shape or broadcast"),
+    ("concat", "dhx[:, :H]", "dhx[:, H:]", "dh = dhx", "shape or broadcast"),
+    ("concat", "dhx[:, :H]", "dhx[:, :-1]", "dh = dhx", "shape or broadcast"),
+    ("concat", "dhx[:, :H]", "dhx[:, 1:H + 1]", "dh = dhx", None),
+    (
+        "gates",
+        "np.hstack((ds * c * f * (1 - f), ds * f * (1 - c**2)))",
+        "np.hstack((ds * f * (1 - c**2), ds * c * f * (1 - f)))",
+        "dz = np.hstack",
+        None,
+    ),
+    ("reshape", "err.reshape(-1, 1)", "err.reshape(1, -1)", "dpred =", "transposed"),
+    ("reshape", "err.reshape(-1, 1) / N", "err.reshape(-1, 1)", "dpred =", "missing factor"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "blamed", "kind"),
+    MUTANTS,
+    ids=[f"{m[0]}:{m[2].strip() or 'deleted'}" for m in MUTANTS],
+)
+def test_a_mutant_is_wrong_and_the_checker_blames_its_line(name, old, new, blamed, kind):
+    text = source(name)
+    assert old in text
+    mutant = text.replace(old, new)
+    assert not agrees_with_torch(name, mutant)  # the oracle: the mutant really is wrong
+    report = check_text(mutant, f"indexing_{name}.py", "train")
+    first = next(v for v in report.verdicts if not v.correct)
+    assert blamed in mutant.splitlines()[first.line - 1]
+    if kind is not None:
+        assert first.diagnosis.kind == kind
+
+
+# -- what is not read gets one clear line ----------------------------------------------------
+def read(tmp_body: str):
+    text = "import numpy as np\n\ndef train(X, Y, W, lr):\n" + tmp_body
+    return check_text(text, "net.py", "train")
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (
+            "    out = np.einsum('ijk,kl->ijl', X, W)\n",
+            UnsupportedConstruct,
+            "np.einsum('ijk,kl->ijl') is not supported",
+        ),
+        ("    out = X[::2] @ W\n", UnsupportedConstruct, "a slice with a step is not supported"),
+        ("    out = np.eye(3)[X @ W]\n", ShapeError, "labels used as an index must be a vector"),
+        ("    out = X.reshape(2, 3, -1) @ W\n", UnsupportedConstruct, "this reshape is not"),
+    ],
+)
+def test_an_idiom_not_read_is_refused_naming_it_and_its_line(body, error, message):
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
+        read(body + "    loss = np.sum((out - Y) ** 2)\n    W -= lr * X.T @ (out - Y)\n")
+    assert raised.value.line == 4
+
+
+# -- the new ops: shape rules against evaluation, backward rules against differences -------------
+OPS = [
+    (column, [(4,)], []),
+    (flat, [(4, 1)], []),
+    (row_slice, [(5, 3)], [1, 4]),
+    (row_slice, [(5,)], [0, 2]),
+    (col_slice, [(3, 5)], [2, 5]),
+    (concat_rows, [(2, 3), (4, 3)], []),
+    (concat_cols, [(3, 2), (3, 4)], []),
+    (rowmax, [(3, 4)], []),
+]
+
+
+@pytest.mark.parametrize(("op", "shapes", "sizes"), OPS, ids=[str(i) for i in range(len(OPS))])
+def test_an_index_op_has_the_shape_and_the_adjoint_of_its_evaluation(op, shapes, sizes):
+    values = [RNG.normal(size=s) for s in shapes]
+    arrays = sp.symbols(f"a0:{len(shapes)}")
+    call = op(*arrays, *map(sp.Integer, sizes))
+    output = op.evaluate(FLOAT_MATH, *values, *sizes)
+    assert shape_of(call, dict(zip([a.name for a in arrays], shapes, strict=True))) == output.shape
+    for position in range(len(shapes)):
+        g, direction = RNG.normal(size=output.shape), RNG.normal(size=shapes[position])
+
+        def along(step, position=position, direction=direction, g=g):
+            moved = [*values]
+            moved[position] = values[position] + step * direction
+            return float(np.sum(g * op.evaluate(FLOAT_MATH, *moved, *sizes)))
+
+        expected = (along(1e-6) - along(-1e-6)) / 2e-6
+        g_symbol = sp.Symbol("g")
+        adjoint = rule_for(op, position)(g_symbol, *arrays, *map(sp.Integer, sizes))
+        as_mp = np.frompyfunc(mpmath.mpf, 1, 1)
+        env = {s: as_mp(v) for s, v in zip(arrays, values, strict=True)}
+        env[g_symbol] = as_mp(g)
+        got = np.asarray(Evaluator(env, Numbers.MPMATH)(adjoint), dtype=float)
+        assert float(np.sum(got * direction)) == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+def test_a_one_hot_matrix_has_one_one_per_row_at_the_label():
+    labels = np.array([2, 0, 2, 1])
+    got = onehot.evaluate(FLOAT_MATH, labels, 3)
+    assert np.array_equal(got, np.eye(3)[labels])
+    assert shape_of(onehot(sp.Symbol("y"), 3), {"y": (4,)}) == (4, 3)
