@@ -120,6 +120,17 @@ CASES = {
         "lr",
         _gates_loss,
     ),
+    "embedding": (
+        lambda: {
+            "idx": np.array([3, 0, 3, 1, 3]),  # a repeated index accumulates
+            "Y": normal(5, 2),
+            "W": normal(4, 3),
+            "V": normal(3, 2),
+        },
+        ("W", "V"),
+        "lr",
+        lambda t: ((torch.tanh(t.W[t.idx] @ t.V) - t.Y) ** 2).sum() / 2,
+    ),
     "reshape": (
         lambda: {"X": normal(6, 3), "Y": normal(6, 1), "W": normal(3, 1)},
         ("W",),
@@ -178,6 +189,7 @@ JUDGED = {
     "einsum": {"dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"},
     "concat": {"dout", "dV", "dz", "dW", "db", "dhx", "dh", "dU"},
     "gates": {"ds", "dz", "the step of W", "the step of V"},
+    "embedding": {"dh", "dV", "demb", "dW"},
     "reshape": {"dpred", "dW"},
 }
 
@@ -230,6 +242,7 @@ MUTANTS = [
         "dz = np.hstack",
         None,
     ),
+    ("embedding", "np.zeros_like(W)", "W.copy()", "np.add.at(dW, idx, demb)", None),
     ("reshape", "err.reshape(-1, 1)", "err.reshape(1, -1)", "dpred =", "transposed"),
     ("reshape", "err.reshape(-1, 1) / N", "err.reshape(-1, 1)", "dpred =", "missing factor"),
 ]
@@ -275,6 +288,13 @@ def test_an_idiom_not_read_is_refused_naming_it_and_its_line(body, error, messag
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
         read(body + "    loss = np.sum((out - Y) ** 2)\n    W -= lr * X.T @ (out - Y)\n")
     assert raised.value.line == 4
+
+
+def test_an_indexed_add_that_drops_repeated_indices_is_refused_with_the_fix():
+    text = source("embedding").replace("np.add.at(dW, idx, demb)", "dW[idx] += demb")
+    with pytest.raises(UnsupportedConstruct, match=r"np\.add\.at\(dW, idx, \.\.\.\)") as raised:
+        check_text(text, "embedding.py", "train")
+    assert text.splitlines()[raised.value.line - 1].strip() == "dW[idx] += demb"
 
 
 # -- the new ops: shape rules against evaluation, backward rules against differences -------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 
+from symbackprop.errors import UnsupportedConstruct
 from symbackprop.readers.whitelist import Namespace, qualified_name
 
 
@@ -32,10 +33,11 @@ class AddAt(ast.expr):
     _fields = ("array", "indices", "values", "rows")
 
 
-def as_assignments(statements: list[ast.stmt], namespace: Namespace) -> list[ast.stmt]:
+def as_assignments(statements: list[ast.stmt], namespace: Namespace, file: str) -> list[ast.stmt]:
     """``statements`` with each write into an array made the assignment it means."""
     result: list[ast.stmt] = []
     for statement in statements:
+        _refuse_buffered_add(statement, file)
         result.append(_rewritten(statement, namespace, result))
     return [s for s in result if s is not None]
 
@@ -74,6 +76,27 @@ def _rewritten(statement: ast.stmt, namespace: Namespace, before: list) -> ast.s
 
 
 _WRITE_OPS = {ast.Add: "add", ast.Sub: "sub"}
+
+
+def _refuse_buffered_add(statement: ast.stmt, file: str) -> None:
+    """``dW[idx] += g`` adds once per distinct index (NumPy buffers the write), which is wrong
+    wherever an index repeats: say so rather than read it as an accumulation."""
+    if not (isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript)):
+        return
+    target = statement.target
+    index = target.slice
+    if isinstance(target.value, ast.Name) and isinstance(index, ast.Name | ast.Attribute):
+        name, text = target.value.id, ast.unparse(index)
+        raise UnsupportedConstruct(
+            f"'{name}[{text}] {_OP_TEXT.get(type(statement.op), '?=')} ...' changes each "
+            "distinct index once, dropping repeats, and is not supported "
+            f"(accumulate with np.add.at({name}, {text}, ...))",
+            file=file,
+            line=statement.lineno,
+        )
+
+
+_OP_TEXT = {ast.Add: "+=", ast.Sub: "-="}
 
 
 def _scaled_in_place(statement: ast.stmt) -> bool:

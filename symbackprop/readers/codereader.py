@@ -120,7 +120,8 @@ class CodeReader:
     def __post_init__(self) -> None:
         self.file = self.body.file
         namespace = Namespace.from_imports(self.tree)
-        flat = as_assignments(codeflow.flatten(self.body.statements, self.file), namespace)
+        flat = codeflow.flatten(self.body.statements, self.file)
+        flat = as_assignments(flat, namespace, self.file)
         self.records = codeflow.steps(flat)
         vectors = codeflow.bias_names(flat) | label_names(flat, namespace)
         self.layouts = {name: "row" for name in vectors} | self.layouts
