@@ -75,6 +75,12 @@ CASES = {
         "step_size",
         lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y),
     ),
+    "course": (
+        classifier_data,
+        ("W", "b"),
+        "step_size",
+        lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y) + 0.5e-3 * (t.W * t.W).sum(),
+    ),
     "onehot": (
         classifier_data,
         ("W", "b"),
@@ -185,6 +191,7 @@ def test_the_fixture_steps_as_torch_autograd_does(name):
 
 JUDGED = {
     "softmax": {"dscores", "dW", "db"},
+    "course": {"dscores", "db", "dW"},
     "onehot": {"dscores", "the step of W", "the step of b"},
     "einsum": {"dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"},
     "concat": {"dout", "dV", "dz", "dW", "db", "dhx", "dh", "dU"},
@@ -216,6 +223,8 @@ MUTANTS = [
     ("softmax", "    dscores[np.arange(N), y] -= 1\n", "", "dscores = probs.copy()", None),
     ("softmax", "    dscores /= N\n", "", "dscores[np.arange(N), y] -= 1", "missing factor"),
     ("softmax", "y] -= 1", "y] += 1", "dscores[np.arange(N), y] += 1", None),
+    ("course", "    dW += reg * W\n", "", "dW = np.dot(X.T, dscores)", None),
+    ("course", "dW += reg * W", "dW -= reg * W", "dW -= reg * W", None),
     ("onehot", "[y]) / N", "[y])", "dscores = (probs - np.eye(W.shape[1])[y])", None),
     (
         "einsum",

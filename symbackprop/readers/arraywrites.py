@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.readers.whitelist import Namespace, qualified_name
+from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
 
 
 class LabelWrite(ast.expr):
@@ -36,9 +36,14 @@ class AddAt(ast.expr):
 def as_assignments(statements: list[ast.stmt], namespace: Namespace, file: str) -> list[ast.stmt]:
     """``statements`` with each write into an array made the assignment it means."""
     result: list[ast.stmt] = []
+    computed: set[str] = set()
     for statement in statements:
         _refuse_buffered_add(statement, file)
+        if _added_to_computed(statement, computed):
+            result.append(_accumulated(statement))
+            continue
         result.append(_rewritten(statement, namespace, result))
+        computed |= _computes(statement, namespace)
     return [s for s in result if s is not None]
 
 
@@ -76,6 +81,40 @@ def _rewritten(statement: ast.stmt, namespace: Namespace, before: list) -> ast.s
 
 
 _WRITE_OPS = {ast.Add: "add", ast.Sub: "sub"}
+
+
+def _computes(statement: ast.stmt, namespace: Namespace) -> set[str]:
+    """The name ``statement`` computes from data (not a constant nor a fresh array)."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return set()
+    target, value = statement.targets[0], statement.value
+    if not isinstance(target, ast.Name) or isinstance(value, ast.Constant):
+        return set()
+    made = any(
+        isinstance(n, ast.Call) and qualified_name(n.func, namespace) in ARRAY_CONSTRUCTORS
+        for n in ast.walk(value)
+    )
+    return set() if made else {target.id}
+
+
+def _added_to_computed(statement: ast.stmt, computed: set[str]) -> bool:
+    """``dW += reg * W`` on a gradient the code computed: a sum, not a parameter's update."""
+    return (
+        isinstance(statement, ast.AugAssign)
+        and isinstance(statement.op, ast.Add | ast.Sub)
+        and isinstance(statement.target, ast.Name)
+        and statement.target.id in computed
+    )
+
+
+def _accumulated(statement: ast.AugAssign) -> ast.Assign:
+    # written as ``dW = reg * W + dW``: ``dW = dW + ...`` is how updates are spelled
+    name = statement.target.id
+    added = statement.value
+    if isinstance(statement.op, ast.Sub):
+        added = ast.UnaryOp(op=ast.USub(), operand=added)
+    total = ast.BinOp(left=added, op=ast.Add(), right=ast.Name(name, ast.Load()))
+    return _assign(name, total, statement)
 
 
 def _refuse_buffered_add(statement: ast.stmt, file: str) -> None:
