@@ -12,6 +12,7 @@ shown wrong the same way, and the checker must blame its line.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,6 +38,9 @@ from symbackprop.ir.ops import (
     rowmax,
     shape_of,
 )
+from symbackprop.readers.arraytranslate import ArrayTranslator
+from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.whitelist import Namespace
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -349,3 +353,91 @@ def test_a_one_hot_matrix_has_one_one_per_row_at_the_label():
     got = onehot.evaluate(FLOAT_MATH, labels, 3)
     assert np.array_equal(got, np.eye(3)[labels])
     assert shape_of(onehot(sp.Symbol("y"), 3), {"y": (4,)}) == (4, 3)
+
+
+# -- each spelling read means what NumPy computes ------------------------------------------------
+ARRAYS = {
+    "A": normal(4, 3),
+    "B": normal(3, 5),
+    "C": normal(4, 3),
+    "D": normal(4, 2),
+    "u": normal(4),
+    "v": normal(3),
+    "c": normal(4, 1),
+    "y": np.array([2, 0, 1, 2]),
+}
+SPELLINGS = [
+    "np.einsum('ij,jk->ik', A, B)",
+    "np.einsum('ij,kj->ik', A, C)",
+    "np.einsum('ji,jk->ik', A, C)",
+    "np.einsum('ij->j', A)",
+    "np.einsum('ij->i', A)",
+    "np.einsum('ij,ij->', A, C)",
+    "np.einsum('i,j->ij', u, v)",
+    "np.einsum('ij,ij->i', A, C)",
+    "np.einsum('ab,bc->ac', A, B)",
+    "np.einsum('ij,j->i', A, v)",
+    "A.reshape(4, -1)",
+    "u.reshape(-1, 1)",
+    "np.reshape(u, (1, -1))",
+    "c.ravel()",
+    "c.flatten()",
+    "np.ravel(c.T)",
+    "c.reshape(-1)",
+    "u[:, None]",
+    "u[:, np.newaxis]",
+    "u[None, :]",
+    "np.expand_dims(u, 1)",
+    "np.expand_dims(u, axis=0)",
+    "np.concatenate([A, D], axis=1)",
+    "np.concatenate((A, C))",
+    "np.hstack((A, D, C))",
+    "np.vstack((A, C))",
+    "np.hstack((u, v))",
+    "np.concatenate((A, D), axis=1)[:, 3:]",
+    "A[:-1]",
+    "A[1:3]",
+    "A[:, :2]",
+    "A[:, -2:]",
+    "A[1:, :-1]",
+    "A[:, 0]",
+    "A[-1]",
+    "(A + C)[0]",
+    "u[-1]",
+    "A[:, 1:]",
+    "A[1:]",
+    "u[1:]",
+    "u[:-2]",
+    "A[np.arange(4), y]",
+    "A[range(4), y]",
+    "np.eye(3)[y]",
+    "B[y]",
+    "np.max(A, axis=1, keepdims=True)",
+    "A.max(axis=1)",
+    "np.amax(A, axis=0, keepdims=True)",
+    "np.max(A, 0)",
+    "A.copy()",
+    "np.copy(A)",
+    "A - np.max(A, axis=1)[:, None]",
+]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_spelling_is_read_as_what_numpy_computes(spelling):
+    space = DimSpace()
+    shapes = {name: value.shape for name, value in ARRAYS.items()}
+    translator = ArrayTranslator(
+        "<test>",
+        Namespace(),
+        {},
+        lambda name, index, node: sp.Symbol(name),
+        space=space,
+        shapes=shapes,
+    )
+    expr = translator.expression(ast.parse(spelling, mode="eval").body, translator.resolve_global)
+    env = {sp.Symbol(name): value for name, value in ARRAYS.items()}
+    got = Evaluator(env, Numbers.FLOAT64)(expr)
+    expected = eval(spelling, {"np": np, **ARRAYS})  # the test's own expression, run by NumPy
+    assert np.shape(got) == np.shape(expected)
+    assert np.allclose(got, expected, rtol=1e-12)
+    assert translator.shape(expr, None) == np.shape(expected)

@@ -21,7 +21,17 @@ from typing import Protocol
 import sympy as sp
 
 from symbackprop.errors import ShapeError, UnsupportedConstruct
-from symbackprop.ir.ops import T, col_slice, column, dot, flat, onehot, row_slice, rowsum
+from symbackprop.ir.ops import (
+    T,
+    col_slice,
+    column,
+    dot,
+    flat,
+    onehot,
+    row_slice,
+    rowsum,
+    total,
+)
 from symbackprop.readers.arraywrites import AddAt, LabelWrite, is_range
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.whitelist import Namespace, qualified_name
@@ -94,7 +104,7 @@ def subscript(tr: IndexingTranslator, node: ast.Subscript) -> sp.Expr | None:
     """The value of ``node`` in array mode; None for constant element indices (``w[0]``)."""
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     kinds = [_kind(tr, part) for part in parts]
-    if not tr.vector or all(kind == "int" for kind in kinds):
+    if not tr.vector or (_elements(kinds, parts) and isinstance(node.value, ast.Name)):
         return None
     count = _eye(tr, node.value)
     if count is not None:
@@ -107,6 +117,11 @@ def subscript(tr: IndexingTranslator, node: ast.Subscript) -> sp.Expr | None:
     if reader is None:
         raise tr.unsupported(node, f"this index of an array of {len(shape)} dimensions", KNOWN)
     return reader(tr, value, shape, parts, node)
+
+
+def _elements(kinds: list[str], parts: list[ast.expr]) -> bool:
+    """``w[0]``, ``w[1, 2]``: elements of a leaf, read by name (a negative index is not)."""
+    return all(kind == "int" for kind in kinds) and all(_constant_int(p) >= 0 for p in parts)
 
 
 def _eye(tr: IndexingTranslator, node: ast.expr) -> sp.Expr | None:
@@ -177,6 +192,11 @@ def _position(tr, part: ast.expr, size, node) -> sp.Expr:
     return sp.sympify(size) + k if k < 0 else k
 
 
+def _one_element(tr, value, shape, parts, node):
+    k = _position(tr, parts[0], shape[0], node)
+    return tr.checked(total, (tr.checked(row_slice, (value, k, k + 1), node),), node)
+
+
 def _as_column(tr, value, shape, parts, node):
     return tr.checked(column, (_cut(tr, value, shape, parts[0], 0, node),), node)
 
@@ -222,12 +242,14 @@ _READERS = {
     (1, ("new", "all")): _as_row,
     (1, ("new", "slice")): _as_row,
     (1, ("labels",)): _gathered_rows,
+    (1, ("int",)): _one_element,
     (2, ("slice",)): _matrix_slice,
     (2, ("slice", "all")): _matrix_slice,
     (2, ("all", "slice")): _matrix_slice,
     (2, ("slice", "slice")): _matrix_slice,
     (2, ("all", "int")): _one_column,
     (2, ("slice", "int")): _one_column,
+    (2, ("int",)): _one_row,
     (2, ("int", "all")): _one_row,
     (2, ("int", "slice")): _one_row,
     (2, ("rows", "labels")): _picked,

@@ -152,7 +152,10 @@ class ArrayTranslator(Translator):
         if stacked is not None:
             if not self.vector:
                 raise self.unsupported(node, "slicing a scalar")
-            return self.checked(stacked, (self.visit(value),), node)
+            sliced = self.visit(value)
+            shape = self.shape(sliced, node)
+            if shape is None or len(shape) == 2:  # a vector's v[1:] is a general slice
+                return self.checked(stacked, (sliced,), node)
         indexed = subscript(self, node)
         if indexed is not None:
             return indexed
