@@ -34,6 +34,8 @@ from symbackprop.ir.ops import (
     concat_rows,
     flat,
     onehot,
+    reversed_cols,
+    reversed_rows,
     row_slice,
     rowmax,
     shape_of,
@@ -292,7 +294,7 @@ def read(tmp_body: str):
             UnsupportedConstruct,
             "np.einsum('ijk,kl->ijl') is not supported",
         ),
-        ("    out = X[::2] @ W\n", UnsupportedConstruct, "a slice with a step is not supported"),
+        ("    out = X[1::2] @ W\n", UnsupportedConstruct, "a slice with a step is not supported"),
         ("    out = np.eye(3)[X @ W]\n", ShapeError, "labels used as an index must be a vector"),
         ("    out = X.reshape(2, 3, -1) @ W\n", UnsupportedConstruct, "this reshape is not"),
     ],
@@ -320,6 +322,8 @@ OPS = [
     (concat_rows, [(2, 3), (4, 3)], []),
     (concat_cols, [(3, 2), (3, 4)], []),
     (rowmax, [(3, 4)], []),
+    (reversed_rows, [(4, 3)], []),
+    (reversed_cols, [(3, 4)], []),
 ]
 
 
@@ -408,6 +412,9 @@ SPELLINGS = [
     "A[1:]",
     "u[1:]",
     "u[:-2]",
+    "A[::-1]",
+    "A[:, ::-1]",
+    "u[::-1]",
     "A[np.arange(4), y]",
     "A[range(4), y]",
     "np.eye(3)[y]",

@@ -1,7 +1,7 @@
 """Indexing in hand-written NumPy, read into array ops (never run): slices, new axes, labels.
 
 - slices with any bounds, negative ones included: ``a[:-1]``, ``a[2:]``, ``dz[:, :H]``,
-  ``dz[:, H:]``, and a column ``a[:, 0]``;
+  ``dz[:, H:]``, a column ``a[:, 0]``, and reversals ``a[::-1]``, ``a[:, ::-1]``;
 - new axes: ``v[:, None]``, ``v[:, np.newaxis]`` (a column), ``v[None, :]`` (a row);
 - integer labels: ``probs[np.arange(N), y]`` (each row's entry at its label: the row sum of
   ``probs`` times the one-hot matrix of ``y``), ``np.eye(C)[y]`` (that one-hot matrix), and
@@ -28,6 +28,8 @@ from symbackprop.ir.ops import (
     dot,
     flat,
     onehot,
+    reversed_cols,
+    reversed_rows,
     row_slice,
     rowsum,
     total,
@@ -158,6 +160,8 @@ def _bounds(tr: IndexingTranslator, part: ast.Slice, size: sp.Expr) -> tuple[sp.
 def _cut(tr, value, shape, part, axis: int, node) -> sp.Expr:
     if not isinstance(part, ast.Slice) or _kind(tr, part) == "all":
         return value
+    if part.lower is None and part.upper is None and _constant_int(part.step) == -1:
+        return tr.checked(reversed_rows if axis == 0 else reversed_cols, (value,), node)
     start, stop = _bounds(tr, part, sp.sympify(shape[axis]))
     return tr.checked(row_slice if axis == 0 else col_slice, (value, start, stop), node)
 

@@ -119,6 +119,40 @@ class col_slice(SliceBase):  # noqa: N801
     vjp = (lambda g, a, start, stop: cols_into(g, a, start),)
 
 
+class ReversedBase(AxisOp):
+    """``a[::-1]`` (rows) or ``a[:, ::-1]`` (columns): the same entries in reverse order."""
+
+    nargs = 1
+
+    @classmethod
+    def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
+        _axis_size(a, cls.axis, cls.__name__)
+        return a
+
+    @classmethod
+    def evaluate(cls, math, a):
+        a = np.asarray(a)
+        if a.ndim <= cls.axis:
+            raise ValueError(f"{cls.__name__} of shape {a.shape}")
+        return a[::-1] if cls.axis == 0 else a[:, ::-1]
+
+    def printed(self, printer, operand) -> str:
+        return f"{operand(self.args[0])}[{_index(self.axis, '::-1')}]"
+
+
+class reversed_rows(ReversedBase):  # noqa: N801
+    """``a[::-1]``: the rows in reverse order."""
+
+    vjp = (lambda g, a: reversed_rows(g),)
+
+
+class reversed_cols(ReversedBase):  # noqa: N801
+    """``a[:, ::-1]``: the columns in reverse order."""
+
+    axis = 1
+    vjp = (lambda g, a: reversed_cols(g),)
+
+
 class IntoBase(AxisOp):
     """An array shaped like ``like``, zero but for ``g`` placed from ``start`` along the axis:
     the adjoint of a slice."""
@@ -257,6 +291,8 @@ class concat_cols(ConcatBase):  # noqa: N801
 SLICING_OPS = (
     row_slice,
     col_slice,
+    reversed_rows,
+    reversed_cols,
     rows_into,
     cols_into,
     head_rows,
