@@ -26,6 +26,10 @@ class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
     vjp = (lambda g, v: flat(g),)
 
     @classmethod
+    def eval(cls, v):
+        return v.args[0] if isinstance(v, flat) else None  # a vector made a column again
+
+    @classmethod
     def shape(cls, v: Shape, dims: Dims = EXACT) -> Shape:
         if len(v) != 1:
             raise ShapeError(f"only a vector becomes a column, not shape {show_shape(v)}")
@@ -47,6 +51,10 @@ class flat(ArrayOpBase):  # noqa: N801
 
     nargs = 1
     vjp = (lambda g, a: column(g),)
+
+    @classmethod
+    def eval(cls, a):
+        return a.args[0] if isinstance(a, column) else None  # a column made a vector again
 
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
