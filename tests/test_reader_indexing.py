@@ -20,6 +20,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from one_line import refused
 
 from symbackprop.check import check_code
 from symbackprop.check.codecheck import check_text
@@ -303,6 +304,18 @@ def test_an_idiom_not_read_is_refused_naming_it_and_its_line(body, error, messag
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
         read(body + "    loss = np.sum((out - Y) ** 2)\n    W -= lr * X.T @ (out - Y)\n")
     assert raised.value.line == 4
+
+
+def test_the_command_line_refuses_unknown_einsum_subscripts_in_one_line(tmp_path, capsys):
+    path = tmp_path / "net.py"
+    path.write_text(source("einsum").replace('"ji,jk->ik", A1', '"ijk,kl->ijl", A1'))
+    refused(
+        capsys,
+        ["check", f"{path}:train"],
+        f"{path}:11:",
+        "np.einsum('ijk,kl->ijl') is not supported",
+        "ij,jk->ik",
+    )
 
 
 def test_an_indexed_add_that_drops_repeated_indices_is_refused_with_the_fix():
