@@ -83,7 +83,7 @@ CASES = {
         lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y),
     ),
     "course": (
-        classifier_data,
+        lambda: {**classifier_data(), "b": normal(1, 4)},  # b kept as a (1, C) row
         ("W", "b"),
         "step_size",
         lambda t: F.cross_entropy(t.X @ t.W + t.b, t.y) + 0.5e-3 * (t.W * t.W).sum(),
@@ -232,6 +232,7 @@ MUTANTS = [
     ("softmax", "y] -= 1", "y] += 1", "dscores[np.arange(N), y] += 1", None),
     ("course", "    dW += reg * W\n", "", "dW = np.dot(X.T, dscores)", None),
     ("course", "dW += reg * W", "dW -= reg * W", "dW -= reg * W", None),
+    ("course", "axis=0, keepdims", "axis=1, keepdims", "db = np.sum", "shape or broadcast"),
     ("onehot", "[y]) / N", "[y])", "dscores = (probs - np.eye(W.shape[1])[y])", None),
     (
         "einsum",

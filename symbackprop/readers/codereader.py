@@ -57,6 +57,7 @@ class UpdateClaim:
     line: int
     text: str
     shape: tuple | None = None  # the step's shape, where it could be worked out
+    in_place: bool = False  # ``b -= step``: NumPy makes the step fit b's own shape
 
 
 @dataclass
@@ -170,10 +171,14 @@ class CodeReader:
         (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
         found = {}
         for update in self.updates:
-            # only a row vector: any other layout a step has could come from the very bug
-            # being looked for (a sum over the wrong axis)
-            if update.param in self.leaves.unknown and layout_of(update.shape) == "row":
-                found[update.param] = "row"
+            # only a row vector, or a (1, k) row updated in place (``b -= lr * db`` runs only
+            # where b can hold the step): any other layout a step has could come from the very
+            # bug being looked for (a sum over the wrong axis)
+            layout = layout_of(update.shape)
+            if update.param in self.leaves.unknown and (
+                layout == "row" or (layout == "1k" and update.in_place)
+            ):
+                found[update.param] = layout
         return found
 
     def _loss(self) -> tuple[Statement, Statement | None]:
@@ -273,7 +278,8 @@ class CodeReader:
         expr = self.translator.expression(claim, self.resolve)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
-        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape))
+        in_place = isinstance(record.node, ast.AugAssign)
+        self.updates.append(UpdateClaim(update.param, expr, record.line, text, shape, in_place))
 
     def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
         """The step's factors without its learning rate, and the rate's sign.
