@@ -43,6 +43,8 @@ KNOWN = (
     "probs[np.arange(N), y], np.eye(C)[y], W[idx]"
 )
 
+MAX_WRITTEN_SIZE = 1000
+
 
 class IndexingTranslator(Protocol):
     """What the reading of indices uses of the array translator."""
@@ -85,10 +87,11 @@ def _constant_int(node: ast.expr) -> int | None:
 def size_of(tr: IndexingTranslator, node: ast.expr) -> sp.Expr:
     """A size or a bound: a whole number, or an expression in the array dimensions."""
     number = _constant_int(node)
-    if number is not None:
-        return sp.Integer(number)
-    value = tr.visit(node)
+    value = sp.Integer(number) if number is not None else tr.visit(node)
     dims = set(tr.space.order) if tr.space is not None else set()
+    if any(abs(number) > MAX_WRITTEN_SIZE for number in value.atoms(sp.Number)):
+        # the checker evaluates at small sizes: a larger written one would only allocate
+        raise tr.unsupported(node, f"a size or bound over {MAX_WRITTEN_SIZE} written as a number")
     if value.is_Integer or (not value.is_number and value.free_symbols <= dims):
         return value
     raise tr.unsupported(node, "a size or bound that is not a whole number or a dimension")
