@@ -297,6 +297,7 @@ def read(tmp_body: str):
             "np.einsum('ijk,kl->ijl') is not supported",
         ),
         ("    out = X[1::2] @ W\n", UnsupportedConstruct, "a slice with a step is not supported"),
+        ("    out = np.vstack((X[:, 0], X[:, 1])) @ W\n", UnsupportedConstruct, "of vectors"),
         ("    out = np.eye(10**9)[Y[:, 0]]\n", UnsupportedConstruct, "a size or bound over 1000"),
         ("    out = X[:-10**40] @ W\n", UnsupportedConstruct, "a size or bound over 1000"),
         ("    out = X[:, : X.shape[1] + 10**6] @ W\n", UnsupportedConstruct, "bound over 1000"),

@@ -219,7 +219,13 @@ def _concatenate(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
     return join(tr, node, node.args[0], axis)
 
 
-def join(tr: IndexingTranslator, node: ast.Call, parts_node: ast.expr, axis: int | None):
+def join(
+    tr: IndexingTranslator,
+    node: ast.Call,
+    parts_node: ast.expr,
+    axis: int | None,
+    stacked: bool = False,
+):
     """The arrays listed in ``parts_node`` joined along ``axis`` (``np.hstack`` of vectors
     joins them along their only axis)."""
     if not isinstance(parts_node, ast.Tuple | ast.List) or len(parts_node.elts) < 2:
@@ -228,6 +234,8 @@ def join(tr: IndexingTranslator, node: ast.Call, parts_node: ast.expr, axis: int
     rank = len(shape_of(tr, parts[0], node))
     if rank == 1 and axis == 1:
         axis = 0
+    elif rank == 1 and stacked:  # np.vstack makes vectors the rows of a new matrix
+        raise tr.unsupported(node, "np.vstack() of vectors", "stack columns: np.hstack")
     if axis not in (0, 1) or rank <= axis:
         raise tr.unsupported(node, f"joining arrays of {rank} dimensions along axis {axis}")
     op = concat_rows if axis == 0 else concat_cols
@@ -241,7 +249,7 @@ def _stack(axis: int):
     def reader(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
         if node.keywords or len(node.args) != 1:
             raise tr.unsupported(node, "this stacking call", "write np.hstack((a, b))")
-        return join(tr, node, node.args[0], axis)
+        return join(tr, node, node.args[0], axis, stacked=axis == 0)
 
     return reader
 
