@@ -268,6 +268,8 @@ _READERS = {
 # -- writes into arrays (made assignments by arraywrites) ------------------------------------
 def label_write(tr: IndexingTranslator, node: LabelWrite) -> sp.Expr:
     """``a[np.arange(N), y] -= v`` (or ``+=``, ``=``): a changed at each row's label."""
+    if not tr.vector:
+        raise tr.unsupported(node, "writing into an array in scalar code")
     base = None if node.array is None else tr.visit(node.array)
     width = size_of(tr, node.width) if base is None else shape_of(tr, base, node)[1]
     chosen = tr.checked(onehot, (labels(tr, node.labels), width), node)
@@ -288,6 +290,8 @@ def label_write(tr: IndexingTranslator, node: LabelWrite) -> sp.Expr:
 
 def add_at(tr: IndexingTranslator, node: AddAt) -> sp.Expr:
     """``np.add.at(dW, idx, dout)``: row ``idx[i]`` of dW gains row ``i`` of dout."""
+    if not tr.vector:
+        raise tr.unsupported(node, "np.add.at() in scalar code")
     base = None if node.array is None else tr.visit(node.array)
     count = size_of(tr, node.rows) if base is None else shape_of(tr, base, node)[0]
     chosen = tr.checked(onehot, (labels(tr, node.indices), count), node)

@@ -369,7 +369,7 @@ def _loss_ast(text: str) -> ast.expr:
     return tree.body[0].value
 
 
-_ARRAY_ATTRIBUTES = {"T", "dot", "shape"}
+_ARRAY_ATTRIBUTES = {"T", "dot", "shape", "reshape", "ravel", "flatten"}
 _ARRAY_CALLS = {
     "numpy.dot",
     "numpy.matmul",
@@ -381,6 +381,12 @@ _ARRAY_CALLS = {
     "numpy.transpose",
     "numpy.einsum",
     "numpy.concatenate",
+    "numpy.arange",
+    "numpy.eye",
+    "numpy.add.at",
+    "numpy.expand_dims",
+    "numpy.reshape",
+    "numpy.ravel",
 }
 
 
