@@ -466,3 +466,19 @@ def test_a_spelling_is_read_as_what_numpy_computes(spelling):
     assert np.shape(got) == np.shape(expected)
     assert np.allclose(got, expected, rtol=1e-12)
     assert translator.shape(expr, None) == np.shape(expected)
+
+
+def test_a_size_named_only_in_backward_lines_has_its_value_there():
+    # loss = sum((X W - Y)^2)/2 gives dloss/dW = X^T (X W - Y) = m * X^T ((X W - Y)/m)
+    text = (
+        "import numpy as np\n"
+        "def train(X, Y, W, lr):\n"
+        "    m = X.shape[0]\n"
+        "    out = X @ W\n"
+        "    loss = np.sum((out - Y) ** 2) / 2\n"
+        "    d = (out - Y) / m\n"
+        "    W -= lr * m * X.T @ d\n"
+    )
+    report = check_text(text, "fit.py", "train")
+    assert report.ok
+    assert [v.line for v in report.verdicts] == [7]
