@@ -482,3 +482,9 @@ def test_a_size_named_only_in_backward_lines_has_its_value_there():
     report = check_text(text, "fit.py", "train")
     assert report.ok
     assert [v.line for v in report.verdicts] == [7]
+
+
+def test_a_label_pick_is_printed_as_numpy_indexing_in_a_correction():
+    mutant = source("softmax").replace("    dscores[np.arange(N), y] -= 1\n", "")
+    first = next(v for v in check_text(mutant, "s.py", "train").verdicts if not v.correct)
+    assert "probs[np.arange(probs.shape[0]), y]" in first.correct_formula

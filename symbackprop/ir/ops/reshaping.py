@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.ops.base import (
@@ -16,7 +17,9 @@ from symbackprop.ir.ops.base import (
     show_shape,
     text_operand,
 )
+from symbackprop.ir.ops.labels import onehot
 from symbackprop.ir.ops.slicing import axes
+from symbackprop.ir.ops.sums import rowsum
 
 
 class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
@@ -69,11 +72,30 @@ class flat(ArrayOpBase):  # noqa: N801
             raise ValueError(f"only a column becomes a vector here, not shape {a.shape}")
         return np.reshape(a, (-1,))
 
+    def picked(self) -> tuple[sp.Expr, sp.Expr] | None:
+        """(a, y) when this is ``a[np.arange(N), y]``: the row sum of a times onehot(y)."""
+        summed = self.args[0]
+        if not (isinstance(summed, rowsum) and isinstance(summed.args[0], sp.Mul)):
+            return None
+        factors = summed.args[0].args
+        hots = [f for f in factors if isinstance(f, onehot)]
+        if len(factors) != 2 or len(hots) != 1:
+            return None
+        other = factors[0] if factors[1] is hots[0] else factors[1]
+        return other, hots[0].args[0]
+
+    def printed(self, printer, operand) -> str:
+        picked = self.picked()
+        if picked is None:
+            return f"{operand(self.args[0])}.ravel()"
+        a, labels = operand(picked[0]), printer._print(picked[1])
+        return f"{a}[np.arange({a}.shape[0]), {labels}]"
+
     def text_form(self, printer) -> str:
-        return f"{text_operand(printer, self.args[0])}.ravel()"
+        return self.printed(printer, lambda arg: text_operand(printer, arg))
 
     def numpy_form(self, printer) -> str:
-        return f"{numpy_operand(printer, self.args[0])}.ravel()"
+        return self.printed(printer, lambda arg: numpy_operand(printer, arg))
 
 
 RESHAPING_OPS = (column, flat)
