@@ -25,7 +25,7 @@ from one_line import refused
 from symbackprop.check import check_code
 from symbackprop.check.codecheck import check_text
 from symbackprop.derive.rules import rule_for
-from symbackprop.errors import ShapeError, UnsupportedConstruct
+from symbackprop.errors import ShapeError, SymbackpropError, UnsupportedConstruct
 from symbackprop.ir.evaluate import Evaluator, Numbers
 from symbackprop.ir.ops import (
     FLOAT_MATH,
@@ -488,3 +488,16 @@ def test_a_label_pick_is_printed_as_numpy_indexing_in_a_correction():
     mutant = source("softmax").replace("    dscores[np.arange(N), y] -= 1\n", "")
     first = next(v for v in check_text(mutant, "s.py", "train").verdicts if not v.correct)
     assert "probs[np.arange(probs.shape[0]), y]" in first.correct_formula
+
+
+@pytest.mark.parametrize("name", ["concat", "gates"])
+def test_any_line_deleted_gives_verdicts_or_one_clear_error(name):
+    lines = source(name).splitlines()
+    for position, line in enumerate(lines):
+        if not line.startswith("    "):
+            continue
+        mutant = "\n".join(lines[:position] + lines[position + 1 :])
+        try:
+            check_text(mutant, "m.py", "train")
+        except SymbackpropError as error:
+            assert error.message and "\n" not in error.message

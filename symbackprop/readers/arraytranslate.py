@@ -174,7 +174,9 @@ class ArrayTranslator(Translator):
 
     def dimension(self, value: sp.Expr, axis: int, node: ast.AST) -> sp.Expr:
         shape = self.shape(value, node)
-        if shape is None or axis >= len(shape):
+        if shape is None:
+            raise self.unsupported(node, "the size of an array whose shape does not fit")
+        if axis >= len(shape):
             raise self.unsupported(node, f"axis {axis} of an array with {len(shape)} dimensions")
         return sp.sympify(self.space.resolve(shape[axis]))
 
