@@ -5,6 +5,9 @@ what backprop code in NumPy writes: ``a.dot(b)``, ``np.dot``, ``@`` and ``a.T``;
 its axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m)), a))`` and ``a[1:]``; sizes
 (``a.shape[0]``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands ``*`` is the
 matrix product, as NumPy makes it. In scalar mode the same spellings mean plain products.
+Other indexing (slices, new axes, integer labels) is read by
+:mod:`~symbackprop.readers.arrayindexing`, and calls that rearrange arrays (``np.einsum``,
+``reshape``, concatenations) by :mod:`~symbackprop.readers.arraystructure`.
 """
 
 from __future__ import annotations
