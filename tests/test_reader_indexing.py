@@ -501,3 +501,24 @@ def test_any_line_deleted_gives_verdicts_or_one_clear_error(name):
             check_text(mutant, "m.py", "train")
         except SymbackpropError as error:
             assert error.message and "\n" not in error.message
+
+
+def test_rows_named_once_are_every_row_where_they_index():
+    text = source("softmax").replace(
+        "    N = X.shape[0]\n", "    N = X.shape[0]\n    rows = np.arange(N)\n"
+    )
+    text = text.replace("[np.arange(N), y]", "[rows, y]")
+    assert agrees_with_torch("softmax", text)
+    assert check_text(text, "s.py", "train").ok
+
+
+def test_a_lookup_by_an_index_argument_reads_rows_of_the_table():
+    # loss = sum((tanh(W[idx] V) - Y)^2)/2: dloss/dV = W[idx]^T ((h - Y)(1 - h^2))
+    text = source("embedding").replace(
+        "    demb = dh @ V.T\n    dW = np.zeros_like(W)\n    np.add.at(dW, idx, demb)\n"
+        "    W -= lr * dW\n",
+        "",
+    )
+    report = check_text(text, "lookup.py", "train")
+    assert report.ok
+    assert {v.name for v in report.verdicts} == {"dh", "dV"}

@@ -15,6 +15,8 @@ A zeros array filled in by index is one value, not an input: the two statements 
 from __future__ import annotations
 
 import ast
+import copy
+from collections.abc import Collection
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
@@ -37,14 +39,41 @@ def as_assignments(statements: list[ast.stmt], namespace: Namespace, file: str) 
     """``statements`` with each write into an array made the assignment it means."""
     result: list[ast.stmt] = []
     computed: set[str] = set()
+    ranges: dict[str, ast.Call] = {}
     for statement in statements:
+        statement = _ranges_written_out(statement, ranges)
         _refuse_buffered_add(statement, file)
         if _added_to_computed(statement, computed):
             result.append(_accumulated(statement))
             continue
         result.append(_rewritten(statement, namespace, result))
         computed |= _computes(statement, namespace)
+        _remember_range(statement, namespace, ranges)
     return [s for s in result if s is not None]
+
+
+def _remember_range(statement: ast.stmt, namespace: Namespace, ranges: dict) -> None:
+    """``rows = np.arange(N)``: a name for every row, remembered to be written out."""
+    target = _target(statement)
+    if target is None:
+        return
+    ranges.pop(target, None)
+    if is_range(statement.value, namespace):
+        ranges[target] = statement.value
+
+
+def _ranges_written_out(statement: ast.stmt, ranges: dict[str, ast.Call]) -> ast.stmt:
+    """``probs[rows, y]`` as ``probs[np.arange(N), y]`` when ``rows = np.arange(N)``."""
+    if not ranges:
+        return statement
+    statement = copy.deepcopy(statement)
+    for node in ast.walk(statement):
+        index = node.slice if isinstance(node, ast.Subscript) else None
+        if isinstance(index, ast.Tuple) and len(index.elts) == 2:
+            first = index.elts[0]
+            if isinstance(first, ast.Name) and first.id in ranges:
+                index.elts[0] = ast.copy_location(copy.deepcopy(ranges[first.id]), first)
+    return statement
 
 
 def _rewritten(statement: ast.stmt, namespace: Namespace, before: list) -> ast.stmt:
@@ -234,9 +263,12 @@ def _zeros_sizes(value: ast.expr, namespace: Namespace):
     return None
 
 
-def label_names(statements: list[ast.stmt], namespace: Namespace) -> set[str]:
+def label_names(
+    statements: list[ast.stmt], namespace: Namespace, arguments: Collection[str] = ()
+) -> set[str]:
     """Names used as class labels (``y`` in ``probs[np.arange(N), y]``, ``np.eye(C)[y]``,
-    ``np.add.at(dW, idx, dout)``): vectors, whatever an argument list does not say."""
+    ``np.add.at(dW, idx, dout)``, an argument ``idx`` in ``W[idx]``): vectors, whatever an
+    argument list does not say."""
     found = set()
     for statement in statements:
         for node in ast.walk(statement):
@@ -246,6 +278,8 @@ def label_names(statements: list[ast.stmt], namespace: Namespace) -> set[str]:
                 found.add(node.indices)
             elif isinstance(node, ast.Subscript):
                 found.update(_labels_of(node, namespace))
+                if isinstance(node.slice, ast.Name) and node.slice.id in arguments:
+                    found.add(node.slice)  # an argument, so not a loop's counter
     return {n.id for n in found if isinstance(n, ast.Name)}
 
 

@@ -124,7 +124,7 @@ class CodeReader:
         flat = codeflow.flatten(self.body.statements, self.file)
         flat = as_assignments(flat, namespace, self.file)
         self.records = codeflow.steps(flat)
-        vectors = codeflow.bias_names(flat) | label_names(flat, namespace)
+        vectors = codeflow.bias_names(flat) | label_names(flat, namespace, self.body.arguments)
         self.layouts = {name: "row" for name in vectors} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
         self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
