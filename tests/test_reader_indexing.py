@@ -39,8 +39,10 @@ from symbackprop.ir.ops import (
     reversed_rows,
     row_slice,
     rowmax,
+    rowsum,
     shape_of,
 )
+from symbackprop.printing.latex import latex
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.whitelist import Namespace
@@ -522,3 +524,10 @@ def test_a_lookup_by_an_index_argument_reads_rows_of_the_table():
     report = check_text(text, "lookup.py", "train")
     assert report.ok
     assert {v.name for v in report.verdicts} == {"dh", "dV"}
+
+
+def test_index_ops_write_latex_as_mathematics_does():
+    dz, x, y, h = sp.symbols("dz x y H")
+    assert latex(col_slice(dz, 0, h)) == r"{\mathrm{dz}}_{[:, 0:H]}"
+    assert latex(concat_rows(dz, x)) == r"\begin{bmatrix} \mathrm{dz} \\ x \end{bmatrix}"
+    assert latex(flat(rowsum(dz * onehot(y, 3)))) == r"{\mathrm{dz}}_{[i,\, y_{i}]}"

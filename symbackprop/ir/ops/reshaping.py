@@ -45,6 +45,9 @@ class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
     def text_form(self, printer) -> str:
         return f"{text_operand(printer, self.args[0])}[:, None]"
 
+    def latex_form(self, printer) -> str:  # a vector is a column in mathematics already
+        return printer._print(self.args[0])
+
     def numpy_form(self, printer) -> str:
         return f"{numpy_operand(printer, self.args[0])}[:, None]"
 
@@ -93,6 +96,13 @@ class flat(ArrayOpBase):  # noqa: N801
 
     def text_form(self, printer) -> str:
         return self.printed(printer, lambda arg: text_operand(printer, arg))
+
+    def latex_form(self, printer) -> str:
+        picked = self.picked()
+        if picked is None:
+            return printer._print(self.args[0])
+        a, labels = (printer._print(part) for part in picked)
+        return r"{%s}_{[i,\, %s_{i}]}" % (a, labels)
 
     def numpy_form(self, printer) -> str:
         return self.printed(printer, lambda arg: numpy_operand(printer, arg))

@@ -22,6 +22,7 @@ from symbackprop.ir.ops.base import (
     Dim,
     Dims,
     Shape,
+    latex_operand,
     numpy_operand,
     show_shape,
     text_operand,
@@ -104,6 +105,11 @@ class SliceBase(AxisOp):
         a, start, stop = self.args
         first = "" if start == 0 else printer._print(start)
         return f"{operand(a)}[{_index(self.axis, f'{first}:{printer._print(stop)}')}]"
+
+    def latex_form(self, printer) -> str:
+        a, start, stop = self.args
+        part = f"{printer._print(start)}:{printer._print(stop)}"
+        return r"{%s}_{[%s]}" % (latex_operand(printer, a), _index(self.axis, part))
 
 
 class row_slice(SliceBase):  # noqa: N801 - printed names follow NumPy's style
@@ -273,6 +279,11 @@ class ConcatBase(AxisOp):
     def printed(self, printer, operand) -> str:
         a, b = (printer._print(arg) for arg in self.args)
         return f"np.concatenate(({a}, {b}), axis={self.axis})"
+
+    def latex_form(self, printer) -> str:
+        a, b = (printer._print(arg) for arg in self.args)
+        joint = r" \\ " if self.axis == 0 else " & "
+        return r"\begin{bmatrix} %s%s%s \end{bmatrix}" % (a, joint, b)
 
 
 class concat_rows(ConcatBase):  # noqa: N801
