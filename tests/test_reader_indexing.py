@@ -13,6 +13,7 @@ shown wrong the same way, and the checker must blame its line.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -192,6 +193,12 @@ def agrees_with_torch(name: str, text: str) -> bool:
     return all(np.allclose(got[p], expected[p], rtol=1e-10, atol=1e-12) for p in params)
 
 
+@functools.cache
+def checked(text: str):
+    """The checker's report on the training step in ``text`` (a mutant judged once)."""
+    return check_text(text, "train.py", "train")
+
+
 # -- correct code is called correct ------------------------------------------------------------
 @pytest.mark.parametrize("name", CASES)
 def test_the_fixture_steps_as_torch_autograd_does(name):
@@ -277,8 +284,7 @@ def test_a_mutant_is_wrong_and_the_checker_blames_its_line(name, old, new, blame
     assert old in text
     mutant = text.replace(old, new)
     assert not agrees_with_torch(name, mutant)  # the oracle: the mutant really is wrong
-    report = check_text(mutant, f"indexing_{name}.py", "train")
-    first = next(v for v in report.verdicts if not v.correct)
+    first = next(v for v in checked(mutant).verdicts if not v.correct)
     assert blamed in mutant.splitlines()[first.line - 1]
     if kind is not None:
         assert first.diagnosis.kind == kind
@@ -488,7 +494,7 @@ def test_a_size_named_only_in_backward_lines_has_its_value_there():
 
 def test_a_label_pick_is_printed_as_numpy_indexing_in_a_correction():
     mutant = source("softmax").replace("    dscores[np.arange(N), y] -= 1\n", "")
-    first = next(v for v in check_text(mutant, "s.py", "train").verdicts if not v.correct)
+    first = next(v for v in checked(mutant).verdicts if not v.correct)
     assert "probs[np.arange(probs.shape[0]), y]" in first.correct_formula
 
 
