@@ -69,11 +69,11 @@ def check_text(
     program = read_program(text, filename, function, loss, matrix, params)
     try:
         subject = Subject(program.model, program.space, program.leaf_shapes)
+        checker = CodeCheck(subject, program)  # evaluates the model at its trial points
     except SymbackpropError as error:
         if error.file is not None:
             raise
         raise type(error)(error.message, file=filename) from None
-    checker = CodeCheck(subject, program)
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     where = f"{filename}:{function}" if function else filename
     notes = program.notes + checker.notes

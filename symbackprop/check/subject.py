@@ -20,7 +20,8 @@ import sympy as sp
 
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.ir.evaluate import Evaluator, NotExact, Numbers, Value, to_mp
+from symbackprop.errors import ShapeError
+from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
 from symbackprop.ir.ops import Shape
 from symbackprop.naming import fresh_name
@@ -127,7 +128,8 @@ class Subject:
     def _random_leaves(self, sizes: dict, index: int) -> dict[sp.Symbol, Value]:
         rng = random.Random(1009 * (index + 1))
         by_name = {s.name: v for s, v in sizes.items()}
-        leaves: dict[sp.Symbol, Value] = {}
+        # a size the code names (m = X.shape[0], a slice's bound H) is a value its lines may use
+        leaves: dict[sp.Symbol, Value] = {s: Fraction(v) for s, v in sizes.items()}
         for node in self.model.nodes:
             if not node.kind.is_leaf:
                 continue
@@ -142,11 +144,16 @@ class Subject:
 
     def _trial(self, label: str, sizes: dict, leaves: dict) -> Trial:
         try:
-            env = self._evaluate_all(dict(leaves), Numbers.EXACT)
-            exact = True
-        except NotExact:
-            env = self._evaluate_all({k: to_mp(v) for k, v in leaves.items()}, Numbers.MPMATH)
-            exact = False
+            try:
+                env = self._evaluate_all(dict(leaves), Numbers.EXACT)
+                exact = True
+            except NotExact:
+                mp_leaves = {k: to_mp(v) for k, v in leaves.items()}
+                env = self._evaluate_all(mp_leaves, Numbers.MPMATH)
+                exact = False
+        except EvaluationError as error:  # e.g. a slice a[:, :H] of fewer than H columns
+            at = ", ".join(f"{symbol} = {size}" for symbol, size in sizes.items())
+            raise ShapeError(f"the model's arrays do not fit together at {at}: {error}") from None
         return Trial(label, sizes, env, exact, dict(leaves))
 
     def _evaluate_all(self, env: dict, numbers: Numbers) -> dict:

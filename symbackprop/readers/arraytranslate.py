@@ -6,7 +6,9 @@ and maxima over an axis; ``np.multiply`` and friends; ``np.vstack((np.ones((1, m
 ``a[1:]``; arrays of one value (``np.ones((1, m))``, ``np.zeros_like(W)``) and ``np.eye(n)``;
 sizes (``a.shape[0]``, ``a.size``, ``size(a, 1)``, ``len(a)``). With ``numpy.matrix`` operands
 ``*`` is the matrix product, as NumPy makes it. In scalar mode the same spellings mean plain
-products.
+products. Other indexing (slices, new axes, integer labels) is read by
+:mod:`~symbackprop.readers.arrayindexing`, and calls that rearrange arrays (``np.einsum``,
+``reshape``, concatenations) by :mod:`~symbackprop.readers.arraystructure`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from symbackprop.ir.ops.stacking import (
     zero_row,
 )
 from symbackprop.readers.arrayfunctions import HANDLERS
+from symbackprop.readers.arrayindexing import add_at, label_write, subscript
+from symbackprop.readers.arraystructure import CALL_READERS
 from symbackprop.readers.dims import DimSpace
 from symbackprop.readers.translate import Translator
 from symbackprop.readers.whitelist import (
@@ -36,6 +40,7 @@ from symbackprop.readers.whitelist import (
     FILLS,
     Namespace,
     describe,
+    qualified_name,
 )
 
 _STACKS = {("vstack", 1): bias_row, ("vstack", 0): zero_row}
@@ -161,10 +166,20 @@ class ArrayTranslator(Translator):
         if stacked is not None:
             if not self.vector:
                 raise self.unsupported(node, "slicing a scalar")
-            return self.checked(stacked, (self.visit(value),), node)
+            sliced = self.visit(value)
+            shape = self.shape(sliced, node)
+            if shape is None or len(shape) == 2:  # a vector's v[1:] is a general slice
+                return self.checked(stacked, (sliced,), node)
+        indexed = subscript(self, node)
+        if indexed is not None:
+            return indexed
         if isinstance(node.slice, ast.Slice) or _has_slice(node.slice):
             raise self.unsupported(node, "this slice", "known: a[1:], a[:, 1:]")
         return super().visit_Subscript(node)
+
+    # writes into arrays, made assignments by symbackprop.readers.arraywrites
+    visit_LabelWrite = label_write
+    visit_AddAt = add_at
 
     def axis(self, node: ast.expr) -> int | None:
         """A constant axis: ``1``, ``-1`` (counted from the last), or ``None`` (every axis)."""
@@ -221,6 +236,10 @@ class ArrayTranslator(Translator):
             return self._stack(kind, node)
         if kind in FILLS:
             return self._fill(kind, node, subject)
+        if kind in CALL_READERS:
+            if not self.vector:
+                raise self.unsupported(node, f"{kind}() in scalar code")
+            return CALL_READERS[kind](self, node, subject)
         keywords = {k.arg: k.value for k in node.keywords}
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
@@ -261,6 +280,8 @@ class ArrayTranslator(Translator):
             if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple | ast.List)
             else None
         )
+        if self.vector and parts and not _is_constant_block(parts[0], self.namespace):
+            return CALL_READERS[kind](self, node, None)  # arrays joined, not a bias unit
         if node.keywords or parts is None or len(parts) != 2:
             raise self.unsupported(node, f"np.{kind}() of anything but (np.ones(...), array)")
         fill, block = self._constant_block(parts[0])
@@ -300,6 +321,14 @@ class ArrayTranslator(Translator):
         raise self.unsupported(
             node, f"{describe(node)} as a stacked block", "write np.ones((1, m))"
         )
+
+
+def _is_constant_block(node: ast.expr, namespace: Namespace) -> bool:
+    """``np.ones(...)`` or ``np.zeros(...)``: a block of a bias row or column."""
+    return isinstance(node, ast.Call) and qualified_name(node.func, namespace) in (
+        "numpy.ones",
+        "numpy.zeros",
+    )
 
 
 def _slice_op(node: ast.expr) -> type | None:

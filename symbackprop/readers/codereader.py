@@ -25,6 +25,7 @@ from symbackprop.ir.model import Model
 from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
+from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
@@ -65,6 +66,7 @@ class UpdateClaim:
     text: str
     shape: tuple | None = None  # the step's shape, where it could be worked out
     returned: bool = False  # a gradient the code returns rather than applies
+    in_place: bool = False  # ``b -= step``: NumPy makes the step fit b's own shape
 
     @property
     def label(self) -> str:
@@ -148,7 +150,12 @@ class CodeReader:
 
     def __post_init__(self) -> None:
         self.file = self.body.file
-        self.records = codeflow.steps(codeflow.flatten(self.body.statements, self.file))
+        namespace = Namespace.from_imports(self.tree)
+        flat = codeflow.flatten(self.body.statements, self.file)
+        flat = as_assignments(flat, namespace, self.file)
+        self.records = codeflow.steps(flat)
+        labels = label_names(flat, namespace, self.body.arguments)
+        self.layouts = {name: "row" for name in labels} | self.layouts
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
         weights = self.updated_names | set(self.params)
         biases = codeflow.bias_layouts([r.node for r in self.records], weights)
@@ -158,7 +165,7 @@ class CodeReader:
         self.shapes: dict[str, tuple] = {}
         self.translator = ArrayTranslator(
             self.file,
-            Namespace.from_imports(self.tree),
+            namespace,
             self.body.helpers,
             self.resolve,
             space=self.space,
@@ -222,12 +229,16 @@ class CodeReader:
         (``b1 -= lr * np.sum(d1, axis=0)`` makes b1 a row vector)."""
         found = {}
         for update in self.updates:
-            # only a row vector, or a (1, k) row for a bias (a (1, k) step cannot be taken on
-            # a (k,) bias, so the code that runs has a (1, k) one): any other layout a step
-            # has could come from the very bug being looked for (a sum over the wrong axis)
+            # only a row vector, or a (1, k) row for a bias or one updated in place (a (1, k)
+            # step cannot be taken on a (k,) bias, so the code that runs has a (1, k) one): any
+            # other layout a step has could come from the very bug being looked for (a sum
+            # over the wrong axis)
             layout = layout_of(update.shape)
-            bias = self.layouts.get(update.param) == "row"
-            if update.param in self.leaves.unknown and (layout == "row" or bias and layout == "1k"):
+            known = self.layouts.get(update.param)  # a bias's layout, read from its use
+            fits = known == "row" or (known is None and update.in_place)
+            if update.param in self.leaves.unknown and (
+                layout == "row" or (layout == "1k" and fits)
+            ):
                 found[update.param] = layout
         return found
 
@@ -338,8 +349,9 @@ class CodeReader:
         expr = self.translator.expression(claim, self.resolve)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
+        in_place = isinstance(record.node, ast.AugAssign)
         self.updates.append(
-            UpdateClaim(update.param, expr, record.line, text, shape, update.returned)
+            UpdateClaim(update.param, expr, record.line, text, shape, update.returned, in_place)
         )
 
     def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
@@ -446,7 +458,7 @@ def _loss_ast(text: str) -> ast.expr:
     return tree.body[0].value
 
 
-_ARRAY_ATTRIBUTES = {"T", "dot", "shape"}
+_ARRAY_ATTRIBUTES = {"T", "dot", "shape", "reshape", "ravel", "flatten"}
 _ARRAY_CALLS = {
     "numpy.dot",
     "numpy.matmul",
@@ -456,6 +468,14 @@ _ARRAY_CALLS = {
     "numpy.sum",
     "numpy.matrix",
     "numpy.transpose",
+    "numpy.einsum",
+    "numpy.concatenate",
+    "numpy.arange",
+    "numpy.eye",
+    "numpy.add.at",
+    "numpy.expand_dims",
+    "numpy.reshape",
+    "numpy.ravel",
 }
 
 

@@ -166,6 +166,12 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.clip": "clip",
     "numpy.identity": "eye",
     **{f"numpy.{kind}_like": f"{kind}_like" for kind in ("zeros", "ones", "full")},
+    # structure and indexing (symbackprop.readers.arraystructure)
+    "numpy.einsum": "einsum",
+    "numpy.concatenate": "concatenate",
+    "numpy.reshape": "reshape",
+    "numpy.ravel": "ravel",
+    "numpy.expand_dims": "expand_dims",
 }
 # Arrays made full of one value, and that value (None: the call says).
 FILLS = {"zeros": 0, "ones": 1, "full": None, "zeros_like": 0, "ones_like": 1, "full_like": None}
@@ -175,6 +181,10 @@ ARRAY_METHODS: dict[str, str] = {
     "mean": "mean",
     "max": "max",
     "transpose": "transpose",
+    # structure and indexing (symbackprop.readers.arraystructure)
+    "reshape": "reshape",
+    "ravel": "ravel",
+    "flatten": "ravel",
 }
 # Calls that make a fresh array (data or initial weights): a leaf, never a computation.
 ARRAY_CONSTRUCTORS = frozenset(

@@ -17,6 +17,7 @@ from symbackprop.ir.ops.base import (
     show_shape,
 )
 from symbackprop.ir.ops.constants import eye, filled
+from symbackprop.ir.ops.labels import LABEL_OPS, first_argmax, onehot
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.maxima import (
     MaxBase,
@@ -27,6 +28,22 @@ from symbackprop.ir.ops.maxima import (
     total_max,
 )
 from symbackprop.ir.ops.products import T, dot
+from symbackprop.ir.ops.reshaping import RESHAPING_OPS, column, flat
+from symbackprop.ir.ops.slicing import (
+    SLICING_OPS,
+    col_slice,
+    cols_into,
+    concat_cols,
+    concat_rows,
+    head_cols,
+    head_rows,
+    reversed_cols,
+    reversed_rows,
+    row_slice,
+    rows_into,
+    tail_cols,
+    tail_rows,
+)
 from symbackprop.ir.ops.softmax import softmax
 from symbackprop.ir.ops.stacking import (
     STACKED_OPS,
@@ -52,6 +69,9 @@ from symbackprop.ir.ops.sums import (
 __all__ = [
     "EXACT",
     "FLOAT_MATH",
+    "LABEL_OPS",
+    "RESHAPING_OPS",
+    "SLICING_OPS",
     "STACKED_OPS",
     "T",
     "ArrayOpBase",
@@ -69,15 +89,29 @@ __all__ = [
     "bias_column",
     "bias_row",
     "broadcast",
+    "col_slice",
     "colmax",
     "colmax_keepdims",
+    "cols_into",
     "colsum",
     "colsum_keepdims",
+    "column",
+    "concat_cols",
+    "concat_rows",
     "dot",
     "eye",
     "filled",
+    "first_argmax",
+    "flat",
+    "head_cols",
+    "head_rows",
+    "onehot",
+    "reversed_cols",
+    "reversed_rows",
+    "row_slice",
     "rowmax",
     "rowmax_flat",
+    "rows_into",
     "rowsum",
     "rowsum_flat",
     "shape_of",
@@ -85,6 +119,8 @@ __all__ = [
     "sigmoid_bce",
     "softmax",
     "softmax_xent",
+    "tail_cols",
+    "tail_rows",
     "total",
     "total_max",
     "zero_column",
