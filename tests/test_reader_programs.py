@@ -711,3 +711,61 @@ def test_bad_input_in_these_shapes_is_one_located_line(case, tmp_path, capsys):
     path = tmp_path / "train.py"
     path.write_text(source)
     refused(capsys, ["check", f"{path}:{function}"], f"{path}:{line}", words)
+
+
+CLASS_WITH_INIT = """
+import numpy as np
+
+class Net:
+    def __init__(self, n_in, n_hidden, n_out):
+        self.W1 = np.random.randn(n_in, n_hidden) * 0.5
+        self.b1 = np.zeros((1, n_hidden))
+        self.W2 = np.random.randn(n_hidden, n_out) * 0.5
+        self.b2 = np.random.normal(0.0, 0.1, size=(1, n_out))
+
+    def sigmoid(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def forward(self, X):
+        self.z1 = X @ self.W1 + self.b1
+        self.a1 = np.tanh(self.z1)
+        return self.sigmoid(self.a1 @ self.W2 + self.b2)
+
+    def train_step(self, X, Y, lr=0.5):
+        out = self.forward(X)
+        loss = np.sum((out - Y) ** 2) / 2
+        d_z2 = (out - Y) * out * (1 - out)
+        d_z1 = d_z2 @ self.W2.T * (1 - self.a1 ** 2)
+        self.W2 -= lr * self.a1.T @ d_z2
+        self.b2 -= lr * np.sum(d_z2, axis=0, keepdims=True)
+        self.W1 -= lr * X.T @ d_z1
+        self.b1 -= lr * np.sum(d_z1, axis=0, keepdims=True)
+        return loss
+"""
+
+
+@pytest.mark.parametrize("init", ["np.zeros((1, n_hidden))", "np.zeros(n_hidden)"])
+def test_the_shapes_init_gives_an_objects_weights_are_the_shapes_read(init, tmp_path):
+    source = CLASS_WITH_INIT.replace("np.zeros((1, n_hidden))", init)
+    path = tmp_path / "net.py"
+    path.write_text(source)
+    namespace: dict = {}
+    exec(compile(source, str(path), "exec"), namespace)  # the test runs its own fixture
+    net = namespace["Net"](3, 4, 2)
+    X, Y, _ = data(columns=False)
+    before = {name: getattr(net, name).copy() for name in ORDER}
+    try:
+        net.train_step(X, Y, 1.0)
+        runs = True
+    except ValueError:  # a (1, H) step cannot be taken in place by an (H,) bias
+        runs = False
+    if runs:
+        got = {name: before[name] - getattr(net, name) for name in ORDER}
+        expected = autograd(PROGRAMS["a tuple of gradients returned"], X, Y, before)
+        assert all(np.allclose(got[n], expected[n].reshape(got[n].shape)) for n in ORDER)
+
+    report = check_code(path, "Net.train_step")
+
+    assert report.ok == runs  # (1, H) biases: all correct; (H,) ones: the keepdims sum wrong
+    if not runs:
+        assert [v.line for v in report.verdicts if not v.correct] == [27]
