@@ -38,6 +38,7 @@ class Program:
     mean: bool = False  # the loss divided by the number of samples
     params: tuple[str, ...] = ()  # --params
     cross_entropy: bool = False  # the loss: binary cross-entropy, not half the squared error
+    names: tuple[str, ...] = ORDER  # the weights as the code names them
 
     def broken(self) -> str:
         assert self.source.count(self.bug[0]) == 1
@@ -246,6 +247,23 @@ PROGRAMS = {
         "Net.step",
         "object dict",
     ),
+    "weights and biases in lists, updated element by element": Program(
+        program("""
+            def step(X, Y, Ws, bs, lr):
+                A1 = np.tanh(X @ Ws[0] + bs[0])
+                A2 = sigmoid(A1 @ Ws[1] + bs[1])
+                loss = np.sum((A2 - Y) ** 2) / 2
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dZ1 = dZ2 @ Ws[1].T * (1 - A1 ** 2)
+                Ws[1] -= lr * A1.T @ dZ2
+                bs[1] -= lr * np.sum(dZ2, axis=0)
+                Ws[0] -= lr * X.T @ dZ1
+                bs[0] -= lr * np.sum(dZ1, axis=0)
+            """),
+        "step",
+        "lists",
+        names=("Ws[0]", "bs[0]", "Ws[1]", "bs[1]"),
+    ),
     "samples as columns, the mean loss": Program(
         program("""
             def step(X, Y, W1, b1, W2, b2, lr):
@@ -369,6 +387,9 @@ def run_program(path, spec: Program, X, Y, params: dict) -> dict:
         function(X, Y, *(params[n] for n in ORDER), 1.0)
     elif spec.run == "dict":
         function(params, X, Y, 1.0)
+    elif spec.run == "lists":
+        Ws, bs = [params["W1"], params["W2"]], [params["b1"], params["b2"]]
+        function(X, Y, Ws, bs, 1.0)
     else:
         net = function()
         if spec.run == "object":
@@ -399,7 +420,7 @@ def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
     if broken:
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
     loss = report.loss
-    assert {v.claim for v in report.verdicts} >= {f"d{loss}/d{name}" for name in ORDER}
+    assert {v.claim for v in report.verdicts} >= {f"d{loss}/d{name}" for name in spec.names}
 
 
 # -- loops: over the samples, over a small fixed range ------------------------------------------
