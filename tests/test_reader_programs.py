@@ -38,6 +38,7 @@ class Program:
     mean: bool = False  # the loss divided by the number of samples
     params: tuple[str, ...] = ()  # --params
     cross_entropy: bool = False  # the loss: binary cross-entropy, not half the squared error
+    names: tuple[str, ...] = ORDER  # the weights as the code names them
 
     def broken(self) -> str:
         assert self.source.count(self.bug[0]) == 1
@@ -246,6 +247,23 @@ PROGRAMS = {
         "Net.step",
         "object dict",
     ),
+    "weights and biases in lists, updated element by element": Program(
+        program("""
+            def step(X, Y, Ws, bs, lr):
+                A1 = np.tanh(X @ Ws[0] + bs[0])
+                A2 = sigmoid(A1 @ Ws[1] + bs[1])
+                loss = np.sum((A2 - Y) ** 2) / 2
+                dZ2 = (A2 - Y) * A2 * (1 - A2)
+                dZ1 = dZ2 @ Ws[1].T * (1 - A1 ** 2)
+                Ws[1] -= lr * A1.T @ dZ2
+                bs[1] -= lr * np.sum(dZ2, axis=0)
+                Ws[0] -= lr * X.T @ dZ1
+                bs[0] -= lr * np.sum(dZ1, axis=0)
+            """),
+        "step",
+        "lists",
+        names=("Ws[0]", "bs[0]", "Ws[1]", "bs[1]"),
+    ),
     "samples as columns, the mean loss": Program(
         program("""
             def step(X, Y, W1, b1, W2, b2, lr):
@@ -369,6 +387,9 @@ def run_program(path, spec: Program, X, Y, params: dict) -> dict:
         function(X, Y, *(params[n] for n in ORDER), 1.0)
     elif spec.run == "dict":
         function(params, X, Y, 1.0)
+    elif spec.run == "lists":
+        Ws, bs = [params["W1"], params["W2"]], [params["b1"], params["b2"]]
+        function(X, Y, Ws, bs, 1.0)
     else:
         net = function()
         if spec.run == "object":
@@ -399,7 +420,7 @@ def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
     if broken:
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
     loss = report.loss
-    assert {v.claim for v in report.verdicts} >= {f"d{loss}/d{name}" for name in ORDER}
+    assert {v.claim for v in report.verdicts} >= {f"d{loss}/d{name}" for name in spec.names}
 
 
 # -- loops: over the samples, over a small fixed range ------------------------------------------
@@ -711,3 +732,61 @@ def test_bad_input_in_these_shapes_is_one_located_line(case, tmp_path, capsys):
     path = tmp_path / "train.py"
     path.write_text(source)
     refused(capsys, ["check", f"{path}:{function}"], f"{path}:{line}", words)
+
+
+CLASS_WITH_INIT = """
+import numpy as np
+
+class Net:
+    def __init__(self, n_in, n_hidden, n_out):
+        self.W1 = np.random.randn(n_in, n_hidden) * 0.5
+        self.b1 = np.zeros((1, n_hidden))
+        self.W2 = np.random.randn(n_hidden, n_out) * 0.5
+        self.b2 = np.random.normal(0.0, 0.1, size=(1, n_out))
+
+    def sigmoid(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def forward(self, X):
+        self.z1 = X @ self.W1 + self.b1
+        self.a1 = np.tanh(self.z1)
+        return self.sigmoid(self.a1 @ self.W2 + self.b2)
+
+    def train_step(self, X, Y, lr=0.5):
+        out = self.forward(X)
+        loss = np.sum((out - Y) ** 2) / 2
+        d_z2 = (out - Y) * out * (1 - out)
+        d_z1 = d_z2 @ self.W2.T * (1 - self.a1 ** 2)
+        self.W2 -= lr * self.a1.T @ d_z2
+        self.b2 -= lr * np.sum(d_z2, axis=0, keepdims=True)
+        self.W1 -= lr * X.T @ d_z1
+        self.b1 -= lr * np.sum(d_z1, axis=0, keepdims=True)
+        return loss
+"""
+
+
+@pytest.mark.parametrize("init", ["np.zeros((1, n_hidden))", "np.zeros(n_hidden)"])
+def test_the_shapes_init_gives_an_objects_weights_are_the_shapes_read(init, tmp_path):
+    source = CLASS_WITH_INIT.replace("np.zeros((1, n_hidden))", init)
+    path = tmp_path / "net.py"
+    path.write_text(source)
+    namespace: dict = {}
+    exec(compile(source, str(path), "exec"), namespace)  # the test runs its own fixture
+    net = namespace["Net"](3, 4, 2)
+    X, Y, _ = data(columns=False)
+    before = {name: getattr(net, name).copy() for name in ORDER}
+    try:
+        net.train_step(X, Y, 1.0)
+        runs = True
+    except ValueError:  # a (1, H) step cannot be taken in place by an (H,) bias
+        runs = False
+    if runs:
+        got = {name: before[name] - getattr(net, name) for name in ORDER}
+        expected = autograd(PROGRAMS["a tuple of gradients returned"], X, Y, before)
+        assert all(np.allclose(got[n], expected[n].reshape(got[n].shape)) for n in ORDER)
+
+    report = check_code(path, "Net.train_step")
+
+    assert report.ok == runs  # (1, H) biases: all correct; (H,) ones: the keepdims sum wrong
+    if not runs:
+        assert [v.line for v in report.verdicts if not v.correct] == [27]

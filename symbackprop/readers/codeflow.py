@@ -290,8 +290,9 @@ def bias_layouts(statements: list[ast.stmt], weights: set[str]) -> dict[str, str
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 for side, other in ((node.left, node.right), (node.right, node.left)):
                     factors = _product_factors(other)
-                    if isinstance(side, ast.Name) and factors is not None:
-                        found.setdefault(side.id, _bias_layout(factors, weights))
+                    bias = target_name(side)  # ``b`` or ``biases[0]``
+                    if bias is not None and factors is not None:
+                        found.setdefault(bias, _bias_layout(factors, weights))
     return found
 
 
@@ -311,12 +312,14 @@ def _product_factors(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
 
 
 def _base_name(node: ast.expr) -> str | None:
-    """``W`` for ``W``, ``W.T`` or ``np.transpose(W)``."""
+    """``W`` for ``W``, ``W.T`` or ``np.transpose(W)``; ``W[0]`` for ``W[0].T``."""
     while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Subscript):
+            return target_name(node.value)
         if isinstance(node, ast.Attribute):
             node = node.value
         elif node.args:
             node = node.args[0]
         else:
             return None
-    return node.id if isinstance(node, ast.Name) else None
+    return target_name(node)

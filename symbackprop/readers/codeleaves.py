@@ -56,7 +56,7 @@ class Leaves:
             raise reader.translator.unsupported(
                 node, f"using the function or module {name!r} as a value"
             )
-        if index and reader.vector:
+        if index and reader.vector and not updated:  # ``weights[0]`` updated: a weight
             raise reader.translator.unsupported(node, f"indexing the array {name!r}")
         return self.element(name, index, node)
 

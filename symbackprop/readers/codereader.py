@@ -29,6 +29,7 @@ from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.objectlayouts import attribute_layouts
 from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
@@ -103,9 +104,10 @@ def read_program(
     names weights (those the code updates, or returns gradients of, are weights anyway)."""
     tree, body = read_body(text, filename, function)
     _check_matrix_names(body, matrix)
+    layouts = attribute_layouts(body)  # what an object's __init__ says of its weights
     body = plain_body(body, params, loss)
     lines = text.splitlines()
-    reader = CodeReader(tree, body, lines, tuple(matrix), loss, params=tuple(params))
+    reader = CodeReader(tree, body, lines, tuple(matrix), loss, layouts, params=tuple(params))
     program = reader.program()
     stated = reader.stated_layouts()
     if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
