@@ -58,9 +58,13 @@ def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_shape_bug(buggy):
     assert buggy["db1"].diagnosis.kind == "shape or broadcast"
 
 
-def test_lines_that_read_a_wrong_delta_are_judged_as_if_it_were_right(buggy):
-    # dW2 = A1.T @ dZ2 is the right formula for dloss/dW2 given dZ2 is dloss/dZ2
-    assert buggy["dW2"].correct and buggy["dW1"].correct and buggy["db2"].correct
+def test_lines_right_for_a_wrong_delta_they_read_follow_its_line(buggy):
+    # dW2 = A1.T @ dZ2 is the right formula for dloss/dW2 given dZ2 is dloss/dZ2, but dZ2
+    # (line 12) lacks its 1/m, so dW2's value is wrong: it follows line 12, it is not correct
+    for name in ("dW2", "db2"):
+        assert (buggy[name].status, buggy[name].follows.line) == ("follows", 12)
+    # dW1 reads dZ1, itself wrong at line 15: it follows the nearest wrong line it reads
+    assert (buggy["dW1"].status, buggy["dW1"].follows.line) == ("follows", 15)
 
 
 def test_parameters_started_at_zero_and_negated_rates_are_read_as_steps():

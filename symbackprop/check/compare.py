@@ -12,7 +12,7 @@ from symbackprop.check.diagnose import Probe, diagnose, symbolic_size_ok, tree_s
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import difference, plain, show
 from symbackprop.check.present import correct_form, formula_text
-from symbackprop.check.report import Counterexample, Verdict
+from symbackprop.check.report import Counterexample, Following, Verdict
 from symbackprop.check.subject import Subject, Trial
 from symbackprop.ir.activations import written_out
 from symbackprop.ir.evaluate import EvaluationError, Value
@@ -33,6 +33,7 @@ class Claim:
     scale: sp.Expr = sp.S.One
     names: dict[sp.Symbol, str] = field(default_factory=dict)
     note: str | None = None
+    follows: Following | None = None  # right given its reads, one of which is wrong
 
 
 def target_value(subject: Subject, target: Target) -> sp.Expr:
@@ -67,6 +68,9 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
         "value": _value_at_model(subject, expected),
         "note": claim.note,
     }
+    if failing is None and claim.follows is not None:
+        proof = "right for the values it reads, " + _proof(subject, expected, claim.got)
+        return Verdict(correct=False, proof=proof, follows=claim.follows, **common)
     if failing is None:
         return Verdict(correct=True, proof=_proof(subject, expected, claim.got), **common)
     diagnosis = diagnose(subject, expected, claim.got, probe)
