@@ -34,7 +34,7 @@ def test_row_biases_summed_with_keepdims_are_checked():
     assert report["the step of b2"].correct  # np.sum(out_delta, axis=0, keepdims=True)
     wrong = report["the step of b1"]  # np.sum(h_delta): a scalar for a (1, 4) row
     assert not wrong.correct
-    assert wrong.diagnosis.kind == "shape or broadcast"
+    assert wrong.diagnosis.kind == "wrong axis"
     assert wrong.correct_formula.endswith("h_delta.sum(axis=0, keepdims=True)")
 
 
@@ -43,9 +43,10 @@ def buggy():
     return verdicts(check_code(FIXTURES / "check_dense_net_bug.py", "train"))
 
 
-def test_a_mean_loss_without_its_1_over_m_is_a_missing_factor(buggy):
+def test_a_mean_loss_without_its_1_over_m_is_a_constant_scale(buggy):
     diagnosis = buggy["dZ2"].diagnosis
-    assert (diagnosis.kind, diagnosis.message) == ("missing factor", "missing factor 1/X.shape[0]")
+    assert diagnosis.kind == "constant scale"
+    assert diagnosis.message.startswith("constant scale: missing factor 1/X.shape[0]")
 
 
 def test_the_sigmoid_derivative_used_for_tanh_is_named(buggy):
@@ -54,8 +55,10 @@ def test_the_sigmoid_derivative_used_for_tanh_is_named(buggy):
     assert "A1*(1 - A1) where 1 - A1**2 belongs" in diagnosis.message
 
 
-def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_shape_bug(buggy):
-    assert buggy["db1"].diagnosis.kind == "shape or broadcast"
+def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_wrong_axis(buggy):
+    # dZ1.sum(axis=1, keepdims=True) where dZ1.sum(axis=0) belongs
+    assert buggy["db1"].diagnosis.kind == "wrong axis"
+    assert "sum(axis=1, keepdims=True)" in buggy["db1"].diagnosis.message
 
 
 def test_lines_right_for_a_wrong_delta_they_read_follow_its_line(buggy):

@@ -202,8 +202,8 @@ VARIANTS = [
     ("xor", XOR, "layer_2_delta = layer_2 - y", "missing factor", "layer_2*(1 - layer_2)"),
     ("xor", XOR, "synapse_1 = layer_1.T.dot(layer_2_delta) / 4", "constant scale", "4 times"),
     # -- question 6: the digits net, mean binary cross-entropy ----------------------------------
-    ("digits", DIGITS, "W2 = a1.T @ (a2 - Y)", "missing factor", "missing factor 1/m"),
-    ("digits", DIGITS, "b2 = np.sum(d_z2)", "shape or broadcast", "shape ()"),
+    ("digits", DIGITS, "W2 = a1.T @ (a2 - Y)", "constant scale", "missing factor 1/m"),
+    ("digits", DIGITS, "b2 = np.sum(d_z2)", "wrong axis", "a sum of every element, of shape ()"),
     (
         "digits",
         DIGITS,
@@ -237,5 +237,6 @@ def test_the_table_has_at_least_thirty_variants_of_every_kind_but_one():
         "transposed",
         "shape or broadcast",
         "wrong activation derivative",
+        "wrong axis",
         "other",
     }

@@ -7,7 +7,8 @@ says, what its values are). Each assignment gives every judged line a standing:
 - wrong: not what its role says, given what it reads (the line holds a mistake);
 - follows: right given what it reads, but it reads a wrong value, so its own value is wrong.
 
-The assignment chosen makes the fewest lines wrong, then the fewest follow: an alias
+The assignment chosen makes the fewest lines wrong, then uses the fewest scaled roles, then
+makes the fewest lines follow: an alias
 ``dz1 = dh`` of a correct ``dh`` is then the wrong line, not ``dh``, and a missing ``1/m`` is
 blamed once, where it belongs, not in every gradient downstream.
 """
@@ -78,35 +79,42 @@ def _following(judged: Judged, by_key: Mapping, found: Mapping) -> Standing:
     return Standing("follows", line, via, via_line)
 
 
-def cost(found: Mapping[Hashable, Standing]) -> tuple[int, int]:
+def cost(found: Mapping[Hashable, Standing], scaled: int = 0) -> tuple[int, int, int]:
+    """Wrong lines, then roles with a scale (a convention the code must compensate, taken only
+    where it saves a wrong line), then lines following a wrong one."""
     statuses = [s.status for s in found.values()]
-    return statuses.count("wrong"), statuses.count("follows")
+    return statuses.count("wrong"), scaled, statuses.count("follows")
 
 
 def choose(
     candidates: Mapping[Hashable, Sequence],
     judge: Callable[[dict], Sequence[Judged]],
+    is_scaled: Callable[[object], bool],
 ) -> dict:
     """The assignment (one candidate per key) with the least blame; ties go to earlier
     candidates, so that when every reading is right the first found stands."""
+
+    def blame(roles: dict) -> tuple[int, int, int]:
+        return cost(standings(judge(roles)), sum(map(is_scaled, roles.values())))
+
     keys = list(candidates)
     if prod(len(candidates[k]) for k in keys) <= MAX_ASSIGNMENTS:
         options = (dict(zip(keys, pick, strict=True)) for pick in product(*candidates.values()))
-        return min(options, key=lambda roles: cost(standings(judge(roles))))
-    return _descend(candidates, judge)
+        return min(options, key=blame)
+    return _descend(candidates, blame)
 
 
-def _descend(candidates: Mapping[Hashable, Sequence], judge) -> dict:
+def _descend(candidates: Mapping[Hashable, Sequence], blame) -> dict:
     """Coordinate descent from the first candidates: change one key at a time while it helps."""
     roles = {k: options[0] for k, options in candidates.items()}
-    best = cost(standings(judge(roles)))
+    best = blame(roles)
     improved = True
     while improved:
         improved = False
         for key, options in candidates.items():
             for option in options:
                 trial = {**roles, key: option}
-                here = cost(standings(judge(trial)))
+                here = blame(trial)
                 if here < best:
                     roles, best, improved = trial, here, True
     return roles

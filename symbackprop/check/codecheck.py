@@ -119,7 +119,7 @@ class CodeCheck:
     def _infer_roles(self) -> None:
         candidates = self._roles_from_updates()
         self._roles_from_names_and_values(candidates)
-        self.roles = choose(candidates, self._judged_lines)
+        self.roles = choose(candidates, self._judged_lines, lambda role: role.scale != 1)
         self.standings = standings(self._judged_lines(self.roles))
 
     def _roles_from_updates(self) -> dict[sp.Expr, list[Role]]:

@@ -20,7 +20,9 @@ from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.derive.local import output_form, split_outer
+from symbackprop.errors import ShapeError
 from symbackprop.ir.activations import Activation, sigmoid
+from symbackprop.ir.ops import SumBase, colsum, colsum_keepdims, rowsum, show_shape, total
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -31,6 +33,7 @@ KINDS = (
     "transposed",
     "shape or broadcast",
     "wrong activation derivative",
+    "wrong axis",
     "other",
 )
 MAX_SYMBOLIC_OPS = 400
@@ -46,6 +49,8 @@ __all__ = ["KINDS", "Diagnosis", "Probe", "diagnose", "symbolic_size_ok", "tree_
 def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) -> Diagnosis:
     """The most specific explanation of ``got`` differing from ``expected``."""
     shape = shape_problem(subject, expected, got, probe)
+    if shape is not None and shape.kind != "transposed":
+        shape = _reduction_axis(subject, expected, got, probe) or shape
     if shape is not None:
         return shape
     if not probe.evaluable:
@@ -57,6 +62,7 @@ def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) ->
     full_expected = subject.expanded(expected)
     hypotheses = (
         _constant_ratio,
+        _dimension_scale,
         _missing_or_extra,
         _activation_derivative,
         _missing_inside,
@@ -81,8 +87,48 @@ def _constant_ratio(subject: Subject, expected, got, probe: Probe) -> Diagnosis 
     number = as_number(ratio)
     if number == -1:
         return Diagnosis("sign", "sign: the correct value is minus this", factor=sp.Integer(-1))
+    return _scale(number, probe)
+
+
+def _dimension_scale(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """A scale made of a size or a scalar input, the same for every element of one point: a
+    mean's 1/N left out or doubled, a learning rate applied twice."""
+    if not subject.is_vector or not probe.evaluable:
+        return None
+    ratios = []
+    for trial, value in zip(subject.trials, probe.values, strict=True):
+        ratios.append(elementwise_ratio(trial.evaluate(expected), value))
+        if ratios[-1] is None:
+            return None
+    for symbol, values in _scalars(subject):
+        for power in (-1, 1, -2, 2):
+            scaled = [r / v**power for r, v in zip(ratios, values, strict=True)]
+            if all(difference(scaled[0], here) is None for here in scaled[1:]):
+                return _scale(as_number(scaled[0]) * symbol**power, probe)
+    return None
+
+
+def _scalars(subject: Subject):
+    """Sizes and scalar inputs, each with its value at every trial."""
+    for symbol in subject.trials[0].sizes:
+        yield symbol, [trial.sizes[symbol] for trial in subject.trials]
+    for node in subject.model.nodes:
+        if node.kind.is_leaf and not subject.shape_of(node.symbol):
+            yield node.symbol, [trial.env[node.symbol] for trial in subject.trials]
+
+
+def _scale(ratio: sp.Expr, probe: Probe) -> Diagnosis:
+    """A constant scale, with the factor named: missing (1/m, 2) or extra (the 2 of 2*(a - y)
+    where the loss has no square's 2 to cancel)."""
+    top = sp.fraction(ratio)[0]
+    extra = abs(ratio) < 1 if ratio.is_number else bool(top.free_symbols)
+    what = (
+        f"extra factor {probe.text(1 / ratio)}" if extra else f"missing factor {probe.text(ratio)}"
+    )
     return Diagnosis(
-        "constant scale", f"constant scale: the correct value is {number} times this", factor=number
+        "constant scale",
+        f"constant scale: {what} (the correct value is {probe.text(ratio)} times this)",
+        factor=ratio,
     )
 
 
@@ -202,6 +248,48 @@ def _contains(whole: list, part: list) -> bool:
             return False
         remaining.remove(match)
     return True
+
+
+# -- reductions ----------------------------------------------------------------------------------
+SUMS = (total, colsum, colsum_keepdims, rowsum)
+
+
+def _reduction_axis(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """A sum over the wrong axis, or with keepdims where it must not be (or without it)."""
+    for reduction in sp.preorder_traversal(expected):
+        if not isinstance(reduction, SumBase):
+            continue
+        for other in SUMS:
+            if other is reduction.func:
+                continue
+            written = other(*reduction.args)
+            if probe.matches(expected.xreplace({reduction: written})):
+                return Diagnosis(
+                    "wrong axis",
+                    f"wrong axis: {_sum_text(subject, written)} where "
+                    f"{_sum_text(subject, reduction)} belongs ({_sum_story(reduction)})",
+                    factor=reduction,
+                    written=written,
+                )
+    return None
+
+
+def _sum_text(subject: Subject, reduction: SumBase) -> str:
+    text = "a sum of every element"
+    if reduction.axis is not None:
+        text = f"sum({reduction.keywords()})"
+    try:
+        return f"{text}, of shape {show_shape(subject.shape_of(reduction))},"
+    except ShapeError:
+        return text
+
+
+def _sum_story(reduction: SumBase) -> str:
+    if reduction.axis is None:
+        return "the value is one number"
+    rows = "over the samples, one per column" if reduction.axis == 0 else "along each row"
+    kept = "; keepdims keeps the summed axis" if reduction.keepdims else ""
+    return f"the sum runs {rows}{kept}"
 
 
 # -- activation derivatives ---------------------------------------------------------------------
