@@ -98,6 +98,7 @@ class CodeCheck:
         self.roles: dict[sp.Expr, Role] = {}
         self.standings: dict = {}
         self._values_at_trials: dict[sp.Expr, list] = {}
+        self._equalities: dict[tuple[sp.Expr, sp.Expr], bool] = {}
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
@@ -202,11 +203,16 @@ class CodeCheck:
         return found
 
     def _equal(self, got: sp.Expr, expected: sp.Expr) -> bool:
-        pairs = zip(self._evaluated(got), self._evaluated(expected), strict=True)
-        return all(
-            not isinstance(g, Exception) and not isinstance(e, Exception) and not difference(e, g)
-            for g, e in pairs
-        )
+        """Equal at every trial (each pair is compared once: assignments share lines)."""
+        if (got, expected) not in self._equalities:
+            pairs = zip(self._evaluated(got), self._evaluated(expected), strict=True)
+            self._equalities[got, expected] = all(
+                not isinstance(g, Exception)
+                and not isinstance(e, Exception)
+                and not difference(e, g)
+                for g, e in pairs
+            )
+        return self._equalities[got, expected]
 
     def _evaluated(self, expr: sp.Expr) -> list:
         if expr not in self._values_at_trials:

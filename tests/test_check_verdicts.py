@@ -1,0 +1,242 @@
+"""Verdicts on hand-written backprop: the first wrong line is blamed, lines computed correctly
+from a wrong value FOLLOW it, and each mistake gets the diagnosis a person can act on.
+
+The labels are independent of the checker: the test runs the fixture's NumPy code (the
+product never runs code; a test may run its own fixture) one statement at a time, computes
+every true adjoint and gradient with PyTorch autograd in float64 (``retain_grad`` on the
+intermediates, the forward pass written again here), and calls a line's value right when it
+matches the adjoint its name stands for (``dZ1`` for dloss/dZ1). The first line whose value is
+wrong must be WRONG, every later wrong-valued line must FOLLOW it, every right one be CORRECT.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symbackprop.check import check_code
+from symbackprop.cli import main
+
+torch = pytest.importorskip("torch")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NET = (FIXTURES / "check_verdicts_net.py").read_text()
+FUNCTION = "train_step"
+
+
+# -- independent labels ----------------------------------------------------------------------
+def arguments() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    shapes = {"X": (6, 3), "Y": (6, 2), "W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
+    values = {name: rng.normal(size=shape) for name, shape in shapes.items()}
+    values["Y"] = rng.uniform(size=shapes["Y"])
+    return {**values, "lr": 0.1}
+
+
+def true_adjoints(args: dict) -> dict[str, np.ndarray]:
+    """dloss/dv for every value v of the net, by autograd (``dv`` names it)."""
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in args.items()}
+    m = args["X"].shape[0]
+    z1 = t["X"] @ t["W1"] + t["b1"]
+    a1 = torch.tanh(z1)
+    z2 = a1 @ t["W2"] + t["b2"]
+    a2 = torch.sigmoid(z2)
+    for tensor in (z1, a1, z2, a2):
+        tensor.retain_grad()
+    (((a2 - t["Y"]) ** 2).sum() / (2 * m)).backward()
+    named = {"Z1": z1, "A1": a1, "Z2": z2, "A2": a2, **{p: t[p] for p in ("W1", "b1", "W2", "b2")}}
+    return {f"d{name}": tensor.grad.numpy() for name, tensor in named.items()}
+
+
+def bindings(source: str, args: dict) -> list[tuple[str, int, np.ndarray]]:
+    """(name, line, value) of every backward assignment, from running the body statement by
+    statement (updates are left out: their claims are the gradients they read)."""
+    function = next(f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef))
+    scope = {"np": np, **{k: np.copy(v) for k, v in args.items()}}
+    found = []
+    for statement in function.body:
+        if isinstance(statement, ast.AugAssign) and not statement.target.id.startswith("d"):
+            continue  # a parameter's update: not needed, and a wrong shape would stop the run
+        exec(compile(ast.Module([statement], []), "<fixture>", "exec"), scope)  # noqa: S102
+        if isinstance(statement, ast.Assign) and statement.targets[0].id.startswith("d"):
+            name = statement.targets[0].id
+            found.append((name, statement.lineno, np.copy(scope[name])))
+    return found
+
+
+def expected_statuses(source: str) -> dict[int, tuple[str, int | None]]:
+    """line -> (status, line it follows), from the NumPy values against autograd's."""
+    args = arguments()
+    truth = true_adjoints(args)
+    right = {
+        line: np.shape(value) == np.shape(truth[name]) and np.allclose(value, truth[name])
+        for name, line, value in bindings(source, args)
+    }
+    wrong_lines = sorted(line for line, ok in right.items() if not ok)
+    first = wrong_lines[0] if wrong_lines else None
+    return {
+        line: ("correct", None) if ok else ("wrong", None) if line == first else ("follows", first)
+        for line, ok in right.items()
+    }
+
+
+def checked(tmp_path, source: str):
+    path = tmp_path / "net.py"
+    path.write_text(source)
+    return check_code(path, FUNCTION)
+
+
+@pytest.fixture(scope="module")
+def alias_report(tmp_path_factory):
+    """The net with ``dZ1 = dA1``: the tanh derivative left out of an alias."""
+    return checked(tmp_path_factory.mktemp("alias"), mutated(DZ1, "dZ1 = dA1"))
+
+
+def statuses(report) -> dict[int, tuple[str, int | None]]:
+    return {
+        v.line: (v.status, v.follows.line if v.follows is not None else None)
+        for v in report.verdicts
+    }
+
+
+def mutated(old: str, new: str) -> str:
+    assert NET.count(old) == 1, old
+    return NET.replace(old, new)
+
+
+# -- the correct net, and mistakes made one at a time ----------------------------------------
+def test_the_correct_net_is_correct_on_every_line(tmp_path):
+    expected = expected_statuses(NET)
+    assert set(expected.values()) == {("correct", None)}  # the labeller agrees it is right
+    report = checked(tmp_path, NET)
+    assert report.ok
+    assert statuses(report) == expected
+
+
+DZ1 = "dZ1 = dA1 * (1 - A1**2)"
+DA2 = "dA2 = (A2 - Y) / m"
+MUTATIONS = [
+    # (id, line as written, line as mutated, diagnosis kind, text the diagnosis must hold)
+    ("tanh derivative dropped", DZ1, "dZ1 = dA1", "missing factor", "1 - A1**2"),
+    (
+        "sigmoid derivative for tanh",
+        DZ1,
+        "dZ1 = dA1 * A1 * (1 - A1)",
+        "wrong activation derivative",
+        "A1*(1 - A1) where 1 - A1**2 belongs",
+    ),
+    ("wrong sign", DA2, "dA2 = (Y - A2) / m", "sign", "minus"),
+    ("1/N missing", DA2, "dA2 = A2 - Y", "constant scale", "missing factor 1/m"),
+    ("extra factor 2", DA2, "dA2 = 2 * (A2 - Y) / m", "constant scale", "extra factor 2"),
+    ("transposed", "dW2 = A1.T @ dZ2", "dW2 = dZ2.T @ A1", "transposed", "transpose"),
+    (
+        "wrong axis",
+        "db1 = np.sum(dZ1, axis=0)",
+        "db1 = np.sum(dZ1, axis=1, keepdims=True)",
+        "wrong axis",
+        "sum(axis=1, keepdims=True)",
+    ),
+    (
+        "keepdims on a 1-D bias",
+        "db2 = np.sum(dZ2, axis=0)",
+        "db2 = np.sum(dZ2, axis=0, keepdims=True)",
+        "wrong axis",
+        "keepdims=True",
+    ),
+    (
+        "sigmoid derivative dropped",
+        "dZ2 = dA2 * A2 * (1 - A2)",
+        "dZ2 = dA2",
+        "missing factor",
+        "A2*(1 - A2)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "text"), [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS]
+)
+def test_one_mistake_is_blamed_once_and_what_follows_from_it_follows(
+    tmp_path, old, new, kind, text
+):
+    source = mutated(old, new)
+    expected = expected_statuses(source)
+    (first,) = [line for line, (status, _) in expected.items() if status == "wrong"]
+    report = checked(tmp_path, source)
+    assert statuses(report) == expected, report.to_text()
+    (blamed,) = report.wrong
+    assert blamed.line == first
+    assert blamed.diagnosis.kind == kind, blamed.diagnosis.message
+    assert text in blamed.diagnosis.message
+
+
+def test_an_alias_of_a_right_value_blames_the_alias_not_the_value(alias_report):
+    # dA1 = dZ2 @ W2.T is dloss/dA1, right; dZ1 = dA1 claims dloss/dZ1 and lacks 1 - A1**2
+    report = alias_report
+    by_name = {v.name: v for v in report.verdicts}
+    assert by_name["dA1"].status == "correct" and by_name["dA1"].claim == "dloss/dA1"
+    assert by_name["dZ1"].status == "wrong"
+    assert by_name["dZ1"].correct_formula == "dA1*(1 - A1**2)"
+    assert [v.name for v in report.following] == ["dW1", "db1"]
+
+
+def test_follows_reads_alike_in_text_json_and_markdown(alias_report):
+    report = alias_report
+    data = json.loads(json.dumps(report.to_data()))
+    follows = [v for v in data["verdicts"] if v["verdict"] == "follows"]
+    assert [(v["name"], v["follows"]["line"]) for v in follows] == [("dW1", 18), ("db1", 18)]
+    assert data["counts"] == {"correct": 5, "wrong": 1, "follows": 2} and not data["ok"]
+    text = report.to_text()
+    assert "FOLLOWS  line 19: dW1" in text
+    assert "follows line 18: computed correctly from the wrong dZ1" in text
+    assert "| 19 | `dW1` | dloss/dW1 | follows line 18 |" in report._repr_markdown_()
+
+
+def test_the_command_exits_1_when_lines_are_wrong_or_follow(tmp_path, capsys):
+    path = tmp_path / "net.py"
+    path.write_text(mutated(DZ1, "dZ1 = dA1"))
+    assert main(["check", f"{path}:{FUNCTION}", "--format", "json"]) == 1
+    verdicts = json.loads(capsys.readouterr().out)["verdicts"]
+    assert {v["verdict"] for v in verdicts} == {"correct", "wrong", "follows"}
+
+
+# -- right ways of writing a line stay right ---------------------------------------------------
+GRADIENTS = (
+    "dW2 = A1.T @ dZ2",
+    "db2 = np.sum(dZ2, axis=0)",
+    "dW1 = X.T @ dZ1",
+    "db1 = np.sum(dZ1, axis=0)",
+)
+RIGHT_VARIANTS = [
+    pytest.param([(DZ1, "dH = dA1 * (1 - A1**2)\n    dZ1 = dH")], id="an alias"),
+    pytest.param([(DZ1, "dZ1 = dZ2 @ W2.T\n    dZ1 = dZ1 * (1 - A1**2)")], id="a value rebound"),
+    pytest.param(
+        [(DZ1, "dZ1 = dZ2 @ W2.T\n    dZ1 *= 1 - A1**2")],
+        id="an in-place edit",
+        marks=pytest.mark.xfail(strict=True, reason="the code reader drops in-place edits"),
+    ),
+    # the mean's 1/m left out of the delta and put back in every gradient
+    pytest.param(
+        [(DA2, "dA2 = A2 - Y")] + [(g, f"{g} / m") for g in GRADIENTS],
+        id="a scaled delta undone later",
+    ),
+]
+
+
+@pytest.mark.parametrize("edits", RIGHT_VARIANTS)
+def test_right_code_written_another_way_is_all_correct(tmp_path, edits):
+    source = NET
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    args = arguments()
+    truth = true_adjoints(args)
+    for name, _, value in bindings(source, args):
+        if name in ("dW1", "db1", "dW2", "db2"):  # the variant is right: its gradients are
+            assert np.allclose(value, truth[name])
+    report = checked(tmp_path, source)
+    assert report.ok, report.to_text()
