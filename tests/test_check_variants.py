@@ -203,7 +203,7 @@ VARIANTS = [
     ("xor", XOR, "synapse_1 = layer_1.T.dot(layer_2_delta) / 4", "constant scale", "4 times"),
     # -- question 6: the digits net, mean binary cross-entropy ----------------------------------
     ("digits", DIGITS, "W2 = a1.T @ (a2 - Y)", "constant scale", "missing factor 1/m"),
-    ("digits", DIGITS, "b2 = np.sum(d_z2)", "wrong axis", "a sum of every element, of shape ()"),
+    ("digits", DIGITS, "b2 = np.sum(d_z2)", "wrong axis", "a sum of every element -> ()"),
     (
         "digits",
         DIGITS,

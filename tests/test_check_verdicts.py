@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop.check import check_code
+from symbackprop.check import check_code, check_formulas
 from symbackprop.cli import main
 
 torch = pytest.importorskip("torch")
@@ -240,3 +240,33 @@ def test_right_code_written_another_way_is_all_correct(tmp_path, edits):
             assert np.allclose(value, truth[name])
     report = checked(tmp_path, source)
     assert report.ok, report.to_text()
+
+
+# -- formula mode: a GRU's update gate on the other side of the blend --------------------------
+# gru-keras blends h = z*h_prev + (1 - z)*h_tilde; by hand, dE/dh_tilde = dh*(1 - z) and
+# dE/dz = dh*(h_prev - h_tilde). Written for h = (1 - z)*h_prev + z*h_tilde instead, they are
+# dh*z and dh*(h_tilde - h_prev): the gate convention swapped, not a stray sign or factor.
+SWAPPED_GATE = [
+    "delta_h_tilde = delta_h*z",
+    "delta_z = delta_h*(h_tilde - h_prev)",
+    "W_z = x.T @ (delta_h*(h_tilde - h_prev)*z*(1-z))",
+]
+
+
+@pytest.fixture(scope="module")
+def gate_report():
+    return check_formulas("gru-keras", [*SWAPPED_GATE, "delta_h_tilde = delta_h*(1-z)"])
+
+
+def test_a_gru_formula_for_the_other_gate_convention_is_named_as_such(gate_report):
+    *swapped, right = gate_report.verdicts
+    assert right.status == "correct"
+    for verdict in swapped:
+        assert verdict.status == "wrong"
+        assert verdict.diagnosis.kind == "gates swapped in the blend", verdict.diagnosis.message
+        assert "h_prev*z + h_tilde*(1 - z)" in verdict.diagnosis.message
+
+
+def test_a_sign_error_in_a_gru_formula_is_still_a_sign():
+    (verdict,) = check_formulas("gru-keras", ["delta_h_tilde = -delta_h*(1-z)"]).verdicts
+    assert verdict.diagnosis.kind == "sign"

@@ -97,8 +97,6 @@ class CodeCheck:
         self.notes: list[str] = []
         self.roles: dict[sp.Expr, Role] = {}
         self.standings: dict = {}
-        self._values_at_trials: dict[sp.Expr, list] = {}
-        self._equalities: dict[tuple[sp.Expr, sp.Expr], bool] = {}
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
@@ -188,8 +186,8 @@ class CodeCheck:
         return lines
 
     def _judged(self, key, name, line, expr, expected, roles) -> Judged:
-        local_ok = self._equal(self.local(expr, roles), expected)
-        sound = local_ok and self._equal(self.local(expr, {}), expected)
+        local_ok = self.subject.equal(self.local(expr, roles), expected)
+        sound = local_ok and self.subject.equal(self.local(expr, {}), expected)
         return Judged(key, line, name, local_ok, sound, tuple(self._reads(expr, roles)))
 
     def _reads(self, expr: sp.Expr, roles: dict) -> list[sp.Expr]:
@@ -201,29 +199,6 @@ class CodeCheck:
             elif unit in self.values:
                 found += [u for u in self._reads(self.values[unit].expr, roles) if u not in found]
         return found
-
-    def _equal(self, got: sp.Expr, expected: sp.Expr) -> bool:
-        """Equal at every trial (each pair is compared once: assignments share lines)."""
-        if (got, expected) not in self._equalities:
-            pairs = zip(self._evaluated(got), self._evaluated(expected), strict=True)
-            self._equalities[got, expected] = all(
-                not isinstance(g, Exception)
-                and not isinstance(e, Exception)
-                and not difference(e, g)
-                for g, e in pairs
-            )
-        return self._equalities[got, expected]
-
-    def _evaluated(self, expr: sp.Expr) -> list:
-        if expr not in self._values_at_trials:
-            found = []
-            for trial in self.subject.trials:
-                try:
-                    found.append(trial.evaluate(expr))
-                except (EvaluationError, SymbackpropError, TypeError) as error:
-                    found.append(error)
-            self._values_at_trials[expr] = found
-        return self._values_at_trials[expr]
 
     def units(self, expr: sp.Expr) -> list[sp.Expr]:
         """Deltas in ``expr``, with a row or column slice or a transpose kept on them."""
@@ -400,7 +375,7 @@ class CodeCheck:
         where that is wrong but no line it reads is to blame."""
         local = self.local(expr)
         standing = self.standings[key]
-        if standing.status == "wrong" and self._equal(local, self._expected(key)):
+        if standing.status == "wrong" and self.subject.equal(local, self._expected(key)):
             return self.local(expr, {})
         return local
 

@@ -14,6 +14,7 @@ from symbackprop.check.numeric import difference, plain, show
 from symbackprop.check.present import correct_form, formula_text
 from symbackprop.check.report import Counterexample, Following, Verdict
 from symbackprop.check.subject import Subject, Trial
+from symbackprop.derive import Derivation
 from symbackprop.ir.activations import written_out
 from symbackprop.ir.evaluate import EvaluationError, Value
 
@@ -38,7 +39,11 @@ class Claim:
 
 def target_value(subject: Subject, target: Target) -> sp.Expr:
     """The true value of a target, written through adjoint symbols."""
-    derivation = subject.derivation
+    return target_in(subject.derivation, target)
+
+
+def target_in(derivation: Derivation, target: Target) -> sp.Expr:
+    """A target's value under ``derivation`` (the model's, or a variant's)."""
     if target.kind == "gradient":
         return derivation.gradient(target.name).expr
     try:
@@ -73,7 +78,9 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
         return Verdict(correct=False, proof=proof, follows=claim.follows, **common)
     if failing is None:
         return Verdict(correct=True, proof=_proof(subject, expected, claim.got), **common)
-    diagnosis = diagnose(subject, expected, claim.got, probe)
+    diagnosis = diagnose(
+        subject, expected, claim.got, probe, lambda d: claim.scale * target_in(d, claim.target)
+    )
     trial, got = failing
     counterexample = _counterexample(subject, trial, trial.evaluate(expected), got)
     return Verdict(

@@ -15,14 +15,15 @@ from functools import lru_cache
 
 import sympy as sp
 
+from symbackprop.check.blend import SWAPPED
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.probe import Diagnosis, Probe
+from symbackprop.check.reductions import reduction_axis
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
+from symbackprop.check.swaps import ExpectedIn, swapped_blend
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.errors import ShapeError
 from symbackprop.ir.activations import Activation, sigmoid
-from symbackprop.ir.ops import SumBase, colsum, colsum_keepdims, rowsum, show_shape, total
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -34,6 +35,7 @@ KINDS = (
     "shape or broadcast",
     "wrong activation derivative",
     "wrong axis",
+    SWAPPED,
     "other",
 )
 MAX_SYMBOLIC_OPS = 400
@@ -46,11 +48,18 @@ _TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Piecewise, Activa
 __all__ = ["KINDS", "Diagnosis", "Probe", "diagnose", "symbolic_size_ok", "tree_size_at_most"]
 
 
-def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) -> Diagnosis:
-    """The most specific explanation of ``got`` differing from ``expected``."""
+def diagnose(
+    subject: Subject,
+    expected: sp.Expr,
+    got: sp.Expr,
+    probe: Probe,
+    expected_in: ExpectedIn | None = None,
+) -> Diagnosis:
+    """The most specific explanation of ``got`` differing from ``expected``; ``expected_in``
+    gives what the formula claims under another derivation, to try variants of the model."""
     shape = shape_problem(subject, expected, got, probe)
     if shape is not None and shape.kind != "transposed":
-        shape = _reduction_axis(subject, expected, got, probe) or shape
+        shape = reduction_axis(subject, expected, probe) or shape
     if shape is not None:
         return shape
     if not probe.evaluable:
@@ -59,6 +68,9 @@ def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) ->
             "other: the formula is undefined (a division by zero) at a "
             "point where the correct one is not",
         )
+    swapped = None if expected_in is None else swapped_blend(subject, probe, expected_in)
+    if swapped is not None:
+        return swapped
     full_expected = subject.expanded(expected)
     hypotheses = (
         _constant_ratio,
@@ -248,48 +260,6 @@ def _contains(whole: list, part: list) -> bool:
             return False
         remaining.remove(match)
     return True
-
-
-# -- reductions ----------------------------------------------------------------------------------
-SUMS = (total, colsum, colsum_keepdims, rowsum)
-
-
-def _reduction_axis(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    """A sum over the wrong axis, or with keepdims where it must not be (or without it)."""
-    for reduction in sp.preorder_traversal(expected):
-        if not isinstance(reduction, SumBase):
-            continue
-        for other in SUMS:
-            if other is reduction.func:
-                continue
-            written = other(*reduction.args)
-            if probe.matches(expected.xreplace({reduction: written})):
-                return Diagnosis(
-                    "wrong axis",
-                    f"wrong axis: {_sum_text(subject, written)} where "
-                    f"{_sum_text(subject, reduction)} belongs ({_sum_story(reduction)})",
-                    factor=reduction,
-                    written=written,
-                )
-    return None
-
-
-def _sum_text(subject: Subject, reduction: SumBase) -> str:
-    text = "a sum of every element"
-    if reduction.axis is not None:
-        text = f"sum({reduction.keywords()})"
-    try:
-        return f"{text}, of shape {show_shape(subject.shape_of(reduction))},"
-    except ShapeError:
-        return text
-
-
-def _sum_story(reduction: SumBase) -> str:
-    if reduction.axis is None:
-        return "the value is one number"
-    rows = "over the samples, one per column" if reduction.axis == 0 else "along each row"
-    kept = "; keepdims keeps the summed axis" if reduction.keepdims else ""
-    return f"the sum runs {rows}{kept}"
 
 
 # -- activation derivatives ---------------------------------------------------------------------
