@@ -37,12 +37,12 @@ def arguments() -> dict[str, np.ndarray]:
     return {**values, "lr": 0.1}
 
 
-def true_adjoints(args: dict) -> dict[str, np.ndarray]:
+def true_adjoints(args: dict, hidden=torch.tanh) -> dict[str, np.ndarray]:
     """dloss/dv for every value v of the net, by autograd (``dv`` names it)."""
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in args.items()}
     m = args["X"].shape[0]
     z1 = t["X"] @ t["W1"] + t["b1"]
-    a1 = torch.tanh(z1)
+    a1 = hidden(z1)
     z2 = a1 @ t["W2"] + t["b2"]
     a2 = torch.sigmoid(z2)
     for tensor in (z1, a1, z2, a2):
@@ -68,10 +68,10 @@ def bindings(source: str, args: dict) -> list[tuple[str, int, np.ndarray]]:
     return found
 
 
-def expected_statuses(source: str) -> dict[int, tuple[str, int | None]]:
+def expected_statuses(source: str, hidden=torch.tanh) -> dict[int, tuple[str, int | None]]:
     """line -> (status, line it follows), from the NumPy values against autograd's."""
     args = arguments()
-    truth = true_adjoints(args)
+    truth = true_adjoints(args, hidden)
     right = {
         line: np.shape(value) == np.shape(truth[name]) and np.allclose(value, truth[name])
         for name, line, value in bindings(source, args)
@@ -171,6 +171,31 @@ def test_one_mistake_is_blamed_once_and_what_follows_from_it_follows(
     (blamed,) = report.wrong
     assert blamed.line == first
     assert blamed.diagnosis.kind == kind, blamed.diagnosis.message
+    assert text in blamed.diagnosis.message
+
+
+# A ReLU hidden layer: its derivative is the mask (Z1 > 0), which is left out or replaced.
+RELU_MUTATIONS = [
+    ("ReLU mask left out", "dZ1 = dA1", "missing factor", "(Z1 > 0): the ReLU mask"),
+    (
+        "tanh derivative for ReLU",
+        "dZ1 = dA1 * (1 - A1**2)",
+        "wrong activation derivative",
+        "1 - A1**2 where (Z1 > 0) belongs",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("new", "kind", "text"), [m[1:] for m in RELU_MUTATIONS], ids=[m[0] for m in RELU_MUTATIONS]
+)
+def test_a_relu_derivative_left_out_or_replaced_is_named(tmp_path, new, kind, text):
+    source = mutated("A1 = np.tanh(Z1)", "A1 = np.maximum(Z1, 0)").replace(DZ1, new)
+    expected = expected_statuses(source, torch.relu)
+    report = checked(tmp_path, source)
+    assert statuses(report) == expected, report.to_text()
+    (blamed,) = report.wrong
+    assert (blamed.name, blamed.diagnosis.kind) == ("dZ1", kind)
     assert text in blamed.diagnosis.message
 
 

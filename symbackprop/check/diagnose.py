@@ -16,14 +16,19 @@ from functools import lru_cache
 import sympy as sp
 
 from symbackprop.check.blend import SWAPPED
+from symbackprop.check.derivatives import (
+    activation_derivative,
+    activation_nodes,
+    missing_factor,
+    replaced_in_products,
+)
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.reductions import reduction_axis
 from symbackprop.check.shapes import shape_problem
 from symbackprop.check.subject import Subject
 from symbackprop.check.swaps import ExpectedIn, swapped_blend
-from symbackprop.derive.local import output_form, split_outer
-from symbackprop.ir.activations import Activation, sigmoid
+from symbackprop.ir.activations import Activation
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -76,7 +81,7 @@ def diagnose(
         _constant_ratio,
         _dimension_scale,
         _missing_or_extra,
-        _activation_derivative,
+        activation_derivative,
         _missing_inside,
         _substitution,
         _replaced_factor,
@@ -151,7 +156,7 @@ def _missing_or_extra(subject: Subject, expected, got, probe: Probe) -> Diagnosi
         return None
     top, bottom = sp.fraction(ratio)
     if _contains(_factors(expected), _factors(ratio)):
-        return Diagnosis("missing factor", f"missing factor {probe.text(ratio)}", factor=ratio)
+        return missing_factor(subject, probe, ratio)
     if top == 1:
         return Diagnosis("extra factor", f"extra factor {probe.text(bottom)}", factor=bottom)
     return None
@@ -262,76 +267,9 @@ def _contains(whole: list, part: list) -> bool:
     return True
 
 
-# -- activation derivatives ---------------------------------------------------------------------
-_U = sp.Dummy("u")
-
-
-@lru_cache(maxsize=32)
-def _derivative_forms() -> tuple[tuple[str, sp.Lambda], ...]:
-    """The derivatives people confuse, through the output: sigmoid's a(1-a), tanh's 1-a**2."""
-    forms = []
-    for activation in (sigmoid, sp.tanh):
-        form = output_form(sp.Lambda(_U, activation(_U)))
-        if form is not None:
-            forms.append((activation.__name__, form))
-    return tuple(forms)
-
-
-def _activation_derivative(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    for node, split, form in _activation_nodes(subject, expected):
-        derivative = form(node.symbol)
-        old = list(sp.Mul.make_args(derivative))
-        for written, why in _alternatives(probe, node, split, form):
-            for variant in replaced_in_products(expected, old, written):
-                if probe.matches(variant):
-                    text = probe.text(written)
-                    return Diagnosis(
-                        "wrong activation derivative",
-                        f"wrong activation derivative: {text} where "
-                        f"{probe.text(derivative)} belongs: {why}",
-                        factor=derivative,
-                        written=written,
-                    )
-    return None
-
-
-def _activation_nodes(subject: Subject, expected):
-    for node in subject.model.defined:
-        if not expected.has(node.symbol) or not node.expr.has(sp.exp, sp.tanh, Activation):
-            continue
-        split = split_outer(node.expr)
-        form = output_form(split[0]) if split else None
-        if form is not None:
-            yield node, split, form
-
-
-def replaced_in_products(expr: sp.Expr, old: list, new: sp.Expr) -> list[sp.Expr]:
-    """Variants of ``expr``: in one product holding all the factors ``old``, those become
-    ``new``. Products inside matrix products count too (the derivative in X.T @ (d * a*(1-a)))."""
-    variants = []
-    for product in sp.preorder_traversal(expr):
-        if isinstance(product, sp.Mul):
-            rest = _without(list(product.args), old)
-            if rest is not None:
-                variants.append(expr.xreplace({product: sp.Mul(*rest) * new}))
-    return variants
-
-
-def _without(factors: list, old: list) -> list | None:
-    remaining = list(factors)
-    for factor in old:
-        if factor not in remaining:
-            return None
-        remaining.remove(factor)
-    return remaining
-
-
 def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
     """A factor dropped from a product, also one nested in a matrix product."""
-    groups = [
-        list(sp.Mul.make_args(form(node.symbol)))
-        for node, _, form in _activation_nodes(subject, expected)
-    ]
+    groups = [list(sp.Mul.make_args(d.derivative)) for d in activation_nodes(subject, expected)]
     for product in sp.preorder_traversal(expected):
         if not isinstance(product, sp.Mul):
             continue
@@ -339,31 +277,8 @@ def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis 
         for old in groups + singles:
             for variant in replaced_in_products(expected, old, sp.S.One):
                 if probe.matches(variant):
-                    factor = sp.Mul(*old)
-                    return Diagnosis(
-                        "missing factor", f"missing factor {probe.text(factor)}", factor=factor
-                    )
+                    return missing_factor(subject, probe, sp.Mul(*old))
     return None
-
-
-def _alternatives(probe: Probe, node, split, form) -> list[tuple[sp.Expr, str]]:
-    outer, inner = split
-    a = node.symbol
-    pre = probe.subject.readable(inner)
-    options = [
-        (name_form(a), f"the derivative of {name} written through its output")
-        for name, name_form in _derivative_forms()
-        if sp.expand(name_form(a) - form(a)) != 0
-    ]
-    options += [
-        (
-            form(pre),
-            f"the derivative taken at the pre-activation {probe.text(pre)} "
-            f"instead of through the output {a}",
-        ),
-        (form(outer(a)), f"the activation applied to its own output {a} before differentiating"),
-    ]
-    return options
 
 
 # -- swapped or substituted symbols ------------------------------------------------------------
