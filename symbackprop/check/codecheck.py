@@ -311,11 +311,13 @@ class CodeCheck:
 
     # -- claims ---------------------------------------------------------------------------------
     def claims(self) -> list[Claim]:
-        names = {}  # the user's names for adjoints, where the code's value is right
+        names = {}  # the user's names for adjoints (dZ2/m for m times one), where right
         for unit, role in sorted(self.roles.items(), key=lambda ur: -self._line(ur[0])):
             right = self.standings[unit].status == "correct"
-            if unit in self.values and role.scale == 1 and role.target.kind == "adjoint" and right:
-                names[target_value(self.subject, role.target)] = self.values[unit].user
+            if unit in self.values and role.target.kind == "adjoint" and right:
+                user = self.values[unit].user
+                named = user if role.scale == 1 else sp.Symbol(user) / role.scale
+                names[target_value(self.subject, role.target)] = named
         claims = [self._update_claim(i, u, names) for i, u in enumerate(self.updates)]
         direct = {u.expr for u in self.updates}
         for unit, role in self.roles.items():

@@ -11,7 +11,7 @@ import sympy as sp
 from symbackprop.check.diagnose import Probe, diagnose, symbolic_size_ok, tree_size_at_most
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import difference, plain, show
-from symbackprop.check.present import correct_form, formula_text
+from symbackprop.check.present import correct_form, formula_text, simplified
 from symbackprop.check.report import Counterexample, Following, Verdict
 from symbackprop.check.subject import Subject, Trial
 from symbackprop.derive import Derivation
@@ -140,9 +140,7 @@ def _correct_text(subject: Subject, claim: Claim) -> str:
     start = target_value(subject, target)
     if target.kind == "adjoint" and terms is not None:
         start = derivation.adjoint(target.name).expr  # the target itself, one step down
-    expr = correct_form(subject, start, terms, claim.names)
-    if claim.scale != 1:
-        expr = sp.Mul(claim.scale, expr, evaluate=False)
+    expr = simplified(subject, claim.scale * correct_form(subject, start, terms, claim.names))
     shown = formula_text(subject, expr, claim.names)
     expanded = subject.expanded(expr)
     if subject.is_vector or not tree_size_at_most(2 * MAX_LEAF_OPS_SHOWN, expanded):

@@ -75,18 +75,29 @@ def activation_name(found: ActivationNode) -> str | None:
 
 def missing_factor(subject: Subject, probe: Probe, factor: sp.Expr) -> Diagnosis:
     """A missing factor, named when it is an activation's derivative."""
-    text = f"missing factor {probe.text(factor)}"
+    text = f"missing factor {probe.text(factor)}{derivative_story(subject, probe, factor)}"
+    return Diagnosis("missing factor", text, factor=factor)
+
+
+def extra_factor(subject: Subject, probe: Probe, factor: sp.Expr) -> Diagnosis:
+    """An extra factor, named when it is an activation's derivative (sigmoid's applied again
+    where the cross-entropy already cancelled it)."""
+    text = f"extra factor {probe.text(factor)}{derivative_story(subject, probe, factor)}"
+    return Diagnosis("extra factor", text, factor=factor)
+
+
+def derivative_story(subject: Subject, probe: Probe, factor: sp.Expr) -> str:
+    """``: the derivative of tanh at Z1, written through its output A1`` when ``factor`` is
+    an activation's derivative, else nothing."""
     for found in activation_nodes(subject):
         if sp.expand(found.derivative - factor) != 0:
             continue
         name = activation_name(found) or "the activation"
-        at = probe.text(subject.readable(found.inner))
-        what = f"the derivative of {name} at {at}"
+        what = f"the derivative of {name} at {probe.text(subject.readable(found.inner))}"
         if found.form is not None:
             what += f", written through its output {found.node.name}"
-        text += f": the ReLU mask, {what}" if name == "relu" else f": {what}"
-        break
-    return Diagnosis("missing factor", text, factor=factor)
+        return f": the ReLU mask, {what}" if name == "relu" else f": {what}"
+    return ""
 
 
 def activation_derivative(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:

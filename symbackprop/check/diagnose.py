@@ -19,6 +19,7 @@ from symbackprop.check.blend import SWAPPED
 from symbackprop.check.derivatives import (
     activation_derivative,
     activation_nodes,
+    extra_factor,
     missing_factor,
     replaced_in_products,
 )
@@ -157,8 +158,9 @@ def _missing_or_extra(subject: Subject, expected, got, probe: Probe) -> Diagnosi
     top, bottom = sp.fraction(ratio)
     if _contains(_factors(expected), _factors(ratio)):
         return missing_factor(subject, probe, ratio)
-    if top == 1:
-        return Diagnosis("extra factor", f"extra factor {probe.text(bottom)}", factor=bottom)
+    if top in (1, -1):  # -1/(A2*(A2 - 1)) is one over A2*(1 - A2)
+        extra = bottom if top == 1 else sp.factor_terms(sp.expand(-bottom))
+        return extra_factor(subject, probe, extra)
     return None
 
 
