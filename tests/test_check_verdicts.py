@@ -57,15 +57,28 @@ def bindings(source: str, args: dict) -> list[tuple[str, int, np.ndarray]]:
     statement (updates are left out: their claims are the gradients they read)."""
     function = next(f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef))
     scope = {"np": np, **{k: np.copy(v) for k, v in args.items()}}
+    return run_statements(function.body, scope)
+
+
+def run_statements(statements, scope: dict) -> list[tuple[str, int, np.ndarray]]:
     found = []
-    for statement in function.body:
+    for statement in statements:
         if isinstance(statement, ast.AugAssign) and not statement.target.id.startswith("d"):
             continue  # a parameter's update: not needed, and a wrong shape would stop the run
+        if isinstance(statement, ast.Assign) and _updates_itself(statement):
+            continue  # W1 = W1 - learning_rate * dW1
         exec(compile(ast.Module([statement], []), "<fixture>", "exec"), scope)  # noqa: S102
         if isinstance(statement, ast.Assign) and statement.targets[0].id.startswith("d"):
             name = statement.targets[0].id
             found.append((name, statement.lineno, np.copy(scope[name])))
     return found
+
+
+def _updates_itself(statement: ast.Assign) -> bool:
+    target = statement.targets[0].id
+    return not target.startswith("d") and any(
+        isinstance(n, ast.Name) and n.id == target for n in ast.walk(statement.value)
+    )
 
 
 def expected_statuses(source: str, hidden=torch.tanh) -> dict[int, tuple[str, int | None]]:
@@ -295,3 +308,84 @@ def test_a_gru_formula_for_the_other_gate_convention_is_named_as_such(gate_repor
 def test_a_sign_error_in_a_gru_formula_is_still_a_sign():
     (verdict,) = check_formulas("gru-keras", ["delta_h_tilde = -delta_h*(1-z)"]).verdicts
     assert verdict.diagnosis.kind == "sign"
+
+
+# -- corrected lines: short, in the user's names -----------------------------------------------
+# The column-layout net keeps dZ2 = A2 - Y, m times dcost/dZ2 (sigmoid's derivative times the
+# cross-entropy's is (A2 - Y)/m by hand), and divides by m in every gradient.
+COLUMNS = (FIXTURES / "check_verdicts_columns.py").read_text()
+
+
+def columns_gradients() -> tuple[dict, dict]:
+    """The fixture's gradients from running one pass of its loop, and autograd's."""
+    module = ast.parse(COLUMNS)
+    loop = next(s for s in module.body if isinstance(s, ast.For))
+    scope = {"np": np}
+    np.random.seed(3)
+    run_statements(module.body[: module.body.index(loop)], scope)
+    found = {name: value for name, _, value in run_statements(loop.body, scope)}
+    t = {p: torch.tensor(scope[p], requires_grad=True) for p in ("W1", "b1", "W2", "b2")}
+    x, y, m = torch.tensor(scope["X"]), torch.tensor(scope["Y"]), scope["X"].shape[1]
+    a2 = torch.sigmoid(t["W2"] @ torch.tanh(t["W1"] @ x + t["b1"]) + t["b2"])
+    (-(y * torch.log(a2) + (1 - y) * torch.log(1 - a2)).sum() / m).backward()
+    return found, {f"d{p}": tensor.grad.numpy() for p, tensor in t.items()}
+
+
+def checked_module(tmp_path, source: str):
+    path = tmp_path / "columns.py"
+    path.write_text(source)
+    return {v.name: v for v in check_code(path).verdicts}
+
+
+def test_the_column_layout_net_with_its_1_over_m_in_the_gradients_is_correct(tmp_path):
+    found, truth = columns_gradients()
+    assert all(np.allclose(found[name], truth[name]) for name in truth)
+    verdicts = checked_module(tmp_path, COLUMNS)
+    assert {v.status for v in verdicts.values()} == {"correct"}
+    assert verdicts["dZ2"].claim == "m * dcost/dZ2"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "name", "kind", "correct"),
+    [
+        pytest.param(
+            "db2 = np.sum(dZ2, axis=1, keepdims=True) / m",
+            "db2 = np.sum(dZ2, axis=1, keepdims=True)",
+            "db2",
+            "constant scale",
+            "dZ2.sum(axis=1, keepdims=True)/m",
+            id="1/m left out of a bias gradient",
+        ),
+        pytest.param(
+            "    dZ2 = A2 - Y",
+            "    dZ2 = (A2 - Y) * A2 * (1 - A2)",
+            "dZ2",
+            "extra factor",
+            "A2 - Y",
+            id="sigmoid derivative on top of the cross-entropy",
+        ),
+        pytest.param(
+            "db1 = np.sum(dZ1, axis=1, keepdims=True) / m",
+            "db1 = np.sum(dZ1, axis=0, keepdims=True) / m",
+            "db1",
+            "wrong axis",
+            "dZ1.sum(axis=1, keepdims=True)/m",
+            id="bias gradient summed over the samples' other axis",
+        ),
+    ],
+)
+def test_a_corrected_line_is_short_and_reads_the_users_deltas(
+    tmp_path, old, new, name, kind, correct
+):
+    assert COLUMNS.count(old) == 1
+    verdicts = checked_module(tmp_path, COLUMNS.replace(old, new))
+    assert verdicts[name].status == "wrong"
+    assert verdicts[name].diagnosis.kind == kind, verdicts[name].diagnosis.message
+    assert verdicts[name].correct_formula == correct
+
+
+def test_a_sign_error_is_corrected_to_the_hand_derived_delta(tmp_path):
+    # loss = sum((A2 - Y)**2)/(2m): dloss/dA2 = (A2 - Y)/m
+    report = checked(tmp_path, mutated(DA2, "dA2 = (Y - A2) / m"))
+    (blamed,) = report.wrong
+    assert (blamed.name, blamed.correct_formula) == ("dA2", "(A2 - Y)/m")
