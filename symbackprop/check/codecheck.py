@@ -40,6 +40,7 @@ _NAME_PATTERNS = (
     ("", "_grad"),
     ("", "_error"),
     ("", "_err"),
+    ("d", ""),  # dZ1, dh: only where the rest is exactly a node's name
 )
 
 
