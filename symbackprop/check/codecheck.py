@@ -4,8 +4,12 @@ An update ``theta -= alpha * g`` claims g is dLoss/dtheta. A delta's role is rea
 claims use it: ``synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)`` is right exactly when
 ``layer_2_delta`` is the adjoint of ``layer_1 @ synapse_1``, so that is the role it plays; a
 role may carry a scale (a mean loss's ``sigma3`` is m times dJ/dz3, divided out again in
-``delta2``). Deltas no claim explains get a role from their name, or from their values. Each
-line is then judged locally: the deltas it reads are taken to be what they play.
+``delta2``). Names (``dZ1``, ``layer_1_delta``) and values (what the code computes is some
+adjoint) give more candidates. Among the assignments of candidates, the one blaming the fewest
+lines is kept (:mod:`~symbackprop.check.blame`): ``dz1 = dh`` missing tanh's derivative blames
+itself, not the correct ``dh`` it copies. Each line is then judged locally, the deltas it reads
+taken to be what they play; a line right for what it reads but reading a wrong value follows
+the wrong line.
 """
 
 from __future__ import annotations
@@ -28,20 +32,11 @@ from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.ir.model import Kind
 from symbackprop.ir.ops import T
 from symbackprop.ir.ops.stacking import StackBase
+from symbackprop.naming import delta_of
 from symbackprop.readers.codereader import Program, read_program
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
 MAX_CLAIM_STEPS = 200  # definitions followed down from the updates
-_NAME_PATTERNS = (
-    ("delta_", ""),
-    ("d_", ""),
-    ("grad_", ""),
-    ("", "_delta"),
-    ("", "_grad"),
-    ("", "_error"),
-    ("", "_err"),
-    ("d", ""),  # dZ1, dh: only where the rest is exactly a node's name
-)
 
 
 @dataclass(frozen=True)
@@ -179,10 +174,9 @@ class CodeCheck:
                 lines.append(self._judged(key, name, update.line, update.expr, expected, roles))
         for unit, role in roles.items():
             expected = role.scale * target_value(self.subject, role.target)
-            symbol = unit if unit in self.values else unit.args[0]
-            line = self.values[symbol].line
+            definition = self.definition(unit)
             lines.append(
-                self._judged(unit, self.name(unit), line, self.definition(unit), expected, roles)
+                self._judged(unit, self.name(unit), self._line(unit), definition, expected, roles)
             )
         return lines
 
@@ -234,18 +228,12 @@ class CodeCheck:
         return all(s not in adjoints and shapes.get(s.name, ()) == () for s in expr.free_symbols)
 
     def _role_by_name(self, symbol: sp.Symbol) -> Role | None:
-        user = self.values[symbol].user
+        """``layer_2_delta``: the adjoint of ``layer_2``'s pre-activation, or of ``layer_2``."""
         model = self.subject.model
-        for prefix, suffix in _NAME_PATTERNS:
-            if (
-                user.startswith(prefix)
-                and user.endswith(suffix)
-                and len(user) > len(prefix + suffix)
-            ):
-                base = user[len(prefix) : len(user) - len(suffix)]
-                for node in (f"{base}_in", base):
-                    if node in model.by_name and node in self.subject.adjoint_symbols.values():
-                        return Role(Target("adjoint", node), sp.S.One, "its name")
+        for base in delta_of(self.values[symbol].user):
+            for node in (f"{base}_in", base):
+                if node in model.by_name and node in self.subject.adjoint_symbols.values():
+                    return Role(Target("adjoint", node), sp.S.One, "its name")
         return None
 
     def _roles_by_value(self, symbol: sp.Symbol) -> list[Role]:
