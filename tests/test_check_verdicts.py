@@ -142,6 +142,7 @@ def test_the_correct_net_is_correct_on_every_line(tmp_path):
 
 DZ1 = "dZ1 = dA1 * (1 - A1**2)"
 DA2 = "dA2 = (A2 - Y) / m"
+DB2 = "db2 = np.sum(dZ2, axis=0)"
 MUTATIONS = [
     # (id, line as written, line as mutated, diagnosis kind, text the diagnosis must hold)
     ("tanh derivative dropped", DZ1, "dZ1 = dA1", "missing factor", "1 - A1**2"),
@@ -202,6 +203,43 @@ def test_one_mistake_is_blamed_once_and_what_follows_from_it_follows(
     assert blamed.line == first
     assert blamed.diagnosis.kind == kind, blamed.diagnosis.message
     assert text in blamed.diagnosis.message
+
+
+def local_statuses(source: str) -> dict[int, str]:
+    """line -> status when mistakes are several: a line is wrong when, run on the true values
+    of the deltas it reads, it misses its own true value; else correct or following, by its
+    actual value."""
+    args = arguments()
+    truth = true_adjoints(args)
+    function = next(f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef))
+    actual = {line: value for _, line, value in bindings(source, args)}
+    scope = {"np": np, **{k: np.copy(v) for k, v in args.items()}}
+    found = {}
+    for statement in function.body:
+        if isinstance(statement, ast.AugAssign):
+            continue
+        name = statement.targets[0].id
+        if name.startswith("d"):
+            fed = {**scope, **{k: np.copy(v) for k, v in truth.items()}}
+            exec(compile(ast.Module([statement], []), "<fixture>", "exec"), fed)  # noqa: S102
+            right_here = _same(fed[name], truth[name])
+            right = _same(actual[statement.lineno], truth[name])
+            found[statement.lineno] = (
+                "wrong" if not right_here else "correct" if right else "follows"
+            )
+        else:
+            exec(compile(ast.Module([statement], []), "<fixture>", "exec"), scope)  # noqa: S102
+    return found
+
+
+def test_several_mistakes_are_each_blamed_where_they_are(tmp_path):
+    source = NET
+    for old, new in [(DA2, "dA2 = A2 - Y"), (DZ1, "dZ1 = dA1"), (DB2, "db2 = np.sum(dZ2)")]:
+        source = source.replace(old, new)
+    expected = local_statuses(source)
+    assert sorted(line for line, s in expected.items() if s == "wrong") == [13, 16, 18]
+    report = checked(tmp_path, source)
+    assert {v.line: v.status for v in report.verdicts} == expected, report.to_text()
 
 
 # A ReLU hidden layer: its derivative is the mask (Z1 > 0), which is left out or replaced.

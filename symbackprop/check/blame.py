@@ -8,7 +8,7 @@ says, what its values are). Each assignment gives every judged line a standing:
 - follows: right given what it reads, but it reads a wrong value, so its own value is wrong.
 
 The assignment chosen makes the fewest lines wrong, then uses the fewest scaled roles, then
-makes the fewest lines follow: an alias
+makes the fewest lines follow, then blames the latest lines: an alias
 ``dz1 = dh`` of a correct ``dh`` is then the wrong line, not ``dh``, and a missing ``1/m`` is
 blamed once, where it belongs, not in every gradient downstream.
 """
@@ -79,11 +79,15 @@ def _following(judged: Judged, by_key: Mapping, found: Mapping) -> Standing:
     return Standing("follows", line, via, via_line)
 
 
-def cost(found: Mapping[Hashable, Standing], scaled: int = 0) -> tuple[int, int, int]:
+def cost(lines: Sequence[Judged], scaled: int = 0) -> tuple:
     """Wrong lines, then roles with a scale (a convention the code must compensate, taken only
-    where it saves a wrong line), then lines following a wrong one."""
-    statuses = [s.status for s in found.values()]
-    return statuses.count("wrong"), scaled, statuses.count("follows")
+    where it saves a wrong line), then lines following a wrong one; last, blame as late as
+    possible: where ``dh`` is right as far as its inputs go and ``dz1 = dh`` copies it, an
+    upstream mistake makes both values wrong, and the line that breaks the chain is dz1's."""
+    found = standings(lines)
+    wrong = sorted(j.line for j in lines if found[j.key].status == "wrong")
+    follows = sum(s.status == "follows" for s in found.values())
+    return len(wrong), scaled, follows, tuple(-line for line in wrong)
 
 
 def choose(
@@ -94,8 +98,8 @@ def choose(
     """The assignment (one candidate per key) with the least blame; ties go to earlier
     candidates, so that when every reading is right the first found stands."""
 
-    def blame(roles: dict) -> tuple[int, int, int]:
-        return cost(standings(judge(roles)), sum(map(is_scaled, roles.values())))
+    def blame(roles: dict) -> tuple:
+        return cost(judge(roles), sum(map(is_scaled, roles.values())))
 
     keys = list(candidates)
     if prod(len(candidates[k]) for k in keys) <= MAX_ASSIGNMENTS:

@@ -345,9 +345,10 @@ class CodeCheck:
         note = f"role found from {role.source}"
         if role.scale != 1:
             label = claim_label(self.subject, role.target)
+            where = role.source if role.source.startswith("the update") else "the lines using it"
             note = (
                 f"{self.name(unit)} is {formula_text(self.subject, role.scale)} times "
-                f"{label}: a constant scale, compensated in {role.source}"
+                f"{label}: a constant scale, compensated in {where}"
             )
         return Claim(
             self.name(unit),
