@@ -240,6 +240,9 @@ def test_several_mistakes_are_each_blamed_where_they_are(tmp_path):
     assert sorted(line for line, s in expected.items() if s == "wrong") == [13, 16, 18]
     report = checked(tmp_path, source)
     assert {v.line: v.status for v in report.verdicts} == expected, report.to_text()
+    # each corrected line reads the user's deltas, each fixed by its own verdict
+    corrected = {v.name: v.correct_formula for v in report.wrong}
+    assert corrected == {"dA2": "(A2 - Y)/m", "db2": "dZ2.sum(axis=0)", "dZ1": "dA1*(1 - A1**2)"}
 
 
 # A ReLU hidden layer: its derivative is the mask (Z1 > 0), which is left out or replaced.

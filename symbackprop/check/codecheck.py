@@ -300,10 +300,11 @@ class CodeCheck:
 
     # -- claims ---------------------------------------------------------------------------------
     def claims(self) -> list[Claim]:
-        names = {}  # the user's names for adjoints (dZ2/m for m times one), where right
-        for unit, role in sorted(self.roles.items(), key=lambda ur: -self._line(ur[0])):
-            right = self.standings[unit].status == "correct"
-            if unit in self.values and role.target.kind == "adjoint" and right:
+        # The user's names for adjoints (dZ2/m for m times one): a corrected line reads the
+        # deltas it reads, each fixed by its own verdict. A correct one, then the first, wins.
+        names = {}
+        for unit, role in sorted(self.roles.items(), key=self._naming_order):
+            if unit in self.values and role.target.kind == "adjoint":
                 user = self.values[unit].user
                 named = user if role.scale == 1 else sp.Symbol(user) / role.scale
                 names[target_value(self.subject, role.target)] = named
@@ -383,6 +384,10 @@ class CodeCheck:
         if standing.status != "follows":
             return None
         return Following(standing.follows, standing.via, standing.via_line)
+
+    def _naming_order(self, item) -> tuple[bool, int]:
+        unit, _ = item
+        return self.standings[unit].status == "correct", -self._line(unit)
 
     def _line(self, unit) -> int:
         return self.values[unit if unit in self.values else unit.args[0]].line
