@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symbackprop.check import check_code, check_formulas
+from symbackprop.check import blame, check_code, check_formulas
 from symbackprop.cli import main
 
 torch = pytest.importorskip("torch")
@@ -298,6 +298,12 @@ def test_the_command_exits_1_when_lines_are_wrong_or_follow(tmp_path, capsys):
     assert main(["check", f"{path}:{FUNCTION}", "--format", "json"]) == 1
     verdicts = json.loads(capsys.readouterr().out)["verdicts"]
     assert {v["verdict"] for v in verdicts} == {"correct", "wrong", "follows"}
+
+
+def test_with_too_many_assignments_roles_improve_one_delta_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(blame, "MAX_ASSIGNMENTS", 1)  # no exhaustive search: descent only
+    source = mutated(DZ1, "dZ1 = dA1")
+    assert statuses(checked(tmp_path, source)) == expected_statuses(source)
 
 
 # -- right ways of writing a line stay right ---------------------------------------------------
