@@ -5,8 +5,8 @@ The labels are independent of the checker: the test runs the fixture's NumPy cod
 product never runs code; a test may run its own fixture) one statement at a time, computes
 every true adjoint and gradient with PyTorch autograd in float64 (``retain_grad`` on the
 intermediates, the forward pass written again here), and calls a line's value right when it
-matches the adjoint its name stands for (``dZ1`` for dloss/dZ1; a value rebound later, any
-adjoint: it is a step on the way). The first line whose value is
+matches the adjoint its name stands for (``dZ1`` for dloss/dZ1; a value rebound later, or
+named after no value, any adjoint: it is a step on the way). The first line whose value is
 wrong must be WRONG, every later wrong-valued line must FOLLOW it, every right one be CORRECT.
 """
 
@@ -95,7 +95,7 @@ def expected_statuses(source: str, hidden=torch.tanh) -> dict[int, tuple[str, in
     right = {
         line: any(
             _same(value, true)
-            for true in (truth.values() if final[name] != line else [truth[name]])
+            for true in ([truth[name]] if final[name] == line and name in truth else truth.values())
         )
         for name, line, value in found
     }
@@ -177,6 +177,13 @@ MUTATIONS = [
         "dZ1 = dZ2 @ W2.T\n    dZ1 = dZ1 * A1 * (1 - A1)",
         "wrong activation derivative",
         "A1*(1 - A1) where 1 - A1**2 belongs",
+    ),
+    (
+        "a copy scaled by mistake",
+        DZ1,
+        "dT = dA1 * (1 - A1**2)\n    dZ1 = 2 * dT",
+        "constant scale",
+        "extra factor 2",
     ),
     (
         "sigmoid derivative dropped",
