@@ -180,8 +180,8 @@ VARIANTS = [
         "xor",
         XOR,
         "layer_1_delta = layer_2_delta.dot(synapse_1) * (layer_1 * (1-layer_1))",
-        "shape or broadcast",
-        "cannot be multiplied",
+        "transposed",
+        "synapse_1 where synapse_1.T belongs (layer_2_delta (m, 1) @ synapse_1",
     ),
     ("xor", XOR, "synapse_1 = layer_2_delta.T.dot(layer_1)", "transposed", "transposed"),
     (
@@ -208,8 +208,9 @@ VARIANTS = [
         "digits",
         DIGITS,
         "d_z1 = d_z2 @ W2 * a1*(1-a1)",
-        "shape or broadcast",
-        "only fits when Y.shape[1] == W1.shape[1] (as written, both are 10",
+        "transposed",
+        "W2 where W2.T belongs (d_z2 (m, Y.shape[1]) @ W2 (W1.shape[1], Y.shape[1]) cannot be "
+        "multiplied; it only fits when Y.shape[1] == W1.shape[1] (as written, both are 10",
     ),
 ]
 

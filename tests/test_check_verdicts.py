@@ -277,6 +277,20 @@ def test_a_relu_derivative_left_out_or_replaced_is_named(tmp_path, new, kind, te
     assert text in blamed.diagnosis.message
 
 
+def test_a_transposed_operand_is_named_rather_than_a_shape_bug(tmp_path):
+    # dA1 = dZ2 @ W2 cannot run (NumPy refuses it, so no autograd label): by hand, the lines
+    # before it are right, it is W2 where W2.T belongs, and the three lines after it follow
+    report = checked(tmp_path, mutated("dA1 = dZ2 @ W2.T", "dA1 = dZ2 @ W2"))
+    assert {v.line: v.status for v in report.verdicts} == {
+        **dict.fromkeys((13, 14, 15, 16), "correct"),
+        17: "wrong",
+        **dict.fromkeys((18, 19, 20), "follows"),
+    }
+    (blamed,) = report.wrong
+    assert blamed.diagnosis.kind == "transposed"
+    assert blamed.diagnosis.message.startswith("transposed: W2 where W2.T belongs (")
+
+
 def test_an_alias_of_a_right_value_blames_the_alias_not_the_value(alias_report):
     # dA1 = dZ2 @ W2.T is dloss/dA1, right; dZ1 = dA1 claims dloss/dZ1 and lacks 1 - A1**2
     report = alias_report

@@ -11,6 +11,7 @@ is accepted only when it reproduces the wrong formula's values at every trial po
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
@@ -26,7 +27,7 @@ from symbackprop.check.derivatives import (
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.probe import Diagnosis, Probe
 from symbackprop.check.reductions import reduction_axis
-from symbackprop.check.shapes import shape_problem
+from symbackprop.check.shapes import shape_problem, transposed_operand
 from symbackprop.check.subject import Subject
 from symbackprop.check.swaps import ExpectedIn, swapped_blend
 from symbackprop.ir.activations import Activation
@@ -65,6 +66,10 @@ def diagnose(
     gives what the formula claims under another derivation, to try variants of the model."""
     shape = shape_problem(subject, expected, got, probe)
     if shape is not None and shape.kind != "transposed":
+        operand = transposed_operand(subject, expected, got, probe)
+        if operand is not None:  # the shapes say where it breaks, or which sizes hide it
+            detail = shape.message.removeprefix(f"{shape.kind}: ")
+            return replace(operand, message=f"{operand.message} ({detail})")
         shape = reduction_axis(subject, expected, probe) or shape
     if shape is not None:
         return shape
