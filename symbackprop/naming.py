@@ -48,6 +48,31 @@ def split_indexed(name: str) -> tuple[str, tuple[int, ...]] | None:
     return match["base"], index
 
 
+# How people name the delta of a value v in hand-written backprop: delta_v, d_v, grad_v,
+# v_delta, v_grad, v_error, v_err, and dv (dZ1, dh).
+_DELTA_NAMES = (
+    ("delta_", ""),
+    ("d_", ""),
+    ("grad_", ""),
+    ("", "_delta"),
+    ("", "_grad"),
+    ("", "_error"),
+    ("", "_err"),
+    ("d", ""),
+)
+
+
+def delta_of(name: str) -> list[str]:
+    """The values a delta called ``name`` may be the adjoint of, most specific first:
+    ``layer_2_delta`` -> ``["layer_2"]``, ``dZ1`` -> ``["Z1"]``, ``d_h`` -> ``["h", "_h"]``."""
+    found = []
+    for prefix, suffix in _DELTA_NAMES:
+        if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+            base = name[len(prefix) : len(name) - len(suffix)]
+            found += [] if base in found else [base]
+    return found
+
+
 def fresh_name(name: str, taken) -> str:
     """``name``, or ``name_``, ``name__``, ... : the first not in ``taken`` (a user's own
     ``loss`` keeps its name; the value we add beside it gets the underscores)."""

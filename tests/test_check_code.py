@@ -34,7 +34,7 @@ def test_row_biases_summed_with_keepdims_are_checked():
     assert report["the step of b2"].correct  # np.sum(out_delta, axis=0, keepdims=True)
     wrong = report["the step of b1"]  # np.sum(h_delta): a scalar for a (1, 4) row
     assert not wrong.correct
-    assert wrong.diagnosis.kind == "shape or broadcast"
+    assert wrong.diagnosis.kind == "wrong axis"
     assert wrong.correct_formula.endswith("h_delta.sum(axis=0, keepdims=True)")
 
 
@@ -43,9 +43,10 @@ def buggy():
     return verdicts(check_code(FIXTURES / "check_dense_net_bug.py", "train"))
 
 
-def test_a_mean_loss_without_its_1_over_m_is_a_missing_factor(buggy):
+def test_a_mean_loss_without_its_1_over_m_is_a_constant_scale(buggy):
     diagnosis = buggy["dZ2"].diagnosis
-    assert (diagnosis.kind, diagnosis.message) == ("missing factor", "missing factor 1/X.shape[0]")
+    assert diagnosis.kind == "constant scale"
+    assert diagnosis.message.startswith("constant scale: missing factor 1/X.shape[0]")
 
 
 def test_the_sigmoid_derivative_used_for_tanh_is_named(buggy):
@@ -54,13 +55,19 @@ def test_the_sigmoid_derivative_used_for_tanh_is_named(buggy):
     assert "A1*(1 - A1) where 1 - A1**2 belongs" in diagnosis.message
 
 
-def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_shape_bug(buggy):
-    assert buggy["db1"].diagnosis.kind == "shape or broadcast"
+def test_a_bias_gradient_summed_over_the_wrong_axis_is_a_wrong_axis(buggy):
+    # dZ1.sum(axis=1, keepdims=True) where dZ1.sum(axis=0) belongs
+    assert buggy["db1"].diagnosis.kind == "wrong axis"
+    assert "sum(axis=1, keepdims=True)" in buggy["db1"].diagnosis.message
 
 
-def test_lines_that_read_a_wrong_delta_are_judged_as_if_it_were_right(buggy):
-    # dW2 = A1.T @ dZ2 is the right formula for dloss/dW2 given dZ2 is dloss/dZ2
-    assert buggy["dW2"].correct and buggy["dW1"].correct and buggy["db2"].correct
+def test_lines_right_for_a_wrong_delta_they_read_follow_its_line(buggy):
+    # dW2 = A1.T @ dZ2 is the right formula for dloss/dW2 given dZ2 is dloss/dZ2, but dZ2
+    # (line 12) lacks its 1/m, so dW2's value is wrong: it follows line 12, it is not correct
+    for name in ("dW2", "db2"):
+        assert (buggy[name].status, buggy[name].follows.line) == ("follows", 12)
+    # dW1 reads dZ1, itself wrong at line 15: it follows the nearest wrong line it reads
+    assert (buggy["dW1"].status, buggy["dW1"].follows.line) == ("follows", 15)
 
 
 def test_parameters_started_at_zero_and_negated_rates_are_read_as_steps():

@@ -145,7 +145,7 @@ def test_a_compound_node_gets_a_named_pre_activation():
 def test_report_views_agree_on_the_verdicts():
     report = check_formulas("torch-scalar", ["g = 2*(w*x - y)*x", "g = 2*(w*x - y)"], ["g=w"])
     data = json.loads(json.dumps(report.to_data()))
-    assert data["counts"] == {"correct": 1, "wrong": 1}
+    assert data["counts"] == {"correct": 1, "wrong": 1, "follows": 0}
     assert [v["verdict"] for v in data["verdicts"]] == ["correct", "wrong"]
     markdown = report._repr_markdown_()
     assert markdown.count("| ✅ |") == 1 and markdown.count("| ❌ |") == 1

@@ -180,8 +180,8 @@ VARIANTS = [
         "xor",
         XOR,
         "layer_1_delta = layer_2_delta.dot(synapse_1) * (layer_1 * (1-layer_1))",
-        "shape or broadcast",
-        "cannot be multiplied",
+        "transposed",
+        "synapse_1 where synapse_1.T belongs (layer_2_delta (m, 1) @ synapse_1",
     ),
     ("xor", XOR, "synapse_1 = layer_2_delta.T.dot(layer_1)", "transposed", "transposed"),
     (
@@ -202,14 +202,15 @@ VARIANTS = [
     ("xor", XOR, "layer_2_delta = layer_2 - y", "missing factor", "layer_2*(1 - layer_2)"),
     ("xor", XOR, "synapse_1 = layer_1.T.dot(layer_2_delta) / 4", "constant scale", "4 times"),
     # -- question 6: the digits net, mean binary cross-entropy ----------------------------------
-    ("digits", DIGITS, "W2 = a1.T @ (a2 - Y)", "missing factor", "missing factor 1/m"),
-    ("digits", DIGITS, "b2 = np.sum(d_z2)", "shape or broadcast", "shape ()"),
+    ("digits", DIGITS, "W2 = a1.T @ (a2 - Y)", "constant scale", "missing factor 1/m"),
+    ("digits", DIGITS, "b2 = np.sum(d_z2)", "wrong axis", "a sum of every element -> ()"),
     (
         "digits",
         DIGITS,
         "d_z1 = d_z2 @ W2 * a1*(1-a1)",
-        "shape or broadcast",
-        "only fits when Y.shape[1] == W1.shape[1] (as written, both are 10",
+        "transposed",
+        "W2 where W2.T belongs (d_z2 (m, Y.shape[1]) @ W2 (W1.shape[1], Y.shape[1]) cannot be "
+        "multiplied; it only fits when Y.shape[1] == W1.shape[1] (as written, both are 10",
     ),
 ]
 
@@ -237,5 +238,6 @@ def test_the_table_has_at_least_thirty_variants_of_every_kind_but_one():
         "transposed",
         "shape or broadcast",
         "wrong activation derivative",
+        "wrong axis",
         "other",
     }

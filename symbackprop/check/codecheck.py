@@ -4,8 +4,12 @@ An update ``theta -= alpha * g`` claims g is dLoss/dtheta. A delta's role is rea
 claims use it: ``synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)`` is right exactly when
 ``layer_2_delta`` is the adjoint of ``layer_1 @ synapse_1``, so that is the role it plays; a
 role may carry a scale (a mean loss's ``sigma3`` is m times dJ/dz3, divided out again in
-``delta2``). Deltas no claim explains get a role from their name, or from their values. Each
-line is then judged locally: the deltas it reads are taken to be what they play.
+``delta2``). Names (``dZ1``, ``layer_1_delta``) and values (what the code computes is some
+adjoint) give more candidates. Among the assignments of candidates, the one blaming the fewest
+lines is kept (:mod:`~symbackprop.check.blame`): ``dz1 = dh`` missing tanh's derivative blames
+itself, not the correct ``dh`` it copies. Each line is then judged locally, the deltas it reads
+taken to be what they play; a line right for what it reads but reading a wrong value follows
+the wrong line.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symbackprop.check.blame import Judged, choose, standings
 from symbackprop.check.compare import Claim, claim_label, judge, target_value
 from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
-from symbackprop.check.report import CheckReport
+from symbackprop.check.report import CheckReport, Following
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
@@ -27,18 +32,11 @@ from symbackprop.ir.evaluate import EvaluationError
 from symbackprop.ir.model import Kind
 from symbackprop.ir.ops import T
 from symbackprop.ir.ops.stacking import StackBase
+from symbackprop.naming import delta_of
 from symbackprop.readers.codereader import Program, read_program
 
 MAX_LEVELS = 4  # adjoints written out, step by step, when matching a claim's structure
-_NAME_PATTERNS = (
-    ("delta_", ""),
-    ("d_", ""),
-    ("grad_", ""),
-    ("", "_delta"),
-    ("", "_grad"),
-    ("", "_error"),
-    ("", "_err"),
-)
+MAX_CLAIM_STEPS = 200  # definitions followed down from the updates
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,7 @@ class CodeCheck:
         self.values = program.values
         self.notes: list[str] = []
         self.roles: dict[sp.Expr, Role] = {}
+        self.standings: dict = {}
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
@@ -131,11 +130,15 @@ class CodeCheck:
 
     # -- roles ----------------------------------------------------------------------------------
     def _infer_roles(self) -> None:
-        self._roles_from_updates()
-        self._roles_from_names_and_values()
+        candidates = self._roles_from_updates()
+        self._roles_from_names_and_values(candidates)
+        self.roles = choose(candidates, self._judged_lines, lambda role: role.scale != 1)
+        self.standings = standings(self._judged_lines(self.roles))
 
-    def _roles_from_updates(self) -> None:
-        """Follow the claims down: each update, then each delta it explains, and so on."""
+    def _roles_from_updates(self) -> dict[sp.Expr, list[Role]]:
+        """Follow the claims down: each update, then each delta it explains, and so on. A delta
+        may be explained in more than one way (``dz1 = dh`` makes ``dh`` what ``dz1`` is)."""
+        candidates: dict[sp.Expr, list[Role]] = {}
         work = []
         for update in self.updates:
             target = Target("gradient", update.param)
@@ -143,30 +146,72 @@ class CodeCheck:
             source = update.source
             claim = update.expr
             if claim in self.values:
-                self.roles[claim] = Role(target, sp.S.One, source)
+                candidates[claim] = [Role(target, sp.S.One, source)]
                 claim = self.definition(claim)
             work.append((claim, expected, source))
-        while work:
+        fixed = set(candidates)
+        steps = MAX_CLAIM_STEPS
+        while work and steps:
+            steps -= 1
             expr, expected, source = work.pop(0)
+            known = {u: roles[0] for u, roles in candidates.items()}
             for unit in self.units(expr):
-                role = None if unit in self.roles else self._match(expr, unit, expected, source)
-                if role is not None:
-                    self.roles[unit] = role
-                    value = role.scale * target_value(self.subject, role.target)
-                    through = f"{source}, through {self.name(unit)}"
-                    work.append((self.definition(unit), value, through))
+                if unit in fixed:
+                    continue
+                others = {u: r for u, r in known.items() if u != unit}
+                role = self._match(expr, unit, expected, source, others)
+                if role is None or _has(candidates.get(unit, []), role):
+                    continue
+                candidates.setdefault(unit, []).append(role)
+                value = role.scale * target_value(self.subject, role.target)
+                through = f"{source}, through {self.name(unit)}"
+                work.append((self.definition(unit), value, through))
+        return candidates
 
-    def _roles_from_names_and_values(self) -> None:
-        """Deltas no claim explains: by their name, or (when an update reads them) by value."""
+    def _roles_from_names_and_values(self, candidates: dict) -> None:
+        """More candidates for the deltas the updates read: from their name, from their values
+        (and, for a value that is a multiple of an adjoint, that adjoint unscaled)."""
+        wrapped = [u for u in candidates if u not in self.values]
         read = self._deltas()
         for symbol in sorted(self.values, key=lambda s: self.values[s].line):
-            if symbol in self.roles or any(u.has(symbol) for u in self.roles):
+            if any(u.has(symbol) for u in wrapped):
                 continue
-            role = self._role_by_name(symbol)
-            if role is None and symbol in read:
-                role = self._role_by_value(symbol)
-            if role is not None:
-                self.roles[symbol] = role
+            by_value = self._roles_by_value(symbol) if symbol in read else []
+            for role in [self._role_by_name(symbol), *by_value]:
+                if role is not None and not _has(candidates.get(symbol, []), role):
+                    candidates.setdefault(symbol, []).append(role)
+
+    def _judged_lines(self, roles: dict) -> list[Judged]:
+        """Every judged line under ``roles``: right given its reads, and right in fact."""
+        lines = []
+        for index, update in enumerate(self.updates):
+            if update.expr not in roles:
+                expected = target_value(self.subject, Target("gradient", update.param))
+                key = ("step", index)
+                name = f"the step of {update.param}"
+                lines.append(self._judged(key, name, update.line, update.expr, expected, roles))
+        for unit, role in roles.items():
+            expected = role.scale * target_value(self.subject, role.target)
+            definition = self.definition(unit)
+            lines.append(
+                self._judged(unit, self.name(unit), self._line(unit), definition, expected, roles)
+            )
+        return lines
+
+    def _judged(self, key, name, line, expr, expected, roles) -> Judged:
+        local_ok = self.subject.equal(self.local(expr, roles), expected)
+        sound = local_ok and self.subject.equal(self.local(expr, {}), expected)
+        return Judged(key, line, name, local_ok, sound, tuple(self._reads(expr, roles)))
+
+    def _reads(self, expr: sp.Expr, roles: dict) -> list[sp.Expr]:
+        """The judged deltas ``expr`` reads, directly or through values no role names."""
+        found = []
+        for unit in self.units(expr):
+            if unit in roles:
+                found.append(unit)
+            elif unit in self.values:
+                found += [u for u in self._reads(self.values[unit].expr, roles) if u not in found]
+        return found
 
     def units(self, expr: sp.Expr) -> list[sp.Expr]:
         """Deltas in ``expr``, with a row or column slice or a transpose kept on them."""
@@ -179,8 +224,8 @@ class CodeCheck:
             u for u in found if any(o != u and o.has(u) for o in found)
         ]
 
-    def _match(self, expr, unit, expected, source) -> Role | None:
-        known = {u: r.scale * target_value(self.subject, r.target) for u, r in self.roles.items()}
+    def _match(self, expr, unit, expected, source, roles: dict) -> Role | None:
+        known = {u: r.scale * target_value(self.subject, r.target) for u, r in roles.items()}
         level = expected
         adjoints = {a.symbol: a.expr for a in self.subject.derivation.adjoints}
         for _ in range(MAX_LEVELS):
@@ -201,27 +246,26 @@ class CodeCheck:
         return all(s not in adjoints and shapes.get(s.name, ()) == () for s in expr.free_symbols)
 
     def _role_by_name(self, symbol: sp.Symbol) -> Role | None:
-        user = self.values[symbol].user
+        """``layer_2_delta``: the adjoint of ``layer_2``'s pre-activation, or of ``layer_2``."""
         model = self.subject.model
-        for prefix, suffix in _NAME_PATTERNS:
-            if (
-                user.startswith(prefix)
-                and user.endswith(suffix)
-                and len(user) > len(prefix + suffix)
-            ):
-                base = user[len(prefix) : len(user) - len(suffix)]
-                for node in (f"{base}_in", base):
-                    if node in model.by_name and node in self.subject.adjoint_symbols.values():
-                        return Role(Target("adjoint", node), sp.S.One, "its name")
+        for base in delta_of(self.values[symbol].user):
+            for node in (f"{base}_in", base):
+                if node in model.by_name and node in self.subject.adjoint_symbols.values():
+                    return Role(Target("adjoint", node), sp.S.One, "its name")
         return None
 
-    def _role_by_value(self, symbol: sp.Symbol) -> Role | None:
-        got = self.local(self.definition(symbol))
+    def _roles_by_value(self, symbol: sp.Symbol) -> list[Role]:
+        """The adjoints the value computed for ``symbol`` is a constant multiple of."""
+        got = self.local(self.definition(symbol), {})
+        roles = []
         for adjoint in self.subject.derivation.adjoints:
             scale = self._constant_ratio(got, adjoint.symbol)
             if scale is not None:
-                return Role(Target("adjoint", adjoint.node), scale, "its values")
-        return None
+                target = Target("adjoint", adjoint.node)
+                roles.append(Role(target, scale, "its values"))
+                if scale != 1:  # or the scale is the mistake
+                    roles.append(Role(target, sp.S.One, "its values, but for a constant"))
+        return roles
 
     def _constant_ratio(self, got: sp.Expr, adjoint: sp.Symbol) -> sp.Expr | None:
         ratio = None
@@ -243,9 +287,11 @@ class CodeCheck:
         inner = unit.args[0]
         return type(unit)(self.values[inner].expr)
 
-    def local(self, expr: sp.Expr) -> sp.Expr:
-        """``expr`` with the deltas it reads taken to be what they play."""
-        known = {u: r.scale * target_value(self.subject, r.target) for u, r in self.roles.items()}
+    def local(self, expr: sp.Expr, roles: dict | None = None) -> sp.Expr:
+        """``expr`` with the deltas it reads taken to be what they play (under ``roles``, by
+        default the chosen ones; with none, ``expr`` is what the code computes)."""
+        roles = self.roles if roles is None else roles
+        known = {u: r.scale * target_value(self.subject, r.target) for u, r in roles.items()}
         for _ in range(len(self.values) + 1):
             written = expr.xreplace(known)
             written = written.xreplace({s: v.expr for s, v in self.values.items()})
@@ -272,19 +318,22 @@ class CodeCheck:
 
     # -- claims ---------------------------------------------------------------------------------
     def claims(self) -> list[Claim]:
-        names = {
-            target_value(self.subject, r.target): self.values[u].user
-            for u, r in self.roles.items()
-            if u in self.values and r.scale == 1 and r.target.kind == "adjoint"
-        }
-        claims = [self._update_claim(u, names) for u in self.updates]
+        # The user's names for adjoints (dZ2/m for m times one): a corrected line reads the
+        # deltas it reads, each fixed by its own verdict. A correct one, then the first, wins.
+        names = {}
+        for unit, role in sorted(self.roles.items(), key=self._naming_order):
+            if unit in self.values and role.target.kind == "adjoint":
+                user = self.values[unit].user
+                named = user if role.scale == 1 else sp.Symbol(user) / role.scale
+                names[target_value(self.subject, role.target)] = named
+        claims = [self._update_claim(i, u, names) for i, u in enumerate(self.updates)]
         direct = {u.expr for u in self.updates}
         for unit, role in self.roles.items():
             if unit not in direct:
                 claims.append(self._delta_claim(unit, role, names))
         return sorted(claims, key=lambda c: (c.line or 0, c.name))
 
-    def _update_claim(self, update, names) -> Claim:
+    def _update_claim(self, index: int, update, names) -> Claim:
         target = Target("gradient", update.param)
         if update.expr in self.values:
             value = self.values[update.expr]
@@ -293,18 +342,20 @@ class CodeCheck:
                 value.user,
                 value.text,
                 target,
-                self.local(value.expr),
+                self._got(update.expr, value.expr),
                 value.line,
                 names=names,
                 note=note,
+                follows=self._follows(update.expr),
             )
         return Claim(
             update.label,
             update.text,
             target,
-            self.local(update.expr),
+            self._got(("step", index), update.expr),
             update.line,
             names=names,
+            follows=self._follows(("step", index)),
         )
 
     def _delta_claim(self, unit, role: Role, names) -> Claim:
@@ -313,18 +364,52 @@ class CodeCheck:
         note = f"role found from {role.source}"
         if role.scale != 1:
             label = claim_label(self.subject, role.target)
+            where = role.source if role.source.startswith("the update") else "the lines using it"
             note = (
                 f"{self.name(unit)} is {formula_text(self.subject, role.scale)} times "
-                f"{label}: a constant scale, compensated in {role.source}"
+                f"{label}: a constant scale, compensated in {where}"
             )
-        got = self.local(self.definition(unit))
         return Claim(
             self.name(unit),
             value.text,
             role.target,
-            got,
+            self._got(unit, self.definition(unit)),
             value.line,
             role.scale,
             names=names,
             note=note,
+            follows=self._follows(unit),
         )
+
+    def _got(self, key, expr: sp.Expr) -> sp.Expr:
+        """What a line is judged by: its value given its reads' roles; the value it computes
+        where that is wrong but no line it reads is to blame."""
+        local = self.local(expr)
+        standing = self.standings[key]
+        if standing.status == "wrong" and self.subject.equal(local, self._expected(key)):
+            return self.local(expr, {})
+        return local
+
+    def _expected(self, key) -> sp.Expr:
+        if key in self.roles:
+            role = self.roles[key]
+            return role.scale * target_value(self.subject, role.target)
+        update = self.updates[key[1]]
+        return target_value(self.subject, Target("gradient", update.param))
+
+    def _follows(self, key) -> Following | None:
+        standing = self.standings[key]
+        if standing.status != "follows":
+            return None
+        return Following(standing.follows, standing.via, standing.via_line)
+
+    def _naming_order(self, item) -> tuple[bool, int]:
+        unit, _ = item
+        return self.standings[unit].status == "correct", -self._line(unit)
+
+    def _line(self, unit) -> int:
+        return self.values[unit if unit in self.values else unit.args[0]].line
+
+
+def _has(roles: list[Role], role: Role) -> bool:
+    return any(r.target == role.target and r.scale == role.scale for r in roles)

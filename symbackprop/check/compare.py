@@ -11,9 +11,10 @@ import sympy as sp
 from symbackprop.check.diagnose import Probe, diagnose, symbolic_size_ok, tree_size_at_most
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import difference, plain, show
-from symbackprop.check.present import correct_form, formula_text
-from symbackprop.check.report import Counterexample, Verdict
+from symbackprop.check.present import correct_form, formula_text, simplified
+from symbackprop.check.report import Counterexample, Following, Verdict
 from symbackprop.check.subject import Subject, Trial
+from symbackprop.derive import Derivation
 from symbackprop.ir.activations import written_out
 from symbackprop.ir.evaluate import EvaluationError, Value
 
@@ -33,11 +34,16 @@ class Claim:
     scale: sp.Expr = sp.S.One
     names: dict[sp.Symbol, str] = field(default_factory=dict)
     note: str | None = None
+    follows: Following | None = None  # right given its reads, one of which is wrong
 
 
 def target_value(subject: Subject, target: Target) -> sp.Expr:
     """The true value of a target, written through adjoint symbols."""
-    derivation = subject.derivation
+    return target_in(subject.derivation, target)
+
+
+def target_in(derivation: Derivation, target: Target) -> sp.Expr:
+    """A target's value under ``derivation`` (the model's, or a variant's)."""
     if target.kind == "gradient":
         return derivation.gradient(target.name).expr
     try:
@@ -67,9 +73,14 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
         "value": _value_at_model(subject, expected),
         "note": claim.note,
     }
+    if failing is None and claim.follows is not None:
+        proof = "right for the values it reads, " + _proof(subject, expected, claim.got)
+        return Verdict(correct=False, proof=proof, follows=claim.follows, **common)
     if failing is None:
         return Verdict(correct=True, proof=_proof(subject, expected, claim.got), **common)
-    diagnosis = diagnose(subject, expected, claim.got, probe)
+    diagnosis = diagnose(
+        subject, expected, claim.got, probe, lambda d: claim.scale * target_in(d, claim.target)
+    )
     trial, got = failing
     counterexample = _counterexample(subject, trial, trial.evaluate(expected), got)
     return Verdict(
@@ -129,9 +140,7 @@ def _correct_text(subject: Subject, claim: Claim) -> str:
     start = target_value(subject, target)
     if target.kind == "adjoint" and terms is not None:
         start = derivation.adjoint(target.name).expr  # the target itself, one step down
-    expr = correct_form(subject, start, terms, claim.names)
-    if claim.scale != 1:
-        expr = sp.Mul(claim.scale, expr, evaluate=False)
+    expr = simplified(subject, claim.scale * correct_form(subject, start, terms, claim.names))
     shown = formula_text(subject, expr, claim.names)
     expanded = subject.expanded(expr)
     if subject.is_vector or not tree_size_at_most(2 * MAX_LEAF_OPS_SHOWN, expanded):

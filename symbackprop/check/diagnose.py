@@ -11,16 +11,26 @@ is accepted only when it reproduces the wrong formula's values at every trial po
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
+from symbackprop.check.blend import SWAPPED
+from symbackprop.check.derivatives import (
+    activation_derivative,
+    activation_nodes,
+    extra_factor,
+    missing_factor,
+    replaced_in_products,
+)
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.probe import Diagnosis, Probe
-from symbackprop.check.shapes import shape_problem
+from symbackprop.check.reductions import reduction_axis
+from symbackprop.check.shapes import shape_problem, transposed_operand
 from symbackprop.check.subject import Subject
-from symbackprop.derive.local import output_form, split_outer
-from symbackprop.ir.activations import Activation, sigmoid
+from symbackprop.check.swaps import ExpectedIn, swapped_blend
+from symbackprop.ir.activations import Activation
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -31,6 +41,8 @@ KINDS = (
     "transposed",
     "shape or broadcast",
     "wrong activation derivative",
+    "wrong axis",
+    SWAPPED,
     "other",
 )
 MAX_SYMBOLIC_OPS = 400
@@ -43,9 +55,22 @@ _TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Piecewise, Activa
 __all__ = ["KINDS", "Diagnosis", "Probe", "diagnose", "symbolic_size_ok", "tree_size_at_most"]
 
 
-def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) -> Diagnosis:
-    """The most specific explanation of ``got`` differing from ``expected``."""
+def diagnose(
+    subject: Subject,
+    expected: sp.Expr,
+    got: sp.Expr,
+    probe: Probe,
+    expected_in: ExpectedIn | None = None,
+) -> Diagnosis:
+    """The most specific explanation of ``got`` differing from ``expected``; ``expected_in``
+    gives what the formula claims under another derivation, to try variants of the model."""
     shape = shape_problem(subject, expected, got, probe)
+    if shape is not None and shape.kind != "transposed":
+        operand = transposed_operand(subject, expected, got, probe)
+        if operand is not None:  # the shapes say where it breaks, or which sizes hide it
+            detail = shape.message.removeprefix(f"{shape.kind}: ")
+            return replace(operand, message=f"{operand.message} ({detail})")
+        shape = reduction_axis(subject, expected, probe) or shape
     if shape is not None:
         return shape
     if not probe.evaluable:
@@ -54,11 +79,15 @@ def diagnose(subject: Subject, expected: sp.Expr, got: sp.Expr, probe: Probe) ->
             "other: the formula is undefined (a division by zero) at a "
             "point where the correct one is not",
         )
+    swapped = None if expected_in is None else swapped_blend(subject, probe, expected_in)
+    if swapped is not None:
+        return swapped
     full_expected = subject.expanded(expected)
     hypotheses = (
         _constant_ratio,
+        _dimension_scale,
         _missing_or_extra,
-        _activation_derivative,
+        activation_derivative,
         _missing_inside,
         _substitution,
         _replaced_factor,
@@ -81,8 +110,48 @@ def _constant_ratio(subject: Subject, expected, got, probe: Probe) -> Diagnosis 
     number = as_number(ratio)
     if number == -1:
         return Diagnosis("sign", "sign: the correct value is minus this", factor=sp.Integer(-1))
+    return _scale(number, probe)
+
+
+def _dimension_scale(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """A scale made of a size or a scalar input, the same for every element of one point: a
+    mean's 1/N left out or doubled, a learning rate applied twice."""
+    if not subject.is_vector or not probe.evaluable:
+        return None
+    ratios = []
+    for trial, value in zip(subject.trials, probe.values, strict=True):
+        ratios.append(elementwise_ratio(trial.evaluate(expected), value))
+        if ratios[-1] is None:
+            return None
+    for symbol, values in _scalars(subject):
+        for power in (-1, 1, -2, 2):
+            scaled = [r / v**power for r, v in zip(ratios, values, strict=True)]
+            if all(difference(scaled[0], here) is None for here in scaled[1:]):
+                return _scale(as_number(scaled[0]) * symbol**power, probe)
+    return None
+
+
+def _scalars(subject: Subject):
+    """Sizes and scalar inputs, each with its value at every trial."""
+    for symbol in subject.trials[0].sizes:
+        yield symbol, [trial.sizes[symbol] for trial in subject.trials]
+    for node in subject.model.nodes:
+        if node.kind.is_leaf and not subject.shape_of(node.symbol):
+            yield node.symbol, [trial.env[node.symbol] for trial in subject.trials]
+
+
+def _scale(ratio: sp.Expr, probe: Probe) -> Diagnosis:
+    """A constant scale, with the factor named: missing (1/m, 2) or extra (the 2 of 2*(a - y)
+    where the loss has no square's 2 to cancel)."""
+    top = sp.fraction(ratio)[0]
+    extra = abs(ratio) < 1 if ratio.is_number else bool(top.free_symbols)
+    what = (
+        f"extra factor {probe.text(1 / ratio)}" if extra else f"missing factor {probe.text(ratio)}"
+    )
     return Diagnosis(
-        "constant scale", f"constant scale: the correct value is {number} times this", factor=number
+        "constant scale",
+        f"constant scale: {what} (the correct value is {probe.text(ratio)} times this)",
+        factor=ratio,
     )
 
 
@@ -93,9 +162,10 @@ def _missing_or_extra(subject: Subject, expected, got, probe: Probe) -> Diagnosi
         return None
     top, bottom = sp.fraction(ratio)
     if _contains(_factors(expected), _factors(ratio)):
-        return Diagnosis("missing factor", f"missing factor {probe.text(ratio)}", factor=ratio)
-    if top == 1:
-        return Diagnosis("extra factor", f"extra factor {probe.text(bottom)}", factor=bottom)
+        return missing_factor(subject, probe, ratio)
+    if top in (1, -1):  # -1/(A2*(A2 - 1)) is one over A2*(1 - A2)
+        extra = bottom if top == 1 else sp.factor_terms(sp.expand(-bottom))
+        return extra_factor(subject, probe, extra)
     return None
 
 
@@ -204,76 +274,9 @@ def _contains(whole: list, part: list) -> bool:
     return True
 
 
-# -- activation derivatives ---------------------------------------------------------------------
-_U = sp.Dummy("u")
-
-
-@lru_cache(maxsize=32)
-def _derivative_forms() -> tuple[tuple[str, sp.Lambda], ...]:
-    """The derivatives people confuse, through the output: sigmoid's a(1-a), tanh's 1-a**2."""
-    forms = []
-    for activation in (sigmoid, sp.tanh):
-        form = output_form(sp.Lambda(_U, activation(_U)))
-        if form is not None:
-            forms.append((activation.__name__, form))
-    return tuple(forms)
-
-
-def _activation_derivative(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
-    for node, split, form in _activation_nodes(subject, expected):
-        derivative = form(node.symbol)
-        old = list(sp.Mul.make_args(derivative))
-        for written, why in _alternatives(probe, node, split, form):
-            for variant in replaced_in_products(expected, old, written):
-                if probe.matches(variant):
-                    text = probe.text(written)
-                    return Diagnosis(
-                        "wrong activation derivative",
-                        f"wrong activation derivative: {text} where "
-                        f"{probe.text(derivative)} belongs: {why}",
-                        factor=derivative,
-                        written=written,
-                    )
-    return None
-
-
-def _activation_nodes(subject: Subject, expected):
-    for node in subject.model.defined:
-        if not expected.has(node.symbol) or not node.expr.has(sp.exp, sp.tanh, Activation):
-            continue
-        split = split_outer(node.expr)
-        form = output_form(split[0]) if split else None
-        if form is not None:
-            yield node, split, form
-
-
-def replaced_in_products(expr: sp.Expr, old: list, new: sp.Expr) -> list[sp.Expr]:
-    """Variants of ``expr``: in one product holding all the factors ``old``, those become
-    ``new``. Products inside matrix products count too (the derivative in X.T @ (d * a*(1-a)))."""
-    variants = []
-    for product in sp.preorder_traversal(expr):
-        if isinstance(product, sp.Mul):
-            rest = _without(list(product.args), old)
-            if rest is not None:
-                variants.append(expr.xreplace({product: sp.Mul(*rest) * new}))
-    return variants
-
-
-def _without(factors: list, old: list) -> list | None:
-    remaining = list(factors)
-    for factor in old:
-        if factor not in remaining:
-            return None
-        remaining.remove(factor)
-    return remaining
-
-
 def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
     """A factor dropped from a product, also one nested in a matrix product."""
-    groups = [
-        list(sp.Mul.make_args(form(node.symbol)))
-        for node, _, form in _activation_nodes(subject, expected)
-    ]
+    groups = [list(sp.Mul.make_args(d.derivative)) for d in activation_nodes(subject, expected)]
     for product in sp.preorder_traversal(expected):
         if not isinstance(product, sp.Mul):
             continue
@@ -281,31 +284,8 @@ def _missing_inside(subject: Subject, expected, got, probe: Probe) -> Diagnosis 
         for old in groups + singles:
             for variant in replaced_in_products(expected, old, sp.S.One):
                 if probe.matches(variant):
-                    factor = sp.Mul(*old)
-                    return Diagnosis(
-                        "missing factor", f"missing factor {probe.text(factor)}", factor=factor
-                    )
+                    return missing_factor(subject, probe, sp.Mul(*old))
     return None
-
-
-def _alternatives(probe: Probe, node, split, form) -> list[tuple[sp.Expr, str]]:
-    outer, inner = split
-    a = node.symbol
-    pre = probe.subject.readable(inner)
-    options = [
-        (name_form(a), f"the derivative of {name} written through its output")
-        for name, name_form in _derivative_forms()
-        if sp.expand(name_form(a) - form(a)) != 0
-    ]
-    options += [
-        (
-            form(pre),
-            f"the derivative taken at the pre-activation {probe.text(pre)} "
-            f"instead of through the output {a}",
-        ),
-        (form(outer(a)), f"the activation applied to its own output {a} before differentiating"),
-    ]
-    return options
 
 
 # -- swapped or substituted symbols ------------------------------------------------------------

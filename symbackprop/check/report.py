@@ -18,6 +18,24 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
+class Following:
+    """A line right for what it reads, whose value is wrong because a line before it is."""
+
+    line: int  # the wrong line it depends on: the one it reads, or that line's own
+    via: str  # the value it reads that carries the mistake
+    via_line: int  # where that value is computed
+
+    @property
+    def message(self) -> str:
+        if self.via_line == self.line:
+            return f"follows line {self.line}: computed correctly from the wrong {self.via}"
+        return (
+            f"follows line {self.line}: computed correctly from {self.via} (line "
+            f"{self.via_line}), itself computed from the mistake at line {self.line}"
+        )
+
+
+@dataclass(frozen=True)
 class Verdict:
     """correct or wrong, for one formula or one line of code."""
 
@@ -32,9 +50,12 @@ class Verdict:
     counterexample: Counterexample | None = None
     value: str | None = None  # at the model's own values, where it has them
     note: str | None = None
+    follows: Following | None = None  # neither correct nor wrong: right, from a wrong value
 
     @property
     def status(self) -> str:
+        if self.follows is not None:
+            return "follows"
         return "correct" if self.correct else "wrong"
 
     def to_data(self) -> dict:
@@ -50,7 +71,11 @@ class Verdict:
             "note": self.note,
             "diagnosis": None,
             "counterexample": None,
+            "follows": None,
         }
+        if self.follows is not None:
+            f = self.follows
+            data["follows"] = {"line": f.line, "via": f.via, "via_line": f.via_line}
         if self.diagnosis is not None:
             d = self.diagnosis
             data["diagnosis"] = {
@@ -78,6 +103,9 @@ class Verdict:
             lines.append(f"    {label}: {self.value}")
         if self.note:
             lines.append(f"    note: {self.note}")
+        if self.follows is not None:
+            lines.append(f"    {self.follows.message}")
+            return lines
         if self.correct:
             lines.append(f"    ({self.proof})")
             return lines
@@ -108,14 +136,22 @@ class CheckReport:
 
     @property
     def wrong(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.correct]
+        return [v for v in self.verdicts if v.status == "wrong"]
+
+    @property
+    def following(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.status == "follows"]
 
     def to_data(self) -> dict:
         return {
             "subject": self.subject,
             "loss": self.loss,
             "ok": self.ok,
-            "counts": {"correct": len(self.verdicts) - len(self.wrong), "wrong": len(self.wrong)},
+            "counts": {
+                "correct": sum(v.correct for v in self.verdicts),
+                "wrong": len(self.wrong),
+                "follows": len(self.following),
+            },
             "verdicts": [v.to_data() for v in self.verdicts],
             "notes": list(self.notes),
         }
@@ -123,6 +159,8 @@ class CheckReport:
     def to_text(self) -> str:
         count = len(self.verdicts)
         summary = "all correct" if self.ok else f"{len(self.wrong)} wrong"
+        if self.following:
+            summary += f", {len(self.following)} following from a wrong line"
         lines = [
             f"check {self.subject} (loss {self.loss}): {count} formula"
             f"{'s' if count != 1 else ''}, {summary}"
@@ -139,9 +177,11 @@ class CheckReport:
     def _repr_markdown_(self) -> str:
         rows = ["| | line | name | claim | verdict |", "|---|---|---|---|---|"]
         for v in self.verdicts:
-            mark = "✅" if v.correct else "❌"
+            mark = {"correct": "✅", "wrong": "❌", "follows": "↪️"}[v.status]
             line = "" if v.line is None else str(v.line)
             detail = v.status if v.correct else f"wrong: {v.diagnosis.kind if v.diagnosis else ''}"
+            if v.follows is not None:
+                detail = f"follows line {v.follows.line}"
             rows.append(f"| {mark} | {line} | `{v.name}` | {v.claim} | {detail} |")
         details = [
             f"- `{v.name}`: {v.diagnosis.message if v.diagnosis else ''}; correct: "

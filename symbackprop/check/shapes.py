@@ -132,3 +132,26 @@ def _equality(space: DimSpace, a: sp.Symbol, b: sp.Symbol) -> str:
     if written[0] is not None and written[0] == written[1]:
         text += f" (as written, both are {written[0]}, which hides the bug there)"
     return text
+
+
+def transposed_operand(subject: Subject, expected, got, probe: Probe) -> Diagnosis | None:
+    """One operand of a matrix product transposed: ``dZ2 @ W2`` where ``dZ2 @ W2.T`` belongs.
+    Such a formula often cannot even be evaluated, so it is also compared as written."""
+    written = {got, subject.expanded(got)}
+    expected = subject.expanded(expected)
+    for sub in sp.preorder_traversal(expected):
+        swaps = []
+        if isinstance(sub, T):
+            swaps.append((sub, sub.args[0]))
+        elif isinstance(sub, dot):
+            swaps += [(a, T(a)) for a in sub.args if not isinstance(a, T)]
+        for old, new in swaps:
+            variant = expected.xreplace({old: new})
+            if variant in written or probe.matches(variant):
+                return Diagnosis(
+                    "transposed",
+                    f"transposed: {probe.text(new)} where {probe.text(old)} belongs",
+                    factor=old,
+                    written=new,
+                )
+    return None

@@ -18,9 +18,10 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
+from symbackprop.check.numeric import difference
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
-from symbackprop.errors import ShapeError
+from symbackprop.errors import ShapeError, SymbackpropError
 from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
 from symbackprop.ir.ops import Shape
@@ -76,6 +77,8 @@ class Subject:
             shapes = {**shapes, **_node_shapes(self.model, space, shapes)}
         self.space = space
         self.shapes: dict[str, Shape] = shapes or {}
+        self._values_at_trials: dict[sp.Expr, list] = {}
+        self._equalities: dict[tuple[sp.Expr, sp.Expr], bool] = {}
         for adjoint in self.derivation.adjoints:  # an adjoint is shaped like its node
             if adjoint.node in self.shapes:
                 self.shapes[adjoint.symbol.name] = self.shapes[adjoint.node]
@@ -102,6 +105,27 @@ class Subject:
     def readable(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with the pre-activations this checker named written out again."""
         return expr.xreplace(self.hidden) if self.hidden else expr
+
+    def values_at_trials(self, expr: sp.Expr) -> list:
+        """``expr`` at every trial (an error where it cannot be evaluated), computed once."""
+        if expr not in self._values_at_trials:
+            found = []
+            for trial in self.trials:
+                try:
+                    found.append(trial.evaluate(expr))
+                except (EvaluationError, SymbackpropError, TypeError) as error:
+                    found.append(error)
+            self._values_at_trials[expr] = found
+        return self._values_at_trials[expr]
+
+    def equal(self, got: sp.Expr, expected: sp.Expr) -> bool:
+        """Equal at every trial; each pair is compared once."""
+        if (got, expected) not in self._equalities:
+            pairs = zip(self.values_at_trials(got), self.values_at_trials(expected), strict=True)
+            self._equalities[got, expected] = all(
+                _numbers(g, e) and difference(e, g) is None for g, e in pairs
+            )
+        return self._equalities[got, expected]
 
     def shape_of(self, expr: sp.Expr) -> Shape:
         if not self.is_vector:
@@ -162,6 +186,10 @@ class Subject:
         for adjoint in self.derivation.adjoints:
             env[adjoint.symbol] = Evaluator(env, numbers)(adjoint.expr)
         return env
+
+
+def _numbers(*values) -> bool:
+    return not any(isinstance(v, Exception) for v in values)
 
 
 def _complete(model: Model) -> bool:
