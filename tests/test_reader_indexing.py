@@ -241,21 +241,21 @@ MUTANTS = [
     ("softmax", "y] -= 1", "y] += 1", "dscores[np.arange(N), y] += 1", None),
     ("course", "    dW += reg * W\n", "", "dW = np.dot(X.T, dscores)", None),
     ("course", "dW += reg * W", "dW -= reg * W", "dW -= reg * W", None),
-    ("course", "axis=0, keepdims", "axis=1, keepdims", "db = np.sum", "shape or broadcast"),
+    ("course", "axis=0, keepdims", "axis=1, keepdims", "db = np.sum", "wrong axis"),
     ("onehot", "[y]) / N", "[y])", "dscores = (probs - np.eye(W.shape[1])[y])", None),
     (
         "einsum",
         'einsum("ij,kj->ik", dZ2, W2)',
         'einsum("ij,jk->ik", dZ2, W2)',
         "dA1 = np.einsum",
-        "shape or broadcast",
+        "transposed",
     ),
     (
         "einsum",
         'einsum("ji,jk->ik", X, dZ1)',
         'einsum("ij,jk->ik", X, dZ1)',
         "dW1 = np.einsum",
-        "shape or broadcast",
+        "transposed",
     ),
     ("einsum", 'einsum("ij->j", dZ2)', 'einsum("ij->i", dZ2)', "db2 =", "shape or broadcast"),
     ("concat", "dhx[:, :H]", "dhx[:, H:]", "dh = dhx", "shape or broadcast"),
@@ -270,7 +270,7 @@ MUTANTS = [
     ),
     ("embedding", "np.zeros_like(W)", "W.copy()", "np.add.at(dW, idx, demb)", None),
     ("reshape", "err.reshape(-1, 1)", "err.reshape(1, -1)", "dpred =", "transposed"),
-    ("reshape", "err.reshape(-1, 1) / N", "err.reshape(-1, 1)", "dpred =", "missing factor"),
+    ("reshape", "err.reshape(-1, 1) / N", "err.reshape(-1, 1)", "dpred =", "constant scale"),
 ]
 
 

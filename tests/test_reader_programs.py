@@ -416,7 +416,7 @@ def test_each_program_shape_is_judged_as_autograd_says(shape, broken, tmp_path):
     report = check_code(path, spec.function, params=spec.params)
 
     assert report.ok == (not broken)
-    blamed = {v.line for v in report.verdicts if not v.correct}
+    blamed = {v.line for v in report.verdicts if v.status == "wrong"}
     if broken:
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
     loss = report.loss
@@ -591,7 +591,7 @@ def test_each_loop_is_read_unrun_and_judged_as_autograd_says(shape, broken, tmp_
 
     assert report.ok == (not broken)
     if broken:
-        blamed = {v.line for v in report.verdicts if not v.correct}
+        blamed = {v.line for v in report.verdicts if v.status == "wrong"}
         assert blamed == {source[: source.index(spec.bug[1])].count("\n") + 1}
 
 

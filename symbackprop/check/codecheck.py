@@ -248,7 +248,10 @@ class CodeCheck:
     def _role_by_name(self, symbol: sp.Symbol) -> Role | None:
         """``layer_2_delta``: the adjoint of ``layer_2``'s pre-activation, or of ``layer_2``."""
         model = self.subject.model
-        for base in delta_of(self.values[symbol].user):
+        value = self.values[symbol]
+        if value.version != value.user:
+            return None  # an earlier version of a name edited in place: its last one is named
+        for base in delta_of(value.user):
             for node in (f"{base}_in", base):
                 if node in model.by_name and node in self.subject.adjoint_symbols.values():
                     return Role(Target("adjoint", node), sp.S.One, "its name")

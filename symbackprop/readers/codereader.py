@@ -109,7 +109,8 @@ def read_program(
     lines = text.splitlines()
     reader = CodeReader(tree, body, lines, tuple(matrix), loss, layouts, params=tuple(params))
     program = reader.program()
-    stated = reader.stated_layouts()
+    # what the updates say of shapes the code leaves open (never of those __init__ states)
+    stated = {k: v for k, v in reader.stated_layouts().items() if k not in layouts}
     if all(reader.layouts.get(name, "2d") == layout for name, layout in stated.items()):
         return program
     # read again, with the parameters shaped as their updates say
