@@ -24,7 +24,7 @@ from symbackprop.derive.local import output_form, split_outer
 from symbackprop.errors import ShapeError, SymbackpropError
 from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
-from symbackprop.ir.ops import Shape
+from symbackprop.ir.ops import Shape, SumBase, softmax, softmax_xent
 from symbackprop.naming import fresh_name
 from symbackprop.readers.dims import DimSpace, generalized
 
@@ -154,6 +154,7 @@ class Subject:
         by_name = {s.name: v for s, v in sizes.items()}
         # a size the code names (m = X.shape[0], a slice's bound H) is a value its lines may use
         leaves: dict[sp.Symbol, Value] = {s: Fraction(v) for s, v in sizes.items()}
+        one_hot = class_targets(self.model)
         for node in self.model.nodes:
             if not node.kind.is_leaf:
                 continue
@@ -163,7 +164,10 @@ class Subject:
             shape = tuple(
                 int(sp.sympify(d).xreplace(sizes)) for d in self.shapes.get(node.name, ())
             )
-            leaves[node.symbol] = _random_array(rng, shape)
+            if node.name in one_hot and len(shape) == 2:
+                leaves[node.symbol] = _one_hot(rng, shape, one_hot[node.name])
+            else:
+                leaves[node.symbol] = _random_array(rng, shape)
         return leaves
 
     def _trial(self, label: str, sizes: dict, leaves: dict) -> Trial:
@@ -194,6 +198,44 @@ def _numbers(*values) -> bool:
 
 def _complete(model: Model) -> bool:
     return all(node.name in model.values for node in model.nodes if node.kind.is_leaf)
+
+
+def class_targets(model: Model) -> dict[str, int]:
+    """Targets a cross-entropy takes as classes: an input that multiplies the log of a softmax
+    (or of exponentials divided by their sum along an axis), with the axis its classes lie
+    along. Hand-written code uses that each sample's targets sum to one (``P - Y``), so they
+    are drawn one-hot, as the labels they stand for are."""
+    axis = None
+    for node in model.defined:
+        for sub in sp.preorder_traversal(node.expr):
+            if isinstance(sub, softmax | softmax_xent):
+                axis = 1
+            elif isinstance(sub, SumBase) and sub.keepdims and sub.axis in (0, 1):
+                axis = sub.axis if model.in_leaves(sub.args[0]).has(sp.exp) else axis
+    if axis is None:
+        return {}
+    leaves = {n.name for n in model.nodes if n.kind in (Kind.INPUT, Kind.TARGET)}
+    found = {}
+    for node in model.defined:
+        for sub in sp.preorder_traversal(node.expr):
+            if isinstance(sub, sp.Mul) and any(isinstance(f, sp.log) for f in sub.args):
+                found |= {f.name: axis for f in sub.args if getattr(f, "name", None) in leaves}
+    for node in model.defined:  # the fused form: softmax_xent(Z, Y)
+        for sub in sp.preorder_traversal(node.expr):
+            if isinstance(sub, softmax_xent) and getattr(sub.args[1], "name", None) in leaves:
+                found[sub.args[1].name] = 1
+    return found
+
+
+def _one_hot(rng: random.Random, shape: tuple[int, ...], axis: int) -> Value:
+    """One 1 per sample, along ``axis`` (1: rows are samples), the rest 0."""
+    array = np.full(shape, Fraction(0), dtype=object)
+    for sample in range(shape[1 - axis]):
+        index = (
+            (sample, rng.randrange(shape[1])) if axis == 1 else (rng.randrange(shape[0]), sample)
+        )
+        array[index] = Fraction(1)
+    return array
 
 
 def _random_array(rng: random.Random, shape: tuple[int, ...]) -> Value:
