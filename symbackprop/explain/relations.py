@@ -162,7 +162,15 @@ def _say_op(r: Relation, n: Notation, model: Model) -> str:
         call=n.tex(call),
         args=[n.tex(arg) for arg in call.args],
         rule=n.tex(rule),
+        # shapes, for the stories that give them: each argument's, the result's, wrt's
+        shapes=[_shown_shape(n, arg) for arg in call.args],
+        out=_shown_shape(n, call),
+        wrt_shape=_shown_shape(n, r.wrt),
     )
+
+
+def _shown_shape(n: Notation, expr: sp.Expr) -> str:
+    return "" if expr.is_Integer else show_shape(n.shape_of(expr))
 
 
 SAY: dict[str, Say] = {

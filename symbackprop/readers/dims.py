@@ -14,7 +14,7 @@ import sympy as sp
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.model import Model
-from symbackprop.ir.ops import ArrayOpBase, Shape, show_shape
+from symbackprop.ir.ops import ArrayOpBase, Shape, operand_shapes, show_shape
 from symbackprop.naming import BATCH_SIZE
 
 # Sizes tried for the free dimensions, one row per trial: small (fast exact arithmetic),
@@ -133,10 +133,10 @@ class DimSpace:
             return self.resolve_shape(shapes.get(expr.name, ()))
         if not expr.args or expr.is_number:
             return ()
-        arg_shapes = [self.shape(arg, shapes) for arg in expr.args]
         if isinstance(expr, ArrayOpBase):  # the op's own rule, unifying through this space
-            return self.resolve_shape(type(expr).shape(*arg_shapes, dims=self))
-        return self.broadcast(*arg_shapes)
+            operands = operand_shapes(expr, lambda arg: self.shape(arg, shapes))
+            return self.resolve_shape(type(expr).shape(*operands, dims=self))
+        return self.broadcast(*[self.shape(arg, shapes) for arg in expr.args])
 
     # -- trials -------------------------------------------------------------------------------
     def roots(self, shapes: Iterable[Shape]) -> list[sp.Symbol]:

@@ -13,11 +13,15 @@ from symbackprop.ir.ops.base import (
     Rule,
     Shape,
     broadcast,
+    operand_shapes,
     shape_of,
     show_shape,
 )
+from symbackprop.ir.ops.conv import channel_sum, conv2d, conv2d_input_grad, conv2d_kernel_grad
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
+from symbackprop.ir.ops.pooling import maxpool2d, maxpool2d_grad
 from symbackprop.ir.ops.products import T, dot
+from symbackprop.ir.ops.reshape import flatten, unflatten
 from symbackprop.ir.ops.softmax import softmax
 from symbackprop.ir.ops.stacking import (
     STACKED_OPS,
@@ -32,6 +36,15 @@ from symbackprop.ir.ops.stacking import (
 from symbackprop.ir.ops.sums import SumBase, colsum, colsum_keepdims, rowsum, total
 
 __all__ = [
+    "operand_shapes",
+    "unflatten",
+    "flatten",
+    "maxpool2d_grad",
+    "maxpool2d",
+    "conv2d_kernel_grad",
+    "conv2d_input_grad",
+    "conv2d",
+    "channel_sum",
     "EXACT",
     "FLOAT_MATH",
     "STACKED_OPS",

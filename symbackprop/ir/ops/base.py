@@ -6,7 +6,9 @@ and losses stay ordinary SymPy expressions. Only the operations that are not ele
 ops. Each op class holds, side by side:
 
 - ``shape``: its shape rule, given the shapes of its arguments and a :class:`Dims` that says
-  which dimensions must be equal (exact sizes here, dimension symbols in the readers);
+  which dimensions must be equal (exact sizes here, dimension symbols in the readers); an
+  integer argument (a convolution's stride, a pooling window) is a setting, not an array, and
+  reaches the rule as the number itself;
 - ``vjp``: its backward rule, one function per argument (autograd's ``defvjp``): given the
   adjoint ``g`` of the result and the op's arguments, the adjoint flowing into that argument
   (None: not differentiable there);
@@ -111,10 +113,15 @@ def shape_of(expr: sp.Expr, shapes: Mapping[str, Shape]) -> Shape:
         return tuple(shapes.get(expr.name, ()))
     if not expr.args or expr.is_number:
         return ()
-    arg_shapes = [shape_of(arg, shapes) for arg in expr.args]
     if isinstance(expr, ArrayOpBase):
-        return expr.shape(*arg_shapes)
-    return broadcast(*arg_shapes)
+        return expr.shape(*operand_shapes(expr, lambda arg: shape_of(arg, shapes)))
+    return broadcast(*[shape_of(arg, shapes) for arg in expr.args])
+
+
+def operand_shapes(call: ArrayOpBase, shape: Callable[[sp.Expr], Shape]) -> list[Shape | int]:
+    """What an op's shape rule is given: each array argument's shape, and each integer
+    argument (a setting such as a stride) as its number."""
+    return [int(arg) if arg.is_Integer else shape(arg) for arg in call.args]
 
 
 def show_shape(shape: Shape) -> str:
