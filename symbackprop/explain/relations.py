@@ -156,7 +156,10 @@ def _say_op(r: Relation, n: Notation, model: Model) -> str:
     rule = rule_for(type(call), position)(g, *call.args)
     if r.node.expr == call:  # the op is the whole node: its value is the node's symbol
         rule = rule.xreplace({call: r.node.symbol})
-    return call.backward_story.format(
+    story = call.backward_story
+    if isinstance(story, tuple):  # one sentence per argument
+        story = story[position]
+    return story.format(
         node=n.name(r.node.name),
         wrt=n.name(r.wrt.name),
         call=n.tex(call),

@@ -24,7 +24,15 @@ from symbackprop.errors import UnknownModel
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
-from symbackprop.ir.network import dense_network
+from symbackprop.ir.network import (
+    Apply,
+    Conv2d,
+    Dense,
+    Flatten,
+    MaxPool,
+    dense_network,
+    layered_network,
+)
 from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE, indexed_name
 
@@ -121,6 +129,14 @@ def digits_softmax() -> Model:
     )
 
 
+def cnn_digits() -> Model:
+    """A small convolutional digits classifier on the 8x8 images (m, 1, 8, 8): 8 kernels of
+    3x3 with padding 1, ReLU, 2x2 max pooling, flatten, a dense softmax layer of 10 and the
+    mean cross-entropy."""
+    layers = [Conv2d(8, 3, padding=1), Apply("relu"), MaxPool(2), Flatten(), Dense(10, "softmax")]
+    return layered_network((1, 8, 8), layers, "softmax_ce", "mean", name="cnn-digits")
+
+
 def sizes_net() -> Model:
     """The sizes classifier, batched: a 2-4-1 sigmoid net with the mean binary cross-entropy."""
     return dense_network([2, 4, 1], "sigmoid", loss="bce", reduction="mean", name="sizes-net")
@@ -205,6 +221,7 @@ EXAMPLES: dict[str, Example] = {
         Example("lstm-keras", lstm_keras, "Keras LSTM layer: units 1, kernels of ones"),
         Example("digits", digits, "64-10-10 sigmoid digits classifier with the cost J"),
         Example("digits-softmax", digits_softmax, "64-32-10 tanh/softmax digits: the fix"),
+        Example("cnn-digits", cnn_digits, "8x8 digits by a 3x3 convolution, max pooling, softmax"),
         Example("sizes-net", sizes_net, "2-4-1 sigmoid net with cross-entropy, batched"),
     ]
 }

@@ -16,8 +16,8 @@ ops. Each op class holds, side by side:
   elementwise ``exp`` and ``log`` of the caller's number type;
 - ``text_form``, ``latex_form``, ``numpy_form``: how the plain, LaTeX and NumPy-code printers
   write it (each printer has one generic ``_print_ArrayOpBase`` that asks the op);
-- ``backward_story``: the sentence the explanation gives for its backward rule, with the rule
-  itself printed from ``vjp``, never typed a second time.
+- ``backward_story``: the sentence the explanation gives for its backward rule (or a tuple,
+  one per argument), with the rule itself printed from ``vjp``, never typed a second time.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class ArrayOpBase(sp.Function):
     # Printed as an operator between its arguments (``a @ b``), not as a call: printers
     # parenthesize it where a call would not need brackets.
     infix: ClassVar[bool] = False
-    backward_story: ClassVar[str] = (
+    backward_story: ClassVar[str | tuple[str, ...]] = (
         "${node}$ uses ${wrt}$ through ${call}$, whose backward rule gives the adjoint "
         "${rule}$ for $g$ the adjoint arriving at ${call}$."
     )

@@ -69,17 +69,22 @@ class conv2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of tha
         None,
         None,
     )
-    backward_story = (
-        "${node}$ = ${call}$ slides each kernel of ${args[1]}$ ${shapes[1]}$ over "
-        "${args[0]}$ ${shapes[0]}$ zero-padded by ${args[4]}$, every ${args[3]}$ positions, "
-        "and adds the bias ${args[2]}$ ${shapes[2]}$ per filter, giving ${out}$. Every input "
-        "entry meets several kernel entries and every kernel entry every sample and position, "
-        "so the chain rule sums over them: the adjoint of ${args[0]}$ is the full correlation "
-        "of $g$ (spread out by the stride) with the kernel flipped in both spatial axes and "
-        "its filter and channel axes swapped; the adjoint of ${args[1]}$ is the correlation "
-        "of the padded input with $g$; the adjoint of ${args[2]}$ is $g$ summed over the "
-        "samples and positions. Here the adjoint of ${wrt}$ is ${rule}$ ${wrt_shape}$, for "
-        "$g$ ${out}$ the adjoint arriving at the convolution."
+    backward_story = tuple(
+        "${node}$ ${out}$ slides each kernel of ${args[1]}$ ${shapes[1]}$ over ${args[0]}$ "
+        "${shapes[0]}$ zero-padded by ${args[4]}$, with stride ${args[3]}$, and adds one bias "
+        "of ${args[2]}$ ${shapes[2]}$ per filter. " + why + " For $g$ ${out}$ the adjoint "
+        "arriving at the convolution, the adjoint of ${wrt}$ is ${rule}$ ${wrt_shape}$."
+        for why in (
+            "Each input entry meets every kernel entry whose window covers it, so its adjoint "
+            "sums $g$ times those kernel entries: the full correlation of $g$ (spread out by "
+            "the stride, padded by the kernel size less one) with the kernel flipped in both "
+            "spatial axes, its filter and channel axes swapped, cropped to the input.",
+            "Each kernel entry meets every sample at every position, so its adjoint sums the "
+            "input entries it met times $g$ there: the correlation of the padded input with "
+            "$g$.",
+            "Each bias entry is added at every sample and position of its filter, so its "
+            "adjoint is $g$ summed over the samples and the positions.",
+        )
     )
 
     @classmethod

@@ -16,7 +16,7 @@ class maxpool2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of 
     nargs = 3
     vjp = (lambda g, x, size, stride: maxpool2d_grad(g, x, size, stride), None, None)
     backward_story = (
-        "${node}$ ${out}$ keeps the largest entry of each ${args[1]}\\times ${args[1]}$ window "
+        "${node}$ ${out}$ keeps the largest entry of each ${args[1]}\\times {args[1]}$ window "
         "of ${args[0]}$ ${shapes[0]}$, windows ${args[2]}$ apart; only that entry moves the "
         "result, so the adjoint $g$ of each window goes back to it and the others get 0. "
         "Where windows overlap, an entry collects the adjoints of every window it is the "
