@@ -30,7 +30,6 @@ EPILOG = """examples:
   symbackprop train tiny221 --data sizes --init positive --lr 1 --batch-size 1 --epochs 20
   symbackprop train tiny221 --data sizes --standardize --lr 1 --batch-size 1 --plot sizes.png
   symbackprop train digits-softmax --data digits --standardize --optimizer adam --lr 0.01
-  symbackprop train cnn-digits --data digits
 """
 
 
