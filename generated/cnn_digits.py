@@ -82,8 +82,9 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, padding: in
     """Cross-correlation of x (m, C, H, W), zero-padded by padding, with the kernels w
     (F, C, KH, KW) every stride positions, plus a bias b (F,) per filter: (m, F, OH, OW)."""
     cols = image_windows(pad_images(x, padding), w.shape[2], w.shape[3], stride)
-    out = np.tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))  # (m, OH, OW, F)
-    return out.transpose(0, 3, 1, 2) + b[:, None, None]
+    out = np.tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2)
+    # written in C order: the elementwise steps and the pooling after it run faster so
+    return np.add(out, b[:, None, None], out=np.empty(out.shape, out.dtype))
 
 
 def conv2d_kernel_grad(x: np.ndarray, g: np.ndarray, shape: tuple, stride: int, padding: int):
@@ -93,33 +94,42 @@ def conv2d_kernel_grad(x: np.ndarray, g: np.ndarray, shape: tuple, stride: int, 
     return np.tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))
 
 
-def pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """Every (size, size) window of x (m, C, H, W), stride apart, flattened row by row: a
-    view (m, C, OH, OW, size * size) where the windows sit side by side, a copy otherwise."""
-    m, channels, height, width = x.shape
-    rows, cols = (height - size) // stride + 1, (width - size) // stride + 1
-    if stride == size:  # side by side: a reshape of the covered part
-        tiles = x[:, :, : rows * size, : cols * size].reshape(m, channels, rows, size, cols, size)
-        return tiles.transpose(0, 1, 2, 4, 3, 5).reshape(m, channels, rows, cols, size * size)
-    view = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))
-    return view[:, :, ::stride, ::stride].reshape(m, channels, rows, cols, size * size)
+def window_offsets(x: np.ndarray, size: int, stride: int) -> list:
+    """For each offset in a (size, size) window, row by row, the entries of x (m, C, H, W)
+    at that offset in every window, stride apart: size * size strided views of x."""
+    rows, cols = (x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1
+    return [
+        x[:, :, i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (cols - 1) + 1 : stride]
+        for i in range(size)
+        for j in range(size)
+    ]
 
 
 def maxpool2d(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """The largest entry of each (size, size) window of x (m, C, H, W), stride apart."""
-    return pool_windows(x, size, stride).max(axis=4)
+    """The largest entry of each (size, size) window of x (m, C, H, W), stride apart: the
+    maximum over the window's offsets, each a strided view (no copy of the windows)."""
+    first, *others = window_offsets(x, size, stride)
+    out = first.copy()
+    for part in others:
+        np.maximum(out, part, out=out)
+    return out
 
 
 def maxpool2d_grad(g: np.ndarray, x: np.ndarray, size: int, stride: int) -> np.ndarray:
     """Each window's adjoint in g routed to the first largest entry of that window of x (as
-    argmax picks), added up where windows overlap: one pass per offset in the window."""
-    first = pool_windows(x, size, stride).argmax(axis=4)
-    rows, cols = g.shape[2:]
+    argmax picks: a later entry must be larger to win), added up where windows overlap."""
+    parts = window_offsets(x, size, stride)
+    best, first = parts[0].copy(), np.zeros(g.shape, np.intp)
+    for offset, part in enumerate(parts[1:], start=1):
+        larger = part > best
+        np.maximum(best, part, out=best)
+        np.putmask(first, larger, offset)
     out = np.zeros(x.shape, np.result_type(g, x))
-    for i in range(size):
-        for j in range(size):
-            at = out[:, :, i : i + stride * rows : stride, j : j + stride * cols : stride]
-            at += np.where(first == i * size + j, g, 0.0)
+    rows, cols = g.shape[2:]
+    for offset in range(size * size):
+        i, j = divmod(offset, size)
+        at = out[:, :, i : i + stride * rows : stride, j : j + stride * cols : stride]
+        at += g * (first == offset)
     return out
 
 
