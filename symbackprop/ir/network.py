@@ -23,7 +23,7 @@ from symbackprop.ir.ops import (
     softmax_xent,
     total,
 )
-from symbackprop.limits import check_network, check_parameters
+from symbackprop.limits import check_layer_count, check_network, check_parameters
 from symbackprop.naming import BATCH_SIZE
 
 VECTOR_LOSSES = ("half_sse", "sse", "mse", "bce", "softmax_ce")
@@ -149,6 +149,7 @@ def layered_network(
     """
     if not layers:
         raise SpecError("a layered network needs at least one layer")
+    check_layer_count(len(layers))
     if len(input_shape) not in (1, 3) or not all(_is_count(n) for n in input_shape):
         raise SpecError(f"the input is (C, H, W) images or (n,) rows, not {list(input_shape)}")
     b = ModelBuilder(name)
