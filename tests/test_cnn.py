@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from symbackprop import api
+from symbackprop.check import check_formulas
 from symbackprop.cli import main
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
@@ -217,3 +218,12 @@ def test_a_bad_layer_spec_is_one_line_naming_the_key_and_line(
         assert err.startswith(f"symbackprop: error: {where}: ") and words in err, err
         assert err.count("\n") == 1
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_check_judges_hand_written_gradients_of_a_convolutional_network():
+    report = check_formulas(
+        builtin("cnn-digits"),
+        ["W2 = f1.T @ (a2 - Y) / m", "b2 = np.sum(a2 - Y, axis=0)", "W2 = (a2 - Y).T @ f1 / m"],
+    )
+    verdicts = [v["verdict"] for v in report.to_data()["verdicts"]]
+    assert verdicts == ["correct", "wrong", "wrong"]

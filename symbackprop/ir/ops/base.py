@@ -53,6 +53,9 @@ class ArrayOpBase(sp.Function):
     """
 
     vjp: ClassVar[tuple[Rule | None, ...]] = ()
+    # Its shape rule computes sizes from its arguments' sizes (a convolution's output size):
+    # readers that make each written size a free dimension keep these arguments' as written.
+    fixed_sizes: ClassVar[bool] = False
     # Printed as an operator between its arguments (``a @ b``), not as a call: printers
     # parenthesize it where a call would not need brackets.
     infix: ClassVar[bool] = False
@@ -122,6 +125,14 @@ def operand_shapes(call: ArrayOpBase, shape: Callable[[sp.Expr], Shape]) -> list
     """What an op's shape rule is given: each array argument's shape, and each integer
     argument (a setting such as a stride) as its number."""
     return [int(arg) if arg.is_Integer else shape(arg) for arg in call.args]
+
+
+def fixed_size(dim: Any) -> int | None:
+    """A dimension's size when it is a number (an int, or a SymPy integer from the readers'
+    dimension space); None for a symbol such as the batch size."""
+    if isinstance(dim, int) or getattr(dim, "is_Integer", False):
+        return int(dim)
+    return None
 
 
 def show_shape(shape: Shape) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, show_shape
+from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, fixed_size, show_shape
 
 
 def windows(x, height: int, width: int, stride: int):
@@ -44,7 +44,8 @@ def correlate(x, kernel, stride: int, padding: int):
 def output_size(size, kernel, stride: int, padding: int) -> int:
     """Positions of a kernel along an axis of ``size``: ``(size + 2 padding - kernel) // stride
     + 1``, as the frameworks count them (a last partial window is dropped)."""
-    if not isinstance(size, int) or not isinstance(kernel, int):
+    size, kernel = fixed_size(size), fixed_size(kernel)
+    if size is None or kernel is None:
         raise ShapeError("a convolution or pooling needs fixed image and kernel sizes")
     if stride < 1 or padding < 0 or size + 2 * padding < kernel:
         raise ShapeError(
@@ -62,6 +63,7 @@ class conv2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of tha
     """``conv2d(x, W, b, stride, padding)``: (m, C, H, W) -> (m, F, OH, OW)."""
 
     nargs = 5
+    fixed_sizes = True
     vjp = (
         lambda g, x, w, b, s, p: conv2d_input_grad(g, w, x, s, p),
         lambda g, x, w, b, s, p: conv2d_kernel_grad(x, g, w, s, p),
@@ -123,6 +125,7 @@ class conv2d_input_grad(ArrayOpBase):  # noqa: N801
     ``x`` (only its shape is read), the full correlation of ``g`` with the flipped kernel."""
 
     nargs = 5
+    fixed_sizes = True
 
     @classmethod
     def shape(cls, g: Shape, w: Shape, x: Shape, stride: int, padding: int, dims: Dims = EXACT):
@@ -170,6 +173,7 @@ class conv2d_kernel_grad(ArrayOpBase):  # noqa: N801
     ``W`` (only their shape is read), the correlation of the padded input with ``g``."""
 
     nargs = 5
+    fixed_sizes = True
 
     @classmethod
     def shape(cls, x: Shape, g: Shape, w: Shape, stride: int, padding: int, dims: Dims = EXACT):

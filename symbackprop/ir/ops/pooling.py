@@ -14,6 +14,7 @@ class maxpool2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of 
     ``x`` (m, C, H, W), windows ``stride`` apart: (m, C, OH, OW)."""
 
     nargs = 3
+    fixed_sizes = True
     vjp = (lambda g, x, size, stride: maxpool2d_grad(g, x, size, stride), None, None)
     backward_story = (
         "${node}$ ${out}$ keeps the largest entry of each ${args[1]}\\times {args[1]}$ window "
@@ -53,6 +54,7 @@ class maxpool2d_grad(ArrayOpBase):  # noqa: N801
     first maximum of that window of ``x``, added up where windows overlap: shaped like x."""
 
     nargs = 4
+    fixed_sizes = True
 
     @classmethod
     def shape(cls, g: Shape, x: Shape, size: int, stride: int, dims: Dims = EXACT) -> Shape:

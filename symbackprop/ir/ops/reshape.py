@@ -5,13 +5,14 @@ from __future__ import annotations
 from math import prod
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, show_shape
+from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, fixed_size, show_shape
 
 
 class flatten(ArrayOpBase):  # noqa: N801 - printed names follow NumPy
     """``flatten(x)``: (m, C, H, W) -> (m, C*H*W), each sample's entries in row-major order."""
 
     nargs = 1
+    fixed_sizes = True
     vjp = (lambda g, x: unflatten(g, x),)
     backward_story = (
         "${node}$ ${out}$ lays each sample of ${args[0]}$ ${shapes[0]}$ out as one row, moving "
@@ -21,9 +22,10 @@ class flatten(ArrayOpBase):  # noqa: N801 - printed names follow NumPy
 
     @classmethod
     def shape(cls, x: Shape, dims: Dims = EXACT) -> Shape:
-        if len(x) < 2 or not all(isinstance(d, int) for d in x[1:]):
+        sizes = [fixed_size(d) for d in x[1:]]
+        if len(x) < 2 or None in sizes:
             raise ShapeError(f"flatten needs a batch of fixed-size samples, not {show_shape(x)}")
-        return (x[0], prod(x[1:]))
+        return (x[0], prod(sizes))
 
     @classmethod
     def evaluate(cls, math, x):
@@ -45,6 +47,7 @@ class unflatten(ArrayOpBase):  # noqa: N801
     read), the adjoint of :class:`flatten`."""
 
     nargs = 2
+    fixed_sizes = True
 
     @classmethod
     def shape(cls, g: Shape, x: Shape, dims: Dims = EXACT) -> Shape:
