@@ -10,12 +10,15 @@ import ast
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from symbackprop import api
 from symbackprop.check import check_formulas
 from symbackprop.cli import main
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
+from symbackprop.ir.network import Apply, Conv2d, Dense, Flatten, MaxPool, layered_network
+from symbackprop.ir.ops import softmax_xent
 from symbackprop.readers.examples import builtin
 from symbackprop.readers.spec import read_spec
 from symbackprop.train.runner import train
@@ -232,3 +235,11 @@ def test_check_judges_hand_written_gradients_of_a_convolutional_network(tmp_path
     )
     verdicts = [v["verdict"] for v in report.to_data()["verdicts"]]
     assert verdicts == ["correct", "wrong", "wrong"]
+
+
+def test_layers_in_any_order_get_their_own_nodes_and_the_loss_its_logits():
+    layers = [Conv2d(2, 3), MaxPool(2, 1), MaxPool(2), Flatten(), Dense(3), Apply("softmax")]
+    model = layered_network((1, 8, 8), layers, name="pools")
+    assert [n.name for n in model.defined] == ["z1", "p1", "p1_3", "f1", "z2", "a2", "E"]
+    assert model.loss.expr.atoms(softmax_xent) == {softmax_xent(*sp.symbols("z2 Y"))}
+    assert api.verify(model).ok

@@ -155,14 +155,15 @@ def layered_network(
     b = ModelBuilder(name)
     units = b.input("X", shape=(BATCH_SIZE, *input_shape))
     shape, number, pre, last_act = (BATCH_SIZE, *input_shape), 0, units, None
+    taken: set[str] = set()
     for index, layer in enumerate(layers, start=1):
         number += isinstance(layer, Conv2d | Dense)
         node, expr, shape = _layer(b, layer, index, number, units, shape)
-        units, last_act = b.define(node, expr), _activation_of(layer)
-        if isinstance(layer, Conv2d | Dense):
-            pre = units
+        before, last_act = units, _activation_of(layer)
+        units = b.define(_fresh(node, index, taken), expr)
+        pre = before if isinstance(layer, Apply) else units  # what the activation is of
         if isinstance(layer, Dense) and last_act is not None:
-            units = b.define(f"a{number}", _activated(last_act, pre))
+            units = b.define(_fresh(f"a{number}", index, taken), _activated(last_act, pre))
     if len(shape) != 2:
         raise LayerError("the last layer gives images; end with a flatten and a dense", index)
     targets = b.target("Y", shape=(BATCH_SIZE, shape[1]))
@@ -174,6 +175,13 @@ def layered_network(
     count = sum(math.prod(model.shapes[p.name]) for p in model.parameters)
     check_parameters(count, "the layers", scalar=False)  # only shapes so far: no arrays
     return model
+
+
+def _fresh(name: str, index: int, taken: set[str]) -> str:
+    """``name``, or for a second node of that name (two poolings in a row) ``name_index``."""
+    name = name if name not in taken else f"{name}_{index}"
+    taken.add(name)
+    return name
 
 
 def _is_count(value) -> bool:
