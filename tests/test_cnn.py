@@ -140,6 +140,7 @@ def test_the_explanation_gives_each_rule_and_shape(two_convs):
     assert r"$W_{1}$ $(3\times 2\times 3\times 3)$" in markdown
     assert "the first of them in row-major order" in markdown
     assert "an entry collects the adjoints of every window" in markdown
+    assert "the flipped kernels of a convolution, the maxima of a pooling" in markdown
 
 
 def test_cnn_digits_runs_in_every_verb(capsys, tmp_path):
