@@ -41,6 +41,15 @@ class SpecError(SymbackpropError):
     """A model declaration or spec file is malformed (wrong key, size, name)."""
 
 
+class LayerError(SpecError):
+    """A layer of a layered network that does not fit the layers before it; ``layer`` numbers
+    it from 1, so that a spec reader can name the layer's line."""
+
+    def __init__(self, message: str, layer: int):
+        super().__init__(f"layer {layer}: {message}")
+        self.layer = layer
+
+
 class UnsupportedConstruct(SymbackpropError):
     """Source code or a formula uses something outside the whitelist."""
 

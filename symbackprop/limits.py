@@ -73,6 +73,18 @@ def check_network(
     check_parameters(count, what, scalar=scalar, file=file, line=line)
 
 
+def check_layer_count(count: int, file: str | None = None, line: int | None = None) -> None:
+    """Refuse a network of more [[layer]] entries than a fully connected network of
+    :data:`MAX_LAYERS` has nodes (two a layer: the product and the activation)."""
+    if count > 2 * MAX_LAYERS:
+        raise LimitExceeded(
+            f"{count} layers, over the limit of {2 * MAX_LAYERS} (deriving and generating slow "
+            "steeply with depth)",
+            file=file,
+            line=line,
+        )
+
+
 def check_parameters(
     count: int, what: str, *, scalar: bool, file: str | None = None, line: int | None = None
 ) -> None:

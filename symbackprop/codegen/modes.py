@@ -39,6 +39,18 @@ def mode_of(model: Model) -> VectorMode | ScalarMode:
     return VectorMode(model) if model.is_vector else ScalarMode(model)
 
 
+def fans_of(shape: tuple) -> tuple[int, int] | None:
+    """The inputs and outputs each weight connects, for Glorot and He: a matrix (n_in, n_out)
+    its two sizes; kernels (F, C, KH, KW) C and F times the window, as PyTorch counts them;
+    None for a bias."""
+    if len(shape) == 2:
+        return (shape[0], shape[1])
+    if len(shape) == 4:
+        window = shape[2] * shape[3]
+        return (shape[1] * window, shape[0] * window)
+    return None
+
+
 class VectorMode:
     """Vector mode: every symbol is an array; the batch size comes from the first input."""
 
@@ -70,8 +82,7 @@ class VectorMode:
         params = []
         for node in self.model.parameters:
             shape = tuple(self.model.shapes[node.name])
-            fans = (shape[0], shape[1]) if len(shape) == 2 else None
-            params.append(Parameter(identifier(node.name), shape, fans))
+            params.append(Parameter(identifier(node.name), shape, fans_of(shape)))
         return params
 
     def gradient(self, gradient) -> list[Statement]:

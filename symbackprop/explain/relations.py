@@ -156,13 +156,24 @@ def _say_op(r: Relation, n: Notation, model: Model) -> str:
     rule = rule_for(type(call), position)(g, *call.args)
     if r.node.expr == call:  # the op is the whole node: its value is the node's symbol
         rule = rule.xreplace({call: r.node.symbol})
-    return call.backward_story.format(
+    story = call.backward_story
+    if isinstance(story, tuple):  # one sentence per argument
+        story = story[position]
+    return story.format(
         node=n.name(r.node.name),
         wrt=n.name(r.wrt.name),
         call=n.tex(call),
         args=[n.tex(arg) for arg in call.args],
         rule=n.tex(rule),
+        # shapes, for the stories that give them: each argument's, the result's, wrt's
+        shapes=[_shown_shape(n, arg) for arg in call.args],
+        out=_shown_shape(n, call),
+        wrt_shape=_shown_shape(n, r.wrt),
     )
+
+
+def _shown_shape(n: Notation, expr: sp.Expr) -> str:
+    return "" if expr.is_Integer else show_shape(n.shape_of(expr))
 
 
 SAY: dict[str, Say] = {

@@ -14,9 +14,29 @@ from symbackprop.explain.common import on_the_way
 from symbackprop.explain.document import Section, SectionBuilder
 from symbackprop.explain.notation import Notation, show_shape
 from symbackprop.explain.relations import relation, why
+from symbackprop.ir.ops import ArrayOpBase
 
 EXPANDED_OPS_SHOWN = 40
 EXPANDED_TEX_SHOWN = 160  # characters of LaTeX: a longer row would run into the margin
+
+
+_RECURSION_DENSE = (
+    "Substituting the adjoints of the activations leaves one recursion from the output layer "
+    "down: each layer's delta is the next layer's delta times the transposed weights, then "
+    "multiplied entry by entry with the derivative of the activation."
+)
+_RECURSION_IMAGES = (
+    "Substituting the adjoints of the other nodes leaves one recursion from the output layer "
+    "down: each layer's delta is the next layer's delta carried back through the layers "
+    "between them (the transposed weights of a dense layer, the flipped kernels of a "
+    "convolution, the maxima of a pooling, the shape of a flatten), then multiplied entry by "
+    "entry with the derivative of the activation."
+)
+
+
+def _has_image_layers(model) -> bool:
+    """Whether the model has ops beyond matrix products: convolutions, pooling, flattening."""
+    return any(call.fixed_sizes for node in model.defined for call in node.expr.atoms(ArrayOpBase))
 
 
 class VectorExplainer:
@@ -86,11 +106,7 @@ class VectorExplainer:
             if adjoint not in layers:
                 others[adjoint.symbol] = self._ordered(adjoint.expr).xreplace(others)
         section = SectionBuilder("3. The delta recursion, layer by layer")
-        section.say(
-            "Substituting the adjoints of the activations leaves one recursion from the output "
-            "layer down: each layer's delta is the next layer's delta times the transposed "
-            "weights, then multiplied entry by entry with the derivative of the activation."
-        )
+        section.say(_RECURSION_IMAGES if _has_image_layers(self.model) else _RECURSION_DENSE)
         rows = []
         for adjoint in layers:
             combined = self._substituted(adjoint.expr, others)

@@ -1,17 +1,29 @@
-"""Vector-mode fully connected networks over a batch: ``X @ W + b`` layers and a loss."""
+"""Vector-mode networks over a batch: fully connected ``X @ W + b`` layers and a loss, or
+layers of any kind (convolutions, pooling, flatten, dense) in the order given."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sympy as sp
 
-from symbackprop.errors import SpecError
+from symbackprop.errors import LayerError, ShapeError, SpecError
 from symbackprop.ir import activations
 from symbackprop.ir.builder import ModelBuilder, checked_reduction, checked_sizes, per_layer
 from symbackprop.ir.model import Model
-from symbackprop.ir.ops import dot, sigmoid_bce, softmax, softmax_xent, total
-from symbackprop.limits import check_network
+from symbackprop.ir.ops import (
+    conv2d,
+    dot,
+    flatten,
+    maxpool2d,
+    sigmoid_bce,
+    softmax,
+    softmax_xent,
+    total,
+)
+from symbackprop.limits import check_layer_count, check_network, check_parameters
 from symbackprop.naming import BATCH_SIZE
 
 VECTOR_LOSSES = ("half_sse", "sse", "mse", "bce", "softmax_ce")
@@ -74,3 +86,166 @@ def _divisor(reduction: str, loss, batch: sp.Symbol, outputs: int) -> sp.Expr:
 
 def _loss_name(loss) -> str:
     return loss if isinstance(loss, str) else "custom"
+
+
+# -- layered networks: convolutions, pooling and dense layers in any order ----------------------
+@dataclass(frozen=True)
+class Conv2d:
+    """``filters`` kernels of ``kernel`` x ``kernel``, every ``stride`` positions, over the
+    input zero-padded by ``padding``; a bias per filter."""
+
+    filters: int
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    """The largest entry of each ``size`` x ``size`` window, windows ``stride`` apart (by
+    default ``size``: windows side by side)."""
+
+    size: int
+    stride: int | None = None
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """Each sample's (C, H, W) laid out as one row, for the dense layers after it."""
+
+
+@dataclass(frozen=True)
+class Dense:
+    """``units`` outputs ``a = activation(x @ W + b)``; no activation: ``z`` alone."""
+
+    units: int
+    activation: activations.ActivationLike | None = None
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An activation, entry by entry (``relu``, ``tanh``, ... or a user's function)."""
+
+    activation: activations.ActivationLike
+
+
+Layer = Conv2d | MaxPool | Flatten | Dense | Apply
+
+
+def layered_network(
+    input_shape: Sequence[int],
+    layers: Sequence[Layer],
+    loss: str | sp.Lambda = "softmax_ce",
+    reduction: str = "mean",
+    name: str = "layered-net",
+) -> Model:
+    """A network of layers over a batch of m samples of ``input_shape`` ((C, H, W) images or
+    (n,) rows); the last layer must give rows (m, k), which the loss compares with ``Y``.
+
+    Names: input ``X``, targets ``Y``; a convolution or dense layer number L has weights
+    ``WL``, biases ``bL`` and output ``zL``; the activation after it ``aL``, a pooling ``pL``,
+    a flatten ``fL``; the loss ``E``.
+    """
+    if not layers:
+        raise SpecError("a layered network needs at least one layer")
+    check_layer_count(len(layers))
+    if len(input_shape) not in (1, 3) or not all(_is_count(n) for n in input_shape):
+        raise SpecError(f"the input is (C, H, W) images or (n,) rows, not {list(input_shape)}")
+    b = ModelBuilder(name)
+    units = b.input("X", shape=(BATCH_SIZE, *input_shape))
+    shape, number, pre, last_act = (BATCH_SIZE, *input_shape), 0, units, None
+    taken: set[str] = set()
+    for index, layer in enumerate(layers, start=1):
+        number += isinstance(layer, Conv2d | Dense)
+        node, expr, shape = _layer(b, layer, index, number, units, shape)
+        before, last_act = units, _activation_of(layer)
+        units = b.define(_fresh(node, index, taken), expr)
+        pre = before if isinstance(layer, Apply) else units  # what the activation is of
+        if isinstance(layer, Dense) and last_act is not None:
+            units = b.define(_fresh(f"a{number}", index, taken), _activated(last_act, pre))
+    if len(shape) != 2:
+        raise LayerError("the last layer gives images; end with a flatten and a dense", index)
+    targets = b.target("Y", shape=(BATCH_SIZE, shape[1]))
+    batch = b.input(BATCH_SIZE, shape=())
+    expr = _loss(loss, last_act, pre, units, targets)
+    per = _divisor(checked_reduction(reduction), loss, batch, shape[1])
+    description = f"{' '.join(layer_name(layer) for layer in layers)}, {_loss_name(loss)} loss"
+    model = b.loss("E", expr / per, description=f"{description}, {reduction}")
+    count = sum(math.prod(model.shapes[p.name]) for p in model.parameters)
+    check_parameters(count, "the layers", scalar=False)  # only shapes so far: no arrays
+    return model
+
+
+def _fresh(name: str, index: int, taken: set[str]) -> str:
+    """``name``, or for a second node of that name (two poolings in a row) ``name_index``."""
+    name = name if name not in taken else f"{name}_{index}"
+    taken.add(name)
+    return name
+
+
+def _is_count(value) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _activation_of(layer: Layer):
+    """The activation a layer applies last: a class, ``"softmax"``, or None."""
+    act = layer.activation if isinstance(layer, Dense | Apply) else None
+    return act if act is None or act == "softmax" else activations.activation(act)
+
+
+def _activated(act, units) -> sp.Expr:
+    return softmax(units) if act == "softmax" else act(units)
+
+
+def _layer(b: ModelBuilder, layer: Layer, index: int, number: int, units, shape):
+    """The node a layer defines: its name, expression and shape."""
+    images = len(shape) == 4
+    if isinstance(layer, Conv2d | MaxPool) and not images:
+        raise LayerError(f"{layer_name(layer)} needs images (m, C, H, W), not rows", index)
+    if isinstance(layer, Dense) and images:
+        raise LayerError("dense needs rows (m, n): put a flatten before it", index)
+    if isinstance(layer, Flatten) and not images:
+        raise LayerError("flatten needs images (m, C, H, W), not rows", index)
+    try:
+        return _defined(b, layer, number, units, shape)
+    except ShapeError as error:
+        raise LayerError(error.message, index) from None
+
+
+def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
+    if isinstance(layer, Conv2d):
+        w_shape = (layer.filters, shape[1], layer.kernel, layer.kernel)
+        weights = b.parameter(f"W{number}", shape=w_shape)
+        bias = b.parameter(f"b{number}", shape=(layer.filters,))
+        expr = conv2d(units, weights, bias, layer.stride, layer.padding)
+        out = conv2d.shape(shape, w_shape, (layer.filters,), layer.stride, layer.padding)
+        return f"z{number}", expr, out
+    if isinstance(layer, MaxPool):
+        stride = layer.stride or layer.size
+        out = maxpool2d.shape(shape, layer.size, stride)
+        return f"p{number}", maxpool2d(units, layer.size, stride), out
+    if isinstance(layer, Flatten):
+        return f"f{number}", flatten(units), flatten.shape(shape)
+    if isinstance(layer, Dense):
+        weights = b.parameter(f"W{number}", shape=(shape[1], layer.units))
+        bias = b.parameter(f"b{number}", shape=(layer.units,))
+        return f"z{number}", dot(units, weights) + bias, (shape[0], layer.units)
+    return f"a{number}", _activated(_activation_of(layer), units), shape
+
+
+def layer_name(layer: Layer) -> str:
+    """How a description names the layer: ``conv3x3/8``, ``maxpool2``, ``dense10``, ``relu``."""
+    if isinstance(layer, Conv2d):
+        return f"conv{layer.kernel}x{layer.kernel}/{layer.filters}"
+    if isinstance(layer, MaxPool):
+        return f"maxpool{layer.size}"
+    if isinstance(layer, Flatten):
+        return "flatten"
+    if isinstance(layer, Dense):
+        act = layer.activation
+        return f"dense{layer.units}" + (f"-{_act_name(act)}" if act is not None else "")
+    return _act_name(layer.activation)
+
+
+def _act_name(act) -> str:
+    return act if isinstance(act, str) else getattr(act, "__name__", "custom")

@@ -14,7 +14,7 @@ import sympy as sp
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.model import Model
-from symbackprop.ir.ops import ArrayOpBase, Shape, show_shape
+from symbackprop.ir.ops import ArrayOpBase, Shape, operand_shapes, show_shape
 from symbackprop.naming import BATCH_SIZE
 
 # Sizes tried for the free dimensions, one row per trial: small (fast exact arithmetic),
@@ -133,10 +133,10 @@ class DimSpace:
             return self.resolve_shape(shapes.get(expr.name, ()))
         if not expr.args or expr.is_number:
             return ()
-        arg_shapes = [self.shape(arg, shapes) for arg in expr.args]
         if isinstance(expr, ArrayOpBase):  # the op's own rule, unifying through this space
-            return self.resolve_shape(expr.shape_at(tuple(arg_shapes), self))
-        return self.broadcast(*arg_shapes)
+            operands = operand_shapes(expr, lambda arg: self.shape(arg, shapes))
+            return self.resolve_shape(expr.shape_at(tuple(operands), self))
+        return self.broadcast(*[self.shape(arg, shapes) for arg in expr.args])
 
     # -- trials -------------------------------------------------------------------------------
     def roots(self, shapes: Iterable[Shape]) -> list[sp.Symbol]:
@@ -189,15 +189,25 @@ def generalized(model: Model) -> tuple[DimSpace, dict[str, Shape]]:
     """
     space = DimSpace()
     shapes: dict[str, Shape] = {}
+    fixed = _fixed_leaves(model)
     for node in model.nodes:
         if node.kind.is_leaf:
             shapes[node.name] = tuple(
-                _leaf_dim(space, node.name, axis, dim)
+                dim
+                if node.name in fixed and isinstance(dim, int)
+                else _leaf_dim(space, node.name, axis, dim)
                 for axis, dim in enumerate(model.leaf_shapes.get(node.name, ()))
             )
     for node in model.defined:
         shapes[node.name] = space.shape(node.expr, shapes)
     return space, {name: space.resolve_shape(shape) for name, shape in shapes.items()}
+
+
+def _fixed_leaves(model: Model) -> set[str]:
+    """Leaves whose written sizes an op's shape rule computes with (a convolution's input and
+    kernels): they stay as written, since other sizes would not fit the op's arithmetic."""
+    calls = {c for n in model.defined for c in n.expr.atoms(ArrayOpBase) if c.fixed_sizes}
+    return {arg.name for call in calls for arg in call.args if isinstance(arg, sp.Symbol)}
 
 
 def _leaf_dim(space: DimSpace, leaf: str, axis: int, dim) -> sp.Expr:

@@ -9,8 +9,8 @@ is ``keras.layers.LSTM`` with the same arguments, whose forget gate's bias is ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -24,7 +24,15 @@ from symbackprop.errors import UnknownModel
 from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
-from symbackprop.ir.network import dense_network
+from symbackprop.ir.network import (
+    Apply,
+    Conv2d,
+    Dense,
+    Flatten,
+    MaxPool,
+    dense_network,
+    layered_network,
+)
 from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE, indexed_name
 
@@ -121,6 +129,14 @@ def digits_softmax() -> Model:
     )
 
 
+def cnn_digits() -> Model:
+    """A small convolutional digits classifier on the 8x8 images (m, 1, 8, 8): 16 kernels of
+    3x3 with padding 1, ReLU, 2x2 max pooling, flatten to 256, a dense softmax layer of 10 and
+    the mean cross-entropy. (With 8 kernels some seeds end below 98.5% on the test part.)"""
+    layers = [Conv2d(16, 3, padding=1), Apply("relu"), MaxPool(2), Flatten(), Dense(10, "softmax")]
+    return layered_network((1, 8, 8), layers, "softmax_ce", "mean", name="cnn-digits")
+
+
 def sizes_net() -> Model:
     """The sizes classifier, batched: a 2-4-1 sigmoid net with the mean binary cross-entropy."""
     return dense_network([2, 4, 1], "sigmoid", loss="bce", reduction="mean", name="sizes-net")
@@ -189,6 +205,8 @@ class Example:
     name: str
     build: Callable[[], Model]
     summary: str
+    # What ``train`` uses for the options not given (epochs, lr, optimizer, standardize)
+    training: Mapping[str, object] = field(default_factory=dict)
 
 
 EXAMPLES: dict[str, Example] = {
@@ -205,6 +223,13 @@ EXAMPLES: dict[str, Example] = {
         Example("lstm-keras", lstm_keras, "Keras LSTM layer: units 1, kernels of ones"),
         Example("digits", digits, "64-10-10 sigmoid digits classifier with the cost J"),
         Example("digits-softmax", digits_softmax, "64-32-10 tanh/softmax digits: the fix"),
+        Example(
+            "cnn-digits",
+            cnn_digits,
+            "8x8 digits by a 3x3 convolution, max pooling, softmax",
+            # 98.7% to 99.3% on the digits' test part over seeds 0 to 5
+            {"epochs": 20, "lr": 0.01, "optimizer": "adam", "standardize": True},
+        ),
         Example("sizes-net", sizes_net, "2-4-1 sigmoid net with cross-entropy, batched"),
     ]
 }
@@ -212,6 +237,12 @@ EXAMPLES: dict[str, Example] = {
 # The recurrent cells among them: generated from the recurrent templates.
 RECURRENT_NAMES = ("gru-keras", "rnn", "lstm", "lstm-keras")
 RECURRENT_EXAMPLES: dict[str, Example] = {name: EXAMPLES[name] for name in RECURRENT_NAMES}
+
+
+def training_defaults(name: str) -> Mapping[str, object]:
+    """The training options the built-in example ``name`` recommends (none for other names)."""
+    example = EXAMPLES.get(name)
+    return example.training if example is not None else {}
 
 
 def builtin(name: str) -> Model:

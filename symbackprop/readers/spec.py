@@ -1,4 +1,4 @@
-"""TOML spec files: a fully connected network, or one recurrent cell.
+"""TOML spec files: a fully connected network, a network of layers, or one recurrent cell.
 
 [network]
 name = "my-net"            # optional; the file's stem by default
@@ -8,6 +8,38 @@ activation = "tanh"        # one for every layer, or a list with one per layer; 
                            # (sigmoid, tanh, relu, ...) or a formula in u: "u / (1 + abs(u))"
 loss = "half_sse"          # half_sse, sse, mse, bce, softmax_ce, or a formula in y and t
 reduction = "mean"         # mean (over every element), sample_mean or sum
+
+or a network of layers, in order: a [network] table of four keys and one [[layer]] table per
+layer (images are (m, C, H, W), NCHW; a flatten turns them into rows for the dense layers)
+
+[network]
+name = "my-cnn"            # optional; the file's stem by default
+input = [1, 8, 8]          # each sample: [C, H, W] images, or [n] rows
+loss = "softmax_ce"        # as above
+reduction = "mean"         # as above
+
+[[layer]]
+type = "conv2d"            # cross-correlation, as the frameworks' Conv2d
+filters = 8                # kernels (F); each spans every input channel
+kernel = 3                 # kernel height and width
+stride = 1                 # optional, 1 by default
+padding = 1                # optional: zeros around each image, 0 by default
+
+[[layer]]
+type = "relu"              # any activation by name, entry by entry (softmax: by rows)
+
+[[layer]]
+type = "maxpool"           # the largest entry of each window
+size = 2                   # window height and width
+stride = 2                 # optional; the size by default (windows side by side)
+
+[[layer]]
+type = "flatten"           # (m, C, H, W) -> (m, C*H*W)
+
+[[layer]]
+type = "dense"             # rows @ W + b
+units = 10
+activation = "softmax"     # optional: a name or a formula in u, as above
 
 or
 
@@ -28,80 +60,62 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-
-import sympy as sp
 
 from symbackprop.cells.families import step_model
 from symbackprop.cells.step import Scoring
 from symbackprop.errors import SpecError, SymbackpropError
-from symbackprop.inputs import STANDARD_INPUT_NAME, read_input
-from symbackprop.ir.activations import ACTIVATIONS, LOSSES
+from symbackprop.inputs import read_input
 from symbackprop.ir.builder import fully_connected
 from symbackprop.ir.model import Model
-from symbackprop.ir.network import VECTOR_LOSSES, dense_network
+from symbackprop.ir.network import (
+    dense_network,
+)
 from symbackprop.limits import check_network, check_parameters
-from symbackprop.readers.formula import parse_formula
-
-_U, _Y, _T = sp.symbols("u y t")
-
-
-@dataclass(frozen=True)
-class _Key:
-    """What a spec key must hold: ``fits`` tests a value, ``holds`` says it in words."""
-
-    fits: Callable[[object], bool]
-    holds: str
-    example: str
-
-
-def _is_count(value: object) -> bool:
-    return type(value) is int and value >= 1  # TOML's true is a bool, and bool is an int
-
-
-def _is_flag(value: object) -> bool:
-    return type(value) is bool
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and value != ""
-
-
-def _is_name(value: object) -> bool:
-    return _is_text(value) and value.isprintable()  # one line, as headers and reports show it
+from symbackprop.readers.layerspec import read_layered
+from symbackprop.readers.tomlkeys import (
+    NAME,
+    TEXT,
+    Key,
+    check_values,
+    default_name,
+    is_count,
+    is_flag,
+    is_text,
+    line_of,
+    parse_activation,
+    parse_loss,
+)
 
 
 def _is_sizes(value: object) -> bool:
-    return isinstance(value, list) and len(value) >= 2 and all(map(_is_count, value))
+    return isinstance(value, list) and len(value) >= 2 and all(map(is_count, value))
 
 
 def _is_activation(value: object) -> bool:
-    return _is_text(value) or isinstance(value, list) and all(map(_is_text, value))
+    return is_text(value) or isinstance(value, list) and all(map(is_text, value))
 
 
-_NAME = _Key(_is_name, "a non-empty, one-line string", 'name = "my-net"')
-_TEXT = "a non-empty string"
 _NETWORK_KEYS = {
-    "name": _NAME,
-    "mode": _Key(_is_text, _TEXT, 'mode = "vector"'),
-    "sizes": _Key(_is_sizes, "a list of at least two positive integers", "sizes = [2, 3, 1]"),
-    "activation": _Key(
+    "name": NAME,
+    "mode": Key(is_text, TEXT, 'mode = "vector"'),
+    "sizes": Key(_is_sizes, "a list of at least two positive integers", "sizes = [2, 3, 1]"),
+    "activation": Key(
         _is_activation, "a string or a list of strings, one per layer", 'activation = "tanh"'
     ),
-    "loss": _Key(_is_text, _TEXT, 'loss = "half_sse"'),
-    "reduction": _Key(_is_text, _TEXT, 'reduction = "mean"'),
+    "loss": Key(is_text, TEXT, 'loss = "half_sse"'),
+    "reduction": Key(is_text, TEXT, 'reduction = "mean"'),
 }
 _RECURRENT_KEYS = {
-    "name": _NAME,
-    "cell": _Key(_is_text, _TEXT, 'cell = "gru"'),
-    "convention": _Key(_is_text, _TEXT, 'convention = "pytorch"'),
-    "input": _Key(_is_count, "a positive integer", "input = 2"),
-    "units": _Key(_is_count, "a positive integer", "units = 3"),
-    "swapped": _Key(_is_flag, "true or false", "swapped = true"),
-    "loss": _Key(_is_text, _TEXT, 'loss = "mse"'),
-    "last": _Key(_is_flag, "true or false", "last = true"),
+    "name": NAME,
+    "cell": Key(is_text, TEXT, 'cell = "gru"'),
+    "convention": Key(is_text, TEXT, 'convention = "pytorch"'),
+    "input": Key(is_count, "a positive integer", "input = 2"),
+    "units": Key(is_count, "a positive integer", "units = 3"),
+    "swapped": Key(is_flag, "true or false", "swapped = true"),
+    "loss": Key(is_text, TEXT, 'loss = "mse"'),
+    "last": Key(is_flag, "true or false", "last = true"),
 }
 
 # the recurrent keys an error message may name, those whose message names another key first
@@ -111,11 +125,6 @@ _RECURRENT_MESSAGE_KEYS = ("swapped", "loss", "convention", "cell", "units", "in
 def read_spec(path: str | Path) -> Model:
     """The model a TOML spec file declares."""
     return read_spec_text(read_input(path), str(path))
-
-
-def _default_name(file: str) -> str:
-    """A spec's name when it gives none: its file's stem, ``stdin`` for standard input."""
-    return "stdin" if file == STANDARD_INPUT_NAME else Path(file).stem
 
 
 def read_spec_text(text: str, path: str) -> Model:
@@ -129,6 +138,8 @@ def read_spec_text(text: str, path: str) -> Model:
         raise SpecError("TOML nested too deeply", file=str(path)) from None
     except ValueError as error:  # an integer of thousands of digits: int() refuses it
         raise SpecError(f"a value out of range: {error}", file=str(path)) from None
+    if "layer" in document:
+        return replace(read_layered(document, text, str(path)), source=str(path))
     table, keys = _table(document, text, str(path))
     try:
         if keys is _RECURRENT_KEYS:
@@ -137,11 +148,11 @@ def read_spec_text(text: str, path: str) -> Model:
     except SymbackpropError as error:
         if error.line is not None:
             raise
-        line = _line_of(text, _key_for(error.message, keys))
+        line = line_of(text, _key_for(error.message, keys))
         raise type(error)(error.message, file=str(path), line=line) from None
 
 
-def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, _Key]]:
+def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, Key]]:
     """The spec's one table, [network] or [recurrent], with its keys checked."""
     tables = {"network": _NETWORK_KEYS, "recurrent": _RECURRENT_KEYS}
     unknown_tables = set(document) - set(tables)
@@ -150,7 +161,7 @@ def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, _Key]]
         raise SpecError(
             f"unknown table [{name}] (expected [network] or [recurrent])",
             file=file,
-            line=_line_of(text, name),
+            line=line_of(text, name),
         )
     if len(document) != 1 or not isinstance(next(iter(document.values())), dict):
         raise SpecError("a spec has one table, [network] or [recurrent]", file=file)
@@ -162,40 +173,25 @@ def _table(document: dict, text: str, file: str) -> tuple[dict, dict[str, _Key]]
         raise SpecError(
             f"unknown key {key!r} in [{name}] (known: {known})",
             file=file,
-            line=_line_of(text, key),
+            line=line_of(text, key),
         )
     required = ["sizes"] if name == "network" else ["cell", "convention", "input", "units"]
     missing = [key for key in required if key not in table]
     if missing:
         example = "sizes = [2, 2, 1]" if name == "network" else 'cell = "gru"'
         raise SpecError(f"[{name}] needs {missing[0]!r}, e.g. {example}", file=file)
-    _check_values(table, tables[name], text, file)
+    check_values(table, tables[name], text, file)
     return table, tables[name]
-
-
-def _check_values(table: dict, keys: dict[str, _Key], text: str, file: str) -> None:
-    """Each value of the right type, in the file's order, so the first wrong line is named."""
-    for key, value in table.items():
-        rule = keys[key]
-        if not rule.fits(value):
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise SpecError(
-                f"{key} must be {rule.holds}, e.g. {rule.example}; not {shown}",
-                file=file,
-                line=_line_of(text, key),
-            )
 
 
 def _recurrent(table: dict, text: str, file: str):
     inputs, units = table["input"], table["units"]
     count = 4 * (inputs + units + 2) * units  # at most an LSTM's four gates, two biases each
-    check_parameters(
-        count, "input and units", scalar=False, file=file, line=_line_of(text, "units")
-    )
+    check_parameters(count, "input and units", scalar=False, file=file, line=line_of(text, "units"))
     swapped = table.get("swapped", False)
     model = step_model(table["cell"], table["convention"], inputs, units, swapped)
     scoring = Scoring(table.get("loss", "half_sse"), table.get("last", False))
-    name = table.get("name", _default_name(file))
+    name = table.get("name", default_name(file))
     return replace(model, name=name, source=file, scoring=scoring)
 
 
@@ -203,45 +199,23 @@ def _build(network: dict, text: str, file: str) -> Model:
     mode = network.get("mode", "vector")
     if mode not in ("vector", "scalar"):
         raise SpecError(
-            f"unknown mode {mode!r} (known: vector, scalar)", file=file, line=_line_of(text, "mode")
+            f"unknown mode {mode!r} (known: vector, scalar)", file=file, line=line_of(text, "mode")
         )
-    check_network(network["sizes"], mode == "scalar", file, _line_of(text, "sizes"))
-    line = _line_of(text, "activation")
+    check_network(network["sizes"], mode == "scalar", file, line_of(text, "sizes"))
+    line = line_of(text, "activation")
     activation = network.get("activation", "sigmoid")
     if isinstance(activation, list):
-        activation = [_activation(a, file, line) for a in activation]
+        activation = [parse_activation(a, file, line) for a in activation]
     else:
-        activation = _activation(activation, file, line)
-    loss = _loss(network.get("loss", "half_sse"), file, _line_of(text, "loss"))
+        activation = parse_activation(activation, file, line)
+    loss = parse_loss(network.get("loss", "half_sse"), file, line_of(text, "loss"))
     sizes = network["sizes"]
     build = dense_network if mode == "vector" else fully_connected
     reduction = network.get("reduction", "mean" if mode == "vector" else "sum")
-    return build(sizes, activation, loss, reduction, name=network.get("name", _default_name(file)))
+    return build(sizes, activation, loss, reduction, name=network.get("name", default_name(file)))
 
 
-def _activation(spec: str, file: str, line: int | None):
-    if spec in ACTIVATIONS or spec == "softmax":
-        return spec
-    if spec.isidentifier():
-        known = ", ".join(sorted([*ACTIVATIONS, "softmax"]))
-        raise SpecError(
-            f"unknown activation {spec!r} (known: {known}, or a formula in u)", file=file, line=line
-        )
-    return sp.Lambda(_U, parse_formula(spec, {"u": _U}, file, line))
-
-
-def _loss(spec: str, file: str, line: int | None):
-    if spec in LOSSES or spec in VECTOR_LOSSES:
-        return spec
-    if spec.isidentifier():
-        known = ", ".join(sorted(set(LOSSES) | set(VECTOR_LOSSES)))
-        raise SpecError(
-            f"unknown loss {spec!r} (known: {known}, or a formula in y and t)", file=file, line=line
-        )
-    return sp.Lambda((_Y, _T), parse_formula(spec, {"y": _Y, "t": _T}, file, line))
-
-
-def _key_for(message: str, keys: dict[str, _Key]) -> str:
+def _key_for(message: str, keys: dict[str, Key]) -> str:
     """The spec key an error message is about (its line is the error's line)."""
     if keys is _RECURRENT_KEYS:
         return next((k for k in _RECURRENT_MESSAGE_KEYS if k in message), "cell")
@@ -249,14 +223,6 @@ def _key_for(message: str, keys: dict[str, _Key]) -> str:
         if key in message or key[:-1] in message:
             return key
     return "sizes"
-
-
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*\[?\s*{re.escape(key)}\b")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
 
 
 def _error_line(error: tomllib.TOMLDecodeError) -> int | None:

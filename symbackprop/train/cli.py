@@ -63,9 +63,11 @@ def add_parser(verbs: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=100, metavar="N", help="default 100")
-    parser.add_argument("--lr", type=float, default=0.1, metavar="X", help="default 0.1")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    # Not given: what a built-in example recommends (cnn-digits), else TRAINING_DEFAULTS.
+    own = "or the built-in example's own"
+    parser.add_argument("--epochs", type=int, metavar="N", help=f"default 100, {own}")
+    parser.add_argument("--lr", type=float, metavar="X", help=f"default 0.1, {own}")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default sgd, {own}")
     parser.add_argument(
         "--init",
         choices=SCHEMES,
@@ -81,7 +83,10 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         help=f"samples per update (default {DEFAULT_BATCH_SIZE}; all: full-batch descent)",
     )
     parser.add_argument(
-        "--standardize", action="store_true", help="scale inputs to mean 0, deviation 1"
+        "--standardize",
+        action="store_true",
+        default=None,
+        help=f"scale inputs to mean 0, deviation 1 (default off, {own})",
     )
     parser.add_argument(
         "--devices",

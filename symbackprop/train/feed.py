@@ -1,9 +1,10 @@
 """Map a dataset onto a generated module's ``forward`` arguments, checking shapes first.
 
 Vector models take ``(X, Y)``: X of shape (m, inputs), Y of shape (m, outputs), one-hot rows
-when the data has classes and the model several outputs. Scalar models (``tiny221``) take one
-1-D array per input and target leaf (``x, y, t``), or one 2-D array per indexed leaf
-(``X[0]``, ``X[1]`` ... as columns of ``X``).
+when the data has classes and the model several outputs; a model of images (m, C, H, W) takes
+each row of C*H*W features laid out row-major (the digits' 64 pixels as (1, 8, 8)). Scalar
+models (``tiny221``) take one 1-D array per input and target leaf (``x, y, t``), or one 2-D
+array per indexed leaf (``X[0]``, ``X[1]`` ... as columns of ``X``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import inspect
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import prod
 
 import numpy as np
 
@@ -31,6 +33,7 @@ class Argument:
     is_target: bool
     width: int
     columns: bool  # a 2-D (m, width) array; otherwise 1-D (m,)
+    sample: tuple[int, ...] = ()  # images: each row laid out as (C, H, W), row-major
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Feed:
             start = used[argument.is_target]
             block = sources[argument.is_target][:, start : start + argument.width]
             used[argument.is_target] += argument.width
+            if argument.sample:
+                block = block.reshape(len(block), *argument.sample)
             arrays.append(block if argument.columns else block[:, 0])
         return arrays
 
@@ -100,18 +105,23 @@ def _sequences_needed(model: StepModel) -> str:
     )
 
 
-def _vector_widths(model: Model) -> dict[str, tuple[bool, int, bool]]:
+def _vector_widths(model: Model) -> dict[str, tuple]:
     widths = {}
     for node in model.of_kind(Kind.INPUT, Kind.TARGET):
         if node.name == BATCH_SIZE:
             continue
         shape = model.shapes[node.name]
-        if len(shape) != 2 or shape[0] != BATCH_SIZE or not isinstance(shape[1], int):
+        images = len(shape) == 4 and node.kind is Kind.INPUT
+        if len(shape) not in (2, 4) or len(shape) == 4 and not images:
+            shape = None
+        if not shape or shape[0] != BATCH_SIZE or not all(isinstance(n, int) for n in shape[1:]):
             raise ShapeError(
-                f"train needs {node.name!r} to be a batch of rows, shape (m, n), not {shape}",
+                f"train needs {node.name!r} to be a batch of rows (m, n) or of images "
+                f"(m, C, H, W), not {model.shapes[node.name]}",
                 file=model.source,
             )
-        widths[identifier(node.name)] = (node.kind is Kind.TARGET, shape[1], True)
+        sample = tuple(shape[1:]) if images else ()
+        widths[identifier(node.name)] = (node.kind is Kind.TARGET, prod(shape[1:]), True, sample)
     return widths
 
 

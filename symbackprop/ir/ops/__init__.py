@@ -13,10 +13,12 @@ from symbackprop.ir.ops.base import (
     Rule,
     Shape,
     broadcast,
+    operand_shapes,
     shape_of,
     show_shape,
 )
 from symbackprop.ir.ops.constants import eye, filled
+from symbackprop.ir.ops.conv import channel_sum, conv2d, conv2d_input_grad, conv2d_kernel_grad
 from symbackprop.ir.ops.labels import LABEL_OPS, first_argmax, onehot
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.maxima import (
@@ -27,7 +29,9 @@ from symbackprop.ir.ops.maxima import (
     rowmax_flat,
     total_max,
 )
+from symbackprop.ir.ops.pooling import maxpool2d, maxpool2d_grad
 from symbackprop.ir.ops.products import T, dot
+from symbackprop.ir.ops.reshape import flatten, unflatten
 from symbackprop.ir.ops.reshaping import RESHAPING_OPS, column, flat
 from symbackprop.ir.ops.slicing import (
     SLICING_OPS,
@@ -67,6 +71,15 @@ from symbackprop.ir.ops.sums import (
 )
 
 __all__ = [
+    "operand_shapes",
+    "unflatten",
+    "flatten",
+    "maxpool2d_grad",
+    "maxpool2d",
+    "conv2d_kernel_grad",
+    "conv2d_input_grad",
+    "conv2d",
+    "channel_sum",
     "EXACT",
     "FLOAT_MATH",
     "LABEL_OPS",

@@ -6,7 +6,9 @@ and losses stay ordinary SymPy expressions. Only the operations that are not ele
 ops. Each op class holds, side by side:
 
 - ``shape``: its shape rule, given the shapes of its arguments and a :class:`Dims` that says
-  which dimensions must be equal (exact sizes here, dimension symbols in the readers);
+  which dimensions must be equal (exact sizes here, dimension symbols in the readers); an
+  integer argument (a convolution's stride, a pooling window) is a setting, not an array, and
+  reaches the rule as the number itself;
 - ``vjp``: its backward rule, one function per argument (autograd's ``defvjp``): given the
   adjoint ``g`` of the result and the op's arguments, the adjoint flowing into that argument
   (None: not differentiable there);
@@ -14,8 +16,8 @@ ops. Each op class holds, side by side:
   elementwise ``exp`` and ``log`` of the caller's number type;
 - ``text_form``, ``latex_form``, ``numpy_form``: how the plain, LaTeX and NumPy-code printers
   write it (each printer has one generic ``_print_ArrayOpBase`` that asks the op);
-- ``backward_story``: the sentence the explanation gives for its backward rule, with the rule
-  itself printed from ``vjp``, never typed a second time.
+- ``backward_story``: the sentence the explanation gives for its backward rule (or a tuple,
+  one per argument), with the rule itself printed from ``vjp``, never typed a second time.
 """
 
 from __future__ import annotations
@@ -51,10 +53,13 @@ class ArrayOpBase(sp.Function):
     """
 
     vjp: ClassVar[tuple[Rule | None, ...]] = ()
+    # Its shape rule computes sizes from its arguments' sizes (a convolution's output size):
+    # readers that make each written size a free dimension keep these arguments' as written.
+    fixed_sizes: ClassVar[bool] = False
     # Printed as an operator between its arguments (``a @ b``), not as a call: printers
     # parenthesize it where a call would not need brackets.
     infix: ClassVar[bool] = False
-    backward_story: ClassVar[str] = (
+    backward_story: ClassVar[str | tuple[str, ...]] = (
         "${node}$ uses ${wrt}$ through ${call}$, whose backward rule gives the adjoint "
         "${rule}$ for $g$ the adjoint arriving at ${call}$."
     )
@@ -116,10 +121,24 @@ def shape_of(expr: sp.Expr, shapes: Mapping[str, Shape]) -> Shape:
         return tuple(shapes.get(expr.name, ()))
     if not expr.args or expr.is_number:
         return ()
-    arg_shapes = [shape_of(arg, shapes) for arg in expr.args]
     if isinstance(expr, ArrayOpBase):
-        return expr.shape_at(tuple(arg_shapes), EXACT)
-    return broadcast(*arg_shapes)
+        operands = operand_shapes(expr, lambda arg: shape_of(arg, shapes))
+        return expr.shape_at(tuple(operands), EXACT)
+    return broadcast(*[shape_of(arg, shapes) for arg in expr.args])
+
+
+def operand_shapes(call: ArrayOpBase, shape: Callable[[sp.Expr], Shape]) -> list[Shape | int]:
+    """What an op's shape rule is given: each array argument's shape, and each integer
+    argument (a setting such as a stride) as its number."""
+    return [int(arg) if arg.is_Integer else shape(arg) for arg in call.args]
+
+
+def fixed_size(dim: Any) -> int | None:
+    """A dimension's size when it is a number (an int, or a SymPy integer from the readers'
+    dimension space); None for a symbol such as the batch size."""
+    if isinstance(dim, int) or getattr(dim, "is_Integer", False):
+        return int(dim)
+    return None
 
 
 def show_shape(shape: Shape) -> str:
