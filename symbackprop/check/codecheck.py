@@ -25,7 +25,7 @@ from symbackprop.check.formula import Target
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
 from symbackprop.check.report import CheckReport, Following
-from symbackprop.check.subject import Subject
+from symbackprop.check.subject import Subject, class_targets
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.evaluate import EvaluationError
@@ -108,6 +108,11 @@ class CodeCheck:
         self.notes: list[str] = []
         self.roles: dict[sp.Expr, Role] = {}
         self.standings: dict = {}
+        for name in class_targets(subject.model):
+            self.notes.append(
+                f"{name} is taken to hold one-hot targets (one class per sample), as a "
+                "cross-entropy's labels do: its trials are drawn so"
+            )
         self.updates = [u for u in program.updates if self._is_parameter(u)]
         if not self.updates:
             raise SpecError(
