@@ -16,7 +16,23 @@ from symbackprop.ir.ops.base import (
     shape_of,
     show_shape,
 )
+from symbackprop.ir.ops.batchnorm import batchnorm
+from symbackprop.ir.ops.dropout import dropout
+from symbackprop.ir.ops.embedding import embedding, embedding_grad
+from symbackprop.ir.ops.groupnorm import groupnorm
+from symbackprop.ir.ops.hinge import onehot, svm_hinge
+from symbackprop.ir.ops.layernorm import layernorm
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
+from symbackprop.ir.ops.moments import (
+    MeanBase,
+    VarianceBase,
+    axis_length,
+    colmean,
+    colvar,
+    groupmean,
+    rowmean,
+    rowvar,
+)
 from symbackprop.ir.ops.products import T, dot
 from symbackprop.ir.ops.softmax import softmax
 from symbackprop.ir.ops.stacking import (
@@ -38,6 +54,8 @@ __all__ = [
     "ArrayOpBase",
     "Dim",
     "Dims",
+    "MeanBase",
+    "VarianceBase",
     "Rule",
     "Shape",
     "StackBase",
@@ -45,18 +63,32 @@ __all__ = [
     "T",
     "after_first_column",
     "after_first_row",
+    "axis_length",
+    "batchnorm",
     "bias_column",
     "bias_row",
     "broadcast",
+    "colmean",
     "colsum",
     "colsum_keepdims",
+    "colvar",
     "dot",
+    "dropout",
+    "embedding",
+    "embedding_grad",
+    "groupmean",
+    "groupnorm",
+    "layernorm",
+    "onehot",
+    "rowmean",
     "rowsum",
+    "rowvar",
     "shape_of",
     "show_shape",
     "sigmoid_bce",
     "softmax",
     "softmax_xent",
+    "svm_hinge",
     "total",
     "zero_column",
     "zero_row",
