@@ -20,7 +20,7 @@ from symbackprop.ir.ops.batchnorm import batchnorm
 from symbackprop.ir.ops.dropout import dropout
 from symbackprop.ir.ops.embedding import embedding, embedding_grad
 from symbackprop.ir.ops.groupnorm import groupnorm
-from symbackprop.ir.ops.hinge import onehot, svm_hinge
+from symbackprop.ir.ops.hinge import svm_hinge, svm_hinge_slope
 from symbackprop.ir.ops.layernorm import layernorm
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.moments import (
@@ -79,7 +79,6 @@ __all__ = [
     "groupmean",
     "groupnorm",
     "layernorm",
-    "onehot",
     "rowmean",
     "rowsum",
     "rowvar",
@@ -89,6 +88,7 @@ __all__ = [
     "softmax",
     "softmax_xent",
     "svm_hinge",
+    "svm_hinge_slope",
     "total",
     "zero_column",
     "zero_row",
