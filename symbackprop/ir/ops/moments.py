@@ -90,7 +90,9 @@ class MeanBase(ArrayOpBase):
 
 
 def _two_dimensional(a: Shape, what: str) -> None:
-    if len(a) != 2:
+    # A scalar passes: it stands for a value the same in every entry (an explanation's
+    # adjoint g), whose mean is itself.
+    if len(a) not in (0, 2):
         raise ShapeError(f"{what} takes a 2-D array (samples, features), not {show_shape(a)}")
 
 
@@ -116,7 +118,7 @@ class rowmean(MeanBase):  # noqa: N801
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         _two_dimensional(a, "rowmean")
-        return (a[0], 1)
+        return a and (a[0], 1)
 
 
 class VarianceBase(MeanBase):
@@ -166,7 +168,7 @@ class rowvar(VarianceBase):  # noqa: N801
     @classmethod
     def shape(cls, a: Shape, dims: Dims = EXACT) -> Shape:
         _two_dimensional(a, "rowvar")
-        return (a[0], 1)
+        return a and (a[0], 1)
 
 
 class groupmean(ArrayOpBase):  # noqa: N801
