@@ -14,6 +14,7 @@ import pytest
 import sympy as sp
 
 from symbackprop import api
+from symbackprop.codegen.layout import INDENT, statement_text
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
 from symbackprop.ir.activations import ACTIVATIONS
@@ -107,6 +108,30 @@ def test_the_generated_module_is_lint_clean_and_formatted(text, tmp_path):
 def test_verify_proves_the_generated_gradients(model, text):
     report = api.verify(model, text=text)
     assert report.ok, report.to_text()
+
+
+def test_the_jax_module_agrees_with_jax_grad_and_is_ruff_clean(tmp_path):
+    # One model holding the lookup, group norm and the hinge loss: a JAX module compiles as
+    # it is generated, seconds each.
+    pytest.importorskip("jax")
+    b = ModelBuilder("embedding-groupnorm-hinge")
+    idx, y, m = b.input("idx", shape=("m",)), b.target("y", shape=("m",)), b.input("m", shape=())
+    # groups of 3 features: a group of 2 standardises to +-1 whatever its values
+    table, w = b.parameter("table", shape=(5, 6)), b.parameter("W", shape=(6, 3))
+    looked_up = b.define("looked_up", embedding(idx, table))
+    e = b.define("e", groupnorm(looked_up, 2, EPS))
+    s = b.define("s", dot(e, w))
+    model = b.loss("L", total(svm_hinge(s, y)) / m)
+    text = api.generate(model, target="jax")
+    report = api.verify(model, text=text, target="jax")
+    assert report.ok and report.oracle_error < 1e-10, report.to_text()
+    if shutil.which("ruff") is not None:
+        path = tmp_path / "module.py"
+        path.write_text(text)
+        for command in (["check"], ["format", "--check", "--line-length", "100"]):
+            run = ["ruff", *command, "--no-cache", "--isolated", str(path)]
+            result = subprocess.run(run, capture_output=True, text=True, check=False)
+            assert result.returncode == 0, result.stdout
 
 
 # -- the generated modules against torch --------------------------------------------------------
@@ -213,3 +238,24 @@ def test_explain_tells_the_embedding_and_hinge_rules():
     assert "an index that repeats collects the sum of its rows" in markdown
     assert r"\operatorname{hinge}'" in markdown
     assert "inverted dropout" in markdown
+
+
+# -- long formulas are laid out as ruff formats them ---------------------------------------------
+LONG_QUOTIENTS = [
+    # the line up to the last call's bracket fits: split there
+    "(delta_e - e * groupmean(delta_e * e, 2) - groupmean(delta_e, 2)) / jnp.sqrt(v + 1e-05)",
+    # it does not: split the first operand's brackets
+    "(delta_xhat - xhat * (delta_xhat * xhat).mean(axis=0) - delta_xhat.mean(axis=0)) / "
+    "np.sqrt(z1.var(axis=0) + 1e-05)",
+]
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+@pytest.mark.parametrize("code", LONG_QUOTIENTS)
+def test_a_long_quotient_is_wrapped_as_ruff_formats_it(code):
+    wrapped = "def f():\n" + INDENT + statement_text("delta_looked_up", code) + "\n"
+    run = ["ruff", "format", "--no-cache", "--isolated", "--line-length", "100", "-"]
+    result = subprocess.run(run, input=wrapped, capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout == wrapped
+    assert max(len(line) for line in wrapped.splitlines()) <= 100

@@ -31,8 +31,13 @@ def statement_text(target: str, code: str, indent: str = INDENT, operator: str =
     if call:
         head, body, tail = f"{target} {operator} {call[0]}(", call[1], ")"
     elif leading and len(indent + leading[1]) <= LINE_LIMIT:
-        # (a - b) / c: the formatter splits the first operand's own brackets
-        head, body, tail = f"{target} {operator} (", leading[0], leading[1]
+        # (a - b) / f(c): the formatter splits the last brackets when the line up to them
+        # fits, else the first operand's own
+        trailing = _trailing_call(code)
+        if trailing and len(f"{indent}{target} {operator} {trailing[0]}(") <= LINE_LIMIT:
+            head, body, tail = f"{target} {operator} {trailing[0]}(", trailing[1], ")"
+        else:
+            head, body, tail = f"{target} {operator} (", leading[0], leading[1]
     else:
         head, body, tail = f"{target} {operator} (", code, ")"
     if len(inner + body) <= LINE_LIMIT:
@@ -75,6 +80,23 @@ def _leading_bracket(code: str) -> tuple[str, str] | None:
             rest = code[i + 1 :]
             if rest[:3] in (" / ", " * ") and not _split_top_level(rest)[1:]:
                 return code[1:i], ")" + rest
+            return None
+    return None
+
+
+def _trailing_call(code: str) -> tuple[str, str] | None:
+    """``(a - b) / f(c)`` -> ("(a - b) / f", "c"): the code up to a call that ends it, and the
+    call's one argument."""
+    if not code.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(code) - 1, -1, -1):
+        depth += (code[i] in ")]}") - (code[i] in "([{")
+        if depth == 0:
+            callee = re.search(r" ([A-Za-z_][\w.]*)$", code[:i])
+            inside = code[i + 1 : -1]
+            if callee and "," not in _top_level_text(inside):
+                return code[:i], inside
             return None
     return None
 

@@ -78,7 +78,10 @@ def verify_module(model: Model, seed: int, text: str | None) -> VerifyReport:
     grads = module.backward(params, module.forward(params, *data))
     # A kink (relu) within a step of a sample spoils a difference quotient; for piecewise
     # models a second, smaller step is tried and the better agreement counts.
-    kinked = any(written_out(n.expr).has(sp.Piecewise) for n in model.defined)
+    kinked = any(
+        written_out(n.expr).has(sp.Piecewise) or any(op.kinked for op in n.expr.atoms(ArrayOpBase))
+        for n in model.defined
+    )
     steps = (1e-3, 1e-5) if kinked else (1e-3,)
     sizes = {name: int(np.size(value)) for name, value in params.items()}
     entries = {name: sampled_entries(sizes[name], rng, SAMPLED_ENTRIES) for name in params}

@@ -30,6 +30,7 @@ from symbackprop.ir.ops.moments import (
     colmean,
     colvar,
     groupmean,
+    groupvar,
     rowmean,
     rowvar,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "embedding",
     "embedding_grad",
     "groupmean",
+    "groupvar",
     "groupnorm",
     "layernorm",
     "rowmean",

@@ -7,7 +7,7 @@ import numpy as np
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.ops.base import EXACT, Dims, Shape
-from symbackprop.ir.ops.moments import groupmean
+from symbackprop.ir.ops.moments import groupmean, groupvar
 from symbackprop.ir.ops.normalise import NormBase, evaluate_standardised, input_adjoint
 
 
@@ -16,7 +16,7 @@ def _input_adjoint(g, x, groups, eps):
         return groupmean(v, groups)
 
     def var(v):
-        return groupmean((v - mean(v)) ** 2, groups)
+        return groupvar(v, groups)
 
     return input_adjoint(g, x, eps, groupnorm(x, groups, eps), mean, var)
 

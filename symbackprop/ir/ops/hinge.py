@@ -53,6 +53,7 @@ class svm_hinge(ArrayOpBase):  # noqa: N801
 
     nargs = 2
     index_arguments = {1: (0, 1)}
+    kinked = True
     vjp = (lambda g, s, y: g * svm_hinge_slope(s, y), None)
     backward_story = (
         r"${node}$ uses ${wrt}$ through the hinge loss ${call}$, "

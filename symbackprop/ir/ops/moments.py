@@ -204,3 +204,29 @@ class groupmean(ArrayOpBase):  # noqa: N801
 
     def numpy_form(self, printer) -> str:
         return printer.helper_call("groupmean", self)
+
+
+class groupvar(ArrayOpBase):  # noqa: N801 - printed as the module's helper of that name
+    """The biased variance of each group of ``groups`` consecutive equal groups of a row's
+    features, written back over the group: ``(m, k) -> (m, k)``. An entry's adjoint is
+    ``2 (a - mean) mean(g)``, the means over its group."""
+
+    nargs = 2
+    vjp = (lambda g, a, groups: 2 * (a - groupmean(a, groups)) * groupmean(g, groups), None)
+    backward_story = VarianceBase.backward_story
+
+    @classmethod
+    def shape(cls, a: Shape, groups: Shape, dims: Dims = EXACT) -> Shape:
+        _two_dimensional(a, "groupvar")
+        return a
+
+    @classmethod
+    def evaluate(cls, math, a, groups):
+        centred = a - groupmean.evaluate(math, a, groups)
+        return groupmean.evaluate(math, centred**2, groups)
+
+    def latex_form(self, printer) -> str:
+        return r"\operatorname{var}_{\text{group}} %s" % latex_operand(printer, self.args[0])
+
+    def numpy_form(self, printer) -> str:
+        return printer.helper_call("groupvar", self)
