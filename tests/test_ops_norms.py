@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 
 from symbackprop import api
+from symbackprop.errors import ShapeError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.evaluate import Evaluator, Numbers
 from symbackprop.ir.ops import (
@@ -224,3 +225,38 @@ def test_l2_regularisation_gradient_is_two_reg_w_from_the_sum_and_power_rules():
     derivation = api.derive(model).derivation
     data_term = dot(T(x), derivation.adjoint("s").symbol)
     assert sp.expand(derivation.gradient("W").expr - data_term) == 2 * reg * w
+
+
+# -- shapes that do not fit: one clear message naming the op and the shapes ---------------------
+def model_of(op_call, shapes):
+    b = ModelBuilder("bad")
+    symbols = [b.input(name, shape=shape) for name, shape in shapes.items()]
+    w = b.parameter("W", shape=(4, 4))
+    return b.loss("E", total(op_call(*symbols) * total(w)))
+
+
+@pytest.mark.parametrize(
+    ("op_call", "shapes", "message"),
+    [
+        (
+            lambda idx, table: embedding(idx, table),
+            {"idx": (5, 2), "table": (6, 4)},
+            r"embedding takes indices \(m,\) and a table \(rows, width\), not \(5, 2\) and",
+        ),
+        (
+            lambda s, y: svm_hinge(s, y),
+            {"s": (5, 4), "y": (6,)},
+            r"svm_hinge takes scores \(m, classes\) and labels \(m,\), not \(5, 4\) and \(6,\)",
+        ),
+        (
+            lambda x: batchnorm(x, EPS),
+            {"x": (5,)},
+            r"batchnorm takes \(samples, features\), not \(5,\)",
+        ),
+        (lambda x: colvar(x), {"x": (2, 3, 4)}, r"colvar takes a 2-D array"),
+    ],
+)
+def test_a_shape_that_does_not_fit_is_named_in_one_line(op_call, shapes, message):
+    with pytest.raises(ShapeError, match=message) as error:
+        model_of(op_call, shapes)
+    assert "\n" not in str(error.value)

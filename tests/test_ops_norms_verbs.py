@@ -21,6 +21,8 @@ from symbackprop.ir.activations import ACTIVATIONS
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.ops import (
     batchnorm,
+    colmean,
+    colvar,
     dot,
     dropout,
     embedding,
@@ -231,6 +233,18 @@ def test_explain_shows_the_batchnorm_derivation():
     # the derivation on paper: through the variance, through the mean, then the compact form
     assert r"\partial E / \partial \sigma^2 = -\frac{1}{2\sigma^2}" in markdown
     assert r"\partial E / \partial \mu = -\frac{1}{\sigma}" in markdown
+
+
+def test_explain_derives_batchnorm_from_its_graph_through_mean_and_variance():
+    b = ModelBuilder("bn-graph")
+    z, r = b.parameter("Z", shape=(5, 4)), b.input("R", shape=(5, 4))
+    mu = b.define("mu", colmean(z))
+    var = b.define("var", colvar(z))
+    xhat = b.define("xhat", (z - mu) / sp.sqrt(var + EPS))
+    markdown = explain(b.loss("E", total(r * xhat**2))).to_markdown()
+    assert r"through the variance $\operatorname{var}_{\text{rows}} Z$" in markdown
+    assert r"through the mean $\operatorname{mean}_{\text{rows}} Z$" in markdown
+    assert r"\frac{g}{N_{Z}}" in markdown  # the mean's rule: g spread back over N samples
 
 
 def test_explain_tells_the_embedding_and_hinge_rules():
