@@ -25,6 +25,7 @@ import sympy as sp
 
 from symbackprop.errors import ShapeError
 from symbackprop.ir.ops.base import ArrayOpBase, Shape, show_shape
+from symbackprop.ir.ops.moments import as_number_like
 
 Statistic = Callable[[sp.Expr], sp.Expr]
 
@@ -38,7 +39,7 @@ def input_adjoint(g, x, eps, xhat, mean: Statistic, var: Statistic) -> sp.Expr:
 def evaluate_standardised(math, x, eps, axis: int):
     """``xhat`` from NumPy arrays: mean and biased variance over ``axis``, in the caller's
     numbers (the root as exp(log(v) / 2), as the callers' math has exp and log only)."""
-    count = np.asarray(x).flat[0] * 0 + np.shape(x)[axis]
+    count = as_number_like(x, np.shape(x)[axis])
     centred = x - np.sum(x, axis=axis, keepdims=True) / count
     var = np.sum(centred**2, axis=axis, keepdims=True) / count
     return centred / math.exp(math.log(var + eps) / 2)
