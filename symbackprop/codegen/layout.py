@@ -27,11 +27,19 @@ def statement_text(target: str, code: str, indent: str = INDENT, operator: str =
     if call and "," in _top_level_text(call[1]):
         return _wrapped_call(f"{target} {operator} ", *call, indent)
     call = _single_argument_call(code)
-    head, body, tail = (
-        (f"{target} {operator} {call[0]}(", call[1], ")")
-        if call
-        else (f"{target} {operator} (", code, ")")
-    )
+    leading = _leading_bracket(code)
+    if call:
+        head, body, tail = f"{target} {operator} {call[0]}(", call[1], ")"
+    elif leading and len(indent + leading[1]) <= LINE_LIMIT:
+        # (a - b) / f(c): the formatter splits the last brackets when the line up to them
+        # fits, else the first operand's own
+        trailing = _trailing_call(code)
+        if trailing and len(f"{indent}{target} {operator} {trailing[0]}(") <= LINE_LIMIT:
+            head, body, tail = f"{target} {operator} {trailing[0]}(", trailing[1], ")"
+        else:
+            head, body, tail = f"{target} {operator} (", leading[0], leading[1]
+    else:
+        head, body, tail = f"{target} {operator} (", code, ")"
     if len(inner + body) <= LINE_LIMIT:
         lines = [body]
     else:
@@ -58,6 +66,39 @@ def _call(code: str) -> tuple[str, str] | None:
         return None
     inside = code[name_end + 1 : -1]
     return (code[:name_end], inside) if _depth_never_negative(inside) else None
+
+
+def _leading_bracket(code: str) -> tuple[str, str] | None:
+    """``(a - b) / c`` -> ("a - b", ") / c"): a bracketed first operand with the rest after it
+    (a product or quotient, not a sum, which splits at its own operators)."""
+    if not code.startswith("("):
+        return None
+    depth = 0
+    for i, char in enumerate(code):
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0:
+            rest = code[i + 1 :]
+            if rest[:3] in (" / ", " * ") and not _split_top_level(rest)[1:]:
+                return code[1:i], ")" + rest
+            return None
+    return None
+
+
+def _trailing_call(code: str) -> tuple[str, str] | None:
+    """``(a - b) / f(c)`` -> ("(a - b) / f", "c"): the code up to a call that ends it, and the
+    call's one argument."""
+    if not code.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(code) - 1, -1, -1):
+        depth += (code[i] in ")]}") - (code[i] in "([{")
+        if depth == 0:
+            callee = re.search(r" ([A-Za-z_][\w.]*)$", code[:i])
+            inside = code[i + 1 : -1]
+            if callee and "," not in _top_level_text(inside):
+                return code[:i], inside
+            return None
+    return None
 
 
 def _split_commas(text: str) -> list[str]:

@@ -8,10 +8,12 @@ statement reads comes from its free symbols (:mod:`symbackprop.codegen.statement
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from sympy import Symbol
 
+from symbackprop.codegen.layout import INDENT, LINE_LIMIT
 from symbackprop.codegen.modes import Parameter, assign, mode_of
 from symbackprop.codegen.statements import Statement
 from symbackprop.codegen.step import StepPlan, plan_step
@@ -118,7 +120,17 @@ def _formulas(derivation: Derivation) -> list[str]:
     lines = [f"{a.symbol.name} = {text(a.expr)}" for a in derivation.adjoints]
     loss = derivation.model.loss.name
     lines += [f"d{loss}/d{g.param} = {text(g.expr)}" for g in derivation.gradients]
-    return lines
+    return [part for line in lines for part in _docstring_lines(line)]
+
+
+def _docstring_lines(line: str) -> list[str]:
+    """A formula as the docstring's indented lines: one, or continued further indented when
+    too long for one."""
+    if len(INDENT + line) <= LINE_LIMIT:
+        return [line]
+    return textwrap.wrap(
+        line, LINE_LIMIT - len(INDENT), subsequent_indent=INDENT, break_on_hyphens=False
+    )
 
 
 def _reads(model: Model, read: set[str], mode) -> list[str]:

@@ -35,7 +35,7 @@ from symbackprop.codegen.loader import load_module
 from symbackprop.ir.activations import written_out
 from symbackprop.ir.bounds import check_arrays
 from symbackprop.ir.model import Kind, Model
-from symbackprop.ir.ops import softmax_xent
+from symbackprop.ir.ops import ArrayOpBase, shape_of, softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 from symbackprop.progress import progress
 
@@ -78,7 +78,10 @@ def verify_module(model: Model, seed: int, text: str | None) -> VerifyReport:
     grads = module.backward(params, module.forward(params, *data))
     # A kink (relu) within a step of a sample spoils a difference quotient; for piecewise
     # models a second, smaller step is tried and the better agreement counts.
-    kinked = any(written_out(n.expr).has(sp.Piecewise) for n in model.defined)
+    kinked = any(
+        written_out(n.expr).has(sp.Piecewise) or any(op.kinked for op in n.expr.atoms(ArrayOpBase))
+        for n in model.defined
+    )
     steps = (1e-3, 1e-5) if kinked else (1e-3,)
     sizes = {name: int(np.size(value)) for name, value in params.items()}
     entries = {name: sampled_entries(sizes[name], rng, SAMPLED_ENTRIES) for name in params}
@@ -159,6 +162,7 @@ def step_moves(module, params: dict, data: list, lr: float = 0.01) -> dict:
 def sample_data(model: Model, rng: np.random.Generator, batch: int = BATCH) -> list:
     """Random arguments for the module's ``forward``, in its argument order."""
     arguments: dict[str, np.ndarray] = {}
+    bounds = index_bounds(model, batch)
     for node in model.of_kind(Kind.INPUT, Kind.TARGET):
         if node.name == BATCH_SIZE:
             continue
@@ -166,10 +170,30 @@ def sample_data(model: Model, rng: np.random.Generator, batch: int = BATCH) -> l
         if name in arguments:
             continue
         target = node.kind is Kind.TARGET
+        if node.name in bounds:  # labels, rows of a table: integers an op indexes with
+            arguments[name] = rng.integers(0, bounds[node.name], shape)
+            continue
         arguments[name] = rng.uniform(0.05, 0.95, shape) if target else rng.normal(size=shape)
         if target and model.loss.expr.has(softmax_xent):
             arguments[name] /= arguments[name].sum(axis=1, keepdims=True)  # probability rows
     return list(arguments.values())
+
+
+def index_bounds(model: Model, batch: int = BATCH) -> dict[str, int]:
+    """The leaves that ops index with (embedding rows, class labels), each with the length
+    of the axis its values must stay below."""
+    if not model.is_vector:
+        return {}
+    bounds: dict[str, int] = {}
+    for node in model.defined:
+        calls = (c for c in sp.preorder_traversal(node.expr) if isinstance(c, ArrayOpBase))
+        for call in calls:
+            for position, (other, axis) in call.index_arguments.items():
+                leaf = call.args[position]
+                if isinstance(leaf, sp.Symbol):
+                    length = shape_of(call.args[other], model.shapes)[axis]
+                    bounds[leaf.name] = batch if length == BATCH_SIZE else int(length)
+    return bounds
 
 
 def _argument_shape(model: Model, node, batch: int) -> tuple[str, tuple[int, ...]]:

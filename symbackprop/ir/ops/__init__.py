@@ -17,9 +17,15 @@ from symbackprop.ir.ops.base import (
     shape_of,
     show_shape,
 )
+from symbackprop.ir.ops.batchnorm import batchnorm
 from symbackprop.ir.ops.constants import eye, filled
 from symbackprop.ir.ops.conv import channel_sum, conv2d, conv2d_input_grad, conv2d_kernel_grad
+from symbackprop.ir.ops.dropout import dropout
+from symbackprop.ir.ops.embedding import embedding, embedding_grad
+from symbackprop.ir.ops.groupnorm import groupnorm
+from symbackprop.ir.ops.hinge import svm_hinge, svm_hinge_slope
 from symbackprop.ir.ops.labels import LABEL_OPS, first_argmax, onehot
+from symbackprop.ir.ops.layernorm import layernorm
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
 from symbackprop.ir.ops.maxima import (
     MaxBase,
@@ -28,6 +34,17 @@ from symbackprop.ir.ops.maxima import (
     rowmax,
     rowmax_flat,
     total_max,
+)
+from symbackprop.ir.ops.moments import (
+    MeanBase,
+    VarianceBase,
+    axis_length,
+    colmean,
+    colvar,
+    groupmean,
+    groupvar,
+    rowmean,
+    rowvar,
 )
 from symbackprop.ir.ops.pooling import maxpool2d, maxpool2d_grad
 from symbackprop.ir.ops.products import T, dot
@@ -92,6 +109,8 @@ __all__ = [
     "Dims",
     "MaxBase",
     "ReductionBase",
+    "MeanBase",
+    "VarianceBase",
     "Rule",
     "Shape",
     "StackBase",
@@ -127,6 +146,19 @@ __all__ = [
     "rows_into",
     "rowsum",
     "rowsum_flat",
+    "axis_length",
+    "batchnorm",
+    "colmean",
+    "colvar",
+    "dropout",
+    "embedding",
+    "embedding_grad",
+    "groupmean",
+    "groupvar",
+    "groupnorm",
+    "layernorm",
+    "rowmean",
+    "rowvar",
     "shape_of",
     "show_shape",
     "sigmoid_bce",
@@ -134,6 +166,8 @@ __all__ = [
     "softmax_xent",
     "tail_cols",
     "tail_rows",
+    "svm_hinge",
+    "svm_hinge_slope",
     "total",
     "total_max",
     "zero_column",

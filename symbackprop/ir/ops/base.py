@@ -59,6 +59,11 @@ class ArrayOpBase(sp.Function):
     # Printed as an operator between its arguments (``a @ b``), not as a call: printers
     # parenthesize it where a call would not need brackets.
     infix: ClassVar[bool] = False
+    # Arguments that hold integer indices (labels, rows of a table), each with the argument
+    # and axis whose length bounds them: {0: (1, 0)} says argument 0 indexes argument 1's rows.
+    index_arguments: ClassVar[dict[int, tuple[int, int]]] = {}
+    # Piecewise (a hinge): a difference quotient across its kink is no derivative.
+    kinked: ClassVar[bool] = False
     backward_story: ClassVar[str | tuple[str, ...]] = (
         "${node}$ uses ${wrt}$ through ${call}$, whose backward rule gives the adjoint "
         "${rule}$ for $g$ the adjoint arriving at ${call}$."
