@@ -253,7 +253,7 @@ def zeros_like(params: dict) -> dict:
 
 def clip_by_global_norm(grads: dict, max_norm) -> dict:
     """The gradients scaled by max_norm / norm when their joint norm exceeds max_norm (None:
-    as they are); without a branch, so that it compiles into a step."""
+    as they are); the norm is compared by jnp.where, on the device, inside a compiled step."""
     if max_norm is None:
         return grads
     norm = jnp.sqrt(sum(jnp.sum(g**2) for g in grads.values()))
