@@ -93,6 +93,20 @@ def test_the_jax_module_gives_the_numpy_modules_numbers(name):
         assert relative(got[key], expected[key]) < 1e-12, key
 
 
+def test_a_gru_resetting_before_the_product_gives_the_numpy_modules_numbers():
+    """d2l's GRU, (r*h_prev) @ U, declared with the update gate on the candidate: statements
+    of another shape through the same scans (no framework layer computes it)."""
+    model = gru_cell("d2l", 3, 2, swapped=True)
+    numpy_module = load_module(model)
+    jax_module = load_module(model, module_text(model, target="jax"))
+    X, Y, initial = sequence(model, seed=8)
+    params = numpy_module.init_params(1, "uniform")
+    expected = everything(numpy_module, params, X, Y, initial)
+    got = everything(jax_module, params, X, Y, initial)
+    for key in expected:
+        assert relative(got[key], expected[key]) < 1e-12, key
+
+
 # --- against PyTorch autograd ---------------------------------------------------------------
 
 
