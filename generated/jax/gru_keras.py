@@ -152,7 +152,7 @@ def forward(params: dict, X, Y=None, h0=None) -> dict:
     U_h = params["U_h"]
     b_ih = params["b_ih"]
     b_hh = params["b_hh"]
-    batch, steps, _ = X.shape
+    batch = X.shape[0]
     xs = jnp.swapaxes(X, 0, 1)
     units = U_z.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0

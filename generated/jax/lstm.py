@@ -177,7 +177,7 @@ def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:
     U_o = params["U_o"]
     b_io = params["b_io"]
     b_ho = params["b_ho"]
-    batch, steps, _ = X.shape
+    batch = X.shape[0]
     xs = jnp.swapaxes(X, 0, 1)
     units = U_i.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0

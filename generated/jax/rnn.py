@@ -98,7 +98,7 @@ def forward(params: dict, X, Y=None, h0=None) -> dict:
     U = params["U"]
     b_i = params["b_i"]
     b_h = params["b_h"]
-    batch, steps, _ = X.shape
+    batch = X.shape[0]
     xs = jnp.swapaxes(X, 0, 1)
     units = U.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0
