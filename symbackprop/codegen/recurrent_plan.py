@@ -13,6 +13,9 @@ The one-step derivation is run over a sequence like this:
 - after the loop: every weight's gradient is its per-step formula summed over steps, which is
   the same formula on all steps' samples stacked as the rows of one batch (each formula sums
   over rows), so it is computed once, on those stacked rows.
+
+The statements are printed by the target's printer; its template lays the loops out: NumPy's
+as Python loops that index step t, JAX's as lax.scan bodies handed each step's slices.
 """
 
 from __future__ import annotations
