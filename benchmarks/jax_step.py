@@ -216,9 +216,7 @@ def main() -> None:
     )
     step_rows(args.rounds, args.dtype)
     loop_rows(args.rounds, args.dtype)
-    print(
-        "\nRecurrent cells (GRU/LSTM) have no JAX module yet: generate --target jax refuses them."
-    )
+    print("\nRecurrent cells (GRU/LSTM): benchmarks/jax_recurrent_step.py.")
 
 
 if __name__ == "__main__":

@@ -148,7 +148,6 @@ def test_generate_target_jax_writes_a_float32_module(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["generate", "gru-keras", "--target", "jax"], "recurrent modules are generated for numpy"),
         (["generate", "xor", "--dtype", "float32"], "--dtype is for jax"),
         (["generate", "xor", "--target", "fortran"], "invalid choice"),
     ],

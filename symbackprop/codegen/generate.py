@@ -13,9 +13,8 @@ from symbackprop.codegen.plan import plan_module
 from symbackprop.codegen.recurrent_generate import module_text as recurrent_module_text
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stable_model
-from symbackprop.codegen.targets import NUMPY, Target, check_dtype, target_named
+from symbackprop.codegen.targets import Target, check_dtype, target_named
 from symbackprop.derive import derive
-from symbackprop.errors import SpecError
 from symbackprop.files import current_text, write_whole
 from symbackprop.ir.model import Model, require_parameters
 from symbackprop.naming import identifier
@@ -47,32 +46,18 @@ def model_module_text(model: Model, command: str, target: Target, dtype: str = "
 
 @model_module_text.register
 def _recurrent(model: StepModel, command: str, target: Target, dtype: str = "float64") -> str:
-    """A recurrent cell's step model: a module that trains the cell by BPTT (NumPy only)."""
-    if target is not NUMPY:
-        raise SpecError(f"recurrent modules are generated for numpy only, not {target.name}")
-    return recurrent_module_text(model, command)
+    """A recurrent cell's step model: a module that trains the cell by BPTT."""
+    return recurrent_module_text(model, command, target, dtype)
 
 
 def builtin_module_path(name: str, directory: Path = GENERATED) -> Path:
     return directory / f"{identifier(name)}.py"
 
 
-@singledispatch
-def target_writes(model: Model, target: Target) -> bool:
-    """Whether ``target`` writes modules of ``model``'s kind: every target a feed-forward one."""
-    return True
-
-
-@target_writes.register
-def _recurrent_target(model: StepModel, target: Target) -> bool:
-    return target is NUMPY
-
-
 def generate_all(
     directory: Path = GENERATED, check: bool = False, target: str = "numpy"
 ) -> list[Path]:
-    """Write (or, with ``check``, compare) every built-in example's module for ``target``
-    (the examples it writes modules of).
+    """Write (or, with ``check``, compare) every built-in example's module for ``target``.
 
     Returns the files that differed from what is generated now.
     """
@@ -82,8 +67,6 @@ def generate_all(
     stale = []
     for name in EXAMPLES:
         model = builtin(name)
-        if not target_writes(model, target_named(target)):
-            continue
         path = builtin_module_path(name, directory)
         text = module_text(model, command=command, target=target)
         if current_text(path) != text:

@@ -37,6 +37,10 @@ class JaxCodePrinter(NumpyCodePrinter, JaxPrinter):
         array, _, index = left.partition("[")
         return array, f"{array}.at[{index}.set({right})"
 
+    def slice_assignment(self, array: str, index: str, code: str) -> tuple[str, str]:
+        """A slice of an array set as a new array: ``a = a.at[index].set(code)``."""
+        return array, f"{array}.at[{index}].set({code})"
+
     def call(self, call: Call) -> str:
         raise TypeError(f"the JAX target writes no call into an array: {call!r}")
 

@@ -108,6 +108,10 @@ class NumpyCodePrinter(AdjointTimesLocal, PositiveTermsFirst, NumPyPrinter):
         assigned in place, as NumPy can."""
         return self.code(target), self.code(expr)
 
+    def slice_assignment(self, array: str, index: str, code: str) -> tuple[str, str]:
+        """``array[index] = code`` as (left, right): NumPy writes into the slice."""
+        return f"{array}[{index}]", code
+
     def number_operand(self, expr: sp.Expr) -> str:
         """An operand of a call or an in-place operator; a number as a float (NumPy converts
         an int operand more slowly)."""

@@ -1,4 +1,4 @@
-"""The ``generate`` verb for recurrent cells: a NumPy module that trains the cell by BPTT."""
+"""The ``generate`` verb for recurrent cells: a module that trains the cell by BPTT."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from symbackprop.codegen.command import default_command
 from symbackprop.codegen.recurrent_plan import plan_recurrent
 from symbackprop.codegen.render import render
 from symbackprop.codegen.stable import stabilize
+from symbackprop.codegen.targets import NUMPY, Target
 from symbackprop.derive.bptt import SequenceDerivation, derive_sequence
 from symbackprop.files import current_text, write_whole
 from symbackprop.naming import identifier
@@ -22,13 +23,16 @@ GENERATED = Path("generated")
 WIDTH = 96  # docstring lines stay inside the line limit of 100
 
 
-def module_text(model: StepModel, command: str | None = None) -> str:
-    """The source of the BPTT training module of ``model`` (a step model of a cell)."""
+def module_text(
+    model: StepModel, command: str | None = None, target: Target = NUMPY, dtype: str = "float64"
+) -> str:
+    """The source of the BPTT training module of ``model`` (a step model of a cell), written
+    for ``target`` (a JAX module computes in ``dtype``)."""
     # [StepModel] -> SequenceDerivation -> RecurrentPlan -> module text
     command = command or default_command(model)
     sequence = derive_sequence(model)
-    plan = plan_recurrent(sequence, command, header_lines(sequence), _title(model))
-    return render("recurrent_module.py.j2", plan=plan)
+    plan = plan_recurrent(sequence, command, header_lines(sequence), _title(model), target)
+    return render(target.recurrent_template, plan=plan, dtype=dtype)
 
 
 def _title(model: StepModel) -> str:

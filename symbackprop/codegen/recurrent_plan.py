@@ -13,6 +13,9 @@ The one-step derivation is run over a sequence like this:
 - after the loop: every weight's gradient is its per-step formula summed over steps, which is
   the same formula on all steps' samples stacked as the rows of one batch (each formula sums
   over rows), so it is computed once, on those stacked rows.
+
+The statements are printed by the target's printer; its template lays the loops out: NumPy's
+as Python loops that index step t, JAX's as lax.scan bodies handed each step's slices.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from symbackprop.cells.step import INPUT, State, StepModel
 from symbackprop.codegen.layout import INDENT, statement_text
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
+from symbackprop.codegen.targets import NUMPY, Target
 from symbackprop.derive.bptt import SCORED_ELEMENTS, SequenceDerivation
 from symbackprop.errors import SpecError
 from symbackprop.ir.ops import T, colsum, colsum_keepdims, dot, total
@@ -137,15 +141,19 @@ class RecurrentPlan:
 
 
 def plan_recurrent(
-    sequence: SequenceDerivation, command: str, header: list[str], title: str
+    sequence: SequenceDerivation,
+    command: str,
+    header: list[str],
+    title: str,
+    target: Target = NUMPY,
 ) -> RecurrentPlan:
-    """Every statement of the BPTT module of ``sequence.model``, printed."""
+    """Every statement of the BPTT module of ``sequence.model``, printed for ``target``."""
     # [SequenceDerivation] -> printed statements of forward, loss and backward
     model, cell = sequence.model, sequence.model.cell
-    printer = NumpyCodePrinter({"names": {}})
+    printer = target.printer({"names": {}})
     states = [StatePlan.of(s) for s in _output_first(cell.states)]
-    backward = _backward_plan(sequence, printer, states)
-    forward = _forward_plan(model, printer, backward, states[0])
+    backward = _backward_plan(sequence, printer, states, target.step_index)
+    forward = _forward_plan(model, printer, backward, states[0], target.step_index)
     loss_node = sequence.loss.model.loss
     loss = Statement(
         identifier(loss_node.name), _code(loss_node.expr, printer), reads=_reads(loss_node.expr)
@@ -203,7 +211,7 @@ def _initial_gradients(names: list[str]) -> str:
 
 
 def _forward_plan(
-    model: StepModel, printer, backward: BackwardPlan, output: StatePlan
+    model: StepModel, printer, backward: BackwardPlan, output: StatePlan, index: str
 ) -> ForwardPlan:
     hoisted_exprs, forward = _split_forward(model)
     hoisted = [
@@ -211,7 +219,8 @@ def _forward_plan(
         for h in hoisted_exprs
     ]
     step = [
-        Statement(n, _code(e, printer, _indexed(hoisted_exprs)), 2, _reads(e)) for n, e in forward
+        Statement(n, _code(e, printer, _indexed(hoisted_exprs, index)), 2, _reads(e))
+        for n, e in forward
     ]
     read = set(backward.step_reads + backward.row_reads) | {output.name}
     kept = [n for n in _forward_names(model) if n != INPUT and n in read]
@@ -219,7 +228,9 @@ def _forward_plan(
     return ForwardPlan(_used(hoisted + step, weights), hoisted, step, kept)
 
 
-def _backward_plan(sequence: SequenceDerivation, printer, states: list[StatePlan]) -> BackwardPlan:
+def _backward_plan(
+    sequence: SequenceDerivation, printer, states: list[StatePlan], index: str
+) -> BackwardPlan:
     model, step = sequence.model, sequence.step
     statements = [
         Statement(identifier(a.symbol.name), _code(a.expr, printer), 2, _reads(a.expr))
@@ -238,7 +249,7 @@ def _backward_plan(sequence: SequenceDerivation, printer, states: list[StatePlan
     inputs = sequence.input_gradient
     input_gradient = Statement(INPUT_GRADIENT, _code(inputs, printer), 3, _reads(inputs))
     incoming = [Statement(s.incoming, s.carry, 2) for s in states]
-    incoming[0] = Statement(states[0].incoming, f"{loss_gradient}[t] + {states[0].carry}", 2)
+    incoming[0] = Statement(states[0].incoming, f"{loss_gradient}{index} + {states[0].carry}", 2)
     return BackwardPlan(
         params=_used([*statements, *carries, *gradients, input_gradient], weights),
         loss_gradient=_loss_gradient(sequence, printer, loss_gradient),
@@ -286,8 +297,8 @@ def _split_forward(model: StepModel) -> tuple[list[_Hoisted], list[tuple[str, sp
     return hoisted, forward
 
 
-def _indexed(hoisted: list[_Hoisted]) -> dict[str, str]:
-    return {h.target: f"{h.target}[t]" for h in hoisted}
+def _indexed(hoisted: list[_Hoisted], index: str) -> dict[str, str]:
+    return {h.target: f"{h.target}{index}" for h in hoisted}
 
 
 def _code(expr: sp.Expr, printer: NumpyCodePrinter, names: dict | None = None) -> str:
@@ -312,8 +323,10 @@ def _sums_over_rows(term: sp.Expr) -> bool:
 
 def _loss_gradient(sequence: SequenceDerivation, printer: NumpyCodePrinter, name: str) -> Statement:
     output = identifier(sequence.model.cell.output.name)
-    target = f"{name}[steps - len({output}) :]"
-    return Statement(target, _code(sequence.loss_term, printer))
+    scored_steps = f"steps - len({output}) :"
+    return Statement(
+        *printer.slice_assignment(name, scored_steps, _code(sequence.loss_term, printer))
+    )
 
 
 def _reads(expr: sp.Expr) -> frozenset[str]:

@@ -3,7 +3,8 @@
     # ModulePlan (statements) -> target.printer (spelling) -> target.template (layout) -> text
 
 A target (JAX, say) is a printer subclass (``jnp.`` for ``np.``, its own spelling of calls
-and updates) and a template, added to TARGETS; the planner and the passes stay as they are.
+and updates) and templates (a feed-forward module's and a recurrent cell's), added to
+TARGETS; the planners and the passes stay as they are.
 """
 
 from __future__ import annotations
@@ -18,14 +19,32 @@ from symbackprop.errors import SpecError
 @dataclass(frozen=True)
 class Target:
     name: str
-    printer: type  # a SymPy code printer with code(), number_operand(), call() and update()
+    printer: type  # a SymPy code printer: code(), and call(), update()... for each statement
     template: str  # the module's template in templates/, which includes its partials
     kept_arrays: bool  # whether statements may write into arrays kept between steps (out=)
+    recurrent_template: str  # a recurrent cell's module (training by BPTT)
+    # How a time loop's body reads a per-step array: a Python loop indexes it at step t, a
+    # lax.scan hands its body each step's slice under the array's own name.
+    step_index: str
 
 
-NUMPY = Target("numpy", NumpyCodePrinter, "module.py.j2", kept_arrays=True)
+NUMPY = Target(
+    "numpy",
+    NumpyCodePrinter,
+    "module.py.j2",
+    kept_arrays=True,
+    recurrent_template="recurrent_module.py.j2",
+    step_index="[t]",
+)
 # JAX arrays are immutable, and XLA plans a compiled step's memory itself.
-JAX = Target("jax", JaxCodePrinter, "jax_module.py.j2", kept_arrays=False)
+JAX = Target(
+    "jax",
+    JaxCodePrinter,
+    "jax_module.py.j2",
+    kept_arrays=False,
+    recurrent_template="jax_recurrent_module.py.j2",
+    step_index="",
+)
 
 TARGETS = {target.name: target for target in (NUMPY, JAX)}
 DTYPES = ("float64", "float32")  # a JAX module's float type; a NumPy module follows its data
