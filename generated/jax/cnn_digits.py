@@ -49,6 +49,15 @@ def initial(rng: np.random.Generator, shape: tuple, scheme: str, fans) -> np.nda
     raise ValueError(f"unknown initialisation scheme {scheme!r}")
 
 
+def class_rows(labels, classes: int) -> jax.Array:
+    """Targets as one-hot rows: integer class labels (m,) become rows of the identity, as
+    PyTorch's CrossEntropyLoss takes labels; rows already one-hot (or probabilities) pass."""
+    labels = jnp.asarray(labels)
+    if labels.ndim == 1 and jnp.issubdtype(labels.dtype, jnp.integer):
+        return jax.nn.one_hot(labels, classes, dtype=DTYPE)
+    return labels
+
+
 def softmax(z: jax.Array) -> jax.Array:
     """Row-wise softmax, shifted by the row maximum so that exp never overflows."""
     return jax.nn.softmax(z, axis=1)
@@ -124,6 +133,7 @@ def init_params(seed: int = 0, scheme: str = "uniform") -> dict:
 def forward(params: dict, X, Y, every_node: bool = False) -> dict:
     """The forward pass: the values loss_of() and backward() read, by name (with
     every_node, every other intermediate too, for inspection)."""
+    Y = class_rows(Y, 10)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -204,6 +214,7 @@ def fused_step(params: dict, X, Y, lr) -> tuple[dict, jax.Array]:
     the ones the step started from; step() is this function compiled.
     """
     params = dict(params)  # the new parameters, the old ones rebound as they are updated
+    Y = class_rows(Y, 10)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -390,6 +401,7 @@ def train(
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r} (known: {', '.join(OPTIMIZERS)})")
+    Y = class_rows(Y, 10)
     data = [jnp.asarray(array, DTYPE) for array in [X, Y]]
     if batch_size is not None and batch_size >= len(data[0]):
         batch_size = None  # a batch of every sample
