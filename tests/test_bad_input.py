@@ -28,7 +28,7 @@ BAD_NETWORKS = [
     ("sizes = [2, 1]\nactivation = ['tanh', 2]\n", 3, ["activation must be"]),
     ("sizes = [2, 1]\nloss = ['sse']\n", 3, ["loss must be a non-empty string"]),
     ("sizes = [2, 1]\nreduction = 0\n", 3, ["reduction must be a non-empty string"]),
-    ("mode = 'scalar'\nsizes = [2, 60, 1]\n", 3, ["241 weights and biases", "limit of 100"]),
+    ("mode = 'scalar'\nsizes = [2, 400, 1]\n", 3, ["1601 weights and biases", "limit of 1000"]),
     ("sizes = [2, 1000000000000, 1]\n", 2, ["4000000000001 weights and biases"]),
 ]
 

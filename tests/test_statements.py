@@ -3,6 +3,7 @@ the passes over it (memory reuse, the fused step) keep values right; a target is
 and one template, registered in one place."""
 
 import ast
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from symbackprop.codegen.statements import (
     Update,
     Variables,
 )
-from symbackprop.codegen.targets import JAX, NUMPY, TARGETS, Target, target_named
+from symbackprop.codegen.targets import JAX, NUMPY, TARGETS, target_named
 from symbackprop.errors import SpecError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.network import dense_network
@@ -222,7 +223,7 @@ def test_a_target_is_a_printer_and_a_template_registered_once():
 
 
 def test_a_target_without_kept_arrays_writes_the_same_step_plainly():
-    functional = Target("functional", FunctionalPrinter, NUMPY.template, kept_arrays=False)
+    functional = replace(NUMPY, name="functional", printer=FunctionalPrinter, kept_arrays=False)
     model = dense_network([3, 4, 2], "tanh")
     text = model_module_text(model, "symbackprop generate", functional)
     assert "out=" not in text

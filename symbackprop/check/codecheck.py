@@ -73,9 +73,42 @@ def check_text(
             raise
         raise type(error)(error.message, file=filename) from None
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
-    where = f"{filename}:{function}" if function else filename
     notes = program.notes + checker.notes
+    widths = _scaled_by_widths(subject, verdicts)
+    if widths:  # right for one output (a mean over every element of a single column)?
+        try:
+            one = Subject(program.model, program.space, program.leaf_shapes, ones=widths)
+            single = CodeCheck(one, program)
+            again = [_judged(one, claim, filename) for claim in single.claims()]
+        except SymbackpropError:  # the model does not evaluate with one output: as read
+            again = verdicts
+        if _wrong_count(again) < _wrong_count(verdicts):
+            verdicts, notes = again, program.notes + single.notes
+            named = " and ".join(str(w) for w in sorted(widths, key=str))
+            notes.append(
+                f"read with {named} = 1 (one output): the code is right only then; with more "
+                "outputs a mean over every element also divides by their number"
+            )
+    where = f"{filename}:{function}" if function else filename
     return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
+
+
+def _scaled_by_widths(subject: Subject, verdicts: list) -> frozenset:
+    """The output widths a wrong line may take for 1: of a regression or a binary classifier
+    (not of a softmax's classes), a constant scale or a shape that holds for one output."""
+    if class_targets(subject.model) or not any(v.status == "wrong" for v in verdicts):
+        return frozenset()
+    targets = [n.name for n in subject.model.nodes if n.kind is Kind.TARGET]
+    dims = {d for name in targets for d in subject.shapes.get(name, ())}
+    for verdict in verdicts:
+        diagnosis = verdict.diagnosis
+        if verdict.status == "wrong" and diagnosis and diagnosis.kind == "constant scale":
+            dims |= sp.sympify(diagnosis.factor).free_symbols
+    return subject.widths(dims)
+
+
+def _wrong_count(verdicts: list) -> int:
+    return sum(v.status == "wrong" for v in verdicts)
 
 
 def _one_per_line(verdicts: list) -> list:

@@ -94,7 +94,9 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
 
 def _first_failure(subject: Subject, expected: sp.Expr, probe: Probe):
     for trial, got in zip(subject.trials, probe.values, strict=True):
-        if isinstance(got, EvaluationError) or difference(trial.evaluate(expected), got):
+        if isinstance(got, EvaluationError):
+            return trial, got
+        if difference(subject.comparable(trial.evaluate(expected)), subject.comparable(got)):
             return trial, got
     return None
 

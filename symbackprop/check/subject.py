@@ -68,7 +68,8 @@ class Trial:
 class Subject:
     """A model prepared for checking: derivation, dimensions and trial points."""
 
-    def __init__(self, model: Model, space: DimSpace | None = None, shapes=None):
+    def __init__(self, model: Model, space: DimSpace | None = None, shapes=None, ones=frozenset()):
+        self.ones = frozenset(ones)  # dimensions every trial takes as 1 (a single output)
         self.model, self.hidden = exploded(model)
         self.derivation: Derivation = derive(self.model)
         if self.model.is_vector and space is None:
@@ -112,7 +113,10 @@ class Subject:
             found = []
             for trial in self.trials:
                 try:
-                    found.append(trial.evaluate(expr))
+                    value = trial.evaluate(expr)
+                    # one output: (1,), (1, 1) and () are the same number to the code that
+                    # runs (a step broadcasts onto its parameter), so compared without the 1s
+                    found.append(self.comparable(value))
                 except (EvaluationError, SymbackpropError, TypeError) as error:
                     found.append(error)
             self._values_at_trials[expr] = found
@@ -126,6 +130,23 @@ class Subject:
                 _numbers(g, e) and difference(e, g) is None for g, e in pairs
             )
         return self._equalities[got, expected]
+
+    def comparable(self, value):
+        """``value`` as compared: with one output, without its axes of length 1."""
+        return _squeezed(value) if self.ones else value
+
+    def widths(self, dims) -> frozenset:
+        """Of ``dims``, the sizes of a parameter's axes (an output width, say): those code may
+        take as 1; never the batch, which no parameter has."""
+        if not self.is_vector:
+            return frozenset()
+        axes = {
+            self.space.resolve(d)
+            for node in self.model.parameters
+            for d in self.shapes.get(node.name, ())
+        }
+        found = {self.space.resolve(d) for d in dims}
+        return frozenset(d for d in found if d in axes and d.is_Symbol)
 
     def shape_of(self, expr: sp.Expr) -> Shape:
         if not self.is_vector:
@@ -144,6 +165,7 @@ class Subject:
             trials.append(self._trial("at the model's values", {}, values))
         for index in range(TRIALS):
             sizes = self.space.sizes(self.shapes.values(), index) if self.is_vector else {}
+            sizes |= {dim: 1 for dim in self.ones}
             trials.append(
                 self._trial(f"random point {index + 1}", sizes, self._random_leaves(sizes, index))
             )
@@ -190,6 +212,13 @@ class Subject:
         for adjoint in self.derivation.adjoints:
             env[adjoint.symbol] = Evaluator(env, numbers)(adjoint.expr)
         return env
+
+
+def _squeezed(value):
+    if isinstance(value, np.ndarray):
+        squeezed = np.squeeze(value)
+        return squeezed[()] if squeezed.ndim == 0 else squeezed
+    return value
 
 
 def _numbers(*values) -> bool:

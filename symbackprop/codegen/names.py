@@ -39,6 +39,11 @@ GENERATOR_NAMES = frozenset(
         *("params", "cache", "every_node", "lr", "work", "report_loss", "kept", "reuse"),
         *("ones", "loss_value", "epochs", "optimizer", "callback", "step", "state", "losses"),
         *("epoch", "class_rows"),
+        # the helpers of layers beyond dense ones (templates/_conv.py.j2, _helpers.py.j2)
+        *("conv2d", "conv2d_input_grad", "conv2d_kernel_grad", "maxpool2d", "maxpool2d_grad"),
+        *("image_windows", "pad_images", "window_offsets", "offsets"),
+        *("batchnorm", "layernorm", "groupnorm", "groupmean", "groupvar", "grouped"),
+        *("standardised", "embedding_grad", "svm_hinge", "svm_hinge_slope"),
     }
 )
 GENERATOR_PREFIXES = (ADJOINT_PREFIX, GRADIENT_PREFIX)

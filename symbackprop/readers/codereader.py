@@ -240,7 +240,7 @@ class CodeReader:
             known = self.layouts.get(update.param)  # a bias's layout, read from its use
             fits = known == "row" or (known is None and update.in_place)
             if update.param in self.leaves.unknown and (
-                layout == "row" or (layout == "1k" and fits)
+                (layout == "row" and known in (None, "row")) or (layout == "1k" and fits)
             ):
                 found[update.param] = layout
         return found

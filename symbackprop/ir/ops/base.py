@@ -59,6 +59,9 @@ class ArrayOpBase(sp.Function):
     # Printed as an operator between its arguments (``a @ b``), not as a call: printers
     # parenthesize it where a call would not need brackets.
     infix: ClassVar[bool] = False
+    # How many of the last arguments are whole-number settings (a stride, a padding), given
+    # to the shape rule as numbers rather than shapes.
+    settings: ClassVar[int] = 0
     # Arguments that hold integer indices (labels, rows of a table), each with the argument
     # and axis whose length bounds them: {0: (1, 0)} says argument 0 indexes argument 1's rows.
     index_arguments: ClassVar[dict[int, tuple[int, int]]] = {}
@@ -133,9 +136,10 @@ def shape_of(expr: sp.Expr, shapes: Mapping[str, Shape]) -> Shape:
 
 
 def operand_shapes(call: ArrayOpBase, shape: Callable[[sp.Expr], Shape]) -> list[Shape | int]:
-    """What an op's shape rule is given: each array argument's shape, and each integer
-    argument (a setting such as a stride) as its number."""
-    return [int(arg) if arg.is_Integer else shape(arg) for arg in call.args]
+    """What an op's shape rule is given: each array argument's shape, and each of its last
+    ``settings`` arguments (a stride, a window size) as its number."""
+    first = len(call.args) - call.settings
+    return [int(arg) if i >= first else shape(arg) for i, arg in enumerate(call.args)]
 
 
 def fixed_size(dim: Any) -> int | None:

@@ -63,6 +63,7 @@ class conv2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of tha
     """``conv2d(x, W, b, stride, padding)``: (m, C, H, W) -> (m, F, OH, OW)."""
 
     nargs = 5
+    settings = 2  # the stride and padding are numbers
     fixed_sizes = True
     vjp = (
         lambda g, x, w, b, s, p: conv2d_input_grad(g, w, x, s, p),
@@ -125,6 +126,7 @@ class conv2d_input_grad(ArrayOpBase):  # noqa: N801
     ``x`` (only its shape is read), the full correlation of ``g`` with the flipped kernel."""
 
     nargs = 5
+    settings = 2  # the stride and padding are numbers
     fixed_sizes = True
 
     @classmethod
@@ -173,6 +175,7 @@ class conv2d_kernel_grad(ArrayOpBase):  # noqa: N801
     ``W`` (only their shape is read), the correlation of the padded input with ``g``."""
 
     nargs = 5
+    settings = 2  # the stride and padding are numbers
     fixed_sizes = True
 
     @classmethod

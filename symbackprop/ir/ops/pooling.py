@@ -14,6 +14,7 @@ class maxpool2d(ArrayOpBase):  # noqa: N801 - printed as the module's helper of 
     ``x`` (m, C, H, W), windows ``stride`` apart: (m, C, OH, OW)."""
 
     nargs = 3
+    settings = 2  # the window size and stride are numbers
     fixed_sizes = True
     vjp = (lambda g, x, size, stride: maxpool2d_grad(g, x, size, stride), None, None)
     backward_story = (
@@ -54,6 +55,7 @@ class maxpool2d_grad(ArrayOpBase):  # noqa: N801
     first maximum of that window of ``x``, added up where windows overlap: shaped like x."""
 
     nargs = 4
+    settings = 2  # the window size and stride are numbers
     fixed_sizes = True
 
     @classmethod
