@@ -344,12 +344,15 @@ class CodeReader:
     def _claim(self, record: Statement) -> None:
         update = record.update
         sign, kept = (1, [update.step]) if update.returned else self._without_rate(update.step)
-        if not kept:
+        if not kept and isinstance(update.step, ast.Constant):
             return  # ``lit += 1``: a counter, not a gradient step
-        claim = codeflow.rebuilt_product(kept, update.step)
-        if sign * update.sign < 0:
-            claim = codeflow.negated(claim)
-        expr = self.translator.expression(claim, self.resolve)
+        if kept:
+            claim = codeflow.rebuilt_product(kept, update.step)
+            if sign * update.sign < 0:
+                claim = codeflow.negated(claim)
+            expr = self.translator.expression(claim, self.resolve)
+        else:  # ``W -= lr``: a step of the rate alone claims a gradient of 1
+            expr = sp.Integer(sign * update.sign)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
         in_place = isinstance(record.node, ast.AugAssign)
