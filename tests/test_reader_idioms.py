@@ -369,7 +369,7 @@ FIXTURES = {
             name: ("loss = np.mean((Z2 - Y) ** 2)", f"loss = {loss}")
             for name, (loss, _) in MEAN_SPELLINGS.items()
         },
-        {"mean over rows only": ("dZ2 = 2 * (Z2 - Y) / Z2.size", "dZ2 = 2 * (Z2 - Y) / N", "dZ2")},
+        {},
     ),
 }
 SHAPES = {  # samples N = 5, inputs 3, hidden 4, outputs 2: no two sizes alike
@@ -535,3 +535,15 @@ def test_a_maximum_backward_rule_prints_as_numpy_that_runs():
     values = np.array([[1.0, 3.0, 2.0], [5.0, 4.0, 0.0]])
     ran = eval(printed, {"z": values, "g": 2.0})  # our own printed formula
     assert np.array_equal(ran, [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0]])
+
+
+def test_a_mean_over_rows_only_is_right_for_one_output_and_the_report_says_so():
+    """With two outputs torch finds it wrong; with one (a regression target, a binary
+    classifier) it is right: check cannot see the width, so it reads it as 1 and says so."""
+    fixture, loss_fn, _, _ = FIXTURES["mean loss"]
+    source = fixture.replace("dZ2 = 2 * (Z2 - Y) / Z2.size", "dZ2 = 2 * (Z2 - Y) / N")
+    assert source != fixture
+    assert not really_correct(source, loss_fn, "mean loss")  # two outputs: wrong for torch
+    report = check_text(source, "train.py", "train")
+    assert report.ok
+    assert any("= 1 (one output)" in note for note in report.notes)

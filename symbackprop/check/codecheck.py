@@ -82,7 +82,7 @@ def check_text(
             again = [_judged(one, claim, filename) for claim in single.claims()]
         except SymbackpropError:  # the model does not evaluate with one output: as read
             again = verdicts
-        if _wrong_count(again) < _wrong_count(verdicts):
+        if _wrong_count(again) == 0:  # all right at one output: read so, and said so
             verdicts, notes = again, program.notes + single.notes
             named = " and ".join(str(w) for w in sorted(widths, key=str))
             notes.append(
@@ -94,17 +94,12 @@ def check_text(
 
 
 def _scaled_by_widths(subject: Subject, verdicts: list) -> frozenset:
-    """The output widths a wrong line may take for 1: of a regression or a binary classifier
-    (not of a softmax's classes), a constant scale or a shape that holds for one output."""
+    """The output widths (a target's axes that are a weight's too) a wrong line may take
+    for 1: of a regression or a binary classifier, never of a softmax's classes."""
     if class_targets(subject.model) or not any(v.status == "wrong" for v in verdicts):
         return frozenset()
     targets = [n.name for n in subject.model.nodes if n.kind is Kind.TARGET]
-    dims = {d for name in targets for d in subject.shapes.get(name, ())}
-    for verdict in verdicts:
-        diagnosis = verdict.diagnosis
-        if verdict.status == "wrong" and diagnosis and diagnosis.kind == "constant scale":
-            dims |= sp.sympify(diagnosis.factor).free_symbols
-    return subject.widths(dims)
+    return subject.widths({d for name in targets for d in subject.shapes.get(name, ())})
 
 
 def _wrong_count(verdicts: list) -> int:

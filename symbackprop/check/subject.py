@@ -132,7 +132,8 @@ class Subject:
         return self._equalities[got, expected]
 
     def comparable(self, value):
-        """``value`` as compared: with one output, without its axes of length 1."""
+        """``value`` as compared: with one output, a one-entry array as its number (a step
+        of shape (1,) broadcasts onto a (1, 1) bias, or a number onto either)."""
         return _squeezed(value) if self.ones else value
 
     def widths(self, dims) -> frozenset:
@@ -215,9 +216,9 @@ class Subject:
 
 
 def _squeezed(value):
-    if isinstance(value, np.ndarray):
-        squeezed = np.squeeze(value)
-        return squeezed[()] if squeezed.ndim == 0 else squeezed
+    """A one-entry array as its number: (1,), (1, 1) and () alike."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        return value.reshape(())[()]
     return value
 
 

@@ -22,6 +22,7 @@ import sympy as sp
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
+from symbackprop.ir.ops import T, column
 from symbackprop.naming import fresh_name
 from symbackprop.readers import codeflow
 from symbackprop.readers.arraytranslate import ArrayTranslator
@@ -356,9 +357,22 @@ class CodeReader:
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
         in_place = isinstance(record.node, ast.AugAssign)
+        if in_place and self.vector and shape is not None and len(shape) == 1:
+            expr, shape = self._onto_row(update.param, expr, shape, record.node)
         self.updates.append(
             UpdateClaim(update.param, expr, record.line, text, shape, update.returned, in_place)
         )
+
+    def _onto_row(self, param: str, expr: sp.Expr, shape: tuple, node: ast.AST):
+        """A (k,) step taken in place on a (1, k) parameter: NumPy broadcasts it onto the
+        row, so what it claims is that row."""
+        binding = self.env.get(param)
+        if binding is not None and binding.kind != "leaf":
+            return expr, shape
+        target = self.translator.shape(self.resolve(param, (), node), node)
+        if target is None or len(target) != 2 or target[0] != 1:
+            return expr, shape
+        return T(column(expr)), (1, shape[0])
 
     def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
         """The step's factors without its learning rate, and the rate's sign.
