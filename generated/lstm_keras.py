@@ -257,8 +257,8 @@ def loss_of(cache: dict, params: dict) -> float:
 @np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict, initial_state: bool = False, inputs: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
-    with initial_state, also the gradients for the initial states, as "h0" and "c0"; with inputs, also the
-    gradient for the inputs, as "X" (batch, time, input), the shape of X."""
+    with initial_state, also the gradients for the initial states, as "h0" and "c0";
+    with inputs, also the gradient for the inputs, as "X" (batch, time, input), X's shape."""
     W_i = params["W_i"]
     U_i = params["U_i"]
     W_f = params["W_f"]

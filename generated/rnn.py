@@ -136,8 +136,8 @@ def loss_of(cache: dict, params: dict) -> float:
 @np.errstate(under="ignore")  # a delta below 1e-308 moves no parameter
 def backward(params: dict, cache: dict, initial_state: bool = False, inputs: bool = False) -> dict:
     """The gradient of E for every parameter, by backpropagation through time;
-    with initial_state, also the gradient for the initial state, as "h0"; with inputs, also the
-    gradient for the inputs, as "X" (batch, time, input), the shape of X."""
+    with initial_state, also the gradient for the initial state, as "h0";
+    with inputs, also the gradient for the inputs, as "X" (batch, time, input), X's shape."""
     W = params["W"]
     U = params["U"]
     steps = len(cache["h"])
