@@ -603,3 +603,10 @@ def _unparse(node: ast.expr) -> str | None:
         return ast.unparse(ast.fix_missing_locations(node))
     except (ValueError, TypeError, AttributeError):  # a tree ast itself cannot print
         return None
+
+
+@pytest.mark.parametrize(("body", "value"), [("x - (0 > 0)", 3), ("x - (1 > 0)", 2)])
+def test_a_comparison_of_constants_is_decided_as_python_decides_it(body, value):
+    # found by the fuzz: SymPy's Piecewise raised a TypeError on -(0 > 0)
+    model = read_python_source(f"def f(x):\n    return {body}\n", "t.py", "f", None, ())
+    assert model.in_leaves(model.loss.symbol).subs(sp.Symbol("x"), 3) == value

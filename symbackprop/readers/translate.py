@@ -293,8 +293,14 @@ class Translator:
             raise self.unsupported(node, "this comparison", "known: a < b, a <= b, a > b, ...")
         left, right = self.visit(node.left), self.visit(node.comparators[0])
         relation = COMPARISONS[type(node.ops[0])]
-        condition = self.apply(lambda a, b: relation(a, b, evaluate=False), (left, right), node)
-        return indicator(condition)
+        try:
+            if left.is_number and right.is_number:  # constants: decided here, as Python would
+                return sp.Integer(1 if relation(left, right) else 0)
+            condition = self.apply(lambda a, b: relation(a, b, evaluate=False), (left, right), node)
+            return indicator(condition)
+        except TypeError:  # a comparison with nan or an infinity SymPy cannot order
+            what = "a comparison of values that are not real numbers"
+            raise self.unsupported(node, what) from None
 
     # -- resource guard ------------------------------------------------------------------------
     def check_size(self, expr: sp.Expr, node: ast.AST) -> None:
