@@ -12,16 +12,19 @@ from pathlib import Path
 
 import sympy as sp
 
-from symbackprop.check.codecheck import check_source
+from symbackprop.check.codecheck import check_text
 from symbackprop.check.compare import Claim, judge
 from symbackprop.check.formula import FormulaReader, parse_aliases
+from symbackprop.check.layerfile import FileReport, check_units, layer_file_units
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SymbackpropError
+from symbackprop.inputs import read_input
 from symbackprop.ir.model import Model
+from symbackprop.readers.pysource import parse
 from symbackprop.readers.sources import load_model
 
-__all__ = ["CheckReport", "check_code", "check_formulas"]
+__all__ = ["CheckReport", "FileReport", "check_code", "check_formulas"]
 
 
 def check_formulas(
@@ -70,7 +73,7 @@ def check_code(
     loss: str | None = None,
     matrix: Sequence[str] = (),
     params: Sequence[str] = (),
-) -> CheckReport:
+) -> CheckReport | FileReport:
     """Judge the hand-written backprop of a training function (or module) in ``path``.
 
     Its forward statements define the model; each parameter update states which gradient an
@@ -78,5 +81,15 @@ def check_code(
     the adjoints they play. ``loss`` is an expression in the code's names, for code that does
     not compute its loss; ``matrix`` names values that are ``numpy.matrix``; ``params`` names
     arguments that are weights, where returned gradients are matched to them by order.
+
+    A file of course-style layers (``affine_forward``/``affine_backward`` pairs, loss
+    functions returning ``loss, dx``) gives a :class:`FileReport`, one report per pair or
+    loss function: all of them, or the one ``function`` names.
     """
-    return check_source(path, function, loss, tuple(matrix), tuple(params))
+    text = read_input(path)
+    if loss is None and not matrix and not params:
+        tree = parse(text, str(path))
+        units = layer_file_units(tree, str(path), function)
+        if units:
+            return check_units(tree, text, str(path), units)
+    return check_text(text, str(path), function, loss, tuple(matrix), tuple(params))

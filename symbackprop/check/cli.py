@@ -26,7 +26,9 @@ code mode: symbackprop check train.py:backPro --matrix X,y   (the loss from the 
            symbackprop check xor.py --loss 'np.sum((layer_2 - y)**2)/2'
            symbackprop check net.py:Net.train_step   (a method; weights on self or in dicts)
            symbackprop check grads.py:backward --params W1,b1   (returned, matched by order)
-exit status: 0 all correct, 1 a formula is wrong, 2 bad input
+layer files: symbackprop check layers.py   (every NAME_forward/NAME_backward pair and every
+           loss function returning loss, dx; layers.py:batchnorm_backward judges one)
+exit status: 0 all correct, 1 a formula is wrong, 2 bad input (or no function could be read)
 """
 
 
@@ -96,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_data(), indent=2))
     else:
         print(report.to_text(), end="")
-    return EXIT_OK if report.ok else EXIT_FOUND_WRONG
+    if not report.ok:
+        return EXIT_FOUND_WRONG
+    return EXIT_OK if getattr(report, "read_any", True) else EXIT_BAD_INPUT
 
 
 def _report(args: argparse.Namespace) -> CheckReport:

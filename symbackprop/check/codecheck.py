@@ -65,6 +65,15 @@ def check_text(
 ) -> CheckReport:
     """Like :func:`check_source`, for source text; ``filename`` is used in messages."""
     program = read_program(text, filename, function, loss, matrix, params)
+    where = f"{filename}:{function}" if function else filename
+    return judge_program(program, where, filename)
+
+
+def judge_program(
+    program: Program, where: str, filename: str, one_output: bool = True
+) -> CheckReport:
+    """The verdicts on a program read; ``one_output`` allows the second reading at one output
+    (a loss the user wrote may be right only there; a layer pair's is fixed)."""
     try:
         subject = Subject(program.model, program.space, program.leaf_shapes)
         checker = CodeCheck(subject, program)  # evaluates the model at its trial points
@@ -74,7 +83,7 @@ def check_text(
         raise type(error)(error.message, file=filename) from None
     verdicts = [_judged(subject, claim, filename) for claim in checker.claims()]
     notes = program.notes + checker.notes
-    widths = _scaled_by_widths(subject, verdicts)
+    widths = _scaled_by_widths(subject, verdicts) if one_output else frozenset()
     if widths:  # right for one output (a mean over every element of a single column)?
         try:
             one = Subject(program.model, program.space, program.leaf_shapes, ones=widths)
@@ -89,7 +98,6 @@ def check_text(
                 f"read with {named} = 1 (one output): the code is right only then; with more "
                 "outputs a mean over every element also divides by their number"
             )
-    where = f"{filename}:{function}" if function else filename
     return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
 
 
@@ -304,16 +312,37 @@ class CodeCheck:
         return roles
 
     def _constant_ratio(self, got: sp.Expr, adjoint: sp.Symbol) -> sp.Expr | None:
-        ratio = None
+        """The scale of ``got`` over the adjoint: a number, or a size (``N`` for a mean
+        loss's ``dscores = probs - onehot``) or its inverse."""
+        ratios = []
         for trial in self.subject.trials:
             try:
                 here = elementwise_ratio(trial.evaluate(got), trial.evaluate(adjoint))
             except EvaluationError:
                 return None
-            if here is None or (ratio is not None and difference(ratio, here) is not None):
+            if here is None:
                 return None
-            ratio = here
-        return as_number(ratio)
+            ratios.append(here)
+        if all(difference(ratios[0], here) is None for here in ratios):
+            return as_number(ratios[0])
+        for size in self._sizes():
+            for scale in (size, 1 / size):
+                at = [trial.evaluate(scale) for trial in self.subject.trials]
+                if all(difference(r, a) is None for r, a in zip(ratios, at, strict=True)):
+                    return scale
+        return None
+
+    def _sizes(self) -> list[sp.Symbol]:
+        """The sizes a scale may be: free dimensions and the code's own counts (``N``)."""
+        model = self.subject.model
+        if not self.subject.is_vector:
+            return []  # a scalar program's inputs are data, not counts
+        counts = [
+            n.symbol
+            for n in model.nodes
+            if n.kind is Kind.INPUT and model.leaf_shapes.get(n.name, ()) == ()
+        ]
+        return list(dict.fromkeys([*counts, *self.subject.trials[0].sizes]))
 
     # -- values ---------------------------------------------------------------------------------
     def definition(self, unit: sp.Expr) -> sp.Expr:

@@ -102,6 +102,10 @@ def _reshape(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
         subject = tr.visit(args.pop(0))
     if len(args) == 1 and isinstance(args[0], ast.Tuple | ast.List):
         args = list(args[0].elts)
+    if len(args) == 1 and isinstance(args[0], ast.Attribute) and args[0].attr == "shape":
+        # ``dx.reshape(x.shape)``: back to the shape of another array
+        like = shape_of(tr, tr.visit(args[0].value), node)
+        return _reshaped(tr, subject, list(like), node)
     if node.keywords or not 1 <= len(args) <= 2:
         raise tr.unsupported(node, "this reshape", "known: reshape(-1), reshape(N, -1)")
     sizes = [size_of(tr, arg) for arg in args]

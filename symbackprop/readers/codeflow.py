@@ -164,21 +164,35 @@ def steps(statements: list[ast.stmt]) -> list[Statement]:
 
 
 def _accumulations(statements: list[ast.stmt]) -> list[ast.stmt]:
-    """``dW += X.T @ d`` as ``dW = X.T @ d + dW`` where another update reads ``dW``
-    (``W -= lr * dW``): a gradient summed up, not a parameter stepped; ``dh *= mask`` as
+    """``dW += X.T @ d`` (or ``dW = dW + X.T @ d``) as ``dW = X.T @ d + dW`` where another
+    update reads ``dW`` (``W -= lr * dW``): a gradient summed up, not a parameter stepped;
+    ``dh *= mask`` as
     ``dh = dh * mask``."""
     updates = [as_update(node) for node in statements]
     read: set[str] = set()
     for update in updates:
         if update is not None:
             read |= loads(update.step) - {update.param}
+    # a function returning its gradients steps no weight: ``loss += reg * ...`` adds up
+    returning = any(isinstance(node, ReturnedGradient) for node in statements)
     result = []
     for node, update in zip(statements, updates, strict=True):
+        summed = update is not None and (update.param in read or returning)
         name = node.target if isinstance(node, ast.AugAssign) else None
-        if isinstance(name, ast.Name) and (update is None or update.param in read):
+        if isinstance(node, ReturnedGradient):
+            pass
+        elif isinstance(name, ast.Name) and (update is None or summed):
             node = _as_assignment(node, update)
+        elif isinstance(node, ast.Assign) and summed:
+            node = _as_assignment(_augmented(node, update), update)  # dW = dW + reg * W
         result.append(node)
     return result
+
+
+def _augmented(node: ast.Assign, update: Update) -> ast.AugAssign:
+    """``w = w - step`` as ``w -= step``."""
+    op = ast.Sub() if update.sign > 0 else ast.Add()
+    return ast.copy_location(ast.AugAssign(node.targets[0], op, update.step), node)
 
 
 def _as_assignment(node: ast.AugAssign, update: Update | None) -> ast.Assign:

@@ -67,11 +67,13 @@ class Leaves:
         return sp.Symbol(full)
 
     def _unknown_shape(self, name: str) -> tuple:
-        """An argument's shape: 2-d unless it is a bias or its update says otherwise."""
+        """An argument's shape: 2-d unless it is a bias, a number, or its update says otherwise."""
         if not self.reader.vector:
             return ()
-        self.unknown.add(name)
         layout = self.reader.layouts.get(name, "2d")
+        if layout == "scalar":  # a number by its name (reg, eps) or a config entry
+            return ()
+        self.unknown.add(name)
         space = self.reader.space
         dims = [space.fresh(f"{name}.shape[{axis}]") for axis in range(2)]
         return {"2d": tuple(dims), "row": (dims[0],), "1k": (1, dims[1]), "k1": (dims[0], 1)}[

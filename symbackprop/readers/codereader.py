@@ -30,6 +30,7 @@ from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
+from symbackprop.readers.layerpairs import Unit, scalar_layouts
 from symbackprop.readers.objectlayouts import attribute_layouts
 from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
@@ -104,8 +105,23 @@ def read_program(
     loss or is an expression; ``matrix`` names values that are ``numpy.matrix``; ``params``
     names weights (those the code updates, or returns gradients of, are weights anyway)."""
     tree, body = read_body(text, filename, function)
+    return read_body_program(tree, body, text, loss, matrix, params)
+
+
+def read_unit_program(tree: ast.Module, unit: Unit, text: str, matrix=()) -> Program:
+    """The program of one pair or loss function of a layer file (see
+    :mod:`~symbackprop.readers.layerpairs`)."""
+    scalars = {name: "scalar" for name in unit.scalars}
+    return read_body_program(tree, unit.body, text, unit.loss, matrix, unit.params, scalars)
+
+
+def read_body_program(
+    tree: ast.Module, body: Body, text: str, loss, matrix=(), params=(), layouts=None
+) -> Program:
+    """:func:`read_program` of a body already chosen; ``layouts`` as the caller knows them."""
     _check_matrix_names(body, matrix)
-    layouts = attribute_layouts(body)  # what an object's __init__ says of its weights
+    # what an object's __init__ says of its weights; numbers by their names (reg, eps)
+    layouts = (layouts or {}) | scalar_layouts(body) | attribute_layouts(body)
     body = plain_body(body, params, loss)
     lines = text.splitlines()
     reader = CodeReader(tree, body, lines, tuple(matrix), loss, layouts, params=tuple(params))

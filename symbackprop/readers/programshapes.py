@@ -42,7 +42,11 @@ def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) 
     statements = codeflow.flatten(named.statements, body.file)
     statements, aliases = _entries_as_their_values(statements)
     statements = codeloops.accumulated(statements, returned, loss)
-    if returned is not None and returned.value is not None and not _has_updates(statements):
+    if (
+        returned is not None
+        and returned.value is not None
+        and not _has_updates(statements, returned)
+    ):
         claims = _returns_as_claims(statements, returned, body, names.entries, params, loss)
         statements += [codeloops.Renamed(aliases).visit(claim) for claim in claims]
     return dataclasses.replace(named, statements=statements)
@@ -298,11 +302,31 @@ _GRADIENT_NAME = re.compile(
 )
 
 
-def _has_updates(statements: list[ast.stmt]) -> bool:
+def _has_updates(statements: list[ast.stmt], returned: ast.Return) -> bool:
+    """Whether a weight is stepped in place: ``w -= lr * dw``, not ``dw += reg * w`` on a
+    gradient the function returns, nor ``dx[np.arange(N), y] -= 1`` on a local array."""
+    gradients = {n.id for n in ast.walk(returned.value) if isinstance(n, ast.Name)}
+    local = {  # a function's own arrays (``dxc += ...``) are no weights
+        n.id
+        for s in _walk_statements(statements)
+        if isinstance(s, ast.Assign)
+        for target in s.targets
+        for n in ast.walk(target)
+        if isinstance(n, ast.Name)
+    }
     return any(
-        isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Sub | ast.Add)
+        isinstance(n, ast.AugAssign)
+        and isinstance(n.op, ast.Sub | ast.Add)
+        and codeflow.target_name(n.target) is not None
+        and _root(n.target) not in gradients | local
         for n in _walk_statements(statements)
     )
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _returns_as_claims(

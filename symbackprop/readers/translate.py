@@ -206,7 +206,9 @@ class Translator:
 
     # -- calls ---------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Expr:
-        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+        astype = isinstance(node.func, ast.Attribute) and node.func.attr == "astype"
+        keywords = node.keywords and not (astype and _only_copy(node))
+        if keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise self.unsupported(node, "a call with keyword or starred arguments")
         func = node.func
         if isinstance(func, ast.Name):
@@ -250,8 +252,11 @@ class Translator:
     def _call_method(self, func: ast.Attribute, node: ast.Call) -> sp.Expr:
         if func.attr == "pow" and len(node.args) == 1:
             return self.power(self.visit(func.value), self.visit(node.args[0]), node)
-        if func.attr == "astype" and len(node.args) == 1:
-            return self.apply(self._cast(node.args[0]), (self.visit(func.value),), node)
+        if func.attr == "astype" and len(node.args) == 1 and _only_copy(node):
+            target = node.args[0]
+            if isinstance(target, ast.Attribute) and target.attr == "dtype":
+                return self.visit(func.value)  # ``out.astype(x.dtype)``: float stays float
+            return self.apply(self._cast(target), (self.visit(func.value),), node)
         method = METHODS.get(func.attr)
         if method is None or node.args:
             raise self.unsupported(
@@ -373,6 +378,11 @@ def _parameters(helper: ast.FunctionDef, translator: Translator) -> list[str]:
             helper, f"*args, **kwargs or keyword-only parameters of {helper.name}()"
         )
     return [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
+
+
+def _only_copy(call: ast.Call) -> bool:
+    """No keywords but ``copy=...``, which changes no value."""
+    return all(keyword.arg == "copy" for keyword in call.keywords)
 
 
 def _too_large_power(base: sp.Expr, exponent: sp.Expr) -> bool:

@@ -27,6 +27,7 @@ class column(ArrayOpBase):  # noqa: N801 - printed names follow NumPy's style
 
     nargs = 1
     vjp = (lambda g, v: flat(g),)
+    moves_entries = True  # only where entries sit changes: a total sees through it
 
     @classmethod
     def eval(cls, v):
@@ -57,6 +58,7 @@ class flat(ArrayOpBase):  # noqa: N801
 
     nargs = 1
     vjp = (lambda g, a: column(g),)
+    moves_entries = True
 
     @classmethod
     def eval(cls, a):

@@ -1,0 +1,148 @@
+"""A course-style layer file checked as a whole: each ``NAME_forward``/``NAME_backward`` pair
+and each loss function judged on its own, so that one unreadable function never hides the
+verdicts on the others.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from symbackprop.check.codecheck import judge_program
+from symbackprop.check.report import CheckReport
+from symbackprop.errors import SymbackpropError
+from symbackprop.readers.codereader import read_unit_program
+from symbackprop.readers.layerpairs import Unit, layer_units, unit_named
+
+CHECKED, NOT_IMPLEMENTED, NOT_READ = "checked", "not implemented", "not read"
+
+
+@dataclass
+class UnitReport:
+    """The verdicts on one pair or loss function, or why there are none."""
+
+    name: str
+    function: str
+    line: int
+    status: str  # CHECKED, NOT_IMPLEMENTED or NOT_READ
+    report: CheckReport | None = None
+    message: str | None = None  # why it was not read
+    warnings: list[str] = field(default_factory=list)
+    meaning: str = ""  # how the gradients are meant: "L = sum(out * dout): ..."
+
+    @property
+    def ok(self) -> bool:
+        return self.report is None or self.report.ok
+
+    def to_data(self) -> dict:
+        return {
+            "name": self.name,
+            "function": self.function,
+            "line": self.line,
+            "status": self.status,
+            "meaning": self.meaning,
+            "warnings": list(self.warnings),
+            "message": self.message,
+            "report": None if self.report is None else self.report.to_data(),
+        }
+
+    def text_lines(self) -> list[str]:
+        head = f"== {self.function} (line {self.line})"
+        if self.status == NOT_IMPLEMENTED:
+            return [f"{head}: not implemented (the template is still there)"]
+        if self.status == NOT_READ:
+            return [f"{head}: not read: {self.message}"]
+        lines = [f"{head}: {self.meaning}" if self.meaning else head]
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        body = self.report.to_text().rstrip("\n").splitlines()
+        return lines + body
+
+
+@dataclass
+class FileReport:
+    """Every unit of one layer file."""
+
+    subject: str
+    units: list[UnitReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(unit.ok for unit in self.units)
+
+    @property
+    def read_any(self) -> bool:
+        return any(unit.status != NOT_READ for unit in self.units)
+
+    def to_data(self) -> dict:
+        counts = {
+            status: sum(u.status == status for u in self.units)
+            for status in (CHECKED, NOT_IMPLEMENTED, NOT_READ)
+        }
+        wrong = sum(len(u.report.wrong) for u in self.units if u.report is not None)
+        return {
+            "subject": self.subject,
+            "ok": self.ok,
+            "counts": counts | {"wrong": wrong},
+            "units": [unit.to_data() for unit in self.units],
+        }
+
+    def to_text(self) -> str:
+        wrong = [u.function for u in self.units if not u.ok]
+        missing = sum(u.status == NOT_IMPLEMENTED for u in self.units)
+        unread = sum(u.status == NOT_READ for u in self.units)
+        summary = "all correct" if not wrong else f"wrong in {', '.join(wrong)}"
+        if missing:
+            summary += f", {missing} not implemented"
+        if unread:
+            summary += f", {unread} not read"
+        count = len(self.units)
+        lines = [f"check {self.subject}: {count} function{'s' if count != 1 else ''}, {summary}"]
+        for unit in self.units:
+            lines.append("")
+            lines += unit.text_lines()
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        parts = [f"**check {self.subject}**\n"]
+        for unit in self.units:
+            if unit.report is None:
+                parts.append(f"- `{unit.function}`: {unit.status} {unit.message or ''}".rstrip())
+            else:
+                parts.append(unit.report._repr_markdown_())
+        return "\n".join(parts) + "\n"
+
+
+def layer_file_units(tree: ast.Module, filename: str, function: str | None) -> list[Unit]:
+    """The units to judge: all of the file's, or the one ``function`` belongs to."""
+    if function is None:
+        return layer_units(tree, filename)
+    unit = unit_named(tree, filename, function)
+    return [] if unit is None else [unit]
+
+
+def check_units(tree: ast.Module, text: str, filename: str, units: list[Unit]) -> FileReport:
+    """Judge each unit; a unit the reader refuses is reported as not read, with the reason."""
+    return FileReport(filename, [_unit_report(tree, text, filename, unit) for unit in units])
+
+
+def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
+    common = {"name": unit.name, "function": unit.function, "line": unit.line}
+    if not unit.implemented:
+        return UnitReport(status=NOT_IMPLEMENTED, **common)
+    if unit.problem is not None:
+        return UnitReport(status=NOT_READ, message=unit.problem.located(), **common)
+    try:
+        program = read_unit_program(tree, unit, text)
+        report = judge_program(program, f"{filename}:{unit.function}", filename, False)
+    except SymbackpropError as error:
+        return UnitReport(status=NOT_READ, message=error.located(), **common)
+    return UnitReport(
+        status=CHECKED,
+        report=report,
+        warnings=list(unit.warnings),
+        meaning=unit.described,
+        **common,
+    )
