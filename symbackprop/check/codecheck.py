@@ -217,8 +217,9 @@ class CodeCheck:
         for symbol in sorted(self.values, key=lambda s: self.values[s].line):
             if any(u.has(symbol) for u in wrapped):
                 continue
-            by_value = self._roles_by_value(symbol) if symbol in read else []
-            for role in [self._role_by_name(symbol), *by_value]:
+            if symbol not in read:
+                continue  # a value no gradient reads (``dmu`` left over) is no claim
+            for role in [self._role_by_name(symbol), *self._roles_by_value(symbol)]:
                 if role is not None and not _has(candidates.get(symbol, []), role):
                     candidates.setdefault(symbol, []).append(role)
 

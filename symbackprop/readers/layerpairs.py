@@ -308,7 +308,9 @@ def pair_unit(
         statements.append(_assign(names[-1], output, loss_line))
     statements.append(_assign(PAIR_LOSS, _inner_products(names, upstream), loss_line))
     cache = _CacheReader(filename, cache_args, forward, backward)
-    later = _training_branch(cache.rewritten(copy.deepcopy(backward.body)))
+    # the config dicts the cache hands on (dropout's ``dropout_param``) read as in the forward
+    later = cache.rewritten(copy.deepcopy(backward.body))
+    later = _training_branch(_configs_read(later, configs | _config_dicts(backward)))
     statements += later
     gradients = _returned_names(backward)
     data = [a for a in forward_args if a not in scalars and a not in configs]

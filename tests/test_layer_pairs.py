@@ -1,0 +1,336 @@
+"""Course-style layer files: every pair and loss function read, correct code never called
+wrong, and each single-line mutant caught at its own line.
+
+The labels come from finite differences of the fixture's own forward (an independent
+oracle: the file is run here, in the test, never by the checker), not from the checker.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symbackprop.check import check_code
+from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, FileReport
+
+LAYERS = Path(__file__).parent / "layerfiles" / "course_layers.py"
+N, D, M = 4, 3, 5  # distinct sizes: a transposed product cannot pass by accident
+
+
+def _arrays(rng, *shapes):
+    return [rng.standard_normal(shape) for shape in shapes]
+
+
+def _labels(rng):
+    return rng.integers(0, M, size=N)
+
+
+# forward function -> its arguments (arrays first, in the order gradients are returned)
+PAIR_INPUTS = {
+    "affine": lambda r: _arrays(r, (N, D), (D, M), (M,)),
+    "relu": lambda r: _arrays(r, (N, D)),
+    "leaky_relu": lambda r: _arrays(r, (N, D)),
+    "sigmoid": lambda r: _arrays(r, (N, D)),
+    "tanh": lambda r: _arrays(r, (N, D)),
+    "batchnorm": lambda r: [*_arrays(r, (N, D), (D,), (D,)), {"mode": "train"}],
+    "layernorm": lambda r: [*_arrays(r, (N, D), (D,), (D,)), {}],
+    "dropout": lambda r: [*_arrays(r, (N, D)), {"p": 0.6, "mode": "train", "seed": 3}],
+    "rnn_step": lambda r: _arrays(r, (N, D), (N, M), (D, M), (M, M), (M,)),
+}
+LOSS_INPUTS = {
+    "svm_loss": lambda r: [*_arrays(r, (N, M)), _labels(r)],
+    "softmax_loss": lambda r: [*_arrays(r, (N, M)), _labels(r)],
+    "softmax_loss_vectorized": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
+    "svm_loss_vectorized": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
+}
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"layers_{abs(hash(path))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _central(f, array: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        keep = array[index]
+        array[index] = keep + step
+        up = f()
+        array[index] = keep - step
+        down = f()
+        array[index] = keep
+        grad[index] = (up - down) / (2 * step)
+    return grad
+
+
+def _agrees(got, expected) -> bool:
+    got = np.asarray(got, dtype=float)
+    return got.shape == expected.shape and np.allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def _pair_right(module, layer: str, backward: str) -> bool:
+    """Whether every gradient the backward returns matches finite differences of
+    sum(forward(...) * dout)."""
+    rng = np.random.default_rng(7)
+    args = PAIR_INPUTS[layer](rng)
+    forward = getattr(module, f"{layer}_forward")
+    out, cache = forward(*args)
+    dout = rng.standard_normal(out.shape)
+    returned = getattr(module, backward)(dout.copy(), cache)
+    returned = returned if isinstance(returned, tuple) else (returned,)
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    value = lambda: float(np.sum(forward(*args)[0] * dout))  # noqa: E731
+    return len(returned) == len(arrays) and all(
+        _agrees(g, _central(value, a)) for g, a in zip(returned, arrays, strict=True)
+    )
+
+
+def _loss_right(module, name: str) -> bool:
+    rng = np.random.default_rng(7)
+    args = LOSS_INPUTS[name](rng)
+    function = getattr(module, name)
+    _, grad = function(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    return _agrees(grad, _central(lambda: float(function(*args)[0]), args[0]))
+
+
+def _right(module, function: str) -> bool:
+    if function in LOSS_INPUTS:
+        return _loss_right(module, function)
+    layer = function.split("_backward")[0]
+    return _pair_right(module, layer, function)
+
+
+# -- the correct file ---------------------------------------------------------------------------
+def test_every_unit_of_a_correct_layer_file_is_read_and_correct():
+    report = check_code(LAYERS)
+    assert isinstance(report, FileReport)
+    functions = {u.function: u for u in report.units}
+    expected = {f"{layer}_backward" for layer in PAIR_INPUTS} | set(LOSS_INPUTS)
+    expected.add("batchnorm_backward_alt")
+    assert set(functions) == expected
+    module = _module(LAYERS)
+    for function, unit in functions.items():
+        assert _right(module, function), function  # the oracle agrees the fixture is right
+        assert unit.status == CHECKED, (function, unit.message)
+        assert unit.report.ok, unit.report.to_text()
+    assert report.ok
+
+
+# -- mutants ------------------------------------------------------------------------------------
+# (function, line as written, mutated line): wrong ones and equivalent ones alike; the oracle
+# says which is which
+MUTANTS = [
+    (
+        "affine_backward",
+        "dx = dout.dot(w.T).reshape(x.shape)",
+        "dx = -dout.dot(w.T).reshape(x.shape)",
+    ),
+    (
+        "affine_backward",
+        "dw = x.reshape(x.shape[0], -1).T.dot(dout)",
+        "dw = 2 * x.reshape(x.shape[0], -1).T.dot(dout)",
+    ),
+    ("affine_backward", "db = np.sum(dout, axis=0)", "db = np.sum(dout, axis=0) / x.shape[0]"),
+    ("affine_backward", "db = np.sum(dout, axis=0)", "db = dout.sum(axis=0)"),
+    ("relu_backward", "dx = dout * (x > 0)", "dx = dout"),
+    ("relu_backward", "dx = dout * (x > 0)", "dx = dout * (x < 0)"),
+    ("relu_backward", "dx = dout * (x > 0)", "dx = (x > 0).astype(float)"),
+    ("relu_backward", "dx = dout * (x > 0)", "dx = dout * (x >= 0)"),
+    (
+        "leaky_relu_backward",
+        "dx = np.where(x > 0, dout, alpha * dout)",
+        "dx = np.where(x > 0, dout, 0)",
+    ),
+    (
+        "leaky_relu_backward",
+        "dx = np.where(x > 0, dout, alpha * dout)",
+        "dx = np.where(x > 0, dout, alpha)",
+    ),
+    ("sigmoid_backward", "dx = dout * out * (1 - out)", "dx = dout * (1 - out)"),
+    ("sigmoid_backward", "dx = dout * out * (1 - out)", "dx = out * (1 - out)"),
+    ("sigmoid_backward", "dx = dout * out * (1 - out)", "dx = out * (1 - out) * dout"),
+    ("tanh_backward", "dx = dout * (1 - out**2)", "dx = dout * (1 - out)"),
+    ("tanh_backward", "dx = dout * (1 - out**2)", "dx = dout * (1 + out**2)"),
+    ("batchnorm_backward", "dxc += (2.0 / N) * xc * dvar", "dxc += (1.0 / N) * xc * dvar"),
+    ("batchnorm_backward", "dx = dxc - dmu / N", "dx = dxc"),
+    ("batchnorm_backward", "dx = dxc - dmu / N", "dx = dxc - np.mean(dxc, axis=0)"),
+    ("batchnorm_backward", "dvar = 0.5 * dstd / std", "dvar = dstd / std"),
+    ("batchnorm_backward", "dbeta = dout.sum(axis=0)", "dbeta = dout.mean(axis=0)"),
+    ("batchnorm_backward", "dxn = dout * gamma", "dxn = dout"),
+    ("batchnorm_backward", "dgamma = np.sum(dout * xn, axis=0)", "dgamma = np.sum(dout, axis=0)"),
+    ("batchnorm_backward_alt", "(N * dout - xn * dgamma - dbeta)", "(N * dout - xn * dgamma)"),
+    ("batchnorm_backward_alt", "dx = (gamma / (N * std))", "dx = (gamma / std)"),
+    (
+        "layernorm_backward",
+        "dx = (D * dxn - dsum - xn * dproj) / (D * std)",
+        "dx = (D * dxn - dsum) / (D * std)",
+    ),
+    (
+        "layernorm_backward",
+        "dsum = dxn.sum(axis=1, keepdims=True)",
+        "dsum = dxn.sum(axis=0, keepdims=True)",
+    ),
+    ("layernorm_backward", "dgamma = np.sum(dout * xn, axis=0)", "dgamma = np.sum(dout, axis=0)"),
+    ("dropout_backward", "dx = dout * mask", "dx = dout * (mask > 0)"),
+    ("dropout_backward", "dx = dout * mask", "dx = dout"),
+    ("rnn_step_backward", "dtanh = dnext_h * (1 - next_h**2)", "dtanh = dnext_h * (1 - next_h)"),
+    ("rnn_step_backward", "dWh = prev_h.T.dot(dtanh)", "dWh = prev_h.T.dot(dnext_h)"),
+    ("rnn_step_backward", "dprev_h = dtanh.dot(Wh.T)", "dprev_h = dtanh.dot(Wh)"),
+    ("rnn_step_backward", "db = np.sum(dtanh, axis=0)", "db = np.sum(dnext_h, axis=0)"),
+    ("svm_loss", "dx[np.arange(N), y] -= num_pos", "dx[np.arange(N), y] -= 1"),
+    ("svm_loss", "num_pos = np.sum(margins > 0, axis=1)", "num_pos = np.sum(margins, axis=1)"),
+    ("svm_loss", "dx /= N", "dx /= N * N"),
+    ("softmax_loss", "dx[np.arange(N), y] -= 1", "dx[np.arange(N), y] -= 2"),
+    ("softmax_loss", "dx /= N", "dx /= 2 * N"),
+    ("softmax_loss_vectorized", "dW += 2 * reg * W", "dW += reg * W"),
+    ("softmax_loss_vectorized", "dW += 2 * reg * W", "dW += 2 * W"),
+    ("softmax_loss_vectorized", "dW += 2 * reg * W", "dW += reg * W * 2"),
+    ("softmax_loss_vectorized", "dW = X.T.dot(dscores) / num_train", "dW = X.T.dot(dscores)"),
+    ("svm_loss_vectorized", "/ num_train + reg * W", "/ num_train + 2 * reg * W"),
+    ("svm_loss_vectorized", "/ num_train + reg * W", "/ num_train + 0.5 * reg * 2 * W"),
+    ("svm_loss_vectorized", "= -np.sum(binary, axis=1)", "= -1"),
+]
+
+
+# Caught, but blamed at another line: a value built over several in-place lines (``dx[...] -=
+# ...``, then ``dx /= N``) is judged as its last version; a helper sum that is no adjoint
+# (layernorm's ``dsum``) is blamed where it is used; and a mean loss's missing ``/ N`` on
+# ``dW`` is read as ``dscores`` missing it (the reading with fewer scaled roles wins a tie).
+BLAMED_ELSEWHERE = {
+    ("layernorm_backward", "dsum = dxn.sum(axis=0, keepdims=True)"),
+    ("svm_loss", "dx[np.arange(N), y] -= 1"),
+    ("svm_loss", "num_pos = np.sum(margins, axis=1)"),
+    ("softmax_loss", "dx[np.arange(N), y] -= 2"),
+    ("softmax_loss_vectorized", "dW = X.T.dot(dscores)"),
+    ("svm_loss_vectorized", "= -1"),
+}
+
+
+def _mutated(function: str, old: str, new: str) -> tuple[str, int]:
+    """The fixture with one line of ``function`` changed, and that line's number."""
+    lines = LAYERS.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"def {function}("))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("def ")), len(lines))
+    at = [i for i in range(start, end) if old in lines[i]]
+    assert len(at) == 1, (function, old)
+    lines[at[0]] = lines[at[0]].replace(old, new)
+    return "\n".join(lines) + "\n", at[0] + 1
+
+
+@pytest.mark.parametrize(("function", "old", "new"), MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, function, old, new):
+    text, line = _mutated(function, old, new)
+    path = tmp_path / "layers.py"
+    path.write_text(text)
+    right = _right(_module(path), function)
+    report = check_code(path, function)
+    (unit,) = report.units
+    assert unit.status == CHECKED, unit.message
+    if right:  # never call correct code wrong
+        assert unit.report.ok, unit.report.to_text()
+        return
+    assert not unit.report.ok, f"missed: {new}"
+    first = min(v.line for v in unit.report.wrong)
+    if (function, new) in BLAMED_ELSEWHERE:
+        assert first != line, "blamed at its own line now: take it off BLAMED_ELSEWHERE"
+        return
+    assert first == line, unit.report.to_text()
+
+
+# -- templates, warnings, the command line ------------------------------------------------------
+TEMPLATE = """
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    out = None
+    ###########################################################################
+    # TODO: Implement the affine forward pass.                                #
+    ###########################################################################
+    pass
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    dx, dw, db = None, None, None
+    pass
+    return dx, dw, db
+
+
+def relu_forward(x):
+    raise NotImplementedError
+
+
+def relu_backward(dout, cache):
+    raise NotImplementedError
+
+
+def sigmoid_forward(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+
+
+def sigmoid_backward(dout, cache):
+    dx = dout
+    dx *= cache * (1 - cache)
+    return dx
+"""
+
+
+def test_templates_are_not_implemented_and_writes_into_inputs_are_warned(tmp_path):
+    path = tmp_path / "layers.py"
+    path.write_text(TEMPLATE)
+    report = check_code(path)
+    status = {u.function: u.status for u in report.units}
+    assert status["affine_backward"] == NOT_IMPLEMENTED
+    assert status["relu_backward"] == NOT_IMPLEMENTED
+    sigmoid = next(u for u in report.units if u.function == "sigmoid_backward")
+    assert sigmoid.status == CHECKED and sigmoid.report.ok  # right, as values go
+    written = TEMPLATE.splitlines().index("    dx *= cache * (1 - cache)") + 1
+    assert any(f"line {written}" in w and "dout" in w for w in sigmoid.warnings)
+    assert report.ok and "not implemented" in report.to_text()
+
+
+def test_the_command_line_judges_one_function_and_says_so_in_json(tmp_path):
+    text, line = _mutated("relu_backward", "dx = dout * (x > 0)", "dx = dout")
+    path = tmp_path / "layers.py"
+    path.write_text(text)
+    run = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "check", f"{path}:relu_backward", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 1, run.stderr
+    data = json.loads(run.stdout)
+    (unit,) = data["units"]
+    assert unit["function"] == "relu_backward" and unit["status"] == "checked"
+    wrong = [v for v in unit["report"]["verdicts"] if v["verdict"] == "wrong"]
+    assert [v["line"] for v in wrong] == [line]
+    assert "(x > 0)" in wrong[0]["correct_formula"] or "x > 0" in wrong[0]["correct_formula"]
+
+
+def test_a_file_where_nothing_can_be_read_is_bad_input(tmp_path):
+    path = tmp_path / "layers.py"
+    path.write_text(
+        "def odd_forward(x):\n    return x, (x, x)\n\n\ndef odd_backward(dout, cache):\n"
+        "    a, b, c = cache\n    return dout * a\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 2
+    assert "not read" in run.stdout and "Traceback" not in run.stderr
