@@ -403,7 +403,9 @@ class CodeCheck:
         target = Target("gradient", update.param)
         if update.expr in self.values:
             value = self.values[update.expr]
-            note = f"used as d{self.subject.model.loss.name}/d{update.param} at line {update.line}"
+            how = "returned" if update.returned else "used"
+            label = f"d{self.subject.model.loss.name}/d{update.param}"
+            note = f"{how} as {label} at line {update.line}"
             return Claim(
                 value.user,
                 value.text,

@@ -52,10 +52,11 @@ class UnitReport:
             return [f"{head}: not implemented (the template is still there)"]
         if self.status == NOT_READ:
             return [f"{head}: not read: {self.message}"]
-        lines = [f"{head}: {self.meaning}" if self.meaning else head]
+        lines = [f"{head}: {self.report.summary()}"]
+        if self.meaning:
+            lines.append(f"gradients of {self.meaning}")
         lines += [f"warning: {warning}" for warning in self.warnings]
-        body = self.report.to_text().rstrip("\n").splitlines()
-        return lines + body
+        return lines + self.report.body_lines()
 
 
 @dataclass

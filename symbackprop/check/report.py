@@ -156,20 +156,25 @@ class CheckReport:
             "notes": list(self.notes),
         }
 
-    def to_text(self) -> str:
+    def summary(self) -> str:
+        """``3 formulas, 1 wrong``."""
         count = len(self.verdicts)
         summary = "all correct" if self.ok else f"{len(self.wrong)} wrong"
         if self.following:
             summary += f", {len(self.following)} following from a wrong line"
-        lines = [
-            f"check {self.subject} (loss {self.loss}): {count} formula"
-            f"{'s' if count != 1 else ''}, {summary}"
-        ]
-        lines += [f"note: {note}" for note in self.notes]
+        return f"{count} formula{'s' if count != 1 else ''}, {summary}"
+
+    def body_lines(self) -> list[str]:
+        """The notes and every verdict, without the heading."""
+        lines = [f"note: {note}" for note in self.notes]
         for verdict in self.verdicts:
             lines.append("")
             lines += verdict.text_lines()
-        return "\n".join(lines) + "\n"
+        return lines
+
+    def to_text(self) -> str:
+        lines = [f"check {self.subject} (loss {self.loss}): {self.summary()}"]
+        return "\n".join(lines + self.body_lines()) + "\n"
 
     def __str__(self) -> str:
         return self.to_text()

@@ -30,7 +30,8 @@ from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
 from symbackprop.readers.codeloops import is_partial_sum
 from symbackprop.readers.dims import DimSpace
-from symbackprop.readers.layerpairs import Unit, scalar_layouts
+from symbackprop.readers.layerconfig import scalar_layouts
+from symbackprop.readers.layerpairs import Unit
 from symbackprop.readers.objectlayouts import attribute_layouts
 from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
