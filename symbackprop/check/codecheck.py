@@ -217,9 +217,12 @@ class CodeCheck:
         for symbol in sorted(self.values, key=lambda s: self.values[s].line):
             if any(u.has(symbol) for u in wrapped):
                 continue
-            if symbol not in read:
-                continue  # a value no gradient reads (``dmu`` left over) is no claim
-            for role in [self._role_by_name(symbol), *self._roles_by_value(symbol)]:
+            named = self._role_by_name(symbol)
+            if symbol not in read and named is None:
+                continue
+            # a value no gradient reads is judged by its name, or as the multiple of an
+            # adjoint its values are (a left-over ``dmu`` that is minus dL/dmu is no mistake)
+            for role in [named, *self._roles_by_value(symbol)]:
                 if role is not None and not _has(candidates.get(symbol, []), role):
                     candidates.setdefault(symbol, []).append(role)
 
