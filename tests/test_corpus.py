@@ -24,9 +24,9 @@ from corpus.mutations import PRIORITY
 from corpus.oracle import label
 from corpus.scoring import outcome, rates
 
-REFUSED_AT_MOST = 0.35  # 133 of 384 cases refused
-VERDICTS_RIGHT_AT_LEAST = 0.88  # of the cases read
-LINES_RIGHT_AT_LEAST = 0.74  # the oracle's first wrong line blamed
+REFUSED_AT_MOST = 0.30  # 112 of 384 cases refused
+VERDICTS_RIGHT_AT_LEAST = 0.89  # of the cases read
+LINES_RIGHT_AT_LEAST = 0.75  # the oracle's first wrong line blamed
 DIAGNOSES_RIGHT_AT_LEAST = 0.74  # of the mistakes blamed at their line
 
 # Where the product breaks an invariant today, and why; each entry is a bug to fix.
@@ -37,6 +37,10 @@ _NO_RATE = "an update without the learning rate the others use is read as a step
 _ROLE = "another line is blamed first"
 _ONE_OUTPUT_SHAPE = "a (k,) step on a (k, 1) bias runs only for one output; read as k outputs"
 _SCALED_ROLE = "a delta scaled by m and undone later, in a softmax over columns, is blamed"
+# a name written over several lines (``dW = ...`` then ``dW += reg * W``): the checker judges
+# the line that breaks a version only where that version plays a role of its own; else the
+# last one (and the oracle, too, labels some names by their last version only)
+_VERSIONS = "a value built over several lines is blamed at another of them"
 KNOWN_UNCLEAR_REFUSAL: dict[str, str] = {}
 KNOWN_FALSE_WRONG = {
     "dense2 tanh sigmoid BCE, columns, parameters dict (course notebook): keepdims dropped at line 20": _ONE_OUTPUT_SHAPE,
@@ -72,13 +76,19 @@ KNOWN_CALLED_CORRECT = {
     "softmax regression, integer labels, einsum, summed loss: drop a factor at line 14": _NO_RATE,
 }
 KNOWN_WRONG_LINE = {
+    "dense2 relu softmax, integer labels, L2 (course assignment): -= 1 forgotten at line None": _VERSIONS,
+    "dense2 relu softmax, integer labels, L2 (course assignment): mean for sum at line 22": _VERSIONS,
+    "dense2 relu softmax, integer labels, L2 (course assignment): operands swapped at line 21": _VERSIONS,
+    "dense2 relu softmax, integer labels, L2 (course assignment): transpose at line 21": _VERSIONS,
+    "dense2 relu softmax, params dict, returns loss, grads: -= 1 forgotten at line None": _VERSIONS,
+    "dense2 relu softmax, params dict, returns loss, grads: sign flip at line 19": _VERSIONS,
+    "dense2 relu softmax, params dict, returns loss, grads: transpose at line 19": _VERSIONS,
+    "dense2 relu softmax, params dict, returns loss, grads: update sign at line 15": _VERSIONS,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: alias instead of product at line 12": _ROLE,
     "dense2 leaky relu regression, columns, .dot: keepdims dropped at line 16": _ROLE,
     "dense2 leaky relu regression, loss a mean of per-sample sums, ones_like: alias instead of product at line 16": _ROLE,
     "dense2 relu sigmoid BCE, columns, @ and masks: keepdims dropped at line 17": _ROLE,
-    "dense2 sigmoid regression, columns, np.mean with axis and keepdims: drop a factor at line 14": _ROLE,
     "dense2 sigmoid regression, columns, np.mean with axis and keepdims: keepdims dropped at line 16": _ROLE,
-    "dense2 sigmoid regression, columns, np.mean with axis and keepdims: wrong activation derivative at line 14": _ROLE,
     "dense2 tanh regression, backward returns a tuple, no loss in the code: drop a factor at line 10": _ROLE,
     "dense2 tanh regression, backward returns a tuple, no loss in the code: extra factor 2 at line 10": _ROLE,
     "dense2 tanh regression, backward returns a tuple, no loss in the code: mean for sum at line 12": _ROLE,
@@ -91,12 +101,7 @@ KNOWN_WRONG_LINE = {
     "dense2 tanh sigmoid BCE, columns, parameters dict (course notebook): drop a factor at line 23": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: drop a factor at line 33": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: keepdims dropped at line 26": _ROLE,
-    "dense3 relu relu softmax, columns, one-hot columns: mask left out at line 24": _ROLE,
-    "dense3 relu relu softmax, columns, one-hot columns: mean for sum at line 26": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: missing 1/N at line 26": _ROLE,
-    "dense3 relu relu softmax, columns, one-hot columns: operands swapped at line 27": _ROLE,
-    "dense3 relu relu softmax, columns, one-hot columns: transpose at line 27": _ROLE,
-    "dense3 relu relu softmax, columns, one-hot columns: update too early at line 27": _EARLY,
     "dense3 relu relu softmax, columns, one-hot columns: wrong axis at line 30": _ROLE,
     "dense3 tanh tanh sigmoid, binary cross-entropy, mean: alias instead of product at line 24": _ROLE,
     "dense3 tanh tanh sigmoid, binary cross-entropy, mean: derivative at the wrong value at line 20": _ROLE,

@@ -214,6 +214,16 @@ BLAMED_ELSEWHERE = {
 }
 
 
+def _judged(report):
+    """One function's verdicts: a pair's unit (judged with its forward), or a loss function's
+    own report."""
+    if isinstance(report, FileReport):
+        (unit,) = report.units
+        assert unit.status == CHECKED, unit.message
+        return unit.report
+    return report
+
+
 def _mutated(function: str, old: str, new: str) -> tuple[str, int]:
     """The fixture with one line of ``function`` changed, and that line's number."""
     lines = LAYERS.read_text().splitlines()
@@ -231,18 +241,16 @@ def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, functio
     path = tmp_path / "layers.py"
     path.write_text(text)
     right = _right(_module(path), function)
-    report = check_code(path, function)
-    (unit,) = report.units
-    assert unit.status == CHECKED, unit.message
+    report = _judged(check_code(path, function))
     if right:  # never call correct code wrong
-        assert unit.report.ok, unit.report.to_text()
+        assert report.ok, report.to_text()
         return
-    assert not unit.report.ok, f"missed: {new}"
-    first = min(v.line for v in unit.report.wrong)
+    assert not report.ok, f"missed: {new}"
+    first = min(v.line for v in report.wrong)
     if (function, new) in BLAMED_ELSEWHERE:
         assert first != line, "blamed at its own line now: take it off BLAMED_ELSEWHERE"
         return
-    assert first == line, unit.report.to_text()
+    assert first == line, report.to_text()
 
 
 # -- templates, warnings, the command line ------------------------------------------------------

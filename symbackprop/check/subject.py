@@ -22,6 +22,7 @@ from symbackprop.check.numeric import difference
 from symbackprop.derive import Derivation, derive
 from symbackprop.derive.local import output_form, split_outer
 from symbackprop.errors import ShapeError, SymbackpropError
+from symbackprop.ir.activations import leaky_relu, relu
 from symbackprop.ir.evaluate import EvaluationError, Evaluator, NotExact, Numbers, Value, to_mp
 from symbackprop.ir.model import Kind, Model, Node
 from symbackprop.ir.ops import Shape, SumBase, softmax, softmax_xent
@@ -327,6 +328,16 @@ def _activation_split(node: Node):
     if split is None:
         return None
     outer, inner = split
-    if isinstance(inner, sp.Symbol) or not inner.free_symbols or output_form(outer) is None:
+    if isinstance(inner, sp.Symbol) or not inner.free_symbols:
+        return None
+    if output_form(outer) is None and not _kinked(outer):
         return None
     return outer, inner
+
+
+def _kinked(outer: sp.Lambda) -> bool:
+    """ReLU or leaky ReLU of the pre-activation: its derivative, a step, is no polynomial in
+    the output, but ``dz = dh * (h > 0)`` is as much the adjoint of ``z`` as for sigmoid."""
+    (variable,) = outer.variables
+    body = outer.expr
+    return isinstance(body, relu | leaky_relu) and body.args[0] == variable

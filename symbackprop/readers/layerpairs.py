@@ -50,6 +50,10 @@ class Unit:
     problem: SymbackpropError | None = None  # why it cannot be read
 
     @property
+    def is_pair(self) -> bool:
+        return self.name != self.function
+
+    @property
     def implemented(self) -> bool:
         return self.body is not None or self.problem is not None
 
