@@ -20,7 +20,9 @@ from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, FileReport
 
 LAYERS = Path(__file__).parent / "layerfiles" / "course_layers.py"
+NET = Path(__file__).parent / "layerfiles" / "course_net.py"
 N, D, M = 4, 3, 5  # distinct sizes: a transposed product cannot pass by accident
+H = 2  # an LSTM's hidden size: its gates are (N, 4 H)
 
 
 def _arrays(rng, *shapes):
@@ -42,6 +44,8 @@ PAIR_INPUTS = {
     "layernorm": lambda r: [*_arrays(r, (N, D), (D,), (D,)), {}],
     "dropout": lambda r: [*_arrays(r, (N, D)), {"p": 0.6, "mode": "train", "seed": 3}],
     "rnn_step": lambda r: _arrays(r, (N, D), (N, M), (D, M), (M, M), (M,)),
+    "lstm_step": lambda r: _arrays(r, (N, D), (N, H), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,)),
+    "affine_relu": lambda r: _arrays(r, (N, D), (D, M), (M,)),
 }
 LOSS_INPUTS = {
     "svm_loss": lambda r: [*_arrays(r, (N, M)), _labels(r)],
@@ -82,12 +86,15 @@ def _pair_right(module, layer: str, backward: str) -> bool:
     rng = np.random.default_rng(7)
     args = PAIR_INPUTS[layer](rng)
     forward = getattr(module, f"{layer}_forward")
-    out, cache = forward(*args)
-    dout = rng.standard_normal(out.shape)
-    returned = getattr(module, backward)(dout.copy(), cache)
+    *outs, cache = forward(*args)
+    douts = [rng.standard_normal(out.shape) for out in outs]
+    returned = getattr(module, backward)(*[d.copy() for d in douts], cache)
     returned = returned if isinstance(returned, tuple) else (returned,)
     arrays = [a for a in args if isinstance(a, np.ndarray)]
-    value = lambda: float(np.sum(forward(*args)[0] * dout))  # noqa: E731
+
+    def value():
+        return sum(float(np.sum(o * d)) for o, d in zip(forward(*args)[:-1], douts, strict=True))
+
     return len(returned) == len(arrays) and all(
         _agrees(g, _central(value, a)) for g, a in zip(returned, arrays, strict=True)
     )
@@ -101,7 +108,23 @@ def _loss_right(module, name: str) -> bool:
     return _agrees(grad, _central(lambda: float(function(*args)[0]), args[0]))
 
 
+def _net_right(module) -> bool:
+    """TwoLayerNet.loss's gradients against finite differences of its loss."""
+    rng = np.random.default_rng(7)
+    net = module.TwoLayerNet(input_dim=D, hidden_dim=M, num_classes=H + 1, reg=0.1)
+    for name in net.params:
+        net.params[name] = rng.standard_normal(net.params[name].shape)
+    X, y = rng.standard_normal((N, D)), rng.integers(0, H + 1, size=N)
+    _, grads = net.loss(X, y)
+    return all(
+        _agrees(grads[name], _central(lambda: float(net.loss(X, y)[0]), net.params[name]))
+        for name in net.params
+    )
+
+
 def _right(module, function: str) -> bool:
+    if function == "TwoLayerNet.loss":
+        return _net_right(module)
     if function in LOSS_INPUTS:
         return _loss_right(module, function)
     layer = function.split("_backward")[0]
@@ -115,6 +138,7 @@ def test_every_unit_of_a_correct_layer_file_is_read_and_correct():
     functions = {u.function: u for u in report.units}
     expected = {f"{layer}_backward" for layer in PAIR_INPUTS} | set(LOSS_INPUTS)
     expected.add("batchnorm_backward_alt")
+    expected.discard("affine_relu_backward")  # in the network's file
     assert set(functions) == expected
     module = _module(LAYERS)
     for function, unit in functions.items():
@@ -122,6 +146,18 @@ def test_every_unit_of_a_correct_layer_file_is_read_and_correct():
         assert unit.status == CHECKED, (function, unit.message)
         assert unit.report.ok, unit.report.to_text()
     assert report.ok
+
+
+def test_a_network_built_from_layers_is_read_through_its_layer_calls():
+    report = check_code(NET)
+    functions = {u.function: u for u in report.units}
+    assert set(functions) >= {"affine_relu_backward", "softmax_loss", "TwoLayerNet.loss"}
+    module = _module(NET)
+    assert _net_right(module) and _right(module, "affine_relu_backward")
+    for unit in report.units:
+        assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+    judged = {v.name for v in functions["TwoLayerNet.loss"].report.verdicts}
+    assert {"grads['W1']", "grads['W2']"} <= judged
 
 
 # -- mutants ------------------------------------------------------------------------------------
@@ -197,6 +233,41 @@ MUTANTS = [
     ("svm_loss_vectorized", "/ num_train + reg * W", "/ num_train + 2 * reg * W"),
     ("svm_loss_vectorized", "/ num_train + reg * W", "/ num_train + 0.5 * reg * 2 * W"),
     ("svm_loss_vectorized", "= -np.sum(binary, axis=1)", "= -1"),
+    (
+        "lstm_step_backward",
+        "dc = dnext_c + dnext_h * o * (1 - tc**2)",
+        "dc = dnext_c + dnext_h * o",
+    ),
+    ("lstm_step_backward", "dprev_c = dc * f", "dprev_c = dc"),
+    ("lstm_step_backward", "do = dnext_h * tc", "do = dnext_h * next_c"),
+    ("lstm_step_backward", "df = dc * prev_c", "df = dc * prev_c * f"),
+    (
+        "lstm_step_backward",
+        "(di * i * (1 - i), df * f * (1 - f)",
+        "(df * f * (1 - f), di * i * (1 - i)",
+    ),
+    ("lstm_step_backward", "dWh = prev_h.T.dot(da)", "dWh = prev_h.T.dot(da) / 2"),
+]
+# the network's file: a sandwich layer and the network's loss
+NET_MUTANTS = [
+    ("affine_relu_backward", "da = relu_backward(dout, relu_cache)", "da = dout"),
+    ("TwoLayerNet.loss", 'grads["W1"] = dW1 + self.reg * W1', 'grads["W1"] = dW1'),
+    (
+        "TwoLayerNet.loss",
+        'grads["W2"] = dW2 + self.reg * W2',
+        'grads["W2"] = dW2 + 2 * self.reg * W2',
+    ),
+    ("TwoLayerNet.loss", 'grads["b2"] = db2', 'grads["b2"] = db1'),
+    (
+        "TwoLayerNet.loss",
+        "dh, dW2, db2 = affine_backward(dscores, cache2)",
+        "dh, dW2, db2 = affine_backward(-dscores, cache2)",
+    ),
+    (
+        "TwoLayerNet.loss",
+        'grads["W1"] = dW1 + self.reg * W1',
+        'grads["W1"] = dW1 + self.reg * W1 * 2 / 2',
+    ),
 ]
 
 
@@ -211,6 +282,11 @@ BLAMED_ELSEWHERE = {
     ("softmax_loss", "dx[np.arange(N), y] -= 2"),
     ("softmax_loss_vectorized", "dW = X.T.dot(dscores)"),
     ("svm_loss_vectorized", "= -1"),
+    # a network's lines that only pass a layer's result on (``grads['W1'] = dW1``, an
+    # argument ``-dscores``) are blamed where the value they pass on is made
+    ("TwoLayerNet.loss", 'grads["W1"] = dW1'),
+    ("TwoLayerNet.loss", 'grads["b2"] = db1'),
+    ("TwoLayerNet.loss", "dh, dW2, db2 = affine_backward(-dscores, cache2)"),
 }
 
 
@@ -224,20 +300,27 @@ def _judged(report):
     return report
 
 
-def _mutated(function: str, old: str, new: str) -> tuple[str, int]:
+def _mutated(function: str, old: str, new: str, path: Path = LAYERS) -> tuple[str, int]:
     """The fixture with one line of ``function`` changed, and that line's number."""
-    lines = LAYERS.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"def {function}("))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("def ")), len(lines))
+    lines = path.read_text().splitlines()
+    own = function.split(".")[-1]
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {own}("))
+    ends = (i for i in range(start + 1, len(lines)) if lines[i].startswith(("def ", "class ")))
+    end = next(ends, len(lines))
     at = [i for i in range(start, end) if old in lines[i]]
     assert len(at) == 1, (function, old)
     lines[at[0]] = lines[at[0]].replace(old, new)
     return "\n".join(lines) + "\n", at[0] + 1
 
 
-@pytest.mark.parametrize(("function", "old", "new"), MUTANTS, ids=lambda v: str(v)[:40])
-def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, function, old, new):
-    text, line = _mutated(function, old, new)
+CASES = [(LAYERS, *m) for m in MUTANTS] + [(NET, *m) for m in NET_MUTANTS]
+
+
+@pytest.mark.parametrize(("fixture", "function", "old", "new"), CASES, ids=lambda v: str(v)[:40])
+def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(
+    tmp_path, fixture, function, old, new
+):
+    text, line = _mutated(function, old, new, fixture)
     path = tmp_path / "layers.py"
     path.write_text(text)
     right = _right(_module(path), function)

@@ -10,6 +10,7 @@ import copy
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.readers.layerconfig import argument_names
+from symbackprop.readers.whitelist import same_name
 
 
 class CacheReader(ast.NodeTransformer):
@@ -112,7 +113,7 @@ class CacheReader(ast.NodeTransformer):
         for name, element in pairs:
             if isinstance(name, ast.Name):
                 self.unpacked.add(name.id)
-            if _same_name(name, element):
+            if same_name(name, element):
                 continue
             part = ast.Assign([name], copy.deepcopy(element))
             out.append(ast.copy_location(part, statement))
@@ -143,10 +144,6 @@ def _all_forward_names(names: list[str], forward: ast.FunctionDef) -> bool:
         n.id for n in ast.walk(forward) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     return all(name in known for name in names)
-
-
-def _same_name(target: ast.expr, value: ast.expr) -> bool:
-    return isinstance(target, ast.Name) and isinstance(value, ast.Name) and target.id == value.id
 
 
 def _last_assignment(statements: list[ast.stmt], name: str) -> ast.expr | None:

@@ -60,8 +60,15 @@ def scalar_arguments(function: ast.FunctionDef) -> tuple[str, ...]:
 
 
 def scalar_layouts(body: Body) -> dict[str, str]:
-    """Any function's arguments that are numbers by their names (reg, eps, keep_prob)."""
-    return {name: "scalar" for name in body.arguments if name in SCALAR_ARGUMENTS}
+    """The names any function reads that are numbers by their names (reg, eps, keep_prob),
+    as arguments or on ``self`` (``self.reg``)."""
+    read = set(body.arguments) | {
+        node.attr if isinstance(node, ast.Attribute) else node.id
+        for statement in body.statements
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name | ast.Attribute)
+    }
+    return {name: "scalar" for name in read if name in SCALAR_ARGUMENTS}
 
 
 def config_dicts(function: ast.FunctionDef) -> set[str]:
@@ -212,12 +219,30 @@ def training_branch(statements: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _mode_branch(statement: ast.If) -> list[ast.stmt] | None:
+    """The branch training takes: ``mode == 'train'``'s, or past ``if y is None: return
+    scores`` (a network's ``loss`` asked for scores only)."""
     test = statement.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None
+    if _without_labels(statement):
+        return statement.orelse if isinstance(test.ops[0], ast.Is) else statement.body
     constants = [c.value for c in (test.left, *test.comparators) if isinstance(c, ast.Constant)]
     mode = next((c for c in constants if c in (_TRAIN, _TEST)), None)
     if mode is None or not isinstance(test.ops[0], ast.Eq | ast.NotEq):
         return None
     true = (mode == _TRAIN) == isinstance(test.ops[0], ast.Eq)
     return statement.body if true else statement.orelse
+
+
+def _without_labels(statement: ast.If) -> bool:
+    """``if y is None: return scores``: a branch that returns early when there are no labels."""
+    test = statement.test
+    none = [c for c in (test.left, *test.comparators) if isinstance(c, ast.Constant)]
+    ends = statement.body if isinstance(test.ops[0], ast.Is) else statement.orelse
+    return (
+        isinstance(test.ops[0], ast.Is | ast.IsNot)
+        and len(none) == 1
+        and none[0].value is None
+        and bool(ends)
+        and isinstance(ends[-1], ast.Return)
+    )

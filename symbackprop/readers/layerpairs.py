@@ -29,7 +29,7 @@ from symbackprop.readers.layerconfig import (
     training_branch,
 )
 from symbackprop.readers.pyslice import LOSS_NAMES
-from symbackprop.readers.pysource import Body
+from symbackprop.readers.pysource import Body, select_body
 
 PAIR_LOSS = "L"  # the loss a pair is judged under: sum(out * dout)
 
@@ -48,6 +48,7 @@ class Unit:
     described: str = ""  # "L = sum(out * dout)": how the claims are meant
     warnings: list[str] = field(default_factory=list)
     problem: SymbackpropError | None = None  # why it cannot be read
+    method: bool = False  # a class's method (``TwoLayerNet.loss``)
 
     @property
     def is_pair(self) -> bool:
@@ -76,16 +77,44 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
     for name, function in functions.items():
         if name not in paired and _is_loss_function(function):
             units.append(_guarded(loss_unit, tree, filename, function))
+    for cls in (s for s in tree.body if isinstance(s, ast.ClassDef)):
+        for method in (s for s in cls.body if isinstance(s, ast.FunctionDef)):
+            if method.args.args and _is_loss_function(method):  # a network's loss(X, y)
+                units.append(_guarded(method_unit, tree, filename, cls, method))
     return sorted(units, key=lambda u: u.line)
 
 
-def _guarded(make, tree, filename, *functions: ast.FunctionDef) -> Unit:
+def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef) -> Unit:
+    """A class's ``loss(X, y)`` returning ``loss, grads``: its weights on ``self``, the
+    layers it calls read inline, the scores-only branch (``if y is None``) left out."""
+    name = f"{cls.name}.{method.name}"
+    if not_implemented(method):
+        return Unit(name, name, method.lineno, None, method=True)
+    body = select_body(tree, filename, name)
+    body.statements = training_branch(copy.deepcopy(body.statements))
+    returned = method.body[-1].value.elts[0]
+    return Unit(
+        name,
+        name,
+        method.lineno,
+        body,
+        scalars=scalar_arguments(method),
+        loss=returned.id,
+        described=f"the loss {returned.id} it returns",
+        method=True,
+    )
+
+
+def _guarded(make, tree, filename, *functions: ast.FunctionDef | ast.ClassDef) -> Unit:
     """The unit, or one saying why it cannot be read (the file's other units still are)."""
     try:
         return make(tree, filename, *functions)
     except SymbackpropError as error:
-        last = functions[-1]
-        name = _pair_name(functions[0].name) if len(functions) > 1 else last.name
+        first, last = functions[0], functions[-1]
+        if isinstance(first, ast.ClassDef):  # a network's method
+            name = f"{first.name}.{last.name}"
+            return Unit(name, name, last.lineno, None, problem=error, method=True)
+        name = _pair_name(first.name) if len(functions) > 1 else last.name
         return Unit(name, last.name, last.lineno, None, problem=error)
 
 

@@ -24,15 +24,19 @@ from collections.abc import Sequence
 
 from symbackprop.errors import SpecError, UnsupportedConstruct
 from symbackprop.readers import codeflow, codeloops, pyslice
+from symbackprop.readers.callinline import inlined_calls
 from symbackprop.readers.codeloops import string_key
 from symbackprop.readers.pyslice import LOSS_NAMES, ReturnedGradient
 from symbackprop.readers.pysource import Body, too_deep
+from symbackprop.readers.whitelist import same_name
 
 
 def plain_body(body: Body, params: Sequence[str] = (), loss: str | None = None) -> Body:
     """``body`` with its statements (and its helpers) in the plain shape."""
-    # methods inlined -> loops unrolled -> entries named -> flattened -> sums -> claims
+    # methods and layer calls inlined -> loops unrolled -> entries named -> flattened -> sums
+    # -> claims
     statements = _inlined(body.statements, body) if body.instance else body.statements
+    statements = inlined_calls(statements, body.helpers, body.file)  # course layer calls
     counts = codeloops.sample_counts(statements)
     statements = codeloops.unrolled(statements, body, loss)
     statements = codeloops.with_sample_count(statements, counts)
@@ -258,7 +262,7 @@ def _without_aliases(statements: list[ast.stmt]) -> list[ast.stmt]:
         if pairs is None:
             kept.append(statement)
             continue
-        left = [(t, v) for t, v in pairs if not _same_name(t, v)]
+        left = [(t, v) for t, v in pairs if not same_name(t, v)]
         if len(left) == len(pairs):
             kept.append(statement)
         elif left:
@@ -277,10 +281,6 @@ def _assigned_pairs(statement: ast.stmt) -> list[tuple[ast.expr, ast.expr]] | No
             return list(zip(target.elts, value.elts, strict=True))
         return None
     return [(target, value)]
-
-
-def _same_name(target: ast.expr, value: ast.expr) -> bool:
-    return isinstance(target, ast.Name) and isinstance(value, ast.Name) and target.id == value.id
 
 
 def _called_attribute(call: ast.Call) -> str | None:

@@ -299,6 +299,11 @@ class Namespace:
 
 
 # -- statements that carry no computation ------------------------------------------------------
+def same_name(target: ast.expr, value: ast.expr) -> bool:
+    """``x = x``, ``a, x = b, x``: a name given itself."""
+    return isinstance(target, ast.Name) and isinstance(value, ast.Name) and target.id == value.id
+
+
 def assigned_name(statement: ast.stmt) -> str | None:
     """The target of ``name = expr`` or ``name: type = expr``; None for anything else."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
