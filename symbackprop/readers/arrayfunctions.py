@@ -169,6 +169,20 @@ def _reduction(kind: str):
     return handler
 
 
+def _variance(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    """``np.var(x, axis)``: the mean of the squared deviations from the mean over ``axis``
+    (NumPy's default, ``ddof=0``; batchnorm's biased variance)."""
+    if set(keywords) - {"axis", "keepdims"}:
+        raise tr.unsupported(node, "np.var() with ddof or other options", "known: axis, keepdims")
+    (value,) = args[:1] or [None]
+    if value is None or not tr.vector:
+        raise tr.unsupported(node, "np.var() of a number")
+    kept = dict(keywords, keepdims=ast.Constant(True))
+    mean = _reduction("mean")(tr, [value, *args[1:]], kept, node)
+    deviation = value - mean
+    return _reduction("mean")(tr, [deviation**2, *args[1:]], keywords, node)
+
+
 def _rows(shape: tuple | None) -> bool:
     """Whether Python's ``sum()`` of an array of this shape adds rows (not numbers)."""
     return shape is not None and len(shape) == 2 and shape[1] != 1
@@ -248,6 +262,7 @@ HANDLERS: dict[str, Callable] = {
     "negative": _negative,
     "transpose": _transpose,
     **{kind: _reduction(kind) for kind in ("sum", "mean", "max")},
+    "var": _variance,
     "size": _size,
     "len": _len,
     "eye": _eye,

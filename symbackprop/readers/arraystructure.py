@@ -102,6 +102,8 @@ def _reshape(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
         subject = tr.visit(args.pop(0))
     if len(args) == 1 and isinstance(args[0], ast.Tuple | ast.List):
         args = list(args[0].elts)
+    if len(args) == 1 and isinstance(args[0], ast.Starred):  # reshape(*x.shape)
+        args = [args[0].value]
     if len(args) == 1 and isinstance(args[0], ast.Attribute) and args[0].attr == "shape":
         # ``dx.reshape(x.shape)``: back to the shape of another array
         like = shape_of(tr, tr.visit(args[0].value), node)

@@ -230,7 +230,7 @@ class ArrayTranslator(Translator):
         return None
 
     def _array_call(self, kind: str, node: ast.Call, subject: sp.Expr | None) -> sp.Expr:
-        if any(isinstance(arg, ast.Starred) for arg in node.args):
+        if any(isinstance(arg, ast.Starred) for arg in node.args) and not _shape_spread(node):
             raise self.unsupported(node, "a call with starred arguments")
         if kind in ("vstack", "hstack"):
             return self._stack(kind, node)
@@ -358,3 +358,13 @@ def _slice_kind(node: ast.expr) -> str | None:
 
 def _has_slice(node: ast.expr) -> bool:
     return isinstance(node, ast.Tuple) and any(isinstance(e, ast.Slice) for e in node.elts)
+
+
+def _shape_spread(node: ast.Call) -> bool:
+    """``dx.reshape(*x.shape)``: another array's shape spread as the sizes."""
+    return (
+        len(node.args) == 1
+        and isinstance(node.args[0], ast.Starred)
+        and isinstance(node.args[0].value, ast.Attribute)
+        and node.args[0].value.attr == "shape"
+    )

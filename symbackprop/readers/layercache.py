@@ -9,7 +9,7 @@ import ast
 import copy
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.readers.layerconfig import argument_names
+from symbackprop.readers.layerconfig import argument_names, training_branch
 from symbackprop.readers.whitelist import same_name
 
 
@@ -21,6 +21,7 @@ class CacheReader(ast.NodeTransformer):
         self.filename = filename
         self.forward = forward
         self.backward = backward
+        self.statements = training_branch(forward.body[:-1])  # where the cache is built
         returned = forward.body[-1].value
         elements = list(returned.elts) if isinstance(returned, ast.Tuple) else [returned]
         handed = elements[len(elements) - len(cache_args) :] if cache_args else []
@@ -46,8 +47,8 @@ class CacheReader(ast.NodeTransformer):
         """A tuple's elements, a dict's entries or one array, as ast expressions."""
         seen = 0
         while isinstance(value, ast.Name) and seen < 8:
-            assigned = _last_assignment(self.forward.body[:-1], value.id)
-            filled = _filled_entries(self.forward.body[:-1], value.id)
+            assigned = _last_assignment(self.statements, value.id)
+            filled = _filled_entries(self.statements, value.id)
             if filled:
                 return filled
             if not isinstance(assigned, ast.Tuple | ast.List | ast.Dict | ast.Name):
@@ -70,7 +71,7 @@ class CacheReader(ast.NodeTransformer):
             if unpacked is not None:
                 out += unpacked
                 continue
-            out.append(self.visit(statement))
+            out += _split_tuple(self.visit(statement))
         for node in (n for s in out for n in ast.walk(s)):
             if (
                 isinstance(node, ast.Name)
@@ -176,3 +177,30 @@ def _filled_entries(statements: list[ast.stmt], name: str) -> dict | None:
         ):
             entries[target.slice.value] = statement.value
     return entries if started and entries else None
+
+
+def _split_tuple(statement: ast.stmt) -> list[ast.stmt]:
+    """``a, b = cache['a'], cache['b']`` once read: one assignment per name, a name given
+    itself dropped (so that an alias is seen as one, and read through)."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return [statement]
+    target, value = statement.targets[0], statement.value
+    if not (
+        isinstance(target, ast.Tuple | ast.List)
+        and isinstance(value, ast.Tuple | ast.List)
+        and len(target.elts) == len(value.elts)
+    ):
+        return [statement]
+    loaded = {n.id for e in value.elts for n in ast.walk(e) if isinstance(n, ast.Name)}
+    stored = {e.id for e in target.elts if isinstance(e, ast.Name)}
+    if len(stored) != len(target.elts) or (stored & loaded) - {
+        e.id for e, v in zip(target.elts, value.elts, strict=True) if same_name(e, v)
+    }:
+        return [statement]  # a swap or a name read by another element: left whole
+    parts = []
+    for name, element in zip(target.elts, value.elts, strict=True):
+        if not same_name(name, element):
+            parts.append(
+                ast.fix_missing_locations(ast.copy_location(ast.Assign([name], element), statement))
+            )
+    return parts

@@ -326,7 +326,7 @@ def pair_unit(
     cache = CacheReader(filename, cache_args, forward, backward)
     # the config dicts the cache hands on (dropout's ``dropout_param``) read as in the forward
     later = cache.rewritten(copy.deepcopy(backward.body))
-    later = training_branch(configs_read(later, configs | config_dicts(backward)))
+    later = training_branch(configs_read(later, configs))
     statements += later
     gradients = _returned_names(backward)
     data = [a for a in forward_args if a not in scalars and a not in configs]

@@ -149,6 +149,7 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.negative": "negative",
     "numpy.sum": "sum",
     "numpy.mean": "mean",
+    "numpy.var": "var",
     "numpy.max": "max",
     "numpy.amax": "max",
     "numpy.transpose": "transpose",
@@ -179,6 +180,7 @@ ARRAY_METHODS: dict[str, str] = {
     "dot": "dot",
     "sum": "sum",
     "mean": "mean",
+    "var": "var",
     "max": "max",
     "transpose": "transpose",
     # structure and indexing (symbackprop.readers.arraystructure)
