@@ -83,8 +83,9 @@ def check_code(
     arguments that are weights, where returned gradients are matched to them by order.
 
     A file of course-style layers (``affine_forward``/``affine_backward`` pairs, loss
-    functions returning ``loss, dx``) gives a :class:`FileReport`, one report per pair or
-    loss function: all of them, or the one ``function`` names.
+    functions returning ``loss, dx``, a network's ``loss`` method) checked whole gives a
+    :class:`FileReport`, one report per pair or loss function; so does one pair, named by
+    either of its halves. A loss function named on its own gives its one report.
     """
     text = read_input(path)
     if loss is None and not matrix and not params:
