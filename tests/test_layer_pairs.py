@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, NOT_READ, FileReport
+from symbackprop.errors import SymbackpropError
 
 LAYERS = Path(__file__).parent / "layerfiles" / "course_layers.py"
 NET = Path(__file__).parent / "layerfiles" / "course_net.py"
@@ -473,3 +475,36 @@ def test_a_file_where_nothing_can_be_read_is_bad_input(tmp_path):
     )
     assert run.returncode == 2
     assert "not read" in run.stdout and "Traceback" not in run.stderr
+
+
+# -- damaged files ------------------------------------------------------------------------------
+def _damaged(text: str, rng: random.Random) -> str:
+    """``text`` with a few lines deleted, repeated or given a stray token."""
+    tokens = ["cache", "dout", "x", "None", "0", "(x, w)", "cache[0]", "cache['x']", "return"]
+    tokens += ["pass", "*", "np.sum", "self", "dx", ","]
+    lines = text.splitlines()
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(lines))
+        roll = rng.random()
+        if roll < 0.3:
+            del lines[at]
+        elif roll < 0.7:
+            words = lines[at].split(" ")
+            words[rng.randrange(len(words))] = rng.choice(tokens)
+            lines[at] = " ".join(words)
+        else:
+            lines.insert(at, lines[rng.randrange(len(lines))])
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_damaged_layer_file_is_reported_or_refused_never_a_crash(tmp_path, seed):
+    rng = random.Random(seed)
+    path = tmp_path / "layers.py"
+    path.write_text(_damaged(rng.choice([LAYERS, NET, STYLES]).read_text(), rng))
+    try:
+        report = check_code(path)
+    except SymbackpropError as error:  # bad input: one located line
+        assert "\n" not in error.located()
+        return
+    assert report.to_text() and report.to_data()
