@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from dataclasses import dataclass, field
 
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
@@ -28,6 +27,7 @@ from symbackprop.readers.layerconfig import (
     scalar_arguments,
     training_branch,
 )
+from symbackprop.readers.programshapes import named_weight
 from symbackprop.readers.pyslice import LOSS_NAMES
 from symbackprop.readers.pysource import Body, select_body
 
@@ -432,15 +432,12 @@ def _gradient_params(gradients, data, backward, filename) -> tuple[str, ...]:
 
 
 def _gradient_base(gradient: str, data: list[str]) -> str | None:
-    for prefix in ("d_", "d", "grad_", "g_"):
-        if gradient.startswith(prefix) and gradient[len(prefix) :] in data:
-            return gradient[len(prefix) :]
-    for suffix in ("_grad", "_gradient"):
-        if gradient.endswith(suffix) and gradient[: -len(suffix)] in data:
-            return gradient[: -len(suffix)]
-    lowered = {d.lower(): d for d in data}
-    base = re.sub(r"^(d_?|grad_?)", "", gradient).lower()
-    return lowered.get(base)
+    """The argument ``gradient`` is named after: by the program reader's rule (``dx``,
+    ``grad_x``, ``x_grad``), else ignoring case (``dW`` for ``w``)."""
+    base = named_weight(gradient)
+    if base in data:
+        return base
+    return {d.lower(): d for d in data}.get((base or "").lower())
 
 
 # -- the body read ------------------------------------------------------------------------------

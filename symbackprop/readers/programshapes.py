@@ -404,17 +404,18 @@ def gradient_of(value: ast.expr, weights: list[str]) -> str | None:
     """The weight a returned value's name says it is the gradient of: dW1, grad_W1, W1_grad;
     for an expression (``dw / n``), the one weight the names it reads say."""
     names = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]
-    found = {w for w in map(_named_weight, names) if w is not None and w in weights}
+    found = {w for w in map(named_weight, names) if w is not None and w in weights}
     return found.pop() if len(found) == 1 else None
 
 
 def _key_weight(key: str, weights: list[str]) -> str:
     """The weight a key names: ``'W1'``, or ``'dW1'`` in ``{'dW1': ...}``."""
-    named = _named_weight(key)
+    named = named_weight(key)
     return named if key not in weights and named in weights else key
 
 
-def _named_weight(name: str) -> str | None:
+def named_weight(name: str) -> str | None:
+    """``W1`` for ``dW1``, ``grad_W1`` or ``W1_grad``; None for a name that names no weight."""
     match = _GRADIENT_NAME.match(name)
     if match is None or match.group("base") == name:
         return None
