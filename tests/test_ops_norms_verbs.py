@@ -261,6 +261,10 @@ LONG_QUOTIENTS = [
     # it does not: split the first operand's brackets
     "(delta_xhat - xhat * (delta_xhat * xhat).mean(axis=0) - delta_xhat.mean(axis=0)) / "
     "np.sqrt(z1.var(axis=0) + 1e-05)",
+    # a sum whose middle operand is still too long: split again before its own * and /
+    "(delta_n2 * gamma2 - layernorm(z2, 1e-05) * (delta_n2 * (gamma2 * layernorm(z2, 1e-05)))"
+    ".mean(axis=1, keepdims=True) - (delta_n2 * gamma2).mean(axis=1, keepdims=True)) / "
+    "np.sqrt(z2.var(axis=1, keepdims=True) + 1e-05)",
 ]
 
 

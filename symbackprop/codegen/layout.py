@@ -45,6 +45,7 @@ def statement_text(target: str, code: str, indent: str = INDENT, operator: str =
     else:
         parts = _split_top_level(body)
         lines = [parts[0]] + [f"{op} {operand}" for op, operand in parts[1:]]
+        lines = [piece for line in lines for piece in _split_long_product(line, inner)]
     return "\n".join([head] + [inner + text for text in lines] + [indent + tail])
 
 
@@ -138,7 +139,16 @@ def _top_level_text(text: str) -> str:
     return "".join(kept)
 
 
-def _split_top_level(body: str) -> list:
+def _split_long_product(line: str, indent: str) -> list[str]:
+    """An operand line still too long (``- a * f(b)``), split before its own ``*`` and ``/``
+    as the formatter does: ["- a", "* f(b)"]."""
+    if len(indent + line) <= LINE_LIMIT:
+        return [line]
+    parts = _split_top_level(line, (" * ", " / "))
+    return [parts[0]] + [f"{op} {operand}" for op, operand in parts[1:]]
+
+
+def _split_top_level(body: str, operators: tuple[str, ...] = (" + ", " - ")) -> list:
     """``a + b - c`` -> ["a", ("+", "b"), ("-", "c")] at bracket depth zero."""
     parts: list = []
     depth, start, operator = 0, 0, None
@@ -146,7 +156,7 @@ def _split_top_level(body: str) -> list:
     while i < len(body):
         char = body[i]
         depth += (char in "([{") - (char in ")]}")
-        if depth == 0 and body[i : i + 3] in (" + ", " - "):
+        if depth == 0 and body[i : i + 3] in operators:
             piece = body[start:i]
             parts.append(piece if operator is None else (operator, piece))
             operator, start, i = body[i + 1], i + 3, i + 3

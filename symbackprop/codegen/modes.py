@@ -24,6 +24,12 @@ class Parameter:
     name: str
     shape: tuple[int, ...]
     fans: tuple[int, int] | None  # None: a bias, zero under Glorot and He
+    starts_at: float | None = None  # every entry starts here under any scheme (gamma at 1)
+
+    @property
+    def filled_with(self) -> str | None:
+        """``"ones"`` or ``"zeros"`` for a parameter that starts there, else None."""
+        return {None: None, 0: "zeros", 1: "ones"}[self.starts_at]
 
     @property
     def gradient(self) -> str:
@@ -82,7 +88,8 @@ class VectorMode:
         params = []
         for node in self.model.parameters:
             shape = tuple(self.model.shapes[node.name])
-            params.append(Parameter(identifier(node.name), shape, fans_of(shape)))
+            start = self.model.starts.get(node.name)
+            params.append(Parameter(identifier(node.name), shape, fans_of(shape), start))
         return params
 
     def gradient(self, gradient) -> list[Statement]:

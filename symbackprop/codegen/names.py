@@ -44,6 +44,9 @@ GENERATOR_NAMES = frozenset(
         *("image_windows", "pad_images", "window_offsets", "offsets"),
         *("batchnorm", "layernorm", "groupnorm", "groupmean", "groupvar", "grouped"),
         *("standardised", "embedding_grad", "svm_hinge", "svm_hinge_slope"),
+        *("spatial_batchnorm", "spatial_batchnorm_grad", "spatial_groupnorm"),
+        *("spatial_groupnorm_grad", "shared_entries", "standardised_images"),
+        *("standardised_images_grad",),
     }
 )
 GENERATOR_PREFIXES = (ADJOINT_PREFIX, GRADIENT_PREFIX)

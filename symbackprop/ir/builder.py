@@ -28,6 +28,7 @@ class ModelBuilder:
         self.source = source
         self._nodes: list[Node] = []
         self._shapes: dict[str, Shape] = {}
+        self._starts: dict[str, float] = {}
 
     def _add(self, name: str, kind: Kind, expr=None, line: int | None = None) -> sp.Symbol:
         node = Node(name, kind, None if expr is None else sp.sympify(expr), line)
@@ -49,8 +50,23 @@ class ModelBuilder:
     def target(self, name: str, line: int | None = None, shape: Shape | None = None) -> sp.Symbol:
         return self._leaf(name, Kind.TARGET, line, shape)
 
-    def parameter(self, name: str, line: int | None = None, shape: Shape | None = None):
+    def parameter(
+        self,
+        name: str,
+        line: int | None = None,
+        shape: Shape | None = None,
+        starts_at: float | None = None,
+    ):
+        """A parameter; ``starts_at``: every entry starts at this value whatever the
+        initialisation scheme (a normalisation's scale at 1, its shift at 0)."""
+        if starts_at is not None:
+            if starts_at not in (0, 1):
+                raise ValueError("a parameter starts at 0 or 1")
+            self._starts[name] = starts_at
         return self._leaf(name, Kind.PARAMETER, line, shape)
+
+    def has(self, name: str) -> bool:
+        return any(node.name == name for node in self._nodes)
 
     def parameters(self, base: str, *shape: int) -> list:
         """Indexed parameter elements ``base[i]`` (or ``base[i, j]``), as nested lists."""
@@ -75,7 +91,10 @@ class ModelBuilder:
     ) -> Model:
         self._add(name, Kind.LOSS, expr, line)
         nodes = tuple(self._nodes)
-        return Model(self.name, nodes, self.source, description, dict(values or {}), self._shapes)
+        values = dict(values or {})
+        return Model(
+            self.name, nodes, self.source, description, values, self._shapes, dict(self._starts)
+        )
 
 
 def fully_connected(

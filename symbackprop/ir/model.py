@@ -67,6 +67,8 @@ class Model:
     description: str = ""
     values: Mapping[str, float] = field(default_factory=dict)
     leaf_shapes: Mapping[str, Shape] = field(default_factory=dict)
+    # parameters that start at one value whatever the initialisation scheme (gamma at 1)
+    starts: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _validate(self.nodes, self.source)

@@ -1,5 +1,6 @@
 """Vector-mode networks over a batch: fully connected ``X @ W + b`` layers and a loss, or
-layers of any kind (convolutions, pooling, flatten, dense) in the order given."""
+layers of any kind (convolutions, pooling, normalisation, dropout, flatten, dense) in the order
+given."""
 
 from __future__ import annotations
 
@@ -14,13 +15,21 @@ from symbackprop.ir import activations
 from symbackprop.ir.builder import ModelBuilder, checked_reduction, checked_sizes, per_layer
 from symbackprop.ir.model import Model
 from symbackprop.ir.ops import (
+    batchnorm,
+    channel_scale,
+    channel_shift,
     conv2d,
     dot,
+    dropout,
     flatten,
+    groupnorm,
+    layernorm,
     maxpool2d,
     sigmoid_bce,
     softmax,
     softmax_xent,
+    spatial_batchnorm,
+    spatial_groupnorm,
     total,
 )
 from symbackprop.limits import check_layer_count, check_network, check_parameters
@@ -129,7 +138,28 @@ class Apply:
     activation: activations.ActivationLike
 
 
-Layer = Conv2d | MaxPool | Flatten | Dense | Apply
+@dataclass(frozen=True)
+class Norm:
+    """Standardisation, then a scale ``gamma`` and shift ``beta`` per feature (per channel on
+    images): ``kind`` "batchnorm" (over the samples; on images, the samples and positions, in
+    training mode), "layernorm" (over each sample's features, rows only) or "groupnorm"
+    (over each group of ``groups`` consecutive features or channels of a sample)."""
+
+    kind: str
+    eps: float = 1e-5
+    groups: int = 1
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout: each unit zeroed with probability ``p``, the rest scaled by
+    ``1 / (1 - p)``; the mask is an input of the model, drawn by whoever runs it."""
+
+    p: float
+
+
+NORM_KINDS = ("batchnorm", "layernorm", "groupnorm")
+Layer = Conv2d | MaxPool | Norm | Dropout | Flatten | Dense | Apply
 
 
 def layered_network(
@@ -144,7 +174,8 @@ def layered_network(
 
     Names: input ``X``, targets ``Y``; a convolution or dense layer number L has weights
     ``WL``, biases ``bL`` and output ``zL``; the activation after it ``aL``, a pooling ``pL``,
-    a flatten ``fL``; the loss ``E``.
+    a flatten ``fL``; a normalisation after it ``nL`` with ``gammaL`` and ``betaL``, a dropout
+    ``dL`` with its mask input ``maskL``; the loss ``E``.
     """
     if not layers:
         raise SpecError("a layered network needs at least one layer")
@@ -206,6 +237,8 @@ def _layer(b: ModelBuilder, layer: Layer, index: int, number: int, units, shape)
         raise LayerError("dense needs rows (m, n): put a flatten before it", index)
     if isinstance(layer, Flatten) and not images:
         raise LayerError("flatten needs images (m, C, H, W), not rows", index)
+    if isinstance(layer, Norm) and layer.kind == "layernorm" and images:
+        raise LayerError("layernorm needs rows (m, n): put a flatten before it", index)
     try:
         return _defined(b, layer, number, units, shape)
     except ShapeError as error:
@@ -224,6 +257,11 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
         stride = layer.stride or layer.size
         out = maxpool2d.shape(shape, layer.size, stride)
         return f"p{number}", maxpool2d(units, layer.size, stride), out
+    if isinstance(layer, Norm):
+        return f"n{number}", _normalised(b, layer, number, units, shape), shape
+    if isinstance(layer, Dropout):
+        mask = b.input(_unused(b, f"mask{number}"), shape=shape)
+        return f"d{number}", dropout(units, mask, 1 - sp.nsimplify(layer.p)), shape
     if isinstance(layer, Flatten):
         return f"f{number}", flatten(units), flatten.shape(shape)
     if isinstance(layer, Dense):
@@ -233,12 +271,46 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
     return f"a{number}", _activated(_activation_of(layer), units), shape
 
 
+def _unused(b: ModelBuilder, name: str) -> str:
+    """``name``, or ``name_2``, ``name_3``, ... for a second layer after the same one."""
+    count = 1
+    while b.has(name if count == 1 else f"{name}_{count}"):
+        count += 1
+    return name if count == 1 else f"{name}_{count}"
+
+
+def _normalised(b: ModelBuilder, layer: Norm, number: int, units, shape) -> sp.Expr:
+    """``gamma * xhat + beta``, ``xhat`` the standardised ``units``; gamma starts at ones."""
+    features = shape[1]
+    if layer.kind == "groupnorm" and features % layer.groups:
+        raise ShapeError(f"groupnorm: {features} features do not split into {layer.groups} groups")
+    gamma = b.parameter(_unused(b, f"gamma{number}"), shape=(features,), starts_at=1)
+    beta = b.parameter(_unused(b, f"beta{number}"), shape=(features,), starts_at=0)
+    eps = sp.nsimplify(layer.eps)
+    if len(shape) == 4:
+        if layer.kind == "batchnorm":
+            xhat = spatial_batchnorm(units, eps)
+        else:
+            xhat = spatial_groupnorm(units, layer.groups, eps)
+        return channel_shift(channel_scale(xhat, gamma), beta)
+    xhat = {
+        "batchnorm": lambda: batchnorm(units, eps),
+        "layernorm": lambda: layernorm(units, eps),
+        "groupnorm": lambda: groupnorm(units, layer.groups, eps),
+    }[layer.kind]()
+    return gamma * xhat + beta
+
+
 def layer_name(layer: Layer) -> str:
     """How a description names the layer: ``conv3x3/8``, ``maxpool2``, ``dense10``, ``relu``."""
     if isinstance(layer, Conv2d):
         return f"conv{layer.kernel}x{layer.kernel}/{layer.filters}"
     if isinstance(layer, MaxPool):
         return f"maxpool{layer.size}"
+    if isinstance(layer, Norm):
+        return layer.kind + (str(layer.groups) if layer.kind == "groupnorm" else "")
+    if isinstance(layer, Dropout):
+        return f"dropout{layer.p:g}"
     if isinstance(layer, Flatten):
         return "flatten"
     if isinstance(layer, Dense):
@@ -249,3 +321,14 @@ def layer_name(layer: Layer) -> str:
 
 def _act_name(act) -> str:
     return act if isinstance(act, str) else getattr(act, "__name__", "custom")
+
+
+def dropout_masks(model: Model) -> list[str]:
+    """The inputs of ``model`` that are a dropout's mask, in the order of the model's nodes."""
+    masks = {
+        str(call.args[1])
+        for node in model.defined
+        for call in node.expr.atoms(dropout)
+        if isinstance(call.args[1], sp.Symbol)
+    }
+    return [node.name for node in model.inputs if node.name in masks]

@@ -15,9 +15,11 @@ from symbackprop.ir.network import (
     Apply,
     Conv2d,
     Dense,
+    Dropout,
     Flatten,
     Layer,
     MaxPool,
+    Norm,
     layered_network,
 )
 from symbackprop.readers.tomlkeys import (
@@ -34,6 +36,17 @@ from symbackprop.readers.tomlkeys import (
     parse_activation,
     parse_loss,
 )
+
+
+def _is_eps(value: object) -> bool:
+    return type(value) in (int, float) and 0 < value < 1
+
+
+def _is_probability(value: object) -> bool:
+    return type(value) in (int, float) and 0 <= value < 1
+
+
+EPS = (Key(_is_eps, "a number between 0 and 1", "eps = 1e-5"), False)
 
 
 def _is_input(value: object) -> bool:
@@ -58,6 +71,10 @@ LAYER_KEYS = {
         "size": (Key(is_count, COUNT, "size = 2"), True),
         "stride": (Key(is_count, COUNT, "stride = 2"), False),
     },
+    "batchnorm": {"eps": EPS},
+    "layernorm": {"eps": EPS},
+    "groupnorm": {"groups": (Key(is_count, COUNT, "groups = 2"), True), "eps": EPS},
+    "dropout": {"p": (Key(_is_probability, "a number from 0 up to 1", "p = 0.5"), True)},
     "flatten": {},
     "dense": {
         "units": (Key(is_count, COUNT, "units = 10"), True),
@@ -160,6 +177,10 @@ def _layer_of(kind: str, table: dict, file: str, line: int | None) -> Layer:
         )
     if kind == "maxpool":
         return MaxPool(table["size"], table.get("stride"))
+    if kind in ("batchnorm", "layernorm", "groupnorm"):
+        return Norm(kind, table.get("eps", 1e-5), table.get("groups", 1))
+    if kind == "dropout":
+        return Dropout(table["p"])
     if kind == "flatten":
         return Flatten()
     if kind == "dense":

@@ -34,6 +34,18 @@ size = 2                   # window height and width
 stride = 2                 # optional; the size by default (windows side by side)
 
 [[layer]]
+type = "batchnorm"         # each channel standardised over the samples and positions (on
+eps = 1e-5                 # rows: each feature over the samples), training mode; then a
+                           # scale gamma and shift beta per channel or feature. Also
+                           # "layernorm" (rows: each sample over its features) and
+                           # "groupnorm" with groups = G (each group of C/G channels of a
+                           # sample, over those channels and the positions)
+
+[[layer]]
+type = "dropout"           # inverted dropout: each unit dropped with probability p, the
+p = 0.5                    # rest scaled by 1/(1 - p); its mask is an input (maskL)
+
+[[layer]]
 type = "flatten"           # (m, C, H, W) -> (m, C*H*W)
 
 [[layer]]

@@ -20,6 +20,7 @@ import numpy as np
 from symbackprop.cells.step import StepModel
 from symbackprop.errors import ShapeError
 from symbackprop.ir.model import Kind, Model
+from symbackprop.ir.network import dropout_masks
 from symbackprop.ir.ops import sigmoid_bce, softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 from symbackprop.train.data import DataError, Dataset, Part
@@ -88,6 +89,15 @@ def module_feed(model: Model, module: types.ModuleType) -> Feed:
     they come, not yet one-hot)."""
     if isinstance(model, StepModel):
         raise DataError(_sequences_needed(model))
+    masks = dropout_masks(model)
+    if masks:
+        raise DataError(
+            f"model {model.name!r} has dropout, whose masks ({', '.join(masks)}) train must "
+            f"draw afresh at every step, which it does not yet; train it with train_step(params, "
+            f"..., lr) in the module that 'symbackprop generate' writes, drawing each mask "
+            f"yourself, or leave the dropout layer out",
+            file=model.source,
+        )
     parameters = inspect.signature(module.forward).parameters.values()
     # The data arguments: after ``params``, before the keyword options such as every_node.
     names = [p.name for p in parameters if p.default is inspect.Parameter.empty][1:]

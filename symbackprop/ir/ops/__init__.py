@@ -24,6 +24,14 @@ from symbackprop.ir.ops.dropout import dropout
 from symbackprop.ir.ops.embedding import embedding, embedding_grad
 from symbackprop.ir.ops.groupnorm import groupnorm
 from symbackprop.ir.ops.hinge import svm_hinge, svm_hinge_slope
+from symbackprop.ir.ops.imagenorm import (
+    channel_scale,
+    channel_shift,
+    spatial_batchnorm,
+    spatial_batchnorm_grad,
+    spatial_groupnorm,
+    spatial_groupnorm_grad,
+)
 from symbackprop.ir.ops.labels import LABEL_OPS, first_argmax, onehot
 from symbackprop.ir.ops.layernorm import layernorm
 from symbackprop.ir.ops.losses import sigmoid_bce, softmax_xent
@@ -97,6 +105,12 @@ __all__ = [
     "conv2d_input_grad",
     "conv2d",
     "channel_sum",
+    "channel_scale",
+    "channel_shift",
+    "spatial_batchnorm",
+    "spatial_batchnorm_grad",
+    "spatial_groupnorm",
+    "spatial_groupnorm_grad",
     "EXACT",
     "FLOAT_MATH",
     "LABEL_OPS",

@@ -20,7 +20,17 @@ from __future__ import annotations
 import numpy as np
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, fixed_size, show_shape
+from symbackprop.ir.ops.base import (
+    EXACT,
+    ArrayOpBase,
+    Dims,
+    Shape,
+    fixed_size,
+    latex_operand,
+    numpy_operand,
+    show_shape,
+    text_operand,
+)
 
 
 def windows(x, height: int, width: int, stride: int):
@@ -215,10 +225,10 @@ class channel_sum(ArrayOpBase):  # noqa: N801
         return np.sum(g, axis=(0, 2, 3))
 
     def text_form(self, printer) -> str:
-        return f"{printer._print(self.args[0])}.sum(axis=(0, 2, 3))"
+        return f"{text_operand(printer, self.args[0])}.sum(axis=(0, 2, 3))"
 
     def latex_form(self, printer) -> str:
-        return r"\sum_{\text{samples, positions}} %s" % printer._print(self.args[0])
+        return r"\sum_{\text{samples, positions}} %s" % latex_operand(printer, self.args[0])
 
     def numpy_form(self, printer) -> str:
-        return f"{printer._print(self.args[0])}.sum(axis=(0, 2, 3))"
+        return f"{numpy_operand(printer, self.args[0])}.sum(axis=(0, 2, 3))"
