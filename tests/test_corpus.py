@@ -24,9 +24,9 @@ from corpus.mutations import PRIORITY
 from corpus.oracle import label
 from corpus.scoring import outcome, rates
 
-REFUSED_AT_MOST = 0.30  # 112 of 384 cases refused
+REFUSED_AT_MOST = 0.27  # 101 of 384 cases refused
 VERDICTS_RIGHT_AT_LEAST = 0.89  # of the cases read
-LINES_RIGHT_AT_LEAST = 0.75  # the oracle's first wrong line blamed
+LINES_RIGHT_AT_LEAST = 0.755  # the oracle's first wrong line blamed
 DIAGNOSES_RIGHT_AT_LEAST = 0.74  # of the mistakes blamed at their line
 
 # Where the product breaks an invariant today, and why; each entry is a bug to fix.
@@ -47,6 +47,7 @@ KNOWN_FALSE_WRONG = {
     "dense3 relu relu softmax, columns, one-hot columns (as written)": _SCALED_ROLE,
 }
 KNOWN_CALLED_CORRECT = {
+    "xor net, module-level loop, errors as y - out (blog tutorial): update too early at line 21": _EARLY,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: drop a factor at line 23": _NO_RATE,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: update too early at line 12": _EARLY,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: update too early at line 13": _EARLY,
@@ -76,6 +77,9 @@ KNOWN_CALLED_CORRECT = {
     "softmax regression, integer labels, einsum, summed loss: drop a factor at line 14": _NO_RATE,
 }
 KNOWN_WRONG_LINE = {
+    "xor net, module-level loop, errors as y - out (blog tutorial): sign flip at line 21": _ROLE,
+    "xor net, module-level loop, errors as y - out (blog tutorial): alias instead of product at line 22": _ROLE,
+    "xor net, module-level loop, errors as y - out (blog tutorial): extra factor 2 at line 22": _ROLE,
     "dense2 relu softmax, integer labels, L2 (course assignment): -= 1 forgotten at line None": _VERSIONS,
     "dense2 relu softmax, integer labels, L2 (course assignment): mean for sum at line 22": _VERSIONS,
     "dense2 relu softmax, integer labels, L2 (course assignment): operands swapped at line 21": _VERSIONS,

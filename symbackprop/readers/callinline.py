@@ -56,14 +56,29 @@ def _layer_call(statement: ast.stmt, helpers: dict[str, ast.FunctionDef]):
 
 
 def _simple(function: ast.FunctionDef) -> bool:
-    """Assignments of names and one returned expression that is no tuple: the translator's."""
-    *lines, last = function.body or [None]
-    if not isinstance(last, ast.Return) or isinstance(last.value, ast.Tuple | ast.List):
+    """Assignments of names and one returned expression that is no tuple, with ``if`` blocks
+    of the same (``if deriv: return x * (1 - x)``): the translator's."""
+    return _simple_block(function.body or [ast.Pass()], ending=True)
+
+
+def _simple_block(statements: list[ast.stmt], ending: bool) -> bool:
+    *lines, last = statements
+    if ending and isinstance(last, ast.If) and last.orelse:  # if ...: return a; else: return b
+        branches = (last.body, last.orelse)
+        return all(map(_simple_line, lines)) and all(_simple_block(b, True) for b in branches)
+    returns = isinstance(last, ast.Return)
+    if ending and not returns or returns and isinstance(last.value, ast.Tuple | ast.List | None):
         return False
-    return all(
-        isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets)
-        for s in lines
-        if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    return all(_simple_line(s) for s in lines + ([] if returns else [last]))
+
+
+def _simple_line(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return True
+    if isinstance(statement, ast.If):
+        return all(_simple_block(b, ending=False) for b in (statement.body, statement.orelse) if b)
+    return isinstance(statement, ast.Assign) and all(
+        isinstance(t, ast.Name) for t in statement.targets
     )
 
 

@@ -70,6 +70,7 @@ class Translator:
         self._visits = 0
         self._sizes: dict[int, tuple[sp.Expr, int]] = {}  # id -> (expr kept alive, tree size)
         self._inlining: list[str] = []
+        self._reading_call = 0  # > 0 while a helper call's arguments are read
         self._bindings: list[dict[str, sp.Expr]] = [{}]
         self._resolvers: list[Resolver] = []
 
@@ -108,6 +109,8 @@ class Translator:
     # -- leaves --------------------------------------------------------------------------------
     def visit_Constant(self, node: ast.Constant) -> sp.Expr:
         value = node.value
+        if isinstance(value, bool) and (self._inlining or self._reading_call):
+            return sp.Integer(value)  # a helper's flag (``deriv=True``), as Python's 1 and 0
         if isinstance(value, bool) or not isinstance(value, int | float):
             kind = "boolean" if isinstance(value, bool) else type(value).__name__
             names = {"str": "string", "NoneType": "None", "ellipsis": "'...'"}
@@ -206,6 +209,9 @@ class Translator:
 
     # -- calls ---------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Expr:
+        func = node.func
+        if isinstance(func, ast.Name) and self._is_helper(func.id):
+            return self.inline(self.helpers[func.id], node)
         astype = isinstance(node.func, ast.Attribute) and node.func.attr == "astype"
         keywords = node.keywords and not (astype and _only_copy(node))
         if keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
@@ -220,8 +226,11 @@ class Translator:
             return self._call_method(func, node)
         raise self.unsupported(node, f"calling {describe(func)}")
 
+    def _is_helper(self, name: str) -> bool:
+        return name in self.helpers and name not in self._bindings[-1]
+
     def _call_name(self, name: str, node: ast.Call) -> sp.Expr:
-        if name in self.helpers and name not in self._bindings[-1]:
+        if self._is_helper(name):
             return self.inline(self.helpers[name], node)
         qualified = self.namespace.functions.get(name, name)
         return self._call_function(qualified, node)
@@ -337,15 +346,14 @@ class Translator:
         if helper.name in self._inlining:
             raise self.unsupported(call, f"the recursive call to {helper.name}()")
         params = _parameters(helper, self)
-        if len(params) != len(call.args):
-            raise self.unsupported(
-                call,
-                f"calling {helper.name}() with {len(call.args)} arguments",
-                f"it takes {len(params)}",
-            )
-        args = [self.visit(arg) for arg in call.args]
+        given = _arguments(helper, call, params, self)
+        self._reading_call += 1
+        try:
+            args = {name: self.visit(given[name]) for name in params}
+        finally:
+            self._reading_call -= 1
         self._inlining.append(helper.name)
-        self._bindings.append(dict(zip(params, args, strict=True)))
+        self._bindings.append(args)
         self._resolvers.append(self.resolve_global)
         try:
             return self._helper_body(helper)
@@ -355,11 +363,26 @@ class Translator:
             self._inlining.pop()
 
     def _helper_body(self, helper: ast.FunctionDef) -> sp.Expr:
-        for statement in helper.body:
+        result = self._helper_statements(helper.body, helper)
+        if result is None:
+            what = f"the helper {helper.name}() without 'return expression'"
+            raise self.unsupported(helper, what)
+        return result
+
+    def _helper_statements(self, statements: list[ast.stmt], helper) -> sp.Expr | None:
+        """What ``statements`` return, or None when they end without returning."""
+        for statement in statements:
             if isinstance(statement, ast.Return) and statement.value is not None:
                 result = self.visit(statement.value)
                 self.check_size(result, statement)
                 return result
+            if isinstance(statement, ast.If):
+                # ``if deriv: return x * (1 - x)``: a flag known at the call picks the branch
+                branch = self._known_branch(statement, helper)
+                result = self._helper_statements(branch, helper)
+                if result is not None:
+                    return result
+                continue
             target = assigned_name(statement)
             if target is not None:
                 self._bindings[-1][target] = self.visit(statement.value)
@@ -368,7 +391,36 @@ class Translator:
                 raise self.unsupported(
                     statement, describe_statement(statement), f"inside the helper {helper.name}()"
                 )
-        raise self.unsupported(helper, f"the helper {helper.name}() without 'return expression'")
+        return None
+
+    def _known_branch(self, statement: ast.If, helper) -> list[ast.stmt]:
+        test = self.visit(statement.test)
+        if test in (sp.true, sp.false) or test.is_number:
+            return statement.body if bool(test) else statement.orelse
+        raise self.unsupported(
+            statement,
+            f"an 'if' inside the helper {helper.name}() whose test depends on array values",
+            "an 'if' on a flag argument given as a constant is read",
+        )
+
+
+def _arguments(helper: ast.FunctionDef, call: ast.Call, params: list[str], translator):
+    """Each parameter's argument expression: positional, by keyword, or the default."""
+    if len(call.args) > len(params) or any(isinstance(a, ast.Starred) for a in call.args):
+        what = f"calling {helper.name}() with {len(call.args)} arguments"
+        raise translator.unsupported(call, what, f"it takes {len(params)}")
+    given = dict(zip(params, call.args, strict=False))
+    for keyword in call.keywords:
+        if keyword.arg not in params or keyword.arg in given:
+            raise translator.unsupported(call, f"calling {helper.name}() with these arguments")
+        given[keyword.arg] = keyword.value
+    defaults = helper.args.defaults
+    for name, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
+        given.setdefault(name, default)
+    missing = [name for name in params if name not in given]
+    if missing:
+        raise translator.unsupported(call, f"calling {helper.name}() without {missing[0]}")
+    return given
 
 
 def _parameters(helper: ast.FunctionDef, translator: Translator) -> list[str]:

@@ -247,10 +247,12 @@ RETURNS_TUPLE = Family(
 
 
 def _trask(t):
-    l1 = torch.sigmoid(t["l0"] @ t["syn0"])
-    l2 = torch.sigmoid(l1 @ t["syn1"])
+    z1 = t["l0"] @ t["syn0"]
+    l1 = torch.sigmoid(z1)
+    z2 = l1 @ t["syn1"]
+    l2 = torch.sigmoid(z2)
     loss = ((t["y"] - l2) ** 2).sum() / 2
-    return {"l1": l1, "l2": l2, "loss": loss}
+    return {"z1": z1, "l1": l1, "z2": z2, "l2": l2, "loss": loss}
 
 
 XOR_MODULE = Family(
@@ -284,7 +286,7 @@ XOR_MODULE = Family(
     torch=_trask,
     leaves={"l0": "X", "y": "y", "syn0": "syn0", "syn1": "syn1"},
     params=("syn0", "syn1"),
-    values=named("l2_error=-1.0*l2 l1_error=-1.0*l1"),
+    values=named("l2_error=-1.0*l2 l2_delta=-1.0*z2 l1_error=-1.0*l1 l1_delta=-1.0*z1"),
     start="l1",
     lr="1",
     layout="rows",
