@@ -24,10 +24,10 @@ from corpus.mutations import PRIORITY
 from corpus.oracle import label
 from corpus.scoring import outcome, rates
 
-REFUSED_AT_MOST = 0.27  # 101 of 384 cases refused
-VERDICTS_RIGHT_AT_LEAST = 0.89  # of the cases read
-LINES_RIGHT_AT_LEAST = 0.755  # the oracle's first wrong line blamed
-DIAGNOSES_RIGHT_AT_LEAST = 0.74  # of the mistakes blamed at their line
+REFUSED_AT_MOST = 0.21  # 78 of 384 cases refused
+VERDICTS_RIGHT_AT_LEAST = 0.90  # of the cases read
+LINES_RIGHT_AT_LEAST = 0.87  # the oracle's first wrong line blamed
+DIAGNOSES_RIGHT_AT_LEAST = 0.73  # of the mistakes blamed at their line
 
 # Where the product breaks an invariant today, and why; each entry is a bug to fix.
 _EARLY = "a weight updated before a later line reads it is judged as the weight before"
@@ -36,6 +36,9 @@ _NO_RATE = "an update without the learning rate the others use is read as a step
 # network with a mistake, a line right only for one output blamed as written for k outputs
 _ROLE = "another line is blamed first"
 _ONE_OUTPUT_SHAPE = "a (k,) step on a (k, 1) bias runs only for one output; read as k outputs"
+# one output hides the mistake too (a transpose of a (1, n) row): read at k outputs instead,
+# where the mean over every element also makes a right line wrong first
+_ONE_OUTPUT_MIXED = "a mistake one output would hide, beside a line right only for one output"
 _SCALED_ROLE = "a delta scaled by m and undone later, in a softmax over columns, is blamed"
 # a name written over several lines (``dW = ...`` then ``dW += reg * W``): the checker judges
 # the line that breaks a version only where that version plays a role of its own; else the
@@ -77,6 +80,8 @@ KNOWN_CALLED_CORRECT = {
     "softmax regression, integer labels, einsum, summed loss: drop a factor at line 14": _NO_RATE,
 }
 KNOWN_WRONG_LINE = {
+    "logistic regression, rows, returns loss and a dict of gradients: operands swapped at line 12": _ONE_OUTPUT_MIXED,
+    "logistic regression, rows, returns loss and a dict of gradients: transpose at line 12": _ONE_OUTPUT_MIXED,
     "xor net, module-level loop, errors as y - out (blog tutorial): sign flip at line 21": _ROLE,
     "xor net, module-level loop, errors as y - out (blog tutorial): alias instead of product at line 22": _ROLE,
     "xor net, module-level loop, errors as y - out (blog tutorial): extra factor 2 at line 22": _ROLE,
@@ -93,43 +98,19 @@ KNOWN_WRONG_LINE = {
     "dense2 leaky relu regression, loss a mean of per-sample sums, ones_like: alias instead of product at line 16": _ROLE,
     "dense2 relu sigmoid BCE, columns, @ and masks: keepdims dropped at line 17": _ROLE,
     "dense2 sigmoid regression, columns, np.mean with axis and keepdims: keepdims dropped at line 16": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: drop a factor at line 10": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: extra factor 2 at line 10": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: mean for sum at line 12": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: operands swapped at line 10": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: sign flip at line 12": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: transpose at line 11": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: transpose at line 8": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: wrong activation derivative at line 10": _ROLE,
-    "dense2 tanh regression, backward returns a tuple, no loss in the code: wrong axis at line 9": _ROLE,
     "dense2 tanh sigmoid BCE, columns, parameters dict (course notebook): drop a factor at line 23": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: drop a factor at line 33": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: keepdims dropped at line 26": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: missing 1/N at line 26": _ROLE,
     "dense3 relu relu softmax, columns, one-hot columns: wrong axis at line 30": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: alias instead of product at line 24": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: derivative at the wrong value at line 20": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: mean for sum at line 22": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: transpose at line 19": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: wrong activation derivative at line 20": _ROLE,
-    "dense3 tanh tanh sigmoid, binary cross-entropy, mean: wrong axis at line 22": _ROLE,
     "linear regression, vectorised, 1-D weights and targets: drop a factor at line 8": _ROLE,
-    "linear regression, vectorised, 1-D weights and targets: extra factor 2 at line 9": _ROLE,
-    "linear regression, vectorised, 1-D weights and targets: mean for sum at line 9": _ROLE,
     "linear regression, vectorised, 1-D weights and targets: missing 1/N at line 8": _ROLE,
-    "linear regression, vectorised, 1-D weights and targets: missing 1/N at line 9": _ROLE,
     "linear regression, vectorised, 1-D weights and targets: sign flip at line 8": _ROLE,
-    "linear regression, vectorised, 1-D weights and targets: update sign at line 11": _ROLE,
     "logistic regression, columns, returns (grads, cost): drop a factor at line 11": _ROLE,
     "logistic regression, columns, returns (grads, cost): drop a factor at line 12": _ROLE,
     "logistic regression, rows, returns loss and a dict of gradients: extra factor 2 at line 12": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: extra factor 2 at line 13": _ROLE,
     "logistic regression, rows, returns loss and a dict of gradients: missing 1/N at line 12": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: missing 1/N at line 13": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: operands swapped at line 12": _ROLE,
     "logistic regression, rows, returns loss and a dict of gradients: sign flip at line 12": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: sign flip at line 13": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: transpose at line 12": _ROLE,
 }
 
 
@@ -275,6 +256,26 @@ def test_a_refusal_is_one_clear_line_naming_the_file(outcomes):
 def test_the_first_line_called_wrong_is_the_oracles_first_wrong_line(outcomes):
     misplaced = _names(outcomes, lambda o: o.line_right is False)
     assert misplaced <= set(KNOWN_WRONG_LINE), sorted(misplaced - set(KNOWN_WRONG_LINE))
+
+
+def test_every_known_breach_still_happens_so_the_lists_stay_true(outcomes):
+    # a bug fixed leaves its list: the lists say exactly what the product gets wrong today
+    still = {
+        "KNOWN_FALSE_WRONG": _names(
+            outcomes, lambda o: o.read and o.label.correct and not o.report.ok
+        ),
+        "KNOWN_CALLED_CORRECT": _names(
+            outcomes, lambda o: o.read and not o.label.correct and o.report.ok
+        ),
+        "KNOWN_WRONG_LINE": _names(outcomes, lambda o: o.line_right is False),
+    }
+    known = {
+        "KNOWN_FALSE_WRONG": KNOWN_FALSE_WRONG,
+        "KNOWN_CALLED_CORRECT": KNOWN_CALLED_CORRECT,
+        "KNOWN_WRONG_LINE": KNOWN_WRONG_LINE,
+    }
+    fixed = {name: sorted(set(known[name]) - still[name]) for name in known}
+    assert not any(fixed.values()), fixed
 
 
 def test_the_figures_hold_what_the_product_achieves_now(outcomes):

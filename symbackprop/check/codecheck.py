@@ -91,11 +91,19 @@ def judge_program(
             again = [_judged(one, claim, filename) for claim in single.claims()]
         except SymbackpropError:  # the model does not evaluate with one output: as read
             again = verdicts
+        named = " and ".join(str(w) for w in sorted(widths, key=str))
         if _wrong_count(again) == 0:  # all right at one output: read so, and said so
             verdicts, notes = again, program.notes + single.notes
-            named = " and ".join(str(w) for w in sorted(widths, key=str))
             notes.append(
                 f"read with {named} = 1 (one output): the code is right only then; with more "
+                "outputs a mean over every element also divides by their number"
+            )
+        elif _only_widths_differ(verdicts, again, widths):
+            # the lines right only at one output are off by the output width, as a mean over
+            # every element is: the mistake is blamed where it is, not at them
+            verdicts, notes = again, program.notes + single.notes
+            notes.append(
+                f"read with {named} = 1 (one output), where fewer lines are wrong; with more "
                 "outputs a mean over every element also divides by their number"
             )
     return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
@@ -108,6 +116,26 @@ def _scaled_by_widths(subject: Subject, verdicts: list) -> frozenset:
         return frozenset()
     targets = [n.name for n in subject.model.nodes if n.kind is Kind.TARGET]
     return subject.widths({d for name in targets for d in subject.shapes.get(name, ())})
+
+
+def _wrong_lines(verdicts: list) -> set[int]:
+    return {v.line for v in verdicts if v.status == "wrong"}
+
+
+def _only_widths_differ(verdicts: list, at_one: list, widths: frozenset) -> bool:
+    """At one output, fewer lines are wrong, and each line that is right only there is off by
+    a factor of an output width (a mean over every element), no other mistake."""
+    fixed = _wrong_lines(verdicts) - _wrong_lines(at_one)
+    if not fixed or not _wrong_lines(at_one) < _wrong_lines(verdicts):
+        return False
+    names = [str(width) for width in widths]
+    return all(
+        v.diagnosis is not None
+        and v.diagnosis.kind in ("constant scale", "missing factor", "extra factor")
+        and any(name in v.diagnosis.message for name in names)
+        for v in verdicts
+        if v.status == "wrong" and v.line in fixed
+    )
 
 
 def _wrong_count(verdicts: list) -> int:

@@ -26,10 +26,12 @@ def shape_problem(subject: Subject, expected, got, probe: Probe) -> Diagnosis | 
     errors = [v for v in probe.values if isinstance(v, EvaluationError) and v.shape_problem]
     if not subject.is_vector:
         return None
+    # with one output, a one-entry array and its number are the same value (as compared)
+    same = subject.comparable
     mismatched = errors or any(
         not isinstance(v, EvaluationError)
         and difference(v, trial.evaluate(expected)) is not None
-        and _shape(v) != _shape(trial.evaluate(expected))
+        and _shape(same(v)) != _shape(same(trial.evaluate(expected)))
         for trial, v in zip(subject.trials, probe.values, strict=True)
     )
     if not mismatched:

@@ -48,6 +48,7 @@ class Trial:
 
     def evaluate(self, expr: sp.Expr, overrides: dict | None = None) -> Value:
         """``expr`` here, exactly where possible; ``overrides`` replaces some symbols' values."""
+        self._draw_unknown(expr)
         env = {**self.env, **overrides} if overrides else self.env
         if self.exact:
             try:
@@ -55,6 +56,17 @@ class Trial:
             except NotExact:
                 pass
         return Evaluator(self._in_mp(env, fresh=bool(overrides)), Numbers.MPMATH)(expr)
+
+    def _draw_unknown(self, expr: sp.Expr) -> None:
+        """A number the model does not use but a claim does (``dW = lr * X.T @ d``, the
+        learning rate inside a gradient) is drawn like a leaf, once per trial."""
+        unknown = sorted(expr.free_symbols - self.env.keys(), key=str)
+        for symbol in unknown:
+            rng = random.Random(f"{self.label}/{symbol.name}")
+            value = abs(_random_array(rng, ()))  # a positive rate, as learning rates are
+            self.env[symbol] = value if self.exact else to_mp(value)
+            self.leaves[symbol] = value
+            self._mp_env = None
 
     def _in_mp(self, env: dict, fresh: bool) -> dict:
         if not self.exact:

@@ -412,8 +412,14 @@ class CodeReader:
         if not isinstance(factor, ast.Name):
             return None
         binding = self.env.get(factor.id)
-        rate = binding.kind == "const" if binding else self.leaves.is_rate(factor.id)
+        if binding:
+            rate = binding.kind == "const"
+        else:  # a name only backward lines read (``dW = lr * ...``) is still no data
+            rate = self.leaves.is_rate(factor.id) or factor.id not in self._forward_names()
         return (-1 if negative else 1) if rate else None
+
+    def _forward_names(self) -> set[str]:
+        return {symbol.name for value in self.forward for symbol in value.expr.free_symbols}
 
     # -- names ---------------------------------------------------------------------------------
     def resolve(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Expr:

@@ -1,0 +1,90 @@
+"""A learning rate inside a gradient, and a regression written for one output.
+
+Labels by hand: ``dW = lr * X.T @ d`` is ``lr`` times dL/dW, so it is wrong at its own line
+(an extra factor), however the update uses it; the update ``W -= lr * dW`` around a right
+``dW`` is right. A regression with 1-D weights has one output: a mistake in its bias line is
+blamed there, not at the residual that is right for one output.
+"""
+
+from __future__ import annotations
+
+from symbackprop.check.codecheck import check_text
+
+TRAIN = """\
+import numpy as np
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+def train(X, Y, W1, b1, W2, b2, lr, epochs=100):
+    m = X.shape[0]
+    for epoch in range(epochs):
+        Z1 = np.dot(X, W1) + b1
+        A1 = sigmoid(Z1)
+        Z2 = np.dot(A1, W2) + b2
+        A2 = sigmoid(Z2)
+        loss = np.sum((A2 - Y) ** 2) / (2 * m)
+        dZ2 = (A2 - Y) / m * A2 * (1 - A2)
+        dW2 = np.dot(A1.T, dZ2)
+        db2 = np.sum(dZ2, axis=0)
+        dZ1 = np.dot(dZ2, W2.T) * A1 * (1 - A1)
+        dW1 = np.dot(X.T, dZ1)
+        db1 = np.sum(dZ1, axis=0)
+        W1 -= lr * dW1
+        b1 -= lr * db1
+        W2 -= lr * dW2
+        b2 -= lr * db2
+"""
+
+
+def wrong_lines(report) -> set[tuple[str, int]]:
+    return {(v.name, v.line) for v in report.verdicts if not v.correct}
+
+
+def test_the_step_with_its_rate_outside_is_right():
+    assert check_text(TRAIN, "train.py", "train").ok
+
+
+def test_a_rate_inside_a_gradient_is_an_extra_factor_at_that_line():
+    text = TRAIN.replace("dW1 = np.dot(X.T, dZ1)", "dW1 = lr * np.dot(X.T, dZ1)")
+    report = check_text(text, "train.py", "train")
+    assert wrong_lines(report) == {("dW1", 18)}, report.to_text()
+    verdict = next(v for v in report.verdicts if v.name == "dW1")
+    assert "extra factor lr" in verdict.diagnosis.message
+    # every update is still read with its rate taken out
+    assert all(v.correct for v in report.verdicts if v.line >= 20)
+
+
+def test_a_rate_named_otherwise_is_found_the_same_way():
+    text = TRAIN.replace("lr", "eta").replace("db2 = np.sum", "db2 = eta * np.sum")
+    report = check_text(text, "train.py", "train")
+    assert wrong_lines(report) == {("db2", 16)}, report.to_text()
+
+
+REGRESSION = """\
+import numpy as np
+
+def gradient_descent(X, y, w, b, learning_rate, n_iters=500):
+    n_samples, n_features = X.shape
+    for _ in range(n_iters):
+        y_predicted = np.dot(X, w) + b
+        residual = y_predicted - y
+        dw = (2 / n_samples) * np.dot(X.T, residual)
+        db = 2 / n_samples * np.sum(residual)
+        w -= learning_rate * dw
+        b -= learning_rate * db
+    return w, b
+"""
+LOSS = "np.mean((y_predicted - y) ** 2)"
+
+
+def test_a_one_output_regression_is_right_as_written():
+    report = check_text(REGRESSION, "fit.py", "gradient_descent", LOSS)
+    assert report.ok, report.to_text()
+
+
+def test_a_mistake_in_a_one_output_regression_is_blamed_at_its_own_line():
+    text = REGRESSION.replace("db = 2 / n_samples", "db = 4 / n_samples")
+    report = check_text(text, "fit.py", "gradient_descent", LOSS)
+    assert wrong_lines(report) == {("db", 9)}, report.to_text()
+    assert any("one output" in note for note in report.notes)
