@@ -253,7 +253,10 @@ def class_targets(model: Model) -> dict[str, int]:
         for sub in sp.preorder_traversal(node.expr):
             if isinstance(sub, softmax | softmax_xent):
                 axis = 1
-            elif isinstance(sub, SumBase) and sub.keepdims and sub.axis in (0, 1):
+            elif (
+                isinstance(sub, SumBase) and sub.axis in (0, 1) and (sub.keepdims or sub.axis == 0)
+            ):
+                # E / E.sum(axis=0) divides each column by its sum without keepdims too
                 axis = sub.axis if model.in_leaves(sub.args[0]).has(sp.exp) else axis
     if axis is None:
         return {}

@@ -220,11 +220,26 @@ def _by_call(statements: list[Statement], last_of_a_name: bool) -> int | None:
 
 
 def _by_name(statements: list[Statement], last_of_a_name: bool) -> int | None:
+    """The first of :data:`LOSS_NAMES` assigned; one that sums or averages before one that
+    does not (``E = np.exp(Z2)`` beside ``cost = -np.sum(...) / m``)."""
+    found = []
     for name in LOSS_NAMES:
         positions = [s.position for s in statements if s.target == name]
         if positions:
-            return positions[-1 if last_of_a_name else 0]
-    return None
+            found.append(positions[-1 if last_of_a_name else 0])
+    reducing = [p for p in found if _reduces(statements[p].value)]
+    return (reducing or found or [None])[0]
+
+
+def _reduces(value: ast.expr | None) -> bool:
+    """Whether ``value`` sums or averages something (a scalar loss does, at its top)."""
+    return value is not None and any(
+        isinstance(node, ast.Call) and (called_name(node) or "").split(".")[-1] in _REDUCTIONS
+        for node in ast.walk(value)
+    )
+
+
+_REDUCTIONS = ("sum", "mean", "average", "nansum", "nanmean", "dot", "vdot", "norm")
 
 
 def _by_backward(statements: list[Statement], last_of_a_name: bool) -> int | None:
