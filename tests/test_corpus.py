@@ -24,9 +24,9 @@ from corpus.mutations import PRIORITY
 from corpus.oracle import label
 from corpus.scoring import outcome, rates
 
-REFUSED_AT_MOST = 0.18  # 67 of 384 cases refused
+REFUSED_AT_MOST = 0.15  # 57 of 384 cases refused
 VERDICTS_RIGHT_AT_LEAST = 0.90  # of the cases read
-LINES_RIGHT_AT_LEAST = 0.87  # the oracle's first wrong line blamed
+LINES_RIGHT_AT_LEAST = 0.89  # the oracle's first wrong line blamed
 DIAGNOSES_RIGHT_AT_LEAST = 0.73  # of the mistakes blamed at their line
 
 # Where the product breaks an invariant today, and why; each entry is a bug to fix.
@@ -36,9 +36,6 @@ _NO_RATE = "an update without the learning rate the others use is read as a step
 # network with a mistake, a line right only for one output blamed as written for k outputs
 _ROLE = "another line is blamed first"
 _ONE_OUTPUT_SHAPE = "a (k,) step on a (k, 1) bias runs only for one output; read as k outputs"
-# one output hides the mistake too (a transpose of a (1, n) row): read at k outputs instead,
-# where the mean over every element also makes a right line wrong first
-_ONE_OUTPUT_MIXED = "a mistake one output would hide, beside a line right only for one output"
 # a gradient with the right values in another shape ((k,) for a (k, 1) bias) is blamed at its
 # own line; the oracle blames the update whose broadcast breaks
 _SHAPE_ONLY = "a gradient of the right values in the wrong shape is blamed at its own line"
@@ -53,6 +50,7 @@ KNOWN_FALSE_WRONG = {
     "dense3 relu relu softmax, columns, one-hot columns (as written)": _SCALED_ROLE,
 }
 KNOWN_CALLED_CORRECT = {
+    "dense2 relu softmax, zeros_like and boolean indexing: update too early at line 18": _EARLY,
     "xor net, module-level loop, errors as y - out (blog tutorial): update too early at line 21": _EARLY,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: drop a factor at line 23": _NO_RATE,
     "2-2-1 sigmoid net, every weight a scalar, derivatives written out: update too early at line 12": _EARLY,
@@ -84,8 +82,6 @@ KNOWN_CALLED_CORRECT = {
 }
 KNOWN_WRONG_LINE = {
     "dense2 tanh softmax, class, columns, weights in self.params: keepdims dropped at line 22": _SHAPE_ONLY,
-    "logistic regression, rows, returns loss and a dict of gradients: operands swapped at line 12": _ONE_OUTPUT_MIXED,
-    "logistic regression, rows, returns loss and a dict of gradients: transpose at line 12": _ONE_OUTPUT_MIXED,
     "xor net, module-level loop, errors as y - out (blog tutorial): sign flip at line 21": _ROLE,
     "xor net, module-level loop, errors as y - out (blog tutorial): alias instead of product at line 22": _ROLE,
     "xor net, module-level loop, errors as y - out (blog tutorial): extra factor 2 at line 22": _ROLE,
@@ -112,9 +108,7 @@ KNOWN_WRONG_LINE = {
     "linear regression, vectorised, 1-D weights and targets: sign flip at line 8": _ROLE,
     "logistic regression, columns, returns (grads, cost): drop a factor at line 11": _ROLE,
     "logistic regression, columns, returns (grads, cost): drop a factor at line 12": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: extra factor 2 at line 12": _ROLE,
     "logistic regression, rows, returns loss and a dict of gradients: missing 1/N at line 12": _ROLE,
-    "logistic regression, rows, returns loss and a dict of gradients: sign flip at line 12": _ROLE,
 }
 
 

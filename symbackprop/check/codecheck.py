@@ -357,7 +357,10 @@ class CodeCheck:
             ratios.append(here)
         if all(difference(ratios[0], here) is None for here in ratios):
             return as_number(ratios[0])
-        for size in self._sizes():
+        sizes = self._sizes()
+        # a mean over every element of (k, m) divides by k * m: a product of two sizes too
+        products = [a * b for i, a in enumerate(sizes) for b in sizes[i:]]
+        for size in [*sizes, *products]:
             for scale in (size, 1 / size):
                 at = [trial.evaluate(scale) for trial in self.subject.trials]
                 if all(difference(r, a) is None for r, a in zip(ratios, at, strict=True)):

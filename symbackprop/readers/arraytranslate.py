@@ -241,6 +241,10 @@ class ArrayTranslator(Translator):
                 raise self.unsupported(node, f"{kind}() in scalar code")
             return CALL_READERS[kind](self, node, subject)
         keywords = {k.arg: k.value for k in node.keywords}
+        if kind == "array":  # np.array(dA, copy=True): the same values, as numbers
+            keywords = {k: v for k, v in keywords.items() if k != "copy"}
+            if "dtype" in keywords and _is_float_type(keywords["dtype"]):
+                del keywords["dtype"]
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
         args = [self.visit(arg) for arg in node.args]
@@ -368,3 +372,9 @@ def _shape_spread(node: ast.Call) -> bool:
         and isinstance(node.args[0].value, ast.Attribute)
         and node.args[0].value.attr == "shape"
     )
+
+
+def _is_float_type(node: ast.expr) -> bool:
+    """``float``, ``np.float64``, ``"float32"``: a dtype that keeps a float's value."""
+    text = ast.unparse(node).strip("'\"")
+    return text.split(".")[-1] in ("float", "float64", "float32", "double")

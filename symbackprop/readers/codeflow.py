@@ -135,6 +135,8 @@ def _masked(statement: ast.Assign | ast.AugAssign, masks: set[str]) -> ast.stmt:
     name = target.value.id
     old = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), target)
     value = statement.value
+    if isinstance(value, ast.Subscript) and ast.dump(value.slice) == ast.dump(target.slice):
+        value = value.value  # a[z > 0] = b[z > 0]: b's entries where the mask holds
     if isinstance(statement, ast.AugAssign):  # a[mask] *= v: v times the old entries there
         value = ast.copy_location(ast.BinOp(left=old, op=statement.op, right=value), value)
     masked = ast.copy_location(MaskedAssignment(mask=target.slice, value=value, array=old), value)

@@ -172,7 +172,9 @@ def _sizes(reader, name: str, call: ast.Call, qualified: str):
     """The sizes a constructor call asks for: ints for literals, ast nodes otherwise."""
     keywords = {k.arg: k.value for k in call.keywords}
     if qualified in _LITERAL_ARRAYS:
-        return _literal_shape(call.args[0]) if call.args else None
+        # np.array(dA, copy=True) copies a value: a computation, no new leaf
+        literal = call.args and isinstance(call.args[0], ast.List | ast.Tuple)
+        return _literal_shape(call.args[0]) if literal else None
     if qualified in _SIZE_POSITIONAL:
         return list(call.args)
     if qualified in _SIZE_FIRST:
