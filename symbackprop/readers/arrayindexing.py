@@ -24,6 +24,7 @@ from symbackprop.errors import ShapeError, UnsupportedConstruct
 from symbackprop.ir.ops import (
     T,
     col_slice,
+    colsum,
     column,
     dot,
     flat,
@@ -220,6 +221,14 @@ def _picked(tr, value, shape, parts, node):
     return tr.checked(flat, (rowsum(tr.checked(lambda a, b: a * b, (value, chosen), node)),), node)
 
 
+def _picked_per_column(tr, value, shape, parts, node):
+    """``A2[y, np.arange(m)]`` (samples as columns): in each column, the entry in the row of
+    its label."""
+    _every_row(tr, parts[1], shape[1], node)
+    chosen = tr.checked(onehot, (labels(tr, parts[0]), shape[0]), node)
+    return colsum(tr.checked(lambda a, b: a * b, (value, T(chosen)), node))
+
+
 def _every_row(tr: IndexingTranslator, rows: ast.Call, count, node: ast.AST) -> None:
     """``np.arange(N)`` must name every row, in order, for a label to pick in each row."""
     if len(rows.args) != 1 or rows.keywords:
@@ -260,6 +269,7 @@ _READERS = {
     (2, ("int", "all")): _one_row,
     (2, ("int", "slice")): _one_row,
     (2, ("rows", "labels")): _picked,
+    (2, ("labels", "rows")): _picked_per_column,
     (2, ("labels",)): _gathered_rows,
     (2, ("labels", "all")): _gathered_rows,
 }
@@ -271,14 +281,18 @@ def label_write(tr: IndexingTranslator, node: LabelWrite) -> sp.Expr:
     if not tr.vector:
         raise tr.unsupported(node, "writing into an array in scalar code")
     base = None if node.array is None else tr.visit(node.array)
-    width = size_of(tr, node.width) if base is None else shape_of(tr, base, node)[1]
+    classes, samples = (0, 1) if node.columns else (1, 0)
+    width = size_of(tr, node.width) if base is None else shape_of(tr, base, node)[classes]
     chosen = tr.checked(onehot, (labels(tr, node.labels), width), node)
+    if node.columns:
+        chosen = T(chosen)
     if base is not None:
-        _every_row(tr, node.rows, shape_of(tr, base, node)[0], node)
+        _every_row(tr, node.rows, shape_of(tr, base, node)[samples], node)
     value = tr.visit(node.value)
     value_shape = tr.shape(value, node)
     if value_shape is not None and len(value_shape) == 1:
-        value = tr.checked(column, (value,), node)  # one value per row
+        value = tr.checked(column, (value,), node)  # one value per sample
+        value = T(value) if node.columns else value
     written = tr.checked(lambda a, b: a * b, (value, chosen), node)
     if base is None:
         return written

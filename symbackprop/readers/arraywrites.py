@@ -27,6 +27,7 @@ class LabelWrite(ast.expr):
 
     _fields = ("array", "rows", "labels", "value", "width")
     op = "set"  # "set", "add" or "sub"
+    columns = False  # ``array[labels, np.arange(m)]``: samples as columns, classes as rows
 
 
 class AddAt(ast.expr):
@@ -83,7 +84,7 @@ def _rewritten(statement: ast.stmt, namespace: Namespace, before: list) -> ast.s
         return _assign(name, value, statement)
     label_target = _label_target(statement, namespace)
     if label_target is not None:
-        name, rows, labels = label_target
+        name, rows, labels, columns = label_target
         op = _WRITE_OPS[type(statement.op)] if isinstance(statement, ast.AugAssign) else "set"
         zeros = _zeros_before(name, before, namespace) if op == "set" else None
         write = LabelWrite(
@@ -91,9 +92,9 @@ def _rewritten(statement: ast.stmt, namespace: Namespace, before: list) -> ast.s
             rows=rows,
             labels=labels,
             value=statement.value,
-            width=zeros[1] if zeros else None,
+            width=zeros[0 if columns else 1] if zeros else None,
         )
-        write.op = op
+        write.op, write.columns = op, columns
         return _assign(name, write, statement)
     added = _add_at(statement, namespace)
     if added is not None:
@@ -186,7 +187,8 @@ def _assign(name: str, value: ast.expr, like: ast.stmt) -> ast.Assign:
 
 
 def _label_target(statement: ast.stmt, namespace: Namespace):
-    """(name, rows, labels) for ``name[np.arange(N), labels] = ...``, ``+=`` or ``-=``."""
+    """(name, rows, labels, columns) for ``name[np.arange(N), labels] = ...``, ``+=`` or
+    ``-=``; columns True for ``name[labels, np.arange(m)]`` (samples as columns)."""
     if isinstance(statement, ast.AugAssign) and isinstance(statement.op, ast.Add | ast.Sub):
         target = statement.target
     elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
@@ -199,9 +201,12 @@ def _label_target(statement: ast.stmt, namespace: Namespace):
     if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
         return None
     rows, labels = index.elts
+    columns = not is_range(rows, namespace) and is_range(labels, namespace)
+    if columns:
+        rows, labels = labels, rows
     if not is_range(rows, namespace) or isinstance(labels, ast.Slice | ast.Constant):
         return None
-    return target.value.id, rows, labels
+    return target.value.id, rows, labels, columns
 
 
 def is_range(node: ast.expr, namespace: Namespace) -> bool:
