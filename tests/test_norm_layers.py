@@ -17,6 +17,7 @@ import pytest
 from symbackprop import api
 from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
+from symbackprop.explain.katex import katex_errors, node
 from symbackprop.ir.ops import (
     spatial_batchnorm,
     spatial_batchnorm_grad,
@@ -263,3 +264,12 @@ def test_train_says_it_draws_no_dropout_masks_rather_than_reading_them_as_data(s
     assert result.returncode == 2
     assert "mask2" in result.stderr and "draw afresh at every step" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_formula_of_the_explanation_renders_in_katex(model):
+    if node() is None:
+        pytest.skip("node is not installed (apt-get install -y nodejs)")
+    formulas = sorted(set(explain(model).formulas()))
+    errors = katex_errors(formulas)
+    assert errors == [], "\n\n".join(f"{e.message}\n{e.formula}" for e in errors[:5])
+    assert any(r"\operatorname{BN}_{2d}" in f for f in formulas)
