@@ -1,4 +1,5 @@
-"""A learning rate inside a gradient, and a regression written for one output.
+"""A learning rate inside a gradient, a weight stepped too early, and a regression written
+for one output.
 
 Labels by hand: ``dW = lr * X.T @ d`` is ``lr`` times dL/dW, so it is wrong at its own line
 (an extra factor), however the update uses it; the update ``W -= lr * dW`` around a right
@@ -88,3 +89,17 @@ def test_a_mistake_in_a_one_output_regression_is_blamed_at_its_own_line():
     report = check_text(text, "fit.py", "gradient_descent", LOSS)
     assert wrong_lines(report) == {("db", 9)}, report.to_text()
     assert any("one output" in note for note in report.notes)
+
+
+def test_a_weight_stepped_before_a_line_reads_it_is_blamed_at_that_line():
+    # W2 -= lr * dW2 moved above dZ1: dZ1 reads the stepped W2, not the one the loss used
+    lines = TRAIN.splitlines()
+    step = lines.pop(lines.index("        W2 -= lr * dW2"))
+    reader = next(i for i, line in enumerate(lines) if line.strip().startswith("dZ1 ="))
+    lines.insert(reader, step)
+    report = check_text("\n".join(lines) + "\n", "train.py", "train")
+    first = min(wrong_lines(report), key=lambda item: item[1])
+    assert first == ("dZ1", reader + 2), report.to_text()
+    verdict = next(v for v in report.verdicts if v.name == "dZ1")
+    assert verdict.diagnosis.kind == "read after its update"
+    assert f"stepped at line {reader + 1}" in verdict.diagnosis.message

@@ -14,6 +14,7 @@ the wrong line.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy as sp
@@ -24,6 +25,7 @@ from symbackprop.check.diagnose import symbolic_size_ok
 from symbackprop.check.formula import Target
 from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
+from symbackprop.check.probe import Diagnosis
 from symbackprop.check.report import CheckReport, Following
 from symbackprop.check.subject import Subject, class_targets
 from symbackprop.errors import SpecError, SymbackpropError
@@ -106,7 +108,29 @@ def judge_program(
                 f"read with {named} = 1 (one output), where fewer lines are wrong; with more "
                 "outputs a mean over every element also divides by their number"
             )
+    verdicts = [_read_after_update(v, program) for v in verdicts]
     return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
+
+
+def _read_after_update(verdict, program: Program):
+    """A wrong line that reads a weight a step above it has changed (``W2 -= lr * dW2``
+    before ``da1 = dz2 @ W2.T``): said so, with where the step is."""
+    if verdict.status != "wrong":
+        return verdict
+    stepped = {sp.Symbol(f"{u.param}@{u.line}"): u for u in program.updates if not u.returned}
+    for value in program.values.values():
+        if value.line != verdict.line or value.user != verdict.name:
+            continue
+        for symbol in sorted(value.expr.free_symbols & set(stepped), key=str):
+            update = stepped[symbol]
+            message = (
+                f"read after its update: {update.param} was stepped at line {update.line}, "
+                f"above this line, which needs {update.param} before the step; move the update "
+                "below the last line that reads it"
+            )
+            diagnosis = Diagnosis("read after its update", message)
+            return dataclasses.replace(verdict, diagnosis=diagnosis)
+    return verdict
 
 
 def _scaled_by_widths(subject: Subject, verdicts: list) -> frozenset:

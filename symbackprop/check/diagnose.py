@@ -43,6 +43,7 @@ KINDS = (
     "wrong activation derivative",
     "wrong axis",
     SWAPPED,
+    "read after its update",
     "other",
 )
 MAX_SYMBOLIC_OPS = 400

@@ -379,6 +379,31 @@ class CodeReader:
         self.updates.append(
             UpdateClaim(update.param, expr, record.line, text, shape, update.returned, in_place)
         )
+        if not update.returned:
+            self._stepped(record)
+
+    def _stepped(self, record: Statement) -> None:
+        """From here on the parameter holds its stepped value: a backward line that reads it
+        after the update (``W2 -= lr * dW2`` before ``dZ1 = dZ2 @ W2.T``) reads the new one."""
+        update = record.update
+        try:
+            step = self.translator.expression(update.step, self.resolve)
+            old = self.resolve(update.param, (), record.node)
+        except SymbackpropError:
+            return  # a step that cannot be read as a value: later reads keep the old weight
+        if update.param in self.env and self.env[update.param].kind != "value":
+            return
+        version = f"{update.param}@{record.line}"
+        expr = old - update.sign * step
+        value = Value(version, update.param, expr, record.line, self._text(record.node))
+        shape = self.translator.shape(old, record.node) if self.vector else ()
+        if shape is None:
+            return
+        self.values[version] = value
+        self.shapes[version] = shape
+        if self.translator.is_matrix(old):
+            self.translator.matrix_names.add(version)
+        self.env[update.param] = _Binding("value", value.symbol)
 
     def _onto_row(self, param: str, expr: sp.Expr, shape: tuple, node: ast.AST):
         """A (k,) step taken in place on a (1, k) parameter: NumPy broadcasts it onto the
