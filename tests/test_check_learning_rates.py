@@ -103,3 +103,12 @@ def test_a_weight_stepped_before_a_line_reads_it_is_blamed_at_that_line():
     verdict = next(v for v in report.verdicts if v.name == "dZ1")
     assert verdict.diagnosis.kind == "read after its update"
     assert f"stepped at line {reader + 1}" in verdict.diagnosis.message
+
+
+def test_a_step_of_the_rate_alone_is_missing_its_gradient():
+    text = TRAIN.replace("W2 -= lr * dW2", "W2 -= lr")
+    report = check_text(text, "train.py", "train")
+    (verdict,) = [v for v in report.verdicts if v.status == "wrong"]
+    assert verdict.line == 22
+    assert verdict.diagnosis.kind == "missing factor"
+    assert "the gradient itself" in verdict.diagnosis.message

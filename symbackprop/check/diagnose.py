@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
 import sympy as sp
 
 from symbackprop.check.blend import SWAPPED
@@ -65,6 +66,12 @@ def diagnose(
 ) -> Diagnosis:
     """The most specific explanation of ``got`` differing from ``expected``; ``expected_in``
     gives what the formula claims under another derivation, to try variants of the model."""
+    if got.is_number and got != 0 and not subject.expanded(expected).is_number:
+        # ``W -= lr``: the step is the learning rate alone, its gradient left out
+        return Diagnosis(
+            "missing factor",
+            "missing factor: the gradient itself; the step is a number (the rate alone)",
+        )
     shape = shape_problem(subject, expected, got, probe)
     if shape is not None and shape.kind != "transposed":
         operand = transposed_operand(subject, expected, got, probe)
@@ -124,7 +131,7 @@ def _dimension_scale(subject: Subject, expected, got, probe: Probe) -> Diagnosis
         ratios.append(elementwise_ratio(trial.evaluate(expected), value))
         if ratios[-1] is None:
             return None
-    for symbol, values in _scalars(subject):
+    for symbol, values in [*_scalars(subject), *_drawn_scalars(subject, got)]:
         for power in (-1, 1, -2, 2):
             scaled = [r / v**power for r, v in zip(ratios, values, strict=True)]
             if all(difference(scaled[0], here) is None for here in scaled[1:]):
@@ -139,6 +146,17 @@ def _scalars(subject: Subject):
     for node in subject.model.nodes:
         if node.kind.is_leaf and not subject.shape_of(node.symbol):
             yield node.symbol, [trial.env[node.symbol] for trial in subject.trials]
+
+
+def _drawn_scalars(subject: Subject, got: sp.Expr):
+    """Numbers the formula uses that the model does not (a learning rate inside a gradient),
+    each with the value every trial drew for it."""
+    names = {node.name for node in subject.model.nodes}
+    for symbol in sorted(got.free_symbols, key=str):
+        if symbol.name not in names and all(symbol in t.env for t in subject.trials):
+            values = [t.env[symbol] for t in subject.trials]
+            if not any(isinstance(v, np.ndarray) for v in values):
+                yield symbol, values
 
 
 def _scale(ratio: sp.Expr, probe: Probe) -> Diagnosis:

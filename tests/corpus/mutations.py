@@ -47,9 +47,9 @@ DIAGNOSES = {
     "derivative at the wrong value": _expect("wrong activation derivative"),
     "transpose": _expect("transposed", "shape or broadcast"),
     "operands swapped": _expect("transposed", "shape or broadcast"),
-    "wrong axis": _expect("shape or broadcast"),
-    "keepdims dropped": _expect("shape or broadcast"),
-    "learning rate inside": _expect("extra factor"),
+    "wrong axis": _expect("wrong axis", "shape or broadcast"),
+    "keepdims dropped": _expect("wrong axis", "shape or broadcast"),
+    "learning rate inside": _expect("extra factor", "constant scale"),
 }
 
 
