@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
@@ -44,9 +46,16 @@ def symbols_of(model: Model) -> dict[str, sp.Symbol]:
 
 def leaf_loss(model: Model):
     """The loss as a Python function of a dict of leaf values, in mpmath (40 digits)."""
-    leaves = [n.symbol for n in model.nodes if n.kind.is_leaf]
-    function = sp.lambdify(leaves, model.in_leaves(model.loss.expr), modules="mpmath")
+    leaves = tuple(n.symbol for n in model.nodes if n.kind.is_leaf)
+    function = _lambdified(leaves, model.in_leaves(model.loss.expr), "mpmath")
     return lambda values: function(*[values[s.name] for s in leaves])
+
+
+@functools.cache
+def _lambdified(leaves: tuple[sp.Symbol, ...], expr: sp.Expr, modules: str):
+    """``expr`` as a function of ``leaves``: built once for each loss, since lambdify prints
+    and compiles the whole expression (most of a finite-difference test's time, once a call)."""
+    return sp.lambdify(leaves, expr, modules=modules)
 
 
 def central_difference(model: Model, point: dict, param: str, step: float = 1e-12) -> float:
@@ -61,8 +70,8 @@ def central_difference(model: Model, point: dict, param: str, step: float = 1e-1
 
 def central_difference_float64(model: Model, point: dict, param: str, h: float = 1e-3) -> float:
     """dLoss/dparam by the five-point central difference in float64 (error ~ h**4)."""
-    leaves = [n.symbol for n in model.nodes if n.kind.is_leaf]
-    loss = sp.lambdify(leaves, model.in_leaves(model.loss.expr), modules="numpy")
+    leaves = tuple(n.symbol for n in model.nodes if n.kind.is_leaf)
+    loss = _lambdified(leaves, model.in_leaves(model.loss.expr), "numpy")
 
     def at(shift: float) -> float:
         moved = dict(point, **{param: point[param] + shift})

@@ -45,17 +45,33 @@ class Trial:
     exact: bool
     leaves: dict[sp.Symbol, Value] = field(default_factory=dict)  # exact, as drawn
     _mp_env: dict | None = None
+    # one evaluator per number system over this point's own values: a subexpression that many
+    # claims share (a forward line, an adjoint) is evaluated once, not once a claim
+    _evaluators: dict[Numbers, Evaluator] = field(default_factory=dict, repr=False, compare=False)
 
     def evaluate(self, expr: sp.Expr, overrides: dict | None = None) -> Value:
         """``expr`` here, exactly where possible; ``overrides`` replaces some symbols' values."""
         self._draw_unknown(expr)
-        env = {**self.env, **overrides} if overrides else self.env
+        if overrides:
+            env = {**self.env, **overrides}
+            if self.exact:
+                try:
+                    return Evaluator(env, Numbers.EXACT)(expr)
+                except NotExact:
+                    pass
+            return Evaluator(self._in_mp(env, fresh=True), Numbers.MPMATH)(expr)
         if self.exact:
             try:
-                return Evaluator(env, Numbers.EXACT)(expr)
+                return self._evaluator(Numbers.EXACT)(expr)
             except NotExact:
                 pass
-        return Evaluator(self._in_mp(env, fresh=bool(overrides)), Numbers.MPMATH)(expr)
+        return self._evaluator(Numbers.MPMATH)(expr)
+
+    def _evaluator(self, numbers: Numbers) -> Evaluator:
+        if numbers not in self._evaluators:
+            env = self.env if numbers is Numbers.EXACT else self._in_mp(self.env, fresh=False)
+            self._evaluators[numbers] = Evaluator(env, numbers)
+        return self._evaluators[numbers]
 
     def _draw_unknown(self, expr: sp.Expr) -> None:
         """A number the model does not use but a claim does (``dW = lr * X.T @ d``, the
@@ -67,6 +83,7 @@ class Trial:
             self.env[symbol] = value if self.exact else to_mp(value)
             self.leaves[symbol] = value
             self._mp_env = None
+            self._evaluators.pop(Numbers.MPMATH, None)  # it read the values before this one
 
     def _in_mp(self, env: dict, fresh: bool) -> dict:
         if not self.exact:

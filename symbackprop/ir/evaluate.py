@@ -145,7 +145,7 @@ def _add(ev: Evaluator, expr: sp.Add) -> Value:
     values = ev.args(expr)
     total = values[0]
     for value in values[1:]:
-        total = total + value
+        total = np.add(total, value) if _mpf_and_array(total, value) else total + value
     return total
 
 
@@ -153,8 +153,15 @@ def _mul(ev: Evaluator, expr: sp.Mul) -> Value:
     values = ev.args(expr)
     product = values[0]
     for value in values[1:]:
-        product = product * value
+        product = np.multiply(product, value) if _mpf_and_array(product, value) else product * value
     return product
+
+
+def _mpf_and_array(left: Value, right: Value) -> bool:
+    """An mpf on the left of an array: ``mpf * array`` first tries to read the array as one
+    number, and mpmath's refusal formats the whole array into its message, which cost more
+    than the arithmetic; NumPy's ufunc gives the same elements, ``left * element`` each."""
+    return isinstance(left, mpmath.mpf) and isinstance(right, np.ndarray)
 
 
 def _pow(ev: Evaluator, expr: sp.Pow) -> Value:
