@@ -9,34 +9,19 @@ helper called without its flag returns the sigmoid itself, which is no derivativ
 from __future__ import annotations
 
 import pytest
+from corpus.families_shapes import XOR_MODULE
 
 from symbackprop.check.codecheck import check_text
 from symbackprop.errors import SymbackpropError
 
-TUTORIAL = """\
-import numpy as np
-
-def nonlin(x, deriv=False):
-    if deriv == True:
-        return x * (1 - x)
-    return 1 / (1 + np.exp(-x))
-
-X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
-y = np.array([[0], [1], [1], [0]])
-syn0 = 2 * np.random.random((3, 4)) - 1
-syn1 = 2 * np.random.random((4, 1)) - 1
-for j in range(60000):
-    l0 = X
-    l1 = nonlin(np.dot(l0, syn0))
-    l2 = nonlin(np.dot(l1, syn1))
-    l2_error = y - l2
-    l2_delta = l2_error * nonlin(l2, deriv=True)
-    l1_error = l2_delta.dot(syn1.T)
-    l1_delta = l1_error * nonlin(l1, deriv=True)
-    syn1 += l1.T.dot(l2_delta)
-    syn0 += l0.T.dot(l1_delta)
-"""
+TUTORIAL = XOR_MODULE.source  # the corpus's own program, labelled there by torch
 LOSS = "np.sum((y - l2) ** 2) / 2"
+# where the output's delta is computed: the line a missing flag makes wrong
+DELTA_LINE = next(
+    number
+    for number, line in enumerate(TUTORIAL.splitlines(), start=1)
+    if line.strip().startswith("l2_delta =")
+)
 
 
 def check(text: str):
@@ -76,8 +61,8 @@ def test_the_default_flag_gives_the_function_itself_so_a_missing_flag_is_wrong_a
     text = TUTORIAL.replace("nonlin(l2, deriv=True)", "nonlin(l2)")
     report = check(text)
     wrong = {(v.name, v.line) for v in report.verdicts if not v.correct}
-    assert ("l2_delta", 17) in wrong, report.to_text()
-    assert min(line for _, line in wrong) == 17
+    assert ("l2_delta", DELTA_LINE) in wrong, report.to_text()
+    assert min(line for _, line in wrong) == DELTA_LINE
 
 
 def test_an_else_branch_is_read_as_well():
@@ -101,4 +86,4 @@ def test_a_keyword_the_helper_does_not_take_is_refused():
     text = TUTORIAL.replace("nonlin(l2, deriv=True)", "nonlin(l2, derivative=True)")
     with pytest.raises(SymbackpropError) as error:
         check(text)
-    assert error.value.line == 17
+    assert error.value.line == DELTA_LINE

@@ -8,34 +8,11 @@ value written, or doubling the copy, is a constant factor at that line.
 
 from __future__ import annotations
 
+from corpus.families_idioms import ZEROS_LIKE_RELU
+
 from symbackprop.check.codecheck import check_text
 
-ZEROS_AND_MASK = """\
-import numpy as np
-
-def softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-def train(X, Y, W1, b1, W2, b2, lr):
-    for epoch in range(100):
-        z1 = X @ W1 + b1
-        a1 = z1 * (z1 > 0)
-        z2 = a1 @ W2 + b2
-        y_hat = softmax(z2)
-        loss = -np.sum(Y * np.log(y_hat)) / len(X)
-        delta2 = (y_hat - Y) / len(X)
-        grad_W2 = a1.T @ delta2
-        grad_b2 = delta2.sum(axis=0, keepdims=True)
-        delta1 = np.zeros_like(z1)
-        delta1[z1 > 0] = (delta2 @ W2.T)[z1 > 0]
-        grad_W1 = X.T @ delta1
-        grad_b1 = delta1.sum(axis=0, keepdims=True)
-        W1 -= lr * grad_W1
-        b1 -= lr * grad_b1
-        W2 -= lr * grad_W2
-        b2 -= lr * grad_b2
-"""
+ZEROS_AND_MASK = ZEROS_LIKE_RELU.source  # the corpus's own program, labelled there by torch
 
 COPY_THEN_MASK = """\
 import numpy as np

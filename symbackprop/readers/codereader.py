@@ -198,6 +198,7 @@ class CodeReader:
         self.forward: list[Value] = []
         self.updates: list[UpdateClaim] = []
         self._partials: dict[sp.Symbol, sp.Expr] = {}  # backward partial sums, by symbol
+        self._steps: list[str] = []  # the weights' stepped values, by version
 
     # -- reading ------------------------------------------------------------------------------
     def program(self) -> Program:
@@ -217,6 +218,7 @@ class CodeReader:
                 self.env[record.target] = forward_env[record.target + "@" + str(record.position)]
             else:
                 self._read(record, forward=False)
+        self._drop_unread_steps()
         model = self._model(loss_record, loss_expr)
         others = self._without_partial_sums(
             [v for v in self.values.values() if v not in self.forward]
@@ -382,6 +384,14 @@ class CodeReader:
         if not update.returned:
             self._stepped(record)
 
+    def _drop_unread_steps(self) -> None:
+        """A stepped weight no later line reads is no value of the program."""
+        read = {s for v in self.values.values() for s in v.expr.free_symbols}
+        read |= {s for u in self.updates for s in u.expr.free_symbols}
+        for version in self._steps:
+            if sp.Symbol(version) not in read:
+                del self.values[version]
+
     def _stepped(self, record: Statement) -> None:
         """From here on the parameter holds its stepped value: a backward line that reads it
         after the update (``W2 -= lr * dW2`` before ``dZ1 = dZ2 @ W2.T``) reads the new one."""
@@ -400,6 +410,7 @@ class CodeReader:
         if shape is None:
             return
         self.values[version] = value
+        self._steps.append(version)
         self.shapes[version] = shape
         if self.translator.is_matrix(old):
             self.translator.matrix_names.add(version)
