@@ -258,12 +258,59 @@ def test_a_wrong_layer_is_one_line_naming_it_with_exit_code_2(tmp_path, layer, m
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_train_says_it_draws_no_dropout_masks_rather_than_reading_them_as_data(spec_file):
-    run = [sys.executable, "-m", "symbackprop", "train", str(spec_file), "--data", "digits"]
-    result = subprocess.run(run, capture_output=True, text=True, check=False)
-    assert result.returncode == 2
-    assert "mask2" in result.stderr and "draw afresh at every step" in result.stderr
-    assert "Traceback" not in result.stderr
+DROPOUT_NET = """\
+[network]
+input = [64]
+loss = "softmax_ce"
+
+[[layer]]
+type = "dense"
+units = 64
+activation = "relu"
+
+[[layer]]
+type = "dropout"
+p = 0.25
+
+[[layer]]
+type = "dense"
+units = 10
+activation = "softmax"
+"""
+
+
+def test_train_draws_a_fresh_mask_every_step_and_scores_without_dropout(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    from symbackprop.train import runner
+
+    path = tmp_path / "drop.toml"
+    path.write_text(DROPOUT_NET)
+    masks = []
+    load = runner.load_module
+
+    def spied(model, text=None):  # the masks each step is given, as the module receives them
+        module = load(model, text)
+        step = module.train_step
+
+        def train_step(params, X, mask1, Y, *rest, **options):
+            masks.append(np.copy(mask1))
+            return step(params, X, mask1, Y, *rest, **options)
+
+        module.train_step = train_step
+        return module
+
+    monkeypatch.setattr(runner, "load_module", spied)
+    result = runner.train(
+        str(path), "digits", epochs=10, lr=0.1, optimizer="sgd", standardize=True, batch_size=64
+    )
+    drawn = np.concatenate(masks)
+    assert set(np.unique(drawn)) == {0.0, 1.0}  # units dropped or kept, nothing else
+    assert abs(drawn.mean() - 0.75) < 0.02  # kept with probability 1 - p
+    assert not np.array_equal(masks[0], masks[1])  # a fresh mask every step
+    # scored without dropout: a mask of the keep probability everywhere is the identity
+    test_arrays = result.feed.arrays(result.dataset.test)
+    assert np.all(test_arrays[1] == 0.75)
+    assert result.summary.test_accuracy >= 0.9
 
 
 def test_every_formula_of_the_explanation_renders_in_katex(model):

@@ -323,12 +323,13 @@ def _act_name(act) -> str:
     return act if isinstance(act, str) else getattr(act, "__name__", "custom")
 
 
-def dropout_masks(model: Model) -> list[str]:
-    """The inputs of ``model`` that are a dropout's mask, in the order of the model's nodes."""
-    masks = {
-        str(call.args[1])
+def dropout_keeps(model: Model) -> dict[str, float]:
+    """The inputs of ``model`` that are a dropout's mask, each with its keep probability, in
+    the order of the model's nodes."""
+    keeps = {
+        str(call.args[1]): float(call.args[2])
         for node in model.defined
         for call in node.expr.atoms(dropout)
-        if isinstance(call.args[1], sp.Symbol)
+        if isinstance(call.args[1], sp.Symbol) and call.args[2].is_number
     }
-    return [node.name for node in model.inputs if node.name in masks]
+    return {node.name: keeps[node.name] for node in model.inputs if node.name in keeps}

@@ -43,7 +43,8 @@ eps = 1e-5                 # rows: each feature over the samples), training mode
 
 [[layer]]
 type = "dropout"           # inverted dropout: each unit dropped with probability p, the
-p = 0.5                    # rest scaled by 1/(1 - p); its mask is an input (maskL)
+p = 0.5                    # rest scaled by 1/(1 - p); its mask is an input (maskL),
+                           # which train draws afresh every step
 
 [[layer]]
 type = "flatten"           # (m, C, H, W) -> (m, C*H*W)

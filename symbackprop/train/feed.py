@@ -20,7 +20,7 @@ import numpy as np
 from symbackprop.cells.step import StepModel
 from symbackprop.errors import ShapeError
 from symbackprop.ir.model import Kind, Model
-from symbackprop.ir.network import dropout_masks
+from symbackprop.ir.network import dropout_keeps
 from symbackprop.ir.ops import sigmoid_bce, softmax_xent
 from symbackprop.naming import BATCH_SIZE, identifier, split_indexed
 from symbackprop.train.data import DataError, Dataset, Part
@@ -35,6 +35,11 @@ class Argument:
     width: int
     columns: bool  # a 2-D (m, width) array; otherwise 1-D (m,)
     sample: tuple[int, ...] = ()  # images: each row laid out as (C, H, W), row-major
+    keep: float | None = None  # a dropout's mask, no data: drawn while training, else keep
+
+    @property
+    def is_data(self) -> bool:
+        return self.keep is None
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,16 @@ class Feed:
 
     @property
     def input_width(self) -> int:
-        return sum(a.width for a in self.arguments if not a.is_target)
+        return sum(a.width for a in self.arguments if not a.is_target and a.is_data)
 
     @property
     def output_width(self) -> int:
         return sum(a.width for a in self.arguments if a.is_target)
+
+    @property
+    def masks(self) -> list[tuple[int, float]]:
+        """Where the dropout masks are among the arguments, each with its keep probability."""
+        return [(i, a.keep) for i, a in enumerate(self.arguments) if a.keep is not None]
 
     def arrays(self, part: Part) -> list[np.ndarray]:
         """The forward arguments for every sample of ``part``, in order."""
@@ -61,6 +71,11 @@ class Feed:
         sources = {False: np.asarray(part.features, dtype=float), True: targets}
         used, arrays = {False: 0, True: 0}, []
         for argument in self.arguments:
+            if not argument.is_data:  # a mask of keep everywhere: the net without dropout
+                mask = np.full((len(part), argument.width), argument.keep)
+                sample = argument.sample or (argument.width,)
+                arrays.append(mask.reshape(len(part), *sample))
+                continue
             start = used[argument.is_target]
             block = sources[argument.is_target][:, start : start + argument.width]
             used[argument.is_target] += argument.width
@@ -89,20 +104,13 @@ def module_feed(model: Model, module: types.ModuleType) -> Feed:
     they come, not yet one-hot)."""
     if isinstance(model, StepModel):
         raise DataError(_sequences_needed(model))
-    masks = dropout_masks(model)
-    if masks:
-        raise DataError(
-            f"model {model.name!r} has dropout, whose masks ({', '.join(masks)}) train must "
-            f"draw afresh at every step, which it does not yet; train it with train_step(params, "
-            f"..., lr) in the module that 'symbackprop generate' writes, drawing each mask "
-            f"yourself, or leave the dropout layer out",
-            file=model.source,
-        )
     parameters = inspect.signature(module.forward).parameters.values()
     # The data arguments: after ``params``, before the keyword options such as every_node.
     names = [p.name for p in parameters if p.default is inspect.Parameter.empty][1:]
     widths = _vector_widths(model) if model.is_vector else _scalar_widths(model)
-    return Feed(tuple(Argument(name, *widths[name]) for name in names), one_hot=0)
+    keeps = {identifier(name): keep for name, keep in dropout_keeps(model).items()}
+    arguments = (Argument(name, *widths[name], keep=keeps.get(name)) for name in names)
+    return Feed(tuple(arguments), one_hot=0)
 
 
 def _sequences_needed(model: StepModel) -> str:
@@ -155,7 +163,7 @@ def check_columns(
     before its numbers are read.
     """
     if feed.input_width != len(features):
-        inputs = ", ".join(a.name for a in feed.arguments if not a.is_target)
+        inputs = ", ".join(a.name for a in feed.arguments if not a.is_target and a.is_data)
         columns = ", ".join(features[:4]) + (", ..." if len(features) > 4 else "")
         raise ShapeError(
             f"model {model.name!r} takes {feed.input_width} input columns ({inputs}); "

@@ -20,7 +20,7 @@ from symbackprop.errors import NumericOverflow, UsageError
 from symbackprop.ir.bounds import check_arrays
 from symbackprop.ir.model import Model
 from symbackprop.readers.examples import training_defaults
-from symbackprop.train.data import Dataset, Part
+from symbackprop.train.data import DataError, Dataset, Part
 from symbackprop.train.diagnose import diagnose, overflow_stop
 from symbackprop.train.evidence import Evidence, Settings, Snapshot
 from symbackprop.train.extras import check
@@ -85,10 +85,16 @@ def train(
     initial = initial_params(module, init, seed)
     arrays = feed.arrays(dataset.train)
     if devices:
+        if feed.masks:
+            raise DataError(
+                f"model {model.name!r} has dropout: train --devices runs whole epochs on the "
+                "device and draws no masks there yet; train it without --devices",
+                file=model.source,
+            )
         mesh = _mesh(module, devices, batch_size or len(arrays[0]))
         run = _DeviceRun(module, arrays, settings, batch_size, seed, mesh)
     else:
-        run = _Run(module, arrays, settings, batch_size, seed)
+        run = _Run(module, arrays, settings, batch_size, seed, feed.masks)
     if dataset.test is not None:  # its loss after every epoch, beside the training loss
         run.test_arrays = feed.arrays(dataset.test)
     # The optimisers update in place; the diagnosis needs the initial values as they were.
@@ -186,9 +192,11 @@ class _Run:
         settings: Settings,
         batch_size: int | None,
         seed: int,
+        masks: list[tuple[int, float]] = (),
     ):
         self.module = module
         self.arrays = arrays
+        self.masks = list(masks)  # dropout masks: drawn afresh for every step
         self.settings = settings
         self.samples = len(arrays[0])
         self.batch_size = batch_size if batch_size and batch_size < self.samples else None
@@ -245,6 +253,11 @@ class _Run:
 
     def _step(self, params: dict, arrays: list, step, state: dict) -> dict:
         module, lr = self.module, self.settings.lr
+        if self.masks:  # each unit kept with its probability, for this step only
+            arrays = list(arrays)
+            for position, keep in self.masks:
+                shape = np.shape(arrays[position])
+                arrays[position] = (self.rng.random(shape) < keep).astype(float)
         if self.fused:
             module.train_step(params, *arrays, lr, self.work)
             return params
