@@ -9,6 +9,8 @@ blamed there, not at the residual that is right for one output.
 
 from __future__ import annotations
 
+from corpus.families_loops import LINEAR_VECTOR
+
 from symbackprop.check.codecheck import check_text
 
 TRAIN = """\
@@ -62,20 +64,7 @@ def test_a_rate_named_otherwise_is_found_the_same_way():
     assert wrong_lines(report) == {("db2", 16)}, report.to_text()
 
 
-REGRESSION = """\
-import numpy as np
-
-def gradient_descent(X, y, w, b, learning_rate, n_iters=500):
-    n_samples, n_features = X.shape
-    for _ in range(n_iters):
-        y_predicted = np.dot(X, w) + b
-        residual = y_predicted - y
-        dw = (2 / n_samples) * np.dot(X.T, residual)
-        db = 2 / n_samples * np.sum(residual)
-        w -= learning_rate * dw
-        b -= learning_rate * db
-    return w, b
-"""
+REGRESSION = LINEAR_VECTOR.source  # the corpus's own program, labelled there by torch
 LOSS = "np.mean((y_predicted - y) ** 2)"
 
 
@@ -85,7 +74,7 @@ def test_a_one_output_regression_is_right_as_written():
 
 
 def test_a_mistake_in_a_one_output_regression_is_blamed_at_its_own_line():
-    text = REGRESSION.replace("db = 2 / n_samples", "db = 4 / n_samples")
+    text = REGRESSION.replace("db = (2 / n_samples)", "db = (4 / n_samples)")
     report = check_text(text, "fit.py", "gradient_descent", LOSS)
     assert wrong_lines(report) == {("db", 9)}, report.to_text()
     assert any("one output" in note for note in report.notes)
