@@ -53,12 +53,15 @@ def _close(e, g, scale) -> bool:
 
 
 def elementwise_ratio(expected: Value, got: Value) -> Value | None:
-    """expected/got when it is one number for every element (and got has no zero)."""
+    """expected/got when it is one number for every element; an element zero in both (a
+    ReLU's masked entry) fits any ratio, one zero only in got none."""
     if np.shape(expected) != np.shape(got):
         return None
     e, g = np.ravel(np.asarray(expected, dtype=object)), np.ravel(np.asarray(got, dtype=object))
-    if len(e) == 0 or any(v == 0 for v in g) or all(v == 0 for v in e):
+    pairs = [(a, b) for a, b in zip(e, g, strict=True) if not (a == 0 and b == 0)]
+    if not pairs or any(b == 0 for _, b in pairs):
         return None
+    e, g = [a for a, _ in pairs], [b for _, b in pairs]
     with mpmath.workdps(DIGITS):
         if not all(isinstance(v, Fraction) for v in (*e, *g)):
             e, g = [to_mp(v) for v in e], [to_mp(v) for v in g]
