@@ -27,6 +27,7 @@ from symbackprop.errors import ShapeError
 from symbackprop.ir.ops.base import EXACT, ArrayOpBase, Dims, Shape, numpy_operand, show_shape
 from symbackprop.ir.ops.conv import channel_sum
 from symbackprop.ir.ops.moments import as_number_like
+from symbackprop.ir.ops.normalise import standardised_and_std
 
 
 def _shared(x, groups):
@@ -38,17 +39,10 @@ def _shared(x, groups):
     return np.reshape(x, (np.shape(x)[0], int(groups), -1)), (2,)
 
 
-def _mean(math, v, axes):
-    count = as_number_like(v, int(np.prod([np.shape(v)[a] for a in axes])))
-    return np.sum(v, axis=axes, keepdims=True) / count
-
-
 def _standardised(math, x, groups, eps):
     """(xhat, std) in the shared view of ``x``."""
     view, axes = _shared(x, groups)
-    centred = view - _mean(math, view, axes)
-    std = math.exp(math.log(_mean(math, centred**2, axes) + eps) / 2)
-    return centred / std, std
+    return standardised_and_std(math, view, eps, axes)
 
 
 def standardised_images(math, x, groups, eps):
@@ -60,7 +54,12 @@ def standardised_images_grad(math, g, x, groups, eps):
     """The compact backward rule (the module's docstring), in the shared view."""
     xhat, std = _standardised(math, x, groups, eps)
     view, axes = _shared(g, groups)
-    dx = (view - _mean(math, view, axes) - xhat * _mean(math, view * xhat, axes)) / std
+    count = as_number_like(view, int(np.prod([np.shape(view)[a] for a in axes])))
+
+    def mean(v):
+        return np.sum(v, axis=axes, keepdims=True) / count
+
+    dx = (view - mean(view) - xhat * mean(view * xhat)) / std
     return np.reshape(dx, np.shape(x))
 
 

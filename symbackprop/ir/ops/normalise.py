@@ -36,13 +36,21 @@ def input_adjoint(g, x, eps, xhat, mean: Statistic, var: Statistic) -> sp.Expr:
     return (g - mean(g) - xhat * mean(g * xhat)) / sp.sqrt(var(x) + eps)
 
 
-def evaluate_standardised(math, x, eps, axis: int):
-    """``xhat`` from NumPy arrays: mean and biased variance over ``axis``, in the caller's
-    numbers (the root as exp(log(v) / 2), as the callers' math has exp and log only)."""
-    count = as_number_like(x, np.shape(x)[axis])
-    centred = x - np.sum(x, axis=axis, keepdims=True) / count
-    var = np.sum(centred**2, axis=axis, keepdims=True) / count
-    return centred / math.exp(math.log(var + eps) / 2)
+def evaluate_standardised(math, x, eps, axis: int | tuple[int, ...]):
+    """``xhat`` from NumPy arrays: mean and biased variance over ``axis`` (one or several),
+    in the caller's numbers."""
+    return standardised_and_std(math, x, eps, axis)[0]
+
+
+def standardised_and_std(math, x, eps, axis: int | tuple[int, ...]):
+    """(xhat, std), the statistics kept with the summed axes (the root as exp(log(v) / 2),
+    as the callers' math has exp and log only)."""
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    count = as_number_like(x, int(np.prod([np.shape(x)[a] for a in axes])))
+    centred = x - np.sum(x, axis=axes, keepdims=True) / count
+    var = np.sum(centred**2, axis=axes, keepdims=True) / count
+    std = math.exp(math.log(var + eps) / 2)
+    return centred / std, std
 
 
 class NormBase(ArrayOpBase):
