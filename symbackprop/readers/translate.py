@@ -211,14 +211,13 @@ class Translator:
     def visit_Call(self, node: ast.Call) -> sp.Expr:
         func = node.func
         if isinstance(func, ast.Name) and self._is_helper(func.id):
-            return self.inline(self.helpers[func.id], node)
-        astype = isinstance(node.func, ast.Attribute) and node.func.attr == "astype"
+            return self.inline(self.helpers[func.id], node)  # keywords and defaults too
+        astype = isinstance(func, ast.Attribute) and func.attr == "astype"
         keywords = node.keywords and not (astype and _only_copy(node))
         if keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise self.unsupported(node, "a call with keyword or starred arguments")
-        func = node.func
         if isinstance(func, ast.Name):
-            return self._call_name(func.id, node)
+            return self._call_function(self.namespace.functions.get(func.id, func.id), node)
         if isinstance(func, ast.Attribute):
             qualified = self._module_path(func)
             if qualified is not None:
@@ -228,12 +227,6 @@ class Translator:
 
     def _is_helper(self, name: str) -> bool:
         return name in self.helpers and name not in self._bindings[-1]
-
-    def _call_name(self, name: str, node: ast.Call) -> sp.Expr:
-        if self._is_helper(name):
-            return self.inline(self.helpers[name], node)
-        qualified = self.namespace.functions.get(name, name)
-        return self._call_function(qualified, node)
 
     def _call_function(self, qualified: str, node: ast.Call) -> sp.Expr:
         function = self.namespace.function(qualified)
