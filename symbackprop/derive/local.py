@@ -150,9 +150,15 @@ def local_partial(expr: sp.Expr, output: sp.Symbol | None, wrt: sp.Symbol) -> sp
     return _product(sp.diff(outer.expr, _U).xreplace({_U: inner}), inner_partial)
 
 
+# Functions whose derivative depends on whether their argument is real.
+_COMPLEX_AWARE = (sp.Abs, sp.sign, sp.re, sp.im, sp.conjugate, sp.arg)
+
+
 def real_diff(expr: sp.Expr, wrt: sp.Symbol) -> sp.Expr:
     """d(expr)/d(wrt) with every symbol taken as real, as every value of a network is:
     ``abs(u)`` then differentiates to ``sign(u)`` rather than to complex parts."""
+    if not expr.has(*_COMPLEX_AWARE):
+        return sp.diff(expr, wrt)  # realness can't change the result; skip two rewrites
     reals = {s: sp.Dummy(s.name, real=True) for s in expr.free_symbols if s.is_real is None}
     back = {dummy: s for s, dummy in reals.items()}
     return sp.diff(expr.xreplace(reals), reals.get(wrt, wrt)).xreplace(back)
