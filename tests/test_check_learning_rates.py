@@ -101,3 +101,25 @@ def test_a_step_of_the_rate_alone_is_missing_its_gradient():
     assert verdict.line == 22
     assert verdict.diagnosis.kind == "missing factor"
     assert "the gradient itself" in verdict.diagnosis.message
+
+
+# every other step takes lr: ``W2 -= dW2`` steps by dW2 = lr^-1 times the step the others take
+def test_a_step_that_leaves_out_the_rate_the_others_take_is_wrong_at_its_line():
+    report = check_text(TRAIN.replace("W2 -= lr * dW2", "W2 -= dW2"), "train.py", "train")
+    wrong = [v for v in report.verdicts if not v.correct]
+    assert [v.line for v in wrong] == [22], report.to_text()
+    assert "the learning rate lr" in wrong[0].diagnosis.message
+
+
+def test_steps_that_all_leave_the_rate_out_are_steps_of_rate_one():
+    text = TRAIN
+    for name in ("W1", "b1", "W2", "b2"):
+        text = text.replace(f"{name} -= lr * d{name}", f"{name} -= d{name}")
+    report = check_text(text, "train.py", "train")
+    assert report.ok, report.to_text()
+
+
+def test_a_step_with_a_number_of_its_own_keeps_it():
+    # a bias stepped at a rate of its own: 0.5 times dL/db2 is a step, not a mistake
+    report = check_text(TRAIN.replace("b2 -= lr * db2", "b2 -= 0.5 * db2"), "train.py", "train")
+    assert report.ok, report.to_text()

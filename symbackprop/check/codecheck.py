@@ -108,7 +108,7 @@ def judge_program(
                 f"read with {named} = 1 (one output), where fewer lines are wrong; with more "
                 "outputs a mean over every element also divides by their number"
             )
-    verdicts = [_read_after_update(v, program) for v in verdicts]
+    verdicts = [_rate_left_out(_read_after_update(v, program), program) for v in verdicts]
     return CheckReport(where, subject.model.loss.name, _one_per_line(verdicts), notes)
 
 
@@ -130,6 +130,21 @@ def _read_after_update(verdict, program: Program):
             )
             diagnosis = Diagnosis("read after its update", message)
             return dataclasses.replace(verdict, diagnosis=diagnosis)
+    return verdict
+
+
+def _rate_left_out(verdict, program: Program):
+    """A wrong step that leaves out the learning rate every other step takes: said so."""
+    if verdict.status != "wrong":
+        return verdict
+    for update in program.updates:
+        if update.line == verdict.line and update.rate_left_out is not None:
+            rate = update.rate_left_out
+            message = (
+                f"missing factor: the learning rate {rate} (every other step takes it); "
+                f"write {update.param} -= {rate} * ..."
+            )
+            return dataclasses.replace(verdict, diagnosis=Diagnosis("missing factor", message))
     return verdict
 
 

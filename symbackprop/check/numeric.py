@@ -20,8 +20,9 @@ TOLERANCE = mpmath.mpf("1e-35")
 
 
 def difference(expected: Value, got: Value) -> tuple | None:
-    """None when equal; else the first differing index with both values there."""
-    if np.shape(expected) != np.shape(got):
+    """None when equal; else the first differing index with both values there. A number and
+    an array of one entry are one value: ``b -= lr * np.sum(d)`` steps a (1,) bias."""
+    if np.shape(expected) != np.shape(got) and not np.size(expected) == np.size(got) == 1:
         return ("shape", np.shape(expected), np.shape(got))
     e_flat, g_flat = (
         np.ravel(np.asarray(expected, dtype=object)),

@@ -197,12 +197,20 @@ class Subject:
         for index in range(TRIALS):
             sizes = self.space.sizes(self.shapes.values(), index) if self.is_vector else {}
             sizes |= {dim: 1 for dim in self.ones}
-            trials.append(
-                self._trial(f"random point {index + 1}", sizes, self._random_leaves(sizes, index))
-            )
+            trials.append(self._random_trial(f"random point {index + 1}", sizes, index))
         return trials
 
-    def _random_leaves(self, sizes: dict, index: int) -> dict[sp.Symbol, Value]:
+    def _random_trial(self, label: str, sizes: dict, index: int) -> Trial:
+        """A trial at random values; where they divide by zero (a sigmoid of a large sum is 1
+        even in 50 digits, so ``1 - A2`` is 0), at values a tenth as large."""
+        try:
+            return self._trial(label, sizes, self._random_leaves(sizes, index), smaller=True)
+        except SmallerValuesWanted:
+            return self._trial(label, sizes, self._random_leaves(sizes, index, Fraction(1, 10)))
+
+    def _random_leaves(
+        self, sizes: dict, index: int, scale: Fraction = Fraction(1)
+    ) -> dict[sp.Symbol, Value]:
         rng = random.Random(1009 * (index + 1))
         by_name = {s.name: v for s, v in sizes.items()}
         # a size the code names (m = X.shape[0], a slice's bound H) is a value its lines may use
@@ -220,10 +228,12 @@ class Subject:
             if node.name in one_hot and len(shape) == 2:
                 leaves[node.symbol] = _one_hot(rng, shape, one_hot[node.name])
             else:
-                leaves[node.symbol] = _random_array(rng, shape)
+                leaves[node.symbol] = _random_array(rng, shape) * scale
         return leaves
 
-    def _trial(self, label: str, sizes: dict, leaves: dict) -> Trial:
+    def _trial(self, label: str, sizes: dict, leaves: dict, smaller: bool = False) -> Trial:
+        """The model evaluated at ``leaves``; ``smaller``: a division by zero asks for smaller
+        values rather than failing."""
         try:
             try:
                 env = self._evaluate_all(dict(leaves), Numbers.EXACT)
@@ -233,6 +243,8 @@ class Subject:
                 env = self._evaluate_all(mp_leaves, Numbers.MPMATH)
                 exact = False
         except EvaluationError as error:  # e.g. a slice a[:, :H] of fewer than H columns
+            if smaller and not error.shape_problem:
+                raise SmallerValuesWanted from None
             at = ", ".join(f"{symbol} = {size}" for symbol, size in sizes.items())
             raise ShapeError(f"the model's arrays do not fit together at {at}: {error}") from None
         return Trial(label, sizes, env, exact, dict(leaves))
@@ -299,6 +311,10 @@ def _one_hot(rng: random.Random, shape: tuple[int, ...], axis: int) -> Value:
         )
         array[index] = Fraction(1)
     return array
+
+
+class SmallerValuesWanted(Exception):
+    """A random point divided by zero: draw its values again, smaller."""
 
 
 def _random_array(rng: random.Random, shape: tuple[int, ...]) -> Value:

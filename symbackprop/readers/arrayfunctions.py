@@ -80,6 +80,15 @@ def _dot(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.
     return tr.matmul(args[0], args[1], node)
 
 
+def _outer(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
+    _arity(tr, args, 2, node, "outer")
+    if keywords:
+        raise tr.unsupported(node, "outer() with keyword arguments")
+    if not tr.vector:
+        return tr.checked(operator.mul, tuple(args), node)  # numbers: their product
+    return tr.outer(args[0], args[1], node)
+
+
 def _elementwise(kind: str):
     def handler(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.Expr:
         _arity(tr, args, 2, node, kind)
@@ -257,6 +266,7 @@ def _len(tr: ArrayTranslator, args: list, keywords: dict, node: ast.Call) -> sp.
 
 HANDLERS: dict[str, Callable] = {
     "dot": _dot,
+    "outer": _outer,
     "power": _power,
     "square": _square,
     "negative": _negative,

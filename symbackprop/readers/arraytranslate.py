@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 
 from symbackprop.errors import ShapeError
-from symbackprop.ir.ops import Shape, T, dot, filled, total
+from symbackprop.ir.ops import Shape, T, column, dot, filled, flat, total
 from symbackprop.ir.ops.stacking import (
     after_first_column,
     after_first_row,
@@ -141,7 +141,26 @@ class ArrayTranslator(Translator):
     def matmul(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> sp.Expr:
         if not self.vector:
             return self.apply(operator.mul, (left, right), node)
+        shapes = self._shapes(left, right, node)
+        ranks = [len(shape) if shape is not None else 2 for shape in shapes]
+        if ranks == [2, 1]:  # A @ v: the product with v as a column, flattened back
+            return self.checked(lambda a, v: flat(dot(a, column(v))), (left, right), node)
+        if ranks == [1, 2]:  # v @ A = A.T @ v
+            return self.checked(lambda v, a: flat(dot(T(a), column(v))), (left, right), node)
+        if ranks == [1, 1]:  # u @ v: the inner product
+            self.checked(operator.mul, (left, right), node)  # the lengths must agree
+            return self.apply(lambda u, v: total(u * v), (left, right), node)
         return self.checked(dot, (left, right), node)
+
+    def outer(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> sp.Expr:
+        """``np.outer(u, v)``: u as a column times v as a row."""
+        for shape in self._shapes(left, right, node):
+            if shape is not None and len(shape) != 1:
+                raise self.unsupported(node, "np.outer() of an array that is not a vector")
+        return self.checked(lambda u, v: dot(column(u), T(column(v))), (left, right), node)
+
+    def _shapes(self, left: sp.Expr, right: sp.Expr, node: ast.AST) -> list:
+        return [self.shape(side, node) for side in (left, right)]
 
     def checked(self, function: Callable, args: tuple, node: ast.AST) -> sp.Expr:
         """Apply, then check (and unify) the result's shape, so a bad line names itself."""

@@ -42,6 +42,7 @@ class Leaves:
         self.leaf_shapes: dict[str, tuple] = {}
         self.constant_dims: dict[str, sp.Symbol] = {}
         self.unknown: set[str] = set()  # leaves whose shape the code does not state
+        self.row_dims: dict[str, tuple] = {}  # of each array read a sample at a time, a row's
         self.globals = module_literals(reader.tree) if not reader.body.module_level else {}
 
     # -- names nobody assigned -----------------------------------------------------------------
@@ -57,8 +58,22 @@ class Leaves:
                 node, f"using the function or module {name!r} as a value"
             )
         if index and reader.vector and not updated:  # ``weights[0]`` updated: a weight
+            if len(index) == 1 and name in reader.body.arguments:
+                return self.sample(name, index[0])
             raise reader.translator.unsupported(node, f"indexing the array {name!r}")
         return self.element(name, index, node)
+
+    def sample(self, name: str, number: int) -> sp.Symbol:
+        """``X[0]``, a per-sample loop's sample: a leaf with the shape of one row of X."""
+        full = indexed_name(name, number)
+        if full not in self.leaf_shapes:
+            if name not in self.row_dims:
+                layout = self.reader.layouts.get(name, "2d")
+                vector = layout in ("row", "scalar")  # a sample of a vector is a number
+                width = () if vector else (self.reader.space.fresh(f"{name}.shape[1]"),)
+                self.row_dims[name] = width
+            self._add(full, self.row_dims[name])
+        return sp.Symbol(full)
 
     def element(self, name: str, index: tuple[int, ...], node: ast.AST) -> sp.Symbol:
         full = indexed_name(name, *index) if index else name

@@ -22,9 +22,9 @@ import sympy as sp
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
-from symbackprop.ir.ops import T, column
-from symbackprop.naming import fresh_name
-from symbackprop.readers import codeflow
+from symbackprop.ir.ops import T, column, total
+from symbackprop.naming import fresh_name, split_indexed
+from symbackprop.readers import codeflow, codestyle
 from symbackprop.readers.arraytranslate import ArrayTranslator
 from symbackprop.readers.arraywrites import as_assignments, label_names
 from symbackprop.readers.codeleaves import Leaves, constructor, layout_of
@@ -37,7 +37,6 @@ from symbackprop.readers.programshapes import plain_body
 from symbackprop.readers.pyslice import Statement, loads, loss_position, needed_positions
 from symbackprop.readers.pysource import Body, parse, read_body
 from symbackprop.readers.whitelist import (
-    ARRAY_CONSTRUCTORS,
     ARRAY_FUNCTIONS,
     FILLS,
     Namespace,
@@ -71,6 +70,7 @@ class UpdateClaim:
     shape: tuple | None = None  # the step's shape, where it could be worked out
     returned: bool = False  # a gradient the code returns rather than applies
     in_place: bool = False  # ``b -= step``: NumPy makes the step fit b's own shape
+    rate_left_out: str | None = None  # ``W2 -= dW2`` where every other step takes ``lr``
 
     @property
     def label(self) -> str:
@@ -180,8 +180,21 @@ class CodeReader:
         self.updated_names = {r.update.param for r in self.records if r.update is not None}
         weights = self.updated_names | set(self.params)
         biases = codeflow.bias_layouts([r.node for r in self.records], weights)
-        self.layouts = biases | self.layouts
-        self.vector = bool(self.matrix) or _looks_vectorised(self.body, self.tree)
+        arrays = codestyle.looks_vectorised(self.body.statements, self.tree)
+        self.vector = bool(self.matrix) or arrays
+        data = set(self.body.arguments) - {(split_indexed(n) or (n,))[0] for n in weights}
+        if self.vector and codestyle.reads_samples(flat, data):
+            # one sample at a time: W @ x is a vector, so its bias is one, and a weight written
+            # in lower case (w2 @ h) is a vector too, unless the code says otherwise
+            vectors = {n: "row" for n in weights if n[:1].islower() and n not in self.layouts}
+            biases = {n: "row" if layout == "k1" else layout for n, layout in biases.items()}
+            self.layouts = vectors | biases | self.layouts
+        else:
+            self.layouts = biases | self.layouts
+        if self.vector and codestyle.elementwise_only(self.body.statements):
+            # no matrix product and no axis anywhere: the data are vectors of samples
+            arguments = {name: "row" for name in self.body.arguments}
+            self.layouts = arguments | self.layouts
         self.space = DimSpace() if self.vector else None
         self.shapes: dict[str, tuple] = {}
         self.translator = ArrayTranslator(
@@ -211,6 +224,9 @@ class CodeReader:
             if record.position in needed:
                 self._read(record, forward=True)
         loss_expr = None if loss_record is not None else self._loss_expression()
+        if self.vector and loss_record is not None:
+            self._targets_fit_outputs(self.values[loss_record.version].expr)
+            self._one_output(self.values[loss_record.version], loss_record)
         forward_env = dict(self.env)
         self.env = {}
         for record in self.records:
@@ -234,6 +250,42 @@ class CodeReader:
             self.file,
             self.translator.notes,
         )
+
+    def _targets_fit_outputs(self, loss: sp.Expr) -> None:
+        """Targets have the outputs' width: where the loss sets a target of one column
+        (``y.reshape(-1, 1)``) beside an output of a width the code does not state, that
+        width is 1 (broadcasting the one column over several is no loss anyone means)."""
+        learned = {sp.Symbol(name) for name in self.updated_names | set(self.params)}
+        for value in self.forward:
+            if value.expr.free_symbols & learned:
+                learned.add(value.symbol)
+        for node in sp.preorder_traversal(loss):
+            if not isinstance(node, sp.Add | sp.Mul):
+                continue
+            data = [a for a in node.args if a.free_symbols and not a.free_symbols & learned]
+            outputs = [a for a in node.args if a.free_symbols & learned]
+            for target in data:
+                for output in outputs:
+                    self._fit(target, output)
+
+    def _fit(self, target: sp.Expr, output: sp.Expr) -> None:
+        shapes = [self.translator.shape(side, None) for side in (target, output)]
+        if None in shapes or len(shapes[0]) != len(shapes[1]):
+            return
+        for mine, theirs in zip(*shapes, strict=True):
+            if mine == 1 and self.space.resolve(theirs) != 1:
+                self.space.unify(theirs, 1)
+
+    def _one_output(self, loss: Value, record: Statement) -> None:
+        """A loss the code leaves a vector of sizes it does not state (``(out - target)**2``
+        with ``out = w @ h + b``) is a loss only at one output: those sizes are 1, and the
+        loss its one entry."""
+        shape = self.shapes.get(loss.version)
+        if not shape or any(not self.space.unify(dim, 1) for dim in shape):
+            return
+        loss.expr = total(loss.expr)
+        self.shapes[loss.version] = ()
+        self.translator.note(record.node, f"{loss.user} is a vector: read at one output")
 
     def _without_partial_sums(self, values: list[Value]) -> dict[sp.Symbol, Value]:
         """The backward values, a sum's partial values written into the whole sum (the sum is
@@ -312,7 +364,10 @@ class CodeReader:
         name, value = record.target, record.value
         number = _literal(value)
         if name in self.updated_names and (number is not None or not forward):
-            # ``m = 0`` before the loop starts a parameter: a leaf, whatever its first value
+            # ``m = 0`` before the loop starts a parameter: a leaf, whatever its first value;
+            # in array code a number, as a slope or intercept over arrays of samples is
+            if number is not None and self.vector and name not in self.leaves.leaf_shapes:
+                self.layouts.setdefault(name, "scalar")
             self.env[name] = _Binding("leaf", self.leaves.element(name, (), record.node))
             return
         if number is not None:
@@ -343,6 +398,8 @@ class CodeReader:
 
     def _bind(self, record: Statement, expr: sp.Expr, forward: bool) -> None:
         name = record.target
+        if record.version == name and name in self.leaves.leaf_shapes:
+            record.version = f"{name}@{record.line}"  # ``y = y.reshape(-1, 1)``: not the leaf
         if expr.is_number:
             self.env[name] = _Binding("const", expr)
         elif self.vector and expr.free_symbols <= set(self.space.order):
@@ -363,7 +420,10 @@ class CodeReader:
 
     def _claim(self, record: Statement) -> None:
         update = record.update
-        sign, kept = (1, [update.step]) if update.returned else self._without_rate(update.step)
+        if update.returned:
+            sign, kept, rate_found = 1, [update.step], True
+        else:
+            sign, kept, rate_found = self._without_rate(update.step)
         if not kept and isinstance(update.step, ast.Constant):
             return  # ``lit += 1``: a counter, not a gradient step
         if kept:
@@ -371,7 +431,16 @@ class CodeReader:
             if sign * update.sign < 0:
                 claim = codeflow.negated(claim)
             expr = self.translator.expression(claim, self.resolve)
-        else:  # ``W -= lr``: a step of the rate alone claims a gradient of 1
+            rate_left_out = None
+            if not rate_found:
+                rate_left_out = codestyle.missing_rate(
+                    update, self.records, self.body.arguments, self.updated_names
+                )
+            if rate_left_out is not None:  # ``W2 -= dW2`` where the others step by ``lr * dW``
+                expr = expr / self.resolve(rate_left_out, (), record.node)
+        else:
+            rate_left_out = None
+        if not kept:  # ``W -= lr``: a step of the rate alone claims a gradient of 1
             expr = sp.Integer(sign * update.sign)
         shape = self.translator.shape(expr, record.node)
         text = self._text(record.node)
@@ -379,9 +448,21 @@ class CodeReader:
         if in_place and self.vector and shape is not None and len(shape) == 1:
             expr, shape = self._onto_row(update.param, expr, shape, record.node)
         self.updates.append(
-            UpdateClaim(update.param, expr, record.line, text, shape, update.returned, in_place)
+            UpdateClaim(
+                update.param,
+                expr,
+                record.line,
+                text,
+                shape,
+                update.returned,
+                in_place,
+                rate_left_out,
+            )
         )
         if not update.returned:
+            for factor in codeflow.product_factors(update.step):
+                if self._rate_sign(factor) and isinstance(factor, ast.Name):
+                    self.layouts[factor.id] = "scalar"  # the rate: a number
             self._stepped(record)
 
     def _drop_unread_steps(self) -> None:
@@ -427,8 +508,9 @@ class CodeReader:
             return expr, shape
         return T(column(expr)), (1, shape[0])
 
-    def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr]]:
-        """The step's factors without its learning rate, and the rate's sign.
+    def _without_rate(self, step: ast.expr) -> tuple[int, list[ast.expr], bool]:
+        """The step's factors without its learning rate, the rate's sign, and whether the step
+        has a rate (or a number) of its own.
 
         The rate is a name that is a constant or an argument the forward pass does not use
         (``lr``, ``-alpha``); failing that, a number (``0.1 * g``)."""
@@ -438,8 +520,9 @@ class CodeReader:
         signs = [self._rate_sign(f) for f in factors]
         if not any(signs):
             number = next((f for f in factors if isinstance(f, ast.Constant)), None)
-            return 1, [f for f in factors if f is not number]
-        return _product_sign(signs), [f for f, s in zip(factors, signs, strict=True) if not s]
+            return 1, [f for f in factors if f is not number], number is not None
+        kept = [f for f, s in zip(factors, signs, strict=True) if not s]
+        return _product_sign(signs), kept, True
 
     def _rate_sign(self, factor: ast.expr) -> int | None:
         negative = isinstance(factor, ast.UnaryOp) and isinstance(factor.op, ast.USub)
@@ -535,39 +618,3 @@ def _loss_ast(text: str) -> ast.expr:
             "--loss must be one expression, e.g. 'np.sum((layer_2 - y)**2)/2'", file="--loss"
         )
     return tree.body[0].value
-
-
-_ARRAY_ATTRIBUTES = {"T", "dot", "shape", "reshape", "ravel", "flatten"}
-_ARRAY_CALLS = {
-    "numpy.dot",
-    "numpy.matmul",
-    "numpy.vstack",
-    "numpy.hstack",
-    "numpy.size",
-    "numpy.sum",
-    "numpy.matrix",
-    "numpy.transpose",
-    "numpy.einsum",
-    "numpy.concatenate",
-    "numpy.arange",
-    "numpy.eye",
-    "numpy.add.at",
-    "numpy.expand_dims",
-    "numpy.reshape",
-    "numpy.ravel",
-}
-
-
-def _looks_vectorised(body: Body, tree: ast.Module) -> bool:
-    """Whether the code works on arrays: ``.T``, ``.dot``, ``@``, constructors, ``np.dot``."""
-    namespace = Namespace.from_imports(tree)
-    wanted = _ARRAY_CALLS | ARRAY_CONSTRUCTORS
-    for statement in body.statements:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-                return True
-            if isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES:
-                return True
-            if isinstance(node, ast.Call) and qualified_name(node.func, namespace) in wanted:
-                return True
-    return False

@@ -139,6 +139,7 @@ CASTS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.dot": "dot",
     "numpy.matmul": "dot",
+    "numpy.outer": "outer",
     "numpy.multiply": "multiply",
     "numpy.add": "add",
     "numpy.subtract": "subtract",

@@ -69,10 +69,11 @@ PER_SAMPLE_ROWS = Family(
 
 
 def _outer(t):
-    h = torch.tanh(t["W1"].T @ t["x"] + t["b1"])
+    z = t["W1"].T @ t["x"] + t["b1"]
+    h = torch.tanh(z)
     out = t["w2"] @ h + t["b2"]
     loss = (out - t["target"]) ** 2
-    return {"h": h, "out": out, "loss": loss}
+    return {"z": z, "h": h, "out": out, "loss": loss}
 
 
 PER_SAMPLE_OUTER = Family(
@@ -96,7 +97,7 @@ PER_SAMPLE_OUTER = Family(
     torch=_outer,
     leaves={"x": "x", "target": "target", "W1": "W1", "b1": "b1", "w2": "w2", "b2": "b2"},
     params=("W1", "b1", "w2", "b2"),
-    values=named("dout=out dh=h"),
+    values=named("dout=out dh=h dz=z"),
     start="h",
     lr="lr",
     layout="rows",
