@@ -11,11 +11,11 @@ import ast
 import numpy as np
 import pytest
 import sympy as sp
+from targets import TARGETS, initial_params, target_module
 
 from symbackprop import api
 from symbackprop.check import check_formulas
 from symbackprop.cli import main
-from symbackprop.codegen.loader import load_module
 from symbackprop.explain.api import explain
 from symbackprop.ir.network import Apply, Conv2d, Dense, Flatten, MaxPool, layered_network
 from symbackprop.ir.ops import softmax_xent
@@ -98,20 +98,21 @@ def two_convs(tmp_path_factory):
     return read_spec(path)
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(
     ("name", "in_torch", "image"),
     [("cnn-digits", cnn_digits_in_torch, (1, 8, 8)), ("two-convs", two_convs_in_torch, (2, 9, 9))],
 )
-def test_the_generated_module_agrees_with_torch_autograd(name, in_torch, image, two_convs):
+def test_the_generated_module_agrees_with_torch_autograd(name, in_torch, image, two_convs, target):
     model = builtin(name) if name == "cnn-digits" else two_convs
-    module = load_module(model)
-    params = module.init_params(seed=3, scheme="he")
+    module = target_module(model, target)
+    params = initial_params(module, 3, "he")
     params = {k: v + RNG.normal(scale=0.1, size=v.shape) for k, v in params.items()}
     x = RNG.normal(size=(6, *image))
     classes = module.PARAMETER_SHAPES[max(module.PARAMETER_SHAPES)][0]
     labels = RNG.integers(0, classes, size=6)
     expected_loss, expected = torch_gradients(in_torch, params, x, labels)
-    assert module.loss(params, x, labels) == pytest.approx(expected_loss, rel=1e-12)
+    assert float(module.loss(params, x, labels)) == pytest.approx(expected_loss, rel=1e-12)
     grads = module.backward(params, module.forward(params, x, labels))
     lr, stepped = 0.5, {k: v.copy() for k, v in params.items()}
     module.train_step(stepped, x, labels, lr, {})

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from networks import networks
 from numeric import central_gradient, max_relative_error
 
 from symbackprop.codegen.generate import module_text
@@ -19,8 +20,6 @@ from symbackprop.ir.network import dense_network
 from symbackprop.ir.ops import dot, total
 from symbackprop.naming import BATCH_SIZE
 from symbackprop.readers.examples import EXAMPLES, builtin
-
-HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "swish", "gelu"]
 
 
 def assert_gradients_agree(model, seed=0, tolerance=1e-7):
@@ -81,26 +80,10 @@ def test_a_row_bias_gets_its_gradient_summed_with_keepdims():
     assert_gradients_agree(model)
 
 
-def _network(draw_sizes, hidden, loss):
-    last = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, hidden[-1])
-    return dense_network(draw_sizes, [*hidden[:-1], last], loss=loss)
-
-
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(
-    sizes=st.lists(st.integers(1, 8), min_size=2, max_size=5),
-    hidden=st.lists(st.sampled_from(HIDDEN), min_size=4, max_size=4),
-    loss=st.sampled_from(["half_sse", "sse", "mse", "bce", "softmax_ce"]),
-    reduction=st.sampled_from(["sum", "mean"]),
-    seed=st.integers(0, 1000),
-)
-def test_random_networks_generate_modules_with_correct_gradients(
-    sizes, hidden, loss, reduction, seed
-):
-    layers = len(sizes) - 1
-    last = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, hidden[layers - 1])
-    model = dense_network(sizes, [*hidden[: layers - 1], last], loss=loss, reduction=reduction)
-    assert_gradients_agree(model, seed)
+@given(network=networks(), seed=st.integers(0, 1000))
+def test_random_networks_generate_modules_with_correct_gradients(network, seed):
+    assert_gradients_agree(network.model(), seed)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus"])

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from targets import TARGETS, initial_params, target_module
 
 from symbackprop import api
 from symbackprop.codegen.loader import load_module
@@ -145,16 +146,18 @@ def test_scales_start_at_one_and_shifts_at_zero_under_every_scheme(module, schem
     assert np.any(params["W1"] != 0)
 
 
-def test_the_generated_module_computes_torchs_loss_and_gradients(module):
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_generated_module_computes_torchs_loss_and_gradients(model, target):
+    module = target_module(model, target)
     rng = np.random.default_rng(2)
-    params = module.init_params(3, "he")
+    params = initial_params(module, 3, "he")
     # scales and shifts away from 1 and 0, so that their gradients and uses are all tested
     for name in params:
         if name.startswith(("gamma", "beta")):
             params[name] = params[name] + rng.normal(scale=0.5, size=params[name].shape)
     expected_loss, expected = torch_network(params)
     cache = module.forward(params, **DATA)
-    assert module.loss(params, **DATA) == pytest.approx(expected_loss, rel=1e-12)
+    assert float(module.loss(params, **DATA)) == pytest.approx(expected_loss, rel=1e-12)
     gradients = module.backward(params, cache)
     for name, value in expected.items():
         # a bias before batch norm has no effect: both sides give it as rounding noise

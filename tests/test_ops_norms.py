@@ -240,8 +240,9 @@ def model_of(op_call, shapes):
     [
         (
             lambda idx, table: embedding(idx, table),
-            {"idx": (5, 2), "table": (6, 4)},
-            r"embedding takes indices \(m,\) and a table \(rows, width\), not \(5, 2\) and",
+            {"idx": (5, 2, 3), "table": (6, 4)},
+            r"embedding takes indices \(m,\) or \(m, T\) and a table \(rows, width\), "
+            r"not \(5, 2, 3\) and",
         ),
         (
             lambda s, y: svm_hinge(s, y),

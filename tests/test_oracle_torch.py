@@ -1,57 +1,14 @@
-"""Generated gradients agree with PyTorch autograd (the `oracle` extra) in float64."""
+"""Generated gradients agree with PyTorch autograd (the `oracle` extra) in float64: the NumPy
+module and the JAX one (the `jax` extra) alike."""
 
 import numpy as np
 import pytest
+from targets import TARGETS, initial_params, target_module
+from torch_reference import F, torch, torch_dense_loss, torch_gradients
 
-from symbackprop.codegen.generate import module_text
-from symbackprop.codegen.loader import load_module
 from symbackprop.codegen.verify import sample_data
 from symbackprop.ir.network import dense_network
 from symbackprop.readers.examples import builtin
-
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
-
-TORCH_ACTIVATIONS = {
-    "identity": lambda z: z,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": lambda z: F.leaky_relu(z, 0.01),
-    "softplus": F.softplus,
-    "swish": F.silu,
-    "gelu": lambda z: F.gelu(z, approximate="tanh"),
-}
-
-
-def torch_dense_loss(params, X, Y, activations, loss, reduction):
-    """An independent forward pass of ``dense_network`` written with torch.nn.functional."""
-    a, z = X, None
-    for layer, activation in enumerate(activations, start=1):
-        z = a @ params[f"W{layer}"] + params[f"b{layer}"]
-        a = torch.softmax(z, dim=1) if activation == "softmax" else TORCH_ACTIVATIONS[activation](z)
-    per_element = {
-        "half_sse": lambda: 0.5 * (a - Y) ** 2,
-        "sse": lambda: (a - Y) ** 2,
-        "mse": lambda: (a - Y) ** 2,
-        "bce": lambda: F.binary_cross_entropy_with_logits(z, Y, reduction="none"),
-        "softmax_ce": lambda: -Y * F.log_softmax(z, dim=1),
-    }[loss]()
-    samples, outputs = X.shape[0], Y.shape[1]
-    if reduction == "sum":
-        return per_element.sum()
-    if reduction == "sample_mean" or loss == "softmax_ce":  # a sample's classes already summed
-        return per_element.sum() / samples
-    return per_element.sum() / (samples * outputs)  # "mean": over every element
-
-
-def torch_gradients(loss_fn, params: dict, data: list) -> dict:
-    leaves = {
-        k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in params.items()
-    }
-    tensors = [torch.tensor(np.asarray(d, dtype=float)) for d in data]
-    loss_fn(leaves, *tensors).backward()
-    return {k: v.grad.numpy() for k, v in leaves.items()}
 
 
 def assert_agrees(module, params, data, expected, tolerance=1e-10):
@@ -81,11 +38,12 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(("sizes", "activations", "loss", "reduction"), CASES)
-def test_dense_networks_agree_with_torch_autograd(sizes, activations, loss, reduction):
+def test_dense_networks_agree_with_torch_autograd(sizes, activations, loss, reduction, target):
     model = dense_network(sizes, activations, loss=loss, reduction=reduction)
-    module = load_module(model)
-    params = module.init_params(3)
+    module = target_module(model, target)
+    params = initial_params(module, 3)
     data = sample_data(model, np.random.default_rng(3))
     expected = torch_gradients(
         lambda p, X, Y: torch_dense_loss(p, X, Y, activations, loss, reduction), params, data
@@ -93,22 +51,10 @@ def test_dense_networks_agree_with_torch_autograd(sizes, activations, loss, redu
     assert_agrees(module, params, data, expected)
 
 
-@pytest.mark.parametrize(("sizes", "activations", "loss", "reduction"), CASES)
-def test_jax_modules_agree_with_torch_autograd(sizes, activations, loss, reduction):
-    pytest.importorskip("jax")
-    model = dense_network(sizes, activations, loss=loss, reduction=reduction)
-    module = load_module(model, module_text(model, target="jax"))  # float64
-    params = {name: np.asarray(value) for name, value in module.init_params(3).items()}
-    data = sample_data(model, np.random.default_rng(3))
-    expected = torch_gradients(
-        lambda p, X, Y: torch_dense_loss(p, X, Y, activations, loss, reduction), params, data
-    )
-    assert_agrees(module, params, data, expected)
-
-
-def test_xor_agrees_with_torch_autograd():
-    module = load_module(builtin("xor"))
-    params = module.init_params(0)
+@pytest.mark.parametrize("target", TARGETS)
+def test_xor_agrees_with_torch_autograd(target):
+    module = target_module(builtin("xor"), target)
+    params = initial_params(module, 0)
     data = sample_data(builtin("xor"), np.random.default_rng(0))
 
     def xor_loss(p, X, y):
@@ -119,10 +65,11 @@ def test_xor_agrees_with_torch_autograd():
     assert_agrees(module, params, data, torch_gradients(xor_loss, params, data))
 
 
-def test_digits_agrees_with_torch_autograd_on_the_askers_cost_j():
+@pytest.mark.parametrize("target", TARGETS)
+def test_digits_agrees_with_torch_autograd_on_the_askers_cost_j(target):
     model = builtin("digits")
-    module = load_module(model)
-    params = module.init_params(0)
+    module = target_module(model, target)
+    params = initial_params(module, 0)
     X, Y = sample_data(model, np.random.default_rng(0))
 
     def cost_j(p, X, y):  # the asker's J = -(1/m) sum(y log H + (1 - y) log(1 - H))
@@ -132,10 +79,11 @@ def test_digits_agrees_with_torch_autograd_on_the_askers_cost_j():
     assert_agrees(module, params, [X, Y], torch_gradients(cost_j, params, [X, Y]))
 
 
-def test_tiny221_agrees_with_torch_autograd():
+@pytest.mark.parametrize("target", TARGETS)
+def test_tiny221_agrees_with_torch_autograd(target):
     model = builtin("tiny221")
-    module = load_module(model)
-    params = module.init_params(0)
+    module = target_module(model, target)
+    params = initial_params(module, 0)
     data = sample_data(model, np.random.default_rng(0))
 
     def net(p, x, y, t):  # the asker's Net, summed over the samples
@@ -148,8 +96,9 @@ def test_tiny221_agrees_with_torch_autograd():
     assert_agrees(module, params, data, torch_gradients(net, params, data))
 
 
-def test_torch_scalar_gradient_is_16_like_pytorch_says():
-    module = load_module(builtin("torch-scalar"))
+@pytest.mark.parametrize("target", TARGETS)
+def test_torch_scalar_gradient_is_16_like_pytorch_says(target):
+    module = target_module(builtin("torch-scalar"), target)
     x, y, w = torch.tensor(2.0, dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64), None
     w = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
     ((w * x - y) ** 2).backward()
@@ -174,14 +123,15 @@ FRAMEWORK_LOSSES = [
 ]
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize(("loss", "last", "framework"), FRAMEWORK_LOSSES)
-def test_losses_and_reductions_are_pytorchs(loss, last, framework, reduction):
+def test_losses_and_reductions_are_pytorchs(loss, last, framework, reduction, target):
     """With K = 4 outputs, "mean" averages over every element as nn.MSELoss and
     nn.BCEWithLogitsLoss do (and over samples for cross-entropy, as nn.CrossEntropyLoss)."""
     model = dense_network([3, 5, 4], ["tanh", last], loss=loss, reduction=reduction)
-    module = load_module(model)
-    params = module.init_params(1)
+    module = target_module(model, target)
+    params = initial_params(module, 1)
     X, Y = sample_data(model, np.random.default_rng(1))
     if loss == "softmax_ce":  # one-hot rows, so that integer labels say the same
         Y = np.eye(4)[np.random.default_rng(2).integers(0, 4, len(X))]
@@ -200,18 +150,13 @@ def test_losses_and_reductions_are_pytorchs(loss, last, framework, reduction):
     assert_agrees(module, params, [X, Y], torch_gradients(torch_loss, params, [X, Y]))
 
 
-@pytest.mark.parametrize("target", ["numpy", "jax"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_a_softmax_module_takes_integer_labels_as_cross_entropy_does(target):
     """forward, loss, backward, train_step and train take class labels (m,) as well as one-hot
     rows, and agree with nn.CrossEntropyLoss given the same labels."""
     model = builtin("digits-softmax")
-    if target == "jax":
-        pytest.importorskip("jax")
-        module = load_module(model, module_text(model, target="jax"))  # float64
-        params = {k: np.asarray(v) for k, v in module.init_params(4, "glorot").items()}
-    else:
-        module = load_module(model)
-        params = module.init_params(4, "glorot")
+    module = target_module(model, target)
+    params = initial_params(module, 4, "glorot")
     rng = np.random.default_rng(4)
     X, labels = rng.normal(size=(9, 64)), rng.integers(0, 10, 9)
 

@@ -1,11 +1,12 @@
-"""A [recurrent] spec's ``loss`` and ``last`` keys: the generated module's loss, every
-parameter's gradient and the initial states' gradients agree with torch autograd (float64, CPU,
-to 1e-10) on nn.GRU, nn.LSTM and nn.RNN scored the same way: ``half_sse`` is
+"""A [recurrent] spec's ``loss`` and ``last`` keys: the generated module's loss (NumPy and JAX),
+every parameter's gradient and the initial states' gradients agree with torch autograd (float64,
+CPU, to 1e-10) on nn.GRU, nn.LSTM and nn.RNN scored the same way: ``half_sse`` is
 0.5 * ((out - Y) ** 2).sum(), ``mse`` is torch.nn.MSELoss() (the mean over every element), over
 every step's output, or with ``last = true`` over the last step's only (many-to-one)."""
 
 import numpy as np
 import pytest
+from targets import TARGETS, target_module
 
 from symbackprop.api import load_model
 from symbackprop.cells.layouts import from_torch, to_torch
@@ -37,16 +38,17 @@ def torch_loss(loss: str, scored, target):
     return 0.5 * ((scored - target) ** 2).sum()
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("last", [False, True])
 @pytest.mark.parametrize("loss", ["half_sse", "mse"])
 @pytest.mark.parametrize(("cell", "batch", "steps", "n", "units"), CASES)
 def test_loss_and_every_gradient_agree_with_torch_autograd(
-    tmp_path, cell, batch, steps, n, units, loss, last
+    tmp_path, cell, batch, steps, n, units, loss, last, target
 ):
     spec = tmp_path / "cell.toml"
     spec.write_text(spec_text(cell, units, n, loss, last))
     model = load_model(str(spec))
-    module = load_module(model)
+    module = target_module(model, target)
     torch.manual_seed(batch * steps + units)
     network = getattr(torch.nn, NETWORKS[cell])(n, units, batch_first=True).double()
     X = torch.randn(batch, steps, n, dtype=torch.float64)

@@ -1,5 +1,6 @@
-"""The generated LSTM modules agree with PyTorch's nn.LSTM autograd (float64, CPU): every
-step's output, every parameter's gradient and both initial states' gradients, to 1e-10.
+"""The generated LSTM modules, NumPy and JAX, agree with PyTorch's nn.LSTM autograd (float64,
+CPU): every step's output, every parameter's gradient and both initial states' gradients, to
+1e-10.
 
 The Keras convention is checked against the same nn.LSTM through a hand mapping written here:
 Keras packs the gates i, f, c, o side by side in columns (``kernel`` (input, 4u)), PyTorch
@@ -11,6 +12,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from targets import TARGETS, target_module
 
 from symbackprop.api import load_model
 from symbackprop.cells.layouts import from_keras, from_torch, to_keras, to_torch
@@ -26,9 +28,9 @@ SIZES = [(2, 5, 3, 4), (4, 3, 1, 2), (3, 7, 5, 6), (1, 4, 2, 3), (5, 2, 6, 1)]
 
 
 @cache
-def lstm_module(key: str, input_size: int, units: int):
+def lstm_module(key: str, input_size: int, units: int, target: str = "numpy"):
     model = lstm_cell(key, input_size, units)
-    return model, load_module(model)
+    return model, target_module(model, target)
 
 
 def relative_error(ours, theirs) -> float:
@@ -50,15 +52,16 @@ def torch_run(batch, steps, n, units, loss, seed):
     return network, X.numpy(), target.numpy(), h0, c0, out.detach().numpy()
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("loss", ["many-to-many", "many-to-one"])
 @pytest.mark.parametrize(("batch", "steps", "n", "units"), SIZES)
-def test_outputs_and_every_gradient_agree_with_nn_lstm(batch, steps, n, units, loss):
-    network, X, target, h0, c0, out = torch_run(batch, steps, n, units, loss, seed=units)
-    model, module = lstm_module("pytorch", n, units)
+def test_outputs_and_every_gradient_agree_with_nn_lstm(batch, steps, n, units, loss, target):
+    network, X, scored, h0, c0, out = torch_run(batch, steps, n, units, loss, seed=units)
+    model, module = lstm_module("pytorch", n, units, target)
     params = from_torch(model.cell, network.state_dict())
     initial = (h0[0].detach().numpy(), c0[0].detach().numpy())
     assert relative_error(module.predict(params, X, *initial), out) < TOLERANCE
-    cache_ = module.forward(params, X, target, *initial)
+    cache_ = module.forward(params, X, scored, *initial)
     grads = module.backward(params, cache_, initial_state=True)
     torch_grads = {name: p.grad for name, p in network.named_parameters()}
     packed = to_torch(model.cell, grads)
@@ -89,16 +92,19 @@ def keras_weights_by_hand(state_dict, units: int) -> tuple:
     return kernel, recurrent, bias
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(("batch", "steps", "n", "units"), SIZES[:3])
-def test_the_keras_convention_with_hand_mapped_weights_agrees_with_nn_lstm(batch, steps, n, units):
-    network, X, target, h0, c0, out = torch_run(batch, steps, n, units, "many-to-many", seed=n)
-    model, module = lstm_module("keras", n, units)
+def test_the_keras_convention_with_hand_mapped_weights_agrees_with_nn_lstm(
+    batch, steps, n, units, target
+):
+    network, X, scored, h0, c0, out = torch_run(batch, steps, n, units, "many-to-many", seed=n)
+    model, module = lstm_module("keras", n, units, target)
     kernel, recurrent, bias = keras_weights_by_hand(network.state_dict(), units)
     params = from_keras(model.cell, kernel, recurrent, bias)
     initial = (h0[0].detach().numpy(), c0[0].detach().numpy())
     assert relative_error(module.predict(params, X, *initial), out) < TOLERANCE
     # Keras's one bias gets the gradient both of PyTorch's biases get.
-    grads = module.backward(params, module.forward(params, X, target, *initial), True)
+    grads = module.backward(params, module.forward(params, X, scored, *initial), True)
     packed = to_keras(model.cell, grads)
     expected = keras_weights_by_hand(
         {name: p.grad for name, p in network.named_parameters()}, units

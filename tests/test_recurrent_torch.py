@@ -1,10 +1,12 @@
-"""Generated BPTT modules agree with PyTorch's nn.GRU and nn.RNN autograd (float64)."""
+"""Generated BPTT modules, NumPy and JAX, agree with PyTorch's nn.GRU and nn.RNN autograd
+(float64)."""
 
 import random
 from functools import cache
 
 import numpy as np
 import pytest
+from targets import TARGETS, target_module
 
 from symbackprop.cells.gru import gru_cell
 from symbackprop.cells.layouts import from_torch, to_torch
@@ -16,10 +18,10 @@ TOLERANCE = 1e-10
 
 
 @cache
-def pytorch_module(family: str, input_size: int, units: int):
+def pytorch_module(family: str, input_size: int, units: int, target: str = "numpy"):
     build = gru_cell if family == "gru" else rnn_cell
     model = build("pytorch", input_size, units)
-    return model, load_module(model)
+    return model, target_module(model, target)
 
 
 def sweep(count: int = 20, seed: int = 6):
@@ -44,12 +46,13 @@ def relative_error(ours, theirs) -> float:
     return float(np.max(np.abs(ours - theirs)) / max(np.max(np.abs(theirs)), 1e-12))
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(("family", "n", "units", "steps", "batch", "loss", "seed"), sweep())
 def test_outputs_and_every_gradient_agree_with_torch_autograd(
-    family, n, units, steps, batch, loss, seed
+    family, n, units, steps, batch, loss, seed, target
 ):
     torch.manual_seed(seed)
-    model, module = pytorch_module(family, n, units)
+    model, module = pytorch_module(family, n, units, target)
     network = (torch.nn.GRU if family == "gru" else torch.nn.RNN)(n, units, batch_first=True)
     network = network.double()
     X = torch.randn(batch, steps, n, dtype=torch.float64)

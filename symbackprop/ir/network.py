@@ -1,6 +1,6 @@
 """Vector-mode networks over a batch: fully connected ``X @ W + b`` layers and a loss, or
-layers of any kind (convolutions, pooling, normalisation, dropout, flatten, dense) in the order
-given."""
+layers of any kind (an embedding, convolutions, pooling, normalisation, dropout, flatten, dense)
+in the order given."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from symbackprop.ir.ops import (
     conv2d,
     dot,
     dropout,
+    embedding,
     flatten,
     groupnorm,
     layernorm,
@@ -158,8 +159,18 @@ class Dropout:
     p: float
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """A table of ``vocab`` rows of ``size`` entries, looked up by the integer indices the
+    input holds (the first layer only): indices (m,) give rows (m, size), (m, T) give
+    (m, T, size)."""
+
+    vocab: int
+    size: int
+
+
 NORM_KINDS = ("batchnorm", "layernorm", "groupnorm")
-Layer = Conv2d | MaxPool | Norm | Dropout | Flatten | Dense | Apply
+Layer = Embedding | Conv2d | MaxPool | Norm | Dropout | Flatten | Dense | Apply
 
 
 def layered_network(
@@ -170,24 +181,25 @@ def layered_network(
     name: str = "layered-net",
 ) -> Model:
     """A network of layers over a batch of m samples of ``input_shape`` ((C, H, W) images or
-    (n,) rows); the last layer must give rows (m, k), which the loss compares with ``Y``.
+    (n,) rows; before an embedding, () for one index a sample or (T,) for T of them); the
+    last layer must give rows (m, k), which the loss compares with ``Y``.
 
-    Names: input ``X``, targets ``Y``; a convolution or dense layer number L has weights
-    ``WL``, biases ``bL`` and output ``zL``; the activation after it ``aL``, a pooling ``pL``,
-    a flatten ``fL``; a normalisation after it ``nL`` with ``gammaL`` and ``betaL``, a dropout
-    ``dL`` with its mask input ``maskL``; the loss ``E``.
+    Names: input ``X``, targets ``Y``; an embedding number L has the table ``WeL`` and output
+    ``eL``; a convolution or dense layer number L has weights ``WL``, biases ``bL`` and output
+    ``zL``; the activation after it ``aL``, a pooling ``pL``, a flatten ``fL``; a
+    normalisation after it ``nL`` with ``gammaL`` and ``betaL``, a dropout ``dL`` with its
+    mask input ``maskL``; the loss ``E``.
     """
     if not layers:
         raise SpecError("a layered network needs at least one layer")
     check_layer_count(len(layers))
-    if len(input_shape) not in (1, 3) or not all(_is_count(n) for n in input_shape):
-        raise SpecError(f"the input is (C, H, W) images or (n,) rows, not {list(input_shape)}")
+    _check_input(input_shape, isinstance(layers[0], Embedding))
     b = ModelBuilder(name)
     units = b.input("X", shape=(BATCH_SIZE, *input_shape))
     shape, number, pre, last_act = (BATCH_SIZE, *input_shape), 0, units, None
     taken: set[str] = set()
     for index, layer in enumerate(layers, start=1):
-        number += isinstance(layer, Conv2d | Dense)
+        number += isinstance(layer, Embedding | Conv2d | Dense)
         node, expr, shape = _layer(b, layer, index, number, units, shape)
         before, last_act = units, _activation_of(layer)
         units = b.define(_fresh(node, index, taken), expr)
@@ -195,7 +207,8 @@ def layered_network(
         if isinstance(layer, Dense) and last_act is not None:
             units = b.define(_fresh(f"a{number}", index, taken), _activated(last_act, pre))
     if len(shape) != 2:
-        raise LayerError("the last layer gives images; end with a flatten and a dense", index)
+        kind = "images" if len(shape) == 4 else "sequences"
+        raise LayerError(f"the last layer gives {kind}; end with a flatten and a dense", index)
     targets = b.target("Y", shape=(BATCH_SIZE, shape[1]))
     batch = b.input(BATCH_SIZE, shape=())
     expr = _loss(loss, last_act, pre, units, targets)
@@ -205,6 +218,18 @@ def layered_network(
     count = sum(math.prod(model.shapes[p.name]) for p in model.parameters)
     check_parameters(count, "the layers", scalar=False)  # only shapes so far: no arrays
     return model
+
+
+def _check_input(input_shape: Sequence[int], indices: bool) -> None:
+    """A SpecError unless the input is images or rows (indices, before an embedding)."""
+    ranks = (0, 1) if indices else (1, 3)
+    if len(input_shape) in ranks and all(_is_count(n) for n in input_shape):
+        return
+    if indices:
+        raise SpecError(
+            f"an embedding's input is one index a sample or (T,) indices, not {list(input_shape)}"
+        )
+    raise SpecError(f"the input is (C, H, W) images or (n,) rows, not {list(input_shape)}")
 
 
 def _fresh(name: str, index: int, taken: set[str]) -> str:
@@ -230,15 +255,17 @@ def _activated(act, units) -> sp.Expr:
 
 def _layer(b: ModelBuilder, layer: Layer, index: int, number: int, units, shape):
     """The node a layer defines: its name, expression and shape."""
-    images = len(shape) == 4
+    images, rows = len(shape) == 4, len(shape) == 2
+    if isinstance(layer, Embedding) and index != 1:
+        raise LayerError("embedding looks up the input's indices: make it the first layer", index)
     if isinstance(layer, Conv2d | MaxPool) and not images:
         raise LayerError(f"{layer_name(layer)} needs images (m, C, H, W), not rows", index)
-    if isinstance(layer, Dense) and images:
+    if isinstance(layer, Dense) and not rows:
         raise LayerError("dense needs rows (m, n): put a flatten before it", index)
-    if isinstance(layer, Flatten) and not images:
-        raise LayerError("flatten needs images (m, C, H, W), not rows", index)
-    if isinstance(layer, Norm) and layer.kind == "layernorm" and images:
-        raise LayerError("layernorm needs rows (m, n): put a flatten before it", index)
+    if isinstance(layer, Flatten) and rows:
+        raise LayerError("flatten needs images (m, C, H, W) or sequences, not rows", index)
+    if isinstance(layer, Norm) and not rows and (layer.kind == "layernorm" or not images):
+        raise LayerError(f"{layer.kind} needs rows (m, n): put a flatten before it", index)
     try:
         return _defined(b, layer, number, units, shape)
     except ShapeError as error:
@@ -246,6 +273,9 @@ def _layer(b: ModelBuilder, layer: Layer, index: int, number: int, units, shape)
 
 
 def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
+    if isinstance(layer, Embedding):
+        table = b.parameter(f"We{number}", shape=(layer.vocab, layer.size))
+        return f"e{number}", embedding(units, table), (*shape, layer.size)
     if isinstance(layer, Conv2d):
         w_shape = (layer.filters, shape[1], layer.kernel, layer.kernel)
         weights = b.parameter(f"W{number}", shape=w_shape)
@@ -302,7 +332,10 @@ def _normalised(b: ModelBuilder, layer: Norm, number: int, units, shape) -> sp.E
 
 
 def layer_name(layer: Layer) -> str:
-    """How a description names the layer: ``conv3x3/8``, ``maxpool2``, ``dense10``, ``relu``."""
+    """How a description names the layer: ``embedding50x8``, ``conv3x3/8``, ``maxpool2``,
+    ``dense10``, ``relu``."""
+    if isinstance(layer, Embedding):
+        return f"embedding{layer.vocab}x{layer.size}"
     if isinstance(layer, Conv2d):
         return f"conv{layer.kernel}x{layer.kernel}/{layer.filters}"
     if isinstance(layer, MaxPool):

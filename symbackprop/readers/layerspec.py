@@ -16,6 +16,7 @@ from symbackprop.ir.network import (
     Conv2d,
     Dense,
     Dropout,
+    Embedding,
     Flatten,
     Layer,
     MaxPool,
@@ -55,12 +56,20 @@ def _is_input(value: object) -> bool:
 
 LAYERED_KEYS = {
     "name": NAME,
-    "input": Key(_is_input, "[C, H, W] or [n], positive integers", "input = [1, 8, 8]"),
+    "input": Key(
+        _is_input,
+        "[C, H, W] or [n] (before an embedding: [T]), positive integers",
+        "input = [1, 8, 8]",
+    ),
     "loss": Key(is_text, TEXT, 'loss = "softmax_ce"'),
     "reduction": Key(is_text, TEXT, 'reduction = "mean"'),
 }
 # Each layer type's keys besides "type": (key, rule, required)
 LAYER_KEYS = {
+    "embedding": {
+        "vocab": (Key(is_count, COUNT, "vocab = 50"), True),
+        "size": (Key(is_count, COUNT, "size = 8"), True),
+    },
     "conv2d": {
         "filters": (Key(is_count, COUNT, "filters = 8"), True),
         "kernel": (Key(is_count, COUNT, "kernel = 3"), True),
@@ -101,13 +110,14 @@ def read_layered(document: dict, text: str, file: str) -> Model:
     network = document.get("network", {})
     where = line_of(text, "network")
     _check_keys(network, LAYERED_KEYS, "[network] with [[layer]]", text, file, where)
-    if "input" not in network:
-        raise SpecError("[network] needs 'input', e.g. input = [1, 8, 8]", file=file, line=where)
     check_values(network, LAYERED_KEYS, text, file)
     layers = [_layer(table, index, text, file) for index, table in enumerate(tables, start=1)]
+    indices = bool(layers) and isinstance(layers[0], Embedding)
+    if "input" not in network and not indices:  # an embedding's input: one index a sample
+        raise SpecError("[network] needs 'input', e.g. input = [1, 8, 8]", file=file, line=where)
     try:
         return layered_network(
-            network["input"],
+            network.get("input", []),
             layers,
             parse_loss(network.get("loss", "softmax_ce"), file, line_of(text, "loss")),
             network.get("reduction", "mean"),
@@ -171,6 +181,8 @@ def _check_key(key: str, value, keys: dict, layer: str, kind: str, line, file: s
 
 
 def _layer_of(kind: str, table: dict, file: str, line: int | None) -> Layer:
+    if kind == "embedding":
+        return Embedding(table["vocab"], table["size"])
     if kind == "conv2d":
         return Conv2d(
             table["filters"], table["kernel"], table.get("stride", 1), table.get("padding", 0)

@@ -14,9 +14,15 @@ layer (images are (m, C, H, W), NCHW; a flatten turns them into rows for the den
 
 [network]
 name = "my-cnn"            # optional; the file's stem by default
-input = [1, 8, 8]          # each sample: [C, H, W] images, or [n] rows
+input = [1, 8, 8]          # each sample: [C, H, W] images, or [n] rows; before an
+                           # embedding, [T] indices (optional: one index a sample)
 loss = "softmax_ce"        # as above
 reduction = "mean"         # as above
+
+[[layer]]
+type = "embedding"         # first layer only: row X[n] of a table WeL (vocab, size) for
+vocab = 50                 # each integer index in the input, (m,) -> (m, size) or
+size = 8                   # (m, T) -> (m, T, size); a repeated index adds up its gradient
 
 [[layer]]
 type = "conv2d"            # cross-correlation, as the frameworks' Conv2d
@@ -47,7 +53,7 @@ p = 0.5                    # rest scaled by 1/(1 - p); its mask is an input (mas
                            # which train draws afresh every step
 
 [[layer]]
-type = "flatten"           # (m, C, H, W) -> (m, C*H*W)
+type = "flatten"           # (m, C, H, W) -> (m, C*H*W); (m, T, size) -> (m, T*size)
 
 [[layer]]
 type = "dense"             # rows @ W + b

@@ -2,7 +2,8 @@
 
 Vector models take ``(X, Y)``: X of shape (m, inputs), Y of shape (m, outputs), one-hot rows
 when the data has classes and the model several outputs; a model of images (m, C, H, W) takes
-each row of C*H*W features laid out row-major (the digits' 64 pixels as (1, 8, 8)). Scalar
+each row of C*H*W features laid out row-major (the digits' 64 pixels as (1, 8, 8)); an
+embedding's input takes integer indices, one column (m,) or T of them (m, T). Scalar
 models (``tiny221``) take one 1-D array per input and target leaf (``x, y, t``), or one 2-D
 array per indexed leaf (``X[0]``, ``X[1]`` ... as columns of ``X``).
 """
@@ -18,6 +19,7 @@ from math import prod
 import numpy as np
 
 from symbackprop.cells.step import StepModel
+from symbackprop.codegen.verify import index_bounds
 from symbackprop.errors import ShapeError
 from symbackprop.ir.model import Kind, Model
 from symbackprop.ir.network import dropout_keeps
@@ -36,6 +38,7 @@ class Argument:
     columns: bool  # a 2-D (m, width) array; otherwise 1-D (m,)
     sample: tuple[int, ...] = ()  # images: each row laid out as (C, H, W), row-major
     keep: float | None = None  # a dropout's mask, no data: drawn while training, else keep
+    vocab: int | None = None  # an embedding's indices: integers from 0 up to vocab
 
     @property
     def is_data(self) -> bool:
@@ -81,8 +84,18 @@ class Feed:
             used[argument.is_target] += argument.width
             if argument.sample:
                 block = block.reshape(len(block), *argument.sample)
+            if argument.vocab is not None:  # checked whole by feed_for
+                block = block.astype(np.int64)
             arrays.append(block if argument.columns else block[:, 0])
         return arrays
+
+    def feature_blocks(self, part: Part):
+        """Each data input argument with its columns of ``part``'s features."""
+        start = 0
+        for argument in self.arguments:
+            if argument.is_data and not argument.is_target:
+                yield argument, part.features[:, start : start + argument.width]
+                start += argument.width
 
 
 def batch(arrays: list[np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
@@ -96,6 +109,7 @@ def feed_for(model: Model, module: types.ModuleType, dataset: Dataset) -> Feed:
     check_columns(model, feed, dataset.feature_names, dataset.name, dataset.source)
     feed = Feed(feed.arguments, one_hot=_one_hot(model, feed, dataset))
     _check_target_range(model, feed, dataset)
+    _check_indices(model, feed, dataset)
     return feed
 
 
@@ -109,8 +123,20 @@ def module_feed(model: Model, module: types.ModuleType) -> Feed:
     names = [p.name for p in parameters if p.default is inspect.Parameter.empty][1:]
     widths = _vector_widths(model) if model.is_vector else _scalar_widths(model)
     keeps = {identifier(name): keep for name, keep in dropout_keeps(model).items()}
-    arguments = (Argument(name, *widths[name], keep=keeps.get(name)) for name in names)
+    vocabs = _vocabularies(model)
+    arguments = (
+        Argument(name, *widths[name], keep=keeps.get(name), vocab=vocabs.get(name))
+        for name in names
+    )
     return Feed(tuple(arguments), one_hot=0)
+
+
+def _vocabularies(model: Model) -> dict[str, int]:
+    """The inputs an embedding looks up, each with its table's row count."""
+    if not model.is_vector:
+        return {}
+    inputs = {node.name for node in model.inputs}
+    return {identifier(k): v for k, v in index_bounds(model).items() if k in inputs}
 
 
 def _sequences_needed(model: StepModel) -> str:
@@ -125,10 +151,14 @@ def _sequences_needed(model: StepModel) -> str:
 
 def _vector_widths(model: Model) -> dict[str, tuple]:
     widths = {}
+    vocabs = _vocabularies(model)
     for node in model.of_kind(Kind.INPUT, Kind.TARGET):
         if node.name == BATCH_SIZE:
             continue
         shape = model.shapes[node.name]
+        if len(shape) == 1 and identifier(node.name) in vocabs:  # one index a sample
+            widths[identifier(node.name)] = (False, 1, False, ())
+            continue
         images = len(shape) == 4 and node.kind is Kind.INPUT
         if len(shape) not in (2, 4) or len(shape) == 4 and not images:
             shape = None
@@ -208,3 +238,20 @@ def _check_target_range(model: Model, feed: Feed, dataset: Dataset) -> None:
             f"data {dataset.name!r} has targets from {targets.min():g} to {targets.max():g}",
             file=dataset.source,
         )
+
+
+def _check_indices(model: Model, feed: Feed, dataset: Dataset) -> None:
+    """An embedding looks up rows by integer indices below its vocabulary."""
+    parts = [dataset.train] + ([dataset.test] if dataset.test is not None else [])
+    for part in parts:
+        for argument, block in feed.feature_blocks(part):
+            if argument.vocab is None:
+                continue
+            wrong = (block != np.round(block)) | (block < 0) | (block >= argument.vocab)
+            if np.any(wrong):
+                raise DataError(
+                    f"model {model.name!r} looks up {argument.name!r} in an embedding of "
+                    f"{argument.vocab} rows: it takes integer indices 0 to "
+                    f"{argument.vocab - 1}; data {dataset.name!r} has {block[wrong][0]:g}",
+                    file=dataset.source,
+                )

@@ -1,4 +1,4 @@
-"""Embedding lookup: row ``idx[n]`` of a weight table for each sample, and its backward
+"""Embedding lookup: row ``idx[n]`` of a weight table for each index, and its backward
 scatter, where an index that repeats accumulates (``np.add.at``), never overwrites."""
 
 from __future__ import annotations
@@ -15,28 +15,28 @@ def as_indices(values) -> np.ndarray:
 
 
 class embedding(ArrayOpBase):  # noqa: N801 - printed as NumPy indexing W[idx]
-    """``W[idx]``: ``idx`` of shape (m,) holding row numbers of ``W`` (vocabulary, width),
-    gives (m, width)."""
+    """``W[idx]``: ``idx`` of shape (m,) or (m, T) holding row numbers of ``W`` (vocabulary,
+    width), gives (m, width) or (m, T, width)."""
 
     nargs = 2
     # index arguments: their position, and the argument and axis whose length bounds them
     index_arguments = {0: (1, 0)}
     vjp = (None, lambda g, idx, w: embedding_grad(g, idx, w))
     backward_story = (
-        "${node}$ uses ${wrt}$ through the lookup ${call}$: row $n$ of the result is the row "
-        "of ${wrt}$ that sample $n$'s index names, so each row of the adjoint $g$ arriving at "
-        "the lookup goes back to that row of ${wrt}$, and an index that repeats collects the "
-        "sum of its rows: ${rule}$."
+        "${node}$ uses ${wrt}$ through the lookup ${call}$: each row of the result is the row "
+        "of ${wrt}$ that its index names, so each row of the adjoint $g$ arriving at the "
+        "lookup goes back to that row of ${wrt}$, and an index that repeats collects the sum "
+        "of its rows: ${rule}$."
     )
 
     @classmethod
     def shape(cls, idx: Shape, w: Shape, dims: Dims = EXACT) -> Shape:
-        if len(idx) != 1 or len(w) != 2:
+        if len(idx) not in (1, 2) or len(w) != 2:
             raise ShapeError(
-                f"embedding takes indices (m,) and a table (rows, width), not "
+                f"embedding takes indices (m,) or (m, T) and a table (rows, width), not "
                 f"{show_shape(idx)} and {show_shape(w)}"
             )
-        return (idx[0], w[1])
+        return (*idx, w[1])
 
     @classmethod
     def evaluate(cls, math, idx, w):
