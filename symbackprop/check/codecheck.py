@@ -27,7 +27,7 @@ from symbackprop.check.numeric import as_number, difference, elementwise_ratio
 from symbackprop.check.present import formula_text
 from symbackprop.check.probe import Diagnosis
 from symbackprop.check.report import CheckReport, Following
-from symbackprop.check.subject import Subject, class_targets
+from symbackprop.check.subject import Subject, class_targets, compared_with_outputs
 from symbackprop.errors import SpecError, SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.evaluate import EvaluationError
@@ -153,7 +153,7 @@ def _scaled_by_widths(subject: Subject, verdicts: list) -> frozenset:
     for 1: of a regression or a binary classifier, never of a softmax's classes."""
     if class_targets(subject.model) or not any(v.status == "wrong" for v in verdicts):
         return frozenset()
-    targets = [n.name for n in subject.model.nodes if n.kind is Kind.TARGET]
+    targets = compared_with_outputs(subject.model)
     return subject.widths({d for name in targets for d in subject.shapes.get(name, ())})
 
 

@@ -272,6 +272,33 @@ def _complete(model: Model) -> bool:
     return all(node.name in model.values for node in model.nodes if node.kind.is_leaf)
 
 
+def compared_with_outputs(model: Model) -> list[str]:
+    """The targets: leaves the loss alone reads, and inputs read beside the network's output
+    (``np.log(A2) * Y`` in a loss written over two lines), where the output is a value that
+    depends on every parameter the loss does."""
+    params = {n.symbol for n in model.parameters}
+    depends: dict[sp.Symbol, frozenset] = {}
+    for node in model.defined:
+        found = set(node.expr.free_symbols & params)
+        for symbol in node.expr.free_symbols:
+            found |= depends.get(symbol, frozenset())
+        depends[node.symbol] = frozenset(found)
+    every = depends.get(model.loss.symbol, frozenset()) or frozenset(params)
+    found = [n.name for n in model.nodes if n.kind is Kind.TARGET]
+    for node in model.defined:
+        beside_output = any(depends.get(s) == every for s in node.expr.free_symbols)
+        if not beside_output or node.symbol == model.loss.symbol:
+            continue
+        found += [
+            s.name
+            for s in node.expr.free_symbols
+            if s.name in model.by_name
+            and model.by_name[s.name].kind is Kind.INPUT
+            and s.name not in found
+        ]
+    return found
+
+
 def class_targets(model: Model) -> dict[str, int]:
     """Targets a cross-entropy takes as classes: an input that multiplies the log of a softmax
     (or of exponentials divided by their sum along an axis), with the axis its classes lie

@@ -266,6 +266,10 @@ class ArrayTranslator(Translator):
                 del keywords["dtype"]
         if None in keywords or set(keywords) - {"axis", "keepdims"}:
             raise self.unsupported(node, "a call with these keyword arguments")
+        if kind == "clip" and len(node.args) == 3 and subject is None:
+            one_sided = _one_sided_clip(node)
+            if one_sided is not None:
+                return self.visit(one_sided)
         args = [self.visit(arg) for arg in node.args]
         if subject is not None:
             args.insert(0, subject)
@@ -397,3 +401,18 @@ def _is_float_type(node: ast.expr) -> bool:
     """``float``, ``np.float64``, ``"float32"``: a dtype that keeps a float's value."""
     text = ast.unparse(node).strip("'\"")
     return text.split(".")[-1] in ("float", "float64", "float32", "double")
+
+
+def _one_sided_clip(node: ast.Call) -> ast.Call | None:
+    """``np.clip(z, 0, None)`` as ``np.maximum(z, 0)``; ``np.clip(z, None, 6)`` as
+    ``np.minimum(z, 6)``; None when both bounds are given."""
+    value, low, high = node.args
+    none = [isinstance(b, ast.Constant) and b.value is None for b in (low, high)]
+    if none == [False, True]:
+        name, bound = "maximum", low
+    elif none == [True, False]:
+        name, bound = "minimum", high
+    else:
+        return None
+    function = ast.Attribute(ast.Name("numpy", ast.Load()), name, ast.Load())
+    return ast.copy_location(ast.Call(function, [value, bound], []), node)

@@ -171,12 +171,27 @@ class Translator:
             raise self.unsupported(
                 node, "the matrix product '@'", "a forward function is read in scalar mode"
             )
+        if isinstance(node.op, ast.BitAnd | ast.BitOr):
+            return self._masks_combined(node)
         if not isinstance(node.op, (*BINARY_OPERATORS, ast.Pow)):
             raise self.unsupported(node, f"the operator {OPERATOR_NAMES[type(node.op)]}")
         left, right = self.visit(node.left), self.visit(node.right)
         if isinstance(node.op, ast.Pow):
             return self.power(left, right, node)
         return self.apply(BINARY_OPERATORS[type(node.op)], (left, right), node)
+
+    def _masks_combined(self, node: ast.BinOp) -> sp.Expr:
+        """``(z > 0) & (z < 6)`` and ``|`` of two comparisons: masks of 0 and 1, so ``&`` is
+        their product and ``|`` their sum less their product."""
+        if not all(isinstance(side, ast.Compare) for side in (node.left, node.right)):
+            what = f"the operator {OPERATOR_NAMES[type(node.op)]}"
+            raise self.unsupported(node, what, "only between comparisons, as masks")
+        left, right = self.visit(node.left), self.visit(node.right)
+        both = self.apply(operator.mul, (left, right), node)
+        if isinstance(node.op, ast.BitAnd):
+            return both
+        either = self.apply(operator.add, (left, right), node)
+        return self.apply(operator.sub, (either, both), node)
 
     def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.AST) -> sp.Expr:
         """``base**exponent``, refusing powers too large to compute (now or when evaluated)."""
