@@ -273,9 +273,9 @@ def _complete(model: Model) -> bool:
 
 
 def compared_with_outputs(model: Model) -> list[str]:
-    """The targets: leaves the loss alone reads, and inputs read beside the network's output
-    (``np.log(A2) * Y`` in a loss written over two lines), where the output is a value that
-    depends on every parameter the loss does."""
+    """The targets: leaves the loss alone reads, and inputs added to or multiplied with the
+    network's output (``np.log(A2) * Y`` in a loss written over two lines), the output being a
+    value that depends on every parameter the loss does."""
     params = {n.symbol for n in model.parameters}
     depends: dict[sp.Symbol, frozenset] = {}
     for node in model.defined:
@@ -284,18 +284,20 @@ def compared_with_outputs(model: Model) -> list[str]:
             found |= depends.get(symbol, frozenset())
         depends[node.symbol] = frozenset(found)
     every = depends.get(model.loss.symbol, frozenset()) or frozenset(params)
+    outputs = {symbol for symbol, found in depends.items() if found == every}
+    inputs = {n.symbol for n in model.nodes if n.kind is Kind.INPUT}
     found = [n.name for n in model.nodes if n.kind is Kind.TARGET]
     for node in model.defined:
-        beside_output = any(depends.get(s) == every for s in node.expr.free_symbols)
-        if not beside_output or node.symbol == model.loss.symbol:
+        if node.symbol == model.loss.symbol:
             continue
-        found += [
-            s.name
-            for s in node.expr.free_symbols
-            if s.name in model.by_name
-            and model.by_name[s.name].kind is Kind.INPUT
-            and s.name not in found
-        ]
+        for part in sp.preorder_traversal(node.expr):
+            if not isinstance(part, sp.Add | sp.Mul):
+                continue  # a label picking entries (x[arange(N), y]) is compared with nothing
+            if not any(arg.free_symbols & outputs for arg in part.args):
+                continue
+            for arg in part.args:  # ``Y`` or ``1 - Y``; never labels one-hot (onehot(y, C))
+                if arg.free_symbols and arg.free_symbols <= inputs and arg.is_polynomial():
+                    found += [s.name for s in arg.free_symbols if s.name not in found]
     return found
 
 

@@ -58,7 +58,7 @@ class Leaves:
                 node, f"using the function or module {name!r} as a value"
             )
         if index and reader.vector and not updated:  # ``weights[0]`` updated: a weight
-            if len(index) == 1 and name in reader.body.arguments:
+            if len(index) == 1 and name in reader.body.arguments and reader.sample_rows:
                 return self.sample(name, index[0])
             raise reader.translator.unsupported(node, f"indexing the array {name!r}")
         return self.element(name, index, node)

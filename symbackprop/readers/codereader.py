@@ -183,7 +183,11 @@ class CodeReader:
         arrays = codestyle.looks_vectorised(self.body.statements, self.tree)
         self.vector = bool(self.matrix) or arrays
         data = set(self.body.arguments) - {(split_indexed(n) or (n,))[0] for n in weights}
-        if self.vector and codestyle.reads_samples(flat, data):
+        returned = any(r.update is not None and r.update.returned for r in self.records)
+        # a sample at a time, read as a row: in training steps; a loss function's naive loops
+        # (a class loop, labels indexing each sample's scores) are not read that way yet
+        self.sample_rows = self.vector and not returned and codestyle.reads_samples(flat, data)
+        if self.sample_rows:
             # one sample at a time: W @ x is a vector, so its bias is one, and a weight written
             # in lower case (w2 @ h) is a vector too, unless the code says otherwise
             vectors = {n: "row" for n in weights if n[:1].islower() and n not in self.layouts}
@@ -191,8 +195,11 @@ class CodeReader:
             self.layouts = vectors | biases | self.layouts
         else:
             self.layouts = biases | self.layouts
-        if self.vector and codestyle.elementwise_only(self.body.statements):
-            # no matrix product and no axis anywhere: the data are vectors of samples
+        numbers = {r.target for r in self.records if r.target and _literal(r.value) is not None}
+        fitted = self.updated_names and self.updated_names <= numbers
+        if self.vector and fitted and codestyle.elementwise_only(self.body.statements):
+            # numbers fitted (``m = 0.0``, then stepped) by code with no matrix product and no
+            # axis: a slope and an intercept over vectors of samples
             arguments = {name: "row" for name in self.body.arguments}
             self.layouts = arguments | self.layouts
         self.space = DimSpace() if self.vector else None
