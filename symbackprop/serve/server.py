@@ -30,9 +30,7 @@ def serve(settings: ServeSettings) -> None:
         )
         print(f"serving {url} ({limits}); Ctrl-C stops", flush=True)
         if not _loopback(host):
-            print(
-                "note: reachable from other machines; code sent is read, never run", flush=True
-            )
+            print("note: reachable from other machines; code sent is read, never run", flush=True)
 
     _log_requests()
     config = uvicorn.Config(
