@@ -18,12 +18,12 @@ from symbackprop.train.extras import check
 EPILOG = """examples:
   symbackprop serve
   symbackprop serve --port 8080 --workers 4
-  symbackprop serve --host 0.0.0.0 --time-limit 20   (a class on the local network)
+  symbackprop serve --host 0.0.0.0 --time-limit 20
 
-API: POST /api/check {"code": "...", "function": "relu_backward"}, /api/explain and
-/api/generate {"example": "xor"} or {"spec": "..."}; GET /api/examples (see the README)
+--host 0.0.0.0 serves a class on the local network. The API: POST /api/check
+{"code": "...", "function": "relu_backward"}; POST /api/explain and /api/generate
+{"example": "xor"} or {"spec": "..."}; GET /api/examples (see the README)
 """
-
 
 def add_parser(verbs) -> argparse.ArgumentParser:
     """Add ``serve [--host H] [--port P] [--workers N] ...`` to the CLI's verbs."""

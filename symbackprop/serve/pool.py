@@ -54,6 +54,12 @@ class WorkerPool:
     def capacity(self) -> int:
         return self.settings.worker_count + self.settings.queue_length
 
+    @property
+    def running(self) -> int:
+        """Worker processes alive now."""
+        with self._lock:
+            return len(self._running)
+
     def start(self) -> None:
         """Start the fork server and one worker, so that the first request waits for neither."""
         for name, value in ONE_THREAD.items():
