@@ -25,6 +25,7 @@ EPILOG = """examples:
 {"example": "xor"} or {"spec": "..."}; GET /api/examples (see the README)
 """
 
+
 def add_parser(verbs) -> argparse.ArgumentParser:
     """Add ``serve [--host H] [--port P] [--workers N] ...`` to the CLI's verbs."""
     parser = verbs.add_parser(
