@@ -13,9 +13,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +135,16 @@ def alive(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
     return still
 
 
+def command_lines(processes: set[tuple[int, str]]) -> list[str]:
+    """What each of ``processes`` runs, for a failing test's message."""
+    lines = []
+    for pid, _ in sorted(processes):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            lines.append(f"{pid}: {command.decode('utf-8', 'replace')[:200]}")
+    return lines
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """/proc/PID/stat after the command name: state, ppid, ... (state is field 0)."""
     try:
@@ -163,6 +175,10 @@ def functions_of(path: Path, *names: str) -> str:
     return "\n\n\n".join(kept) + "\n"
 
 
+def affine_pair() -> str:
+    return functions_of(LAYER_FILES / "course_layers.py", "affine_forward", "affine_backward")
+
+
 def batchnorm_pair() -> str:
     return functions_of(
         LAYER_FILES / "course_layers.py",
@@ -170,3 +186,69 @@ def batchnorm_pair() -> str:
         "batchnorm_backward",
         "batchnorm_backward_alt",
     )
+
+
+# -- load: many clients at once, mixing valid code, bombs and garbage ----------------------------
+FORMULA_BOMB = RELU_PAIR_WRONG.replace("np.maximum(0, x)", "np.maximum(0, x) ** 9**9**9")
+DEEP_EXPRESSION = "def f(x, w):\n    y = " + "+".join(["w*x"] * 3000) + "\n    return y\n"
+
+
+def load_mix() -> list[tuple[str, str, object]]:
+    """(label, path, body) of each kind of request a class sends, valid and not."""
+    return [
+        ("wrong relu", "/api/check", {"code": RELU_PAIR_WRONG}),
+        ("affine pair", "/api/check", {"code": affine_pair()}),
+        ("explain", "/api/explain", {"example": "torch-scalar"}),
+        ("formula bomb", "/api/check", {"code": FORMULA_BOMB}),
+        ("deep expression", "/api/check", {"code": DEEP_EXPRESSION}),
+        ("not python", "/api/check", {"code": "def relu_backward(dout, cache:\n"}),
+        ("not json", "/api/check", b"\x00\xff{garbage"),
+        ("hostile text", "/api/check", {"code": '__import__("os").system("touch CANARY")'}),
+    ]
+
+
+BUSY_RETRIES = 4  # a client told "busy" tries again, waiting a little longer each time
+BUSY_PAUSE_S = 0.25
+
+
+@dataclass
+class Answer:
+    label: str
+    status: int  # 0: no answer at all (the connection failed)
+    kind: str  # "ok" or the refusal's kind
+    seconds: float  # the last try's
+    busy: int  # the tries answered 503 busy before it
+
+
+def send_load(server: Server, count: int, clients: int) -> list[Answer]:
+    """``count`` requests from ``clients`` threads at once, cycling through :func:`load_mix`;
+    a request answered 503 is sent again after a pause, up to :data:`BUSY_RETRIES` times."""
+    mix = load_mix()
+    todo = [mix[i % len(mix)] for i in range(count)]
+
+    def send(item: tuple[str, str, object]) -> Answer:
+        label, path, body = item
+        for tries in range(BUSY_RETRIES + 1):
+            answer = _send_once(server, label, path, body, busy=tries)
+            if answer.status != 503:
+                break
+            time.sleep(BUSY_PAUSE_S * (tries + 1))
+        return answer
+
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(send, todo))
+
+
+def _send_once(server: Server, label: str, path: str, body: object, busy: int) -> Answer:
+    started = time.perf_counter()
+    try:
+        status, data = server.post(path, body, timeout=120)
+    except OSError as error:
+        return Answer(label, 0, type(error).__name__, time.perf_counter() - started, busy)
+    kind = data.get("kind", "ok") if status != 200 else "ok"
+    return Answer(label, status, kind, time.perf_counter() - started, busy)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0

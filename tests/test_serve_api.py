@@ -15,6 +15,8 @@ pytest.importorskip("starlette", reason="pip install 'symbackprop[serve]'")
 pytest.importorskip("uvicorn", reason="pip install 'symbackprop[serve]'")
 
 from serve_helpers import (  # noqa: E402
+    DEEP_EXPRESSION,
+    FORMULA_BOMB,
     LAYER_FILES,
     RELU_PAIR_WRONG,
     RELU_WRONG_LINE,
@@ -22,7 +24,7 @@ from serve_helpers import (  # noqa: E402
     running_server,
 )
 
-TIME_LIMIT_S = 3
+TIME_LIMIT_S = 2
 MAX_BODY = 64 * 1024
 SECRET = "a_name_only_the_submitted_code_holds"  # must never reach the log
 
@@ -159,8 +161,6 @@ def test_an_oversize_body_is_refused_with_413(server):
     assert_still_serving(server)
 
 
-FORMULA_BOMB = RELU_PAIR_WRONG.replace("np.maximum(0, x)", "np.maximum(0, x) ** 9**9**9")
-DEEP_EXPRESSION = "def f(x, w):\n    y = " + "+".join(["w*x"] * 3000) + "\n    return y\n"
 # A scalar network of 961 weights: legal, but its explanation takes minutes.
 HUGE_SPEC = '[network]\nmode = "scalar"\nsizes = [30, 30, 1]\nactivation = "tanh"\n'
 
