@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
@@ -22,6 +22,7 @@ sys.path.insert(0, str(TESTS))
 from serve_helpers import (  # noqa: E402
     alive,
     descendants,
+    load_mix,
     percentile,
     resident_kib,
     running_server,
@@ -37,6 +38,7 @@ def main(requests: int = 200, clients: int = 20, workers: int = 2) -> None:
             pid = server.process.pid
             helpers = descendants(pid)
             before = resident_kib(pid)
+            alone = send_load(server, 3 * len(load_mix()), 1)  # one at a time, for comparison
             started = time.perf_counter()
             answers = send_load(server, requests, clients)
             elapsed = time.perf_counter() - started
@@ -47,7 +49,8 @@ def main(requests: int = 200, clients: int = 20, workers: int = 2) -> None:
         time.sleep(1)
         left = alive(helpers)
     print(f"{requests} requests from {clients} clients, {workers} workers: {elapsed:.1f} s")
-    print(f"served (200): {sum(a.status == 200 for a in answers)}")
+    statuses = Counter(a.status for a in answers)
+    print("answers by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
     print("| request | status | kind | count | p50 s | p95 s |")
     print("|---|---|---|---|---|---|")
     groups = defaultdict(list)
@@ -56,6 +59,7 @@ def main(requests: int = 200, clients: int = 20, workers: int = 2) -> None:
     for (label, status, kind), seconds in sorted(groups.items()):
         p50, p95 = percentile(seconds, 0.5), percentile(seconds, 0.95)
         print(f"| {label} | {status} | {kind} | {len(seconds)} | {p50:.3f} | {p95:.3f} |")
+    print(f"one at a time: p50 {percentile([a.seconds for a in alone], 0.5):.3f} s")
     everything = [a.seconds for a in answers]
     served = [a.seconds for a in answers if a.status != 503]
     print(f"all: p50 {percentile(everything, 0.5):.3f} s, p95 {percentile(everything, 0.95):.3f} s")
