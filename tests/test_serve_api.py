@@ -85,6 +85,28 @@ def test_the_answer_is_what_check_format_json_prints(server, tmp_path):
     assert data == json.loads(printed.stdout)
 
 
+TRAINING_STEP = """import numpy as np
+
+
+def train_step(X, y, W, lr):
+    pred = X @ W
+    loss = np.sum((pred - y) ** 2) / 2
+    dW = X @ (pred - y)
+    W -= lr * dW
+    return loss
+"""
+
+
+def test_a_training_step_gets_the_verdicts_of_one_report(server):
+    status, data = server.post("/api/check", {"code": TRAINING_STEP, "function": "train_step"})
+    assert status == 200
+    assert data["subject"] == "submitted.py:train_step"
+    [verdict] = data["verdicts"]
+    assert (verdict["line"], verdict["verdict"]) == (7, "wrong")
+    assert verdict["diagnosis"]["kind"] == "transposed"
+    assert verdict["correct_formula"] == "X.T @ (pred - y)"
+
+
 def test_formulas_are_checked_against_a_built_in_model(server):
     body = {
         "example": "torch-scalar",
@@ -136,6 +158,7 @@ def test_examples_are_the_built_ins(server):
     [
         ("/api/check", b"{not json", "not JSON"),
         ("/api/check", b"[" * 100_000 + b"]" * 100_000, "over the limit"),
+        ("/api/check", b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
         ("/api/check", b"[[[[1]]]]", "JSON object"),
         ("/api/check", {"code": 3}, '"code" must be a string'),
         ("/api/check", {"code": "x = 1", "function": "../etc/passwd"}, "plain function name"),
