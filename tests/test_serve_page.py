@@ -148,3 +148,16 @@ def test_a_derived_built_in_is_typeset_and_its_module_imports(visit, tmp_path):
     )
     assert imported.returncode == 0, imported.stderr
     assert "w" in imported.stdout
+
+
+def test_a_pasted_forward_function_is_derived_and_typeset(visit):
+    page = visit.page
+    page.click("#tab-explain")
+    page.select_option("#source", "code")
+    assert "def net(x, y, t):" in page.input_value("#model-text")
+    page.click("#explain")
+    frame = page.frame_locator("#explanation")
+    frame.locator("body[data-typeset='done']").wait_for(timeout=20_000)
+    assert frame.locator(".katex").count() > 5
+    assert frame.locator(".katex-error").count() == 0
+    assert page.inner_text("#explain-status") == "explained net"

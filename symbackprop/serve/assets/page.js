@@ -267,11 +267,31 @@ $("download-module").addEventListener("click", async () => {
   download(data.filename, data.module, "text/x-python");
 });
 
+// What the model box starts with for each kind of model; the user's own text is kept.
+const STARTERS = {
+  spec: $("model-text").value,
+  code: `import numpy as np
+
+w1, w2 = 0.5, -0.3
+
+
+def net(x, y, t):
+    h = np.tanh(w1 * x + w2 * y)
+    loss = 0.5 * (h - t) ** 2
+    return loss
+`,
+};
+
 $("source").addEventListener("change", () => {
   const source = $("source").value;
   $("example").hidden = source !== "example";
   $("model-text").hidden = source === "example";
   $("forward-label").hidden = source !== "code";
+  const text = $("model-text").value.trim();
+  if (source in STARTERS && (!text || Object.values(STARTERS).some((s) => s.trim() === text))) {
+    $("model-text").value = STARTERS[source];
+    if (source === "code" && !$("forward-function").value) $("forward-function").value = "net";
+  }
 });
 $("explain").addEventListener("click", runExplain);
 
