@@ -5,7 +5,9 @@ bad input ending its own request with one clear line while the server goes on se
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import shutil
 import subprocess
 import sys
 
@@ -219,3 +221,12 @@ def test_the_log_holds_no_submitted_code_and_no_file_is_left(server):
     assert SECRET not in log
     # every worker's folder is removed, those of killed workers too
     assert list(server.tmp.glob("symbackprop-serve-*")) == []
+
+
+def test_pdf_is_typeset_where_pdflatex_is_installed(server):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    status, data = server.post("/api/pdf", {"example": "torch-scalar"}, timeout=120)
+    assert status == 200
+    assert data["filename"] == "torch-scalar.pdf"
+    assert base64.b64decode(data["pdf"]).startswith(b"%PDF")

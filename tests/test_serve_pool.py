@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +32,7 @@ def run(pool: WorkerPool, job, request):
 
 def test_a_job_answers_from_another_process(pool):
     assert run(pool, abs, -3) == 3
-    assert run(pool, os.getpgid, 0) == os.getpgid(0)  # a child, in the server's group
+    assert run(pool, os.getpgid, 0) != os.getpgid(0)  # in a process group of its own
 
 
 def test_a_job_past_the_time_limit_is_stopped(pool):
@@ -39,6 +41,23 @@ def test_a_job_past_the_time_limit_is_stopped(pool):
         run(pool, time.sleep, 60)
     assert time.perf_counter() - started < 10
     assert pool.running == 0  # killed and reaped, not left behind
+
+
+def test_what_a_stopped_job_started_is_stopped_with_it(pool):
+    sleeper = ["sleep", "61.25"]  # a duration no other process here sleeps
+    with pytest.raises(TimedOut):
+        run(pool, subprocess.run, sleeper)
+    time.sleep(0.2)
+    running = [p.read_bytes() for p in Path("/proc").glob("[0-9]*/cmdline") if _readable(p)]
+    assert "\0".join(sleeper).encode() + b"\0" not in running
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_bytes()
+    except OSError:
+        return False
+    return True
 
 
 def test_a_job_past_the_memory_limit_gets_a_clear_refusal(pool):

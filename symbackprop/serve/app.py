@@ -5,6 +5,7 @@
     GET  /api/examples     the built-in examples (``symbackprop list``)
     POST /api/check        ``check --format json`` of code, or of formulas against a model
     POST /api/explain      an explanation: a page with KaTeX, Markdown and LaTeX
+    POST /api/pdf          the explanation as a PDF, base64 (where pdflatex is installed)
     POST /api/generate     a NumPy training module
 
 A POST's work runs in a worker process (:mod:`symbackprop.serve.pool`); every refusal is
@@ -60,6 +61,7 @@ def create_app(settings: ServeSettings, on_ready: Callable[[], None] = lambda: N
         Route("/api/examples", examples),
         Route("/api/check", work(jobs.check_job, check_request), methods=["POST"]),
         Route("/api/explain", work(jobs.explain_job, model_request), methods=["POST"]),
+        Route("/api/pdf", work(jobs.pdf_job, model_request), methods=["POST"]),
         Route("/api/generate", work(jobs.generate_job, model_request), methods=["POST"]),
     ]
     return Starlette(

@@ -9,6 +9,7 @@ messages name the file as the user named it, never a path of the server.
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -48,6 +49,18 @@ def explain_job(request: dict) -> dict:
         "markdown": explanation.to_markdown(),
         "latex": explanation.to_latex(),
         "filename": file_stem(model.name),
+    }
+
+
+def pdf_job(request: dict) -> dict:
+    """The explanation as a PDF (pdflatex on the server), base64 in the JSON."""
+    model = load_requested_model(request)
+    name = f"{file_stem(model.name)}.pdf"
+    path = explain(model, param=request.get("param") or None).write(Path(name))
+    return {
+        "model": model.name,
+        "pdf": base64.b64encode(path.read_bytes()).decode("ascii"),
+        "filename": name,
     }
 
 

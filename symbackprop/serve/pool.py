@@ -10,17 +10,20 @@ answer is :class:`~symbackprop.serve.refusals.Busy` at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import multiprocessing
 import os
 import resource
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 from symbackprop.errors import SymbackpropError
 from symbackprop.serve.refusals import BY_KIND, Busy, TimedOut, WorkFailed
@@ -36,6 +39,14 @@ PRELOADED = ["symbackprop.serve.jobs"]
 # that starts a thread a core would also reserve their buffers inside every worker's limit.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 EXIT_GRACE_S = 2.0  # a worker that has answered gets this long to exit before it is killed
+# A worker ends itself this long after its time limit, should the server be gone (killed
+# without its cleanup) and not there to stop it.
+SELF_STOP_GRACE_S = 5
+
+
+class ChildLimits(NamedTuple):
+    seconds: float
+    memory_bytes: int
 
 
 class WorkerPool:
@@ -87,7 +98,7 @@ class WorkerPool:
         with self._lock:
             running = list(self._running)
         for process in running:
-            process.kill()
+            _kill(process)
         self._threads.shutdown(wait=True, cancel_futures=True)
 
     def _run_in_process(self, job: Job, request: Any) -> Any:
@@ -95,14 +106,14 @@ class WorkerPool:
         receiver, sender = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=work_in_child,
-            args=(job, request, folder, self.settings.memory_limit_mb * 2**20, sender),
+            args=(job, request, folder, self._limits(), sender),
             daemon=True,  # and so stopped, should the server itself exit
         )
         try:
             self._start(process)
             sender.close()
             if not receiver.poll(self.settings.time_limit_s):
-                process.kill()
+                _kill(process)
                 raise TimedOut(
                     f"stopped after {self.settings.time_limit_s:g} s, the time limit of a "
                     "request: the input is too large or too deeply nested to work through"
@@ -115,6 +126,9 @@ class WorkerPool:
         if kind == "ok":
             return value
         raise BY_KIND[kind](value)
+
+    def _limits(self) -> ChildLimits:
+        return ChildLimits(self.settings.time_limit_s, self.settings.memory_limit_mb * 2**20)
 
     def _start(self, process: multiprocessing.process.BaseProcess) -> None:
         try:
@@ -130,11 +144,18 @@ class WorkerPool:
             return
         process.join(EXIT_GRACE_S)
         if process.is_alive():
-            process.kill()
+            _kill(process)
             process.join()
         with self._lock:
             self._running.discard(process)
         process.close()
+
+
+def _kill(process: multiprocessing.process.BaseProcess) -> None:
+    """Kill the worker and whatever it started (pdflatex for a PDF): its process group."""
+    with contextlib.suppress(OSError):  # not yet the leader of a group of its own, or gone
+        os.killpg(process.pid, signal.SIGKILL)
+    process.kill()
 
 
 def _answer(receiver: Connection) -> tuple[str, Any]:
@@ -146,12 +167,15 @@ def _answer(receiver: Connection) -> tuple[str, Any]:
 
 # -- inside the worker process -------------------------------------------------------------------
 def work_in_child(
-    job: Job, request: Any, folder: str, memory_bytes: int, sender: Connection
+    job: Job, request: Any, folder: str, limits: ChildLimits, sender: Connection
 ) -> None:
-    """Run ``job(request)`` in ``folder`` within ``memory_bytes`` more memory, and send back
-    ``(kind, value)``: ``("ok", answer)``, or a refusal's kind and its one line."""
-    _limit_memory(memory_bytes)
+    """Run ``job(request)`` in ``folder`` within the limits, and send back ``(kind, value)``:
+    ``("ok", answer)``, or a refusal's kind and its one line."""
+    os.setpgrp()  # a group of its own, so that what it starts is stopped with it
+    signal.alarm(math.ceil(limits.seconds) + SELF_STOP_GRACE_S)  # SIGALRM ends the process
+    _limit_memory(limits.memory_bytes)
     os.chdir(folder)  # files the job writes, and the names its messages print, are in here
+    tempfile.tempdir = folder  # and the temporary files of what it calls
     try:
         outcome = ("ok", job(request))
     except SymbackpropError as error:

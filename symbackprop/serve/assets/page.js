@@ -256,16 +256,26 @@ document.querySelectorAll("#downloads [data-format]").forEach((button) => {
   });
 });
 
-$("download-module").addEventListener("click", async () => {
-  setStatus("explain-status", "generating the module...", "working");
-  const {ok, data} = await post("/api/generate", explained.request);
+// A file the server makes on demand: the generated module, or the PDF.
+async function downloadMade(path, working, save) {
+  setStatus("explain-status", working, "working");
+  const {ok, data} = await post(path, explained.request);
   if (!ok) {
     setStatus("explain-status", data.error, "error");
     return;
   }
-  setStatus("explain-status", `generated ${data.filename}`, "correct");
-  download(data.filename, data.module, "text/x-python");
-});
+  setStatus("explain-status", `made ${data.filename}`, "correct");
+  save(data);
+}
+
+$("download-module").addEventListener("click", () => downloadMade(
+  "/api/generate", "generating the module...",
+  (data) => download(data.filename, data.module, "text/x-python"),
+));
+$("download-pdf").addEventListener("click", () => downloadMade(
+  "/api/pdf", "typesetting the PDF...",
+  (data) => download(data.filename, Uint8Array.from(atob(data.pdf), (c) => c.charCodeAt(0)), "application/pdf"),
+));
 
 // What the model box starts with for each kind of model; the user's own text is kept.
 const STARTERS = {
