@@ -10,9 +10,11 @@ import ast
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -72,25 +74,28 @@ def request(url: str, data: bytes | None, timeout: float) -> tuple[int, dict]:
 def running_server(folder: Path, *options: str) -> Iterator[Server]:
     """A server started with ``options``, stopped by SIGTERM (as Ctrl-C or a service manager
     stops it) when the block ends."""
-    tmp = folder / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+    # Its own TMPDIR, short: multiprocessing makes a socket in it, whose path may not be long
+    tmp = Path(tempfile.mkdtemp(prefix="sbp-"))
     log = folder / "server.log"
     env = dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
     command = [sys.executable, "-m", "symbackprop", "serve", "--port", "0", *options]
     with open(log, "wb") as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
     try:
-        first = _first_line(process)
+        first = _first_line(process, log)
         yield Server(first.split()[1], process, log, tmp)
     finally:
         stop(process)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _first_line(process: subprocess.Popen) -> str:
+def _first_line(process: subprocess.Popen, log: Path) -> str:
     line = process.stdout.readline().decode("utf-8", "replace")
     if not line.startswith("serving http://"):
         process.kill()
-        raise RuntimeError(f"the server did not start: {line!r}")
+        process.wait()
+        said = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"the server did not start: {line!r}; it said: {said}")
     return line
 
 

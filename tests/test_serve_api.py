@@ -208,6 +208,7 @@ def test_a_pathological_input_ends_its_request_only(server, path, body, status, 
 
 def test_unknown_routes_and_assets_are_json_404s(server):
     assert server.get("/api/nothing")[0] == 404
+    assert server.get("/api/check") == (405, {"error": "Method Not Allowed", "kind": "bad request"})
     status, data = server.get("/assets/../pyproject.toml")
     assert status == 404 and data["kind"] == "not found"
 

@@ -3,6 +3,7 @@ which extra to install when it is missing, and refuses a port it cannot have in 
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -57,3 +58,19 @@ def test_bad_limits_are_one_line(capsys, option, says):
     assert ended.value.code == 2
     error = capsys.readouterr().err
     assert says in error and error.count("\n") == 1
+
+
+def test_workers_that_cannot_start_are_one_line(tmp_path):
+    pytest.importorskip("uvicorn", reason="pip install 'symbackprop[serve]'")
+    deep = tmp_path / ("x" * 120)  # too long a path for the workers' socket
+    deep.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, TMPDIR=str(deep)),
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("symbackprop: error: cannot start the workers: ")
+    assert done.stderr.count("\n") == 1

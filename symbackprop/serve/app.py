@@ -36,13 +36,19 @@ from symbackprop.serve.settings import ServeSettings
 log = logging.getLogger("symbackprop.serve")
 
 
-def create_app(settings: ServeSettings, on_ready: Callable[[], None] = lambda: None) -> Starlette:
-    """The app; its workers start with it (``on_ready`` is called then) and stop with it."""
-    pool = WorkerPool(settings)
+def create_app(
+    settings: ServeSettings,
+    on_ready: Callable[[], None] = lambda: None,
+    pool: WorkerPool | None = None,
+) -> Starlette:
+    """The app; its workers start with it, unless ``pool`` has started them already, and stop
+    with it; ``on_ready`` is called when it takes requests."""
+    pool = pool or WorkerPool(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        pool.start()
+        if not pool.started:
+            pool.start()
         on_ready()
         try:
             yield
@@ -79,6 +85,8 @@ async def _answer(pool: WorkerPool, job: Job, validate: Callable, request: Reque
         answer = JSONResponse(refusal.to_data(), status_code=refusal.status)
         if refusal.status == 503:
             answer.headers["Retry-After"] = "5"
+        if refusal.status == 500:  # ours to look into; its message is ours, not the user's text
+            log.warning("%s: %s", request.url.path, refusal.message)
     seconds = time.perf_counter() - started
     log.info("%s %d in %.2f s", request.url.path, answer.status_code, seconds)
     return answer

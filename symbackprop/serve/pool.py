@@ -60,6 +60,7 @@ class WorkerPool:
         self._admitted = 0  # running or waiting; touched only on the event loop's thread
         self._running: set[multiprocessing.process.BaseProcess] = set()
         self._lock = threading.Lock()
+        self.started = False
 
     @property
     def capacity(self) -> int:
@@ -77,6 +78,7 @@ class WorkerPool:
             os.environ.setdefault(name, value)
         self._context.set_forkserver_preload(PRELOADED)
         self._run_in_process(abs, 0)
+        self.started = True
 
     async def run(self, job: Job, request: Any) -> Any:
         """The job's answer, or a Refusal: Busy, TimedOut, BadRequest, OverMemoryLimit..."""
@@ -133,9 +135,8 @@ class WorkerPool:
     def _start(self, process: multiprocessing.process.BaseProcess) -> None:
         try:
             process.start()
-        except OSError as error:  # out of processes or memory on the host
-            log.error("could not start a worker: %s", error)
-            raise WorkFailed("the server could not start a worker: try again shortly") from None
+        except OSError as error:  # out of processes or memory; a temporary folder's path too long
+            raise WorkFailed(f"the server could not start a worker ({error})") from None
         with self._lock:
             self._running.add(process)
 

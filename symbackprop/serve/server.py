@@ -9,8 +9,10 @@ import sys
 
 import uvicorn
 
-from symbackprop.errors import UsageError
+from symbackprop.errors import SymbackpropError, UsageError
 from symbackprop.serve.app import create_app
+from symbackprop.serve.pool import WorkerPool
+from symbackprop.serve.refusals import Refusal
 from symbackprop.serve.settings import ServeSettings
 
 # Requests in flight get the time limit of a request, and a little more, to finish.
@@ -32,15 +34,27 @@ def serve(settings: ServeSettings) -> None:
         if not _loopback(host):
             print("note: reachable from other machines; code sent is read, never run", flush=True)
 
+    pool = started_pool(settings)
     _log_requests()
     config = uvicorn.Config(
-        create_app(settings, on_ready=announce),
+        create_app(settings, on_ready=announce, pool=pool),
         log_level="warning",
         access_log=False,  # each request is logged once, with its time: see app._answer
         timeout_graceful_shutdown=int(settings.time_limit_s + SHUTDOWN_GRACE_S),
     )
     uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
+
+
+def started_pool(settings: ServeSettings) -> WorkerPool:
+    """The workers, started before the app so that failing to start them is one line."""
+    pool = WorkerPool(settings)
+    try:
+        pool.start()
+    except Refusal as refusal:
+        pool.close()
+        raise SymbackpropError(f"cannot start the workers: {refusal.message}") from None
+    return pool
 
 
 def _log_requests() -> None:
