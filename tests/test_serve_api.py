@@ -10,6 +10,8 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -178,6 +180,15 @@ def test_bad_input_gets_one_clear_line(server, path, body, says):
     assert status in (400, 413)
     assert says in data["error"]
     assert "\n" not in data["error"] and "Traceback" not in data["error"]
+
+
+def test_a_form_is_refused_with_415(server):
+    form = urllib.request.Request(server.url + "api/check", data=b"code=x%3D1")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(form, timeout=30)
+    assert refused.value.code == 415
+    assert json.loads(refused.value.read())["kind"] == "not json"
+    refused.value.close()
 
 
 def test_an_oversize_body_is_refused_with_413(server):

@@ -79,7 +79,8 @@ async def _answer(pool: WorkerPool, job: Job, validate: Callable, request: Reque
     """Read, validate, run in a worker; log the outcome, never the user's text."""
     started = time.perf_counter()
     try:
-        body = await read_json(request.stream(), pool.settings.max_body_bytes)
+        content_type = request.headers.get("content-type", "")
+        body = await read_json(request.stream(), content_type, pool.settings.max_body_bytes)
         answer = JSONResponse(await pool.run(job, validate(body)))
     except Refusal as refusal:
         answer = JSONResponse(refusal.to_data(), status_code=refusal.status)

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterable
 
 from symbackprop.readers.examples import EXAMPLES
-from symbackprop.serve.refusals import BadRequest, BodyTooLarge
+from symbackprop.serve.refusals import BadRequest, BodyTooLarge, NotJson
 
 # A body over the limit is still read to its end (and thrown away) up to this many times
 # the limit, so that the client reads the 413 rather than a reset connection.
@@ -24,8 +24,11 @@ FILE_NAME = re.compile(r"[\w-][\w.-]{0,99}\.py")  # layers.py, as an uploaded fi
 MODEL_FIELDS = ("example", "spec", "code")
 
 
-async def read_json(chunks: AsyncIterable[bytes], limit: int) -> dict:
-    """The JSON object of a body of at most ``limit`` bytes."""
+async def read_json(chunks: AsyncIterable[bytes], content_type: str, limit: int) -> dict:
+    """The JSON object of a body of at most ``limit`` bytes, sent as ``application/json``:
+    a page of another site can send a form to this server, but not JSON without asking."""
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise NotJson("send the body as JSON, with Content-Type: application/json")
     body = bytearray()
     size = 0
     async for chunk in chunks:

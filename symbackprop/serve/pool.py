@@ -123,6 +123,7 @@ class WorkerPool:
             kind, value = _answer(receiver)
         finally:
             self._stop(process)
+            sender.close()  # again, should the worker not have started
             receiver.close()
             shutil.rmtree(folder, ignore_errors=True)
         if kind == "ok":

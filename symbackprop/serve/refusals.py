@@ -51,6 +51,13 @@ class BodyTooLarge(Refusal):
     kind = "too large"
 
 
+class NotJson(Refusal):
+    """A body sent as something other than JSON (as a form of another site would be)."""
+
+    status = 415
+    kind = "not json"
+
+
 class WorkFailed(Refusal):
     """The worker process ended without an answer, or met an error of ours."""
 

@@ -34,7 +34,11 @@ def serve(settings: ServeSettings) -> None:
         if not _loopback(host):
             print("note: reachable from other machines; code sent is read, never run", flush=True)
 
-    pool = started_pool(settings)
+    try:
+        pool = started_pool(settings)
+    except SymbackpropError:
+        listening.close()
+        raise
     _log_requests()
     config = uvicorn.Config(
         create_app(settings, on_ready=announce, pool=pool),
