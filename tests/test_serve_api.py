@@ -25,6 +25,7 @@ from serve_helpers import (  # noqa: E402
     RELU_PAIR_WRONG,
     RELU_WRONG_LINE,
     batchnorm_pair,
+    request,
     running_server,
 )
 
@@ -180,6 +181,16 @@ def test_bad_input_gets_one_clear_line(server, path, body, says):
     assert status in (400, 413)
     assert says in data["error"]
     assert "\n" not in data["error"] and "Traceback" not in data["error"]
+
+
+def test_a_local_server_answers_to_its_own_names_only(server):
+    foreign = urllib.request.Request(server.url + "api/examples", headers={"Host": "evil.test"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(foreign, timeout=30)
+    assert refused.value.code == 400
+    refused.value.close()
+    local = server.url.replace("127.0.0.1", "localhost") + "api/examples"
+    assert request(local, None, timeout=30)[0] == 200
 
 
 def test_a_form_is_refused_with_415(server):

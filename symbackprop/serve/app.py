@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -34,6 +36,8 @@ from symbackprop.serve.refusals import NotFound, Refusal
 from symbackprop.serve.settings import ServeSettings
 
 log = logging.getLogger("symbackprop.serve")
+
+LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def create_app(
@@ -70,8 +74,14 @@ def create_app(
         Route("/api/pdf", work(jobs.pdf_job, model_request), methods=["POST"]),
         Route("/api/generate", work(jobs.generate_job, model_request), methods=["POST"]),
     ]
+    # Served on this machine only, the page answers to its own names alone: a site whose
+    # name is made to point here (DNS rebinding) gets no answer to read.
+    local = [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)]
     return Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
+        middleware=local if settings.loopback else [],
     )
 
 

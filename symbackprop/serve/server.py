@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import sys
@@ -31,7 +30,7 @@ def serve(settings: ServeSettings) -> None:
             f"{settings.time_limit_s:g} s and {settings.memory_limit_mb} MB a request"
         )
         print(f"serving {url} ({limits}); Ctrl-C stops", flush=True)
-        if not _loopback(host):
+        if not settings.loopback:
             print("note: reachable from other machines; code sent is read, never run", flush=True)
 
     try:
@@ -79,10 +78,3 @@ def bind(host: str, port: int) -> socket.socket:
     except (OSError, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise UsageError(f"cannot serve on {host}:{port}: {reason}") from None
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"

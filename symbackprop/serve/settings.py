@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -32,6 +33,14 @@ class ServeSettings:
     time_limit_s: float = TIME_LIMIT_S
     memory_limit_mb: int = MEMORY_LIMIT_MB
     max_body_bytes: int = MAX_BODY_BYTES
+
+    @property
+    def loopback(self) -> bool:
+        """Whether only this machine can reach the server."""
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host == "localhost"
 
     @property
     def worker_count(self) -> int:
