@@ -121,6 +121,17 @@ def test_a_bad_file_gets_its_one_line_on_the_page(visit):
     visit.errors.clear()  # the 400 the browser logs for the refused request
 
 
+def test_an_opened_file_is_checked_under_its_own_name(visit, tmp_path):
+    broken = tmp_path / "my_layers.py"
+    broken.write_text("def relu_backward(:\n", encoding="utf-8")
+    visit.page.set_input_files("#upload", str(broken))
+    visit.page.wait_for_function("window.symbackpropEditor.getValue().startsWith('def relu')")
+    visit.page.click("#check")
+    visit.page.wait_for_selector('#check-status[data-kind="error"]')
+    assert visit.page.inner_text("#check-status").startswith("my_layers.py:1: invalid Python")
+    visit.errors.clear()  # the 400 the browser logs for the refused request
+
+
 def test_a_derived_built_in_is_typeset_and_its_module_imports(visit, tmp_path):
     page = visit.page
     page.click("#tab-explain")
