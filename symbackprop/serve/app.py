@@ -28,7 +28,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from symbackprop import api
-from symbackprop.questions import QUESTION_OF
 from symbackprop.serve import jobs, page
 from symbackprop.serve.payloads import check_request, model_request, read_json
 from symbackprop.serve.pool import Job, WorkerPool
@@ -120,14 +119,9 @@ def _asset_response(name: str) -> Response:
 
 
 async def examples(request: Request) -> Response:
-    """The built-in examples, as ``symbackprop list`` prints them."""
+    """The built-in examples, by name and summary."""
     return JSONResponse(
-        {
-            "examples": [
-                {"name": e.name, "summary": e.summary, "question": QUESTION_OF.get(e.name)}
-                for e in api.examples()
-            ]
-        }
+        {"examples": [{"name": e.name, "summary": e.summary} for e in api.examples()]}
     )
 
 
