@@ -15,6 +15,8 @@ from pathlib import Path
 
 from symbackprop import api
 from symbackprop.check.api import check_code, check_formulas
+from symbackprop.codegen.verify import ModuleDisagrees
+from symbackprop.errors import SymbackpropError
 from symbackprop.explain import explain
 from symbackprop.ir.model import Model
 
@@ -68,7 +70,11 @@ def generate_job(request: dict) -> dict:
     """The model's NumPy training module, gradient-checked before it is returned."""
     model = load_requested_model(request)
     name = f"{file_stem(model.name)}_train.py"
-    module = api.generate(model, command=f"symbackprop generate {request_argument(request)}")
+    command = f"symbackprop generate {request_argument(request)}"
+    try:
+        module = api.generate(model, command=command)
+    except ModuleDisagrees as error:  # as the command line says it
+        raise SymbackpropError(f"generate refused to write a wrong module: {error}") from None
     return {"model": model.name, "module": module, "filename": name}
 
 
