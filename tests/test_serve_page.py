@@ -54,7 +54,8 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.goto(url)
-        self.page.wait_for_function("document.body.dataset.ready === 'yes'", timeout=20_000)
+        # selectors, not wait_for_function: the page's policy forbids the eval that polls it
+        self.page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
 
     def _console(self, message) -> None:
         if message.type == "error":
@@ -125,7 +126,7 @@ def test_an_opened_file_is_checked_under_its_own_name(visit, tmp_path):
     broken = tmp_path / "my_layers.py"
     broken.write_text("def relu_backward(:\n", encoding="utf-8")
     visit.page.set_input_files("#upload", str(broken))
-    visit.page.wait_for_function("window.symbackpropEditor.getValue().startsWith('def relu')")
+    visit.page.wait_for_selector(".CodeMirror-code:has-text('def relu_backward(:')")
     visit.page.click("#check")
     visit.page.wait_for_selector('#check-status[data-kind="error"]')
     assert visit.page.inner_text("#check-status").startswith("my_layers.py:1: invalid Python")
@@ -172,3 +173,16 @@ def test_a_pasted_forward_function_is_derived_and_typeset(visit):
     assert frame.locator(".katex").count() > 5
     assert frame.locator(".katex-error").count() == 0
     assert page.inner_text("#explain-status") == "explained net"
+
+
+def test_a_formula_is_checked_against_a_built_in(visit):
+    page = visit.page
+    page.select_option("#against", "torch-scalar")
+    page.fill("#aliases", "dloss_dw=w")
+    visit.paste_code("# question 4: PyTorch says 16\ndloss_dw = 2*(w*x - y)\n")
+    page.click("#check")
+    wrong = page.locator(".verdict-wrong")
+    wrong.wait_for()
+    assert wrong.get_attribute("data-line") == "2"
+    assert "missing factor x" in wrong.locator(".diagnosis").inner_text()
+    assert page.locator(".line-first-wrong").count() == 1

@@ -84,20 +84,42 @@ async function runCheck() {
   setStatus("check-status", "checking...", "working");
   editor.clearMarks();
   $("results").replaceChildren();
-  const body = {code: editor.getValue()};
-  const name = $("function").value.trim();
-  if (name) body.function = name;
-  if (uploadedName) body.filename = uploadedName;
+  const {body, formulaLines} = checkRequest();
   const {ok, data} = await post("/api/check", body);
   button.disabled = false;
   if (!ok) {
     setStatus("check-status", data.error, "error");
     return;
   }
+  // Formulas are judged one by one: each verdict belongs to its line of the editor.
+  (data.verdicts || []).forEach((v, i) => { if (v.line === null && formulaLines) v.line = formulaLines[i]; });
   const units = data.units || [{function: null, status: "checked", report: data, warnings: []}];
   setStatus("check-status", summary(data, units), data.ok ? "correct" : "wrong");
   units.forEach((unit) => $("results").append(unitCard(unit)));
   markLines(units);
+}
+
+// Code is checked against its own forward pass; formulas, one a line, against a built-in.
+function checkRequest() {
+  const model = $("against").value;
+  if (!model) {
+    const body = {code: editor.getValue()};
+    const name = $("function").value.trim();
+    if (name) body.function = name;
+    if (uploadedName) body.filename = uploadedName;
+    return {body, formulaLines: null};
+  }
+  const lines = editor.getValue().split("\n");
+  const formulaLines = [];
+  const formulas = [];
+  lines.forEach((line, index) => {
+    if (line.trim() && !line.trim().startsWith("#")) {
+      formulas.push(line.trim());
+      formulaLines.push(index + 1);
+    }
+  });
+  const aliases = $("aliases").value.split(/[\s,]+/).filter((a) => a);
+  return {body: {example: model, formulas, aliases}, formulaLines};
 }
 
 function summary(data, units) {
@@ -309,11 +331,19 @@ async function loadExamples() {
   const response = await fetch("/api/examples");
   const {examples} = await response.json();
   examples.forEach((e) => {
-    const option = element("option", null, `${e.name}: ${e.summary}`);
-    option.value = e.name;
-    $("example").append(option);
+    for (const select of [$("example"), $("against")]) {
+      const option = element("option", null, `${e.name}: ${e.summary}`);
+      option.value = e.name;
+      select.append(option);
+    }
   });
 }
+
+$("against").addEventListener("change", () => {
+  const formulas = Boolean($("against").value);
+  $("function-label").hidden = formulas;
+  $("aliases-label").hidden = !formulas;
+});
 
 // -- tabs -----------------------------------------------------------------------------------------
 document.querySelectorAll('[role="tab"]').forEach((tab) => {
