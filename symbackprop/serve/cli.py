@@ -37,12 +37,20 @@ def add_parser(verbs) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_count(0, 65535), default=8000, help="0: any free port")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_count(0, 65535),
+        default=8000,
+        help="port to listen on (default 8000; 0: any free port, printed when serving)",
+    )
     parser.add_argument(
         "--workers",
         type=_count(1, 256),
         default=default_workers(),
+        metavar="N",
         help="requests worked on at once, each in a process of its own (default: one a core, "
         "at most four)",
     )
@@ -50,6 +58,7 @@ def add_parser(verbs) -> argparse.ArgumentParser:
         "--queue",
         type=_count(0, 10_000),
         default=-1,
+        metavar="N",
         help="requests that may wait for a worker; beyond them the answer is 503 busy "
         "(default: four a worker)",
     )
