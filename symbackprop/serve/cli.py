@@ -4,6 +4,7 @@ extra to install when it is missing."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from symbackprop.errors import UsageError
 from symbackprop.serve.settings import (
@@ -116,6 +117,8 @@ def settings_of(args: argparse.Namespace) -> ServeSettings:
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C; one line and exit 2 when the ``serve`` extra is missing."""
     settings = settings_of(args)
+    if sys.platform == "win32":
+        raise UsageError("symbackprop serve needs Linux or macOS: its workers are forked")
     for module in ("starlette", "uvicorn"):
         check(module, "symbackprop serve")
     # Deferred: the web stack is an optional extra, imported only when serving.

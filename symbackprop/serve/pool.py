@@ -195,14 +195,19 @@ def work_in_child(
 
 def _limit_memory(memory_bytes: int) -> None:
     """Cap the address space at what the worker holds now plus ``memory_bytes``: past it an
-    allocation fails with MemoryError instead of slowing the host."""
-    limit = _address_space() + memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    allocation fails with MemoryError instead of slowing the host. Where the system says
+    neither (no /proc) nor enforces it, the time limit is the one that holds."""
+    held = _address_space()
+    if held is None:
+        return
+    limit = held + memory_bytes
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _address_space() -> int:
+def _address_space() -> int | None:
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
             return int(statm.read().split()[0]) * resource.getpagesize()
-    except OSError:  # no /proc: the limit counts from nothing
-        return 0
+    except OSError:
+        return None
