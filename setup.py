@@ -17,7 +17,9 @@ PACKAGE_DATA = [
     "*.js",  # KaTeX, vendored
     "*.woff2",  # KaTeX's fonts, inlined into HTML explanations
     "*.toml",  # model specs
+    "*.html",  # the page of symbackprop serve
     "KATEX_LICENSE",
+    "LICENSE",  # the vendored editor's (symbackprop/serve/assets/codemirror)
     "README.md",  # where the vendored assets come from
     "py.typed",  # the package ships its type hints (PEP 561)
 ]

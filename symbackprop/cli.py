@@ -26,6 +26,7 @@ from symbackprop.limits import time_budget
 from symbackprop.questions import QUESTION_OF
 from symbackprop.questions import cli as demo_cli
 from symbackprop.readers.weightfiles import read_weights, write_weights
+from symbackprop.serve import cli as serve_cli
 from symbackprop.train import cli as train_cli
 
 EXIT_OK, EXIT_FOUND_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_convert(verbs)
     train_cli.add_parser(verbs)
     demo_cli.add_parser(verbs)
+    serve_cli.add_parser(verbs)
     for verb in _VERBS_READING_MODELS:
         _add_params(verbs.choices[verb])
     return parser
@@ -312,6 +314,7 @@ _VERBS = {
     "convert": run_convert,
     "train": train_cli.run,
     "demo": demo_cli.run,
+    "serve": serve_cli.run,
 }
 
 

@@ -46,7 +46,7 @@ MAX_SHOWN_NODES = 300
 # What still runs past this is stopped: every verb on every built-in example takes seconds.
 TIME_LIMIT_SECONDS = 120.0
 TIME_LIMIT_VARIABLE = "SYMBACKPROP_TIME_LIMIT"  # seconds; 0 for no limit
-UNTIMED_VERBS = ("train",)
+UNTIMED_VERBS = ("train", "serve")  # serve: each request has its own time limit
 
 
 # -- models -----------------------------------------------------------------------------------

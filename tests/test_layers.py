@@ -16,8 +16,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "symbackprop"
 ROOT = PACKAGE.parent
 
 # Imports deferred on purpose: the optional matplotlib behind plotting is imported only when a
-# plot is asked for. Each entry is (module, imported module).
-DEFERRED = {("symbackprop/train/cli.py", "symbackprop.train.plot")}
+# plot is asked for, the optional web stack only when serving. Each entry is (module, imported
+# module).
+DEFERRED = {
+    ("symbackprop/train/cli.py", "symbackprop.train.plot"),
+    ("symbackprop/serve/cli.py", "symbackprop.serve.server"),  # the web stack, serve's extra
+}
 
 
 def _modules():

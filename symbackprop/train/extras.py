@@ -17,6 +17,8 @@ EXTRAS = {
     "sklearn": ("scikit-learn", "data"),
     "matplotlib": ("matplotlib", "plot"),
     "jax": ("jax", "jax"),
+    "starlette": ("starlette", "serve"),
+    "uvicorn": ("uvicorn", "serve"),
 }
 
 
