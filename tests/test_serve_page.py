@@ -101,6 +101,22 @@ def test_a_wrong_relu_backward_is_highlighted_with_its_diagnosis(visit):
     assert "1 wrong" in page.inner_text("#check-status")
 
 
+def test_the_derivation_of_the_correct_value_opens_typeset(visit):
+    page = visit.page
+    visit.paste_code(RELU_PAIR_WRONG)
+    page.click("#check")
+    page.wait_for_selector(".verdict-wrong")
+    details = page.locator(".verdict-wrong details.derivation")
+    assert details.locator(".katex").count() == 0  # typeset only when opened
+    details.locator("summary").click()
+    page.wait_for_selector(".verdict-wrong .derivation-step .katex")
+    steps = details.locator(".derivation-step")
+    assert steps.count() >= 1
+    assert details.locator(".katex-error").count() == 0
+    # relu's backward: dL/dx = dout where x > 0, the indicator typeset, not left as source
+    assert "∂" in steps.last.inner_text()
+
+
 def test_a_correct_batchnorm_pair_is_correct_everywhere(visit):
     page = visit.page
     visit.paste_code(batchnorm_pair())

@@ -13,6 +13,7 @@ from symbackprop.check.formula import Target
 from symbackprop.check.numeric import difference, plain, show
 from symbackprop.check.present import correct_form, formula_text, simplified
 from symbackprop.check.report import Counterexample, Following, Verdict
+from symbackprop.check.steps import derivation_steps
 from symbackprop.check.subject import Subject, Trial
 from symbackprop.derive import Derivation
 from symbackprop.ir.activations import written_out
@@ -72,6 +73,7 @@ def judge(subject: Subject, claim: Claim) -> Verdict:
         "correct_formula": _correct_text(subject, claim),
         "value": _value_at_model(subject, expected),
         "note": claim.note,
+        "derivation": derivation_steps(subject, claim.target),
     }
     if failing is None and claim.follows is not None:
         proof = "right for the values it reads, " + _proof(subject, expected, claim.got)

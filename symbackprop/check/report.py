@@ -51,6 +51,7 @@ class Verdict:
     value: str | None = None  # at the model's own values, where it has them
     note: str | None = None
     follows: Following | None = None  # neither correct nor wrong: right, from a wrong value
+    derivation: tuple[str, ...] = ()  # LaTeX, loss down: how the correct value comes about
 
     @property
     def status(self) -> str:
@@ -72,6 +73,7 @@ class Verdict:
             "diagnosis": None,
             "counterexample": None,
             "follows": None,
+            "derivation": list(self.derivation),
         }
         if self.follows is not None:
             f = self.follows

@@ -19,3 +19,8 @@ def assets_dir() -> Path:
 
 def katex_js() -> Path:
     return assets_dir() / "katex.min.js"
+
+
+def katex_fonts() -> list[Path]:
+    """KaTeX's fonts (woff2, the one format every current browser reads)."""
+    return sorted((assets_dir() / "fonts").glob("*.woff2"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from symbackprop.explain.paths import assets_dir, katex_fonts
+
 ASSETS = Path(__file__).resolve().parent / "assets"
+KATEX = "katex/"  # the explanations' vendored KaTeX, served as it is for the check results
 
 # The files the app serves, and nothing else: a request names one of these, never a path.
 MEDIA_TYPES = {
@@ -16,6 +19,10 @@ MEDIA_TYPES = {
     "codemirror/codemirror.js": "text/javascript; charset=utf-8",
     "codemirror/python.js": "text/javascript; charset=utf-8",
     "codemirror/LICENSE": "text/plain; charset=utf-8",
+    KATEX + "katex.min.js": "text/javascript; charset=utf-8",
+    KATEX + "katex.min.css": "text/css; charset=utf-8",
+    KATEX + "KATEX_LICENSE": "text/plain; charset=utf-8",
+    **{f"{KATEX}fonts/{font.name}": "font/woff2" for font in katex_fonts()},
 }
 
 # Nothing is fetched from elsewhere. The explanation is a page of its own with KaTeX and its
@@ -39,4 +46,6 @@ def asset(name: str) -> bytes | None:
     """The bytes of one of :data:`MEDIA_TYPES`' files, or None for any other name."""
     if name not in MEDIA_TYPES:
         return None
+    if name.startswith(KATEX):
+        return (assets_dir() / name.removeprefix(KATEX)).read_bytes()
     return (ASSETS / name).read_bytes()

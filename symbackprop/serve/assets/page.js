@@ -173,7 +173,25 @@ function verdictCard(v) {
   } else {
     wrongDetails(v).forEach((node) => card.append(node));
   }
+  if (v.derivation && v.derivation.length) card.append(derivationDetails(v.derivation));
   return card;
+}
+
+// How the correct value comes about: the chain rule from the loss down, one step a line,
+// typeset by the vendored KaTeX when the reader opens it.
+function derivationDetails(steps) {
+  const details = element("details", "derivation");
+  details.append(element("summary", null, "how the correct value is derived"));
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.dataset.rendered) return;
+    details.dataset.rendered = "yes";
+    steps.forEach((step) => {
+      const line = element("div", "derivation-step");
+      katex.render(step, line, { displayMode: true, throwOnError: false });
+      details.append(line);
+    });
+  });
+  return details;
 }
 
 function followsMessage(f) {
