@@ -51,7 +51,8 @@ class Verdict:
     value: str | None = None  # at the model's own values, where it has them
     note: str | None = None
     follows: Following | None = None  # neither correct nor wrong: right, from a wrong value
-    derivation: tuple[str, ...] = ()  # LaTeX, loss down: how the correct value comes about
+    # LaTeX, loss down: how the correct value comes about (long: left out of the repr)
+    derivation: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def status(self) -> str:
