@@ -10,6 +10,10 @@ where PyTorch has two, whose sum it is.
 """
 
 import ast
+import os
+import subprocess
+import sys
+import textwrap
 from functools import cache
 from pathlib import Path
 
@@ -285,7 +289,7 @@ def test_the_recurrent_jax_goldens_scan_and_derive(name):
         alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
     }
     modules_ |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert modules_ == {"functools", "jax", "jax.numpy", "numpy"}
+    assert modules_ == {"functools", "jax", "jax.numpy", "jax.sharding", "numpy"}
     assert text.count("jax.lax.scan(") == 3  # forward, backward (reversed) and the epochs
     assert "reverse=True" in text
     assert "jax.grad" not in text.replace("not jax.grad", "")
@@ -298,3 +302,63 @@ def test_generate_target_jax_writes_a_recurrent_module_on_the_command_line(tmp_p
         "symbackprop generate --all --target jax --dir generated/jax",
         f"symbackprop generate gru-keras --target jax -o {path}",
     )
+
+
+# --- data-parallel training -----------------------------------------------------------------
+
+SHARDED_CELLS = """
+import sys
+
+import jax
+import numpy as np
+
+from symbackprop.codegen.generate import module_text
+from symbackprop.codegen.loader import load_module
+from symbackprop.readers.examples import builtin
+
+sequences, steps = 8, 5  # 8 sequences: two on each of four devices
+worst = 0.0
+for name in ("lstm", "rnn", "gru-keras"):
+    model = builtin(name)
+    module = load_module(model, module_text(model, target="jax"))
+    rng = np.random.default_rng(7)
+    cell = model.cell
+    X = rng.normal(size=(sequences, steps, cell.input_size))
+    scored = (sequences, cell.units) if model.scoring.last else (sequences, steps, cell.units)
+    Y = rng.normal(size=scored)
+    initial = {s.initial: rng.normal(size=(sequences, cell.units)) for s in cell.states}
+    options = {"epochs": 6, "lr": 0.05, "optimizer": "adam", "clip": 1.0, **initial}
+    start = module.init_params(2, "uniform")
+    one, losses_one = module.train(start, X, Y, **options)
+    four, losses_four = module.train(start, X, Y, mesh=module.data_mesh(4), **options)
+    assert all(len(value.sharding.device_set) == 4 for value in four.values())
+    for key in one:
+        scale = float(np.max(np.abs(np.asarray(one[key])))) or 1.0
+        worst = max(worst, float(np.max(np.abs(np.asarray(four[key]) - one[key]))) / scale)
+    worst = max(worst, max(abs(a - b) / abs(a) for a, b in zip(losses_one, losses_four)))
+try:
+    module.train(start, X[:6], Y[:6], epochs=1, mesh=module.data_mesh(4), **{
+        k: v[:6] for k, v in initial.items()})
+    uneven = "accepted"
+except ValueError as error:
+    uneven = "refused" if "6 sequences split unevenly over 4 devices" in str(error) else "other"
+print(len(jax.devices()), worst, uneven)
+"""
+
+
+def test_recurrent_training_on_four_devices_retraces_one_device(tmp_path):
+    """Four CPU devices (XLA's host-platform flag, set before jax starts in a fresh process):
+    the sequences split across them, the parameters copied to each; LSTM, RNN and a Keras GRU
+    train to the same parameters and losses as on one device, in float64."""
+    script = tmp_path / "sharded_cells.py"
+    script.write_text(textwrap.dedent(SHARDED_CELLS))
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    devices, worst, uneven = done.stdout.split()
+    assert devices == "4"
+    assert float(worst) < 1e-12
+    assert uneven == "refused"

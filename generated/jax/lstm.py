@@ -77,6 +77,8 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
 jax.config.update("jax_enable_x64", True)  # this module computes in float64
 
@@ -493,17 +495,23 @@ def train(
     h0=None,
     c0=None,
     callback=None,
+    mesh: jax.sharding.Mesh | None = None,
 ) -> tuple[dict, list]:
     """Full-batch training by BPTT on the device, the gradients clipped to a global norm of at
     most clip (None: no clipping); callback(epoch, loss, params) runs after every epoch.
 
     Without a callback all epochs run in one compiled loop; with one, each epoch is one call.
-    Returns new parameters (params is left as it was) and the loss before each epoch's step.
+    With mesh (a one-axis jax.sharding.Mesh: data_mesh(n)), data-parallel: the sequences (and
+    initial states) are split across the mesh's devices and the parameters copied to each; XLA
+    sums the gradient across them. Returns new parameters (params is left as it was) and the
+    loss before each epoch's step.
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r} (known: {', '.join(OPTIMIZERS)})")
     X, Y = jnp.asarray(X, DTYPE), jnp.asarray(Y, DTYPE)
     params = {name: jnp.array(value, DTYPE) for name, value in params.items()}  # train's own
+    if mesh is not None:
+        params, (X, Y, h0, c0) = spread(mesh, params, [X, Y, h0, c0])
     state = initial_state(optimizer, params)
     options = (optimizer, clip, h0, c0)  # the step's settings and initial states
     if callback is None:
@@ -515,3 +523,22 @@ def train(
         losses.append(float(loss_value))
         callback(epoch, losses[-1], params)
     return params, losses
+
+
+def data_mesh(devices: int) -> jax.sharding.Mesh:
+    """A one-axis mesh ("batch") of the first devices, for train(..., mesh=...)."""
+    if not 1 <= devices <= len(jax.devices()):
+        raise ValueError(f"{devices} devices asked for; JAX sees {len(jax.devices())}")
+    return jax.sharding.Mesh(np.array(jax.devices()[:devices]), ("batch",))
+
+
+def spread(mesh, params: dict, arrays: list) -> tuple[dict, list]:
+    """The parameters copied to every device of mesh, and each array (sequences first, None
+    for an initial state not given) split by its sequences across them."""
+    batch = len(arrays[0])
+    if batch % mesh.size:
+        raise ValueError(f"{batch} sequences split unevenly over {mesh.size} devices")
+    everywhere, by_sequence = NamedSharding(mesh, P()), NamedSharding(mesh, P(mesh.axis_names[0]))
+    split = [None if a is None else jnp.asarray(a, DTYPE) for a in arrays]
+    split = [None if a is None else jax.device_put(a, by_sequence) for a in split]
+    return jax.device_put(params, everywhere), split
