@@ -155,3 +155,11 @@ def test_a_hand_written_sigmoid_cross_entropy_derivative_is_read_at_smaller_valu
 def test_a_wrong_line_of_it_is_still_blamed():
     text = SATURATING.replace("np.divide(1 - Y, 1 - A2)", "np.divide(1 - Y, A2)")
     assert first_wrong(check_text(text, "net.py", "update")) == 9
+
+
+def test_a_sample_is_shown_under_the_loops_own_names():
+    text = PER_SAMPLE.replace("dout = 2 * (out - target)", "dout = out - target")
+    report = check_text(text, "sgd.py", "sgd_epoch")
+    (first,) = [v for v in report.verdicts if v.line == 8]
+    assert first.correct_formula == "2*(out - target)", report.to_text()
+    assert "Y[0]" not in report.to_text() and "X[0]" not in report.to_text()

@@ -43,6 +43,7 @@ class Leaves:
         self.constant_dims: dict[str, sp.Symbol] = {}
         self.unknown: set[str] = set()  # leaves whose shape the code does not state
         self.row_dims: dict[str, tuple] = {}  # of each array read a sample at a time, a row's
+        self.sample_leaves: dict[tuple, str] = {}  # (X, 0): the leaf of that sample, ``x``
         self.globals = module_literals(reader.tree) if not reader.body.module_level else {}
 
     # -- names nobody assigned -----------------------------------------------------------------
@@ -59,13 +60,18 @@ class Leaves:
             )
         if index and reader.vector and not updated:  # ``weights[0]`` updated: a weight
             if len(index) == 1 and name in reader.body.arguments and reader.sample_rows:
-                return self.sample(name, index[0])
+                return self.sample(name, index[0], getattr(node, "sample_name", None))
             raise reader.translator.unsupported(node, f"indexing the array {name!r}")
         return self.element(name, index, node)
 
-    def sample(self, name: str, number: int) -> sp.Symbol:
-        """``X[0]``, a per-sample loop's sample: a leaf with the shape of one row of X."""
-        full = indexed_name(name, number)
+    def sample(self, name: str, number: int, shown: str | None = None) -> sp.Symbol:
+        """``X[0]``, a per-sample loop's sample: a leaf with the shape of one row of X, named
+        ``shown`` (the loop's own name for it, ``x``) where the loop is read at one sample."""
+        full = self.sample_leaves.get((name, number))
+        if full is None:
+            taken = set(self.leaf_shapes) | set(self.reader.body.arguments)
+            free = shown is not None and shown not in taken
+            full = self.sample_leaves[name, number] = shown if free else indexed_name(name, number)
         if full not in self.leaf_shapes:
             if name not in self.row_dims:
                 layout = self.reader.layouts.get(name, "2d")

@@ -81,7 +81,11 @@ def _turns(statement: ast.stmt, context: _Context) -> tuple[list[dict] | None, b
         return found, False
     found = _sample_turns(target, over)
     if found is not None and _steps_inside(statement, context):
-        return found[:1], True  # a step per sample (SGD): one step, read at the first sample
+        # a step per sample (SGD): one step, read at the first sample, under the loop's names
+        (turn,) = found[:1]
+        for name, value in turn.items():
+            value.sample_name = name  # ``x`` of ``for x, t in zip(X, Y)``, for X[0]
+        return [turn], True
     return found, True
 
 
