@@ -10,15 +10,12 @@ where PyTorch has two, whose sum it is.
 """
 
 import ast
-import os
-import subprocess
-import sys
-import textwrap
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
+from devices import run_on_devices
 
 from symbackprop import api
 from symbackprop.cells.gru import gru_cell
@@ -350,13 +347,7 @@ def test_recurrent_training_on_four_devices_retraces_one_device(tmp_path):
     """Four CPU devices (XLA's host-platform flag, set before jax starts in a fresh process):
     the sequences split across them, the parameters copied to each; LSTM, RNN and a Keras GRU
     train to the same parameters and losses as on one device, in float64."""
-    script = tmp_path / "sharded_cells.py"
-    script.write_text(textwrap.dedent(SHARDED_CELLS))
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
-    )
+    done = run_on_devices(tmp_path, SHARDED_CELLS)
     assert done.returncode == 0, done.stderr[-3000:]
     devices, worst, uneven = done.stdout.split()
     assert devices == "4"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from devices import run_on_devices
 
 from symbackprop import api
 from symbackprop.cells.step import StepModel
@@ -238,13 +239,7 @@ print(len(jax.devices()), worst, "all-reduce" in hlo, uneven)
 def test_data_parallel_training_on_four_devices_retraces_one_device(tmp_path):
     """Four CPU devices (XLA's host-platform flag, set before jax starts in a fresh process):
     batches split across them, parameters copied to each, XLA summing the gradient."""
-    script = tmp_path / "sharded.py"
-    script.write_text(textwrap.dedent(SHARDED))
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False
-    )
+    done = run_on_devices(tmp_path, SHARDED)
     assert done.returncode == 0, done.stderr[-3000:]
     devices, worst, reduced, uneven = done.stdout.split()
     assert devices == "4"

@@ -15,6 +15,7 @@ from corpus import (
     families_rows,
     families_scalar,
     families_shapes,
+    families_vectors,
     program,
 )
 from corpus.family import Family
@@ -53,6 +54,7 @@ def families() -> list[Family]:
         families_shapes,
         families_loops,
         families_scalar,
+        families_vectors,
     )
     return [family for module in modules for family in module.FAMILIES]
 
