@@ -123,3 +123,18 @@ def test_a_step_with_a_number_of_its_own_keeps_it():
     # a bias stepped at a rate of its own: 0.5 times dL/db2 is a step, not a mistake
     report = check_text(TRAIN.replace("b2 -= lr * db2", "b2 -= 0.5 * db2"), "train.py", "train")
     assert report.ok, report.to_text()
+
+
+def test_a_rate_taken_inside_a_product_of_the_step_is_the_rate():
+    # (lr * A1).T @ dZ2 is lr * dW2: a right step, its rate inside the product
+    text = TRAIN.replace("W2 -= lr * dW2", "W2 -= (lr * A1).T @ dZ2")
+    report = check_text(text, "train.py", "train")
+    assert report.ok, report.to_text()
+
+
+def test_a_rate_inside_a_wrong_product_is_no_missing_rate():
+    text = TRAIN.replace("W2 -= lr * dW2", "W2 -= dZ2 @ (lr * A1).T")
+    report = check_text(text, "train.py", "train")
+    wrong = [v for v in report.verdicts if not v.correct]
+    assert [v.line for v in wrong] == [22], report.to_text()
+    assert "learning rate" not in wrong[0].diagnosis.message

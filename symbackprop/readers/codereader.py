@@ -438,13 +438,17 @@ class CodeReader:
             if sign * update.sign < 0:
                 claim = codeflow.negated(claim)
             expr = self.translator.expression(claim, self.resolve)
-            rate_left_out = None
+            rate = None
             if not rate_found:
-                rate_left_out = codestyle.missing_rate(
+                rate = codestyle.shared_rate(
                     update, self.records, self.body.arguments, self.updated_names
                 )
-            if rate_left_out is not None:  # ``W2 -= dW2`` where the others step by ``lr * dW``
-                expr = expr / self.resolve(rate_left_out, (), record.node)
+            if rate is not None:
+                # the step is the rate times what it claims: the rate taken inside a product
+                # (``h_delta @ (lr * X.T)``), or left out where every other step takes it
+                expr = expr / self.resolve(rate, (), record.node)
+            inside = rate is not None and codestyle.reads(update.step, rate)
+            rate_left_out = None if inside else rate
         else:
             rate_left_out = None
         if not kept:  # ``W -= lr``: a step of the rate alone claims a gradient of 1

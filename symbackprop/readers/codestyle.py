@@ -114,10 +114,10 @@ def factor_names(step: ast.expr) -> set[str]:
     return {f.id for f in factors if isinstance(f, ast.Name)}
 
 
-def missing_rate(update, records, arguments, updated: set[str]) -> str | None:
-    """The learning rate every other step of the code takes, where ``update``, a step with no
-    rate or number of its own, leaves it out (its step then is the rate times what it claims),
-    or None."""
+def shared_rate(update, records, arguments, updated: set[str]) -> str | None:
+    """The learning rate every other step of the code takes (or, for the only step, the rate
+    the function takes and never reads), for ``update``, a step with no rate or number as a
+    factor of its own; None where there is none."""
     others = [
         r.update
         for r in records
@@ -131,6 +131,11 @@ def missing_rate(update, records, arguments, updated: set[str]) -> str | None:
     common = set.intersection(*(factor_names(o.step) for o in others))
     common -= computed | updated
     return common.pop() if len(common) == 1 and len(others) >= 2 else None
+
+
+def reads(step: ast.expr, name: str) -> bool:
+    """Whether ``step`` reads ``name`` anywhere (``lr`` in ``h_delta @ (lr * X.T)``)."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(step))
 
 
 def _is_number(node: ast.expr) -> bool:
