@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -32,6 +33,7 @@ from symbackprop.check.shapes import shape_problem, transposed_operand
 from symbackprop.check.subject import Subject
 from symbackprop.check.swaps import ExpectedIn, swapped_blend
 from symbackprop.ir.activations import Activation
+from symbackprop.ir.evaluate import DIGITS
 from symbackprop.limits import tree_size_at_most
 
 KINDS = (
@@ -131,11 +133,15 @@ def _dimension_scale(subject: Subject, expected, got, probe: Probe) -> Diagnosis
         ratios.append(elementwise_ratio(trial.evaluate(expected), value))
         if ratios[-1] is None:
             return None
-    for symbol, values in [*_scalars(subject), *_drawn_scalars(subject, got)]:
+    drawn = list(_drawn_scalars(subject, got))
+    for symbol, values in [*_scalars(subject), *drawn]:
         for power in (-1, 1, -2, 2):
-            scaled = [r / v**power for r, v in zip(ratios, values, strict=True)]
+            with mpmath.workdps(DIGITS):  # a drawn rate is an mpf: divide at full precision
+                scaled = [r / v**power for r, v in zip(ratios, values, strict=True)]
             if all(difference(scaled[0], here) is None for here in scaled[1:]):
-                return _scale(as_number(scaled[0]) * symbol**power, probe)
+                # a number the model lacks (a rate inside a gradient) is an extra factor
+                extra = power < 0 if any(symbol is s for s, _ in drawn) else None
+                return _scale(as_number(scaled[0]) * symbol**power, probe, extra)
     return None
 
 
@@ -159,11 +165,12 @@ def _drawn_scalars(subject: Subject, got: sp.Expr):
                 yield symbol, values
 
 
-def _scale(ratio: sp.Expr, probe: Probe) -> Diagnosis:
+def _scale(ratio: sp.Expr, probe: Probe, extra: bool | None = None) -> Diagnosis:
     """A constant scale, with the factor named: missing (1/m, 2) or extra (the 2 of 2*(a - y)
-    where the loss has no square's 2 to cancel)."""
-    top = sp.fraction(ratio)[0]
-    extra = abs(ratio) < 1 if ratio.is_number else bool(top.free_symbols)
+    where the loss has no square's 2 to cancel; ``extra`` says so where the caller knows)."""
+    if extra is None:
+        top = sp.fraction(ratio)[0]
+        extra = abs(ratio) < 1 if ratio.is_number else bool(top.free_symbols)
     what = (
         f"extra factor {probe.text(1 / ratio)}" if extra else f"missing factor {probe.text(ratio)}"
     )
