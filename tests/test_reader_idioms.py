@@ -562,3 +562,14 @@ def test_keepdims_left_out_on_one_sigmoid_output_is_right_there_and_said_so():
     assert report.ok, report.to_text()
     assert any("= 1 (one output)" in note for note in report.notes)
     assert "= 1 (one output)" not in check_text(RELU_COLUMNS, "train.py", "train").to_text()
+
+
+def test_relus_mask_in_a_leaky_relus_place_is_named_and_corrected_as_numpy():
+    # leaky ReLU's derivative is 1 where Z1 > 0 and 0.01 elsewhere; ReLU's mask gives 0 there
+    text = RELU_ROWS.replace("H = np.maximum(0, Z1)", "H = np.where(Z1 > 0, Z1, 0.01 * Z1)")
+    report = check_text(text, "train.py", "train")
+    (wrong,) = [v for v in report.verdicts if v.name == "dZ1"]
+    assert not wrong.correct
+    assert wrong.diagnosis.kind == "wrong activation derivative"
+    assert "the derivative of relu" in wrong.diagnosis.message
+    assert "np.where(Z1 > 0, 1, 1/100)" in wrong.correct_formula

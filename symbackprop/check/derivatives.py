@@ -146,6 +146,12 @@ def _alternatives(probe: Probe, found: ActivationNode) -> list[tuple[sp.Expr, st
         for name, name_form in _derivative_forms()
         if sp.expand(name_form(a) - found.derivative) != 0
     ]
+    if found.form is None:  # a piecewise activation: another's mask (ReLU's for leaky ReLU)
+        options += [
+            (derivative, f"the derivative of {name}, not of this activation")
+            for name, derivative in _piecewise_derivatives(found.inner)
+            if sp.simplify(derivative - found.derivative) != 0
+        ]
     if found.form is None or found.outer is None:
         return options
     pre = probe.subject.readable(found.inner)
@@ -161,3 +167,13 @@ def _alternatives(probe: Probe, found: ActivationNode) -> list[tuple[sp.Expr, st
         ),
     ]
     return options
+
+
+def _piecewise_derivatives(inner: sp.Expr) -> list[tuple[str, sp.Expr]]:
+    """The derivatives of the piecewise built-in activations (ReLU, leaky ReLU) at ``inner``:
+    the masks people put in each other's place."""
+    found = []
+    for name in ("relu", "leaky_relu"):
+        derivative = sp.diff(ACTIVATIONS[name](_U), _U)
+        found.append((name.replace("_", " "), derivative.xreplace({_U: inner})))
+    return found

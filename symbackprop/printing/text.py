@@ -20,8 +20,15 @@ class TextPrinter(AdjointTimesLocal, PositiveTermsFirst, StrPrinter):
 
     def _print_Piecewise(self, expr) -> str:
         condition = indicator_condition(expr)
+        if condition is not None:
+            return self._indicator(condition)
+        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
+            # leaky ReLU's derivative as NumPy writes it: np.where(z > 0, 1, 1/100)
+            (then, when), (otherwise, _) = expr.args
+            parts = (self._print(when), self._print(then), self._print(otherwise))
+            return "np.where({}, {}, {})".format(*parts)
         # StrPrinter has no Piecewise method of its own: it prints it as any function call
-        return self._print_Function(expr) if condition is None else self._indicator(condition)
+        return self._print_Function(expr)
 
     def _print_Heaviside(self, expr) -> str:
         return self._indicator(indicator_condition(expr))
