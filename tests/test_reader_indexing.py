@@ -237,7 +237,7 @@ def test_the_label_subtraction_and_the_division_are_each_judged():
 # fixture, text replaced, replacement, the line blamed (its text in the mutant), diagnosis kind
 MUTANTS = [
     ("softmax", "    dscores[np.arange(N), y] -= 1\n", "", "dscores = probs.copy()", None),
-    ("softmax", "    dscores /= N\n", "", "dscores[np.arange(N), y] -= 1", "missing factor"),
+    ("softmax", "    dscores /= N\n", "", "dscores[np.arange(N), y] -= 1", "constant scale"),
     ("softmax", "y] -= 1", "y] += 1", "dscores[np.arange(N), y] += 1", None),
     ("course", "    dW += reg * W\n", "", "dW = np.dot(X.T, dscores)", None),
     ("course", "dW += reg * W", "dW -= reg * W", "dW -= reg * W", None),

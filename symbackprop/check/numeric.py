@@ -64,12 +64,17 @@ def elementwise_ratio(expected: Value, got: Value) -> Value | None:
         return None
     e, g = [a for a, _ in pairs], [b for _, b in pairs]
     with mpmath.workdps(DIGITS):
-        if not all(isinstance(v, Fraction) for v in (*e, *g)):
-            e, g = [to_mp(v) for v in e], [to_mp(v) for v in g]
-        ratios = [a / b for a, b in zip(e, g, strict=True)]
-    if any(difference(ratios[0], r) is not None for r in ratios[1:]):
-        return None
-    return ratios[0]
+        if all(isinstance(v, Fraction) for v in (*e, *g)):
+            ratios = [a / b for a, b in zip(e, g, strict=True)]
+            return ratios[0] if all(r == ratios[0] for r in ratios) else None
+        e, g = [to_mp(v) for v in e], [to_mp(v) for v in g]
+        # the ratio of the largest entries, held to every entry at the tolerance verdicts use
+        # (relative to the largest): a softmax's tiny probabilities carry rounding of the
+        # large ones, far above 1e-35 of their own size
+        largest = max(range(len(e)), key=lambda i: abs(e[i]))
+        ratio = e[largest] / g[largest]
+        scaled = np.array([ratio * b for b in g], dtype=object)
+    return ratio if difference(np.array(e, dtype=object), scaled) is None else None
 
 
 def as_number(value) -> sp.Expr:
