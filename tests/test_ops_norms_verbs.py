@@ -12,6 +12,7 @@ import subprocess
 import numpy as np
 import pytest
 import sympy as sp
+from lint import module_complaints
 
 from symbackprop import api
 from symbackprop.codegen.layout import INDENT, statement_text
@@ -99,12 +100,7 @@ def test_generate_writes_a_numpy_only_module(text):
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 def test_the_generated_module_is_lint_clean_and_formatted(text, tmp_path):
-    path = tmp_path / "module.py"
-    path.write_text(text)
-    for command in (["check"], ["format", "--check", "--line-length", "100"]):
-        run = ["ruff", *command, "--no-cache", "--isolated", str(path)]
-        result = subprocess.run(run, capture_output=True, text=True, check=False)
-        assert result.returncode == 0, result.stdout
+    assert module_complaints(text, tmp_path) == []
 
 
 def test_verify_proves_the_generated_gradients(model, text):
@@ -128,12 +124,7 @@ def test_the_jax_module_agrees_with_jax_grad_and_is_ruff_clean(tmp_path):
     report = api.verify(model, text=text, target="jax")
     assert report.ok and report.oracle_error < 1e-10, report.to_text()
     if shutil.which("ruff") is not None:
-        path = tmp_path / "module.py"
-        path.write_text(text)
-        for command in (["check"], ["format", "--check", "--line-length", "100"]):
-            run = ["ruff", *command, "--no-cache", "--isolated", str(path)]
-            result = subprocess.run(run, capture_output=True, text=True, check=False)
-            assert result.returncode == 0, result.stdout
+        assert module_complaints(text, tmp_path) == []
 
 
 # -- the generated modules against torch --------------------------------------------------------

@@ -2,11 +2,11 @@
 
 import ast
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from lint import ruff_complaints
 
 from symbackprop.cells.conventions import CONVENTIONS, LSTM_CONVENTIONS
 from symbackprop.cells.gru import gru_cell
@@ -59,13 +59,7 @@ def test_every_conventions_module_is_lint_clean_and_formatted(tmp_path):
         (tmp_path / f"{model.name.replace('-', '_')}.py").write_text(module_text(model))
     for name in RECURRENT_EXAMPLES:
         shutil.copy(ROOT / "generated" / f"{name.replace('-', '_')}.py", tmp_path)
-    lint = subprocess.run(
-        ["ruff", "check", "--no-cache", "--isolated", str(tmp_path)], capture_output=True, text=True
-    )
-    assert lint.returncode == 0, lint.stdout
-    formatter = ["ruff", "format", "--check", "--no-cache", "--isolated", "--line-length", "100"]
-    fmt = subprocess.run([*formatter, str(tmp_path)], capture_output=True, text=True)
-    assert fmt.returncode == 0, fmt.stdout
+    assert ruff_complaints(tmp_path) == []
 
 
 def test_header_names_the_source_the_derived_formulas_the_recursion_and_the_command():
