@@ -447,7 +447,7 @@ class CodeReader:
                 # the step is the rate times what it claims: the rate taken inside a product
                 # (``h_delta @ (lr * X.T)``), or left out where every other step takes it
                 expr = expr / self.resolve(rate, (), record.node)
-            inside = rate is not None and codestyle.reads(update.step, rate)
+            inside = rate is not None and rate in loads(update.step)
             rate_left_out = None if inside else rate
         else:
             rate_left_out = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from symbackprop.readers import codeflow
+from symbackprop.readers.pyslice import loads
 from symbackprop.readers.whitelist import ARRAY_CONSTRUCTORS, Namespace, qualified_name
 
 _ARRAY_ATTRIBUTES = {"T", "dot", "shape", "reshape", "ravel", "flatten"}
@@ -124,18 +125,13 @@ def shared_rate(update, records, arguments, updated: set[str]) -> str | None:
         if r.update is not None and not r.update.returned and r.update is not update
     ]
     if not others:  # the only step: a rate the function takes and never reads?
-        read = {n.id for r in records for n in ast.walk(r.node) if isinstance(n, ast.Name)}
+        read = {name for r in records for name in loads(r.node)}
         unread = [a for a in arguments if a in RATE_NAMES and a not in read]
         return unread[0] if len(unread) == 1 else None
     computed = {r.target for r in records if r.target and not _is_number(r.value)}
     common = set.intersection(*(factor_names(o.step) for o in others))
     common -= computed | updated
     return common.pop() if len(common) == 1 and len(others) >= 2 else None
-
-
-def reads(step: ast.expr, name: str) -> bool:
-    """Whether ``step`` reads ``name`` anywhere (``lr`` in ``h_delta @ (lr * X.T)``)."""
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(step))
 
 
 def _is_number(node: ast.expr) -> bool:
