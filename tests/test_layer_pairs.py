@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from symbackprop.check import check_code
-from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, NOT_READ, FileReport
+from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, FileReport
 from symbackprop.errors import SymbackpropError
 
 LAYERS = Path(__file__).parent / "layerfiles" / "course_layers.py"
@@ -56,6 +56,8 @@ LOSS_INPUTS = {
     "softmax_loss": lambda r: [*_arrays(r, (N, M)), _labels(r)],
     "softmax_loss_vectorized": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
     "svm_loss_vectorized": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
+    "softmax_loss_naive": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
+    "svm_loss_naive": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
 }
 
 
@@ -143,6 +145,7 @@ def test_every_unit_of_a_correct_layer_file_is_read_and_correct():
     expected = {f"{layer}_backward" for layer in PAIR_INPUTS} | set(LOSS_INPUTS)
     expected.add("batchnorm_backward_alt")
     expected.discard("affine_relu_backward")  # in the network's file
+    expected -= {"softmax_loss_naive", "svm_loss_naive"}  # in the styles' file
     assert set(functions) == expected
     module = _module(LAYERS)
     for function, unit in functions.items():
@@ -164,26 +167,24 @@ def test_a_network_built_from_layers_is_read_through_its_layer_calls():
     assert {"grads['W1']", "grads['W2']"} <= judged
 
 
-# The naive loss loops over samples with data-dependent ifs are not read yet: said so, with
-# the line, and the other units of the file still judged.
-NOT_READ_YET = {"softmax_loss_naive", "svm_loss_naive"}
-
-
-def test_other_styles_are_read_and_the_naive_loops_said_not_read():
+# The naive loss loops over samples with data-dependent ifs are read by evaluating them at
+# small sizes (the concrete reader): read, and called correct like the rest.
+def test_other_styles_are_read_the_naive_loops_by_evaluation():
     report = check_code(STYLES)
     module = _module(STYLES)
     for unit in report.units:
-        if unit.function in NOT_READ_YET:
-            assert unit.status == NOT_READ and "course_styles.py:" in unit.message
-            continue
         assert _right(module, unit.function), unit.function
         assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
-    assert {u.function for u in report.units if u.status == CHECKED} == {
+    assert {u.function for u in report.units} == {
         "affine_backward",
         "relu_backward",
         "sigmoid_backward",
         "batchnorm_backward_alt",
+        "softmax_loss_naive",
+        "svm_loss_naive",
     }
+    evaluated = {u.function for u in report.units if "small sizes" in " ".join(u.report.notes)}
+    assert evaluated == {"softmax_loss_naive", "svm_loss_naive"}
 
 
 # -- mutants ------------------------------------------------------------------------------------
@@ -465,7 +466,7 @@ def test_a_file_where_nothing_can_be_read_is_bad_input(tmp_path):
     path = tmp_path / "layers.py"
     path.write_text(
         "def odd_forward(x):\n    return x, (x, x)\n\n\ndef odd_backward(dout, cache):\n"
-        "    a, b, c = cache\n    return dout * a\n"
+        "    a, b = cache\n    return dout * a.tofile('x')\n"
     )
     run = subprocess.run(
         [sys.executable, "-m", "symbackprop", "check", str(path)],

@@ -16,6 +16,7 @@ from symbackprop.check.codecheck import check_text
 from symbackprop.check.compare import Claim, judge
 from symbackprop.check.formula import FormulaReader, parse_aliases
 from symbackprop.check.layerfile import FileReport, check_units, layer_file_units
+from symbackprop.check.loopcheck import concrete_report
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
 from symbackprop.errors import SymbackpropError
@@ -94,4 +95,12 @@ def check_code(
         # one loss function named is a training step like any other: one report
         if units and (function is None or units[0].is_pair):
             return check_units(tree, text, str(path), units)
+        if units:
+            try:
+                return check_text(text, str(path), function, loss, (), ())
+            except SymbackpropError:  # naive loops: evaluated instead, where they can be
+                report = concrete_report(tree, str(path), units[0])
+                if report is None:
+                    raise
+                return report
     return check_text(text, str(path), function, loss, tuple(matrix), tuple(params))

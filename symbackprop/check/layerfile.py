@@ -9,6 +9,7 @@ import ast
 from dataclasses import dataclass, field
 
 from symbackprop.check.codecheck import judge_program
+from symbackprop.check.loopcheck import concrete_report
 from symbackprop.check.report import CheckReport
 from symbackprop.errors import SymbackpropError
 from symbackprop.readers.codereader import read_unit_program
@@ -133,13 +134,15 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
     common = {"name": unit.name, "function": unit.function, "line": unit.line}
     if not unit.implemented:
         return UnitReport(status=NOT_IMPLEMENTED, **common)
-    if unit.problem is not None:
-        return UnitReport(status=NOT_READ, message=unit.problem.located(), **common)
     try:
+        if unit.problem is not None:
+            raise unit.problem
         program = read_unit_program(tree, unit, text)
         report = judge_program(program, f"{filename}:{unit.function}", filename, False)
     except SymbackpropError as error:
-        return UnitReport(status=NOT_READ, message=error.located(), **common)
+        report = concrete_report(tree, filename, unit)  # naive loops: evaluated instead
+        if report is None:
+            return UnitReport(status=NOT_READ, message=error.located(), **common)
     return UnitReport(
         status=CHECKED,
         report=report,

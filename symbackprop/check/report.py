@@ -119,6 +119,8 @@ class Verdict:
             lines.append(f"    counterexample: at {c.where}")
             lines.append(f"      expected {c.expected}")
             lines.append(f"      got      {c.got}")
+        if not self.correct_formula:  # read by evaluation: no formula to offer
+            return lines
         joiner = ": " if " " in self.name else " = "  # "the step of w: ..." reads better
         lines.append(f"    correct: {self.name}{joiner}{self.correct_formula}")
         return lines

@@ -49,6 +49,7 @@ class Unit:
     warnings: list[str] = field(default_factory=list)
     problem: SymbackpropError | None = None  # why it cannot be read
     method: bool = False  # a class's method (``TwoLayerNet.loss``)
+    sources: tuple[ast.FunctionDef, ...] = ()  # the forward and backward, or the loss function
 
     @property
     def is_pair(self) -> bool:
@@ -108,14 +109,17 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
 def _guarded(make, tree, filename, *functions: ast.FunctionDef | ast.ClassDef) -> Unit:
     """The unit, or one saying why it cannot be read (the file's other units still are)."""
     try:
-        return make(tree, filename, *functions)
+        unit = make(tree, filename, *functions)
     except SymbackpropError as error:
         first, last = functions[0], functions[-1]
         if isinstance(first, ast.ClassDef):  # a network's method
             name = f"{first.name}.{last.name}"
             return Unit(name, name, last.lineno, None, problem=error, method=True)
         name = _pair_name(first.name) if len(functions) > 1 else last.name
-        return Unit(name, last.name, last.lineno, None, problem=error)
+        return Unit(name, last.name, last.lineno, None, problem=error, sources=functions)
+    if not isinstance(functions[0], ast.ClassDef):
+        unit.sources = functions
+    return unit
 
 
 def unit_named(tree: ast.Module, filename: str, function: str) -> Unit | None:
@@ -364,6 +368,64 @@ def _outputs(forward: ast.FunctionDef, cached: int, filename: str) -> list[ast.e
     value = last.value
     elements = list(value.elts) if isinstance(value, ast.Tuple) else [value]
     return elements[: max(len(elements) - cached, 1)]
+
+
+def pair_gradients(forward: ast.FunctionDef, backward: ast.FunctionDef, filename: str):
+    """A pair's upstream gradients, the names its backward returns and the forward argument
+    each is the gradient of."""
+    upstream, _ = _split_arguments(backward, filename)
+    configs = config_dicts(forward)
+    scalars = {*scalar_arguments(forward), *config_scalars(forward)}
+    data = [a for a in argument_names(forward) if a not in scalars and a not in configs]
+    gradients = _returned_names(backward)
+    return upstream, gradients, _gradient_params(gradients, data, backward, filename)
+
+
+def loss_gradients(function: ast.FunctionDef, filename: str):
+    """A loss function's loss, the gradients it returns after it and the argument each is
+    the gradient of (``loss, dW``; a dict of them, by its keys)."""
+    returned = function.body[-1]
+    if not isinstance(returned, ast.Return) or not isinstance(returned.value, ast.Tuple):
+        raise UnsupportedConstruct(
+            f"{function.name}() does not end by returning its loss and gradients",
+            file=filename,
+            line=returned.lineno,
+        )
+    loss, *rest = returned.value.elts
+    arguments = argument_names(function)
+    names, params = [], []
+    for value in rest:
+        if isinstance(value, ast.Name) and _gradient_base(value.id, arguments) is not None:
+            names.append(value.id)
+            params.append(_gradient_base(value.id, arguments))
+        elif isinstance(value, ast.Name):  # a dict of gradients, by the keys written into it
+            for key in _dict_keys_written(function, value.id):
+                base = key if key in arguments else _gradient_base(key, arguments)
+                if base is not None:
+                    names.append(f"{value.id}[{key!r}]")
+                    params.append(base)
+    if not isinstance(loss, ast.Name) or not names:
+        raise UnsupportedConstruct(
+            f"cannot tell what {function.name}() returns the gradients of",
+            file=filename,
+            line=returned.lineno,
+        )
+    return loss.id, names, tuple(params)
+
+
+def _dict_keys_written(function: ast.FunctionDef, name: str) -> list[str]:
+    keys = []
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            keys.append(node.slice.value)
+    return list(dict.fromkeys(keys))
 
 
 def _split_arguments(backward: ast.FunctionDef, filename: str):

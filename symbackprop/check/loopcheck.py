@@ -1,0 +1,545 @@
+"""Judge a layer pair or a loss function that the formula reader cannot read (naive loops over
+windows and classes, data-dependent ``if``, time steps calling a step function) by evaluating it
+at small sizes through the concrete reader, the correct gradients taken exactly from the
+forward's tape.
+
+Each returned gradient is judged at every setting (stride 1 and 2, padding 0 and 1, windows that
+overlap and that don't). A wrong one is blamed at the first line whose value is wrong: the
+backward's ``dNAME`` values are held to the adjoints of the forward's ``NAME`` where it has one
+(``dx_pad`` to ``x_pad``), a loss function's partial gradients to the gradients of its partial
+losses; among several lines writing one value, the line whose own change is a multiple of the
+error is the one blamed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import numpy as np
+
+from symbackprop.check.probe import Diagnosis
+from symbackprop.check.report import CheckReport, Counterexample, Verdict
+from symbackprop.errors import SymbackpropError, UnsupportedConstruct
+from symbackprop.readers.concrete.inputs import Setting, settings
+from symbackprop.readers.concrete.interpreter import (
+    Interpreter,
+    Module,
+    Refused,
+    Writes,
+    plain,
+    written_names,
+)
+from symbackprop.readers.concrete.tape import Tracked, adjoints
+from symbackprop.readers.layerpairs import Unit, loss_gradients, pair_gradients
+from symbackprop.readers.programshapes import named_weight
+
+RTOL = 1e-7  # relative to the largest entry: the tape is exact, the code's float64 is not
+PROOF = "evaluated at the sizes of every setting, its loops unrolled; the derivative is exact"
+NOTE = (
+    "read by evaluating the code at small sizes the checker chose (its loops unrolled), against "
+    "the exact derivative of the forward there"
+)
+
+
+@dataclass
+class _Run:
+    """One setting, evaluated: what each returned gradient should be and is, and what the
+    backward wrote line by line."""
+
+    setting: Setting
+    expected: dict[str, np.ndarray | None]  # by returned name
+    got: dict[str, object]
+    targets: dict[str, np.ndarray]  # backward names -> the values they should end with
+    final: dict[str, object]  # the backward's names at its end
+    writes: Writes
+    acceptable: list[dict[str, np.ndarray]]  # per partial loss: its gradients by param
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a backward returned that stopped at the checker's sizes."""
+
+    message: str
+    line: int | None
+
+
+class Judge:
+    """The verdicts on one unit of a layer file, read concretely."""
+
+    def __init__(self, tree: ast.Module, filename: str):
+        self.module = Module(tree)
+        self.filename = filename
+
+    # -- a pair ------------------------------------------------------------------------------
+    def pair(
+        self,
+        forward: ast.FunctionDef,
+        backward: ast.FunctionDef,
+        upstream: list[str],
+        returned: list[str],
+        params: tuple[str, ...],
+        owner: str,
+    ) -> CheckReport:
+        runs = []
+        for setting in self._settings(forward, owner):
+            runs.append(self._pair_run(forward, backward, upstream, returned, params, setting))
+        claims = {name: f"dL/d{param}" for name, param in zip(returned, params, strict=True)}
+        return self._report(backward, runs, claims, "L")
+
+    def _pair_run(self, forward, backward, upstream, returned, params, setting) -> _Run:
+        arguments, leaves = _tracked(setting.arguments)
+        forward_run = Interpreter(self.module, tracking=True, seed=3)
+        result = forward_run.call(forward, list(arguments.values()))
+        values = list(result) if isinstance(result, tuple | list) else [result]
+        outputs = values[: len(upstream)]
+        cache = values[len(upstream) :]
+        rng = np.random.default_rng(11)
+        douts = [rng.standard_normal(np.shape(o)) for o in outputs]
+        loss = 0.0
+        for output, dout in zip(outputs, douts, strict=True):
+            loss = loss + np.sum(np.asarray(output, dtype=object) * dout)
+        grads = adjoints(loss) if isinstance(loss, Tracked) else {}
+        expected = _gradients(returned, params, leaves, grads)
+        targets = _forward_targets(forward, forward_run.locals_after, grads)
+        targets |= {name: expected[name] for name in returned if expected[name] is not None}
+        watched = _gradient_names(backward) | set(returned)
+        writes = Writes(watched)
+        backward_run = Interpreter(self.module, tracking=False, seed=3)
+        try:
+            got = backward_run.call(backward, [*douts, *plain(cache)], writes=writes)
+        except Refused as failure:  # the forward ran: a backward that fails here is wrong
+            if not failure.failed:
+                raise
+            got = [Failure(failure.message, failure.line)] * len(returned)
+        got = list(got) if isinstance(got, tuple | list) else [got]
+        if len(got) != len(returned):
+            raise UnsupportedConstruct(f"{backward.name}() returns {len(got)} values here")
+        return _Run(
+            setting,
+            expected,
+            dict(zip(returned, got, strict=True)),
+            targets,
+            backward_run.locals_after,
+            writes,
+            [],
+        )
+
+    # -- a loss function ---------------------------------------------------------------------
+    def loss(
+        self,
+        function: ast.FunctionDef,
+        returned: list[str],
+        params: tuple[str, ...],
+        loss_name: str,
+    ) -> CheckReport:
+        runs = [
+            self._loss_run(function, returned, params, loss_name, s)
+            for s in self._settings(function, function.name)
+        ]
+        claims = {n: f"d{loss_name}/d{p}" for n, p in zip(returned, params, strict=True)}
+        return self._report(function, runs, claims, loss_name)
+
+    def _loss_run(self, function, returned, params, loss_name, setting) -> _Run:
+        arguments, leaves = _tracked(setting.arguments)
+        watched = set(returned) | {loss_name}
+        writes = Writes(watched)
+        run = Interpreter(self.module, tracking=True, seed=3)
+        result = run.call(function, list(arguments.values()), writes=writes)
+        loss, *gradients = result
+        if len(gradients) == 1 and isinstance(gradients[0], dict) and len(returned) > 1:
+            gradients = [gradients[0][key] for key in _dict_keys(returned)]
+        grads = adjoints(loss) if isinstance(loss, Tracked) else {}
+        expected = _gradients(returned, params, leaves, grads)
+        acceptable = []
+        for snapshot in writes.after:  # the gradients of each partial loss
+            partial = snapshot.get(loss_name)
+            if isinstance(partial, Tracked):
+                partial_grads = adjoints(partial)
+                acceptable.append(_gradients(returned, params, leaves, partial_grads))
+        got = {n: plain(g) for n, g in zip(returned, gradients, strict=True)}
+        final = {k: plain(v) for k, v in run.locals_after.items()}
+        return _Run(setting, expected, got, dict(expected), final, writes, acceptable)
+
+    def _settings(self, function: ast.FunctionDef, owner: str) -> list[Setting]:
+        found = settings(function, owner, list(self.module.functions.values()))
+        if not found:
+            raise UnsupportedConstruct(f"no sizes to evaluate {function.name}() at")
+        return found
+
+    # -- verdicts ----------------------------------------------------------------------------
+    def _report(self, function, runs: list[_Run], claims: dict, loss: str) -> CheckReport:
+        verdicts = []
+        statements = _simple_statements(function)
+        for name, claim in claims.items():
+            failing = next((r for r in runs if not _agrees(r.got[name], r.expected[name])), None)
+            if failing is None:
+                line = _last_write(statements, name, function)
+                verdicts.append(
+                    Verdict(
+                        name, claim, _source(statements, line, name), True, PROOF, "", line=line
+                    )
+                )
+                continue
+            line = self._blamed(function, statements, failing, name)
+            passing = [r for r in runs if _agrees(r.got[name], r.expected[name])]
+            verdicts.append(
+                Verdict(
+                    name,
+                    claim,
+                    _source(statements, line, name),
+                    False,
+                    "a counterexample",
+                    "",
+                    line=line,
+                    diagnosis=_diagnosis(failing, name, statements.get(line), passing),
+                    counterexample=_counterexample(failing, name),
+                )
+            )
+        return CheckReport(f"{self.filename}:{function.name}", loss, verdicts, [NOTE])
+
+    def _blamed(self, function, statements, run: _Run, name: str) -> int:
+        """The first wrong line ``name`` depends on."""
+        if isinstance(run.got[name], Failure) and run.got[name].line is not None:
+            return run.got[name].line
+        depends = _dependencies(statements, name) | {name}
+        wrong = [
+            v
+            for v in run.targets
+            if v in depends and v in run.final and not _agrees(run.final[v], run.targets[v])
+        ]
+        if name not in wrong:
+            wrong.append(name)
+        ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function))
+        variable = ordered[0]
+        target = run.targets.get(variable, run.expected.get(name))
+        value = run.final.get(variable, run.got[name])
+        line = _blamed_line(function, statements, run, variable, value, target)
+        for _ in range(len(statements)):  # a line that passes a value on: where it is made
+            passed = _passed_on(statements[line]) if line in statements else None
+            if passed is None or passed not in run.final or not _writes(statements, passed):
+                return line
+            source = run.final[passed]
+            target = _rearranged_back(target, np.shape(plain(source)))
+            if target is not None and _agrees(source, target):
+                return line  # what it passes on is right: the mistake is here
+            line = _blamed_line(function, statements, run, passed, source, target)
+        return line
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """The arguments with every float array made of tracked numbers (its leaves kept)."""
+    out, leaves = {}, {}
+    for name, value in arguments.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            tracked = np.empty(value.shape, dtype=object)
+            for index, number in np.ndenumerate(value):
+                tracked[index] = Tracked(number)
+            out[name] = tracked
+            leaves[name] = tracked
+        else:
+            out[name] = value
+    return out, leaves
+
+
+def _gradients(returned, params, leaves: dict, grads: dict) -> dict[str, np.ndarray | None]:
+    """Each returned name's correct value: the adjoints of its argument's leaves."""
+    return {n: _gradient(leaves.get(p), grads) for n, p in zip(returned, params, strict=True)}
+
+
+def _gradient(leaves: np.ndarray | None, grads: dict) -> np.ndarray | None:
+    if leaves is None:
+        return None
+    out = np.zeros(leaves.shape)
+    for index, leaf in np.ndenumerate(leaves):
+        out[index] = grads.get(id(leaf), 0.0)
+    return out
+
+
+def _forward_targets(forward, names: dict, grads: dict) -> dict[str, np.ndarray]:
+    """``dNAME`` -> the adjoint of the forward's ``NAME``, for names it assigns once, out of any
+    loop (a name reassigned in a loop has no one value to hold a gradient to)."""
+    counts: dict[str, int] = {}
+    in_loops: set[str] = set()
+    for node in ast.walk(forward):
+        if isinstance(node, ast.For | ast.While):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.stmt):
+                    in_loops |= written_names(inner)
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            for name in written_names(node):
+                counts[name] = counts.get(name, 0) + 1
+    targets = {}
+    for name, value in names.items():
+        if counts.get(name, 0) > 1 or name in in_loops:
+            continue
+        tracked = isinstance(value, np.ndarray) and value.dtype == object and value.size
+        if tracked and any(isinstance(v, Tracked) for v in value.flat):
+            targets[f"d{name}"] = _gradient(value, grads)
+    return targets
+
+
+def _gradient_names(function: ast.FunctionDef) -> set[str]:
+    names = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.stmt):
+            names |= {n for n in written_names(node) if named_weight(n) or n.startswith("d")}
+    return names
+
+
+def _dict_keys(returned: list[str]) -> list[str]:
+    return [ast.literal_eval(r.split("[", 1)[1].rstrip("]")) for r in returned]
+
+
+def _agrees(got, expected) -> bool:
+    if isinstance(got, Failure):
+        return False
+    if expected is None:
+        return got is None
+    try:
+        got = np.asarray(plain(got), dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != expected.shape:
+        if got.size == expected.size == 1:
+            got = got.reshape(expected.shape)
+        else:
+            return False
+    scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-12)
+    return bool(np.all(np.abs(got - expected) <= RTOL * scale + 1e-12))
+
+
+def _simple_statements(function: ast.FunctionDef) -> dict[int, ast.stmt]:
+    """Every simple statement of the function by its line."""
+    return {
+        node.lineno: node
+        for node in ast.walk(function)
+        if isinstance(node, ast.stmt)
+        and not isinstance(node, ast.For | ast.While | ast.If | ast.FunctionDef | ast.With)
+    }
+
+
+def _writes(statements: dict[int, ast.stmt], name: str) -> list[int]:
+    return sorted(line for line, s in statements.items() if name in written_names(s))
+
+
+def _initialising(statement: ast.stmt) -> bool:
+    """``dW = np.zeros_like(W)``, ``dx = dout.copy()``, ``dx = None``: a start, not a formula."""
+    if not isinstance(statement, ast.Assign) or not isinstance(statement.targets[0], ast.Name):
+        return False
+    value = statement.value
+    if isinstance(value, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return called in {"zeros", "zeros_like", "empty", "empty_like", "copy"}
+    return False
+
+
+def _first_line(statements, name: str, function) -> int:
+    lines = _writes(statements, name)
+    own = [line for line in lines if not _initialising(statements[line])]
+    return (own or lines or [function.body[-1].lineno])[0]
+
+
+def _last_write(statements, name: str, function) -> int:
+    lines = _writes(statements, name)
+    return lines[-1] if lines else function.body[-1].lineno
+
+
+def _dependencies(statements: dict[int, ast.stmt], name: str) -> set[str]:
+    """The names read, directly or not, by the statements that write ``name``."""
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        for line in _writes(statements, current):
+            for node in ast.walk(statements[line]):
+                loaded = isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                if loaded and node.id not in found:
+                    found.add(node.id)
+                    todo.append(node.id)
+    return found
+
+
+def _blamed_line(function, statements, run: _Run, variable: str, value, target) -> int:
+    lines = _writes(statements, variable)
+    own = [line for line in lines if not _initialising(statements[line])] or lines
+    if not own:
+        return function.body[-1].lineno
+    if len(own) == 1:
+        return own[0]
+    try:
+        error = np.asarray(plain(value), dtype=float) - target
+    except (TypeError, ValueError):
+        return own[0]
+    matching = [line for line in own if _parallel(error, run.writes.changes.get((variable, line)))]
+    if matching:
+        return matching[0]
+    return _after_last_fit(function, run, variable, own, target)
+
+
+def _after_last_fit(function, run: _Run, variable: str, own: list[int], target) -> int:
+    """The first line writing ``variable`` after the last top-level statement at whose end its
+    value was one it may rightly hold (its final value, or a partial loss's gradient)."""
+    acceptable = [target] + [a[variable] for a in run.acceptable if variable in a]
+    last_fit = -1
+    for index, snapshot in enumerate(run.writes.after):
+        if variable in snapshot and any(
+            a is not None and _agrees(snapshot[variable], a) for a in acceptable
+        ):
+            last_fit = index
+    if last_fit == len(run.writes.after) - 1:  # it ends right: a term is missing at the end
+        return own[-1]
+    start = function.body[last_fit + 1].lineno if last_fit + 1 < len(function.body) else 0
+    after = [line for line in own if line >= start]
+    return (after or own)[0]
+
+
+def _passed_on(statement: ast.stmt) -> str | None:
+    """The one name a statement only passes on, unchanged or rearranged: ``dh0 = dprev_h``,
+    ``dWx += dWx_t``, ``dx[:, t, :] = dx_t``, ``dx = dx_flat.reshape(N, T, V)``."""
+    if isinstance(statement, ast.Assign | ast.AugAssign):
+        if isinstance(statement, ast.AugAssign) and not isinstance(statement.op, ast.Add):
+            return None
+        value = statement.value
+        while True:
+            if isinstance(value, ast.Name):
+                return value.id
+            if isinstance(value, ast.Attribute) and value.attr == "T":
+                value = value.value
+            elif (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("reshape", "copy")
+            ):
+                value = value.func.value
+            else:
+                return None
+    return None
+
+
+def _rearranged_back(target, shape):
+    """The value a passed-on name should hold, from what its receiver should: the same
+    numbers in the source's shape (a reshape); None where that is not known."""
+    if target is None or isinstance(target, Failure):
+        return None
+    target = np.asarray(target)
+    if target.shape == tuple(shape):
+        return target
+    if target.size == int(np.prod(shape)):
+        return target.reshape(shape)
+    return None
+
+
+def _parallel(error: np.ndarray, change) -> bool:
+    if change is None:
+        return False
+    change = np.asarray(change, dtype=float)
+    if change.shape != error.shape or not np.any(change) or not np.any(error):
+        return False
+    scale = float(np.dot(change.ravel(), error.ravel()) / np.dot(change.ravel(), change.ravel()))
+    residual = error - scale * change
+    return bool(np.max(np.abs(residual)) <= 1e-6 * np.max(np.abs(error)))
+
+
+def _source(statements, line: int, name: str) -> str:
+    statement = statements.get(line)
+    return ast.unparse(statement) if statement is not None else name
+
+
+# -- what is wrong, and where ------------------------------------------------------------------
+def _diagnosis(run: _Run, name: str, statement, passing: list[_Run]) -> Diagnosis:
+    expected = run.expected[name]
+    if isinstance(run.got[name], Failure):
+        return Diagnosis("fails", f"fails at these sizes: {run.got[name].message}")
+    try:
+        got = np.asarray(plain(run.got[name]), dtype=float)
+    except (TypeError, ValueError):
+        return Diagnosis("not an array", f"{name} is not an array of numbers here")
+    if got.shape != expected.shape and got.size != expected.size:
+        return Diagnosis("shape", f"shape {got.shape}, the gradient's is {expected.shape}")
+    got = got.reshape(expected.shape)
+    if _overwritten(statement, passing):
+        return Diagnosis(
+            "overwritten",
+            "windows overlap at this setting: where they share an input, its gradient must "
+            "add up (+=); an assignment keeps only the last window's",
+        )
+    if not np.any(got):
+        return Diagnosis("zero", "all zeros: nothing of the upstream gradient reaches it")
+    if np.any(expected):
+        factor = float(
+            np.dot(got.ravel(), expected.ravel()) / np.dot(expected.ravel(), expected.ravel())
+        )
+        if _parallel(got, expected) and abs(factor - 1) > 1e-6:
+            if abs(factor + 1) < 1e-6:
+                return Diagnosis("sign", "sign flipped")
+            return Diagnosis("extra factor", f"off by a factor {_number(factor)}")
+    error = got - expected
+    for arg, value in run.setting.arguments.items():
+        if isinstance(value, np.ndarray) and value.shape == error.shape and _parallel(error, value):
+            scale = float(
+                np.dot(error.ravel(), value.ravel()) / np.dot(value.ravel(), value.ravel())
+            )
+            reg = run.setting.arguments.get("reg")
+            times = f"{_number(scale / reg)} * reg * {arg}" if reg else f"{_number(scale)} * {arg}"
+            return Diagnosis(
+                "regularisation",
+                f"off by {times}: its regularisation term does not match the loss's",
+            )
+    count = int(np.sum(~np.isclose(got, expected, rtol=1e-7, atol=1e-9)))
+    return Diagnosis("differs", f"wrong at {count} of {expected.size} entries")
+
+
+def _overwritten(statement, passing: list[_Run]) -> bool:
+    """An assignment into a slice, right at some settings: windows that overlap are lost."""
+    return (
+        bool(passing)
+        and isinstance(statement, ast.Assign)
+        and isinstance(statement.targets[0], ast.Subscript)
+        and any(isinstance(s, ast.Slice) for s in ast.walk(statement.targets[0]))
+    )
+
+
+def _counterexample(run: _Run, name: str) -> Counterexample:
+    expected = run.expected[name]
+    if isinstance(run.got[name], Failure):
+        where = f"{run.setting.described} (random values)"
+        return Counterexample(where, f"an array of shape {expected.shape}", "an error")
+    try:
+        got = np.asarray(plain(run.got[name]), dtype=float).reshape(expected.shape)
+    except (TypeError, ValueError):
+        return Counterexample(run.setting.described, f"shape {expected.shape}", "not that shape")
+    index = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+    where = [int(i) for i in index]
+    return Counterexample(
+        f"{run.setting.described} (random values)",
+        f"element {where} = {_number(expected[index])}",
+        f"element {where} = {_number(got[index])}",
+        {"setting": run.setting.described},
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport | None:
+    """The verdicts on a unit read concretely, or None where it cannot be (the formula
+    reader's reason then stands)."""
+    if not unit.sources or unit.method:
+        return None
+    judge = Judge(tree, filename)
+    try:
+        if unit.is_pair:
+            forward, backward = unit.sources
+            upstream, returned, params = pair_gradients(forward, backward, filename)
+            return judge.pair(forward, backward, upstream, returned, params, forward.name)
+        (function,) = unit.sources
+        loss, returned, params = loss_gradients(function, filename)
+        return judge.loss(function, returned, params, loss)
+    except (Refused, SymbackpropError):
+        return None

@@ -1,0 +1,255 @@
+"""The arguments the concrete reader calls a layer's forward (or a loss function) with: small,
+distinct sizes by the conventions course code follows, and several settings of its config dict
+(strides, padding, pooling windows that overlap and that don't), so that a mistake that only
+shows at stride 2, or only where windows overlap, is seen.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import numpy as np
+
+from symbackprop.readers.layerconfig import argument_names, config_dicts
+
+# sizes by role: every dimension of an array distinct, so a transposition cannot pass
+_N, _C, _H, _W, _F, _HH, _WW = 2, 4, 5, 6, 8, 3, 2
+_T, _D, _HIDDEN, _M, _V, _CLASSES, _SAMPLES = 3, 4, 5, 6, 5, 3, 5
+_GATES = {"lstm": 4, "gru": 3}
+
+# a config dict's keys, by setting; a key a setting lacks keeps its first value
+_CONFIGS = [
+    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2},
+    {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3},
+    {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2},
+    {"stride": 1, "pad": 0, "pool_height": 2, "pool_width": 3},
+]
+_CONFIG_VALUES = {
+    "mode": "train",
+    "eps": 1e-5,
+    "momentum": 0.9,
+    "p": 0.6,
+    "seed": 7,
+    "pool_size": 2,
+    "kernel_size": 3,
+    "padding": 1,
+}
+_SCALARS = {
+    "reg": 0.1,
+    "G": 2,
+    "eps": 1e-5,
+    "p": 0.6,
+    "keep_prob": 0.6,
+    "alpha": 0.01,
+    "delta": 1.0,
+    "momentum": 0.9,
+    "lam": 0.1,
+    "lambd": 0.1,
+    "l2_reg": 0.1,
+    "weight_scale": 0.01,
+}
+_CONFIG_SUFFIXES = ("_param", "_params", "_config", "_cfg")
+_LABEL_NAMES = {"y", "labels", "label", "targets", "target", "captions", "idx", "indices"}
+_MASK_NAMES = {"mask"}
+
+
+@dataclass
+class Setting:
+    """One call: the arguments by name, and how they are described in a counterexample."""
+
+    arguments: dict[str, object]
+    described: str
+    config: dict
+
+
+def settings(
+    function: ast.FunctionDef, owner: str, others: list[ast.FunctionDef], seed: int = 1
+) -> list[Setting]:
+    """Calls of ``function`` (the forward of ``owner``'s pair, or a loss function) at each
+    config setting its dicts are read with, or once when it has none. A dict it only hands
+    on (``batchnorm_forward(x, gamma, beta, bn_param)``) is known by its name."""
+    configs = config_dicts(function) | {
+        name for name in argument_names(function) if name.endswith(_CONFIG_SUFFIXES)
+    }
+    keys = set()
+    for reader in [function, *others]:
+        keys |= _keys_read(reader, configs)
+    keys = sorted(keys, key=str)
+    strided = any(k in keys for k in ("stride", "pad", "pool_height", "pool_width"))
+    out = []
+    for number, config in enumerate(_CONFIGS if strided else _CONFIGS[:1]):
+        rng = np.random.default_rng(seed + number)
+        arguments = _arguments(function, owner, configs, keys, config, rng)
+        if arguments is None:
+            return []
+        described = ", ".join(_describe(name, value) for name, value in arguments.items())
+        out.append(Setting(arguments, described, {k: config[k] for k in keys if k in config}))
+    return out
+
+
+def _keys_read(function: ast.FunctionDef, configs: set[str]) -> set[str]:
+    keys = set()
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in configs
+            and isinstance(node.slice, ast.Constant)
+        ):
+            keys.add(node.slice.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in configs
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            keys.add(node.args[0].value)
+    return keys
+
+
+def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
+    names = argument_names(function)
+    defaults = _defaulted(function)
+    family = _family(owner)
+    unpacked = _unpacked_ranks(function)
+    shapes = _shapes(family, names)
+    out: dict[str, object] = {}
+    labels_below = _label_bound(family, shapes)
+    for name in names:
+        if name in configs:
+            out[name] = {
+                k: config.get(k, _CONFIG_VALUES.get(k))
+                for k in keys
+                if k in config or k in _CONFIG_VALUES
+            }
+        elif name in _SCALARS:
+            out[name] = _SCALARS[name]
+        elif name in defaults:
+            continue
+        elif name.lower() in _LABEL_NAMES or (family == "embedding" and name == "x"):
+            shape = (_N, _T) if family in ("embedding", "temporal") else (_samples(family),)
+            labels = rng.integers(0, labels_below, size=shape)
+            labels.flat[-1] = labels.flat[0]  # a repeated index, as real batches have
+            out[name] = labels
+        elif name.lower() in _MASK_NAMES:
+            mask = rng.random((_N, _T)) < 0.7
+            mask.flat[0] = True
+            out[name] = mask
+        else:
+            shape = shapes.get(name)
+            rank = unpacked.get(name)
+            if shape is None or (rank is not None and len(shape) != rank):
+                shape = _GENERIC.get(rank, (_N, _D))
+            out[name] = rng.standard_normal(shape)
+    return out
+
+
+_GENERIC = {1: (_D,), 2: (_N, _D), 3: (_N, _T, _D), 4: (_N, _C, _H, _W)}
+
+
+def _family(owner: str) -> str:
+    name = owner.lower()
+    if "embed" in name:
+        return "embedding"
+    if "temporal" in name:
+        return "temporal"
+    if "loss" in name:
+        return "loss"
+    for gated in _GATES:
+        if gated in name:
+            return f"{gated}_step" if "step" in name else gated
+    if "rnn" in name:
+        return "rnn_step" if "step" in name else "rnn"
+    if "group" in name:
+        return "groupnorm"
+    if any(word in name for word in ("conv", "pool", "spatial")):
+        return "image"
+    return "dense"
+
+
+def _shapes(family: str, names: list[str]) -> dict[str, tuple[int, ...]]:
+    gates = _GATES.get(family.removesuffix("_step"), 1)
+    step = family.endswith("_step")
+    tables = {
+        "image": {
+            "x": (_N, _C, _H, _W),
+            "w": (_F, _C, _HH, _WW),
+            "b": (_F,),
+            "gamma": (_C,),
+            "beta": (_C,),
+        },
+        "groupnorm": {"x": (_N, _C, _H, _W), "gamma": (1, _C, 1, 1), "beta": (1, _C, 1, 1)},
+        "temporal": {"x": (_N, _T, _D), "w": (_D, _M), "b": (_M,)},
+        "embedding": {"w": (_V, _D)},
+        "dense": {"x": (_N, _D), "w": (_D, _M), "b": (_M,), "gamma": (_D,), "beta": (_D,)},
+    }
+    if family == "loss":
+        table = {"w": (_D, _CLASSES), "x": (_SAMPLES, _D)}
+        if not any(n.lower() == "w" for n in names):  # svm_loss(x, y): scores
+            table = {"x": (_SAMPLES, _CLASSES)}
+    elif family in tables:
+        table = tables[family]
+    else:  # recurrent
+        hidden = gates * _HIDDEN
+        table = {
+            "x": (_N, _D) if step else (_N, _T, _D),
+            "h0": (_N, _HIDDEN),
+            "prev_h": (_N, _HIDDEN),
+            "prev_c": (_N, _HIDDEN),
+            "wx": (_D, hidden),
+            "wh": (_HIDDEN, hidden),
+            "b": (hidden,),
+        }
+    return {n: table[n.lower()] for n in names if n.lower() in table} | {
+        n: table[n] for n in names if n in table
+    }
+
+
+def _label_bound(family: str, shapes: dict) -> int:
+    if family == "embedding":
+        return _V
+    if family == "temporal":
+        return _D  # temporal_softmax_loss(x (N, T, V), y): V is x's last size
+    return _CLASSES
+
+
+def _samples(family: str) -> int:
+    return _SAMPLES if family == "loss" else _N
+
+
+def _defaulted(function: ast.FunctionDef) -> set[str]:
+    spec = function.args
+    positional = [a.arg for a in spec.args]
+    return set(positional[len(positional) - len(spec.defaults) :]) | {
+        a.arg for a, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=False) if d is not None
+    }
+
+
+def _unpacked_ranks(function: ast.FunctionDef) -> dict[str, int]:
+    """``N, C, H, W = x.shape``: x has four dimensions."""
+    ranks = {}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Tuple)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape"
+            and isinstance(node.value.value, ast.Name)
+        ):
+            ranks.setdefault(node.value.value.id, len(node.targets[0].elts))
+    return ranks
+
+
+def _describe(name: str, value) -> str:
+    if isinstance(value, np.ndarray):
+        kind = " integer labels" if value.dtype.kind in "iu" else ""
+        kind = " mask" if value.dtype.kind == "b" else kind
+        return f"{name}{kind} {value.shape}"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k}={v}" for k, v in value.items() if k not in ("mode", "seed"))
+        return f"{name} {{{inner}}}" if inner else name
+    return f"{name} = {value}"

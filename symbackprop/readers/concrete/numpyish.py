@@ -1,0 +1,300 @@
+"""The NumPy a learner's layer code may call, for the concrete reader: every entry is a
+function of ours or a NumPy function known to compute on numbers only (no files, no imports,
+no code), and every array it makes is bounded in size.
+
+While a forward function is evaluated on :class:`~symbackprop.readers.concrete.tape.Tracked`
+numbers, arrays are NumPy object arrays: constructors make them so (a zeros array the loop
+fills with tracked numbers), and the elementwise functions NumPy would call by name on each
+element (``exp``, ``log``) also accept the plain numbers beside them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from symbackprop.errors import LimitExceeded, UnsupportedConstruct
+from symbackprop.readers.concrete.tape import Tracked, value_of
+
+MAX_ELEMENTS = 200_000  # of one array: the reader's sizes make a few thousand at most
+
+
+class Arrays:
+    """``np`` as the code sees it: ``tracking`` when object arrays hold tracked numbers."""
+
+    def __init__(self, tracking: bool, seed: int = 0):
+        self.tracking = tracking
+        self.random = Random(seed)
+
+    # -- constructors ------------------------------------------------------------------------
+    def _made(self, shape, fill: float, dtype=None) -> np.ndarray:
+        shape = _shape(shape)
+        if dtype is not None and dtype not in (float, np.float64, np.float32, "float64"):
+            return np.full(shape, fill, dtype=dtype)
+        if self.tracking:
+            return np.full(shape, float(fill), dtype=object)
+        return np.full(shape, float(fill))
+
+    def zeros(self, shape, dtype=None):
+        return self._made(shape, 0.0, dtype)
+
+    def ones(self, shape, dtype=None):
+        return self._made(shape, 1.0, dtype)
+
+    def empty(self, shape, dtype=None):
+        return self._made(shape, 0.0, dtype)
+
+    def full(self, shape, fill, dtype=None):
+        if isinstance(fill, Tracked):
+            return np.full(_shape(shape), fill, dtype=object)
+        return self._made(shape, fill, dtype)
+
+    def zeros_like(self, a, dtype=None):
+        return self._made(np.shape(a), 0.0, dtype if dtype is not None else _kind(a))
+
+    def ones_like(self, a, dtype=None):
+        return self._made(np.shape(a), 1.0, dtype if dtype is not None else _kind(a))
+
+    empty_like = zeros_like
+
+    def full_like(self, a, fill, dtype=None):
+        return self.full(np.shape(a), fill, dtype)
+
+
+def _kind(a):
+    """The dtype a ``*_like`` copy keeps: integers and booleans stay so, numbers float."""
+    a = np.asarray(a)
+    return a.dtype if a.dtype.kind in "biu" else None
+
+
+def _shape(shape) -> tuple[int, ...]:
+    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    shape = tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise UnsupportedConstruct(f"an array of negative size {shape}")
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise LimitExceeded(f"an array of {math.prod(shape)} elements (at most {MAX_ELEMENTS})")
+    return shape
+
+
+class Random:
+    """``np.random`` with the reader's own generator: seeds set by the code are kept, so that a
+    forward and its backward see the same mask."""
+
+    def __init__(self, seed: int):
+        self._state = np.random.RandomState(seed)
+
+    def seed(self, seed=None):
+        self._state = np.random.RandomState(0 if seed is None else int(seed) % 2**32)
+
+    def rand(self, *shape):
+        return self._state.rand(*_shape(shape))
+
+    def randn(self, *shape):
+        return self._state.randn(*_shape(shape))
+
+    def random(self, size=None):
+        return self._state.random_sample(None if size is None else _shape(size))
+
+    random_sample = random
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._state.uniform(low, high, None if size is None else _shape(size))
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._state.normal(loc, scale, None if size is None else _shape(size))
+
+    def binomial(self, n, p, size=None):
+        return self._state.binomial(n, p, None if size is None else _shape(size))
+
+    def choice(self, a, size=None, replace=True, p=None):
+        return self._state.choice(a, None if size is None else _shape(size), replace, p)
+
+
+# -- elementwise functions on numbers, tracked or not ---------------------------------------------
+def _elementwise(tracked_method: str, plain):
+    def apply(x, *args, **kwargs):
+        if args or kwargs:
+            raise UnsupportedConstruct(f"np.{tracked_method} with more than one argument")
+        if isinstance(x, Tracked):
+            return getattr(x, tracked_method)()
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            one = np.frompyfunc(lambda v: apply(v), 1, 1)
+            return one(x)
+        return plain(x)
+
+    return apply
+
+
+def _sign(x):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.sign(np.vectorize(value_of, otypes=[float])(x))
+    return np.sign(value_of(x))
+
+
+def _log1p(x):
+    return LOG(1 + x)
+
+
+def _expm1(x):
+    return EXP(x) - 1
+
+
+def _var(a, axis=None, keepdims=False, ddof=0):
+    mean = np.mean(a, axis=axis, keepdims=True)
+    count = np.size(a) if axis is None else math.prod(np.shape(a)[i] for i in _axes(axis))
+    return np.sum((a - mean) ** 2, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def _std(a, axis=None, keepdims=False, ddof=0):
+    return SQRT(_var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def _axes(axis) -> tuple[int, ...]:
+    return tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+
+
+def _maximum(a, b):
+    return np.where(_greater(a, b), a, b) if _objects(a, b) else np.maximum(a, b)
+
+
+def _minimum(a, b):
+    return np.where(_greater(b, a), a, b) if _objects(a, b) else np.minimum(a, b)
+
+
+def _greater(a, b):
+    return np.asarray(np.greater(a, b), dtype=bool)
+
+
+def _objects(*values) -> bool:
+    return any(
+        isinstance(v, Tracked) or (isinstance(v, np.ndarray) and v.dtype == object) for v in values
+    )
+
+
+def _clip(a, low, high):
+    if low is not None:
+        a = _maximum(a, low)
+    if high is not None:
+        a = _minimum(a, high)
+    return a
+
+
+def _abs(a):
+    return abs(a) if isinstance(a, Tracked) else np.abs(a)
+
+
+def _sigmoid(x):
+    return 1 / (1 + EXP(-x))
+
+
+EXP = _elementwise("exp", np.exp)
+LOG = _elementwise("log", np.log)
+SQRT = _elementwise("sqrt", np.sqrt)
+TANH = _elementwise("tanh", np.tanh)
+
+
+def _add_at(array, indices, values):
+    np.add.at(array, indices, values)
+
+
+def _subtract_at(array, indices, values):
+    np.subtract.at(array, indices, values)
+
+
+# name -> the function called, for ``np.NAME``; constructors and ``random`` come from Arrays
+FUNCTIONS = {
+    "exp": EXP,
+    "log": LOG,
+    "sqrt": SQRT,
+    "tanh": TANH,
+    "log1p": _log1p,
+    "expm1": _expm1,
+    "sign": _sign,
+    "abs": _abs,
+    "absolute": _abs,
+    "maximum": _maximum,
+    "minimum": _minimum,
+    "clip": _clip,
+    "var": _var,
+    "std": _std,
+    "square": lambda a: a * a,
+    "power": lambda a, b: a**b,
+    "multiply": lambda a, b: a * b,
+    "add": lambda a, b: a + b,
+    "subtract": lambda a, b: a - b,
+    "divide": lambda a, b: a / b,
+    "true_divide": lambda a, b: a / b,
+    "negative": lambda a: -a,
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "amax": np.max,
+    "min": np.min,
+    "amin": np.min,
+    "argmax": np.argmax,
+    "argmin": np.argmin,
+    "prod": np.prod,
+    "cumsum": np.cumsum,
+    "dot": np.dot,
+    "matmul": np.matmul,
+    "outer": np.outer,
+    "inner": np.inner,
+    "tensordot": np.tensordot,
+    "einsum": np.einsum,
+    "transpose": np.transpose,
+    "swapaxes": np.swapaxes,
+    "moveaxis": np.moveaxis,
+    "reshape": np.reshape,
+    "ravel": np.ravel,
+    "squeeze": np.squeeze,
+    "expand_dims": np.expand_dims,
+    "concatenate": np.concatenate,
+    "stack": np.stack,
+    "vstack": np.vstack,
+    "hstack": np.hstack,
+    "column_stack": np.column_stack,
+    "split": np.split,
+    "hsplit": np.hsplit,
+    "vsplit": np.vsplit,
+    "array_split": np.array_split,
+    "pad": np.pad,
+    "flip": np.flip,
+    "fliplr": np.fliplr,
+    "flipud": np.flipud,
+    "rot90": np.rot90,
+    "tile": np.tile,
+    "repeat": np.repeat,
+    "where": np.where,
+    "copy": np.copy,
+    "array": np.array,
+    "asarray": np.asarray,
+    "arange": np.arange,
+    "eye": np.eye,
+    "identity": np.identity,
+    "unravel_index": np.unravel_index,
+    "ravel_multi_index": np.ravel_multi_index,
+    "nonzero": np.nonzero,
+    "argwhere": np.argwhere,
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_not": np.logical_not,
+    "isclose": np.isclose,
+    "allclose": np.allclose,
+    "shape": np.shape,
+    "ndim": np.ndim,
+    "size": np.size,
+    "heaviside": lambda a, b: np.heaviside(np.vectorize(value_of)(a) if _objects(a) else a, b),
+    "ndarray": np.ndarray,
+    "float64": float,
+    "float32": float,
+    "int64": int,
+    "int32": int,
+    "bool_": bool,
+}
+# ``np.add.at(dW, idx, dout)`` and friends: attribute chains of two names
+UFUNC_METHODS = {("add", "at"): _add_at, ("subtract", "at"): _subtract_at}
+CONSTANTS = {"pi": math.pi, "e": math.e, "newaxis": None, "inf": math.inf, "nan": math.nan}
+DTYPES = {"float64", "float32", "int64", "int32", "bool_", "float_", "int_"}
+SIGMOID_NAMES = {"scipy.special.expit": _sigmoid}
