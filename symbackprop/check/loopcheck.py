@@ -171,6 +171,14 @@ class Judge:
     def _report(self, function, runs: list[_Run], claims: dict, loss: str) -> CheckReport:
         verdicts = []
         statements = _simple_statements(function)
+        right = [n for n in claims if all(_agrees(r.got[n], r.expected[n]) for r in runs)]
+        # lines that make what a right gradient is made from: not where a mistake is
+        vouched = {
+            line
+            for n in right
+            for v in _dependencies(statements, n) | {n}
+            for line in _writes(statements, v)
+        }
         for name, claim in claims.items():
             failing = next((r for r in runs if not _agrees(r.got[name], r.expected[name])), None)
             if failing is None:
@@ -181,7 +189,7 @@ class Judge:
                     )
                 )
                 continue
-            line = self._blamed(function, statements, failing, name)
+            line = self._blamed(function, statements, failing, name, vouched)
             passing = [r for r in runs if _agrees(r.got[name], r.expected[name])]
             verdicts.append(
                 Verdict(
@@ -198,7 +206,7 @@ class Judge:
             )
         return CheckReport(f"{self.filename}:{function.name}", loss, verdicts, [NOTE])
 
-    def _blamed(self, function, statements, run: _Run, name: str) -> int:
+    def _blamed(self, function, statements, run: _Run, name: str, vouched: set[int]) -> int:
         """The first wrong line ``name`` depends on."""
         if isinstance(run.got[name], Failure) and run.got[name].line is not None:
             return run.got[name].line
@@ -221,9 +229,12 @@ class Judge:
                 return line
             source = run.final[passed]
             target = _rearranged_back(target, np.shape(plain(source)))
-            if target is not None and _agrees(source, target):
-                return line  # what it passes on is right: the mistake is here
-            line = _blamed_line(function, statements, run, passed, source, target)
+            if target is None or _agrees(source, target):
+                return line  # what it passes on is right (or not known): the mistake is here
+            following = _blamed_line(function, statements, run, passed, source, target)
+            if following in vouched:
+                return line
+            line = following
         return line
 
 
@@ -325,23 +336,44 @@ def _writes(statements: dict[int, ast.stmt], name: str) -> list[int]:
 
 
 def _initialising(statement: ast.stmt) -> bool:
-    """``dW = np.zeros_like(W)``, ``dx = dout.copy()``, ``dx = None``: a start, not a formula."""
-    if not isinstance(statement, ast.Assign) or not isinstance(statement.targets[0], ast.Name):
-        return False
-    value = statement.value
-    if isinstance(value, (ast.Constant, ast.Name)):
+    """``dW = np.zeros_like(W)``, ``dx = None``: a start, never a formula."""
+    value = _assigned_value(statement)
+    if isinstance(value, ast.Constant):
         return True
-    if isinstance(value, ast.Call):
-        func = value.func
-        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        return called in {"zeros", "zeros_like", "empty", "empty_like", "copy"}
-    return False
+    return isinstance(value, ast.Call) and _called_name(value) in _STARTS
+
+
+def _aliasing(statement: ast.stmt) -> bool:
+    """``dx = dout.copy()``, ``dx = dout``: a start where later lines change the value."""
+    value = _assigned_value(statement)
+    return isinstance(value, ast.Name) or (
+        isinstance(value, ast.Call) and _called_name(value) == "copy"
+    )
+
+
+_STARTS = {"zeros", "zeros_like", "empty", "empty_like"}
+
+
+def _assigned_value(statement: ast.stmt) -> ast.expr | None:
+    if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+        return statement.value
+    return None
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _own_writes(statements, name: str) -> list[int]:
+    """The lines that make ``name``'s value, starts left out where there are others."""
+    lines = _writes(statements, name)
+    made = [line for line in lines if not _initialising(statements[line])] or lines
+    return [line for line in made if not _aliasing(statements[line])] or made
 
 
 def _first_line(statements, name: str, function) -> int:
-    lines = _writes(statements, name)
-    own = [line for line in lines if not _initialising(statements[line])]
-    return (own or lines or [function.body[-1].lineno])[0]
+    return (_own_writes(statements, name) or [function.body[-1].lineno])[0]
 
 
 def _last_write(statements, name: str, function) -> int:
@@ -365,8 +397,7 @@ def _dependencies(statements: dict[int, ast.stmt], name: str) -> set[str]:
 
 
 def _blamed_line(function, statements, run: _Run, variable: str, value, target) -> int:
-    lines = _writes(statements, variable)
-    own = [line for line in lines if not _initialising(statements[line])] or lines
+    own = _own_writes(statements, variable)
     if not own:
         return function.body[-1].lineno
     if len(own) == 1:

@@ -307,6 +307,8 @@ def add_at(tr: IndexingTranslator, node: AddAt) -> sp.Expr:
     if not tr.vector:
         raise tr.unsupported(node, "np.add.at() in scalar code")
     base = None if node.array is None else tr.visit(node.array)
+    if base is not None and not shape_of(tr, base, node):
+        raise tr.unsupported(node, "np.add.at() into a value of no known shape")
     count = size_of(tr, node.rows) if base is None else shape_of(tr, base, node)[0]
     chosen = tr.checked(onehot, (labels(tr, node.indices), count), node)
     added = tr.checked(dot, (T(chosen), tr.visit(node.values)), node)

@@ -185,7 +185,7 @@ def _accumulations(statements: list[ast.stmt]) -> list[ast.stmt]:
             pass
         elif isinstance(name, ast.Name) and (update is None or summed):
             node = _as_assignment(node, update)
-        elif isinstance(node, ast.Assign) and summed:
+        elif isinstance(node, ast.Assign) and summed and isinstance(node.targets[0], ast.Name):
             node = _as_assignment(_augmented(node, update), update)  # dW = dW + reg * W
         result.append(node)
     return result

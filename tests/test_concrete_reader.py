@@ -1,0 +1,122 @@
+"""The concrete reader evaluates naive layer code through its own whitelist: what is not on
+it is refused with its line, never run; loops and arrays are bounded; and the derivative it
+judges against is exact (a hand derivation here, not the reader's own)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from symbackprop.check import check_code
+from symbackprop.check.layerfile import CHECKED, NOT_READ
+from symbackprop.readers.concrete.interpreter import Interpreter, Module, Refused
+from symbackprop.readers.concrete.tape import Tracked, adjoints
+
+PAIR = textwrap.dedent(
+    """
+    import numpy as np
+
+
+    def scale_forward(x, conv_param):
+        s = conv_param["stride"]
+        out = np.zeros((x.shape[0], x.shape[1] // s))
+        for i in range(x.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = np.max(x[i, j * s:j * s + 2])
+        return out, (x, conv_param)
+
+
+    def scale_backward(dout, cache):
+        x, conv_param = cache
+        s = conv_param["stride"]
+        dx = np.zeros_like(x)
+        for i in range(x.shape[0]):
+            for j in range(dout.shape[1]):
+                window = x[i, j * s:j * s + 2]
+                BODY
+        return dx
+    """
+)
+RIGHT = "dx[i, j * s:j * s + 2] += (window == np.max(window)) * dout[i, j]"
+
+
+def _write(tmp_path, body: str):
+    path = tmp_path / "layers.py"
+    path.write_text(PAIR.replace("BODY", body))
+    return path
+
+
+def _unit(report):
+    (unit,) = report.units
+    return unit
+
+
+def test_a_naive_pair_is_read_by_evaluation_and_called_correct(tmp_path):
+    unit = _unit(check_code(_write(tmp_path, RIGHT)))
+    assert unit.status == CHECKED and unit.report.ok, unit.report.to_text()
+    assert any("small sizes" in note for note in unit.report.notes)
+
+
+def test_an_assignment_where_windows_overlap_is_wrong_at_its_line(tmp_path):
+    path = _write(tmp_path, RIGHT.replace("+=", "="))
+    unit = _unit(check_code(path))
+    (wrong,) = unit.report.wrong
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "dx[i, j" in text)
+    assert wrong.line == line
+    assert wrong.diagnosis.kind == "overwritten"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "__import__('os').system('touch HACKED')",
+        "open('HACKED', 'w').write('x')",
+        "dx = x.__class__",
+        "dx = eval('1')",
+        "dx = np.load('weights.npy')",
+        "dx = np.lib.stride_tricks.as_strided(x)",
+    ],
+)
+def test_what_is_not_on_the_whitelist_is_never_run(tmp_path, body):
+    path = _write(tmp_path, body)
+    run = subprocess.run(
+        [sys.executable, "-m", "symbackprop", "check", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "HACKED").exists()
+    report = check_code(path)
+    assert _unit(report).status == NOT_READ
+
+
+def _interpret(source: str, name: str, *args):
+    tree = ast.parse(textwrap.dedent(source))
+    module = Module(tree)
+    return Interpreter(module, tracking=False).call(module.functions[name], list(args))
+
+
+def test_loops_and_arrays_are_bounded():
+    with pytest.raises(Refused, match="statements"):
+        _interpret("def f(x):\n    while True:\n        x = x + 1\n", "f", 0)
+    with pytest.raises(Refused, match="elements"):
+        _interpret("import numpy as np\ndef f(x):\n    return np.zeros((10**5, 10**5))\n", "f", 0)
+    with pytest.raises(Refused, match="nested"):
+        _interpret("def f(x):\n    return f(x)\n", "f", 0)
+
+
+def test_the_tape_gives_a_hand_derived_gradient():
+    # L = sum(tanh(x * w) ** 2): dL/dw = sum(2 tanh(x w) (1 - tanh(x w)^2) x)
+    x = np.array([0.3, -1.2, 0.7])
+    w = Tracked(0.9)
+    loss = sum((Tracked(float(v)) * w).tanh() ** 2 for v in x)
+    t = np.tanh(x * 0.9)
+    expected = float(np.sum(2 * t * (1 - t**2) * x))
+    assert adjoints(loss)[id(w)] == pytest.approx(expected, rel=1e-12)
