@@ -26,9 +26,9 @@ from symbackprop.readers.concrete.numpyish import (
     FUNCTIONS,
     UFUNC_METHODS,
     Arrays,
-    _clip,
-    _std,
-    _var,
+    clipped,
+    deviation,
+    variance,
 )
 from symbackprop.readers.concrete.tape import Tracked
 
@@ -102,7 +102,7 @@ _ARRAY_METHODS = {
     "item",
     "tolist",
 }
-_OWN_METHODS = {"var": _var, "std": _std, "clip": _clip}
+_OWN_METHODS = {"var": variance, "std": deviation, "clip": clipped}
 _DICT_METHODS = {"get", "keys", "values", "items", "setdefault", "copy"}
 _LIST_METHODS = {"append", "insert", "pop", "index", "copy", "extend"}
 

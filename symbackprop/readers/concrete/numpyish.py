@@ -141,14 +141,14 @@ def _expm1(x):
     return EXP(x) - 1
 
 
-def _var(a, axis=None, keepdims=False, ddof=0):
+def variance(a, axis=None, keepdims=False, ddof=0):
     mean = np.mean(a, axis=axis, keepdims=True)
     count = np.size(a) if axis is None else math.prod(np.shape(a)[i] for i in _axes(axis))
     return np.sum((a - mean) ** 2, axis=axis, keepdims=keepdims) / (count - ddof)
 
 
-def _std(a, axis=None, keepdims=False, ddof=0):
-    return SQRT(_var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+def deviation(a, axis=None, keepdims=False, ddof=0):
+    return SQRT(variance(a, axis=axis, keepdims=keepdims, ddof=ddof))
 
 
 def _axes(axis) -> tuple[int, ...]:
@@ -173,7 +173,7 @@ def _objects(*values) -> bool:
     )
 
 
-def _clip(a, low, high):
+def clipped(a, low, high):
     if low is not None:
         a = _maximum(a, low)
     if high is not None:
@@ -216,9 +216,9 @@ FUNCTIONS = {
     "absolute": _abs,
     "maximum": _maximum,
     "minimum": _minimum,
-    "clip": _clip,
-    "var": _var,
-    "std": _std,
+    "clip": clipped,
+    "var": variance,
+    "std": deviation,
     "square": lambda a: a * a,
     "power": lambda a, b: a**b,
     "multiply": lambda a, b: a * b,
