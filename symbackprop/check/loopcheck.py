@@ -90,7 +90,7 @@ class Judge:
     def _pair_run(self, forward, backward, upstream, returned, params, setting) -> _Run:
         arguments, leaves = _tracked(setting.arguments)
         forward_run = Interpreter(self.module, tracking=True, seed=3)
-        result = forward_run.call(forward, list(arguments.values()))
+        result = forward_run.call(forward, list(arguments.values()), setting.keywords)
         values = list(result) if isinstance(result, tuple | list) else [result]
         outputs = values[: len(upstream)]
         cache = values[len(upstream) :]
@@ -107,11 +107,15 @@ class Judge:
         writes = Writes(watched)
         backward_run = Interpreter(self.module, tracking=False, seed=3)
         try:
-            got = backward_run.call(backward, [*douts, *plain(cache)], writes=writes)
+            accepted = {a.arg for a in backward.args.args}
+            keywords = {k: v for k, v in setting.keywords.items() if k in accepted}
+            got = backward_run.call(backward, [*douts, *plain(cache)], keywords, writes=writes)
         except Refused as failure:  # the forward ran: a backward that fails here is wrong
             if not failure.failed:
                 raise
             got = [Failure(failure.message, failure.line)] * len(returned)
+        if isinstance(got, dict) and all(_entry(n) for n in returned):
+            got = [got.get(_entry(n)[1]) for n in returned]
         got = list(got) if isinstance(got, tuple | list) else [got]
         if len(got) != len(returned):
             raise UnsupportedConstruct(f"{backward.name}() returns {len(got)} values here")
@@ -145,7 +149,7 @@ class Judge:
         watched = set(returned) | {loss_name}
         writes = Writes(watched)
         run = Interpreter(self.module, tracking=True, seed=3)
-        result = run.call(function, list(arguments.values()), writes=writes)
+        result = run.call(function, list(arguments.values()), setting.keywords, writes=writes)
         loss, *gradients = result
         if len(gradients) == 1 and isinstance(gradients[0], dict) and len(returned) > 1:
             gradients = [gradients[0][key] for key in _dict_keys(returned)]
@@ -162,10 +166,23 @@ class Judge:
         return _Run(setting, expected, got, dict(expected), final, writes, acceptable)
 
     def _settings(self, function: ast.FunctionDef, owner: str) -> list[Setting]:
-        found = settings(function, owner, list(self.module.functions.values()))
+        found = settings(function, owner, self._called(function))
         if not found:
             raise UnsupportedConstruct(f"no sizes to evaluate {function.name}() at")
         return found
+
+    def _called(self, function: ast.FunctionDef) -> list[ast.FunctionDef]:
+        """The file's functions ``function`` calls, directly or not."""
+        found: dict[str, ast.FunctionDef] = {}
+        todo = [function]
+        while todo:
+            for node in ast.walk(todo.pop()):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    callee = self.module.functions.get(node.func.id)
+                    if callee is not None and callee.name not in found:
+                        found[callee.name] = callee
+                        todo.append(callee)
+        return list(found.values())
 
     # -- verdicts ----------------------------------------------------------------------------
     def _report(self, function, runs: list[_Run], claims: dict, loss: str) -> CheckReport:
@@ -210,6 +227,11 @@ class Judge:
         """The first wrong line ``name`` depends on."""
         if isinstance(run.got[name], Failure) and run.got[name].line is not None:
             return run.got[name].line
+        claimed = name
+        source = _entry_source(statements, name)
+        if source is not None and source in run.final:
+            run.targets.setdefault(source, run.expected[name])
+            name = source
         depends = _dependencies(statements, name) | {name}
         wrong = [
             v
@@ -220,8 +242,8 @@ class Judge:
             wrong.append(name)
         ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function))
         variable = ordered[0]
-        target = run.targets.get(variable, run.expected.get(name))
-        value = run.final.get(variable, run.got[name])
+        target = run.targets.get(variable, run.expected.get(claimed))
+        value = run.final.get(variable, run.got[claimed])
         line = _blamed_line(function, statements, run, variable, value, target)
         for _ in range(len(statements)):  # a line that passes a value on: where it is made
             passed = _passed_on(statements[line]) if line in statements else None
@@ -244,14 +266,61 @@ def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
     out, leaves = {}, {}
     for name, value in arguments.items():
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            tracked = np.empty(value.shape, dtype=object)
-            for index, number in np.ndenumerate(value):
-                tracked[index] = Tracked(number)
-            out[name] = tracked
-            leaves[name] = tracked
+            out[name] = leaves[name] = _leaves(value)
+        elif isinstance(value, dict) and any(isinstance(v, np.ndarray) for v in value.values()):
+            out[name] = dict(value)  # a dict of weights: ``parameters["Wax"]``
+            for key, entry in value.items():
+                if isinstance(entry, np.ndarray) and entry.dtype.kind == "f":
+                    out[name][key] = leaves[f"{name}[{key!r}]"] = _leaves(entry)
         else:
             out[name] = value
     return out, leaves
+
+
+def _leaves(value: np.ndarray) -> np.ndarray:
+    tracked = np.empty(value.shape, dtype=object)
+    for index, number in np.ndenumerate(value):
+        tracked[index] = Tracked(number)
+    return tracked
+
+
+def _entry(name: str) -> tuple[str, str] | None:
+    """``("gradients", "dWax")`` for ``gradients['dWax']``; None for a plain name."""
+    if "[" not in name or not name.endswith("]"):
+        return None
+    base, key = name[:-1].split("[", 1)
+    try:
+        key = ast.literal_eval(key)
+    except (ValueError, SyntaxError):
+        return None
+    return (base, key) if isinstance(key, str) else None
+
+
+def _entry_source(statements: dict[int, ast.stmt], name: str) -> str | None:
+    """The variable a dict entry is filled from: ``dWax`` in ``{"dWax": dWax}`` or
+    ``grads["dWax"] = dWax``."""
+    entry = _entry(name)
+    if entry is None:
+        return None
+    base, key = entry
+    for statement in statements.values():
+        if not isinstance(statement, ast.Assign):
+            continue
+        target, value = statement.targets[0], statement.value
+        if isinstance(target, ast.Name) and target.id == base and isinstance(value, ast.Dict):
+            for k, v in zip(value.keys, value.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
+                    return v.id
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == base
+            and isinstance(target.slice, ast.Constant)
+            and target.slice.value == key
+            and isinstance(value, ast.Name)
+        ):
+            return value.id
+    return None
 
 
 def _gradients(returned, params, leaves: dict, grads: dict) -> dict[str, np.ndarray | None]:

@@ -377,8 +377,49 @@ def pair_gradients(forward: ast.FunctionDef, backward: ast.FunctionDef, filename
     configs = config_dicts(forward)
     scalars = {*scalar_arguments(forward), *config_scalars(forward)}
     data = [a for a in argument_names(forward) if a not in scalars and a not in configs]
+    returned = backward.body[-1].value if isinstance(backward.body[-1], ast.Return) else None
+    if isinstance(returned, ast.Name) and _dict_keys_written(backward, returned.id):
+        return upstream, *_dict_gradients(forward, backward, returned.id, data, filename)
     gradients = _returned_names(backward)
     return upstream, gradients, _gradient_params(gradients, data, backward, filename)
+
+
+def _dict_gradients(forward, backward, name: str, data: list[str], filename: str):
+    """A backward returning a dict of gradients (``gradients["dWax"]``): each entry and what
+    it is the gradient of, a forward argument (``dxt``: xt) or an entry of a forward dict of
+    weights (``dWax``: ``parameters["Wax"]``)."""
+    weights = {
+        key: f"{arg}[{key!r}]"
+        for arg in config_dicts(forward)
+        for key in _dict_keys_read(forward, arg)
+    }
+    names, params = [], []
+    for key in _dict_keys_written(backward, name):
+        base = _gradient_base(key, data)
+        weight = named_weight(key)
+        if base is None and weight in weights:
+            base = weights[weight]
+        if base is None:
+            raise UnsupportedConstruct(
+                f"cannot tell what {name}[{key!r}] is the gradient of",
+                file=filename,
+                line=backward.body[-1].lineno,
+            )
+        names.append(f"{name}[{key!r}]")
+        params.append(base)
+    return names, tuple(params)
+
+
+def _dict_keys_read(function: ast.FunctionDef, name: str) -> list[str]:
+    return [
+        node.slice.value
+        for node in ast.walk(function)
+        if isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ]
 
 
 def loss_gradients(function: ast.FunctionDef, filename: str):
@@ -414,8 +455,20 @@ def loss_gradients(function: ast.FunctionDef, filename: str):
 
 
 def _dict_keys_written(function: ast.FunctionDef, name: str) -> list[str]:
+    """The keys of a dict ``name`` the function builds: in a literal, or written one by one."""
     keys = []
     for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+            and isinstance(node.value, ast.Dict)
+        ):
+            keys += [
+                k.value
+                for k in node.value.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            ]
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Store)

@@ -7,7 +7,8 @@ shows at stride 2, or only where windows overlap, is seen.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 
@@ -20,11 +21,33 @@ _GATES = {"lstm": 4, "gru": 3}
 
 # a config dict's keys, by setting; a key a setting lacks keeps its first value
 _CONFIGS = [
-    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2},
-    {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3},
-    {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2},
-    {"stride": 1, "pad": 0, "pool_height": 2, "pool_width": 3},
+    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2, "f": 2},
+    {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3, "f": 3},
+    {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2, "f": 2},
+    {"stride": 1, "pad": 2, "pool_height": 2, "pool_width": 3, "f": 3},
 ]
+_STRIDED = ("stride", "pad", "pool_height", "pool_width", "f")
+# Samples as columns and images with channels last, as the other popular course writes them:
+# its arguments and the keys of its ``parameters`` dict, by name
+_M, _NX, _NA, _NY, _CL = 3, 4, 5, 2, 2
+_COLUMNS = {
+    "A_prev": (_M, _H, _W, _C),
+    "xt": (_NX, _M),
+    "a_prev": (_NA, _M),
+    "c_prev": (_NA, _M),
+    "a0": (_NA, _M),
+}
+_CHANNELS_LAST = {"W": (_HH, _HH, _C, _CL), "b": (1, 1, 1, _CL)}
+_PARAMETER_KEYS = {
+    "Wax": (_NA, _NX),
+    "Waa": (_NA, _NA),
+    "Wya": (_NY, _NA),
+    "ba": (_NA, 1),
+    "by": (_NY, 1),
+    "Wy": (_NY, _NA),
+    **{f"W{g}": (_NA, _NA + _NX) for g in "fico"},
+    **{f"b{g}": (_NA, 1) for g in "fico"},
+}
 _CONFIG_VALUES = {
     "mode": "train",
     "eps": 1e-5,
@@ -61,6 +84,7 @@ class Setting:
     arguments: dict[str, object]
     described: str
     config: dict
+    keywords: dict = field(default_factory=dict)  # ``mode="average"``: a choice by name
 
 
 def settings(
@@ -72,20 +96,52 @@ def settings(
     configs = config_dicts(function) | {
         name for name in argument_names(function) if name.endswith(_CONFIG_SUFFIXES)
     }
-    keys = set()
-    for reader in [function, *others]:
-        keys |= _keys_read(reader, configs)
-    keys = sorted(keys, key=str)
-    strided = any(k in keys for k in ("stride", "pad", "pool_height", "pool_width"))
+    keys = {}
+    for name in sorted(configs):
+        found = set()
+        for reader in [function, *others]:
+            found |= _keys_read(reader, {name})
+        keys[name] = sorted(found, key=str)
+    strided = any(k in _STRIDED for found in keys.values() for k in found)
     out = []
-    for number, config in enumerate(_CONFIGS if strided else _CONFIGS[:1]):
+    choices = _choices(function)
+    configs_used = _CONFIGS if strided else _CONFIGS[:1]
+    for number, (config, chosen) in enumerate(product(configs_used, choices)):
         rng = np.random.default_rng(seed + number)
         arguments = _arguments(function, owner, configs, keys, config, rng)
         if arguments is None:
             return []
-        described = ", ".join(_describe(name, value) for name, value in arguments.items())
-        out.append(Setting(arguments, described, {k: config[k] for k in keys if k in config}))
+        described = ", ".join(
+            [_describe(name, value) for name, value in arguments.items()]
+            + [f"{name}={value!r}" for name, value in chosen.items()]
+        )
+        read = {k for found in keys.values() for k in found}
+        config = {k: config[k] for k in read if k in config}
+        out.append(Setting(arguments, described, config, dict(chosen)))
     return out
+
+
+def _choices(function: ast.FunctionDef) -> list[dict[str, str]]:
+    """Each way a string argument with a default is used (``mode="max"``, compared with
+    ``"average"``): the function is judged in every mode it has."""
+    spec = function.args
+    positional = spec.args[len(spec.args) - len(spec.defaults) :]
+    named = {
+        a.arg: d.value
+        for a, d in zip(positional, spec.defaults, strict=True)
+        if isinstance(d, ast.Constant) and isinstance(d.value, str)
+    }
+    options: dict[str, list[str]] = {name: [value] for name, value in named.items()}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
+            continue
+        for other in node.comparators:
+            known = options.get(node.left.id)
+            text = isinstance(other, ast.Constant) and isinstance(other.value, str)
+            if known is not None and text and other.value not in known:
+                known.append(other.value)
+    names = list(options)
+    return [dict(zip(names, values, strict=True)) for values in product(*options.values())]
 
 
 def _keys_read(function: ast.FunctionDef, configs: set[str]) -> set[str]:
@@ -119,11 +175,18 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
     shapes = _shapes(family, names)
     out: dict[str, object] = {}
     labels_below = _label_bound(family, shapes)
+    columns = any(name in _COLUMNS for name in names)
     for name in names:
-        if name in configs:
+        if name in configs and _holds_arrays(keys[name]):
+            out[name] = {
+                k: rng.standard_normal(_PARAMETER_KEYS.get(k, (_NA, _NA)))
+                for k in keys[name]
+                if k not in _CONFIG_VALUES and k not in _STRIDED
+            }
+        elif name in configs:
             out[name] = {
                 k: config.get(k, _CONFIG_VALUES.get(k))
-                for k in keys
+                for k in keys[name]
                 if k in config or k in _CONFIG_VALUES
             }
         elif name in _SCALARS:
@@ -140,12 +203,21 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
             mask.flat[0] = True
             out[name] = mask
         else:
-            shape = shapes.get(name)
+            shape = _COLUMNS.get(name) or shapes.get(name)
+            if columns and name in _CHANNELS_LAST:
+                shape = _CHANNELS_LAST[name]
+            if columns and name == "x":  # a sequence, samples as columns: (n_x, m, T_x)
+                shape = (_NX, _M, _T)
             rank = unpacked.get(name)
             if shape is None or (rank is not None and len(shape) != rank):
                 shape = _GENERIC.get(rank, (_N, _D))
             out[name] = rng.standard_normal(shape)
     return out
+
+
+def _holds_arrays(keys) -> bool:
+    """A dict of weights (``parameters["Wax"]``), not of settings."""
+    return any(k in _PARAMETER_KEYS for k in keys)
 
 
 _GENERIC = {1: (_D,), 2: (_N, _D), 3: (_N, _T, _D), 4: (_N, _C, _H, _W)}
