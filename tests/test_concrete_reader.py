@@ -120,3 +120,38 @@ def test_the_tape_gives_a_hand_derived_gradient():
     t = np.tanh(x * 0.9)
     expected = float(np.sum(2 * t * (1 - t**2) * x))
     assert adjoints(loss)[id(w)] == pytest.approx(expected, rel=1e-12)
+
+
+CENTER = textwrap.dedent(
+    """
+    import numpy as np
+
+
+    def center_forward(x):
+        x -= np.mean(x, axis=0)
+        return 2 * x, None
+
+
+    def center_backward(dout, cache):
+        BODY
+        return dx
+    """
+)
+
+
+# out = 2 (x - mean(x)) over the rows: dL/dx = 2 (dout - mean(dout)), by hand
+@pytest.mark.parametrize(
+    ("body", "right"),
+    [
+        ("dx = 2 * (dout - dout.mean(axis=0))", True),
+        ("dx = 2 * dout - np.mean(2 * dout, axis=0, keepdims=True)", True),
+        ("dx = 2 * dout", False),
+        ("dx = dout - dout.mean(axis=0)", False),
+    ],
+)
+def test_a_forward_that_writes_into_its_input_is_judged_by_its_values(tmp_path, body, right):
+    path = tmp_path / "layers.py"
+    path.write_text(CENTER.replace("BODY", body))
+    unit = _unit(check_code(path))
+    assert unit.status == CHECKED
+    assert unit.report.ok == right, unit.report.to_text()

@@ -266,12 +266,14 @@ def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
     out, leaves = {}, {}
     for name, value in arguments.items():
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            out[name] = leaves[name] = _leaves(value)
+            leaves[name] = _leaves(value)
+            out[name] = leaves[name].copy()  # a forward writing into its input keeps the leaves
         elif isinstance(value, dict) and any(isinstance(v, np.ndarray) for v in value.values()):
             out[name] = dict(value)  # a dict of weights: ``parameters["Wax"]``
             for key, entry in value.items():
                 if isinstance(entry, np.ndarray) and entry.dtype.kind == "f":
-                    out[name][key] = leaves[f"{name}[{key!r}]"] = _leaves(entry)
+                    leaves[f"{name}[{key!r}]"] = _leaves(entry)
+                    out[name][key] = leaves[f"{name}[{key!r}]"].copy()
         else:
             out[name] = value
     return out, leaves

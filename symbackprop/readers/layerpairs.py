@@ -18,6 +18,7 @@ import copy
 from dataclasses import dataclass, field
 
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
+from symbackprop.readers.codeflow import as_update
 from symbackprop.readers.layercache import CacheReader
 from symbackprop.readers.layerconfig import (
     argument_names,
@@ -315,6 +316,7 @@ def pair_unit(
     upstream, cache_args = _split_arguments(backward, filename)
     outputs = _outputs(forward, len(cache_args), filename)
     forward_args = argument_names(forward)
+    _no_steps(forward, forward_args, filename)
     configs = config_dicts(forward)
     scalars = tuple(dict.fromkeys([*scalar_arguments(forward), *config_scalars(forward)]))
     statements = training_branch(configs_read(copy.deepcopy(forward.body[:-1]), configs))
@@ -349,6 +351,19 @@ def pair_unit(
         + ("s" if len(upstream) > 1 else ""),
         warnings=input_writes(backward, set(argument_names(backward)) | cache.unpacked),
     )
+
+
+def _no_steps(forward: ast.FunctionDef, arguments: list[str], filename: str) -> None:
+    """A forward that adds into its own input (``x -= x.mean(axis=0)``) would read as a weight
+    stepped: it is left to the reader that evaluates the code instead."""
+    for node in ast.walk(forward):
+        update = as_update(node) if isinstance(node, ast.stmt) else None
+        if update is not None and update.param in arguments:
+            raise UnsupportedConstruct(
+                f"{forward.name}() adds into its argument {update.param}",
+                file=filename,
+                line=node.lineno,
+            )
 
 
 def _outputs(forward: ast.FunctionDef, cached: int, filename: str) -> list[ast.expr]:
