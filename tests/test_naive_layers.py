@@ -568,7 +568,6 @@ EQUIVALENT = {
 # the ``dW[:, j] += X[i]`` above it that only carries the error into the next sample.
 BLAMED_ELSEWHERE = {
     # an index is no adjoint: blamed where the window it starts is used
-    ("conv_backward_naive", "w_start = j"),
     ("max_pool_backward_naive", "hs = i * HH"),
     # the values a mask is taken from are no adjoint: blamed where the mask is used
     ("max_pool_backward_naive", "window = dout[n, c, hs : hs + HH, ws : ws + WW]"),
@@ -587,7 +586,6 @@ BLAMED_ELSEWHERE = {
     # the formula reader names a gate's adjoint at the concatenation of the four (``da``);
     # a gate line is no named forward value of its own
     ("lstm_step_backward", "da_f = dc * prev_c * i * (1 - i)"),
-    ("lstm_step_backward", "o * (1 - tanh_c)"),
     ("lstm_step_backward", "da_g = dc * i * (1 - g)"),
     ("lstm_step_backward", "da_o = dc * tanh_c"),
     # batchnorm's helper sums (``dvar``, ``dx_hat`` beside ``dvar``) are blamed where the

@@ -14,6 +14,7 @@ error is the one blamed.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,12 +191,19 @@ class Judge:
         statements = _simple_statements(function)
         right = [n for n in claims if all(_agrees(r.got[n], r.expected[n]) for r in runs)]
         # lines that make what a right gradient is made from: not where a mistake is
-        vouched = {
+        made_from = {n: _entry_source(statements, n) or n for n in claims}
+        needed = Counter(
             line
             for n in right
-            for v in _dependencies(statements, n) | {n}
-            for line in _writes(statements, v)
-        }
+            for line in {
+                line
+                for v in _dependencies(statements, made_from[n]) | {made_from[n]}
+                for line in _writes(statements, v)
+            }
+        )
+        # needed by two right gradients or more: one may be blind to the mistake (a sum over
+        # every entry is to a transposition), two rarely are
+        vouched = {line for line, count in needed.items() if count >= 2}
         for name, claim in claims.items():
             failing = next((r for r in runs if not _agrees(r.got[name], r.expected[name])), None)
             if failing is None:
@@ -230,14 +238,23 @@ class Judge:
         claimed = name
         source = _entry_source(statements, name)
         if source is not None and source in run.final:
+            others = [e for n, e in run.expected.items() if n != name and e is not None]
+            if any(_agrees(run.final[source], e) for e in others):  # another's value: swapped
+                return _entry_line(statements, name)
             run.targets.setdefault(source, run.expected[name])
             name = source
         depends = _dependencies(statements, name) | {name}
         wrong = [
             v
             for v in run.targets
-            if v in depends and v in run.final and not _agrees(run.final[v], run.targets[v])
+            if v in depends
+            and v in run.final
+            and not _agrees(run.final[v], run.targets[v])
+            and not set(_own_writes(statements, v)) <= vouched  # a right gradient needs it
         ]
+        shared = _shared_source(statements, run, vouched)
+        if shared is not None and name != shared and shared in depends:
+            wrong.append(shared)
         if name not in wrong:
             wrong.append(name)
         ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function))
@@ -296,6 +313,31 @@ def _entry(name: str) -> tuple[str, str] | None:
     except (ValueError, SyntaxError):
         return None
     return (base, key) if isinstance(key, str) else None
+
+
+def _entry_line(statements: dict[int, ast.stmt], name: str) -> int:
+    """The line that fills a dict entry (``{"dWax": ...}`` or ``grads["dWax"] = ...``)."""
+    base, key = _entry(name)
+    for line, statement in sorted(statements.items()):
+        if not isinstance(statement, ast.Assign):
+            continue
+        target, value = statement.targets[0], statement.value
+        literal = isinstance(target, ast.Name) and target.id == base and isinstance(value, ast.Dict)
+        if literal and any(isinstance(k, ast.Constant) and k.value == key for k in value.keys):
+            return line
+        if _is_entry(target, base, key):
+            return line
+    return max(statements)
+
+
+def _is_entry(target: ast.expr, base: str, key: str) -> bool:
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == base
+        and isinstance(target.slice, ast.Constant)
+        and target.slice.value == key
+    )
 
 
 def _entry_source(statements: dict[int, ast.stmt], name: str) -> str | None:
@@ -411,7 +453,10 @@ def _initialising(statement: ast.stmt) -> bool:
     value = _assigned_value(statement)
     if isinstance(value, ast.Constant):
         return True
-    return isinstance(value, ast.Call) and _called_name(value) in _STARTS
+    if not isinstance(value, ast.Call):
+        return False
+    called = _called_name(value)
+    return called in _STARTS or called.startswith("zero")  # np.zeros, or a zero_pad() of one
 
 
 def _aliasing(statement: ast.stmt) -> bool:
@@ -437,10 +482,40 @@ def _called_name(call: ast.Call) -> str:
 
 
 def _own_writes(statements, name: str) -> list[int]:
-    """The lines that make ``name``'s value, starts left out where there are others."""
+    """The lines that make ``name``'s value, starts left out where there are others; for an
+    array only ever written through views (``da_prev_pad = dA_prev_pad[i]``), theirs."""
     lines = _writes(statements, name)
-    made = [line for line in lines if not _initialising(statements[line])] or lines
+    made = [line for line in lines if not _initialising(statements[line])]
+    if not made:
+        views = sorted(
+            {line for view in _views(statements, name) for line in _writes(statements, view)}
+        )
+        made = [
+            line
+            for line in views
+            if not _initialising(statements[line]) and not _is_view(statements[line], name)
+        ]
+    made = made or lines
     return [line for line in made if not _aliasing(statements[line])] or made
+
+
+def _views(statements, name: str) -> set[str]:
+    """Names bound to a slice of ``name``: ``da_prev_pad = dA_prev_pad[i]``."""
+    return {
+        s.targets[0].id
+        for s in statements.values()
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and _is_view(s, name)
+    }
+
+
+def _is_view(statement: ast.stmt, name: str) -> bool:
+    value = getattr(statement, "value", None)
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(value, ast.Subscript)
+        and isinstance(value.value, ast.Name)
+        and value.value.id == name
+    )
 
 
 def _first_line(statements, name: str, function) -> int:
@@ -468,7 +543,14 @@ def _dependencies(statements: dict[int, ast.stmt], name: str) -> set[str]:
 
 
 def _blamed_line(function, statements, run: _Run, variable: str, value, target) -> int:
+    for line in _writes(statements, variable):  # a start of zeros that is not zeros
+        change = run.writes.changes.get((variable, line))
+        start = _initialising(statements[line]) and isinstance(statements[line].value, ast.Call)
+        if start and change is not None and np.any(change):
+            return line
     own = _own_writes(statements, variable)
+    ran = [line for line in own if line in run.writes.ran]
+    own = ran or own  # a branch the failing setting never took is not where it fails
     if not own:
         return function.body[-1].lineno
     if len(own) == 1:
@@ -498,6 +580,25 @@ def _after_last_fit(function, run: _Run, variable: str, own: list[int], target) 
     start = function.body[last_fit + 1].lineno if last_fit + 1 < len(function.body) else 0
     after = [line for line in own if line >= start]
     return (after or own)[0]
+
+
+def _shared_source(statements, run: _Run, vouched: set[int]) -> str | None:
+    """Where several returned gradients are wrong: the last value all of them are made from
+    that no right gradient needs (``dtanh``, read by every gradient of an RNN cell)."""
+    wrong = [n for n in run.expected if not _agrees(run.got[n], run.expected[n])]
+    if len(wrong) < 2:
+        return None
+    common = set.intersection(
+        *(_dependencies(statements, _entry_source(statements, n) or n) for n in wrong)
+    )
+    made = [
+        v
+        for v in common
+        if _own_writes(statements, v)
+        and not set(_own_writes(statements, v)) <= vouched
+        and not (v in run.targets and v in run.final and _agrees(run.final[v], run.targets[v]))
+    ]
+    return max(made, key=lambda v: _own_writes(statements, v)[-1], default=None)
 
 
 def _passed_on(statement: ast.stmt) -> str | None:

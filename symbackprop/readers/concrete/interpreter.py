@@ -138,6 +138,7 @@ class Writes:
     watched: set[str]
     changes: dict[tuple[str, int], object] = field(default_factory=dict)
     after: list[dict[str, object]] = field(default_factory=list)  # per top-level statement
+    ran: set[int] = field(default_factory=set)  # the lines evaluated at least once
 
 
 class Module:
@@ -223,6 +224,8 @@ class Interpreter:
         if self.steps > MAX_STEPS:
             raise LimitExceeded(f"over {MAX_STEPS} statements evaluated")
         self.line = node.lineno
+        if writes is not None:
+            writes.ran.add(node.lineno)
         watched = _watched_written(node, writes)
         before = {n: _copied(frame.get(n)) for n in watched}
         self._statement(node, frame, writes)

@@ -1,0 +1,100 @@
+"""How ``check`` fares on course layer files: every mutant of the torch-labelled fixtures in
+tests/ (naive loops channels first; channels last with dicts of weights), per unit.
+
+Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
+read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
+ones called wrong, the diagnoses given.
+
+Run: ``python benchmarks/check_course_layers.py`` (about a minute).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
+
+from symbackprop.check import check_code  # noqa: E402
+from symbackprop.check.layerfile import CHECKED, FileReport  # noqa: E402
+
+FIXTURES = ("test_naive_layers", "test_channels_last_layers")
+
+
+def _report(path: Path, function: str):
+    report = check_code(path, function)
+    if isinstance(report, FileReport):
+        (unit,) = report.units
+        return unit.report if unit.status == CHECKED else None
+    return report
+
+
+def score(fixture: str, folder: Path) -> dict[str, Counter]:
+    tests = importlib.import_module(fixture)
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for function, old, new in tests.MUTANTS:
+        path, line, right = tests._label(folder, function, old, new)
+        unit = getattr(tests, "UNIT", {}).get(function, function)  # a helper: its caller's
+        row = rows[unit]
+        row["mutants"] += 1
+        try:
+            report = _report(path, unit)
+        except Exception:  # refused outright: counted, not hidden
+            report = None
+        if report is None:
+            row["refused"] += 1
+            continue
+        row["verdict right"] += report.ok == right
+        if right or report.ok:
+            continue
+        row["wrong caught"] += 1
+        first = min(v.line for v in report.wrong)
+        row["line right"] += first == line
+        blamed = [v for v in report.wrong if v.line == first]
+        kind = blamed[0].diagnosis.kind if blamed[0].diagnosis else "none"
+        row[f"diagnosis: {kind}"] += 1
+    return rows
+
+
+def table(rows: dict[str, Counter]) -> str:
+    lines = [
+        "| unit | mutants | refused | verdicts right | first line right | diagnoses |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    total = Counter()
+    for function, row in rows.items():
+        total.update(row)
+        lines.append(_row(function, row))
+    lines.append(_row("**all**", total))
+    return "\n".join(lines)
+
+
+def _row(name: str, row: Counter) -> str:
+    read = row["mutants"] - row["refused"]
+    kinds = ", ".join(
+        f"{k.removeprefix('diagnosis: ')} {v}"
+        for k, v in sorted(row.items())
+        if k.startswith("diagnosis: ")
+    )
+    return (
+        f"| {name} | {row['mutants']} | {row['refused']} | "
+        f"{row['verdict right']}/{read} | {row['line right']}/{row['wrong caught']} | {kinds} |"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for fixture in FIXTURES:
+            try:
+                rows = score(fixture, Path(folder))
+            except ModuleNotFoundError:
+                continue
+            print(f"## {fixture}\n\n{table(rows)}\n")
+
+
+if __name__ == "__main__":
+    main()
