@@ -155,3 +155,23 @@ def test_a_forward_that_writes_into_its_input_is_judged_by_its_values(tmp_path, 
     unit = _unit(check_code(path))
     assert unit.status == CHECKED
     assert unit.report.ok == right, unit.report.to_text()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "dx = x ** 9**9**9",
+        "dx = np.outer(np.ones(100000), np.ones(100000))",
+        "dx = np.eye(10**6)",
+        "dx = np.arange(10**10)",
+        "dx = np.ones((1000, 1)) * np.ones((1, 1000))",
+        "dx = [0] * 10**10",
+        "dx = sum(range(10**15))",
+        "dx = np.pad(x, 10**6)",
+        "dx = np.tile(x, 10**8)",
+    ],
+)
+def test_work_that_would_not_end_or_fit_is_refused_at_once(body):
+    source = f"import numpy as np\ndef f(x):\n    {body}\n    return dx\n"
+    with pytest.raises(Refused, match="large|elements|items|numbers"):
+        _interpret(source, "f", np.ones((2, 3)))

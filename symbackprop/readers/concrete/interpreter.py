@@ -26,6 +26,7 @@ from symbackprop.readers.concrete.numpyish import (
     FUNCTIONS,
     UFUNC_METHODS,
     Arrays,
+    check_size,
     clipped,
     deviation,
     variance,
@@ -60,7 +61,7 @@ _COMPARE: dict[type, Callable] = {
     ast.NotIn: lambda a, b: a not in b,
 }
 _BUILTINS: dict[str, Callable] = {
-    "range": range,
+    "range": lambda *a: _range(*a),
     "len": len,
     "zip": zip,
     "enumerate": enumerate,
@@ -317,18 +318,18 @@ class Interpreter:
         if isinstance(target, ast.Name):
             current = self._load(target.id, frame)
             if isinstance(current, np.ndarray):  # in place, as NumPy does: aliases see it
-                result = apply(current, value)
+                result = _bounded(apply, current, value)
                 if result.shape == current.shape and _storable(current, result):
                     current[...] = result
                     return
                 frame[target.id] = result
                 return
-            frame[target.id] = apply(current, value)
+            frame[target.id] = _bounded(apply, current, value)
             return
         if isinstance(target, ast.Subscript):
             container = self._eval(target.value, frame)
             index = self._index(target.slice, frame)
-            container[index] = apply(container[index], value)
+            container[index] = _bounded(apply, container[index], value)
             return
         raise UnsupportedConstruct(f"an assignment to {ast.unparse(target)}")
 
@@ -343,7 +344,7 @@ class Interpreter:
                 apply = _BINARY.get(type(op))
                 if apply is None:
                     raise UnsupportedConstruct(f"the operator {type(op).__name__}")
-                return apply(self._eval(left, frame), self._eval(right, frame))
+                return _bounded(apply, self._eval(left, frame), self._eval(right, frame))
             case ast.UnaryOp(op=ast.USub(), operand=operand):
                 return -self._eval(operand, frame)
             case ast.UnaryOp(op=ast.UAdd(), operand=operand):
@@ -590,6 +591,42 @@ def _own_nodes(value):
         else:
             out[index] = Tracked(float(item))
     return out
+
+
+MAX_EXPONENT = 1000  # of a power of plain numbers: 9**9**9 has 370 million digits
+MAX_REPEATED = 100_000  # items of a string or list made by ``*``
+
+
+def _bounded(apply, left, right):
+    """``apply(left, right)``, refused where plain Python numbers or sequences would grow
+    without bound (a power of a power, a list repeated a billion times), or arrays broadcast
+    to more elements than any array the reader makes."""
+    big_power = apply is operator.pow and _number(right) and _number(left)
+    if big_power and abs(right) > MAX_EXPONENT and abs(left) not in (0, 1):
+        raise LimitExceeded(f"a power this large (exponent over {MAX_EXPONENT})")
+    for items, count in ((left, right), (right, left)):
+        repeated = apply is operator.mul and isinstance(items, str | list | tuple)
+        if repeated and _number(count) and len(items) * abs(count) > MAX_REPEATED:
+            raise LimitExceeded(f"a sequence repeated over {MAX_REPEATED} items")
+    if isinstance(left, np.ndarray) and isinstance(right, np.ndarray):
+        try:
+            shape = np.broadcast_shapes(left.shape, right.shape)
+        except ValueError:
+            shape = ()  # a matrix product, or a mismatch NumPy itself reports
+        check_size(shape)
+    return apply(left, right)
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _range(*args) -> range:
+    """``range``, refused where a list of it would not fit (``list(range(10**12))``)."""
+    made = range(*args)
+    if len(made) > MAX_REPEATED * 10:
+        raise LimitExceeded(f"a range of {len(made)} numbers")
+    return made
 
 
 def _isinstance(value, kinds) -> bool:

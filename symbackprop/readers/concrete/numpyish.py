@@ -73,9 +73,42 @@ def _shape(shape) -> tuple[int, ...]:
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise UnsupportedConstruct(f"an array of negative size {shape}")
+    check_size(shape)
+    return shape
+
+
+def check_size(shape) -> None:
+    """Refuse an array larger than any the reader's sizes make, before it is made."""
     if math.prod(shape) > MAX_ELEMENTS:
         raise LimitExceeded(f"an array of {math.prod(shape)} elements (at most {MAX_ELEMENTS})")
-    return shape
+
+
+def _sized(function, size):
+    """``function``, refused where ``size(*args, **kwargs)`` (its result's) is too large."""
+
+    def call(*args, **kwargs):
+        check_size((int(size(*args, **kwargs)),))
+        return function(*args, **kwargs)
+
+    return call
+
+
+def _arange_size(*args, **kwargs) -> float:
+    start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
+    return max(0, math.ceil((stop - start) / step)) if step else 0
+
+
+def _tile_size(a, reps, **kwargs) -> int:
+    return np.size(a) * math.prod(np.atleast_1d(reps).tolist())
+
+
+def _repeat_size(a, repeats, axis=None) -> int:
+    return np.size(a) * int(np.max(repeats)) if np.size(repeats) else 0
+
+
+def _pad_size(a, pad_width, *args, **kwargs) -> int:
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(a), 2))
+    return math.prod(n + int(w.sum()) for n, w in zip(np.shape(a), widths, strict=True))
 
 
 class Random:
@@ -239,7 +272,7 @@ FUNCTIONS = {
     "cumsum": np.cumsum,
     "dot": np.dot,
     "matmul": np.matmul,
-    "outer": np.outer,
+    "outer": _sized(np.outer, lambda a, b: np.size(a) * np.size(b)),
     "inner": np.inner,
     "tensordot": np.tensordot,
     "einsum": np.einsum,
@@ -259,20 +292,20 @@ FUNCTIONS = {
     "hsplit": np.hsplit,
     "vsplit": np.vsplit,
     "array_split": np.array_split,
-    "pad": np.pad,
+    "pad": _sized(np.pad, _pad_size),
     "flip": np.flip,
     "fliplr": np.fliplr,
     "flipud": np.flipud,
     "rot90": np.rot90,
-    "tile": np.tile,
-    "repeat": np.repeat,
+    "tile": _sized(np.tile, _tile_size),
+    "repeat": _sized(np.repeat, _repeat_size),
     "where": np.where,
     "copy": np.copy,
     "array": np.array,
     "asarray": np.asarray,
-    "arange": np.arange,
-    "eye": np.eye,
-    "identity": np.identity,
+    "arange": _sized(np.arange, _arange_size),
+    "eye": _sized(np.eye, lambda n, m=None, *a, **k: n * (n if m is None else m)),
+    "identity": _sized(np.identity, lambda n, *a, **k: n * n),
     "unravel_index": np.unravel_index,
     "ravel_multi_index": np.ravel_multi_index,
     "nonzero": np.nonzero,
