@@ -38,6 +38,9 @@ MAX_ARRAY_BYTES = 2 * 2**30
 # a chain of 300 takes 1 to 4 s in each verb; generating one of 1000 took 16 s, and deriving
 # one of 3000 never finished.
 MAX_STATEMENTS = 300
+# A course's layer file holds dozens of functions (with their docstrings, about 500
+# statements); each is read alone, so the whole file is only bounded well above that.
+MAX_FILE_STATEMENTS = 5000
 # A gradient's form larger than this (as a tree) is neither printed nor factored: factor_terms
 # on a scalar network's gradient in leaves took 25 s for [4, 4, 4, 1], and listing the chain of
 # [2] * 16 took 55 s. No one reads such a form; every form the built-in examples show has
@@ -104,16 +107,37 @@ def check_parameters(
 
 
 def check_statements(tree: ast.AST, file: str) -> None:
-    """Refuse Python code of more statements than :data:`MAX_STATEMENTS`, naming the line of
-    the first one over."""
-    lines = sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.stmt))
-    if len(lines) > MAX_STATEMENTS:
+    """Refuse Python code of more statements than :data:`MAX_STATEMENTS` in any one function
+    read with the module's own code, or than :data:`MAX_FILE_STATEMENTS` in all, naming the
+    line of the first one over. A course's file of many layer functions is read one pair at
+    a time: its length alone is no reason to refuse it."""
+    every = sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.stmt))
+    if len(every) > MAX_FILE_STATEMENTS:
         raise LimitExceeded(
-            f"the code has {len(lines)} statements, over the limit of {MAX_STATEMENTS}; "
-            "give the forward function alone, or a smaller network",
+            f"the file has {len(every)} statements, over the limit of {MAX_FILE_STATEMENTS}",
             file=file,
-            line=lines[MAX_STATEMENTS],
+            line=every[MAX_FILE_STATEMENTS],
         )
+    body = getattr(tree, "body", [])
+    units = [
+        s for s in body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    inside = {id(n) for u in units for s in u.body for n in ast.walk(s) if isinstance(n, ast.stmt)}
+    shared = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.stmt) and id(n) not in inside]
+    for unit in units or [None]:
+        own = (
+            []
+            if unit is None
+            else [n.lineno for s in unit.body for n in ast.walk(s) if isinstance(n, ast.stmt)]
+        )
+        lines = sorted(shared + own)
+        if len(lines) > MAX_STATEMENTS:
+            raise LimitExceeded(
+                f"the code has {len(lines)} statements, over the limit of {MAX_STATEMENTS}; "
+                "give the forward function alone, or a smaller network",
+                file=file,
+                line=lines[MAX_STATEMENTS],
+            )
 
 
 def size_text(nbytes: int) -> str:

@@ -15,6 +15,7 @@ import sympy as sp
 from one_line import refused
 
 from symbackprop import cli, limits
+from symbackprop.check import check_code
 from symbackprop.derive import Derivation, derive
 from symbackprop.errors import LimitExceeded, SymbackpropError
 from symbackprop.files import write_whole
@@ -117,6 +118,18 @@ def test_python_code_over_the_statement_limit_is_refused_at_the_first_statement_
     over = limits.MAX_STATEMENTS + 1
     line = refused(capsys, [verb, "chain.py:forward"], f"chain.py:{over + 1}: ")
     assert f"3000 statements, over the limit of {limits.MAX_STATEMENTS}" in line
+
+
+def test_a_layer_file_longer_than_the_limit_is_read_one_function_at_a_time(folder):
+    pair = (
+        "def relu{i}_forward(x):\n    out = np.maximum(0, x)\n    return out, x\n\n\n"
+        "def relu{i}_backward(dout, cache):\n    dx = dout * (cache > 0)\n    return dx\n\n\n"
+    )
+    pairs = limits.MAX_STATEMENTS // 3  # six statements each: twice the limit in all
+    text = "import numpy as np\n\n\n" + "".join(pair.format(i=i) for i in range(pairs))
+    (folder / "layers.py").write_text(text)
+    report = check_code(folder / "layers.py")
+    assert len(report.units) == pairs and report.ok
 
 
 def test_python_code_at_the_statement_limit_is_read(folder, capsys):

@@ -23,6 +23,7 @@ from symbackprop.errors import SymbackpropError
 from symbackprop.inputs import read_input
 from symbackprop.ir.model import Model
 from symbackprop.readers.pysource import parse
+from symbackprop.readers.siblings import with_siblings
 from symbackprop.readers.sources import load_model
 
 __all__ = ["CheckReport", "FileReport", "check_code", "check_formulas"]
@@ -90,7 +91,7 @@ def check_code(
     """
     text = read_input(path)
     if loss is None and not matrix and not params:
-        tree = parse(text, str(path))
+        tree = with_siblings(parse(text, str(path)), path)
         units = layer_file_units(tree, str(path), function)
         # one loss function named is a training step like any other: one report
         if units and (function is None or units[0].is_pair):

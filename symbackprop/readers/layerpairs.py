@@ -31,6 +31,7 @@ from symbackprop.readers.layerconfig import (
 from symbackprop.readers.programshapes import named_weight
 from symbackprop.readers.pyslice import LOSS_NAMES
 from symbackprop.readers.pysource import Body, select_body
+from symbackprop.readers.siblings import is_imported
 
 PAIR_LOSS = "L"  # the loss a pair is judged under: sum(out * dout)
 
@@ -132,7 +133,8 @@ def unit_named(tree: ast.Module, filename: str, function: str) -> Unit | None:
 
 
 def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    return {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    """The functions the file defines (those it imports are read, never judged here)."""
+    return {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef) and not is_imported(s)}
 
 
 def _is_forward(name: str) -> bool:

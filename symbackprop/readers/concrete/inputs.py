@@ -19,12 +19,14 @@ _N, _C, _H, _W, _F, _HH, _WW = 2, 4, 5, 6, 8, 3, 2
 _T, _D, _HIDDEN, _M, _V, _CLASSES, _SAMPLES = 3, 4, 5, 6, 5, 3, 5
 _GATES = {"lstm": 4, "gru": 3}
 
-# a config dict's keys, by setting; a key a setting lacks keeps its first value
+# a config dict's keys, by setting; a key a setting lacks keeps its first value. Padding
+# stays below the kernel's sizes: a window of padding alone gives outputs that tie exactly,
+# and a max over ties has no one gradient
 _CONFIGS = [
     {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2, "f": 2},
     {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3, "f": 3},
     {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2, "f": 2},
-    {"stride": 1, "pad": 2, "pool_height": 2, "pool_width": 3, "f": 3},
+    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 3, "f": 3},
 ]
 _STRIDED = ("stride", "pad", "pool_height", "pool_width", "f")
 # Samples as columns and images with channels last, as the other popular course writes them:

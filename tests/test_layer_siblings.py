@@ -1,0 +1,92 @@
+"""A course's composite layers (``layer_utils.py``) import the layers they call from the file
+beside them (``from .layers import *``): read from there, never imported, and never judged
+as units of the composite file."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from symbackprop.check import check_code
+from symbackprop.check.layerfile import CHECKED, NOT_READ
+
+LAYERS = Path(__file__).parent / "layerfiles"
+
+UTILS = textwrap.dedent(
+    """
+    from .layers import *
+
+
+    def affine_relu_forward(x, w, b):
+        a, fc_cache = affine_forward(x, w, b)
+        out, relu_cache = relu_forward(a)
+        return out, (fc_cache, relu_cache)
+
+
+    def affine_relu_backward(dout, cache):
+        fc_cache, relu_cache = cache
+        da = relu_backward(dout, relu_cache)
+        dx, dw, db = affine_backward(da, fc_cache)
+        return dx, dw, db
+
+
+    def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
+        a, conv_cache = conv_forward_naive(x, w, b, conv_param)
+        s, relu_cache = relu_forward(a)
+        out, pool_cache = max_pool_forward_naive(s, pool_param)
+        return out, (conv_cache, relu_cache, pool_cache)
+
+
+    def conv_relu_pool_backward(dout, cache):
+        conv_cache, relu_cache, pool_cache = cache
+        ds = max_pool_backward_naive(dout, pool_cache)
+        da = relu_backward(ds, relu_cache)
+        dx, dw, db = conv_backward_naive(da, conv_cache)
+        return dx, dw, db
+    """
+)
+
+
+@pytest.fixture
+def course(tmp_path):
+    layers = (LAYERS / "course_layers.py").read_text()
+    naive = (LAYERS / "naive_layers.py").read_text()
+    (tmp_path / "layers.py").write_text(layers + "\n\n" + naive.split("import numpy as np", 1)[1])
+    return tmp_path
+
+
+def test_composite_layers_are_read_with_the_layers_beside_them(course):
+    (course / "layer_utils.py").write_text(UTILS)
+    report = check_code(course / "layer_utils.py")
+    units = {u.function: u for u in report.units}
+    assert set(units) == {"affine_relu_backward", "conv_relu_pool_backward"}  # its own only
+    for unit in units.values():
+        assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+
+
+# the relu's gradient applied to the wrong cache: dx, dw, db of the affine all wrong, by hand
+# (the mask of the affine's input instead of its output)
+def test_a_mistake_in_the_composite_is_caught_at_its_line(course):
+    wrong = UTILS.replace("da = relu_backward(dout, relu_cache)", "da = dout")
+    (course / "layer_utils.py").write_text(wrong)
+    unit = check_code(course / "layer_utils.py", "affine_relu_backward").units[0]
+    line = next(n for n, t in enumerate(wrong.splitlines(), 1) if "da = dout" in t)
+    assert not unit.report.ok
+    assert min(v.line for v in unit.report.wrong) == line
+
+
+def test_a_missing_sibling_leaves_the_composite_not_read(course):
+    (course / "layer_utils.py").write_text(UTILS.replace(".layers", ".elsewhere"))
+    report = check_code(course / "layer_utils.py")
+    assert all(u.status == NOT_READ for u in report.units)
+
+
+def test_a_sibling_is_read_not_run(course):
+    (course / "layers.py").write_text("open('RAN', 'w')\n" + (course / "layers.py").read_text())
+    (course / "layer_utils.py").write_text(UTILS)
+    check_code(course / "layer_utils.py")
+    assert not (course / "RAN").exists()
+    shutil.rmtree(course)
