@@ -90,3 +90,29 @@ def test_a_sibling_is_read_not_run(course):
     check_code(course / "layer_utils.py")
     assert not (course / "RAN").exists()
     shutil.rmtree(course)
+
+
+def test_a_network_class_one_folder_down_reads_the_package_layers(tmp_path):
+    """cs231n/classifiers/fc_net.py: ``from ..layers import *`` and ``from ..layer_utils
+    import *``, whose functions import from ``.layers`` in turn."""
+    net = (LAYERS / "course_net.py").read_text()
+    sandwich, loss, network = (
+        net.index("def affine_relu_forward"),
+        net.index("def softmax_loss"),
+        net.index("class TwoLayerNet"),
+    )
+    package = tmp_path / "cs231n"
+    (package / "classifiers").mkdir(parents=True)
+    head = "from builtins import range\nimport numpy as np\n\n"
+    (package / "layers.py").write_text(
+        head + net[net.index("def affine_forward") : sandwich] + net[loss:network]
+    )
+    (package / "layer_utils.py").write_text("from .layers import *\n\n" + net[sandwich:loss])
+    (package / "classifiers" / "fc_net.py").write_text(
+        "import numpy as np\n\nfrom ..layers import *\nfrom ..layer_utils import *\n\n\n"
+        + net[network:]
+    )
+    report = check_code(package / "classifiers" / "fc_net.py")
+    (unit,) = report.units
+    assert unit.function == "TwoLayerNet.loss"
+    assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()

@@ -20,38 +20,59 @@ MAX_SIBLINGS = 8  # files read beside one; a course imports two or three
 
 
 def with_siblings(tree: ast.Module, path: str | Path) -> ast.Module:
-    """``tree`` with the functions it imports from files beside it appended, each marked
-    with :data:`IMPORTED`; the functions the file defines itself win."""
-    folder = Path(path).parent
+    """``tree`` with the functions it imports from files beside it (or one folder up, as
+    ``from ..layers import *`` reaches) appended, each marked with :data:`IMPORTED`, and those
+    files' own imports in turn; the functions the file defines itself win."""
+    path = Path(path)
     defined = {s.name for s in tree.body if isinstance(s, ast.FunctionDef)}
     added: list[ast.stmt] = []
-    for module, names in _imports(tree)[:MAX_SIBLINGS]:
-        source = folder / f"{module}.py"
-        if source.resolve() == Path(path).resolve() or not source.is_file():
-            continue
-        try:
-            other = parse(read_input(source), str(source))
-        except SymbackpropError:
-            continue  # unreadable beside: its functions stay unknown, as before
-        functions = {s.name: s for s in other.body if isinstance(s, ast.FunctionDef)}
-        for name, statement in functions.items():  # the last definition of a name, as Python
-            if (names is None or name in names) and name not in defined:
-                setattr(statement, IMPORTED, source.name)
-                defined.add(name)
-                added.append(statement)
+    seen = {path.resolve()}
+    todo = [(tree, path)]
+    while todo and len(seen) <= MAX_SIBLINGS:
+        current, where = todo.pop(0)
+        for module, level, names in _imports(current):
+            source = _located(where.parent, module, level)
+            if source is None or source.resolve() in seen:
+                continue
+            seen.add(source.resolve())
+            try:
+                other = parse(read_input(source), str(source))
+            except SymbackpropError:
+                continue  # unreadable: its functions stay unknown, as before
+            todo.append((other, source))
+            functions = {s.name: s for s in other.body if isinstance(s, ast.FunctionDef)}
+            for name, statement in functions.items():  # the last definition, as Python's
+                if (names is None or name in names) and name not in defined:
+                    setattr(statement, IMPORTED, source.name)
+                    defined.add(name)
+                    added.append(statement)
     if not added:
         return tree
     return ast.Module(body=[*tree.body, *added], type_ignores=tree.type_ignores)
 
 
-def _imports(tree: ast.Module) -> list[tuple[str, set[str] | None]]:
-    """(module file stem, the names taken or None for ``*``) of each ``from ... import``."""
+def _located(folder: Path, module: str, level: int) -> Path | None:
+    """The file a ``from`` import names: beside the importer, or up ``level - 1`` folders;
+    an absolute ``cs231n.layers`` is looked for beside it and one folder up."""
+    stem = module.rsplit(".", 1)[-1]
+    ups = [level - 1] if level else [0, 1]
+    for up in ups:
+        base = folder
+        for _ in range(up):
+            base = base.parent
+        candidate = base / f"{stem}.py"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, int, set[str] | None]]:
+    """(module, level, the names taken or None for ``*``) of each ``from ... import``."""
     found = []
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom) and statement.module:
-            stem = statement.module.rsplit(".", 1)[-1]
             names = {a.name for a in statement.names}
-            found.append((stem, None if "*" in names else names))
+            found.append((statement.module, statement.level, None if "*" in names else names))
     return found
 
 
