@@ -116,3 +116,9 @@ def test_a_network_class_one_folder_down_reads_the_package_layers(tmp_path):
     (unit,) = report.units
     assert unit.function == "TwoLayerNet.loss"
     assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+
+
+def test_a_server_reads_no_file_beside_a_submission(course):
+    (course / "layer_utils.py").write_text(UTILS)
+    report = check_code(course / "layer_utils.py", siblings=False)
+    assert all(u.status == NOT_READ for u in report.units)

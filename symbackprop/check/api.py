@@ -75,6 +75,7 @@ def check_code(
     loss: str | None = None,
     matrix: Sequence[str] = (),
     params: Sequence[str] = (),
+    siblings: bool = True,
 ) -> CheckReport | FileReport:
     """Judge the hand-written backprop of a training function (or module) in ``path``.
 
@@ -88,10 +89,14 @@ def check_code(
     functions returning ``loss, dx``, a network's ``loss`` method) checked whole gives a
     :class:`FileReport`, one report per pair or loss function; so does one pair, named by
     either of its halves. A loss function named on its own gives its one report.
+    ``siblings`` reads the functions it imports from files beside it (``from .layers import
+    *``); a server leaves them out.
     """
     text = read_input(path)
     if loss is None and not matrix and not params:
-        tree = with_siblings(parse(text, str(path)), path)
+        tree = parse(text, str(path))
+        if siblings:  # the files beside it that it imports layers from
+            tree = with_siblings(tree, path)
         units = layer_file_units(tree, str(path), function)
         # one loss function named is a training step like any other: one report
         if units and (function is None or units[0].is_pair):

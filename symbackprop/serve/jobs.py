@@ -37,6 +37,7 @@ def check_job(request: dict) -> dict:
         request.get("loss"),
         request.get("matrix", ()),
         request.get("params", ()),
+        siblings=False,  # one submission: nothing beside it is the user's
     )
     return report.to_data()
 
