@@ -175,3 +175,10 @@ def test_work_that_would_not_end_or_fit_is_refused_at_once(body):
     source = f"import numpy as np\ndef f(x):\n    {body}\n    return dx\n"
     with pytest.raises(Refused, match="large|elements|items|numbers"):
         _interpret(source, "f", np.ones((2, 3)))
+
+
+def test_a_naive_backward_writing_into_its_cache_is_warned_of(tmp_path):
+    body = RIGHT + "\n            x[i, 0] = 0.0"
+    unit = _unit(check_code(_write(tmp_path, body)))
+    assert unit.status == CHECKED
+    assert any("writes into x" in warning for warning in unit.warnings), unit.warnings

@@ -13,7 +13,13 @@ from symbackprop.check.loopcheck import concrete_report
 from symbackprop.check.report import CheckReport
 from symbackprop.errors import SymbackpropError
 from symbackprop.readers.codereader import read_unit_program
-from symbackprop.readers.layerpairs import Unit, layer_units, unit_named
+from symbackprop.readers.layerpairs import (
+    Unit,
+    backward_inputs,
+    input_writes,
+    layer_units,
+    unit_named,
+)
 
 CHECKED, NOT_IMPLEMENTED, NOT_READ = "checked", "not implemented", "not read"
 
@@ -143,6 +149,9 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
         report = concrete_report(tree, filename, unit)  # naive loops: evaluated instead
         if report is None:
             return UnitReport(status=NOT_READ, message=error.located(), **common)
+        if not unit.warnings:
+            backward = unit.sources[-1]
+            unit.warnings = input_writes(backward, backward_inputs(backward))
     return UnitReport(
         status=CHECKED,
         report=report,

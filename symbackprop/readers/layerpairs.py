@@ -266,6 +266,21 @@ def input_writes(function: ast.FunctionDef, inputs: set[str]) -> list[str]:
     return found
 
 
+def backward_inputs(backward: ast.FunctionDef) -> set[str]:
+    """The arrays a backward is handed: its arguments, and what it unpacks from them
+    (``x, w, b = cache``; ``x = cache["x"]``)."""
+    arguments = set(argument_names(backward))
+    names = set(arguments)
+    for node in _in_order(backward.body):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, value = node.targets[0], node.value
+        root = value.value if isinstance(value, ast.Subscript) else value
+        if isinstance(root, ast.Name) and root.id in arguments:
+            names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
 def _in_order(statements: list[ast.stmt]):
     for statement in statements:
         yield statement
