@@ -9,6 +9,7 @@ import ast
 from dataclasses import dataclass, field
 
 from symbackprop.check.codecheck import judge_program
+from symbackprop.check.loopcheck import NOTE as EVALUATED
 from symbackprop.check.loopcheck import concrete_report
 from symbackprop.check.report import CheckReport
 from symbackprop.errors import SymbackpropError
@@ -136,22 +137,37 @@ def check_units(tree: ast.Module, text: str, filename: str, units: list[Unit]) -
     return FileReport(filename, [_unit_report(tree, text, filename, unit) for unit in units])
 
 
+def _nested_loops(unit: Unit) -> bool:
+    return any(
+        isinstance(inner, ast.For | ast.While)
+        for function in unit.sources
+        for outer in ast.walk(function)
+        if isinstance(outer, ast.For | ast.While)
+        for statement in outer.body
+        for inner in ast.walk(statement)
+    )
+
+
 def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
     common = {"name": unit.name, "function": unit.function, "line": unit.line}
     if not unit.implemented:
         return UnitReport(status=NOT_IMPLEMENTED, **common)
-    try:
-        if unit.problem is not None:
-            raise unit.problem
-        program = read_unit_program(tree, unit, text)
-        report = judge_program(program, f"{filename}:{unit.function}", filename, False)
-    except SymbackpropError as error:
-        report = concrete_report(tree, filename, unit)  # naive loops: evaluated instead
-        if report is None:
-            return UnitReport(status=NOT_READ, message=error.located(), **common)
-        if not unit.warnings:
-            backward = unit.sources[-1]
-            unit.warnings = input_writes(backward, backward_inputs(backward))
+    # loops in loops (a convolution's windows) are never formulas: evaluated first
+    nested = _nested_loops(unit)
+    report = concrete_report(tree, filename, unit) if nested else None
+    if report is None:
+        try:
+            if unit.problem is not None:
+                raise unit.problem
+            program = read_unit_program(tree, unit, text)
+            report = judge_program(program, f"{filename}:{unit.function}", filename, False)
+        except SymbackpropError as error:
+            report = None if nested else concrete_report(tree, filename, unit)
+            if report is None:
+                return UnitReport(status=NOT_READ, message=error.located(), **common)
+    if EVALUATED in report.notes and not unit.warnings:
+        backward = unit.sources[-1]
+        unit.warnings = input_writes(backward, backward_inputs(backward))
     return UnitReport(
         status=CHECKED,
         report=report,
