@@ -23,12 +23,12 @@ _GATES = {"lstm": 4, "gru": 3}
 # stays below the kernel's sizes: a window of padding alone gives outputs that tie exactly,
 # and a max over ties has no one gradient
 _CONFIGS = [
-    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2, "f": 2},
-    {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3, "f": 3},
-    {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2, "f": 2},
-    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 3, "f": 3},
+    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 2, "f": 2, "pool_size": 2},
+    {"stride": 2, "pad": 1, "pool_height": 3, "pool_width": 3, "f": 3, "pool_size": 3},
+    {"stride": 2, "pad": 0, "pool_height": 2, "pool_width": 2, "f": 2, "pool_size": 2},
+    {"stride": 1, "pad": 1, "pool_height": 2, "pool_width": 3, "f": 3, "pool_size": 2},
 ]
-_STRIDED = ("stride", "pad", "pool_height", "pool_width", "f")
+_STRIDED = ("stride", "pad", "pool_height", "pool_width", "f", "pool_size")
 # Samples as columns and images with channels last, as the other popular course writes them:
 # its arguments and the keys of its ``parameters`` dict, by name
 _M, _NX, _NA, _NY, _CL = 3, 4, 5, 2, 2
@@ -56,7 +56,6 @@ _CONFIG_VALUES = {
     "momentum": 0.9,
     "p": 0.6,
     "seed": 7,
-    "pool_size": 2,
     "kernel_size": 3,
     "padding": 1,
 }
@@ -104,7 +103,9 @@ def settings(
         for reader in [function, *others]:
             found |= _keys_read(reader, {name})
         keys[name] = sorted(found, key=str)
-    strided = any(k in _STRIDED for found in keys.values() for k in found)
+    strided = any(k in _STRIDED for found in keys.values() for k in found) or any(
+        name in _STRIDED for name in argument_names(function)
+    )
     out = []
     choices = _choices(function)
     configs_used = _CONFIGS if strided else _CONFIGS[:1]
@@ -191,6 +192,8 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
                 for k in keys[name]
                 if k in config or k in _CONFIG_VALUES
             }
+        elif name in _STRIDED:  # conv(x, w, b, stride, pad): the setting's, as numbers
+            out[name] = config[name]
         elif name in _SCALARS:
             out[name] = _SCALARS[name]
         elif name in defaults:

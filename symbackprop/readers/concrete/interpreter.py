@@ -13,6 +13,7 @@ Loops and calls are bounded (:data:`MAX_STEPS`, :data:`MAX_DEPTH`).
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -675,7 +676,8 @@ def _watched_written(node: ast.stmt, writes: Writes | None) -> list[str]:
     return [name for name in written_names(node) if name in writes.watched]
 
 
-def written_names(node: ast.stmt) -> set[str]:
+@functools.lru_cache(maxsize=8192)  # asked of the same statements in every turn of a loop
+def written_names(node: ast.stmt) -> frozenset[str]:
     """The names a simple statement assigns or writes into (``dW[:, j] += ...``: dW;
     ``np.add.at(dW, ...)``: dW)."""
     names: set[str] = set()
@@ -697,7 +699,7 @@ def written_names(node: ast.stmt) -> set[str]:
             root = root.value
         if isinstance(root, ast.Name):
             names.add(root.id)
-    return names
+    return frozenset(names)
 
 
 def _difference(after, before):
