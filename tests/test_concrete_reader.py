@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from symbackprop.check import check_code
-from symbackprop.check.layerfile import CHECKED, NOT_READ
+from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, NOT_READ
 from symbackprop.readers.concrete.interpreter import Interpreter, Module, Refused
 from symbackprop.readers.concrete.tape import Tracked, adjoints
 
@@ -182,3 +182,57 @@ def test_a_naive_backward_writing_into_its_cache_is_warned_of(tmp_path):
     unit = _unit(check_code(_write(tmp_path, body)))
     assert unit.status == CHECKED
     assert any("writes into x" in warning for warning in unit.warnings), unit.warnings
+
+
+TEMPLATE = textwrap.dedent(
+    '''
+    from builtins import range
+    import numpy as np
+
+
+    def svm_loss_naive(W, X, y, reg):
+        """Structured SVM loss function, naive implementation (with loops)."""
+        dW = np.zeros(W.shape)  # initialize the gradient as zero
+        num_classes = W.shape[1]
+        num_train = X.shape[0]
+        loss = 0.0
+        for i in range(num_train):
+            scores = X[i].dot(W)
+            correct_class_score = scores[y[i]]
+            for j in range(num_classes):
+                if j == y[i]:
+                    continue
+                margin = scores[j] - correct_class_score + 1  # note delta = 1
+                if margin > 0:
+                    loss += margin
+        loss /= num_train
+        loss += reg * np.sum(W * W)
+        # TODO: Compute the gradient of the loss function and store it dW.
+        pass
+        return loss, dW
+
+
+    def svm_loss_vectorized(W, X, y, reg):
+        loss = 0.0
+        dW = np.zeros(W.shape)  # initialize the gradient as zero
+        pass
+        pass
+        return loss, dW
+
+
+    def softmax_loss_vectorized(W, X, y, reg):
+        loss = 0.0
+        dW = np.zeros_like(W)
+        return loss, dW
+    '''
+)
+
+
+def test_a_loss_template_with_its_loss_given_is_not_implemented(tmp_path):
+    path = tmp_path / "linear_svm.py"
+    path.write_text(TEMPLATE)
+    units = {u.function: u for u in check_code(path).units}
+    assert units["svm_loss_naive"].status == NOT_IMPLEMENTED
+    assert units["svm_loss_vectorized"].status == NOT_IMPLEMENTED
+    # no ``pass`` left, but a loss of 0.0: nothing to judge, never "correct"
+    assert units["softmax_loss_vectorized"].status == NOT_READ

@@ -154,8 +154,9 @@ class Judge:
         loss, *gradients = result
         if len(gradients) == 1 and isinstance(gradients[0], dict) and len(returned) > 1:
             gradients = [gradients[0][key] for key in _dict_keys(returned)]
-        grads = adjoints(loss) if isinstance(loss, Tracked) else {}
-        expected = _gradients(returned, params, leaves, grads)
+        if not isinstance(loss, Tracked):  # a template's ``loss = 0.0``: nothing to judge
+            raise UnsupportedConstruct(f"{function.name}()'s loss does not depend on its inputs")
+        expected = _gradients(returned, params, leaves, adjoints(loss))
         acceptable = []
         for snapshot in writes.after:  # the gradients of each partial loss
             partial = snapshot.get(loss_name)

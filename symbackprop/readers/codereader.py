@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from symbackprop.errors import SpecError, SymbackpropError
+from symbackprop.errors import SpecError, SymbackpropError, UnsupportedConstruct
 from symbackprop.ir.builder import ModelBuilder
 from symbackprop.ir.model import Model
 from symbackprop.ir.ops import T, column, total
@@ -231,6 +231,12 @@ class CodeReader:
             if record.position in needed:
                 self._read(record, forward=True)
         loss_expr = None if loss_record is not None else self._loss_expression()
+        if loss_record is not None and loss_record.version not in self.values:
+            raise UnsupportedConstruct(
+                f"the loss {loss_record.target} is never computed from the inputs",
+                file=self.body.file,
+                line=loss_record.line,
+            )
         if self.vector and loss_record is not None:
             self._targets_fit_outputs(self.values[loss_record.version].expr)
             self._one_output(self.values[loss_record.version], loss_record)

@@ -185,6 +185,8 @@ def not_implemented(function: ast.FunctionDef) -> bool:
         return True
     returned = last.value.elts if isinstance(last.value, ast.Tuple) else [last.value]
     values = _assigned_values(function)
+    if _holds_pass(function) and any(_only_started(e, values) for e in returned):
+        return True  # ``dW = np.zeros(W.shape)`` ... ``pass``: the gradient is still to write
     for element in returned:
         if _is_none(element):
             continue
@@ -194,6 +196,30 @@ def not_implemented(function: ast.FunctionDef) -> bool:
         if not assigned or not all(_is_none(v) for v in assigned):
             return False
     return True
+
+
+def _holds_pass(function: ast.FunctionDef) -> bool:
+    return any(isinstance(node, ast.Pass) for node in ast.walk(function))
+
+
+def _only_started(element: ast.expr, values: dict) -> bool:
+    """A returned name only ever given a start: None, a number, or an array of zeros."""
+    if not isinstance(element, ast.Name):
+        return False
+    assigned = values.get(element.id, [])
+    return bool(assigned) and all(_is_start(v) for v in assigned)
+
+
+def _is_start(value: ast.expr | None) -> bool:
+    if value is None:
+        return False
+    if _is_none(value) or isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return called in ("zeros", "zeros_like", "empty", "empty_like")
+    return False
 
 
 def _assigned_values(function: ast.FunctionDef) -> dict[str, list[ast.expr | None]]:
