@@ -152,6 +152,12 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
     common = {"name": unit.name, "function": unit.function, "line": unit.line}
     if not unit.implemented:
         return UnitReport(status=NOT_IMPLEMENTED, **common)
+    if unit.layer_class is not None:  # ``Layer_Dense``: only ever read by evaluation
+        try:
+            report = concrete_report(tree, filename, unit)
+        except SymbackpropError as error:
+            return UnitReport(status=NOT_READ, message=error.located(), **common)
+        return UnitReport(status=CHECKED, report=report, meaning=unit.described, **common)
     # loops in loops (a convolution's windows) are never formulas: evaluated first
     nested = _nested_loops(unit)
     report = concrete_report(tree, filename, unit) if nested else None
@@ -165,7 +171,7 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
             report = None if nested else concrete_report(tree, filename, unit)
             if report is None:
                 return UnitReport(status=NOT_READ, message=error.located(), **common)
-    if EVALUATED in report.notes and not unit.warnings:
+    if EVALUATED in report.notes and not unit.warnings and unit.sources:
         backward = unit.sources[-1]
         unit.warnings = input_writes(backward, backward_inputs(backward))
     return UnitReport(

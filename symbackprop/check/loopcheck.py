@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from symbackprop.check.report import CheckReport, Counterexample, Verdict
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
 from symbackprop.readers.concrete.inputs import Setting, settings
 from symbackprop.readers.concrete.interpreter import (
+    Instance,
     Interpreter,
     Module,
     Refused,
@@ -55,6 +56,7 @@ class _Run:
     final: dict[str, object]  # the backward's names at its end
     writes: Writes
     acceptable: list[dict[str, np.ndarray]]  # per partial loss: its gradients by param
+    params: dict[str, str] = field(default_factory=dict)  # a class's gradients: of what
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,84 @@ class Judge:
             backward_run.locals_after,
             writes,
             [],
+        )
+
+    # -- a class with forward and backward methods --------------------------------------------
+    def layer_class(self, cls: ast.ClassDef, gradients: tuple[str, ...]) -> CheckReport:
+        """``Layer_Dense``: ``forward(inputs)`` stores ``self.output``, ``backward(dvalues)``
+        stores ``self.dinputs``, ``self.dweights``...; a loss class's backward takes the
+        predictions and the labels, its loss the mean of what its forward returns."""
+        probe = Instance(cls, self.module)
+        forward, backward = probe.method("forward"), probe.method("backward")
+        loss = _is_loss_class(cls)
+        run = self._class_run(cls, forward, backward, gradients, loss)
+        claims = {f"self.{g}": f"d{'loss' if loss else 'L'}/d{run.params[g]}" for g in gradients}
+        claims = {n: c for n, c in claims.items() if run.expected.get(n) is not None}
+        if not claims:
+            raise UnsupportedConstruct(f"cannot tell what {cls.name}'s gradients are of")
+        return self._report(backward, [run], claims, "loss" if loss else "L")
+
+    def _class_run(self, cls, forward, backward, gradients, loss: bool) -> _Run:
+        rng = np.random.default_rng(7)
+        interpreter = Interpreter(self.module, tracking=True, seed=3)
+        init = Instance(cls, self.module).method("__init__")
+        instance = interpreter.instantiate(cls, _init_arguments(init), {})
+        leaves = {}
+        for name, value in list(instance.attributes.items()):
+            if _numbers(value):  # the weights __init__ made (zeros made as objects too)
+                leaves[f"self.{name}"] = _leaves(np.asarray(plain(value), dtype=float))
+                instance.attributes[name] = leaves[f"self.{name}"].copy()
+        arguments = _forward_arguments(forward, instance, loss, rng)
+        arguments, inputs = _tracked(arguments)
+        leaves |= inputs
+        result = interpreter.call(forward, [instance, *arguments.values()])
+        if loss:
+            total = np.mean(result) if isinstance(result, np.ndarray) else result
+            handed = [plain(instance.attributes.get("output", next(iter(arguments.values()))))]
+            handed += [v for v in arguments.values() if not _is_tracked(v)][:1]
+        else:
+            output = instance.attributes.get("output", result)
+            handed = [rng.standard_normal(np.shape(output))]
+            total = np.sum(np.asarray(output, dtype=object) * handed[0])
+        if not isinstance(total, Tracked):
+            raise UnsupportedConstruct(f"{cls.name}'s forward does not depend on its inputs")
+        grads = adjoints(total)
+        params = {g: _gradient_of(g, arguments, instance) for g in gradients}
+        expected = {
+            f"self.{g}": _gradient(leaves.get(params[g]), grads) if params[g] else None
+            for g in gradients
+        }
+        targets = {
+            f"self.d{name}": _gradient(value, grads)
+            for name, value in instance.attributes.items()
+            if isinstance(value, np.ndarray) and value.dtype == object
+        }
+        targets |= {n: e for n, e in expected.items() if e is not None}
+        after = instance.plain()
+        writes = Writes({f"self.{g}" for g in gradients} | _gradient_names(backward))
+        run = Interpreter(self.module, tracking=False, seed=3)
+        try:
+            run.call(backward, [after, *handed], writes=writes)
+            got = {f"self.{g}": after.attributes.get(g) for g in gradients}
+        except Refused as failure:
+            if not failure.failed:
+                raise
+            got = {f"self.{g}": Failure(failure.message, failure.line) for g in gradients}
+        final = dict(run.locals_after) | {f"self.{k}": v for k, v in after.attributes.items()}
+        described = ", ".join(
+            [f"{cls.name}({', '.join(map(str, _init_arguments(init)))})"]
+            + [_describe_value(n, v) for n, v in arguments.items()]
+        )
+        setting = Setting({n: plain(v) for n, v in arguments.items()}, described, {})
+        return _Run(
+            setting,
+            expected,
+            got,
+            targets,
+            final,
+            writes,
+            [],
+            {g: (params[g] or "?").removeprefix("self.") for g in gradients},
         )
 
     # -- a loss function ---------------------------------------------------------------------
@@ -295,6 +375,89 @@ def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
         else:
             out[name] = value
     return out, leaves
+
+
+def _numbers(value) -> bool:
+    """An array of plain numbers: floats, or objects that are all plain floats."""
+    if not isinstance(value, np.ndarray) or not value.size:
+        return False
+    if value.dtype.kind == "f":
+        return True
+    return value.dtype == object and all(type(v) is float for v in value.flat)
+
+
+def _is_loss_class(cls: ast.ClassDef) -> bool:
+    return "loss" in cls.name.lower()
+
+
+def _is_tracked(value) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype == object
+
+
+_INIT_SIZES = {"input": 4, "neuron": 6, "output": 6, "unit": 6, "hidden": 6, "size": 6}
+_INIT_RATES = ("p", "keep_prob", "dropout")  # and any name ending in "rate"
+
+
+def _init_arguments(init: ast.FunctionDef | None) -> list:
+    """What ``Layer_Dense(n_inputs, n_neurons)`` is made with: sizes by their names, a rate
+    by its name; arguments with defaults keep them."""
+    if init is None:
+        return []
+    spec = init.args
+    required = spec.args[1 : len(spec.args) - len(spec.defaults)]
+    values = []
+    for argument in required:
+        name = argument.arg.lower()
+        if name in _INIT_RATES or name.endswith("rate"):
+            values.append(0.25)
+            continue
+        size = next((v for k, v in _INIT_SIZES.items() if k in name), 4)
+        values.append(size)
+    return values
+
+
+_PREDICTIONS = ("y_pred", "pred", "predictions", "probs", "output", "outputs")
+_LABELS = ("y_true", "y", "labels", "targets", "target")
+
+
+def _forward_arguments(forward, instance: Instance, loss: bool, rng) -> dict:
+    """The forward's arguments: inputs as wide as the layer's weights take (4 else), labels
+    below the width of what they label, probabilities where a loss takes predictions."""
+    spec = forward.args
+    names = [a.arg for a in spec.args[1 : len(spec.args) - len(spec.defaults)]]
+    weights = [v for v in instance.attributes.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    width = weights[0].shape[0] if weights else 4
+    samples = 5
+    out: dict[str, object] = {}
+    for name in names:
+        if name.lower() in _LABELS:
+            labels = rng.integers(0, width, size=samples)
+            labels[-1] = labels[0]
+            out[name] = labels
+        elif loss and name.lower() in _PREDICTIONS:
+            raw = rng.uniform(0.1, 1.0, size=(samples, width))
+            out[name] = raw / raw.sum(axis=1, keepdims=True)
+        else:
+            out[name] = rng.standard_normal((samples, width))
+    return out
+
+
+def _gradient_of(gradient: str, arguments: dict, instance: Instance) -> str | None:
+    """``dinputs``: the forward's ``inputs``; ``dweights``: ``self.weights``."""
+    base = named_weight(gradient)
+    if base in arguments:
+        return base
+    if base is not None and base in instance.attributes:
+        return f"self.{base}"
+    if gradient in ("dinputs", "dvalues", "dx") and arguments:
+        return next(iter(arguments))  # the forward's first argument, by any name
+    return None
+
+
+def _describe_value(name: str, value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"{name} {value.shape}"
+    return f"{name} = {value}"
 
 
 def _leaves(value: np.ndarray) -> np.ndarray:
@@ -472,9 +635,14 @@ _STARTS = {"zeros", "zeros_like", "empty", "empty_like"}
 
 
 def _assigned_value(statement: ast.stmt) -> ast.expr | None:
-    if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
-        return statement.value
-    return None
+    """The value of ``name = value`` or ``self.name = value``: a whole value assigned."""
+    if not isinstance(statement, ast.Assign):
+        return None
+    target = statement.targets[0]
+    whole = isinstance(target, ast.Name) or (
+        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+    )
+    return statement.value if whole else None
 
 
 def _called_name(call: ast.Call) -> str:
@@ -561,8 +729,11 @@ def _blamed_line(function, statements, run: _Run, variable: str, value, target) 
     except (TypeError, ValueError):
         return own[0]
     matching = [line for line in own if _parallel(error, run.writes.changes.get((variable, line)))]
-    if matching:
-        return matching[0]
+    # every rescaling of a value is a multiple of a wrong scale: the lines that change the
+    # value they are given come before the one that made it
+    changing = [line for line in matching if _reads_itself(statements[line], variable)]
+    if changing or matching:
+        return (changing or matching)[0]
     return _after_last_fit(function, run, variable, own, target)
 
 
@@ -600,6 +771,19 @@ def _shared_source(statements, run: _Run, vouched: set[int]) -> str | None:
         and not (v in run.targets and v in run.final and _agrees(run.final[v], run.targets[v]))
     ]
     return max(made, key=lambda v: _own_writes(statements, v)[-1], default=None)
+
+
+def _reads_itself(statement: ast.stmt, variable: str) -> bool:
+    """``dx /= N``, ``dx = dx / N``, ``dx[...] -= 1``: a line that changes what it is given."""
+    if isinstance(statement, ast.AugAssign) or not isinstance(statement, ast.Assign):
+        return True
+    if not isinstance(statement.targets[0], ast.Name | ast.Attribute):
+        return True  # a write into part of it
+    return any(
+        ast.unparse(node) == variable
+        for node in ast.walk(statement.value)
+        if isinstance(node, ast.Name | ast.Attribute)
+    )
 
 
 def _passed_on(statement: ast.stmt) -> str | None:
@@ -773,10 +957,20 @@ def _number(value: float) -> str:
 
 def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport | None:
     """The verdicts on a unit read concretely, or None where it cannot be (the formula
-    reader's reason then stands)."""
+    reader's reason then stands); a layer class, which only this reader reads, raises its
+    reason instead."""
+    judge = Judge(tree, filename)
+    if unit.layer_class is not None:  # no formula reading to fall back on: say why
+        try:
+            return judge.layer_class(unit.layer_class, unit.params)
+        except Refused as refused:
+            raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
+        except SymbackpropError as error:
+            if error.file is None:
+                raise type(error)(error.message, file=filename, line=unit.line) from None
+            raise
     if not unit.sources or unit.method:
         return None
-    judge = Judge(tree, filename)
     try:
         if unit.is_pair:
             forward, backward = unit.sources

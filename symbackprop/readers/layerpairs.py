@@ -52,6 +52,7 @@ class Unit:
     problem: SymbackpropError | None = None  # why it cannot be read
     method: bool = False  # a class's method (``TwoLayerNet.loss``)
     sources: tuple[ast.FunctionDef, ...] = ()  # the forward and backward, or the loss function
+    layer_class: ast.ClassDef | None = None  # a class with forward and backward methods
 
     @property
     def is_pair(self) -> bool:
@@ -81,10 +82,79 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
         if name not in paired and _is_loss_function(function):
             units.append(_guarded(loss_unit, tree, filename, function))
     for cls in (s for s in tree.body if isinstance(s, ast.ClassDef)):
-        for method in (s for s in cls.body if isinstance(s, ast.FunctionDef)):
+        methods = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef)}
+        if _is_layer_class(methods):
+            units.append(class_unit(cls, methods))
+            continue
+        for method in methods.values():
             if method.args.args and _is_loss_function(method):  # a network's loss(X, y)
                 units.append(_guarded(method_unit, tree, filename, cls, method))
     return sorted(units, key=lambda u: u.line)
+
+
+def _is_layer_class(methods: dict[str, ast.FunctionDef]) -> bool:
+    """``forward(self, inputs)`` and a ``backward`` that stores gradients on ``self``
+    (``self.dinputs``, ``self.dweights``), as layer and loss classes are written."""
+    backward = methods.get("backward")
+    if "forward" not in methods or backward is None:
+        return False
+    return bool(_self_gradients(backward)) or _template(backward)
+
+
+def _self_gradients(backward: ast.FunctionDef) -> list[str]:
+    """The gradients a backward stores on ``self``, in the order it first writes them."""
+    found = []
+    for node in ast.walk(backward):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        targets = [node.target] if isinstance(node, ast.AugAssign) else targets
+        for target in targets:
+            while isinstance(target, ast.Subscript):
+                target = target.value
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and _is_gradient_name(target.attr)
+                and target.attr not in found
+            ):
+                found.append(target.attr)
+    return sorted(found, key=lambda name: _first_write(backward, name))
+
+
+def _first_write(function: ast.FunctionDef, attribute: str) -> int:
+    return min(
+        node.lineno
+        for node in ast.walk(function)
+        if isinstance(node, ast.Attribute) and node.attr == attribute
+    )
+
+
+def _template(method: ast.FunctionDef) -> bool:
+    """A method whose body is still its template: a docstring, ``pass`` or a raise."""
+    return all(
+        isinstance(s, ast.Pass | ast.Raise)
+        or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+        for s in method.body
+    )
+
+
+def class_unit(cls: ast.ClassDef, methods: dict[str, ast.FunctionDef]) -> Unit:
+    """A layer class: judged by evaluation, its forward's output against its backward's
+    ``self.d...`` gradients."""
+    backward = methods["backward"]
+    name = f"{cls.name}.backward"
+    if _template(backward) or _template(methods["forward"]):
+        return Unit(cls.name, name, backward.lineno, None, layer_class=cls)
+    problem = UnsupportedConstruct("a layer class is read by evaluating it")
+    return Unit(
+        cls.name,
+        name,
+        backward.lineno,
+        None,
+        problem=problem,
+        layer_class=cls,
+        params=tuple(_self_gradients(backward)),
+    )
 
 
 def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef) -> Unit:

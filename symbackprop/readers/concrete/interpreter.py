@@ -148,6 +148,7 @@ class Module:
 
     def __init__(self, tree: ast.Module):
         self.functions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+        self.classes = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
         self.numpy_names = {"np", "numpy"}
         self.constants: dict[str, object] = {}
         for statement in tree.body:
@@ -159,6 +160,48 @@ class Module:
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = statement.value.value
+
+
+class Instance:
+    """An object of a class the file defines (``Layer_Dense``): its attributes, and its
+    methods looked up in the class and the file's classes it derives from."""
+
+    def __init__(self, cls: ast.ClassDef, module: Module, attributes: dict | None = None):
+        self.cls = cls
+        self.module = module
+        self.attributes: dict[str, object] = dict(attributes or {})
+
+    def method(self, name: str) -> ast.FunctionDef | None:
+        todo, seen = [self.cls], set()
+        while todo:
+            cls = todo.pop(0)
+            if cls.name in seen:
+                continue
+            seen.add(cls.name)
+            for statement in cls.body:
+                if isinstance(statement, ast.FunctionDef) and statement.name == name:
+                    return statement
+            todo += [
+                self.module.classes[b.id]
+                for b in cls.bases
+                if isinstance(b, ast.Name) and b.id in self.module.classes
+            ]
+        return None
+
+    def plain(self) -> Instance:
+        """A copy holding plain numbers: what the backward is handed after the forward."""
+        return Instance(self.cls, self.module, {k: plain(v) for k, v in self.attributes.items()})
+
+
+class _Bound:
+    def __init__(self, instance: Instance, node: ast.FunctionDef):
+        self.instance = instance
+        self.node = node
+
+
+class _OwnClass:
+    def __init__(self, node: ast.ClassDef):
+        self.node = node
 
 
 class Interpreter:
@@ -192,6 +235,16 @@ class Interpreter:
         except Exception as error:  # the code fails at the reader's sizes: it is not judged
             raise Refused(f"{type(error).__name__}: {error}", self.line, True) from None
 
+    def instantiate(self, cls: ast.ClassDef, args: list, kwargs: dict) -> Instance:
+        """An object of ``cls``, its ``__init__`` (if any) evaluated."""
+        instance = Instance(cls, self.module)
+        init = instance.method("__init__")
+        if init is not None:
+            line = self.line
+            self._call(init, [instance, *args], kwargs)
+            self.line = line
+        return instance
+
     def _call(self, function: ast.FunctionDef, args: list, kwargs: dict, writes=None):
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -201,12 +254,10 @@ class Interpreter:
             for statement in function.body:
                 self._run(statement, frame, writes)
                 if writes is not None:
-                    writes.after.append(
-                        {n: _copied(frame[n]) for n in writes.watched if n in frame}
-                    )
+                    writes.after.append(_snapshot(frame, writes.watched))
         except _Return as done:
             if writes is not None:
-                writes.after.append({n: _copied(frame[n]) for n in writes.watched if n in frame})
+                writes.after.append(_snapshot(frame, writes.watched))
             if self.depth == 1:
                 self.locals_after = frame
             return done.value
@@ -229,10 +280,10 @@ class Interpreter:
         if writes is not None:
             writes.ran.add(node.lineno)
         watched = _watched_written(node, writes)
-        before = {n: _copied(frame.get(n)) for n in watched}
+        before = {n: _copied(looked_up(frame, n)) for n in watched}
         self._statement(node, frame, writes)
         for name in watched:
-            change = _difference(frame.get(name), before[name])
+            change = _difference(looked_up(frame, name), before[name])
             if change is not None:
                 key = (name, node.lineno)
                 previous = writes.changes.get(key)
@@ -307,6 +358,11 @@ class Interpreter:
                     self._store(element, item, frame)
             case ast.Subscript(value=container, slice=index):
                 self._eval(container, frame)[self._index(index, frame)] = value
+            case ast.Attribute(value=owner, attr=attribute):
+                instance = self._eval(owner, frame)
+                if not isinstance(instance, Instance):
+                    raise UnsupportedConstruct(f"an assignment to {ast.unparse(target)}")
+                instance.attributes[attribute] = value
             case ast.Starred():
                 raise UnsupportedConstruct("a starred assignment")
             case _:
@@ -326,6 +382,17 @@ class Interpreter:
                 frame[target.id] = result
                 return
             frame[target.id] = _bounded(apply, current, value)
+            return
+        if isinstance(target, ast.Attribute):
+            current = self._eval(target, frame)
+            if isinstance(current, np.ndarray):
+                result = _bounded(apply, current, value)
+                if result.shape == current.shape and _storable(current, result):
+                    current[...] = result
+                    return
+                self._store(target, result, frame)
+                return
+            self._store(target, _bounded(apply, current, value), frame)
             return
         if isinstance(target, ast.Subscript):
             container = self._eval(target.value, frame)
@@ -436,6 +503,8 @@ class Interpreter:
             return self.module.constants[name]
         if name in self.module.functions:
             return _OwnFunction(self.module.functions[name])
+        if name in self.module.classes:
+            return _OwnClass(self.module.classes[name])
         if name in self.module.numpy_names:
             return _NUMPY
         if name in _BUILTINS:
@@ -450,6 +519,13 @@ class Interpreter:
             return self._numpy(chain[1:])
         subject = self._eval(node.value, frame)
         attribute = node.attr
+        if isinstance(subject, Instance):
+            if attribute in subject.attributes:
+                return subject.attributes[attribute]
+            method = subject.method(attribute)
+            if method is not None:
+                return _Bound(subject, method)
+            raise UnsupportedConstruct(f"the attribute .{attribute}, never set")
         if isinstance(subject, np.ndarray | np.generic | Tracked):
             if attribute in _ARRAY_ATTRIBUTES:
                 return getattr(np.asarray(subject), attribute)
@@ -507,11 +583,15 @@ class Interpreter:
                 kwargs.update(self._eval(keyword.value, frame))
             else:
                 kwargs[keyword.arg] = self._eval(keyword.value, frame)
-        if isinstance(function, _OwnFunction):
+        if isinstance(function, _OwnFunction | _Bound):
             line = self.line
+            if isinstance(function, _Bound):
+                args = [function.instance, *args]
             result = self._call(function.node, args, kwargs)
             self.line = line
             return result
+        if isinstance(function, _OwnClass):
+            return self.instantiate(function.node, args, kwargs)
         if isinstance(function, _Namespace):
             raise UnsupportedConstruct(f"calling {ast.unparse(node.func)}")
         if not callable(function):
@@ -575,6 +655,19 @@ def _bind(function: ast.FunctionDef, args: list, kwargs: dict, interpreter) -> d
                 raise UnsupportedConstruct(f"{function.name}() called without {name}")
             frame[name] = interpreter._eval(defaults[name], {})
     return frame
+
+
+def looked_up(frame: dict, name: str):
+    """A frame's value of ``name``, or of ``self.dinputs`` on the frame's ``self``."""
+    if name.startswith("self."):
+        owner = frame.get("self")
+        return owner.attributes.get(name[5:]) if isinstance(owner, Instance) else None
+    return frame.get(name)
+
+
+def _snapshot(frame: dict, watched) -> dict:
+    values = {n: _copied(looked_up(frame, n)) for n in watched}
+    return {n: v for n, v in values.items() if v is not None}
 
 
 def _own_nodes(value):
@@ -696,8 +789,15 @@ def written_names(node: ast.stmt) -> frozenset[str]:
                 names.add(part.id)
         root = target
         while isinstance(root, ast.Subscript | ast.Attribute):
+            if (
+                isinstance(root, ast.Attribute)
+                and isinstance(root.value, ast.Name)
+                and root.value.id == "self"
+            ):
+                names.add(f"self.{root.attr}")  # ``self.dinputs[...] = 0``
+                break
             root = root.value
-        if isinstance(root, ast.Name):
+        if isinstance(root, ast.Name) and root.id != "self":
             names.add(root.id)
     return frozenset(names)
 

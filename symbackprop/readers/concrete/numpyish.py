@@ -295,6 +295,8 @@ FUNCTIONS = {
     "pad": _sized(np.pad, _pad_size),
     "flip": np.flip,
     "fliplr": np.fliplr,
+    "diagflat": np.diagflat,
+    "diag": np.diag,
     "flipud": np.flipud,
     "rot90": np.rot90,
     "tile": _sized(np.tile, _tile_size),
