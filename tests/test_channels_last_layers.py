@@ -11,16 +11,15 @@ the checker.
 
 from __future__ import annotations
 
-import ast
 import copy
 import functools
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
+from layer_mutants import judged, load_module, mutated
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, FileReport
@@ -268,16 +267,9 @@ def _right(module, function: str) -> bool:
     return all(_case_right(module, function, i) for i in range(len(CONFIGS[function])))
 
 
-def _module(path: Path):
-    spec = importlib.util.spec_from_file_location(f"channels_last_{abs(hash(path))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # -- the correct file ---------------------------------------------------------------------------
 def test_torch_autograd_agrees_the_channels_last_fixture_is_right_at_every_configuration():
-    module = _module(CHANNELS_LAST)
+    module = load_module(CHANNELS_LAST)
     for function in CONFIGS:
         assert _right(module, function), function
 
@@ -533,42 +525,11 @@ def _unit(function: str) -> str:
     return UNIT.get(function, function)
 
 
-def _judged(report):
-    """One pair's verdicts."""
-    (unit,) = report.units
-    assert unit.status == CHECKED, unit.message
-    return unit.report
-
-
-def _mutated(function: str, old: str, new: str, path: Path = CHANNELS_LAST) -> tuple[str, int]:
-    """The fixture with one line of ``function`` changed, and that line's number."""
-    lines = path.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"def {function}("))
-    ends = (i for i in range(start + 1, len(lines)) if lines[i].startswith(("def ", "class ")))
-    end = next(ends, len(lines))
-    at = [i for i in range(start, end) if old in lines[i]]
-    assert len(at) == 1, (function, old)
-    assert lines[at[0]].count(old) == 1, (function, old)
-    lines[at[0]] = lines[at[0]].replace(old, new)
-    text = "\n".join(lines) + "\n"
-    return text, _statement_line(text, at[0] + 1)
-
-
-def _statement_line(text: str, line: int) -> int:
-    """The first line of the statement holding ``line`` (a statement may span lines)."""
-    spans = [
-        (node.lineno, node.end_lineno)
-        for node in ast.walk(ast.parse(text))
-        if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef | ast.ClassDef)
-    ]
-    return max(start for start, end in spans if start <= line <= end)
-
-
 def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int, bool]:
-    text, line = _mutated(function, old, new)
+    text, line = mutated(CHANNELS_LAST, function, old, new)
     path = tmp_path / f"channels_last_{abs(hash((function, old, new)))}.py"
     path.write_text(text)
-    return path, line, _right(_module(path), _unit(function))
+    return path, line, _right(load_module(path), _unit(function))
 
 
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
@@ -597,10 +558,10 @@ PARTLY_RIGHT = {
 def test_a_mutant_right_at_some_configurations_is_labelled_wrong(tmp_path):
     olds = {(function, new): old for function, old, new in MUTANTS}
     for (function, new), why in PARTLY_RIGHT.items():
-        text, _ = _mutated(function, olds[(function, new)], new)
+        text, _ = mutated(CHANNELS_LAST, function, olds[(function, new)], new)
         path = tmp_path / f"partly_{abs(hash(new))}.py"
         path.write_text(text)
-        module = _module(path)
+        module = load_module(path)
         each = [_case_right(module, function, i) for i in range(len(CONFIGS[function]))]
         assert any(each) and not all(each), (new, why, each)
 
@@ -616,7 +577,7 @@ def test_a_channels_last_mutant_is_judged_as_the_oracle_says_at_its_own_line(
     tmp_path, function, old, new
 ):
     path, line, right = _label(tmp_path, function, old, new)
-    report = _judged(check_code(path, _unit(function)))
+    report = judged(check_code(path, _unit(function)))
     if right:  # never call correct code wrong
         assert report.ok, report.to_text()
         return

@@ -7,8 +7,6 @@ oracle: the file is run here, in the test, never by the checker), not from the c
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import json
 import random
 import subprocess
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from layer_mutants import judged, load_module, mutated
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, NOT_IMPLEMENTED, FileReport
@@ -59,13 +58,6 @@ LOSS_INPUTS = {
     "softmax_loss_naive": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
     "svm_loss_naive": lambda r: [*_arrays(r, (D, M), (N, D)), _labels(r), 0.1],
 }
-
-
-def _module(path: Path):
-    spec = importlib.util.spec_from_file_location(f"layers_{abs(hash(path))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _central(f, array: np.ndarray, step: float = 1e-6) -> np.ndarray:
@@ -147,7 +139,7 @@ def test_every_unit_of_a_correct_layer_file_is_read_and_correct():
     expected.discard("affine_relu_backward")  # in the network's file
     expected -= {"softmax_loss_naive", "svm_loss_naive"}  # in the styles' file
     assert set(functions) == expected
-    module = _module(LAYERS)
+    module = load_module(LAYERS)
     for function, unit in functions.items():
         assert _right(module, function), function  # the oracle agrees the fixture is right
         assert unit.status == CHECKED, (function, unit.message)
@@ -159,7 +151,7 @@ def test_a_network_built_from_layers_is_read_through_its_layer_calls():
     report = check_code(NET)
     functions = {u.function: u for u in report.units}
     assert set(functions) >= {"affine_relu_backward", "softmax_loss", "TwoLayerNet.loss"}
-    module = _module(NET)
+    module = load_module(NET)
     assert _net_right(module) and _right(module, "affine_relu_backward")
     for unit in report.units:
         assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
@@ -171,7 +163,7 @@ def test_a_network_built_from_layers_is_read_through_its_layer_calls():
 # small sizes (the concrete reader): read, and called correct like the rest.
 def test_other_styles_are_read_the_naive_loops_by_evaluation():
     report = check_code(STYLES)
-    module = _module(STYLES)
+    module = load_module(STYLES)
     for unit in report.units:
         assert _right(module, unit.function), unit.function
         assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
@@ -317,40 +309,6 @@ BLAMED_ELSEWHERE = {
 }
 
 
-def _judged(report):
-    """One function's verdicts: a pair's unit (judged with its forward), or a loss function's
-    own report."""
-    if isinstance(report, FileReport):
-        (unit,) = report.units
-        assert unit.status == CHECKED, unit.message
-        return unit.report
-    return report
-
-
-def _mutated(function: str, old: str, new: str, path: Path = LAYERS) -> tuple[str, int]:
-    """The fixture with one line of ``function`` changed, and that line's number."""
-    lines = path.read_text().splitlines()
-    own = function.split(".")[-1]
-    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {own}("))
-    ends = (i for i in range(start + 1, len(lines)) if lines[i].startswith(("def ", "class ")))
-    end = next(ends, len(lines))
-    at = [i for i in range(start, end) if old in lines[i]]
-    assert len(at) == 1, (function, old)
-    lines[at[0]] = lines[at[0]].replace(old, new)
-    text = "\n".join(lines) + "\n"
-    return text, _statement_line(text, at[0] + 1)
-
-
-def _statement_line(text: str, line: int) -> int:
-    """The first line of the statement holding ``line`` (a statement may span lines)."""
-    spans = [
-        (node.lineno, node.end_lineno)
-        for node in ast.walk(ast.parse(text))
-        if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef | ast.ClassDef)
-    ]
-    return max(start for start, end in spans if start <= line <= end)
-
-
 STYLE_MUTANTS = [
     ("relu_backward", "dx[x <= 0] = 0", "dx[x < 0] = 0"),
     ("relu_backward", "dx[x <= 0] = 0", "dx[x > 0] = 0"),
@@ -371,11 +329,11 @@ CASES += [(STYLES, *m) for m in STYLE_MUTANTS]
 def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(
     tmp_path, fixture, function, old, new
 ):
-    text, line = _mutated(function, old, new, fixture)
+    text, line = mutated(fixture, function, old, new)
     path = tmp_path / "layers.py"
     path.write_text(text)
-    right = _right(_module(path), function)
-    report = _judged(check_code(path, function))
+    right = _right(load_module(path), function)
+    report = judged(check_code(path, function))
     if right:  # never call correct code wrong
         assert report.ok, report.to_text()
         return
@@ -444,7 +402,7 @@ def test_templates_are_not_implemented_and_writes_into_inputs_are_warned(tmp_pat
 
 
 def test_the_command_line_judges_one_function_and_says_so_in_json(tmp_path):
-    text, line = _mutated("relu_backward", "dx = dout * (x > 0)", "dx = dout")
+    text, line = mutated(LAYERS, "relu_backward", "dx = dout * (x > 0)", "dx = dout")
     path = tmp_path / "layers.py"
     path.write_text(text)
     run = subprocess.run(

@@ -4,11 +4,11 @@ positions only: read by evaluation at every setting. The labels come from torch
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from layer_mutants import load_module
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED
@@ -18,13 +18,6 @@ F = torch.nn.functional
 
 FIXTURE = Path(__file__).parent / "layerfiles" / "strided_args.py"
 SETTINGS = [(1, 1, 2), (2, 1, 3), (2, 0, 2), (1, 0, 3)]  # stride, pad, pool size
-
-
-def _module(path: Path):
-    spec = importlib.util.spec_from_file_location(f"strided_{abs(hash(path))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _close(a, b) -> bool:
@@ -68,7 +61,7 @@ def _right(module) -> bool:
 
 
 def test_the_fixture_agrees_with_torch_and_is_read_whole_and_correct():
-    assert _right(_module(FIXTURE))
+    assert _right(load_module(FIXTURE))
     report = check_code(FIXTURE)
     assert [u.status for u in report.units] == [CHECKED, CHECKED]
     assert report.ok, report.to_text()
@@ -96,7 +89,7 @@ def test_a_mutant_is_judged_as_torch_says(tmp_path, old, new):
     assert text.count(old) == 1, old
     path = tmp_path / "layers.py"
     path.write_text(text.replace(old, new))
-    right = _right(_module(path))
+    right = _right(load_module(path))
     report = check_code(path)
     assert all(u.status == CHECKED for u in report.units)
     assert report.ok == right, report.to_text()
@@ -107,5 +100,5 @@ def test_the_mutants_hold_both_kinds(tmp_path):
     for number, (old, new) in enumerate(MUTANTS):
         path = tmp_path / f"m{number}.py"
         path.write_text(FIXTURE.read_text().replace(old, new))
-        labels.append(_right(_module(path)))
+        labels.append(_right(load_module(path)))
     assert labels.count(False) >= 3 and labels.count(True) >= 2

@@ -1,0 +1,55 @@
+"""What the course-layer tests share: a fixture with one line of one function changed, the
+statement that line belongs to, the fixture imported as a module (for the oracle, which runs
+it; the checker never does), and one unit's verdicts."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+from symbackprop.check.layerfile import CHECKED, FileReport
+
+
+def load_module(path: Path, prefix: str = "fixture"):
+    """The fixture at ``path``, imported under a name of its own."""
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{abs(hash(path))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def mutated(path: Path, function: str, old: str, new: str) -> tuple[str, int]:
+    """The fixture with ``old`` changed to ``new`` in ``function`` (``Class.method`` or a
+    name), and the first line of the statement changed."""
+    lines = path.read_text().splitlines()
+    own = function.split(".")[-1]
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {own}("))
+    ends = (i for i in range(start + 1, len(lines)) if lines[i].startswith(("def ", "class ")))
+    end = next(ends, len(lines))
+    at = [i for i in range(start, end) if old in lines[i]]
+    assert len(at) == 1, (function, old)
+    assert lines[at[0]].count(old) == 1, (function, old)
+    lines[at[0]] = lines[at[0]].replace(old, new)
+    text = "\n".join(lines) + "\n"
+    return text, statement_line(text, at[0] + 1)
+
+
+def statement_line(text: str, line: int) -> int:
+    """The first line of the statement holding ``line`` (a statement may span lines)."""
+    spans = [
+        (node.lineno, node.end_lineno)
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef | ast.ClassDef)
+    ]
+    return max(start for start, end in spans if start <= line <= end)
+
+
+def judged(report):
+    """One unit's verdicts: a pair's or a class's (a file report of one unit, read), or a loss
+    function's own report."""
+    if isinstance(report, FileReport):
+        (unit,) = report.units
+        assert unit.status == CHECKED, unit.message
+        return unit.report
+    return report
