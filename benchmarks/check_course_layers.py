@@ -1,5 +1,6 @@
 """How ``check`` fares on course layer files: every mutant of the torch-labelled fixtures in
-tests/ (naive loops channels first; channels last with dicts of weights), per unit.
+tests/ (naive loops channels first; channels last with dicts of weights; layer classes), per
+unit.
 
 Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
 read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
@@ -22,7 +23,7 @@ sys.path.insert(0, str(TESTS))
 from symbackprop.check import check_code  # noqa: E402
 from symbackprop.check.layerfile import CHECKED, FileReport  # noqa: E402
 
-FIXTURES = ("test_naive_layers", "test_channels_last_layers")
+FIXTURES = ("test_naive_layers", "test_channels_last_layers", "test_layer_classes")
 
 
 def _report(path: Path, function: str):
@@ -39,6 +40,7 @@ def score(fixture: str, folder: Path) -> dict[str, Counter]:
     for function, old, new in tests.MUTANTS:
         path, line, right = tests._label(folder, function, old, new)
         unit = getattr(tests, "UNIT", {}).get(function, function)  # a helper: its caller's
+        unit = f"{unit}.backward" if fixture == "test_layer_classes" else unit
         row = rows[unit]
         row["mutants"] += 1
         try:

@@ -23,9 +23,18 @@ def mutated(path: Path, function: str, old: str, new: str) -> tuple[str, int]:
     """The fixture with ``old`` changed to ``new`` in ``function`` (``Class.method`` or a
     name), and the first line of the statement changed."""
     lines = path.read_text().splitlines()
-    own = function.split(".")[-1]
-    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {own}("))
-    ends = (i for i in range(start + 1, len(lines)) if lines[i].startswith(("def ", "class ")))
+    owner, _, own = function.rpartition(".")
+    first = 0
+    if owner:  # a method: looked for in its class
+        heads = (f"class {owner}:", f"class {owner}(")
+        first = next(i for i, line in enumerate(lines) if line.startswith(heads))
+    start = next(i for i in range(first, len(lines)) if lines[i].lstrip().startswith(f"def {own}("))
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    ends = (
+        i
+        for i in range(start + 1, len(lines))
+        if lines[i].startswith(("def ", "class ", f"{indent}def ", f"{indent}@"))
+    )
     end = next(ends, len(lines))
     at = [i for i in range(start, end) if old in lines[i]]
     assert len(at) == 1, (function, old)

@@ -12,6 +12,7 @@ from itertools import product
 
 import numpy as np
 
+from symbackprop.readers.concrete.interpreter import Instance
 from symbackprop.readers.layerconfig import argument_names, config_dicts
 
 # sizes by role: every dimension of an array distinct, so a transposition cannot pass
@@ -330,3 +331,56 @@ def _describe(name: str, value) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in value.items() if k not in ("mode", "seed"))
         return f"{name} {{{inner}}}" if inner else name
     return f"{name} = {value}"
+
+
+# -- a layer class: what it is made and called with ----------------------------------------
+_INIT_SIZES = {"input": 4, "neuron": 6, "output": 6, "unit": 6, "hidden": 6, "size": 6}
+
+
+_INIT_RATES = ("p", "keep_prob", "dropout")  # and any name ending in "rate"
+
+
+def init_arguments(init: ast.FunctionDef | None) -> list:
+    """What ``Layer_Dense(n_inputs, n_neurons)`` is made with: sizes by their names, a rate
+    by its name; arguments with defaults keep them."""
+    if init is None:
+        return []
+    spec = init.args
+    required = spec.args[1 : len(spec.args) - len(spec.defaults)]
+    values = []
+    for argument in required:
+        name = argument.arg.lower()
+        if name in _INIT_RATES or name.endswith("rate"):
+            values.append(0.25)
+            continue
+        size = next((v for k, v in _INIT_SIZES.items() if k in name), 4)
+        values.append(size)
+    return values
+
+
+_PREDICTIONS = ("y_pred", "pred", "predictions", "probs", "output", "outputs")
+
+
+_LABELS = ("y_true", "y", "labels", "targets", "target")
+
+
+def forward_arguments(forward, instance: Instance, loss: bool, rng) -> dict:
+    """The forward's arguments: inputs as wide as the layer's weights take (4 else), labels
+    below the width of what they label, probabilities where a loss takes predictions."""
+    spec = forward.args
+    names = [a.arg for a in spec.args[1 : len(spec.args) - len(spec.defaults)]]
+    weights = [v for v in instance.attributes.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    width = weights[0].shape[0] if weights else 4
+    samples = 5
+    out: dict[str, object] = {}
+    for name in names:
+        if name.lower() in _LABELS:
+            labels = rng.integers(0, width, size=samples)
+            labels[-1] = labels[0]
+            out[name] = labels
+        elif loss and name.lower() in _PREDICTIONS:
+            raw = rng.uniform(0.1, 1.0, size=(samples, width))
+            out[name] = raw / raw.sum(axis=1, keepdims=True)
+        else:
+            out[name] = rng.standard_normal((samples, width))
+    return out

@@ -1,0 +1,375 @@
+"""Where a gradient read by evaluation goes wrong: the first line whose value is wrong.
+
+The backward's ``dNAME`` values are held to the adjoints of the forward's ``NAME`` where it has
+one (``dx_pad`` to ``x_pad``), a loss function's partial gradients to the gradients of its
+partial losses. Among several lines writing one value, the line whose own change is a multiple
+of the error is blamed; a line that only passes a value on is blamed at the value's source,
+unless right gradients need that source; where several gradients are wrong, the last value they
+all share is.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+
+import numpy as np
+
+from symbackprop.check.loopruns import Failure, Run, agrees, entry, parallel
+from symbackprop.readers.concrete.interpreter import plain, written_names
+
+
+def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
+    """The first wrong line ``name`` depends on."""
+    if isinstance(run.got[name], Failure) and run.got[name].line is not None:
+        return run.got[name].line
+    claimed = name
+    source = entry_source(statements, name)
+    if source is not None and source in run.final:
+        others = [e for n, e in run.expected.items() if n != name and e is not None]
+        if any(agrees(run.final[source], e) for e in others):  # another's value: swapped
+            return _entry_line(statements, name)
+        run.targets.setdefault(source, run.expected[name])
+        name = source
+    depends = dependencies(statements, name) | {name}
+    wrong = [
+        v
+        for v in run.targets
+        if v in depends
+        and v in run.final
+        and not agrees(run.final[v], run.targets[v])
+        and not set(_own_writes(statements, v)) <= vouched  # a right gradient needs it
+    ]
+    shared = _shared_source(statements, run, vouched)
+    if shared is not None and name != shared and shared in depends:
+        wrong.append(shared)
+    if name not in wrong:
+        wrong.append(name)
+    ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function))
+    variable = ordered[0]
+    target = run.targets.get(variable, run.expected.get(claimed))
+    value = run.final.get(variable, run.got[claimed])
+    line = _blamed_line(function, statements, run, variable, value, target)
+    for _ in range(len(statements)):  # a line that passes a value on: where it is made
+        passed = _passed_on(statements[line]) if line in statements else None
+        if passed is None or passed not in run.final or not _writes(statements, passed):
+            return line
+        source = run.final[passed]
+        target = _rearranged_back(target, np.shape(plain(source)))
+        if target is None or agrees(source, target):
+            return line  # what it passes on is right (or not known): the mistake is here
+        following = _blamed_line(function, statements, run, passed, source, target)
+        if following in vouched:
+            return line
+        line = following
+    return line
+
+
+def vouched_lines(statements: dict[int, ast.stmt], right: list[str]) -> set[int]:
+    """The lines that make what two right gradients or more are made from: not where a mistake
+    is (one right gradient may be blind to it, as a sum over every entry is to a
+    transposition; two rarely are)."""
+    needed = Counter(
+        line
+        for name in right
+        for line in {
+            line
+            for v in dependencies(statements, entry_source(statements, name) or name)
+            | {entry_source(statements, name) or name}
+            for line in _writes(statements, v)
+        }
+    )
+    return {line for line, count in needed.items() if count >= 2}
+
+
+def simple_statements(function: ast.FunctionDef) -> dict[int, ast.stmt]:
+    """Every simple statement of the function by its line."""
+    return {
+        node.lineno: node
+        for node in ast.walk(function)
+        if isinstance(node, ast.stmt)
+        and not isinstance(node, ast.For | ast.While | ast.If | ast.FunctionDef | ast.With)
+    }
+
+
+def _writes(statements: dict[int, ast.stmt], name: str) -> list[int]:
+    return sorted(line for line, s in statements.items() if name in written_names(s))
+
+
+def _initialising(statement: ast.stmt) -> bool:
+    """``dW = np.zeros_like(W)``, ``dx = None``: a start, never a formula."""
+    value = _assigned_value(statement)
+    if isinstance(value, ast.Constant):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    called = _called_name(value)
+    return called in _STARTS or called.startswith("zero")  # np.zeros, or a zero_pad() of one
+
+
+def _aliasing(statement: ast.stmt) -> bool:
+    """``dx = dout.copy()``, ``dx = dout``: a start where later lines change the value."""
+    value = _assigned_value(statement)
+    return isinstance(value, ast.Name) or (
+        isinstance(value, ast.Call) and _called_name(value) == "copy"
+    )
+
+
+_STARTS = {"zeros", "zeros_like", "empty", "empty_like"}
+
+
+def _assigned_value(statement: ast.stmt) -> ast.expr | None:
+    """The value of ``name = value`` or ``self.name = value``: a whole value assigned."""
+    if not isinstance(statement, ast.Assign):
+        return None
+    target = statement.targets[0]
+    whole = isinstance(target, ast.Name) or (
+        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+    )
+    return statement.value if whole else None
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _own_writes(statements, name: str) -> list[int]:
+    """The lines that make ``name``'s value, starts left out where there are others; for an
+    array only ever written through views (``da_prev_pad = dA_prev_pad[i]``), theirs."""
+    lines = _writes(statements, name)
+    made = [line for line in lines if not _initialising(statements[line])]
+    if not made:
+        views = sorted(
+            {line for view in _views(statements, name) for line in _writes(statements, view)}
+        )
+        made = [
+            line
+            for line in views
+            if not _initialising(statements[line]) and not _is_view(statements[line], name)
+        ]
+    made = made or lines
+    return [line for line in made if not _aliasing(statements[line])] or made
+
+
+def _views(statements, name: str) -> set[str]:
+    """Names bound to a slice of ``name``: ``da_prev_pad = dA_prev_pad[i]``."""
+    return {
+        s.targets[0].id
+        for s in statements.values()
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and _is_view(s, name)
+    }
+
+
+def _is_view(statement: ast.stmt, name: str) -> bool:
+    value = getattr(statement, "value", None)
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(value, ast.Subscript)
+        and isinstance(value.value, ast.Name)
+        and value.value.id == name
+    )
+
+
+def _first_line(statements, name: str, function) -> int:
+    return (_own_writes(statements, name) or [function.body[-1].lineno])[0]
+
+
+def last_write(statements, name: str, function) -> int:
+    lines = _writes(statements, name)
+    return lines[-1] if lines else function.body[-1].lineno
+
+
+def dependencies(statements: dict[int, ast.stmt], name: str) -> set[str]:
+    """The names read, directly or not, by the statements that write ``name``."""
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        for line in _writes(statements, current):
+            for node in ast.walk(statements[line]):
+                loaded = isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                if loaded and node.id not in found:
+                    found.add(node.id)
+                    todo.append(node.id)
+    return found
+
+
+def _blamed_line(function, statements, run: Run, variable: str, value, target) -> int:
+    for line in _writes(statements, variable):  # a start of zeros that is not zeros
+        change = run.writes.changes.get((variable, line))
+        start = _initialising(statements[line]) and isinstance(statements[line].value, ast.Call)
+        if start and change is not None and np.any(change):
+            return line
+    own = _own_writes(statements, variable)
+    ran = [line for line in own if line in run.writes.ran]
+    own = ran or own  # a branch the failing setting never took is not where it fails
+    if not own:
+        return function.body[-1].lineno
+    if len(own) == 1:
+        return own[0]
+    try:
+        error = np.asarray(plain(value), dtype=float) - target
+    except (TypeError, ValueError):
+        return own[0]
+    matching = [line for line in own if parallel(error, run.writes.changes.get((variable, line)))]
+    # every rescaling of a value is a multiple of a wrong scale: a wrong size (``/ labels``)
+    # is likelier in a line that rescales the value it is given, a wrong sign in the formula
+    # that made it
+    changing = [line for line in matching if _reads_itself(statements[line], variable)]
+    if changing and not _sign_flipped(error, target):
+        return changing[0]
+    if matching:
+        return matching[0]
+    return _after_last_fit(function, run, variable, own, target)
+
+
+def _sign_flipped(error: np.ndarray, target) -> bool:
+    """Whether a value is its target negated: its error is -2 times the target."""
+    target = np.asarray(target, dtype=float)
+    if not np.any(target):
+        return False
+    scale = float(np.dot(error.ravel(), target.ravel()) / np.dot(target.ravel(), target.ravel()))
+    return abs(scale + 2.0) < 1e-6 and parallel(error, target)
+
+
+def _after_last_fit(function, run: Run, variable: str, own: list[int], target) -> int:
+    """The first line writing ``variable`` after the last top-level statement at whose end its
+    value was one it may rightly hold (its final value, or a partial loss's gradient)."""
+    acceptable = [target] + [a[variable] for a in run.acceptable if variable in a]
+    last_fit = -1
+    for index, snapshot in enumerate(run.writes.after):
+        if variable in snapshot and any(
+            a is not None and agrees(snapshot[variable], a) for a in acceptable
+        ):
+            last_fit = index
+    if last_fit == len(run.writes.after) - 1:  # it ends right: a term is missing at the end
+        return own[-1]
+    start = function.body[last_fit + 1].lineno if last_fit + 1 < len(function.body) else 0
+    after = [line for line in own if line >= start]
+    return (after or own)[0]
+
+
+def _shared_source(statements, run: Run, vouched: set[int]) -> str | None:
+    """Where several returned gradients are wrong: the last value all of them are made from
+    that no right gradient needs (``dtanh``, read by every gradient of an RNN cell)."""
+    wrong = [n for n in run.expected if not agrees(run.got[n], run.expected[n])]
+    if len(wrong) < 2:
+        return None
+    common = set.intersection(
+        *(dependencies(statements, entry_source(statements, n) or n) for n in wrong)
+    )
+    made = [
+        v
+        for v in common
+        if _own_writes(statements, v)
+        and not set(_own_writes(statements, v)) <= vouched
+        and not (v in run.targets and v in run.final and agrees(run.final[v], run.targets[v]))
+    ]
+    return max(made, key=lambda v: _own_writes(statements, v)[-1], default=None)
+
+
+def _reads_itself(statement: ast.stmt, variable: str) -> bool:
+    """``dx /= N``, ``dx = dx / N``, ``dx[...] -= 1``: a line that changes what it is given."""
+    if isinstance(statement, ast.AugAssign) or not isinstance(statement, ast.Assign):
+        return True
+    if not isinstance(statement.targets[0], ast.Name | ast.Attribute):
+        return True  # a write into part of it
+    return any(
+        ast.unparse(node) == variable
+        for node in ast.walk(statement.value)
+        if isinstance(node, ast.Name | ast.Attribute)
+    )
+
+
+def _passed_on(statement: ast.stmt) -> str | None:
+    """The one name a statement only passes on, unchanged or rearranged: ``dh0 = dprev_h``,
+    ``dWx += dWx_t``, ``dx[:, t, :] = dx_t``, ``dx = dx_flat.reshape(N, T, V)``."""
+    if isinstance(statement, ast.Assign | ast.AugAssign):
+        if isinstance(statement, ast.AugAssign) and not isinstance(statement.op, ast.Add):
+            return None
+        value = statement.value
+        while True:
+            if isinstance(value, ast.Name):
+                return value.id
+            if isinstance(value, ast.Attribute) and value.attr == "T":
+                value = value.value
+            elif (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("reshape", "copy")
+            ):
+                value = value.func.value
+            else:
+                return None
+    return None
+
+
+def _rearranged_back(target, shape):
+    """The value a passed-on name should hold, from what its receiver should: the same
+    numbers in the source's shape (a reshape); None where that is not known."""
+    if target is None or isinstance(target, Failure):
+        return None
+    target = np.asarray(target)
+    if target.shape == tuple(shape):
+        return target
+    if target.size == int(np.prod(shape)):
+        return target.reshape(shape)
+    return None
+
+
+def source_text(statements, line: int, name: str) -> str:
+    statement = statements.get(line)
+    return ast.unparse(statement) if statement is not None else name
+
+
+def _entry_line(statements: dict[int, ast.stmt], name: str) -> int:
+    """The line that fills a dict entry (``{"dWax": ...}`` or ``grads["dWax"] = ...``)."""
+    base, key = entry(name)
+    for line, statement in sorted(statements.items()):
+        if not isinstance(statement, ast.Assign):
+            continue
+        target, value = statement.targets[0], statement.value
+        literal = isinstance(target, ast.Name) and target.id == base and isinstance(value, ast.Dict)
+        if literal and any(isinstance(k, ast.Constant) and k.value == key for k in value.keys):
+            return line
+        if _is_entry(target, base, key):
+            return line
+    return max(statements)
+
+
+def _is_entry(target: ast.expr, base: str, key: str) -> bool:
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == base
+        and isinstance(target.slice, ast.Constant)
+        and target.slice.value == key
+    )
+
+
+def entry_source(statements: dict[int, ast.stmt], name: str) -> str | None:
+    """The variable a dict entry is filled from: ``dWax`` in ``{"dWax": dWax}`` or
+    ``grads["dWax"] = dWax``."""
+    found = entry(name)
+    if found is None:
+        return None
+    base, key = found
+    for statement in statements.values():
+        if not isinstance(statement, ast.Assign):
+            continue
+        target, value = statement.targets[0], statement.value
+        if isinstance(target, ast.Name) and target.id == base and isinstance(value, ast.Dict):
+            for k, v in zip(value.keys, value.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
+                    return v.id
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == base
+            and isinstance(target.slice, ast.Constant)
+            and target.slice.value == key
+            and isinstance(value, ast.Name)
+        ):
+            return value.id
+    return None
