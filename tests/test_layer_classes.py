@@ -11,10 +11,6 @@ dvalues the upstream gradient; for a class whose name holds "Loss", the loss is 
 what its forward returns, and its backward gets the predictions (``self.output`` where the
 forward sets it) and the integer labels. Each ``self.dNAME`` is the gradient of NAME, a
 forward argument or a weight of the layer.
-
-Not in the fixture: the book's ``Loss_BinaryCrossentropy`` and ``Loss_MeanSquaredError``. Their
-``y_true`` is an array of the predictions' shape, and the checker makes integer class labels
-for an argument named ``y_true``, so their forwards cannot run there (a broadcast error).
 """
 
 from __future__ import annotations
@@ -106,6 +102,27 @@ def _scores(samples, width):
     return make
 
 
+def _binary(samples, outputs):
+    def make(rng):
+        args = {"y_pred": rng.uniform(0.05, 0.95, size=(samples, outputs))}
+        args["y_true"] = rng.integers(0, 2, size=(samples, outputs))
+        reference = lambda t, _: F.binary_cross_entropy(  # noqa: E731
+            t["y_pred"], t["y_true"].double()
+        )
+        return Case((), {}, args, reference, {"dinputs": "y_pred"})
+
+    return make
+
+
+def _squared(samples, outputs):
+    def make(rng):
+        args = {"y_pred": _normal(rng, samples, outputs), "y_true": _normal(rng, samples, outputs)}
+        reference = lambda t, _: ((t["y_true"] - t["y_pred"]) ** 2).mean()  # noqa: E731
+        return Case((), {}, args, reference, {"dinputs": "y_pred"})
+
+    return make
+
+
 def _dropout(t, layer):
     return t["inputs"] * torch.tensor(layer.binary_mask)
 
@@ -137,6 +154,8 @@ CONFIGS = {
         _activation(lambda t, _: t["inputs"], 5, 4),
         _activation(lambda t, _: t["inputs"], 3, 7),
     ],
+    "Loss_BinaryCrossentropy": [_binary(5, 4), _binary(3, 6)],
+    "Loss_MeanSquaredError": [_squared(5, 4), _squared(3, 6)],
 }
 
 
@@ -390,6 +409,35 @@ MUTANTS = [
     # linear
     ("Activation_Linear", "self.dinputs = dvalues.copy()", "self.dinputs = np.ones_like(dvalues)"),
     ("Activation_Linear", "self.dinputs = dvalues.copy()", "self.dinputs = 1 * dvalues"),
+    # binary cross-entropy and mean squared error: each output's share, the sign, the count
+    ("Loss_BinaryCrossentropy", "/ (1 - clipped_dvalues)) / outputs", "/ (1 - clipped_dvalues))"),
+    (
+        "Loss_BinaryCrossentropy",
+        "(1 - y_true) / (1 - clipped_dvalues)",
+        "(1 - y_true) / clipped_dvalues",
+    ),
+    ("Loss_BinaryCrossentropy", "self.dinputs = self.dinputs / samples", "self.dinputs /= samples"),
+    ("Loss_BinaryCrossentropy", "self.dinputs = -(y_true", "self.dinputs = (y_true"),
+    (
+        "Loss_MeanSquaredError",
+        "self.dinputs = -2 * (y_true - dvalues) / outputs",
+        "self.dinputs = -2 * (y_true - dvalues)",
+    ),
+    (
+        "Loss_MeanSquaredError",
+        "self.dinputs = -2 * (y_true - dvalues) / outputs",
+        "self.dinputs = 2 * (dvalues - y_true) / outputs",
+    ),
+    (
+        "Loss_MeanSquaredError",
+        "self.dinputs = -2 * (y_true - dvalues) / outputs",
+        "self.dinputs = -(y_true - dvalues) / outputs",
+    ),
+    (
+        "Loss_MeanSquaredError",
+        "self.dinputs = self.dinputs / samples",
+        "self.dinputs = self.dinputs / outputs",
+    ),
 ]
 
 # Reviewed: the mutants torch autograd labels right (equivalent rewrites, or a change that
@@ -421,6 +469,8 @@ EQUIVALENT = {
     ("Activation_Sigmoid", "self.dinputs = dvalues * self.output * (1 - self.output)"),
     ("Activation_Sigmoid", "self.dinputs = dvalues * (self.output - self.output**2)"),
     ("Activation_Linear", "self.dinputs = 1 * dvalues"),
+    ("Loss_BinaryCrossentropy", "self.dinputs /= samples"),
+    ("Loss_MeanSquaredError", "self.dinputs = 2 * (dvalues - y_true) / outputs"),
 }
 
 # Caught, but blamed at another line, each for its reason.
@@ -439,6 +489,10 @@ BLAMED_ELSEWHERE = {
     # a line that only passes its value on (``.copy()``) is blamed where the value is made: the
     # ``-y_true / dvalues`` the mean over samples is missing from
     ("Loss_CategoricalCrossentropy", "self.dinputs = self.dinputs.copy()"),
+    # a wrong scale is blamed at the formula that made the value, where a sign, a factor 2 or
+    # a count is likelier wrong than in the line that rescales it after
+    ("Loss_CategoricalCrossentropy", "self.dinputs = self.dinputs / labels"),
+    ("Loss_MeanSquaredError", "self.dinputs = self.dinputs / outputs"),
     # the one-hot labels are no adjoint: (samples, samples) ones fail to broadcast against the
     # predictions in the line that reads them, and a crash is blamed where it is raised
     ("Loss_CategoricalCrossentropy", "y_true = np.eye(samples)[y_true]"),

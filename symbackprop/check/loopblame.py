@@ -213,24 +213,11 @@ def _blamed_line(function, statements, run: Run, variable: str, value, target) -
     except (TypeError, ValueError):
         return own[0]
     matching = [line for line in own if parallel(error, run.writes.changes.get((variable, line)))]
-    # every rescaling of a value is a multiple of a wrong scale: a wrong size (``/ labels``)
-    # is likelier in a line that rescales the value it is given, a wrong sign in the formula
-    # that made it
-    changing = [line for line in matching if _reads_itself(statements[line], variable)]
-    if changing and not _sign_flipped(error, target):
-        return changing[0]
+    # every rescaling of a value is a multiple of a wrong scale: the formula that made the
+    # value (a sign, a factor 2, a count) is the likelier place than a later ``/= N``
     if matching:
         return matching[0]
     return _after_last_fit(function, run, variable, own, target)
-
-
-def _sign_flipped(error: np.ndarray, target) -> bool:
-    """Whether a value is its target negated: its error is -2 times the target."""
-    target = np.asarray(target, dtype=float)
-    if not np.any(target):
-        return False
-    scale = float(np.dot(error.ravel(), target.ravel()) / np.dot(target.ravel(), target.ravel()))
-    return abs(scale + 2.0) < 1e-6 and parallel(error, target)
 
 
 def _after_last_fit(function, run: Run, variable: str, own: list[int], target) -> int:
@@ -267,19 +254,6 @@ def _shared_source(statements, run: Run, vouched: set[int]) -> str | None:
         and not (v in run.targets and v in run.final and agrees(run.final[v], run.targets[v]))
     ]
     return max(made, key=lambda v: _own_writes(statements, v)[-1], default=None)
-
-
-def _reads_itself(statement: ast.stmt, variable: str) -> bool:
-    """``dx /= N``, ``dx = dx / N``, ``dx[...] -= 1``: a line that changes what it is given."""
-    if isinstance(statement, ast.AugAssign) or not isinstance(statement, ast.Assign):
-        return True
-    if not isinstance(statement.targets[0], ast.Name | ast.Attribute):
-        return True  # a write into part of it
-    return any(
-        ast.unparse(node) == variable
-        for node in ast.walk(statement.value)
-        if isinstance(node, ast.Name | ast.Attribute)
-    )
 
 
 def _passed_on(statement: ast.stmt) -> str | None:

@@ -32,6 +32,8 @@ from symbackprop.readers.concrete.inputs import (
     Setting,
     forward_arguments,
     init_arguments,
+    is_label,
+    loss_kind,
     settings,
 )
 from symbackprop.readers.concrete.interpreter import (
@@ -126,15 +128,16 @@ class Judge:
         predictions and the labels, its loss the mean of what its forward returns."""
         probe = Instance(cls, self.module)
         forward, backward = probe.method("forward"), probe.method("backward")
-        loss = _is_loss_class(cls)
-        run = self._class_run(cls, forward, backward, gradients, loss)
+        kind = loss_kind(cls.name)
+        loss = kind is not None
+        run = self._class_run(cls, forward, backward, gradients, kind)
         claims = {f"self.{g}": f"d{'loss' if loss else 'L'}/d{run.params[g]}" for g in gradients}
         claims = {n: c for n, c in claims.items() if run.expected.get(n) is not None}
         if not claims:
             raise UnsupportedConstruct(f"cannot tell what {cls.name}'s gradients are of")
         return self._report(backward, [run], claims, "loss" if loss else "L")
 
-    def _class_run(self, cls, forward, backward, gradients, loss: bool) -> Run:
+    def _class_run(self, cls, forward, backward, gradients, kind: str | None) -> Run:
         rng = np.random.default_rng(7)
         interpreter = Interpreter(self.module, tracking=True, seed=3)
         init = Instance(cls, self.module).method("__init__")
@@ -144,14 +147,15 @@ class Judge:
             if _numbers(value):  # the weights __init__ made (zeros made as objects too)
                 leaves[f"self.{name}"] = _leaves(np.asarray(plain(value), dtype=float))
                 instance.attributes[name] = leaves[f"self.{name}"].copy()
-        arguments = forward_arguments(forward, instance, loss, rng)
+        arguments = forward_arguments(forward, instance, kind, rng)
+        loss = kind is not None
         arguments, inputs = _tracked(arguments)
         leaves |= inputs
         result = interpreter.call(forward, [instance, *arguments.values()])
         if loss:
             total = np.mean(result) if isinstance(result, np.ndarray) else result
             handed = [plain(instance.attributes.get("output", next(iter(arguments.values()))))]
-            handed += [v for v in arguments.values() if not _is_tracked(v)][:1]
+            handed += [plain(v) for n, v in arguments.items() if is_label(n)][:1]
         else:
             output = instance.attributes.get("output", result)
             handed = [rng.standard_normal(np.shape(output))]
@@ -313,10 +317,6 @@ def _numbers(value) -> bool:
     if value.dtype.kind == "f":
         return True
     return value.dtype == object and all(type(v) is float for v in value.flat)
-
-
-def _is_loss_class(cls: ast.ClassDef) -> bool:
-    return "loss" in cls.name.lower()
 
 
 def _is_tracked(value) -> bool:

@@ -364,9 +364,28 @@ _PREDICTIONS = ("y_pred", "pred", "predictions", "probs", "output", "outputs")
 _LABELS = ("y_true", "y", "labels", "targets", "target")
 
 
-def forward_arguments(forward, instance: Instance, loss: bool, rng) -> dict:
-    """The forward's arguments: inputs as wide as the layer's weights take (4 else), labels
-    below the width of what they label, probabilities where a loss takes predictions."""
+def is_label(name: str) -> bool:
+    """An argument a loss class takes its labels by (``y_true``)."""
+    return name.lower() in _LABELS
+
+
+def loss_kind(name: str) -> str | None:
+    """What a loss class's labels are, by its name: class indices (categorical cross-entropy),
+    0/1 per output (binary), or numbers (squared or absolute error); None: not a loss."""
+    name = name.lower()
+    if "loss" not in name:
+        return None
+    if "binary" in name:
+        return "binary"
+    if any(word in name for word in ("squared", "absolute", "mse", "mae", "regression")):
+        return "numbers"
+    return "categorical"
+
+
+def forward_arguments(forward, instance: Instance, kind: str | None, rng) -> dict:
+    """The forward's arguments: inputs as wide as the layer's weights take (4 else); for a loss
+    (``kind``), predictions and labels as its kind takes them: probabilities per row and class
+    indices, probabilities per entry and 0/1, or numbers and numbers."""
     spec = forward.args
     names = [a.arg for a in spec.args[1 : len(spec.args) - len(spec.defaults)]]
     weights = [v for v in instance.attributes.values() if isinstance(v, np.ndarray) and v.ndim == 2]
@@ -374,13 +393,19 @@ def forward_arguments(forward, instance: Instance, loss: bool, rng) -> dict:
     samples = 5
     out: dict[str, object] = {}
     for name in names:
-        if name.lower() in _LABELS:
+        if name.lower() in _LABELS and kind == "binary":
+            out[name] = rng.integers(0, 2, size=(samples, width))
+        elif name.lower() in _LABELS and kind == "numbers":
+            out[name] = rng.standard_normal((samples, width))
+        elif name.lower() in _LABELS:
             labels = rng.integers(0, width, size=samples)
             labels[-1] = labels[0]
             out[name] = labels
-        elif loss and name.lower() in _PREDICTIONS:
+        elif kind == "categorical" and name.lower() in _PREDICTIONS:
             raw = rng.uniform(0.1, 1.0, size=(samples, width))
             out[name] = raw / raw.sum(axis=1, keepdims=True)
+        elif kind == "binary" and name.lower() in _PREDICTIONS:
+            out[name] = rng.uniform(0.05, 0.95, size=(samples, width))
         else:
             out[name] = rng.standard_normal((samples, width))
     return out
