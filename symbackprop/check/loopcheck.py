@@ -1,14 +1,12 @@
-"""Judge a layer pair or a loss function that the formula reader cannot read (naive loops over
-windows and classes, data-dependent ``if``, time steps calling a step function) by evaluating it
-at small sizes through the concrete reader, the correct gradients taken exactly from the
-forward's tape.
+"""Judge what the formula reader cannot read by evaluating it at small sizes through the
+concrete reader, the correct gradients taken exactly from the forward's tape: a layer pair or a
+loss function with naive loops (windows, classes, time steps calling a step function,
+data-dependent ``if``), and a layer class whose ``backward`` stores ``self.dinputs``.
 
 Each returned gradient is judged at every setting (stride 1 and 2, padding 0 and 1, windows that
-overlap and that don't). A wrong one is blamed at the first line whose value is wrong: the
-backward's ``dNAME`` values are held to the adjoints of the forward's ``NAME`` where it has one
-(``dx_pad`` to ``x_pad``), a loss function's partial gradients to the gradients of its partial
-losses; among several lines writing one value, the line whose own change is a multiple of the
-error is the one blamed.
+overlap and that don't, each mode a string argument chooses); where one is wrong,
+:mod:`~symbackprop.check.loopblame` finds the line and :mod:`~symbackprop.check.loopdiagnose`
+says what is wrong.
 """
 
 from __future__ import annotations
