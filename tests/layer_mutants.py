@@ -62,3 +62,26 @@ def judged(report):
         assert unit.status == CHECKED, unit.message
         return unit.report
     return report
+
+
+def assert_judged_as_labelled(report, line: int, right: bool, elsewhere: bool) -> None:
+    """A mutant's verdicts as its oracle label says: right ones never called wrong (the worst
+    failure), wrong ones caught at the mutated statement, or, where ``elsewhere`` lists it
+    with its reason, at another line (and the list kept honest)."""
+    if right:
+        assert report.ok, report.to_text()
+        return
+    assert not report.ok, "a wrong mutant called correct"
+    first = min(v.line for v in report.wrong)
+    if elsewhere:
+        assert first != line, "blamed at its own line now: take it off BLAMED_ELSEWHERE"
+        return
+    assert first == line, report.to_text()
+
+
+def assert_labels_as_reviewed(labels: dict, equivalent: set, elsewhere: set, count: int) -> None:
+    """The oracle's labels, (unit, mutated line) -> right: one per mutant, the right ones the
+    reviewed equivalents, those blamed elsewhere all wrong."""
+    assert len(labels) == count  # no mutant twice
+    assert {key for key, right in labels.items() if right} == equivalent
+    assert {key for key, right in labels.items() if not right} >= elsewhere

@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from layer_mutants import load_module, mutated
+from layer_mutants import (
+    assert_judged_as_labelled,
+    assert_labels_as_reviewed,
+    judged,
+    load_module,
+    mutated,
+)
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, FileReport
@@ -515,9 +521,7 @@ def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
     for name, old, new in MUTANTS:
         _, _, right = _label(tmp_path, name, old, new)
         labels[(name, new)] = right
-    assert len(labels) == len(MUTANTS)  # no mutant twice
-    assert {key for key, right in labels.items() if right} == EQUIVALENT
-    assert {key for key, right in labels.items() if not right} >= BLAMED_ELSEWHERE
+    assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 
 def test_every_class_has_wrong_and_equivalent_mutants():
@@ -532,17 +536,5 @@ def test_every_class_has_wrong_and_equivalent_mutants():
 @pytest.mark.parametrize(("name", "old", "new"), MUTANTS, ids=lambda v: str(v)[:40])
 def test_a_class_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, name, old, new):
     path, line, right = _label(tmp_path, name, old, new)
-    report = check_code(path, f"{name}.backward")
-    assert isinstance(report, FileReport)
-    (unit,) = report.units
-    assert unit.status == CHECKED, unit.message
-    report = unit.report
-    if right:  # never call correct code wrong
-        assert report.ok, report.to_text()
-        return
-    assert not report.ok, f"missed: {new}"
-    first = min(v.line for v in report.wrong)
-    if (name, new) in BLAMED_ELSEWHERE:
-        assert first != line, "blamed at its own line now: take it off BLAMED_ELSEWHERE"
-        return
-    assert first == line, report.to_text()
+    report = judged(check_code(path, f"{name}.backward"))
+    assert_judged_as_labelled(report, line, right, (name, new) in BLAMED_ELSEWHERE)

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from layer_mutants import judged, load_module, mutated
+from layer_mutants import (
+    assert_judged_as_labelled,
+    assert_labels_as_reviewed,
+    judged,
+    load_module,
+    mutated,
+)
 
 from symbackprop.check import check_code
 from symbackprop.check.layerfile import CHECKED, FileReport
@@ -601,9 +607,7 @@ def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
     for function, old, new in MUTANTS:
         _, _, right = _label(tmp_path, function, old, new)
         labels[(function, new)] = right
-    assert len(labels) == len(MUTANTS)  # no mutant twice
-    assert {key for key, right in labels.items() if right} == EQUIVALENT
-    assert {key for key, right in labels.items() if not right} >= BLAMED_ELSEWHERE
+    assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 
 # mutants right at some configurations and wrong at others: why every configuration counts
@@ -636,12 +640,4 @@ def test_every_unit_has_wrong_and_equivalent_mutants():
 def test_a_naive_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, function, old, new):
     path, line, right = _label(tmp_path, function, old, new)
     report = judged(check_code(path, function))
-    if right:  # never call correct code wrong
-        assert report.ok, report.to_text()
-        return
-    assert not report.ok, f"missed: {new}"
-    first = min(v.line for v in report.wrong)
-    if (function, new) in BLAMED_ELSEWHERE:
-        assert first != line, "blamed at its own line now: take it off BLAMED_ELSEWHERE"
-        return
-    assert first == line, report.to_text()
+    assert_judged_as_labelled(report, line, right, (function, new) in BLAMED_ELSEWHERE)
