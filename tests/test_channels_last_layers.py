@@ -185,7 +185,11 @@ CONFIGS = {
 }
 
 # helpers only the backward calls -> the pair they are judged in
-UNIT = {"create_mask_from_window": "pool_backward", "distribute_value": "pool_backward"}
+UNIT = {
+    "create_mask_from_window": "pool_backward",
+    "distribute_value": "pool_backward",
+    "conv_single_step": "conv_backward",
+}
 
 
 def _torch_args(args: list, paths: list[tuple]) -> list:
@@ -302,6 +306,9 @@ DC_PREV = "dc_prev = dc_next * ft + ot * (1 - np.tanh(c_next) ** 2) * ft * da_ne
 # (function, line as written, mutated line): wrong ones and equivalent ones alike; the oracle
 # says which is which. A helper's line is judged in the pair whose backward calls it (UNIT).
 MUTANTS = [
+    # the bias of one window, a (1, 1, 1) array made a number (``float(b)``, as the course
+    # writes it, is an error in the NumPy this oracle runs: see test_concrete_reader)
+    ("conv_single_step", "Z = Z + b.item()", "Z = Z + np.squeeze(b)"),
     # convolution: the slices of dW and db, the window's end and stride, the crop, the sums
     (
         "conv_backward",
@@ -467,6 +474,7 @@ MUTANTS = [
 # Reviewed: the mutants torch autograd labels right (equivalent rewrites, or a change that
 # only matters at a configuration the layer never sees); every other mutant is wrong.
 EQUIVALENT = {
+    ("conv_single_step", "Z = Z + np.squeeze(b)"),
     ("conv_backward", "dW[:, :, :, c] = dW[:, :, :, c] + a_slice * dZ[i, h, w, c]"),
     ("conv_backward", "db[0, 0, 0, c] += dZ[i, h, w, c]"),
     ("conv_backward", "dA_prev[i] = da_prev_pad[pad : pad + n_H_prev, pad : pad + n_W_prev]"),

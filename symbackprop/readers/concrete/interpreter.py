@@ -27,6 +27,7 @@ from symbackprop.readers.concrete.numpyish import (
     FUNCTIONS,
     UFUNC_METHODS,
     Arrays,
+    as_float,
     check_size,
     clipped,
     deviation,
@@ -68,7 +69,7 @@ _BUILTINS: dict[str, Callable] = {
     "enumerate": enumerate,
     "reversed": reversed,
     "int": int,
-    "float": lambda v=0.0: v if isinstance(v, Tracked) else float(v),
+    "float": as_float,
     "abs": abs,
     "min": min,
     "max": max,
@@ -726,7 +727,7 @@ def _range(*args) -> range:
 def _isinstance(value, kinds) -> bool:
     """``isinstance`` of the types the code can name here; a tracked number is a float."""
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-    types = tuple(float if k is _BUILTINS["float"] else k for k in kinds)
+    types = tuple(float if k is as_float else k for k in kinds)
     if not all(isinstance(k, type) for k in types):
         raise UnsupportedConstruct("isinstance of something that is not a type")
     return isinstance(value, types) or (isinstance(value, Tracked) and float in types)

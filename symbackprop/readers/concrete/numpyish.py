@@ -218,6 +218,14 @@ def _abs(a):
     return abs(a) if isinstance(a, Tracked) else np.abs(a)
 
 
+def as_float(value=0.0):
+    """``float(b)``: a number, or the one number of a one-entry array (``float(b)`` of a
+    (1, 1, 1) bias), tracked numbers staying tracked."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    return value if isinstance(value, Tracked) else float(value)
+
+
 def _sigmoid(x):
     return 1 / (1 + EXP(-x))
 
@@ -322,8 +330,8 @@ FUNCTIONS = {
     "size": np.size,
     "heaviside": lambda a, b: np.heaviside(np.vectorize(value_of)(a) if _objects(a) else a, b),
     "ndarray": np.ndarray,
-    "float64": float,
-    "float32": float,
+    "float64": as_float,
+    "float32": as_float,
     "int64": int,
     "int32": int,
     "bool_": bool,
