@@ -17,6 +17,7 @@ import numpy as np
 
 from symbackprop.check.loopruns import Failure, Run, agrees, entry, parallel
 from symbackprop.readers.concrete.interpreter import plain, written_names
+from symbackprop.readers.layerpairs import called_name, is_start
 
 
 def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
@@ -98,24 +99,15 @@ def _writes(statements: dict[int, ast.stmt], name: str) -> list[int]:
 
 def _initialising(statement: ast.stmt) -> bool:
     """``dW = np.zeros_like(W)``, ``dx = None``: a start, never a formula."""
-    value = _assigned_value(statement)
-    if isinstance(value, ast.Constant):
-        return True
-    if not isinstance(value, ast.Call):
-        return False
-    called = _called_name(value)
-    return called in _STARTS or called.startswith("zero")  # np.zeros, or a zero_pad() of one
+    return is_start(_assigned_value(statement))
 
 
 def _aliasing(statement: ast.stmt) -> bool:
     """``dx = dout.copy()``, ``dx = dout``: a start where later lines change the value."""
     value = _assigned_value(statement)
     return isinstance(value, ast.Name) or (
-        isinstance(value, ast.Call) and _called_name(value) == "copy"
+        isinstance(value, ast.Call) and called_name(value) == "copy"
     )
-
-
-_STARTS = {"zeros", "zeros_like", "empty", "empty_like"}
 
 
 def _assigned_value(statement: ast.stmt) -> ast.expr | None:
@@ -127,11 +119,6 @@ def _assigned_value(statement: ast.stmt) -> ast.expr | None:
         isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
     )
     return statement.value if whole else None
-
-
-def _called_name(call: ast.Call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _own_writes(statements, name: str) -> list[int]:

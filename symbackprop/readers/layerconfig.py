@@ -104,6 +104,17 @@ def config_scalars(function: ast.FunctionDef) -> list[str]:
     ]
 
 
+def config_keys(function: ast.FunctionDef, configs: set[str]) -> set[str]:
+    """The keys ``function`` reads from the dicts ``configs`` names (``conv_param['stride']``,
+    ``bn_param.get('eps', 1e-5)``)."""
+    return {
+        key
+        for node in ast.walk(function)
+        for key in [_config_key(node, configs)]
+        if key is not None
+    }
+
+
 def _config_key(node: ast.AST, configs: set[str]) -> str | None:
     if (
         isinstance(node, ast.Subscript)

@@ -23,6 +23,7 @@ from symbackprop.readers.layercache import CacheReader
 from symbackprop.readers.layerconfig import (
     argument_names,
     config_dicts,
+    config_keys,
     config_scalars,
     configs_read,
     scalar_arguments,
@@ -277,19 +278,26 @@ def _only_started(element: ast.expr, values: dict) -> bool:
     if not isinstance(element, ast.Name):
         return False
     assigned = values.get(element.id, [])
-    return bool(assigned) and all(_is_start(v) for v in assigned)
+    return bool(assigned) and all(is_start(v) for v in assigned)
 
 
-def _is_start(value: ast.expr | None) -> bool:
+def is_start(value: ast.expr | None) -> bool:
+    """A value a gradient starts from, never a formula: None, a number, an array of zeros
+    (``np.zeros_like(W)``, or a ``zero_pad()`` of one)."""
     if value is None:
         return False
     if _is_none(value) or isinstance(value, ast.Constant):
         return True
     if isinstance(value, ast.Call):
-        func = value.func
-        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        return called in ("zeros", "zeros_like", "empty", "empty_like")
+        called = called_name(value)
+        return called in ("zeros", "zeros_like", "empty", "empty_like") or called.startswith("zero")
     return False
+
+
+def called_name(call: ast.Call) -> str:
+    """``zeros`` for ``np.zeros(...)``, ``zero_pad`` for ``zero_pad(...)``."""
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _assigned_values(function: ast.FunctionDef) -> dict[str, list[ast.expr | None]]:
@@ -519,7 +527,7 @@ def _dict_gradients(forward, backward, name: str, data: list[str], filename: str
     weights = {
         key: f"{arg}[{key!r}]"
         for arg in config_dicts(forward)
-        for key in _dict_keys_read(forward, arg)
+        for key in sorted(config_keys(forward, {arg}))
     }
     names, params = [], []
     for key in _dict_keys_written(backward, name):
@@ -536,18 +544,6 @@ def _dict_gradients(forward, backward, name: str, data: list[str], filename: str
         names.append(f"{name}[{key!r}]")
         params.append(base)
     return names, tuple(params)
-
-
-def _dict_keys_read(function: ast.FunctionDef, name: str) -> list[str]:
-    return [
-        node.slice.value
-        for node in ast.walk(function)
-        if isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == name
-        and isinstance(node.slice, ast.Constant)
-        and isinstance(node.slice.value, str)
-    ]
 
 
 def loss_gradients(function: ast.FunctionDef, filename: str):

@@ -13,7 +13,7 @@ from itertools import product
 import numpy as np
 
 from symbackprop.readers.concrete.interpreter import Instance
-from symbackprop.readers.layerconfig import argument_names, config_dicts
+from symbackprop.readers.layerconfig import argument_names, config_dicts, config_keys
 
 # sizes by role: every dimension of an array distinct, so a transposition cannot pass
 _N, _C, _H, _W, _F, _HH, _WW = 2, 4, 5, 6, 8, 3, 2
@@ -102,7 +102,7 @@ def settings(
     for name in sorted(configs):
         found = set()
         for reader in [function, *others]:
-            found |= _keys_read(reader, {name})
+            found |= config_keys(reader, {name})
         keys[name] = sorted(found, key=str)
     strided = any(k in _STRIDED for found in keys.values() for k in found) or any(
         name in _STRIDED for name in argument_names(function)
@@ -146,29 +146,6 @@ def _choices(function: ast.FunctionDef) -> list[dict[str, str]]:
                 known.append(other.value)
     names = list(options)
     return [dict(zip(names, values, strict=True)) for values in product(*options.values())]
-
-
-def _keys_read(function: ast.FunctionDef, configs: set[str]) -> set[str]:
-    keys = set()
-    for node in ast.walk(function):
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in configs
-            and isinstance(node.slice, ast.Constant)
-        ):
-            keys.add(node.slice.value)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in configs
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            keys.add(node.args[0].value)
-    return keys
 
 
 def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
