@@ -56,8 +56,20 @@ def _wrapped_call(head: str, function: str, arguments: str, indent: str) -> str:
     if len(inner + arguments) <= LINE_LIMIT:
         lines = [arguments]
     else:
-        lines = [part.strip() + "," for part in _split_commas(arguments)]
+        lines = [line for part in _split_commas(arguments) for line in _argument(part, inner)]
     return "\n".join([f"{head}{function}("] + [inner + text for text in lines] + [indent + ")"])
+
+
+def _argument(part: str, indent: str) -> list[str]:
+    """One argument of a wrapped call, with its comma; a tuple too long for its line opened
+    one item a line, as the formatter does (``np.concatenate((a, b), axis=1)``)."""
+    part = part.strip()
+    if len(indent + part) < LINE_LIMIT or not (part.startswith("(") and part.endswith(")")):
+        return [part + ","]
+    items = _split_commas(part[1:-1])
+    if len(items) < 2 or not _depth_never_negative(part[1:-1]):
+        return [part + ","]
+    return ["(", *(INDENT + item.strip() + "," for item in items), "),"]
 
 
 def _call(code: str) -> tuple[str, str] | None:

@@ -46,7 +46,7 @@ GENERATOR_NAMES = frozenset(
         *("standardised", "embedding_grad", "svm_hinge", "svm_hinge_slope"),
         *("spatial_batchnorm", "spatial_batchnorm_grad", "spatial_groupnorm"),
         *("spatial_groupnorm_grad", "shared_entries", "standardised_images"),
-        *("standardised_images_grad",),
+        *("standardised_images_grad", "time_step_into"),
     }
 )
 GENERATOR_PREFIXES = (ADJOINT_PREFIX, GRADIENT_PREFIX)

@@ -44,6 +44,7 @@ class ModulePlan:
     names: dict[str, str]  # how the printer spells a symbol, where not by its name
     arguments: list[str]
     parameters: list[Parameter]
+    forward_parameters: list[Parameter]  # those the forward pass reads
     forward: list[Statement]
     cache: list[str]  # what loss_of and backward read
     rest: list[str]  # the other forward values, returned only when asked for
@@ -79,6 +80,7 @@ def plan_module(
     read = set(loss_body.reads) | set(backward_body.reads)
     written = [identifier(s.target.name) for s in forward]
     cached = [name for name in mode.arguments() + written if name in read]
+    forward_reads = mode.variables.read_by(forward)
     return ModulePlan(
         title=model.description or model.name,
         source=model.source,
@@ -88,6 +90,7 @@ def plan_module(
         names=mode.names,
         arguments=mode.arguments(),
         parameters=mode.parameters(),
+        forward_parameters=[p for p in mode.parameters() if p.name in forward_reads],
         forward=forward,
         cache=cached,
         rest=[name for name in written if name not in cached],

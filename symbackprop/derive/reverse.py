@@ -15,11 +15,12 @@ from functools import cached_property
 
 import sympy as sp
 
+from symbackprop.derive.joins import joined
 from symbackprop.derive.local import local_partial
 from symbackprop.derive.vjp import vjp
 from symbackprop.errors import SpecError
 from symbackprop.ir.model import Kind, Model, Node
-from symbackprop.ir.ops import shape_of
+from symbackprop.ir.ops import shape_of, zeros_of
 from symbackprop.naming import adjoint_name
 from symbackprop.progress import progress
 
@@ -134,7 +135,7 @@ def derive(model: Model, seed: sp.Expr = sp.S.One, show_progress: bool = False) 
         nodes = progress(nodes, f"derive {model.name}", unit="node", at_least=PROGRESS_FROM)
     for node in nodes:
         if node.kind is Kind.INTERMEDIATE:
-            adjoint = _adjoint(node, contributions[node.name])
+            adjoint = _adjoint(node, contributions[node.name], model)
             if adjoint is None:
                 continue  # the loss does not depend on this node
             adjoints.append(adjoint)
@@ -145,7 +146,7 @@ def derive(model: Model, seed: sp.Expr = sp.S.One, show_progress: bool = False) 
             term = _term(model, node, sym, adjoint_symbols[node.name])
             if term.contribution != 0:
                 contributions[sym.name].append(term)
-    gradients = [_gradient(p, contributions[p.name]) for p in model.parameters]
+    gradients = [_gradient(p, contributions[p.name], model) for p in model.parameters]
     return Derivation(model, tuple(adjoints), tuple(gradients))
 
 
@@ -166,19 +167,22 @@ def _through_forward_nodes(model: Model, expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({node.expr: node.symbol for node in model.defined})
 
 
-def _sum_of_paths(terms: list[Term]) -> sp.Expr:
-    return sp.Add(*[term.contribution for term in terms])
+def _sum_of_paths(terms: list[Term], model: Model) -> sp.Expr:
+    total = sp.Add(*[term.contribution for term in terms])
+    return joined(total, _shape_function(model)) if model.is_vector else total
 
 
-def _adjoint(node: Node, terms: list[Term]) -> Adjoint | None:
+def _adjoint(node: Node, terms: list[Term], model: Model) -> Adjoint | None:
     if not terms:
         return None
     symbol = sp.Symbol(adjoint_name(node.name))
-    return Adjoint(node.name, symbol, _sum_of_paths(terms), tuple(terms))
+    return Adjoint(node.name, symbol, _sum_of_paths(terms, model), tuple(terms))
 
 
-def _gradient(param: Node, terms: list[Term]) -> Gradient:
-    return Gradient(param.name, _sum_of_paths(terms), tuple(terms))
+def _gradient(param: Node, terms: list[Term], model: Model) -> Gradient:
+    if not terms and model.is_vector:  # the loss does not use it (an LSTM's Wh over one step)
+        return Gradient(param.name, zeros_of(param.symbol), ())
+    return Gradient(param.name, _sum_of_paths(terms, model), tuple(terms))
 
 
 def _base(name: str) -> str:

@@ -1,6 +1,6 @@
 """Vector-mode networks over a batch: fully connected ``X @ W + b`` layers and a loss, or
-layers of any kind (an embedding, convolutions, pooling, normalisation, dropout, flatten, dense)
-in the order given."""
+layers of any kind (an embedding, an LSTM over sequences, convolutions, pooling,
+normalisation, dropout, flatten, dense) in the order given."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from symbackprop.ir.ops import (
     batchnorm,
     channel_scale,
     channel_shift,
+    col_slice,
     conv2d,
     dot,
     dropout,
@@ -31,6 +32,7 @@ from symbackprop.ir.ops import (
     softmax_xent,
     spatial_batchnorm,
     spatial_groupnorm,
+    time_step,
     total,
 )
 from symbackprop.limits import check_layer_count, check_network, check_parameters
@@ -169,8 +171,18 @@ class Embedding:
     size: int
 
 
+@dataclass(frozen=True)
+class Lstm:
+    """An LSTM over sequences (m, T, n), as ``torch.nn.LSTM`` computes it from zero states:
+    at each step t, ``z = x[:, t] @ Wx + h @ Wh + b`` (m, 4 units) split into the input,
+    forget, candidate and output gates ``i, f, g, o`` (sigmoid, sigmoid, tanh, sigmoid),
+    ``c = f * c + i * g`` and ``h = o * tanh(c)``; the layer gives the last ``h`` (m, units)."""
+
+    units: int
+
+
 NORM_KINDS = ("batchnorm", "layernorm", "groupnorm")
-Layer = Embedding | Conv2d | MaxPool | Norm | Dropout | Flatten | Dense | Apply
+Layer = Embedding | Lstm | Conv2d | MaxPool | Norm | Dropout | Flatten | Dense | Apply
 
 
 def layered_network(
@@ -185,9 +197,12 @@ def layered_network(
     last layer must give rows (m, k), which the loss compares with ``Y``.
 
     Names: input ``X``, targets ``Y``; an embedding number L has the table ``WeL`` and output
-    ``eL``; a convolution or dense layer number L has weights ``WL``, biases ``bL`` and output
-    ``zL``; the activation after it ``aL``, a pooling ``pL``, a flatten ``fL``; a
-    normalisation after it ``nL`` with ``gammaL`` and ``betaL``, a dropout ``dL`` with its
+    ``eL``; an LSTM number L has weights ``WxL``, ``WhL``, biases ``bL`` and at step t the
+    gates' pre-activations ``zL_t``, gates ``iL_t``, ``fL_t``, ``gL_t``, ``oL_t``, cell
+    ``cL_t`` and output ``hL_t``; a convolution or dense layer number L has weights ``WL``,
+    biases ``bL`` and output ``zL``; the activation after it ``aL``, a pooling ``pL``, a
+    flatten ``fL``; a normalisation after it ``nL`` with ``gammaL`` and ``betaL``, a dropout
+    ``dL`` with its
     mask input ``maskL``; the loss ``E``.
     """
     if not layers:
@@ -199,7 +214,7 @@ def layered_network(
     shape, number, pre, last_act = (BATCH_SIZE, *input_shape), 0, units, None
     taken: set[str] = set()
     for index, layer in enumerate(layers, start=1):
-        number += isinstance(layer, Embedding | Conv2d | Dense)
+        number += isinstance(layer, Embedding | Lstm | Conv2d | Dense)
         node, expr, shape = _layer(b, layer, index, number, units, shape)
         before, last_act = units, _activation_of(layer)
         units = b.define(_fresh(node, index, taken), expr)
@@ -221,15 +236,18 @@ def layered_network(
 
 
 def _check_input(input_shape: Sequence[int], indices: bool) -> None:
-    """A SpecError unless the input is images or rows (indices, before an embedding)."""
-    ranks = (0, 1) if indices else (1, 3)
+    """A SpecError unless the input is images, sequences or rows (indices, before an
+    embedding)."""
+    ranks = (0, 1) if indices else (1, 2, 3)
     if len(input_shape) in ranks and all(_is_count(n) for n in input_shape):
         return
     if indices:
         raise SpecError(
             f"an embedding's input is one index a sample or (T,) indices, not {list(input_shape)}"
         )
-    raise SpecError(f"the input is (C, H, W) images or (n,) rows, not {list(input_shape)}")
+    raise SpecError(
+        f"the input is (C, H, W) images, (T, n) sequences or (n,) rows, not {list(input_shape)}"
+    )
 
 
 def _fresh(name: str, index: int, taken: set[str]) -> str:
@@ -258,6 +276,8 @@ def _layer(b: ModelBuilder, layer: Layer, index: int, number: int, units, shape)
     images, rows = len(shape) == 4, len(shape) == 2
     if isinstance(layer, Embedding) and index != 1:
         raise LayerError("embedding looks up the input's indices: make it the first layer", index)
+    if isinstance(layer, Lstm) and len(shape) != 3:
+        raise LayerError("lstm needs sequences (m, T, n): an embedding of (T,) indices", index)
     if isinstance(layer, Conv2d | MaxPool) and not images:
         raise LayerError(f"{layer_name(layer)} needs images (m, C, H, W), not rows", index)
     if isinstance(layer, Dense) and not rows:
@@ -276,6 +296,9 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
     if isinstance(layer, Embedding):
         table = b.parameter(f"We{number}", shape=(layer.vocab, layer.size))
         return f"e{number}", embedding(units, table), (*shape, layer.size)
+    if isinstance(layer, Lstm):
+        output = _lstm(b, layer.units, number, units, shape)
+        return f"h{number}_{shape[1]}", output, (shape[0], layer.units)
     if isinstance(layer, Conv2d):
         w_shape = (layer.filters, shape[1], layer.kernel, layer.kernel)
         weights = b.parameter(f"W{number}", shape=w_shape)
@@ -299,6 +322,40 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
         bias = b.parameter(f"b{number}", shape=(layer.units,))
         return f"z{number}", dot(units, weights) + bias, (shape[0], layer.units)
     return f"a{number}", _activated(_activation_of(layer), units), shape
+
+
+def _lstm(b: ModelBuilder, units: int, number: int, x, shape) -> sp.Expr:
+    """Every step of an LSTM but the last one's output ``hL_T``, defined in ``b``; that
+    output's expression. The states start at zero, so step 1 has no ``h @ Wh`` and no ``f * c``."""
+    steps, width = shape[1], shape[2]
+    weights = b.parameter(f"Wx{number}", shape=(width, 4 * units))
+    recurrent = b.parameter(f"Wh{number}", shape=(units, 4 * units))
+    bias = b.parameter(f"b{number}", shape=(4 * units,))
+    h = c = None
+    for t in range(1, steps + 1):
+        z = dot(time_step(x, t - 1), weights) + bias
+        z = b.define(_unused(b, f"z{number}_{t}"), z if h is None else z + dot(h, recurrent))
+        gates = {}
+        for k, (gate, squash) in enumerate(_LSTM_GATES):
+            if gate == "f" and c is None:
+                continue  # nothing to forget yet
+            part = col_slice(z, k * units, (k + 1) * units)
+            gates[gate] = b.define(_unused(b, f"{gate}{number}_{t}"), squash(part))
+        kept = gates["i"] * gates["g"]
+        c = b.define(_unused(b, f"c{number}_{t}"), kept if c is None else gates["f"] * c + kept)
+        output = gates["o"] * sp.tanh(c)
+        if t < steps:
+            h = b.define(_unused(b, f"h{number}_{t}"), output)
+    return output
+
+
+# torch.nn.LSTM's order of the gates in z's columns, each with its squashing function
+_LSTM_GATES = (
+    ("i", activations.sigmoid),
+    ("f", activations.sigmoid),
+    ("g", sp.tanh),
+    ("o", activations.sigmoid),
+)
 
 
 def _unused(b: ModelBuilder, name: str) -> str:
@@ -336,6 +393,8 @@ def layer_name(layer: Layer) -> str:
     ``dense10``, ``relu``."""
     if isinstance(layer, Embedding):
         return f"embedding{layer.vocab}x{layer.size}"
+    if isinstance(layer, Lstm):
+        return f"lstm{layer.units}"
     if isinstance(layer, Conv2d):
         return f"conv{layer.kernel}x{layer.kernel}/{layer.filters}"
     if isinstance(layer, MaxPool):

@@ -19,6 +19,7 @@ from symbackprop.ir.network import (
     Embedding,
     Flatten,
     Layer,
+    Lstm,
     MaxPool,
     Norm,
     layered_network,
@@ -51,14 +52,14 @@ EPS = (Key(_is_eps, "a number between 0 and 1", "eps = 1e-5"), False)
 
 
 def _is_input(value: object) -> bool:
-    return isinstance(value, list) and len(value) in (1, 3) and all(map(is_count, value))
+    return isinstance(value, list) and len(value) in (1, 2, 3) and all(map(is_count, value))
 
 
 LAYERED_KEYS = {
     "name": NAME,
     "input": Key(
         _is_input,
-        "[C, H, W] or [n] (before an embedding: [T]), positive integers",
+        "[C, H, W], [T, n] or [n] (before an embedding: [T]), positive integers",
         "input = [1, 8, 8]",
     ),
     "loss": Key(is_text, TEXT, 'loss = "softmax_ce"'),
@@ -70,6 +71,7 @@ LAYER_KEYS = {
         "vocab": (Key(is_count, COUNT, "vocab = 50"), True),
         "size": (Key(is_count, COUNT, "size = 8"), True),
     },
+    "lstm": {"units": (Key(is_count, COUNT, "units = 16"), True)},
     "conv2d": {
         "filters": (Key(is_count, COUNT, "filters = 8"), True),
         "kernel": (Key(is_count, COUNT, "kernel = 3"), True),
@@ -183,6 +185,8 @@ def _check_key(key: str, value, keys: dict, layer: str, kind: str, line, file: s
 def _layer_of(kind: str, table: dict, file: str, line: int | None) -> Layer:
     if kind == "embedding":
         return Embedding(table["vocab"], table["size"])
+    if kind == "lstm":
+        return Lstm(table["units"])
     if kind == "conv2d":
         return Conv2d(
             table["filters"], table["kernel"], table.get("stride", 1), table.get("padding", 0)

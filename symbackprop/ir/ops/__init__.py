@@ -94,6 +94,7 @@ from symbackprop.ir.ops.sums import (
     rowsum_flat,
     total,
 )
+from symbackprop.ir.ops.timesteps import time_step, time_step_into, zeros_of
 
 __all__ = [
     "operand_shapes",
@@ -182,8 +183,11 @@ __all__ = [
     "tail_rows",
     "svm_hinge",
     "svm_hinge_slope",
+    "time_step",
+    "time_step_into",
     "total",
     "total_max",
+    "zeros_of",
     "zero_column",
     "zero_row",
 ]

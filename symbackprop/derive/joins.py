@@ -1,0 +1,63 @@
+"""Adjoints that each fill one part of an array, added up, written as those parts joined.
+
+An LSTM's gates read column blocks of one pre-activation, and its steps read one step each of
+a sequence: the adjoint of each read is zeros but for its own part, and their sum is the parts
+side by side. Written so, it is one ``np.concatenate`` or ``np.stack`` rather than a sum of
+arrays that are mostly zeros, and it reads as the derivation says it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy as sp
+
+from symbackprop.ir.ops import Shape, col_slice, cols_into
+from symbackprop.ir.ops.timesteps import (
+    joined_cols,
+    stacked_steps,
+    time_step,
+    time_step_into,
+    zeros_of,
+)
+
+
+def joined(expr: sp.Expr, shape_of: Callable[[sp.Expr], Shape]) -> sp.Expr:
+    """``expr`` with a sum of column blocks or of time steps of one array written as their
+    join (a part no term fills is zeros); ``expr`` itself otherwise."""
+    terms = expr.args if isinstance(expr, sp.Add) else (expr,)
+    kinds = {type(term) for term in terms}
+    if kinds != {cols_into} and kinds != {time_step_into}:
+        return expr
+    if len({term.args[1] for term in terms}) != 1:
+        return expr
+    kind, like = kinds.pop(), terms[0].args[1]
+    if kind is cols_into:
+        return _columns(terms, like, shape_of) or expr
+    return _steps(terms, like, shape_of) or expr
+
+
+def _columns(terms, like: sp.Expr, shape_of) -> sp.Expr | None:
+    width = shape_of(like)[1]
+    parts, at = [], 0
+    for start, g in sorted((int(term.args[2]), term.args[0]) for term in terms):
+        columns = shape_of(g)[1]
+        if not isinstance(columns, int) or start < at:
+            return None  # blocks that overlap: a sum, not a join
+        if start > at:
+            parts.append(zeros_of(col_slice(like, at, start)))
+        parts.append(g)
+        at = start + columns
+    if not isinstance(width, int) or at > width:
+        return None
+    if at < width:
+        parts.append(zeros_of(col_slice(like, at, width)))
+    return joined_cols(*parts)
+
+
+def _steps(terms, like: sp.Expr, shape_of) -> sp.Expr | None:
+    steps = shape_of(like)[1]
+    at = {int(term.args[2]): term.args[0] for term in terms}
+    if not isinstance(steps, int) or len(at) != len(terms):
+        return None  # a step read twice: a sum, not a join
+    return stacked_steps(*(at.get(t, zeros_of(time_step(like, t))) for t in range(steps)))
