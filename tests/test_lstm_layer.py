@@ -70,7 +70,35 @@ units = 3
 type = "dense"
 units = 1
 """
-SPECS = {"sequence-net": NUMBERS, "word-lstm": WORDS, "one-step": ONE_STEP}
+STACKED = """\
+[network]
+name = "stacked-lstm"
+input = [3, 2]
+loss = "mse"
+
+[[layer]]
+type = "lstm"
+units = 4
+sequences = true
+
+[[layer]]
+type = "lstm"
+units = 3
+sequences = true
+
+[[layer]]
+type = "flatten"
+
+[[layer]]
+type = "dense"
+units = 2
+"""
+SPECS = {
+    "sequence-net": NUMBERS,
+    "word-lstm": WORDS,
+    "one-step": ONE_STEP,
+    "stacked-lstm": STACKED,
+}
 M = 5
 RNG = np.random.default_rng(11)
 DATA = {
@@ -80,16 +108,12 @@ DATA = {
     },
     "word-lstm": {"X": RNG.integers(0, 7, size=(M, 6)), "Y": RNG.normal(size=(M, 2))},
     "one-step": {"X": RNG.normal(size=(M, 1, 2)), "Y": RNG.normal(size=(M, 1))},
+    "stacked-lstm": {"X": RNG.normal(size=(M, 3, 2)), "Y": RNG.normal(size=(M, 2))},
 }
 
 
-def torch_network(name: str, params: dict) -> tuple[float, dict]:
-    """The spec's network in PyTorch (nn.LSTM with Wx = weight_ih.T, Wh = weight_hh.T and the
-    bias as bias_ih, bias_hh zero); its loss and every parameter's gradient."""
-    torch = pytest.importorskip("torch")
-    F = torch.nn.functional
-    data = DATA[name]
-    number = 2 if name == "word-lstm" else 1
+def torch_lstm(torch, params: dict, number: int):
+    """nn.LSTM with Wx = weight_ih.T, Wh = weight_hh.T, the bias as bias_ih (bias_hh zero)."""
     Wx, Wh, b = (params[f"{key}{number}"] for key in ("Wx", "Wh", "b"))
     lstm = torch.nn.LSTM(Wx.shape[0], Wh.shape[0], batch_first=True, dtype=torch.float64)
     with torch.no_grad():
@@ -97,19 +121,38 @@ def torch_network(name: str, params: dict) -> tuple[float, dict]:
         lstm.weight_hh_l0.copy_(torch.tensor(Wh.T))
         lstm.bias_ih_l0.copy_(torch.tensor(b))
         lstm.bias_hh_l0.zero_()
-    dense = {
-        key: torch.tensor(params[key], requires_grad=True)
-        for key in params
-        if key.startswith(("W", "b")) and key[-1] == str(number + 1)
+    return lstm
+
+
+def lstm_gradients(lstm, number: int) -> dict:
+    return {
+        f"Wx{number}": lstm.weight_ih_l0.grad.numpy().T,
+        f"Wh{number}": lstm.weight_hh_l0.grad.numpy().T,
+        f"b{number}": lstm.bias_ih_l0.grad.numpy(),
     }
-    weights, bias = dense[f"W{number + 1}"], dense[f"b{number + 1}"]
+
+
+def torch_network(name: str, params: dict) -> tuple[float, dict]:
+    """The spec's network in PyTorch, nn.LSTM for each LSTM layer; its loss and every
+    parameter's gradient."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    data = DATA[name]
+    numbers = [1, 2] if name == "stacked-lstm" else [2] if name == "word-lstm" else [1]
+    lstms = {number: torch_lstm(torch, params, number) for number in numbers}
+    last = numbers[-1] + 1
+    dense = {key: torch.tensor(params[f"{key}{last}"], requires_grad=True) for key in "Wb"}
     if name == "word-lstm":
         table = torch.tensor(params["We1"], requires_grad=True)
         sequences = table[torch.tensor(data["X"])]
     else:
         sequences = torch.tensor(data["X"])
-    outputs, _ = lstm(sequences)
-    z = outputs[:, -1] @ weights + bias
+    for lstm in lstms.values():
+        sequences, _ = lstm(sequences)
+    if name == "stacked-lstm":
+        z = sequences.flatten(1) @ dense["W"] + dense["b"]
+    else:
+        z = sequences[:, -1] @ dense["W"] + dense["b"]
     if name == "sequence-net":
         loss = F.cross_entropy(z, torch.tensor(data["Y"].argmax(axis=1)))
     elif name == "word-lstm":
@@ -117,10 +160,9 @@ def torch_network(name: str, params: dict) -> tuple[float, dict]:
     else:
         loss = F.mse_loss(z, torch.tensor(data["Y"]))
     loss.backward()
-    grads = {key: value.grad.numpy() for key, value in dense.items()}
-    grads[f"Wx{number}"] = lstm.weight_ih_l0.grad.numpy().T
-    grads[f"Wh{number}"] = lstm.weight_hh_l0.grad.numpy().T
-    grads[f"b{number}"] = lstm.bias_ih_l0.grad.numpy()
+    grads = {f"{key}{last}": value.grad.numpy() for key, value in dense.items()}
+    for number, lstm in lstms.items():
+        grads.update(lstm_gradients(lstm, number))
     if name == "word-lstm":
         grads["We1"] = table.grad.numpy()
     return loss.item(), grads
@@ -238,6 +280,14 @@ BAD_SPECS = [
     ("[network]\ninput = [1, 4, 4]\n\n" + LSTM + DENSE, "lstm needs sequences (m, T, n)"),
     ("[network]\ninput = [3, 2, 1, 1]\n\n" + LSTM + DENSE, "[T, n]"),
     ("[network]\ninput = [3, 2]\n\n" + DENSE, "dense needs rows (m, n)"),
+    (
+        '[network]\ninput = [3, 2]\n\n[[layer]]\ntype = "lstm"\nunits = 2\nsequences = 1\n',
+        "sequences must be true or false",
+    ),
+    (
+        "[network]\ninput = [3, 2]\n\n" + LSTM.replace("2\n", "2\nsequences = true\n") + DENSE,
+        "dense needs rows (m, n): put a flatten before it",
+    ),
 ]
 
 

@@ -32,6 +32,7 @@ from symbackprop.ir.ops import (
     softmax_xent,
     spatial_batchnorm,
     spatial_groupnorm,
+    stacked_steps,
     time_step,
     total,
 )
@@ -176,9 +177,11 @@ class Lstm:
     """An LSTM over sequences (m, T, n), as ``torch.nn.LSTM`` computes it from zero states:
     at each step t, ``z = x[:, t] @ Wx + h @ Wh + b`` (m, 4 units) split into the input,
     forget, candidate and output gates ``i, f, g, o`` (sigmoid, sigmoid, tanh, sigmoid),
-    ``c = f * c + i * g`` and ``h = o * tanh(c)``; the layer gives the last ``h`` (m, units)."""
+    ``c = f * c + i * g`` and ``h = o * tanh(c)``; the layer gives the last ``h`` (m, units),
+    or with ``sequences`` every step's, stacked (m, T, units), as nn.LSTM's output."""
 
     units: int
+    sequences: bool = False
 
 
 NORM_KINDS = ("batchnorm", "layernorm", "groupnorm")
@@ -297,8 +300,11 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
         table = b.parameter(f"We{number}", shape=(layer.vocab, layer.size))
         return f"e{number}", embedding(units, table), (*shape, layer.size)
     if isinstance(layer, Lstm):
-        output = _lstm(b, layer.units, number, units, shape)
-        return f"h{number}_{shape[1]}", output, (shape[0], layer.units)
+        last = _lstm(b, layer.units, number, units, shape, layer.sequences)
+        if layer.sequences:
+            steps = [sp.Symbol(f"h{number}_{t}") for t in range(1, shape[1] + 1)]
+            return f"h{number}", stacked_steps(*steps), (shape[0], shape[1], layer.units)
+        return f"h{number}_{shape[1]}", last, (shape[0], layer.units)
     if isinstance(layer, Conv2d):
         w_shape = (layer.filters, shape[1], layer.kernel, layer.kernel)
         weights = b.parameter(f"W{number}", shape=w_shape)
@@ -324,9 +330,10 @@ def _defined(b: ModelBuilder, layer: Layer, number: int, units, shape):
     return f"a{number}", _activated(_activation_of(layer), units), shape
 
 
-def _lstm(b: ModelBuilder, units: int, number: int, x, shape) -> sp.Expr:
-    """Every step of an LSTM but the last one's output ``hL_T``, defined in ``b``; that
-    output's expression. The states start at zero, so step 1 has no ``h @ Wh`` and no ``f * c``."""
+def _lstm(b: ModelBuilder, units: int, number: int, x, shape, every: bool) -> sp.Expr:
+    """Every step of an LSTM but the last one's output ``hL_T`` (with ``every``, that too),
+    defined in ``b``; that output's expression. The states start at zero, so step 1 has no
+    ``h @ Wh`` and no ``f * c``."""
     steps, width = shape[1], shape[2]
     weights = b.parameter(f"Wx{number}", shape=(width, 4 * units))
     recurrent = b.parameter(f"Wh{number}", shape=(units, 4 * units))
@@ -344,7 +351,7 @@ def _lstm(b: ModelBuilder, units: int, number: int, x, shape) -> sp.Expr:
         kept = gates["i"] * gates["g"]
         c = b.define(_unused(b, f"c{number}_{t}"), kept if c is None else gates["f"] * c + kept)
         output = gates["o"] * sp.tanh(c)
-        if t < steps:
+        if t < steps or every:
             h = b.define(_unused(b, f"h{number}_{t}"), output)
     return output
 
@@ -394,7 +401,7 @@ def layer_name(layer: Layer) -> str:
     if isinstance(layer, Embedding):
         return f"embedding{layer.vocab}x{layer.size}"
     if isinstance(layer, Lstm):
-        return f"lstm{layer.units}"
+        return f"lstm{layer.units}" + ("-sequences" if layer.sequences else "")
     if isinstance(layer, Conv2d):
         return f"conv{layer.kernel}x{layer.kernel}/{layer.filters}"
     if isinstance(layer, MaxPool):

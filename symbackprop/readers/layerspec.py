@@ -32,6 +32,7 @@ from symbackprop.readers.tomlkeys import (
     check_values,
     default_name,
     is_count,
+    is_flag,
     is_size,
     is_text,
     line_of,
@@ -71,7 +72,10 @@ LAYER_KEYS = {
         "vocab": (Key(is_count, COUNT, "vocab = 50"), True),
         "size": (Key(is_count, COUNT, "size = 8"), True),
     },
-    "lstm": {"units": (Key(is_count, COUNT, "units = 16"), True)},
+    "lstm": {
+        "units": (Key(is_count, COUNT, "units = 16"), True),
+        "sequences": (Key(is_flag, "true or false", "sequences = true"), False),
+    },
     "conv2d": {
         "filters": (Key(is_count, COUNT, "filters = 8"), True),
         "kernel": (Key(is_count, COUNT, "kernel = 3"), True),
@@ -186,7 +190,7 @@ def _layer_of(kind: str, table: dict, file: str, line: int | None) -> Layer:
     if kind == "embedding":
         return Embedding(table["vocab"], table["size"])
     if kind == "lstm":
-        return Lstm(table["units"])
+        return Lstm(table["units"], table.get("sequences", False))
     if kind == "conv2d":
         return Conv2d(
             table["filters"], table["kernel"], table.get("stride", 1), table.get("padding", 0)

@@ -94,7 +94,13 @@ from symbackprop.ir.ops.sums import (
     rowsum_flat,
     total,
 )
-from symbackprop.ir.ops.timesteps import time_step, time_step_into, zeros_of
+from symbackprop.ir.ops.timesteps import (
+    joined_cols,
+    stacked_steps,
+    time_step,
+    time_step_into,
+    zeros_of,
+)
 
 __all__ = [
     "operand_shapes",
@@ -183,6 +189,8 @@ __all__ = [
     "tail_rows",
     "svm_hinge",
     "svm_hinge_slope",
+    "stacked_steps",
+    "joined_cols",
     "time_step",
     "time_step_into",
     "total",

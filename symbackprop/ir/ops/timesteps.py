@@ -10,6 +10,8 @@ and their adjoints join side by side the same way (:class:`joined_cols`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from symbackprop.errors import ShapeError
@@ -122,10 +124,32 @@ class joined_cols(JoinedBase):  # noqa: N801 - printed as np.concatenate(..., ax
         return r"\begin{bmatrix} %s \end{bmatrix}" % parts
 
 
+class _EveryPart(Sequence):
+    """The backward rules of a join of any number of parts: part k's adjoint is ``pick(g, k)``,
+    the adjoint's own part k."""
+
+    def __init__(self, pick):
+        self.pick = pick
+
+    def __len__(self) -> int:
+        return MAX_PARTS
+
+    def __getitem__(self, k):
+        return lambda g, *parts: self.pick(g, k)
+
+
+MAX_PARTS = 10_000  # more parts than any join the layers make
+
+
 class stacked_steps(JoinedBase):  # noqa: N801 - printed as np.stack(..., axis=1)
     """Each part (m, n) as one step of sequences (m, T, n), in order."""
 
     function = "stack"
+    vjp = _EveryPart(lambda g, k: time_step(g, k))
+    backward_story = (
+        "${node}$ stacks ${wrt}$ as one time step of sequences, each step moved without "
+        "change, so its adjoint is the adjoint $g$ at that step: ${rule}$ ${wrt_shape}$."
+    )
 
     def shape_at(self, shapes: tuple[Shape, ...], dims: Dims = EXACT) -> Shape:
         if any(len(s) != 2 for s in shapes):
