@@ -16,7 +16,7 @@ forward argument or a weight of the layer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,7 @@ class Case:
     args: dict[str, np.ndarray]
     reference: Callable  # (tensors by name, the instance after its forward) -> output or loss
     grads: dict[str, str]
+    penalty: Callable | None = None  # (tensors by name) -> the regularisation loss added
 
 
 def _normal(rng, *shape):
@@ -70,6 +71,28 @@ def _dense(samples, n_inputs, n_neurons):
             lambda t, _: t["inputs"] @ t["weights"] + t["biases"],
             {"dweights": "weights", "dbiases": "biases", "dinputs": "inputs"},
         )
+
+    return make
+
+
+def _regularised_dense(samples, n_inputs, n_neurons, strengths):
+    """A dense layer made with its regularisers, in its signature's order (L1 and L2 of the
+    weights, then of the biases), its loss adding theirs as ``Loss.regularization_loss``
+    does."""
+    l1_w, l2_w, l1_b, l2_b = strengths
+
+    def penalty(t):
+        w, b = t["weights"], t["biases"]
+        return (
+            l1_w * w.abs().sum()
+            + l2_w * (w * w).sum()
+            + l1_b * b.abs().sum()
+            + l2_b * (b * b).sum()
+        )
+
+    def make(rng):
+        case = _dense(samples, n_inputs, n_neurons)(rng)
+        return replace(case, init=(n_inputs, n_neurons, *strengths), penalty=penalty)
 
     return make
 
@@ -147,7 +170,12 @@ CONFIGS = {
     ],
     "Loss_CategoricalCrossentropy": [_probabilities(5, 4), _probabilities(3, 6)],
     "Activation_Softmax_Loss_CategoricalCrossentropy": [_scores(5, 4), _scores(3, 6)],
-    "Layer_Dense_Regularized": [_dense(5, 4, 6), _dense(3, 7, 2)],
+    "Layer_Dense_Regularized": [
+        _dense(5, 4, 6),
+        _dense(3, 7, 2),
+        _regularised_dense(5, 4, 6, (0.05, 0.4, 0.25, 0.1)),
+        _regularised_dense(3, 2, 7, (0.6, 0.15, 0.02, 0.8)),
+    ],
     "Layer_Dropout": [
         _activation(_dropout, 5, 4, init=(0.25,)),
         _activation(_dropout, 6, 7, init=(0.4,)),
@@ -202,6 +230,8 @@ def _case_right(module, name: str, index: int) -> bool:
         got = layer.output
         dvalues = rng.standard_normal(tuple(out.shape))
         loss = (out * torch.tensor(dvalues)).sum()
+        if case.penalty is not None:
+            loss = loss + case.penalty(tensors)
         handed = [dvalues.copy()]
     assert _agrees(got, out.detach().numpy()), (name, "the forward is not torch's")
     sources = list(case.grads.values())
@@ -394,13 +424,45 @@ MUTANTS = [
         "self.dinputs = dvalues.copy()",
         "self.dinputs = np.array(dvalues)",
     ),
-    # dense with L2 regularisers (0 by default, as the checker makes it)
+    # dense with L1 and L2 regularisers, judged with them at 0 (their defaults) and on, the
+    # loss adding the file's Loss.regularization_loss(layer)
     ("Layer_Dense_Regularized", DENSE_DX, "self.dinputs = np.dot(dvalues, self.dweights.T)"),
     ("Layer_Dense_Regularized", DENSE_DB, "self.dbiases = np.mean(dvalues, axis=0, keepdims=True)"),
     (
         "Layer_Dense_Regularized",
         "self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
-        "self.dweights += self.weight_regularizer_l2 * self.weights",  # never runs at 0
+        "self.dweights += self.weight_regularizer_l2 * self.weights",
+    ),
+    (
+        "Layer_Dense_Regularized",
+        "self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
+        "self.dweights = 2 * self.weight_regularizer_l2 * self.weights",
+    ),
+    (
+        "Layer_Dense_Regularized",
+        "self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
+        "self.dweights += 2 * self.weight_regularizer_l2 * self.weights * len(dvalues)",
+    ),
+    (
+        "Layer_Dense_Regularized",
+        "self.dbiases += 2 * self.bias_regularizer_l2 * self.biases",
+        "self.dbiases += 2 * self.weight_regularizer_l2 * self.biases",
+    ),
+    ("Layer_Dense_Regularized", "dL1[self.weights < 0] = -1", "dL1[self.weights < 0] = 0"),
+    (
+        "Layer_Dense_Regularized",
+        "self.dweights += self.weight_regularizer_l1 * dL1",
+        "self.dweights -= self.weight_regularizer_l1 * dL1",
+    ),
+    (
+        "Layer_Dense_Regularized",
+        "self.dbiases += self.bias_regularizer_l1 * dL1",
+        "self.dbiases += self.bias_regularizer_l2 * dL1",
+    ),
+    (
+        "Layer_Dense_Regularized",
+        "self.dweights += self.weight_regularizer_l1 * dL1",
+        "self.dweights += self.weight_regularizer_l1 * np.sign(self.weights)",
     ),
     # dropout: the mask's scale
     ("Layer_Dropout", "dvalues * self.binary_mask", "dvalues * (self.binary_mask > 0)"),
@@ -469,8 +531,11 @@ EQUIVALENT = {
         "self.dinputs[np.arange(samples), y_true] -= 1",
     ),
     ("Activation_Softmax_Loss_CategoricalCrossentropy", "self.dinputs = np.array(dvalues)"),
-    # the regulariser is 0 where the class is made with its defaults: the branch never runs
-    ("Layer_Dense_Regularized", "self.dweights += self.weight_regularizer_l2 * self.weights"),
+    # the L1 term's slope written with np.sign: the same where no weight is 0
+    (
+        "Layer_Dense_Regularized",
+        "self.dweights += self.weight_regularizer_l1 * np.sign(self.weights)",
+    ),
     ("Layer_Dropout", "self.binary_mask * dvalues"),
     ("Activation_Sigmoid", "self.dinputs = dvalues * self.output * (1 - self.output)"),
     ("Activation_Sigmoid", "self.dinputs = dvalues * (self.output - self.output**2)"),
@@ -502,6 +567,9 @@ BLAMED_ELSEWHERE = {
     # the one-hot labels are no adjoint: (samples, samples) ones fail to broadcast against the
     # predictions in the line that reads them, and a crash is blamed where it is raised
     ("Loss_CategoricalCrossentropy", "y_true = np.eye(samples)[y_true]"),
+    # the L1 slope ``dL1`` is a local made afresh for the biases after: no value of its own to
+    # be held to, blamed where it is added, ``self.dweights += self.weight_regularizer_l1 * dL1``
+    ("Layer_Dense_Regularized", "dL1[self.weights < 0] = 0"),
     # a count is no adjoint: blamed where it is first used, ``self.dinputs[range(samples), ...]``
     ("Activation_Softmax_Loss_CategoricalCrossentropy", "samples = len(dvalues[0])"),
 }

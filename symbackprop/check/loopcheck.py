@@ -12,6 +12,7 @@ says what is wrong.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from symbackprop.readers.concrete.inputs import (
     init_arguments,
     is_label,
     loss_kind,
+    regularisers,
     settings,
 )
 from symbackprop.readers.concrete.interpreter import (
@@ -128,22 +130,50 @@ class Judge:
         forward, backward = probe.method("forward"), probe.method("backward")
         kind = loss_kind(cls.name)
         loss = kind is not None
-        run = self._class_run(cls, forward, backward, gradients, kind)
+        runs = [self._class_run(cls, forward, backward, gradients, kind)]
+        penalty = None if loss else self._penalty(probe.method("__init__"))
+        if penalty is not None:  # the regularisers on, their loss added as the file adds it
+            runs.append(self._class_run(cls, forward, backward, gradients, kind, penalty))
+        run = runs[0]
         claims = {f"self.{g}": f"d{'loss' if loss else 'L'}/d{run.params[g]}" for g in gradients}
         claims = {n: c for n, c in claims.items() if run.expected.get(n) is not None}
         if not claims:
             raise UnsupportedConstruct(f"cannot tell what {cls.name}'s gradients are of")
-        return self._report(backward, [run], claims, "loss" if loss else "L")
+        return self._report(backward, runs, claims, "loss" if loss else "L")
 
-    def _class_run(self, cls, forward, backward, gradients, kind: str | None) -> Run:
+    def _penalty(self, init: ast.FunctionDef | None) -> Penalty | None:
+        """A layer's regularisers (``weight_regularizer_l2=0``), each made distinct and
+        nonzero, and the file's ``regularization_loss(self, layer)`` that adds their loss;
+        None where the layer has none or the file never adds their loss."""
+        strengths = regularisers(init)
+        if not strengths:
+            return None
+        for cls in self.module.classes.values():
+            for name in _PENALTY_METHODS:
+                method = Instance(cls, self.module).method(name)
+                if method is not None and len(method.args.args) == 2:
+                    return Penalty(strengths, cls, method)
+        return None
+
+    def _class_run(
+        self, cls, forward, backward, gradients, kind: str | None, penalty: Penalty | None = None
+    ) -> Run:
         rng = np.random.default_rng(7)
         interpreter = Interpreter(self.module, tracking=True, seed=3)
         init = Instance(cls, self.module).method("__init__")
-        instance = interpreter.instantiate(cls, init_arguments(init), {})
+        strengths = penalty.strengths if penalty else {}
+        instance = interpreter.instantiate(cls, init_arguments(init), strengths)
+        # The weights a gradient is claimed for, drawn afresh: biases made zero would hide a
+        # regulariser's term, and a weight's sign its L1 slope.
+        drawn = np.random.default_rng(5)
+        claimed = {named_weight(g) for g in gradients}
         leaves = {}
         for name, value in list(instance.attributes.items()):
             if _numbers(value):  # the weights __init__ made (zeros made as objects too)
-                leaves[f"self.{name}"] = _leaves(np.asarray(plain(value), dtype=float))
+                value = np.asarray(plain(value), dtype=float)
+                if name in claimed:
+                    value = drawn.standard_normal(value.shape)
+                leaves[f"self.{name}"] = _leaves(value)
                 instance.attributes[name] = leaves[f"self.{name}"].copy()
         arguments = forward_arguments(forward, instance, kind, rng)
         loss = kind is not None
@@ -158,14 +188,27 @@ class Judge:
             output = instance.attributes.get("output", result)
             handed = [rng.standard_normal(np.shape(output))]
             total = np.sum(np.asarray(output, dtype=object) * handed[0])
+        partials = [total]  # the data's term, then each regulariser's added as the file adds it
+        if penalty is not None:
+            owner = interpreter.instantiate(penalty.owner, [], {})
+            added = Writes({_returned_name(penalty.method)})
+            penalties = interpreter.call(penalty.method, [owner, instance], writes=added)
+            partials += [total + s[n] for s in added.after for n in added.watched if n in s]
+            total = total + penalties
         if not isinstance(total, Tracked):
             raise UnsupportedConstruct(f"{cls.name}'s forward does not depend on its inputs")
-        grads = adjoints(total)
         params = {g: _gradient_of(g, arguments, instance) for g in gradients}
-        expected = {
-            f"self.{g}": _gradient(leaves.get(params[g]), grads) if params[g] else None
-            for g in gradients
-        }
+
+        def gradients_of(objective) -> dict[str, np.ndarray | None]:
+            grads = adjoints(objective)
+            return {
+                f"self.{g}": _gradient(leaves.get(params[g]), grads) if params[g] else None
+                for g in gradients
+            }
+
+        grads = adjoints(total)
+        expected = gradients_of(total)
+        acceptable = [gradients_of(p) for p in partials[:-1] if isinstance(p, Tracked)]
         targets = {
             f"self.d{name}": _gradient(value, grads)
             for name, value in instance.attributes.items()
@@ -183,11 +226,12 @@ class Judge:
                 raise
             got = {f"self.{g}": Failure(failure.message, failure.line) for g in gradients}
         final = dict(run.locals_after) | {f"self.{k}": v for k, v in after.attributes.items()}
+        made = [*map(str, init_arguments(init)), *(f"{k}={v}" for k, v in strengths.items())]
         described = ", ".join(
-            [f"{cls.name}({', '.join(map(str, init_arguments(init)))})"]
+            [f"{cls.name}({', '.join(made)})"]
             + [_describe_value(n, v) for n, v in arguments.items()]
         )
-        setting = Setting({n: plain(v) for n, v in arguments.items()}, described, {})
+        setting = Setting({n: plain(v) for n, v in arguments.items()}, described, strengths)
         return Run(
             setting,
             expected,
@@ -195,7 +239,7 @@ class Judge:
             targets,
             final,
             writes,
-            [],
+            acceptable,
             {g: (params[g] or "?").removeprefix("self.") for g in gradients},
         )
 
@@ -290,6 +334,20 @@ class Judge:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Penalty:
+    """A layer's regularisers as its class is made with them, and the method of the file's
+    ``owner`` class (a loss) that gives their loss for a layer."""
+
+    strengths: dict[str, float]
+    owner: ast.ClassDef
+    method: ast.FunctionDef
+
+
+# The names a from-scratch loss class gives the regularisation loss of one layer.
+_PENALTY_METHODS = ("regularization_loss", "regularisation_loss")
+
+
 def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
     """The arguments with every float array made of tracked numbers (its leaves kept)."""
     out, leaves = {}, {}
@@ -349,6 +407,13 @@ def _leaves(value: np.ndarray) -> np.ndarray:
 def _gradients(returned, params, leaves: dict, grads: dict) -> dict[str, np.ndarray | None]:
     """Each returned name's correct value: the adjoints of its argument's leaves."""
     return {n: _gradient(leaves.get(p), grads) for n, p in zip(returned, params, strict=True)}
+
+
+def _returned_name(function: ast.FunctionDef) -> str | None:
+    """The name ``function`` returns (``return regularization_loss``), if it returns one."""
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
+    values = {n.value.id for n in returns if isinstance(n.value, ast.Name)}
+    return values.pop() if len(values) == 1 else None
 
 
 def _gradient(leaves: np.ndarray | None, grads: dict) -> np.ndarray | None:

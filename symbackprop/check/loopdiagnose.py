@@ -72,20 +72,45 @@ def _relation(got: np.ndarray, expected: np.ndarray, run: Run) -> Diagnosis:
             "rearranged", "the right numbers in the wrong places (axes swapped or reshaped)"
         )
     error = got - expected
-    for arg, value in run.setting.arguments.items():
-        if isinstance(value, np.ndarray) and value.shape == error.shape and parallel(error, value):
+    for arg, value in _weights(run).items():
+        if value.shape == error.shape and parallel(error, value):
             scale = float(
                 np.dot(error.ravel(), value.ravel()) / np.dot(value.ravel(), value.ravel())
             )
-            reg = run.setting.arguments.get("reg")
-            if reg:
+            strength = _strength(run, scale)
+            if strength:
+                name, times = strength
                 return Diagnosis(
                     "regularisation",
-                    f"off by {_number(scale / reg)} * reg * {arg}: its regularisation term "
+                    f"off by {_number(times)} * {name} * {arg}: its regularisation term "
                     "does not match the loss's",
                 )
             return Diagnosis("extra term", f"off by {_number(scale)} * {arg}")
     return Diagnosis("differs", f"wrong at {int(differs.sum())} of {expected.size} entries")
+
+
+def _weights(run: Run) -> dict[str, np.ndarray]:
+    """The arrays a wrong term may be a multiple of: the arguments, and a layer's weights."""
+    found = {k: v for k, v in run.setting.arguments.items() if isinstance(v, np.ndarray)}
+    for name, value in run.final.items():
+        layer_array = name.startswith("self.") and not name.startswith("self.d")
+        if layer_array and isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            found[name] = value
+    return found
+
+
+def _strength(run: Run, scale: float) -> tuple[str, float] | None:
+    """The regulariser ``scale`` is the simplest multiple of (a loss's ``reg``, or a layer's
+    ``weight_regularizer_l2``), with that multiple; None where there is none."""
+    # a layer class is made with its regularisers; a loss function takes ``reg``
+    given = run.setting.config if run.params else {"reg": run.setting.arguments.get("reg")}
+    strengths = {k: v for k, v in given.items() if type(v) in (int, float) and v}
+    if not strengths:
+        return None
+    return min(
+        ((name, scale / value) for name, value in strengths.items()),
+        key=lambda pair: abs(2 * pair[1] - round(2 * pair[1])),
+    )
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:

@@ -31,6 +31,8 @@ def joined(expr: sp.Expr, shape_of: Callable[[sp.Expr], Shape]) -> sp.Expr:
         return expr
     if len({term.args[1] for term in terms}) != 1:
         return expr
+    if not all(term.args[2].is_Integer for term in terms):
+        return expr  # blocks at symbolic offsets (a reader's ``a[:, H:2*H]``): kept as a sum
     kind, like = kinds.pop(), terms[0].args[1]
     if kind is cols_into:
         return _columns(terms, like, shape_of) or expr

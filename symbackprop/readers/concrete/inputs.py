@@ -335,6 +335,24 @@ def init_arguments(init: ast.FunctionDef | None) -> list:
     return values
 
 
+def regularisers(init: ast.FunctionDef | None) -> dict[str, float]:
+    """The regularisers a layer is made with (``weight_regularizer_l2=0``, ``l1=0``), each
+    given its own strength: distinct, so that one used for another shows."""
+    if init is None:
+        return {}
+    spec = init.args
+    with_defaults = spec.args[len(spec.args) - len(spec.defaults) :]
+    found = {}
+    for argument, default in zip(with_defaults, spec.defaults, strict=True):
+        name = argument.arg.lower()
+        numeric = isinstance(default, ast.Constant) and type(default.value) in (int, float)
+        if numeric and ("regulari" in name or name.endswith(("l1", "l2"))):
+            found[argument.arg] = _STRENGTHS[len(found) % len(_STRENGTHS)]
+    return found
+
+
+_STRENGTHS = (0.3, 0.7, 0.2, 0.45)
+
 _PREDICTIONS = ("y_pred", "pred", "predictions", "probs", "output", "outputs")
 
 
