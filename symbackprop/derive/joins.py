@@ -40,17 +40,17 @@ def joined(expr: sp.Expr, shape_of: Callable[[sp.Expr], Shape]) -> sp.Expr:
 
 
 def _columns(terms, like: sp.Expr, shape_of) -> sp.Expr | None:
-    width = shape_of(like)[1]
+    width = _size(shape_of(like), 1, rank=2)
     parts, at = [], 0
     for start, g in sorted((int(term.args[2]), term.args[0]) for term in terms):
-        columns = shape_of(g)[1]
-        if not isinstance(columns, int) or start < at:
-            return None  # blocks that overlap: a sum, not a join
+        columns = _size(shape_of(g), 1, rank=2)
+        if columns is None or start < at:
+            return None  # blocks that overlap, or of sizes not known: a sum, not a join
         if start > at:
             parts.append(zeros_of(col_slice(like, at, start)))
         parts.append(g)
         at = start + columns
-    if not isinstance(width, int) or at > width:
+    if width is None or at > width:
         return None
     if at < width:
         parts.append(zeros_of(col_slice(like, at, width)))
@@ -58,8 +58,15 @@ def _columns(terms, like: sp.Expr, shape_of) -> sp.Expr | None:
 
 
 def _steps(terms, like: sp.Expr, shape_of) -> sp.Expr | None:
-    steps = shape_of(like)[1]
+    steps = _size(shape_of(like), 1, rank=3)
     at = {int(term.args[2]): term.args[0] for term in terms}
-    if not isinstance(steps, int) or len(at) != len(terms):
+    if steps is None or len(at) != len(terms):
         return None  # a step read twice: a sum, not a join
     return stacked_steps(*(at.get(t, zeros_of(time_step(like, t))) for t in range(steps)))
+
+
+def _size(shape: Shape, axis: int, rank: int) -> int | None:
+    """The whole-number size of ``shape`` along ``axis`` where it has ``rank`` axes."""
+    if len(shape) != rank or not isinstance(shape[axis], int | sp.Integer):
+        return None
+    return int(shape[axis])
