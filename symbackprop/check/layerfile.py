@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from symbackprop.check.codecheck import judge_program
 from symbackprop.check.loopcheck import NOTE as EVALUATED
 from symbackprop.check.loopcheck import concrete_report
+from symbackprop.check.persample import per_sample_reading
 from symbackprop.check.report import CheckReport
 from symbackprop.errors import SymbackpropError
 from symbackprop.readers.codereader import read_unit_program
@@ -167,6 +168,8 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
                 raise unit.problem
             program = read_unit_program(tree, unit, text)
             report = judge_program(program, f"{filename}:{unit.function}", filename, False)
+            if unit.is_pair:
+                report = per_sample_reading(report, program, _upstream(unit))
         except SymbackpropError as error:
             report = None if nested else concrete_report(tree, filename, unit)
             if report is None:
@@ -181,3 +184,9 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
         meaning=unit.described,
         **common,
     )
+
+
+def _upstream(unit: Unit) -> str:
+    """The name a pair's backward takes the upstream gradient by (its first argument)."""
+    arguments = [a.arg for a in unit.sources[-1].args.args if a.arg != "self"]
+    return arguments[0] if arguments else ""

@@ -46,7 +46,7 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
         wrong.append(shared)
     if name not in wrong:
         wrong.append(name)
-    ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function))
+    ordered = sorted(wrong, key=lambda v: _first_line(statements, v, function, run.writes.ran))
     variable = ordered[0]
     target = run.targets.get(variable, run.expected.get(claimed))
     value = run.final.get(variable, run.got[claimed])
@@ -121,10 +121,12 @@ def _assigned_value(statement: ast.stmt) -> ast.expr | None:
     return statement.value if whole else None
 
 
-def _own_writes(statements, name: str) -> list[int]:
+def _own_writes(statements, name: str, ran: set[int] | None = None) -> list[int]:
     """The lines that make ``name``'s value, starts left out where there are others; for an
-    array only ever written through views (``da_prev_pad = dA_prev_pad[i]``), theirs."""
+    array only ever written through views (``da_prev_pad = dA_prev_pad[i]``), theirs. With
+    ``ran``, only the lines a setting ran, where it ran any (one branch of an ``if``)."""
     lines = _writes(statements, name)
+    lines = [line for line in lines if line in ran] or lines if ran else lines
     made = [line for line in lines if not _initialising(statements[line])]
     if not made:
         views = sorted(
@@ -158,8 +160,8 @@ def _is_view(statement: ast.stmt, name: str) -> bool:
     )
 
 
-def _first_line(statements, name: str, function) -> int:
-    return (_own_writes(statements, name) or [function.body[-1].lineno])[0]
+def _first_line(statements, name: str, function, ran: set[int] | None = None) -> int:
+    return (_own_writes(statements, name, ran) or [function.body[-1].lineno])[0]
 
 
 def last_write(statements, name: str, function) -> int:
@@ -188,9 +190,8 @@ def _blamed_line(function, statements, run: Run, variable: str, value, target) -
         start = _initialising(statements[line]) and isinstance(statements[line].value, ast.Call)
         if start and change is not None and np.any(change):
             return line
-    own = _own_writes(statements, variable)
-    ran = [line for line in own if line in run.writes.ran]
-    own = ran or own  # a branch the failing setting never took is not where it fails
+    # a branch the failing setting never took is not where it fails
+    own = _own_writes(statements, variable, run.writes.ran)
     if not own:
         return function.body[-1].lineno
     if len(own) == 1:

@@ -12,6 +12,7 @@ says what is wrong.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from symbackprop.check.loopblame import (
 )
 from symbackprop.check.loopdiagnose import counterexample, diagnosis
 from symbackprop.check.loopruns import Failure, Run, agrees, entry
+from symbackprop.check.persample import averaged_over_samples, per_sample_note
 from symbackprop.check.report import CheckReport, Verdict
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
 from symbackprop.readers.concrete.inputs import (
@@ -77,7 +79,11 @@ class Judge:
         for setting in self._settings(forward, owner):
             runs.append(self._pair_run(forward, backward, upstream, returned, params, setting))
         claims = {name: f"dL/d{param}" for name, param in zip(returned, params, strict=True)}
-        return self._report(backward, runs, claims, "L")
+        report = self._report(backward, runs, claims, "L")
+        if averaged_over_samples(runs, upstream[0], dict(zip(returned, params, strict=True))):
+            report = self._report(backward, runs, claims, "L")
+            report.notes.append(per_sample_note(upstream[0], "m"))
+        return report
 
     def _pair_run(self, forward, backward, upstream, returned, params, setting) -> Run:
         arguments, leaves = _tracked(setting.arguments)
@@ -428,16 +434,13 @@ def _gradient(leaves: np.ndarray | None, grads: dict) -> np.ndarray | None:
 def _forward_targets(forward, names: dict, grads: dict) -> dict[str, np.ndarray]:
     """``dNAME`` -> the adjoint of the forward's ``NAME``, for names it assigns once, out of any
     loop (a name reassigned in a loop has no one value to hold a gradient to)."""
-    counts: dict[str, int] = {}
+    counts = _assignments(forward.body)
     in_loops: set[str] = set()
     for node in ast.walk(forward):
         if isinstance(node, ast.For | ast.While):
             for inner in ast.walk(node):
                 if isinstance(inner, ast.stmt):
                     in_loops |= written_names(inner)
-        if isinstance(node, ast.Assign | ast.AugAssign):
-            for name in written_names(node):
-                counts[name] = counts.get(name, 0) + 1
     targets = {}
     for name, value in names.items():
         if counts.get(name, 0) > 1 or name in in_loops:
@@ -446,6 +449,23 @@ def _forward_targets(forward, names: dict, grads: dict) -> dict[str, np.ndarray]
         if tracked and any(isinstance(v, Tracked) for v in value.flat):
             targets[f"d{name}"] = _gradient(value, grads)
     return targets
+
+
+def _assignments(statements: list[ast.stmt]) -> Counter:
+    """How often each name is assigned along the longest way through ``statements``: once in
+    each branch of an ``if activation == "relu": ... elif ...`` is once."""
+    counts: Counter = Counter()
+    for statement in statements:
+        if isinstance(statement, ast.If):
+            body, orelse = _assignments(statement.body), _assignments(statement.orelse)
+            counts += body | orelse  # the larger count of the two branches
+        elif isinstance(statement, ast.Assign | ast.AugAssign):
+            counts.update(written_names(statement))
+        else:
+            for inner in ast.iter_child_nodes(statement):
+                if isinstance(inner, ast.stmt):
+                    counts.update(_assignments([inner]))
+    return counts
 
 
 def _gradient_names(function: ast.FunctionDef) -> set[str]:

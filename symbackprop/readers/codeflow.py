@@ -314,7 +314,14 @@ def bias_layouts(statements: list[ast.stmt], weights: set[str]) -> dict[str, str
 
 def _bias_layout(factors: tuple[ast.expr, ast.expr], weights: set[str]) -> str:
     left, right = (_base_name(f) in weights for f in factors)
+    if left and right:  # a layer pair's gradients are of every argument: the names tell
+        left, right = (_weight_like(_base_name(f)) for f in factors)
     return "k1" if left and not right else "row"
+
+
+def _weight_like(name: str | None) -> bool:
+    """``W``, ``W1``, ``weights``, ``Wax``: named as a weight matrix is."""
+    return name is not None and (name[:1] in ("W", "w") or name.startswith("kernel"))
 
 
 def _product_factors(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:

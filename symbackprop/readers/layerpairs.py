@@ -74,6 +74,11 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
         if backward is not None:
             units.append(_guarded(pair_unit, tree, filename, function, backward))
             paired |= {name, backward.name}
+    for name, function in functions.items():  # relu(Z) -> (A, cache), relu_backward(dA, cache)
+        forward = _plain_forward(name, functions)
+        if name not in paired and forward is not None and forward.name not in paired:
+            units.append(_guarded(pair_unit, tree, filename, forward, function))
+            paired |= {name, forward.name}
     for name, function in functions.items():  # batchnorm_backward_alt: another backward
         forward = _forward_of_variant(name, functions)
         if name not in paired and forward is not None:
@@ -218,6 +223,20 @@ def _backward_name(forward: str) -> str:
 
 def _forward_name(backward: str) -> str:
     return "_".join("forward" if part == "backward" else part for part in backward.split("_"))
+
+
+def _plain_forward(name: str, functions: dict) -> ast.FunctionDef | None:
+    """``relu`` for ``relu_backward(dA, cache)``: a forward named without ``forward`` that
+    returns its value and a cache, as a course's activations are written."""
+    if not name.endswith("_backward"):
+        return None
+    forward = functions.get(name.removesuffix("_backward"))
+    backward = functions[name]
+    if forward is None or len(argument_names(backward)) != 2:
+        return None
+    returned = forward.body[-1]
+    pair = isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple)
+    return forward if pair and len(returned.value.elts) == 2 else None
 
 
 def _forward_of_variant(name: str, functions: dict) -> ast.FunctionDef | None:

@@ -41,6 +41,9 @@ _COLUMNS = {
     "a0": (_NA, _M),
 }
 _CHANNELS_LAST = {"W": (_HH, _HH, _C, _CL), "b": (1, 1, 1, _CL)}
+# its dense layers: Z = W @ A_prev + b, samples as columns, b a column
+_DENSE_COLUMNS = {"A_prev": (_NX, _M), "A": (_NX, _M), "X": (_NX, _M), "W": (_NA, _NX)}
+_DENSE_COLUMNS |= {"b": (_NA, 1)}
 _PARAMETER_KEYS = {
     "Wax": (_NA, _NX),
     "Waa": (_NA, _NA),
@@ -112,7 +115,7 @@ def settings(
     configs_used = _CONFIGS if strided else _CONFIGS[:1]
     for number, (config, chosen) in enumerate(product(configs_used, choices)):
         rng = np.random.default_rng(seed + number)
-        arguments = _arguments(function, owner, configs, keys, config, rng)
+        arguments = _arguments(function, owner, configs, keys, config, rng, set(chosen))
         if arguments is None:
             return []
         described = ", ".join(
@@ -126,8 +129,9 @@ def settings(
 
 
 def _choices(function: ast.FunctionDef) -> list[dict[str, str]]:
-    """Each way a string argument with a default is used (``mode="max"``, compared with
-    ``"average"``): the function is judged in every mode it has."""
+    """Each way a string argument is used (``mode="max"``, compared with ``"average"``; an
+    ``activation`` compared with ``"relu"`` and ``"sigmoid"``): the function is judged in
+    every mode it has."""
     spec = function.args
     positional = spec.args[len(spec.args) - len(spec.defaults) :]
     named = {
@@ -136,19 +140,24 @@ def _choices(function: ast.FunctionDef) -> list[dict[str, str]]:
         if isinstance(d, ast.Constant) and isinstance(d.value, str)
     }
     options: dict[str, list[str]] = {name: [value] for name, value in named.items()}
+    defaulted = {a.arg for a in positional}
     for node in ast.walk(function):
         if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
             continue
+        name = node.left.id
         for other in node.comparators:
-            known = options.get(node.left.id)
             text = isinstance(other, ast.Constant) and isinstance(other.value, str)
+            required = name in argument_names(function) and name not in defaulted
+            if text and required:  # a mode without a default: every one it is compared with
+                options.setdefault(name, [])
+            known = options.get(name)
             if known is not None and text and other.value not in known:
                 known.append(other.value)
     names = list(options)
     return [dict(zip(names, values, strict=True)) for values in product(*options.values())]
 
 
-def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
+def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> dict | None:
     names = argument_names(function)
     defaults = _defaulted(function)
     family = _family(owner)
@@ -156,7 +165,12 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
     shapes = _shapes(family, names)
     out: dict[str, object] = {}
     labels_below = _label_bound(family, shapes)
-    columns = any(name in _COLUMNS for name in names)
+    dense_columns = (
+        family == "dense" and "W" in names and not configs and unpacked.get("A_prev") != 4
+    )
+    if dense_columns:  # linear_forward(A_prev, W, b): the other course's dense layer
+        shapes = {n: _DENSE_COLUMNS[n] for n in names if n in _DENSE_COLUMNS}
+    columns = not dense_columns and any(name in _COLUMNS for name in names)
     for name in names:
         if name in configs and _holds_arrays(keys[name]):
             out[name] = {
@@ -174,7 +188,7 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
             out[name] = config[name]
         elif name in _SCALARS:
             out[name] = _SCALARS[name]
-        elif name in defaults:
+        elif name in defaults or name in modes:  # a mode is passed by its name
             continue
         elif name.lower() in _LABEL_NAMES or (family == "embedding" and name == "x"):
             shape = (_N, _T) if family in ("embedding", "temporal") else (_samples(family),)
@@ -186,7 +200,7 @@ def _arguments(function, owner: str, configs, keys, config, rng) -> dict | None:
             mask.flat[0] = True
             out[name] = mask
         else:
-            shape = _COLUMNS.get(name) or shapes.get(name)
+            shape = shapes.get(name) if dense_columns else _COLUMNS.get(name) or shapes.get(name)
             if columns and name in _CHANNELS_LAST:
                 shape = _CHANNELS_LAST[name]
             if columns and name == "x":  # a sequence, samples as columns: (n_x, m, T_x)

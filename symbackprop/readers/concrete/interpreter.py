@@ -216,6 +216,7 @@ class Interpreter:
         self.depth = 0
         self.line: int | None = None
         self.locals_after: dict[str, object] = {}  # the top call's names, once it returned
+        self.top_line: int | None = None
 
     def call(
         self,
@@ -234,7 +235,10 @@ class Interpreter:
         except RecursionError:
             raise Refused("calls nested too deep", self.line) from None
         except Exception as error:  # the code fails at the reader's sizes: it is not judged
-            raise Refused(f"{type(error).__name__}: {error}", self.line, True) from None
+            message = f"{type(error).__name__}: {error}"
+            if self.line != self.top_line:  # inside a function it calls: blamed at the call
+                message += f" (at line {self.line})"
+            raise Refused(message, self.top_line, True) from None
 
     def instantiate(self, cls: ast.ClassDef, args: list, kwargs: dict) -> Instance:
         """An object of ``cls``, its ``__init__`` (if any) evaluated."""
@@ -278,6 +282,8 @@ class Interpreter:
         if self.steps > MAX_STEPS:
             raise LimitExceeded(f"over {MAX_STEPS} statements evaluated")
         self.line = node.lineno
+        if self.depth == 1:
+            self.top_line = node.lineno  # the called function's own line
         if writes is not None:
             writes.ran.add(node.lineno)
         watched = _watched_written(node, writes)

@@ -1,0 +1,221 @@
+"""Dense layers with samples as columns, in the style of a popular deep-learning course
+(``relu(Z)`` returning its cache beside ``relu_backward(dA, cache)``, ``linear_backward``
+averaging the weights' gradients over the m samples, ``linear_activation_backward`` choosing
+its activation by a string): every pair read, correct code never called wrong, and each
+single-line mutant caught at its own line.
+
+The labels come from torch autograd of a torch version of each forward, written here: for
+L = sum(out * dout), every gradient is autograd's, except that the weights' gradients may all
+be 1/m of it, the mean over the samples, as the course's contract has them (dA_prev stays per
+sample)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from layer_mutants import (
+    assert_judged_as_labelled,
+    assert_labels_as_reviewed,
+    judged,
+    load_module,
+    mutated,
+)
+
+from symbackprop.check import check_code
+from symbackprop.check.layerfile import CHECKED, FileReport
+
+torch = pytest.importorskip("torch")
+
+COLUMNS = Path(__file__).parent / "layerfiles" / "columns_layers.py"
+SIZES = [(4, 3, 5), (2, 6, 3)]  # (inputs, samples, outputs): every size distinct
+
+
+def _activation(function: str, rng, n: int, m: int):
+    Z = rng.standard_normal((n, m))
+    torch_function = {"relu": torch.relu, "sigmoid": torch.sigmoid}[function]
+    return (Z,), lambda t: torch_function(t[0]), ["dZ"]
+
+
+def _linear(rng, n: int, m: int, k: int):
+    arrays = (rng.standard_normal((n, m)), rng.standard_normal((k, n)), rng.standard_normal((k, 1)))
+    return arrays, lambda t: t[1] @ t[0] + t[2], ["dA_prev", "dW", "db"]
+
+
+def _right(module, backward: str) -> bool:
+    """Whether the pair's backward gives autograd's gradients (the weights' possibly all
+    averaged over the samples) at every size and, for linear_activation, both activations."""
+    for index, (n, m, k) in enumerate(SIZES):
+        modes = ["relu", "sigmoid"] if backward == "linear_activation_backward" else [None]
+        for mode in modes:
+            rng = np.random.default_rng(10 + index)
+            if backward in ("relu_backward", "sigmoid_backward"):
+                stem = backward.removesuffix("_backward")
+                arrays, reference, names = _activation(stem, rng, n, m)
+                forward = getattr(module, stem)
+            else:
+                arrays, reference, names = _linear(rng, n, m, k)
+                forward = getattr(module, backward.removesuffix("_backward") + "_forward")
+            tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+            out = reference(tensors)
+            if mode == "relu":
+                out = torch.relu(out)
+            elif mode == "sigmoid":
+                out = torch.sigmoid(out)
+            extra = [mode] if mode else []
+            value, cache = forward(*[a.copy() for a in arrays], *extra)
+            assert np.allclose(value, out.detach().numpy()), "the forward is not torch's"
+            upstream = rng.standard_normal(value.shape)
+            (out * torch.tensor(upstream)).sum().backward()
+            expected = [t.grad.numpy() for t in tensors]
+            try:
+                got = getattr(module, backward)(upstream.copy(), cache, *extra)
+            except Exception:
+                return False
+            got = list(got) if isinstance(got, tuple) else [got]
+            if not _agree(got, expected, m):
+                return False
+    return True
+
+
+def _agree(got: list, expected: list, m: int) -> bool:
+    def same(a, b) -> bool:
+        a = np.asarray(a, dtype=float)
+        return a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+    if len(got) != len(expected) or not same(got[0], expected[0]):
+        return False
+    weights = list(zip(got[1:], expected[1:], strict=True))
+    return all(same(a, b) for a, b in weights) or all(same(a, b / m) for a, b in weights)
+
+
+UNITS = ["relu_backward", "sigmoid_backward", "linear_backward", "linear_activation_backward"]
+
+
+def test_torch_autograd_agrees_the_fixture_is_right():
+    module = load_module(COLUMNS)
+    for backward in UNITS:
+        assert _right(module, backward), backward
+
+
+def test_every_pair_of_the_file_is_read_and_correct():
+    report = check_code(COLUMNS)
+    assert isinstance(report, FileReport)
+    units = {u.function: u for u in report.units}
+    assert set(units) == set(UNITS)
+    for unit in report.units:
+        assert unit.status == CHECKED, (unit.function, unit.message)
+        assert unit.report.ok, unit.report.to_text()
+    linear = units["linear_backward"].report
+    assert any("mean over the m samples" in note for note in linear.notes)
+
+
+def test_weights_gradients_left_sums_are_right_too(tmp_path):
+    """The same pair without the 1/m: right for L = sum(Z * dZ) itself."""
+    text = COLUMNS.read_text()
+    text = text.replace("dW = 1 / m * np.dot", "dW = np.dot").replace("db = 1 / m * np", "db = np")
+    path = tmp_path / "sums.py"
+    path.write_text(text)
+    assert _right(load_module(path), "linear_backward")
+    report = judged(check_code(path, "linear_backward"))
+    assert report.ok, report.to_text()
+    assert not any("mean over" in note for note in report.notes)
+
+
+MUTANTS = [
+    ("relu_backward", "dZ[Z <= 0] = 0", "dZ[Z < 0] = 0"),
+    ("relu_backward", "dZ[Z <= 0] = 0", "dZ[Z > 0] = 0"),
+    ("relu_backward", "dZ[Z <= 0] = 0", "dZ[dA <= 0] = 0"),
+    ("relu_backward", "dZ = np.array(dA, copy=True)", "dZ = np.ones_like(dA)"),
+    ("relu_backward", "dZ = np.array(dA, copy=True)", "dZ = dA.copy()"),
+    ("sigmoid_backward", "dZ = dA * s * (1 - s)", "dZ = dA * s"),
+    ("sigmoid_backward", "dZ = dA * s * (1 - s)", "dZ = s * (1 - s)"),
+    ("sigmoid_backward", "dZ = dA * s * (1 - s)", "dZ = dA * s * (1 + s)"),
+    ("sigmoid_backward", "s = 1 / (1 + np.exp(-Z))", "s = 1 / (1 + np.exp(Z))"),
+    ("sigmoid_backward", "dZ = dA * s * (1 - s)", "dZ = dA * (s - s**2)"),
+    ("linear_backward", "db = 1 / m * np.sum(", "db = np.sum("),
+    ("linear_backward", "dW = 1 / m * np.dot(dZ, A_prev.T)", "dW = np.dot(dZ, A_prev.T)"),
+    ("linear_backward", "dA_prev = np.dot(W.T, dZ)", "dA_prev = 1 / m * np.dot(W.T, dZ)"),
+    ("linear_backward", "np.dot(dZ, A_prev.T)", "np.dot(A_prev, dZ.T)"),
+    ("linear_backward", "axis=1, keepdims=True", "axis=0, keepdims=True"),
+    ("linear_backward", "axis=1, keepdims=True", "axis=1"),
+    ("linear_backward", "m = A_prev.shape[1]", "m = A_prev.shape[0]"),
+    ("linear_backward", "dW = 1 / m * np.dot(dZ, A_prev.T)", "dW = np.dot(dZ, A_prev.T) / m"),
+    ("linear_backward", "dA_prev = np.dot(W.T, dZ)", "dA_prev = np.dot(dZ.T, W).T"),
+    (
+        "linear_activation_backward",
+        "dZ = relu_backward(dA, activation_cache)",
+        "dZ = sigmoid_backward(dA, activation_cache)",
+    ),
+    (
+        "linear_activation_backward",
+        "dZ = relu_backward(dA, activation_cache)",
+        "dZ = dA",
+    ),
+    (
+        "linear_activation_backward",
+        "dZ = sigmoid_backward(dA, activation_cache)",
+        "dZ = sigmoid_backward(dA, linear_cache[0])",
+    ),
+    (
+        "linear_activation_backward",
+        "dZ = sigmoid_backward(dA, activation_cache)",
+        "dZ = dA * activation_cache * (1 - activation_cache)",
+    ),
+    (
+        "linear_activation_backward",
+        'if activation == "relu":',
+        'if activation != "sigmoid":',
+    ),
+]
+
+# Reviewed: the mutants torch autograd labels right (equivalent rewrites, or a change that
+# only matters where an input is exactly 0, which random inputs never are).
+EQUIVALENT = {
+    ("relu_backward", "dZ[Z < 0] = 0"),
+    ("relu_backward", "dZ = dA.copy()"),
+    ("sigmoid_backward", "s = 1 / (1 + np.exp(Z))"),  # s(1 - s) is the same for -Z
+    ("sigmoid_backward", "dZ = dA * (s - s**2)"),
+    ("linear_backward", "dW = np.dot(dZ, A_prev.T) / m"),
+    ("linear_backward", "dA_prev = np.dot(dZ.T, W).T"),
+    ("linear_activation_backward", 'if activation != "sigmoid":'),
+}
+
+# Caught, but blamed at another line, each for its reason.
+BLAMED_ELSEWHERE = {
+    # the start of a value finished in place (``dZ[Z <= 0] = 0`` after it) is no value of its
+    # own: the line that finishes it is blamed
+    ("relu_backward", "dZ = np.ones_like(dA)"),
+    # a count is no adjoint: blamed where it is first used, ``dW = 1 / m * ...``
+    ("linear_backward", "m = A_prev.shape[0]"),
+}
+
+
+def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int, bool]:
+    text, line = mutated(COLUMNS, function, old, new)
+    path = tmp_path / f"columns_{abs(hash((function, old, new)))}.py"
+    path.write_text(text)
+    return path, line, _right(load_module(path), function)
+
+
+def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
+    labels = {}
+    for function, old, new in MUTANTS:
+        _, _, right = _label(tmp_path, function, old, new)
+        labels[(function, new)] = right
+    assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
+
+
+def test_every_unit_has_five_mutants_or_more():
+    counts = {unit: sum(m[0] == unit for m in MUTANTS) for unit in UNITS}
+    assert min(counts.values()) >= 5, counts
+
+
+@pytest.mark.parametrize(("function", "old", "new"), MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_columns_mutant_is_judged_as_the_oracle_says_at_its_own_line(
+    tmp_path, function, old, new
+):
+    path, line, right = _label(tmp_path, function, old, new)
+    report = judged(check_code(path, function))
+    assert_judged_as_labelled(report, line, right, (function, new) in BLAMED_ELSEWHERE)
