@@ -43,9 +43,34 @@ def _linear(rng, n: int, m: int, k: int):
     return arrays, lambda t: t[1] @ t[0] + t[2], ["dA_prev", "dW", "db"]
 
 
+def _propagate_right(module) -> bool:
+    """A logistic regression's cost (the mean cross-entropy) and gradients, as torch has them:
+    w (n, 1), a number b, X (n, m), labels Y (1, m)."""
+    for index, (n, m, _) in enumerate(SIZES):
+        rng = np.random.default_rng(20 + index)
+        w, b = rng.standard_normal((n, 1)), float(rng.standard_normal())
+        X, Y = rng.standard_normal((n, m)), rng.integers(0, 2, size=(1, m)).astype(float)
+        tw = torch.tensor(w, requires_grad=True)
+        tb = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+        a = torch.sigmoid(tw.T @ torch.tensor(X) + tb)
+        cost = torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y))
+        cost.backward()
+        try:
+            grads, got = module.propagate(w.copy(), b, X.copy(), Y.copy())
+        except Exception:
+            return False
+        if not np.isclose(float(got), cost.item(), rtol=1e-9):
+            return False
+        if not _agree([grads["dw"], grads["db"]], [tw.grad.numpy(), tb.grad.numpy()], 1):
+            return False
+    return True
+
+
 def _right(module, backward: str) -> bool:
     """Whether the pair's backward gives autograd's gradients (the weights' possibly all
     averaged over the samples) at every size and, for linear_activation, both activations."""
+    if backward == "propagate":
+        return _propagate_right(module)
     for index, (n, m, k) in enumerate(SIZES):
         modes = ["relu", "sigmoid"] if backward == "linear_activation_backward" else [None]
         for mode in modes:
@@ -86,11 +111,19 @@ def _agree(got: list, expected: list, m: int) -> bool:
 
     if len(got) != len(expected) or not same(got[0], expected[0]):
         return False
+    if len(got) == 1:
+        return True
     weights = list(zip(got[1:], expected[1:], strict=True))
     return all(same(a, b) for a, b in weights) or all(same(a, b / m) for a, b in weights)
 
 
-UNITS = ["relu_backward", "sigmoid_backward", "linear_backward", "linear_activation_backward"]
+UNITS = [
+    "relu_backward",
+    "sigmoid_backward",
+    "linear_backward",
+    "linear_activation_backward",
+    "propagate",
+]
 
 
 def test_torch_autograd_agrees_the_fixture_is_right():
@@ -168,6 +201,13 @@ MUTANTS = [
         'if activation == "relu":',
         'if activation != "sigmoid":',
     ),
+    # a logistic regression returning its gradients and then its cost
+    ("propagate", "db = 1 / m * np.sum(A - Y)", "db = np.sum(A - Y)"),
+    ("propagate", "dw = 1 / m * np.dot(X, (A - Y).T)", "dw = 1 / m * np.dot(X, (Y - A).T)"),
+    ("propagate", "dw = 1 / m * np.dot(X, (A - Y).T)", "dw = 1 / m * np.dot(X.T, A - Y)"),
+    ("propagate", "dw = 1 / m * np.dot(X, (A - Y).T)", "dw = np.dot(X, (A - Y).T) / m"),
+    ("propagate", "db = 1 / m * np.sum(A - Y)", "db = 1 / m * np.sum(A - Y, axis=0)"),
+    ("propagate", "db = 1 / m * np.sum(A - Y)", "db = np.mean(A - Y)"),
 ]
 
 # Reviewed: the mutants torch autograd labels right (equivalent rewrites, or a change that
@@ -180,6 +220,8 @@ EQUIVALENT = {
     ("linear_backward", "dW = np.dot(dZ, A_prev.T) / m"),
     ("linear_backward", "dA_prev = np.dot(dZ.T, W).T"),
     ("linear_activation_backward", 'if activation != "sigmoid":'),
+    ("propagate", "dw = np.dot(X, (A - Y).T) / m"),
+    ("propagate", "db = np.mean(A - Y)"),
 }
 
 # Caught, but blamed at another line, each for its reason.

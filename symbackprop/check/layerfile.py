@@ -167,7 +167,10 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
             if unit.problem is not None:
                 raise unit.problem
             program = read_unit_program(tree, unit, text)
-            report = judge_program(program, f"{filename}:{unit.function}", filename, False)
+            # a loss function may be right only at one output (a logistic regression's w
+            # (n, 1)); a pair's sizes are its own
+            where = f"{filename}:{unit.function}"
+            report = judge_program(program, where, filename, not unit.is_pair)
             if unit.is_pair:
                 report = per_sample_reading(report, program, _upstream(unit))
         except SymbackpropError as error:

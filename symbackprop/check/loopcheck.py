@@ -48,7 +48,7 @@ from symbackprop.readers.concrete.interpreter import (
     written_names,
 )
 from symbackprop.readers.concrete.tape import Tracked, adjoints
-from symbackprop.readers.layerpairs import Unit, loss_gradients, pair_gradients
+from symbackprop.readers.layerpairs import Unit, loss_gradients, loss_position, pair_gradients
 from symbackprop.readers.programshapes import named_weight
 
 PROOF = "evaluated at the sizes of every setting, its loops unrolled; the derivative is exact"
@@ -270,7 +270,8 @@ class Judge:
         writes = Writes(watched)
         run = Interpreter(self.module, tracking=True, seed=3)
         result = run.call(function, list(arguments.values()), setting.keywords, writes=writes)
-        loss, *gradients = result
+        gradients = list(result)
+        loss = gradients.pop(loss_position(function) or 0)
         if len(gradients) == 1 and isinstance(gradients[0], dict) and len(returned) > 1:
             gradients = [gradients[0][key] for key in _dict_keys(returned)]
         if not isinstance(loss, Tracked):  # a template's ``loss = 0.0``: nothing to judge

@@ -161,6 +161,16 @@ def _ravel(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
     return _flattened(tr, args[0], shape_of(tr, args[0], node), node)
 
 
+def _squeeze(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
+    """``np.squeeze(cost)`` of a number (a loss summed to one value): the number itself."""
+    args = [tr.visit(arg) for arg in node.args]
+    if subject is not None:
+        args.insert(0, subject)
+    if len(args) != 1 or node.keywords or shape_of(tr, args[0], node) != ():
+        raise tr.unsupported(node, "np.squeeze() of anything but a single number")
+    return args[0]
+
+
 def _expand_dims(tr: IndexingTranslator, node: ast.Call, subject) -> sp.Expr:
     keywords = {k.arg: k.value for k in node.keywords}
     args = list(node.args)
@@ -230,6 +240,7 @@ CALL_READERS: dict[str, Callable] = {
     "einsum": _einsum,
     "reshape": _reshape,
     "ravel": _ravel,
+    "squeeze": _squeeze,
     "expand_dims": _expand_dims,
     "concatenate": _concatenate,
     "vstack": _stack(0),

@@ -171,7 +171,7 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
         return Unit(name, name, method.lineno, None, method=True)
     body = select_body(tree, filename, name)
     body.statements = training_branch(copy.deepcopy(body.statements))
-    returned = method.body[-1].value.elts[0]
+    returned = method.body[-1].value.elts[loss_position(method)]
     return Unit(
         name,
         name,
@@ -254,13 +254,24 @@ def _pair_name(forward: str) -> str:
 
 
 def _is_loss_function(function: ast.FunctionDef) -> bool:
-    """Returns ``loss, grad`` (or ``loss, grads``) at its end."""
+    """Returns ``loss, grad`` (or ``loss, grads``, or ``grads, cost``) at its end."""
+    return loss_position(function) is not None
+
+
+def loss_position(function: ast.FunctionDef) -> int | None:
+    """Where the loss is among the values ``function`` returns at its end: first
+    (``return loss, dW``), or last (``return grads, cost``, as a course's ``propagate``)."""
     last = function.body[-1] if function.body else None
     if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)):
-        return False
-    first = last.value.elts[0] if last.value.elts else None
-    named = isinstance(first, ast.Name) and (first.id in LOSS_NAMES or "loss" in first.id)
-    return named and len(last.value.elts) >= 2
+        return None
+    elements = last.value.elts
+    if len(elements) < 2:
+        return None
+    for index in (0, len(elements) - 1):
+        element = elements[index]
+        if isinstance(element, ast.Name) and (element.id in LOSS_NAMES or "loss" in element.id):
+            return index
+    return None
 
 
 # -- templates ----------------------------------------------------------------------------------
@@ -433,7 +444,7 @@ def loss_unit(tree: ast.Module, filename: str, function: ast.FunctionDef) -> Uni
     scalars = scalar_arguments(function)
     statements = training_branch(copy.deepcopy(function.body))
     body = _body(tree, filename, function, statements, arguments)
-    returned = function.body[-1].value.elts[0]
+    returned = function.body[-1].value.elts[loss_position(function)]
     return Unit(
         function.name,
         function.name,
@@ -575,7 +586,8 @@ def loss_gradients(function: ast.FunctionDef, filename: str):
             file=filename,
             line=returned.lineno,
         )
-    loss, *rest = returned.value.elts
+    rest = list(returned.value.elts)
+    loss = rest.pop(loss_position(function) or 0)
     arguments = argument_names(function)
     names, params = [], []
     for value in rest:

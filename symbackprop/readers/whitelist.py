@@ -173,6 +173,7 @@ ARRAY_FUNCTIONS: dict[str, str] = {
     "numpy.concatenate": "concatenate",
     "numpy.reshape": "reshape",
     "numpy.ravel": "ravel",
+    "numpy.squeeze": "squeeze",
     "numpy.expand_dims": "expand_dims",
 }
 # Arrays made full of one value, and that value (None: the call says).
@@ -188,6 +189,7 @@ ARRAY_METHODS: dict[str, str] = {
     "reshape": "reshape",
     "ravel": "ravel",
     "flatten": "ravel",
+    "squeeze": "squeeze",
 }
 # Calls that make a fresh array (data or initial weights): a leaf, never a computation.
 ARRAY_CONSTRUCTORS = frozenset(
