@@ -261,3 +261,95 @@ def test_a_columns_mutant_is_judged_as_the_oracle_says_at_its_own_line(
     path, line, right = _label(tmp_path, function, old, new)
     report = judged(check_code(path, function))
     assert_judged_as_labelled(report, line, right, (function, new) in BLAMED_ELSEWHERE)
+
+
+# -- a whole network whose forward returns its cost ---------------------------------------------
+NETWORK = Path(__file__).parent / "layerfiles" / "columns_network.py"
+WIDTHS = [(3, 5, 4, 1, 6), (5, 2, 3, 1, 4)]  # inputs, two hidden layers, one output, samples
+
+
+def _network_right(module) -> bool:
+    """The gradients of the cost as torch autograd has them, for W1..b3, at two sizes (the
+    biases above 0, so that some ReLU units are on and some off)."""
+    for index, (n0, n1, n2, n3, m) in enumerate(WIDTHS):
+        rng = np.random.default_rng(30 + index)
+        widths = [n0, n1, n2, n3]
+        params = {}
+        for layer in (1, 2, 3):
+            params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
+            params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+        X, Y = rng.standard_normal((n0, m)), rng.integers(0, 2, size=(1, m)).astype(float)
+        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        a = torch.tensor(X)
+        for layer in (1, 2, 3):
+            z = t[f"W{layer}"] @ a + t[f"b{layer}"]
+            a = torch.relu(z) if layer < 3 else torch.sigmoid(z)
+        cost = torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y))
+        cost.backward()
+        try:
+            got_cost, cache = module.forward_propagation_n(X, Y, params)
+            grads = module.backward_propagation_n(X, Y, cache)
+        except Exception:
+            return False
+        if not np.isclose(got_cost, cost.item(), rtol=1e-9):
+            return False
+        for key, value in t.items():
+            got = np.asarray(grads.get(f"d{key}"), dtype=float)
+            want = value.grad.numpy()
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+                return False
+    return True
+
+
+def test_torch_autograd_agrees_the_network_is_right_and_it_is_read_so():
+    assert _network_right(load_module(NETWORK))
+    report = check_code(NETWORK)
+    (unit,) = report.units
+    assert unit.status == CHECKED, unit.message
+    assert unit.report.ok, unit.report.to_text()
+    assert unit.report.loss == "cost"
+    judged_names = [v.name for v in unit.report.verdicts]
+    assert judged_names == [f"gradients['d{k}{n}']" for n in (3, 2, 1) for k in "Wb"]
+
+
+NETWORK_MUTANTS = [
+    # the exercise's own two mistakes
+    ("backward_propagation_n", "np.dot(dZ2, A1.T)", "np.dot(dZ2, A1.T) * 2"),
+    ("backward_propagation_n", "db1 = 1.0 / m", "db1 = 4.0 / m"),
+    ("backward_propagation_n", "dZ3 = A3 - Y", "dZ3 = Y - A3"),
+    ("backward_propagation_n", "np.int64(A2 > 0)", "np.int64(A2 >= 0)"),
+    ("backward_propagation_n", "np.int64(A1 > 0)", "np.int64(Z1 > 0)"),
+    ("backward_propagation_n", "dA1 = np.dot(W2.T, dZ2)", "dA1 = np.dot(W2.T, dZ3)"),
+    ("backward_propagation_n", "dW1 = 1.0 / m * np.dot(dZ1, X.T)", "dW1 = np.dot(dZ1, X.T)"),
+    ("backward_propagation_n", "dA2 = np.dot(W3.T, dZ3)", "dA2 = np.dot(W3.T, dZ3) / m"),
+]
+NETWORK_EQUIVALENT = {
+    ("backward_propagation_n", "np.int64(Z1 > 0)"),  # A1 > 0 exactly where Z1 > 0
+}
+# Caught, but blamed at another line: a delta divided by m is the mean cost's own adjoint, as
+# right by itself as the per-sample one; the mix of the two is blamed where it is used
+NETWORK_ELSEWHERE = {("backward_propagation_n", "dA2 = np.dot(W3.T, dZ3) / m")}
+
+
+def _network_label(tmp_path: Path, function: str, old: str, new: str):
+    text, line = mutated(NETWORK, function, old, new)
+    path = tmp_path / f"network_{abs(hash((function, old, new)))}.py"
+    path.write_text(text)
+    return path, line, _network_right(load_module(path))
+
+
+def test_every_network_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
+    labels = {}
+    for function, old, new in NETWORK_MUTANTS:
+        _, _, right = _network_label(tmp_path, function, old, new)
+        labels[(function, new)] = right
+    assert_labels_as_reviewed(labels, NETWORK_EQUIVALENT, NETWORK_ELSEWHERE, len(NETWORK_MUTANTS))
+
+
+@pytest.mark.parametrize(("function", "old", "new"), NETWORK_MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_network_mutant_is_judged_as_the_oracle_says_at_its_own_line(
+    tmp_path, function, old, new
+):
+    path, line, right = _network_label(tmp_path, function, old, new)
+    report = judged(check_code(path, function))
+    assert_judged_as_labelled(report, line, right, (function, new) in NETWORK_ELSEWHERE)

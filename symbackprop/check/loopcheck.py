@@ -19,6 +19,7 @@ import numpy as np
 
 from symbackprop.check.loopblame import (
     blamed,
+    entry_source,
     last_write,
     simple_statements,
     source_text,
@@ -78,10 +79,13 @@ class Judge:
         runs = []
         for setting in self._settings(forward, owner):
             runs.append(self._pair_run(forward, backward, upstream, returned, params, setting))
-        claims = {name: f"dL/d{param}" for name, param in zip(returned, params, strict=True)}
-        report = self._report(backward, runs, claims, "L")
+        loss = "L" if upstream else _cost_name(forward)
+        claims = {n: f"d{loss}/d{param}" for n, param in zip(returned, params, strict=True)}
+        report = self._report(backward, runs, claims, loss)
+        if not upstream:
+            return report
         if averaged_over_samples(runs, upstream[0], dict(zip(returned, params, strict=True))):
-            report = self._report(backward, runs, claims, "L")
+            report = self._report(backward, runs, claims, loss)
             report.notes.append(per_sample_note(upstream[0], "m"))
         return report
 
@@ -97,6 +101,10 @@ class Judge:
         loss = 0.0
         for output, dout in zip(outputs, douts, strict=True):
             loss = loss + np.sum(np.asarray(output, dtype=object) * dout)
+        handed = [*douts, *plain(cache)]
+        if not upstream:  # the forward returns its cost first: the backward gets the data
+            loss, cache = values[0], values[1:]
+            handed = _cost_pair_arguments(forward, backward, setting.arguments, plain(cache))
         grads = adjoints(loss) if isinstance(loss, Tracked) else {}
         expected = _gradients(returned, params, leaves, grads)
         targets = _forward_targets(forward, forward_run.locals_after, grads)
@@ -107,7 +115,7 @@ class Judge:
         try:
             accepted = {a.arg for a in backward.args.args}
             keywords = {k: v for k, v in setting.keywords.items() if k in accepted}
-            got = backward_run.call(backward, [*douts, *plain(cache)], keywords, writes=writes)
+            got = backward_run.call(backward, handed, keywords, writes=writes)
         except Refused as failure:  # the forward ran: a backward that fails here is wrong
             if not failure.failed:
                 raise
@@ -117,6 +125,8 @@ class Judge:
         got = list(got) if isinstance(got, tuple | list) else [got]
         if len(got) != len(returned):
             raise UnsupportedConstruct(f"{backward.name}() returns {len(got)} values here")
+        if not upstream:  # deltas per sample (dZ3 = A3 - Y) beside a cost that is a mean
+            _per_sample_targets(targets, backward_run.locals_after, setting.arguments)
         return Run(
             setting,
             expected,
@@ -315,7 +325,7 @@ class Judge:
         for name, claim in claims.items():
             failing = next((r for r in runs if not agrees(r.got[name], r.expected[name])), None)
             if failing is None:
-                line = last_write(statements, name, function)
+                line = last_write(statements, entry_source(statements, name) or name, function)
                 verdicts.append(
                     Verdict(
                         name, claim, source_text(statements, line, name), True, PROOF, "", line=line
@@ -414,6 +424,35 @@ def _leaves(value: np.ndarray) -> np.ndarray:
 def _gradients(returned, params, leaves: dict, grads: dict) -> dict[str, np.ndarray | None]:
     """Each returned name's correct value: the adjoints of its argument's leaves."""
     return {n: _gradient(leaves.get(p), grads) for n, p in zip(returned, params, strict=True)}
+
+
+def _cost_name(forward: ast.FunctionDef) -> str:
+    """The name of the cost a forward returns first (``cost``)."""
+    first = forward.body[-1].value.elts[0]
+    return first.id if isinstance(first, ast.Name) else "cost"
+
+
+def _cost_pair_arguments(forward, backward, arguments: dict, cache: list) -> list:
+    """What ``backward_propagation_n(X, Y, cache)`` is called with: the forward's arguments by
+    their names, then what the forward returned after its cost, in order."""
+    rest = iter(cache)
+    return [
+        plain(arguments[name]) if name in arguments else next(rest, None)
+        for name in (a.arg for a in backward.args.args)
+    ]
+
+
+def _per_sample_targets(targets: dict, final: dict, arguments: dict) -> None:
+    """A delta held to m times the adjoint where the code keeps it per sample (``dZ3 = A3 - Y``
+    beside ``cost = 1/m * ...``): the samples are the data's columns."""
+    data = [v for v in arguments.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    if not data:
+        return
+    m = data[0].shape[1]
+    for name, target in targets.items():
+        value = final.get(name)
+        if target is not None and value is not None and agrees(value, m * target):
+            targets[name] = m * target
 
 
 def _returned_name(function: ast.FunctionDef) -> str | None:

@@ -464,6 +464,10 @@ def pair_unit(
     name = _pair_name(forward.name)
     if not_implemented(forward) or not_implemented(backward):
         return Unit(name, backward.name, backward.lineno, None)
+    if cost_pair(forward, backward):
+        raise UnsupportedConstruct(
+            f"{forward.name}() returns its cost: read by evaluation", file=filename
+        )
     upstream, cache_args = _split_arguments(backward, filename)
     outputs = _outputs(forward, len(cache_args), filename)
     forward_args = argument_names(forward)
@@ -539,7 +543,7 @@ def _outputs(forward: ast.FunctionDef, cached: int, filename: str) -> list[ast.e
 def pair_gradients(forward: ast.FunctionDef, backward: ast.FunctionDef, filename: str):
     """A pair's upstream gradients, the names its backward returns and the forward argument
     each is the gradient of."""
-    upstream, _ = _split_arguments(backward, filename)
+    upstream = [] if cost_pair(forward, backward) else _split_arguments(backward, filename)[0]
     configs = config_dicts(forward)
     scalars = {*scalar_arguments(forward), *config_scalars(forward)}
     data = [a for a in argument_names(forward) if a not in scalars and a not in configs]
@@ -560,11 +564,14 @@ def _dict_gradients(forward, backward, name: str, data: list[str], filename: str
         for key in sorted(config_keys(forward, {arg}))
     }
     names, params = [], []
+    made = _assigned_names(forward)
     for key in _dict_keys_written(backward, name):
         base = _gradient_base(key, data)
         weight = named_weight(key)
         if base is None and weight in weights:
             base = weights[weight]
+        if base is None and weight in made:
+            continue  # an intermediate's delta (``dZ3``) handed back beside the gradients
         if base is None:
             raise UnsupportedConstruct(
                 f"cannot tell what {name}[{key!r}] is the gradient of",
@@ -573,7 +580,35 @@ def _dict_gradients(forward, backward, name: str, data: list[str], filename: str
             )
         names.append(f"{name}[{key!r}]")
         params.append(base)
+    if not names:
+        raise UnsupportedConstruct(
+            f"no entry of {name} is the gradient of an argument", file=filename
+        )
     return names, tuple(params)
+
+
+def _assigned_names(function: ast.FunctionDef) -> set[str]:
+    return {
+        target.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def cost_pair(forward: ast.FunctionDef, backward: ast.FunctionDef) -> bool:
+    """``forward_propagation_n(X, Y, parameters) -> (cost, cache)`` beside
+    ``backward_propagation_n(X, Y, cache)``: the backward takes no upstream gradient, its
+    gradients are of the cost the forward returns first."""
+    names = argument_names(backward)
+    returned = forward.body[-1] if forward.body else None
+    if not (isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple)):
+        return False
+    first = returned.value.elts[0] if returned.value.elts else None
+    cost = isinstance(first, ast.Name) and (first.id in LOSS_NAMES or "loss" in first.id)
+    forward_names = argument_names(forward)
+    return cost and bool(names) and names[0] in forward_names and not _is_gradient_name(names[0])
 
 
 def loss_gradients(function: ast.FunctionDef, filename: str):

@@ -171,8 +171,20 @@ def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> di
     if dense_columns:  # linear_forward(A_prev, W, b): the other course's dense layer
         shapes = {n: _DENSE_COLUMNS[n] for n in names if n in _DENSE_COLUMNS}
     columns = not dense_columns and any(name in _COLUMNS for name in names)
+    chain = next((_layer_chain(keys[n]) for n in names if n in configs), None)
     for name in names:
-        if name in configs and _holds_arrays(keys[name]):
+        if chain and name in ("X", "Y"):  # a network's data, samples as columns
+            first, last = chain["W1"][1], chain[f"W{len(chain) // 2}"][0]
+            if name == "X":
+                out[name] = rng.standard_normal((first, _M))
+            else:
+                out[name] = rng.integers(0, 2, size=(last, _M)).astype(float)
+        elif name in configs and chain:  # biases above 0: ReLU units alive, their masks seen
+            out[name] = {
+                k: rng.standard_normal(shape) if k[0] == "W" else rng.uniform(0.5, 1.5, shape)
+                for k, shape in chain.items()
+            }
+        elif name in configs and _holds_arrays(keys[name]):
             out[name] = {
                 k: rng.standard_normal(_PARAMETER_KEYS.get(k, (_NA, _NA)))
                 for k in keys[name]
@@ -278,6 +290,24 @@ def _shapes(family: str, names: list[str]) -> dict[str, tuple[int, ...]]:
     }
 
 
+def _layer_chain(keys) -> dict[str, tuple[int, int]] | None:
+    """The shapes of a network's ``parameters`` (W1, b1, ..., WL, bL), samples as columns:
+    layers of distinct widths ending in one output, as a binary classifier's."""
+    keys = set(keys)
+    layers = len(keys) // 2
+    if layers < 1 or keys != {f"{kind}{n}" for kind in "Wb" for n in range(1, layers + 1)}:
+        return None
+    widths = [*_CHAIN_WIDTHS[:layers], 1]
+    shapes = {}
+    for n in range(1, layers + 1):
+        shapes[f"W{n}"] = (widths[n], widths[n - 1])
+        shapes[f"b{n}"] = (widths[n], 1)
+    return shapes
+
+
+_CHAIN_WIDTHS = (4, 5, 2, 6, 7, 8)  # none is _M, the samples
+
+
 def _label_bound(family: str, shapes: dict) -> int:
     if family == "embedding":
         return _V
@@ -319,7 +349,8 @@ def _describe(name: str, value) -> str:
         kind = " mask" if value.dtype.kind == "b" else kind
         return f"{name}{kind} {value.shape}"
     if isinstance(value, dict):
-        inner = ", ".join(f"{k}={v}" for k, v in value.items() if k not in ("mode", "seed"))
+        shown = {k: v.shape if isinstance(v, np.ndarray) else v for k, v in value.items()}
+        inner = ", ".join(f"{k}={v}" for k, v in shown.items() if k not in ("mode", "seed"))
         return f"{name} {{{inner}}}" if inner else name
     return f"{name} = {value}"
 

@@ -226,6 +226,20 @@ def as_float(value=0.0):
     return value if isinstance(value, Tracked) else float(value)
 
 
+def _cast(scalar, dtype):
+    """``np.int64(A2 > 0)``: an array cast entry by entry (a mask made 0 and 1), a number as
+    ``scalar`` makes it."""
+
+    def cast(value=0):
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            if value.dtype == object:  # tracked numbers: cast only when none is tracked
+                return np.vectorize(lambda v: scalar(value_of(v)), otypes=[dtype])(value)
+            return value.astype(dtype)
+        return scalar(value)
+
+    return cast
+
+
 def _sigmoid(x):
     return 1 / (1 + EXP(-x))
 
@@ -330,11 +344,11 @@ FUNCTIONS = {
     "size": np.size,
     "heaviside": lambda a, b: np.heaviside(np.vectorize(value_of)(a) if _objects(a) else a, b),
     "ndarray": np.ndarray,
-    "float64": as_float,
-    "float32": as_float,
-    "int64": int,
-    "int32": int,
-    "bool_": bool,
+    "float64": _cast(as_float, float),
+    "float32": _cast(as_float, float),
+    "int64": _cast(int, int),
+    "int32": _cast(int, int),
+    "bool_": _cast(bool, bool),
 }
 # ``np.add.at(dW, idx, dout)`` and friends: attribute chains of two names
 UFUNC_METHODS = {("add", "at"): _add_at, ("subtract", "at"): _subtract_at}
