@@ -353,3 +353,80 @@ def test_a_network_mutant_is_judged_as_the_oracle_says_at_its_own_line(
     path, line, right = _network_label(tmp_path, function, old, new)
     report = judged(check_code(path, function))
     assert_judged_as_labelled(report, line, right, (function, new) in NETWORK_ELSEWHERE)
+
+
+# -- a network whose cost is a function of its own ----------------------------------------------
+PLANAR = Path(__file__).parent / "layerfiles" / "columns_planar.py"
+
+
+def _planar_right(module) -> bool:
+    """The gradients of compute_cost(A2, Y) as torch autograd has them, at two sizes."""
+    for index, (n0, n1, m) in enumerate([(3, 5, 4), (2, 4, 6)]):
+        rng = np.random.default_rng(40 + index)
+        params = {
+            "W1": rng.standard_normal((n1, n0)),
+            "b1": rng.standard_normal((n1, 1)),
+            "W2": rng.standard_normal((1, n1)),
+            "b2": rng.standard_normal((1, 1)),
+        }
+        X, Y = rng.standard_normal((n0, m)), rng.integers(0, 2, size=(1, m)).astype(float)
+        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        a1 = torch.tanh(t["W1"] @ torch.tensor(X) + t["b1"])
+        a2 = torch.sigmoid(t["W2"] @ a1 + t["b2"])
+        torch.nn.functional.binary_cross_entropy(a2, torch.tensor(Y)).backward()
+        try:
+            _, cache = module.forward_propagation(X, params)
+            grads = module.backward_propagation(params, cache, X, Y)
+        except Exception:
+            return False
+        for key, value in t.items():
+            got = np.asarray(grads.get(f"d{key}"), dtype=float)
+            want = value.grad.numpy()
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+                return False
+    return True
+
+
+def test_torch_autograd_agrees_the_planar_network_is_right_and_it_is_read_so():
+    assert _planar_right(load_module(PLANAR))
+    (unit,) = check_code(PLANAR).units
+    assert unit.status == CHECKED, unit.message
+    assert unit.report.ok, unit.report.to_text()
+    assert any("compute_cost()" in note for note in unit.report.notes)
+
+
+PLANAR_MUTANTS = [
+    ("backward_propagation", " * (1 - np.power(A1, 2))", ""),
+    ("backward_propagation", "dW2 = 1 / m * np.dot(dZ2, A1.T)", "dW2 = np.dot(dZ2, A1.T)"),
+    (
+        "backward_propagation",
+        "db1 = 1 / m * np.sum(dZ1, axis=1",
+        "db1 = 1 / m * np.sum(dZ1, axis=0",
+    ),
+    ("backward_propagation", "(1 - np.power(A1, 2))", "(1 - A1)"),
+    ("backward_propagation", "dZ2 = A2 - Y", "dZ2 = A2 * (1 - A2)"),
+    ("backward_propagation", "np.power(A1, 2)", "A1 * A1"),
+]
+PLANAR_EQUIVALENT = {("backward_propagation", "A1 * A1")}
+
+
+def _planar_label(tmp_path: Path, function: str, old: str, new: str):
+    text, line = mutated(PLANAR, function, old, new)
+    path = tmp_path / f"planar_{abs(hash((function, old, new)))}.py"
+    path.write_text(text)
+    return path, line, _planar_right(load_module(path))
+
+
+def test_every_planar_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
+    labels = {}
+    for function, old, new in PLANAR_MUTANTS:
+        _, _, right = _planar_label(tmp_path, function, old, new)
+        labels[(function, new)] = right
+    assert_labels_as_reviewed(labels, PLANAR_EQUIVALENT, set(), len(PLANAR_MUTANTS))
+
+
+@pytest.mark.parametrize(("function", "old", "new"), PLANAR_MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_planar_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, function, old, new):
+    path, line, right = _planar_label(tmp_path, function, old, new)
+    report = judged(check_code(path, function))
+    assert_judged_as_labelled(report, line, right, False)

@@ -49,7 +49,13 @@ from symbackprop.readers.concrete.interpreter import (
     written_names,
 )
 from symbackprop.readers.concrete.tape import Tracked, adjoints
-from symbackprop.readers.layerpairs import Unit, loss_gradients, loss_position, pair_gradients
+from symbackprop.readers.layerpairs import (
+    Unit,
+    cost_function,
+    loss_gradients,
+    loss_position,
+    pair_gradients,
+)
 from symbackprop.readers.programshapes import named_weight
 
 PROOF = "evaluated at the sizes of every setting, its loops unrolled; the derivative is exact"
@@ -75,13 +81,24 @@ class Judge:
         returned: list[str],
         params: tuple[str, ...],
         owner: str,
+        cost: ast.FunctionDef | None = None,
     ) -> CheckReport:
+        """The verdicts on a pair: its gradients of L = sum(out * dout), or where the backward
+        takes no upstream gradient, of the cost the forward returns first or ``cost`` makes
+        of its output."""
         runs = []
         for setting in self._settings(forward, owner):
-            runs.append(self._pair_run(forward, backward, upstream, returned, params, setting))
-        loss = "L" if upstream else _cost_name(forward)
+            run = self._pair_run(forward, backward, upstream, returned, params, setting, cost)
+            runs.append(run)
+        loss = "L" if upstream else "cost" if cost else _cost_name(forward)
         claims = {n: f"d{loss}/d{param}" for n, param in zip(returned, params, strict=True)}
         report = self._report(backward, runs, claims, loss)
+        if cost is not None:
+            labels = cost.args.args[1].arg
+            report.notes.append(
+                f"cost = {cost.name}() of what {forward.name}() returns first, at labels "
+                f"{labels} of 0 and 1 drawn here"
+            )
         if not upstream:
             return report
         if averaged_over_samples(runs, upstream[0], dict(zip(returned, params, strict=True))):
@@ -89,7 +106,7 @@ class Judge:
             report.notes.append(per_sample_note(upstream[0], "m"))
         return report
 
-    def _pair_run(self, forward, backward, upstream, returned, params, setting) -> Run:
+    def _pair_run(self, forward, backward, upstream, returned, params, setting, cost) -> Run:
         arguments, leaves = _tracked(setting.arguments)
         forward_run = Interpreter(self.module, tracking=True, seed=3)
         result = forward_run.call(forward, list(arguments.values()), setting.keywords)
@@ -102,9 +119,15 @@ class Judge:
         for output, dout in zip(outputs, douts, strict=True):
             loss = loss + np.sum(np.asarray(output, dtype=object) * dout)
         handed = [*douts, *plain(cache)]
-        if not upstream:  # the forward returns its cost first: the backward gets the data
+        if not upstream and cost is None:  # the forward returns its cost first
             loss, cache = values[0], values[1:]
             handed = _cost_pair_arguments(forward, backward, setting.arguments, plain(cache))
+        elif not upstream:  # the file's cost of the forward's output, at labels drawn here
+            output, cache = values
+            labels = rng.integers(0, 2, size=np.shape(output)).astype(float)
+            loss = forward_run.call(cost, [output, labels])
+            named = {**setting.arguments, **_output_names(forward, output, labels, cost)}
+            handed = _cost_pair_arguments(forward, backward, named, [plain(cache)])
         grads = adjoints(loss) if isinstance(loss, Tracked) else {}
         expected = _gradients(returned, params, leaves, grads)
         targets = _forward_targets(forward, forward_run.locals_after, grads)
@@ -432,6 +455,16 @@ def _cost_name(forward: ast.FunctionDef) -> str:
     return first.id if isinstance(first, ast.Name) else "cost"
 
 
+def _output_names(forward, output, labels, cost) -> dict:
+    """What a backward may take by name beside the forward's arguments: the output as the
+    forward returns it (``AL``) and the labels as the cost takes them (``Y``)."""
+    first = forward.body[-1].value.elts[0]
+    names = {cost.args.args[1].arg: labels}
+    if isinstance(first, ast.Name):
+        names[first.id] = plain(output)
+    return names
+
+
 def _cost_pair_arguments(forward, backward, arguments: dict, cache: list) -> list:
     """What ``backward_propagation_n(X, Y, cache)`` is called with: the forward's arguments by
     their names, then what the forward returned after its cost, in order."""
@@ -539,8 +572,9 @@ def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport 
     try:
         if unit.is_pair:
             forward, backward = unit.sources
-            upstream, returned, params = pair_gradients(forward, backward, filename)
-            return judge.pair(forward, backward, upstream, returned, params, forward.name)
+            cost = cost_function(tree, forward, backward)
+            upstream, returned, params = pair_gradients(forward, backward, filename, bool(cost))
+            return judge.pair(forward, backward, upstream, returned, params, forward.name, cost)
         (function,) = unit.sources
         loss, returned, params = loss_gradients(function, filename)
         return judge.loss(function, returned, params, loss)

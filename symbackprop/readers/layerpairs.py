@@ -464,9 +464,9 @@ def pair_unit(
     name = _pair_name(forward.name)
     if not_implemented(forward) or not_implemented(backward):
         return Unit(name, backward.name, backward.lineno, None)
-    if cost_pair(forward, backward):
+    if cost_pair(forward, backward) or cost_function(tree, forward, backward):
         raise UnsupportedConstruct(
-            f"{forward.name}() returns its cost: read by evaluation", file=filename
+            f"{backward.name}() takes no upstream gradient: read by evaluation", file=filename
         )
     upstream, cache_args = _split_arguments(backward, filename)
     outputs = _outputs(forward, len(cache_args), filename)
@@ -540,10 +540,14 @@ def _outputs(forward: ast.FunctionDef, cached: int, filename: str) -> list[ast.e
     return elements[: max(len(elements) - cached, 1)]
 
 
-def pair_gradients(forward: ast.FunctionDef, backward: ast.FunctionDef, filename: str):
-    """A pair's upstream gradients, the names its backward returns and the forward argument
-    each is the gradient of."""
-    upstream = [] if cost_pair(forward, backward) else _split_arguments(backward, filename)[0]
+def pair_gradients(
+    forward: ast.FunctionDef, backward: ast.FunctionDef, filename: str, costed: bool = False
+):
+    """A pair's upstream gradients (none where the gradients are of a cost: the forward's own,
+    or, ``costed``, the file's cost of its output), the names its backward returns and the
+    forward argument each is the gradient of."""
+    cost = costed or cost_pair(forward, backward)
+    upstream = [] if cost else _split_arguments(backward, filename)[0]
     configs = config_dicts(forward)
     scalars = {*scalar_arguments(forward), *config_scalars(forward)}
     data = [a for a in argument_names(forward) if a not in scalars and a not in configs]
@@ -595,6 +599,26 @@ def _assigned_names(function: ast.FunctionDef) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+
+
+def cost_function(tree: ast.Module, forward: ast.FunctionDef, backward: ast.FunctionDef):
+    """``compute_cost(A2, Y)``: the file's cost of a model's output, where the forward returns
+    its output and a cache (``forward_propagation(X, parameters) -> (A2, cache)``) and the
+    backward takes no upstream gradient (``backward_propagation(parameters, cache, X, Y)``);
+    None otherwise."""
+    names = argument_names(backward)
+    if not names or _is_gradient_name(names[0]) or cost_pair(forward, backward):
+        return None
+    returned = forward.body[-1] if forward.body else None
+    if not (isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple)):
+        return None
+    if len(returned.value.elts) != 2:
+        return None
+    for function in _functions(tree).values():
+        named = "cost" in function.name or "loss" in function.name
+        if named and len(argument_names(function)) == 2 and function is not forward:
+            return function
+    return None
 
 
 def cost_pair(forward: ast.FunctionDef, backward: ast.FunctionDef) -> bool:
