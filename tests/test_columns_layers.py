@@ -66,11 +66,42 @@ def _propagate_right(module) -> bool:
     return True
 
 
+def _model_right(module) -> bool:
+    """L_model_backward's gradients of compute_cost(AL, Y) as torch autograd has them, for a
+    network of ReLU layers and a sigmoid output, at two sizes."""
+    for index, widths in enumerate([(3, 5, 4, 1), (4, 2, 3, 1)]):
+        rng = np.random.default_rng(50 + index)
+        params = {}
+        for layer in (1, 2, 3):
+            params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
+            params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+        X, Y = rng.standard_normal((widths[0], 6)), rng.integers(0, 2, size=(1, 6)).astype(float)
+        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        a = torch.tensor(X)
+        for layer in (1, 2, 3):
+            z = t[f"W{layer}"] @ a + t[f"b{layer}"]
+            a = torch.relu(z) if layer < 3 else torch.sigmoid(z)
+        torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y)).backward()
+        try:
+            AL, caches = module.L_model_forward(X, params)
+            grads = module.L_model_backward(AL, Y, caches)
+        except Exception:
+            return False
+        for key, value in t.items():
+            got = np.asarray(grads.get(f"d{key}"), dtype=float)
+            want = value.grad.numpy()
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+                return False
+    return True
+
+
 def _right(module, backward: str) -> bool:
     """Whether the pair's backward gives autograd's gradients (the weights' possibly all
     averaged over the samples) at every size and, for linear_activation, both activations."""
     if backward == "propagate":
         return _propagate_right(module)
+    if backward == "L_model_backward":
+        return _model_right(module)
     for index, (n, m, k) in enumerate(SIZES):
         modes = ["relu", "sigmoid"] if backward == "linear_activation_backward" else [None]
         for mode in modes:
@@ -123,6 +154,7 @@ UNITS = [
     "linear_backward",
     "linear_activation_backward",
     "propagate",
+    "L_model_backward",
 ]
 
 
@@ -208,6 +240,13 @@ MUTANTS = [
     ("propagate", "dw = 1 / m * np.dot(X, (A - Y).T)", "dw = np.dot(X, (A - Y).T) / m"),
     ("propagate", "db = 1 / m * np.sum(A - Y)", "db = 1 / m * np.sum(A - Y, axis=0)"),
     ("propagate", "db = 1 / m * np.sum(A - Y)", "db = np.mean(A - Y)"),
+    # a network's backward, its gradients written under keys it makes, "dW" + str(l + 1)
+    ("L_model_backward", "dAL = -(np.divide", "dAL = (np.divide"),
+    ("L_model_backward", 'current_cache, "relu")', 'current_cache, "sigmoid")'),
+    ("L_model_backward", "for l in reversed(range(L - 1)):", "for l in range(L - 1):"),
+    ("L_model_backward", 'grads["dW" + str(l + 1)] = dW_temp', 'grads["dW" + str(l)] = dW_temp'),
+    ("L_model_backward", "dA = grads[", "dA = 2 * grads["),
+    ("L_model_backward", "Y = Y.reshape(AL.shape)", "Y = Y.reshape(-1, 1)"),
 ]
 
 # Reviewed: the mutants torch autograd labels right (equivalent rewrites, or a change that
@@ -226,6 +265,15 @@ EQUIVALENT = {
 
 # Caught, but blamed at another line, each for its reason.
 BLAMED_ELSEWHERE = {
+    # entries written under keys the code makes are blamed where the dict is returned
+    ("L_model_backward", "dAL = (np.divide"),
+    ("L_model_backward", 'current_cache, "sigmoid")'),
+    ("L_model_backward", 'grads["dW" + str(l)] = dW_temp'),
+    ("L_model_backward", "dA = 2 * grads["),
+    # a loop in the wrong order fails where it reads an entry not yet written, and labels of
+    # the wrong shape fail in the helper they are handed to: blamed at the call that fails
+    ("L_model_backward", "for l in range(L - 1):"),
+    ("L_model_backward", "Y = Y.reshape(-1, 1)"),
     # the start of a value finished in place (``dZ[Z <= 0] = 0`` after it) is no value of its
     # own: the line that finishes it is blamed
     ("relu_backward", "dZ = np.ones_like(dA)"),

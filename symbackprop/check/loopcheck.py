@@ -50,6 +50,7 @@ from symbackprop.readers.concrete.interpreter import (
 )
 from symbackprop.readers.concrete.tape import Tracked, adjoints
 from symbackprop.readers.layerpairs import (
+    DYNAMIC,
     Unit,
     cost_function,
     loss_gradients,
@@ -87,7 +88,10 @@ class Judge:
         takes no upstream gradient, of the cost the forward returns first or ``cost`` makes
         of its output."""
         runs = []
-        for setting in self._settings(forward, owner):
+        found = self._settings(forward, owner)
+        if returned is DYNAMIC:
+            returned, params = self._dynamic_gradients(forward, backward, found[0], cost)
+        for setting in found:
             run = self._pair_run(forward, backward, upstream, returned, params, setting, cost)
             runs.append(run)
         loss = "L" if upstream else "cost" if cost else _cost_name(forward)
@@ -106,7 +110,30 @@ class Judge:
             report.notes.append(per_sample_note(upstream[0], "m"))
         return report
 
-    def _pair_run(self, forward, backward, upstream, returned, params, setting, cost) -> Run:
+    def _dynamic_gradients(self, forward, backward, setting, cost):
+        """The entries of the dict a backward returns under keys it computes (``"dW" +
+        str(l + 1)``), found by running it once: those named for an entry of the forward's
+        dict of weights (``dW1`` for ``parameters["W1"]``), each with that entry."""
+        run = self._pair_run(forward, backward, [], [], (), setting, cost, keep_all=True)
+        got = run.final.get(backward.body[-1].value.id)
+        weights = {
+            key: f"{name}[{key!r}]"
+            for name, value in setting.arguments.items()
+            if isinstance(value, dict)
+            for key in value
+        }
+        claimed = [k for k in (got or {}) if named_weight(k) in weights]
+        if not isinstance(got, dict):  # it fails: held to a gradient of every weight
+            claimed = [f"d{key}" for key in weights]
+        if not claimed:
+            raise UnsupportedConstruct(f"no entry {backward.name}() returns is a weight's")
+        dict_name = backward.body[-1].value.id
+        names = [f"{dict_name}[{key!r}]" for key in claimed]
+        return names, tuple(weights[named_weight(key)] for key in claimed)
+
+    def _pair_run(
+        self, forward, backward, upstream, returned, params, setting, cost, keep_all=False
+    ) -> Run:
         arguments, leaves = _tracked(setting.arguments)
         forward_run = Interpreter(self.module, tracking=True, seed=3)
         result = forward_run.call(forward, list(arguments.values()), setting.keywords)
@@ -128,6 +155,10 @@ class Judge:
             loss = forward_run.call(cost, [output, labels])
             named = {**setting.arguments, **_output_names(forward, output, labels, cost)}
             handed = _cost_pair_arguments(forward, backward, named, [plain(cache)])
+        if isinstance(loss, np.ndarray) and loss.size == 1:  # np.squeeze(cost): one number
+            loss = loss.reshape(()).item()
+        if not upstream and not isinstance(loss, Tracked):
+            raise UnsupportedConstruct(f"the cost of {forward.name}() does not depend on it")
         grads = adjoints(loss) if isinstance(loss, Tracked) else {}
         expected = _gradients(returned, params, leaves, grads)
         targets = _forward_targets(forward, forward_run.locals_after, grads)
@@ -146,6 +177,8 @@ class Judge:
         if isinstance(got, dict) and all(entry(n) for n in returned):
             got = [got.get(entry(n)[1]) for n in returned]
         got = list(got) if isinstance(got, tuple | list) else [got]
+        if keep_all:  # a first run, to see what it returns
+            got = []
         if len(got) != len(returned):
             raise UnsupportedConstruct(f"{backward.name}() returns {len(got)} values here")
         if not upstream:  # deltas per sample (dZ3 = A3 - Y) beside a cost that is a mean

@@ -554,6 +554,8 @@ def pair_gradients(
     returned = backward.body[-1].value if isinstance(backward.body[-1], ast.Return) else None
     if isinstance(returned, ast.Name) and _dict_keys_written(backward, returned.id):
         return upstream, *_dict_gradients(forward, backward, returned.id, data, filename)
+    if cost and isinstance(returned, ast.Name) and _keys_computed(backward, returned.id):
+        return upstream, DYNAMIC, ()  # ``grads["dW" + str(l)]``: its keys known once it ran
     gradients = _returned_names(backward)
     return upstream, gradients, _gradient_params(gradients, data, backward, filename)
 
@@ -589,6 +591,22 @@ def _dict_gradients(forward, backward, name: str, data: list[str], filename: str
             f"no entry of {name} is the gradient of an argument", file=filename
         )
     return names, tuple(params)
+
+
+# The gradients of a backward whose dict's keys are made as it runs (``"dW" + str(l + 1)``).
+DYNAMIC = ["<keys made as it runs>"]
+
+
+def _keys_computed(function: ast.FunctionDef, name: str) -> bool:
+    """Whether ``function`` writes entries of the dict ``name`` under keys it computes."""
+    return any(
+        isinstance(node, ast.Subscript)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        and not isinstance(node.slice, ast.Constant)
+        for node in ast.walk(function)
+    )
 
 
 def _assigned_names(function: ast.FunctionDef) -> set[str]:

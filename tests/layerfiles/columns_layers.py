@@ -77,3 +77,45 @@ def propagate(w, b, X, Y):
     cost = np.squeeze(np.array(cost))
     grads = {"dw": dw, "db": db}
     return grads, cost
+
+
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = -1 / m * np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))
+    cost = np.squeeze(cost)
+    return cost
+
+
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):  # noqa: E741 - as the course writes it
+        A_prev = A
+        W, b = parameters["W" + str(l)], parameters["b" + str(l)]
+        A, cache = linear_activation_forward(A_prev, W, b, "relu")
+        caches.append(cache)
+    W, b = parameters["W" + str(L)], parameters["b" + str(L)]
+    AL, cache = linear_activation_forward(A, W, b, "sigmoid")
+    caches.append(cache)
+    return AL, caches
+
+
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    current_cache = caches[L - 1]
+    dA_prev_temp, dW_temp, db_temp = linear_activation_backward(dAL, current_cache, "sigmoid")
+    grads["dA" + str(L - 1)] = dA_prev_temp
+    grads["dW" + str(L)] = dW_temp
+    grads["db" + str(L)] = db_temp
+    for l in reversed(range(L - 1)):  # noqa: E741
+        current_cache = caches[l]
+        dA = grads["dA" + str(l + 1)]
+        dA_prev_temp, dW_temp, db_temp = linear_activation_backward(dA, current_cache, "relu")
+        grads["dA" + str(l)] = dA_prev_temp
+        grads["dW" + str(l + 1)] = dW_temp
+        grads["db" + str(l + 1)] = db_temp
+    return grads

@@ -112,10 +112,16 @@ def settings(
     )
     out = []
     choices = _choices(function)
+    computed = _computed_weights(function)
     configs_used = _CONFIGS if strided else _CONFIGS[:1]
     for number, (config, chosen) in enumerate(product(configs_used, choices)):
         rng = np.random.default_rng(seed + number)
         arguments = _arguments(function, owner, configs, keys, config, rng, set(chosen))
+        if arguments is not None and computed:  # parameters["W" + str(l)]: three layers
+            chain = _layer_chain(_CHAIN_KEYS)
+            for name in computed:
+                arguments[name] = _chain_weights(chain, rng)
+            arguments = _chain_data(arguments, chain, rng)
         if arguments is None:
             return []
         described = ", ".join(
@@ -174,16 +180,9 @@ def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> di
     chain = next((_layer_chain(keys[n]) for n in names if n in configs), None)
     for name in names:
         if chain and name in ("X", "Y"):  # a network's data, samples as columns
-            first, last = chain["W1"][1], chain[f"W{len(chain) // 2}"][0]
-            if name == "X":
-                out[name] = rng.standard_normal((first, _M))
-            else:
-                out[name] = rng.integers(0, 2, size=(last, _M)).astype(float)
-        elif name in configs and chain:  # biases above 0: ReLU units alive, their masks seen
-            out[name] = {
-                k: rng.standard_normal(shape) if k[0] == "W" else rng.uniform(0.5, 1.5, shape)
-                for k, shape in chain.items()
-            }
+            out[name] = None  # drawn with its weights, below
+        elif name in configs and chain:
+            out[name] = _chain_weights(chain, rng)
         elif name in configs and _holds_arrays(keys[name]):
             out[name] = {
                 k: rng.standard_normal(_PARAMETER_KEYS.get(k, (_NA, _NA)))
@@ -221,7 +220,40 @@ def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> di
             if shape is None or (rank is not None and len(shape) != rank):
                 shape = _GENERIC.get(rank, (_N, _D))
             out[name] = rng.standard_normal(shape)
-    return out
+    return _chain_data(out, chain, rng) if chain else out
+
+
+def _chain_weights(chain: dict, rng) -> dict[str, np.ndarray]:
+    """A network's weights; its biases above 0, so that ReLU units are on, their masks seen."""
+    return {
+        k: rng.standard_normal(shape) if k[0] == "W" else rng.uniform(0.5, 1.5, shape)
+        for k, shape in chain.items()
+    }
+
+
+def _chain_data(arguments: dict, chain: dict, rng) -> dict:
+    """A network's data X (inputs, samples) and labels Y (outputs, samples) of 0 and 1, where
+    its arguments take them."""
+    first, last = chain["W1"][1], chain[f"W{len(chain) // 2}"][0]
+    data = {"X": rng.standard_normal((first, _M))}
+    data["Y"] = rng.integers(0, 2, size=(last, _M)).astype(float)
+    return {name: data.get(name, value) for name, value in arguments.items()}
+
+
+def _computed_weights(function: ast.FunctionDef) -> set[str]:
+    """Arguments read by keys the code makes, ``parameters["W" + str(l)]``: a network's
+    weights, as many layers as it has."""
+    found = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            key = node.slice
+            made = isinstance(key, ast.BinOp) and isinstance(key.op, ast.Add)
+            if made and isinstance(key.left, ast.Constant) and key.left.value in ("W", "b"):
+                found.add(node.value.id)
+    return found & set(argument_names(function))
+
+
+_CHAIN_KEYS = {f"{kind}{n}" for kind in "Wb" for n in (1, 2, 3)}
 
 
 def _holds_arrays(keys) -> bool:

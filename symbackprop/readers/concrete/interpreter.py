@@ -82,6 +82,7 @@ _BUILTINS: dict[str, Callable] = {
     "isinstance": lambda v, kinds: _isinstance(v, kinds),
     "print": lambda *a, **k: None,
     "sorted": sorted,
+    "str": lambda value="": _text(value),
 }
 _ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "T", "dtype"}
 _ARRAY_METHODS = {
@@ -117,6 +118,13 @@ class _Return(Exception):
 
 class _Break(Exception):
     pass
+
+
+def _text(value) -> str:
+    """``str(l + 1)`` of a number or text, as keys such as ``"W" + str(l)`` are made."""
+    if type(value) in (int, float, bool, str) or isinstance(value, np.integer):
+        return str(value)
+    raise UnsupportedConstruct("str() of anything but a number or text")
 
 
 class _Continue(Exception):
