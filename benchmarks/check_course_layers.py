@@ -1,6 +1,7 @@
 """How ``check`` fares on course layer files: every mutant of the torch-labelled fixtures in
-tests/ (naive loops channels first; channels last with dicts of weights; layer classes), per
-unit.
+tests/ (naive loops channels first; channels last with dicts of weights; layer classes;
+samples as columns: layers, a network returning its cost, one with a cost function of its
+own), per unit.
 
 Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
 read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
@@ -23,7 +24,15 @@ sys.path.insert(0, str(TESTS))
 from symbackprop.check import check_code  # noqa: E402
 from symbackprop.check.layerfile import CHECKED, FileReport  # noqa: E402
 
-FIXTURES = ("test_naive_layers", "test_channels_last_layers", "test_layer_classes")
+# each fixture: the test module, its table of mutants, and the function that labels one
+FIXTURES = (
+    ("test_naive_layers", "MUTANTS", "_label"),
+    ("test_channels_last_layers", "MUTANTS", "_label"),
+    ("test_layer_classes", "MUTANTS", "_label"),
+    ("test_columns_layers", "MUTANTS", "_label"),
+    ("test_columns_layers", "NETWORK_MUTANTS", "_network_label"),
+    ("test_columns_layers", "PLANAR_MUTANTS", "_planar_label"),
+)
 
 
 def _report(path: Path, function: str):
@@ -34,11 +43,11 @@ def _report(path: Path, function: str):
     return report
 
 
-def score(fixture: str, folder: Path) -> dict[str, Counter]:
+def score(fixture: str, mutants: str, label: str, folder: Path) -> dict[str, Counter]:
     tests = importlib.import_module(fixture)
     rows: dict[str, Counter] = defaultdict(Counter)
-    for function, old, new in tests.MUTANTS:
-        path, line, right = tests._label(folder, function, old, new)
+    for function, old, new in getattr(tests, mutants):
+        path, line, right = getattr(tests, label)(folder, function, old, new)
         unit = getattr(tests, "UNIT", {}).get(function, function)  # a helper: its caller's
         unit = f"{unit}.backward" if fixture == "test_layer_classes" else unit
         row = rows[unit]
@@ -90,12 +99,12 @@ def _row(name: str, row: Counter) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        for fixture in FIXTURES:
+        for fixture, mutants, label in FIXTURES:
             try:
-                rows = score(fixture, Path(folder))
+                rows = score(fixture, mutants, label, Path(folder))
             except ModuleNotFoundError:
                 continue
-            print(f"## {fixture}\n\n{table(rows)}\n")
+            print(f"## {fixture} ({mutants})\n\n{table(rows)}\n")
 
 
 if __name__ == "__main__":
