@@ -478,3 +478,60 @@ def test_a_planar_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, 
     path, line, right = _planar_label(tmp_path, function, old, new)
     report = judged(check_code(path, function))
     assert_judged_as_labelled(report, line, right, False)
+
+
+# -- dropout, its masks in the cache, its cost imported from the helpers beside it ---------------
+DROPOUT = Path(__file__).parent / "layerfiles" / "columns_dropout.py"
+
+
+def _dropout_right(module) -> bool:
+    """The gradients of the imported cost as torch autograd has them, with the masks the
+    forward drew (taken from its cache), at keep_prob 0.6."""
+    rng = np.random.default_rng(60)
+    widths = (3, 5, 4, 1)
+    params = {}
+    for layer in (1, 2, 3):
+        params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
+        params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+    X, Y = rng.standard_normal((3, 7)), rng.integers(0, 2, size=(1, 7)).astype(float)
+    try:
+        _, cache = module.forward_propagation_with_dropout(X, params, 0.6)
+        grads = module.backward_propagation_with_dropout(X, Y, cache, 0.6)
+    except Exception:
+        return False
+    masks = {1: torch.tensor(cache[1], dtype=torch.float64), 2: torch.tensor(cache[6])}
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    a = torch.tensor(X)
+    for layer in (1, 2):
+        a = torch.relu(t[f"W{layer}"] @ a + t[f"b{layer}"]) * masks[layer] / 0.6
+    a = torch.sigmoid(t["W3"] @ a + t["b3"])
+    torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y)).backward()
+    return all(
+        np.allclose(np.asarray(grads[f"d{key}"], dtype=float), value.grad.numpy(), rtol=1e-9)
+        for key, value in t.items()
+    )
+
+
+def test_a_dropout_network_is_read_with_its_imported_cost_and_judged_as_torch_says(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(DROPOUT.parent))  # the oracle imports its helpers as the course does
+    try:
+        assert _dropout_right(load_module(DROPOUT))
+        (unit,) = check_code(DROPOUT).units
+        assert unit.status == CHECKED, unit.message
+        assert unit.report.ok, unit.report.to_text()
+        assert any("compute_cost()" in note for note in unit.report.notes)
+        old, new = "dA1 = dA1 / keep_prob", "dA1 = dA1 / (1 - keep_prob)"
+        text, _ = mutated(DROPOUT, "backward_propagation_with_dropout", old, new)
+        path = DROPOUT.parent / "columns_dropout_mutant.py"
+        path.write_text(text)
+        try:
+            assert not _dropout_right(load_module(path))
+            report = judged(check_code(path, "backward_propagation_with_dropout"))
+        finally:
+            path.unlink()
+        assert not report.ok
+        assert {v.name for v in report.wrong} == {"gradients['dW1']", "gradients['db1']"}
+    finally:
+        sys.path.remove(str(DROPOUT.parent))

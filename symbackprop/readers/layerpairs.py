@@ -632,7 +632,8 @@ def cost_function(tree: ast.Module, forward: ast.FunctionDef, backward: ast.Func
         return None
     if len(returned.value.elts) != 2:
         return None
-    for function in _functions(tree).values():
+    every = (s for s in tree.body if isinstance(s, ast.FunctionDef))  # imported ones too
+    for function in every:
         named = "cost" in function.name or "loss" in function.name
         if named and len(argument_names(function)) == 2 and function is not forward:
             return function
@@ -690,6 +691,27 @@ def _dict_keys_written(function: ast.FunctionDef, name: str) -> list[str]:
     """The keys of a dict ``name`` the function builds: in a literal, or written one by one."""
     keys = []
     for node in ast.walk(function):
+        merged = (  # ``grads |= {...}`` or ``grads.update({...})``
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == name
+            and isinstance(node.op, ast.BitOr)
+        ) or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and len(node.args) == 1
+        )
+        if merged:
+            value = node.value if isinstance(node, ast.AugAssign) else node.args[0]
+            if isinstance(value, ast.Dict):
+                keys += [
+                    k.value
+                    for k in value.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                ]
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Name)
