@@ -44,6 +44,15 @@ def mutated(path: Path, function: str, old: str, new: str) -> tuple[str, int]:
     return text, statement_line(text, at[0] + 1)
 
 
+def mutant_file(fixture: Path, folder: Path, function: str, old: str, new: str):
+    """The fixture with ``old`` changed to ``new`` in ``function``, written in ``folder``
+    under a name of its own, and the first line of the statement changed."""
+    text, line = mutated(fixture, function, old, new)
+    path = folder / f"{fixture.stem}_{abs(hash((function, old, new)))}.py"
+    path.write_text(text)
+    return path, line
+
+
 def statement_line(text: str, line: int) -> int:
     """The first line of the statement holding ``line`` (a statement may span lines)."""
     spans = [

@@ -24,6 +24,7 @@ from layer_mutants import (
     assert_labels_as_reviewed,
     judged,
     load_module,
+    mutant_file,
     mutated,
 )
 
@@ -540,9 +541,7 @@ def _unit(function: str) -> str:
 
 
 def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int, bool]:
-    text, line = mutated(CHANNELS_LAST, function, old, new)
-    path = tmp_path / f"channels_last_{abs(hash((function, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(CHANNELS_LAST, tmp_path, function, old, new)
     return path, line, _right(load_module(path), _unit(function))
 
 

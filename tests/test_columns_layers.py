@@ -20,6 +20,7 @@ from layer_mutants import (
     assert_labels_as_reviewed,
     judged,
     load_module,
+    mutant_file,
     mutated,
 )
 
@@ -66,32 +67,57 @@ def _propagate_right(module) -> bool:
     return True
 
 
+# -- networks of ReLU layers and a sigmoid output, as torch autograd has their gradients ------
+def _network_params(rng, widths) -> dict[str, np.ndarray]:
+    """W1, b1, ... for layers of ``widths`` (inputs first), the biases mostly above 0 so that
+    some ReLU units are on and some off."""
+    params = {}
+    for layer in range(1, len(widths)):
+        params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
+        params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+    return params
+
+
+def _network_oracle(params, X, Y, masks=None, keep: float = 1.0) -> tuple[float, dict]:
+    """The mean cross-entropy of the network's sigmoid output, and its gradients for every
+    parameter; ``masks`` {layer: mask} drop hidden units as inverted dropout does."""
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    layers = len(params) // 2
+    a = torch.tensor(X)
+    for layer in range(1, layers + 1):
+        z = t[f"W{layer}"] @ a + t[f"b{layer}"]
+        a = torch.relu(z) if layer < layers else torch.sigmoid(z)
+        if masks and layer in masks:
+            a = a * torch.tensor(masks[layer], dtype=torch.float64) / keep
+    cost = torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y))
+    cost.backward()
+    return cost.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+def _same_gradients(grads: dict, expected: dict) -> bool:
+    """``grads["dW1"]`` ... as ``expected["W1"]`` ..., in shape and value."""
+    for key, want in expected.items():
+        got = np.asarray(grads.get(f"d{key}"), dtype=float)
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
 def _model_right(module) -> bool:
     """L_model_backward's gradients of compute_cost(AL, Y) as torch autograd has them, for a
     network of ReLU layers and a sigmoid output, at two sizes."""
     for index, widths in enumerate([(3, 5, 4, 1), (4, 2, 3, 1)]):
         rng = np.random.default_rng(50 + index)
-        params = {}
-        for layer in (1, 2, 3):
-            params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
-            params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+        params = _network_params(rng, widths)
         X, Y = rng.standard_normal((widths[0], 6)), rng.integers(0, 2, size=(1, 6)).astype(float)
-        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        a = torch.tensor(X)
-        for layer in (1, 2, 3):
-            z = t[f"W{layer}"] @ a + t[f"b{layer}"]
-            a = torch.relu(z) if layer < 3 else torch.sigmoid(z)
-        torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y)).backward()
+        _, expected = _network_oracle(params, X, Y)
         try:
             AL, caches = module.L_model_forward(X, params)
             grads = module.L_model_backward(AL, Y, caches)
         except Exception:
             return False
-        for key, value in t.items():
-            got = np.asarray(grads.get(f"d{key}"), dtype=float)
-            want = value.grad.numpy()
-            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
-                return False
+        if not _same_gradients(grads, expected):
+            return False
     return True
 
 
@@ -283,9 +309,7 @@ BLAMED_ELSEWHERE = {
 
 
 def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int, bool]:
-    text, line = mutated(COLUMNS, function, old, new)
-    path = tmp_path / f"columns_{abs(hash((function, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(COLUMNS, tmp_path, function, old, new)
     return path, line, _right(load_module(path), function)
 
 
@@ -317,35 +341,19 @@ WIDTHS = [(3, 5, 4, 1, 6), (5, 2, 3, 1, 4)]  # inputs, two hidden layers, one ou
 
 
 def _network_right(module) -> bool:
-    """The gradients of the cost as torch autograd has them, for W1..b3, at two sizes (the
-    biases above 0, so that some ReLU units are on and some off)."""
-    for index, (n0, n1, n2, n3, m) in enumerate(WIDTHS):
+    """The gradients of the cost as torch autograd has them, for W1..b3, at two sizes."""
+    for index, (*widths, m) in enumerate(WIDTHS):
         rng = np.random.default_rng(30 + index)
-        widths = [n0, n1, n2, n3]
-        params = {}
-        for layer in (1, 2, 3):
-            params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
-            params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
-        X, Y = rng.standard_normal((n0, m)), rng.integers(0, 2, size=(1, m)).astype(float)
-        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        a = torch.tensor(X)
-        for layer in (1, 2, 3):
-            z = t[f"W{layer}"] @ a + t[f"b{layer}"]
-            a = torch.relu(z) if layer < 3 else torch.sigmoid(z)
-        cost = torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y))
-        cost.backward()
+        params = _network_params(rng, widths)
+        X, Y = rng.standard_normal((widths[0], m)), rng.integers(0, 2, size=(1, m)).astype(float)
+        cost, expected = _network_oracle(params, X, Y)
         try:
             got_cost, cache = module.forward_propagation_n(X, Y, params)
             grads = module.backward_propagation_n(X, Y, cache)
         except Exception:
             return False
-        if not np.isclose(got_cost, cost.item(), rtol=1e-9):
+        if not np.isclose(got_cost, cost, rtol=1e-9) or not _same_gradients(grads, expected):
             return False
-        for key, value in t.items():
-            got = np.asarray(grads.get(f"d{key}"), dtype=float)
-            want = value.grad.numpy()
-            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
-                return False
     return True
 
 
@@ -380,9 +388,7 @@ NETWORK_ELSEWHERE = {("backward_propagation_n", "dA2 = np.dot(W3.T, dZ3) / m")}
 
 
 def _network_label(tmp_path: Path, function: str, old: str, new: str):
-    text, line = mutated(NETWORK, function, old, new)
-    path = tmp_path / f"network_{abs(hash((function, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(NETWORK, tmp_path, function, old, new)
     return path, line, _network_right(load_module(path))
 
 
@@ -427,11 +433,8 @@ def _planar_right(module) -> bool:
             grads = module.backward_propagation(params, cache, X, Y)
         except Exception:
             return False
-        for key, value in t.items():
-            got = np.asarray(grads.get(f"d{key}"), dtype=float)
-            want = value.grad.numpy()
-            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-9, atol=1e-12):
-                return False
+        if not _same_gradients(grads, {k: v.grad.numpy() for k, v in t.items()}):
+            return False
     return True
 
 
@@ -459,9 +462,7 @@ PLANAR_EQUIVALENT = {("backward_propagation", "A1 * A1")}
 
 
 def _planar_label(tmp_path: Path, function: str, old: str, new: str):
-    text, line = mutated(PLANAR, function, old, new)
-    path = tmp_path / f"planar_{abs(hash((function, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(PLANAR, tmp_path, function, old, new)
     return path, line, _planar_right(load_module(path))
 
 
@@ -488,28 +489,15 @@ def _dropout_right(module) -> bool:
     """The gradients of the imported cost as torch autograd has them, with the masks the
     forward drew (taken from its cache), at keep_prob 0.6."""
     rng = np.random.default_rng(60)
-    widths = (3, 5, 4, 1)
-    params = {}
-    for layer in (1, 2, 3):
-        params[f"W{layer}"] = rng.standard_normal((widths[layer], widths[layer - 1]))
-        params[f"b{layer}"] = rng.uniform(-0.5, 1.0, (widths[layer], 1))
+    params = _network_params(rng, (3, 5, 4, 1))
     X, Y = rng.standard_normal((3, 7)), rng.integers(0, 2, size=(1, 7)).astype(float)
     try:
         _, cache = module.forward_propagation_with_dropout(X, params, 0.6)
         grads = module.backward_propagation_with_dropout(X, Y, cache, 0.6)
     except Exception:
         return False
-    masks = {1: torch.tensor(cache[1], dtype=torch.float64), 2: torch.tensor(cache[6])}
-    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-    a = torch.tensor(X)
-    for layer in (1, 2):
-        a = torch.relu(t[f"W{layer}"] @ a + t[f"b{layer}"]) * masks[layer] / 0.6
-    a = torch.sigmoid(t["W3"] @ a + t["b3"])
-    torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y)).backward()
-    return all(
-        np.allclose(np.asarray(grads[f"d{key}"], dtype=float), value.grad.numpy(), rtol=1e-9)
-        for key, value in t.items()
-    )
+    _, expected = _network_oracle(params, X, Y, masks={1: cache[1], 2: cache[6]}, keep=0.6)
+    return _same_gradients(grads, expected)
 
 
 def test_a_dropout_network_is_read_with_its_imported_cost_and_judged_as_torch_says(tmp_path):

@@ -26,7 +26,7 @@ from layer_mutants import (
     assert_labels_as_reviewed,
     judged,
     load_module,
-    mutated,
+    mutant_file,
 )
 
 from symbackprop.check import check_code
@@ -576,9 +576,7 @@ BLAMED_ELSEWHERE = {
 
 
 def _label(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, int, bool]:
-    text, line = mutated(CLASSES, f"{name}.backward", old, new)
-    path = tmp_path / f"classes_{abs(hash((name, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(CLASSES, tmp_path, f"{name}.backward", old, new)
     return path, line, _right(load_module(path), name)
 
 

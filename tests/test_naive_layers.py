@@ -21,6 +21,7 @@ from layer_mutants import (
     assert_labels_as_reviewed,
     judged,
     load_module,
+    mutant_file,
     mutated,
 )
 
@@ -594,9 +595,7 @@ BLAMED_ELSEWHERE = {
 
 
 def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int, bool]:
-    text, line = mutated(NAIVE, function, old, new)
-    path = tmp_path / f"naive_{abs(hash((function, old, new)))}.py"
-    path.write_text(text)
+    path, line = mutant_file(NAIVE, tmp_path, function, old, new)
     return path, line, _right(load_module(path), function)
 
 
