@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
+from symbackprop.check.costs import cost_name, cost_pair_arguments, output_names
 from symbackprop.check.loopblame import (
     blamed,
     entry_source,
@@ -27,7 +27,12 @@ from symbackprop.check.loopblame import (
 )
 from symbackprop.check.loopdiagnose import counterexample, diagnosis
 from symbackprop.check.loopruns import Failure, Run, agrees, entry
-from symbackprop.check.persample import averaged_over_samples, per_sample_note
+from symbackprop.check.penalties import Penalty, penalty_of, returned_name
+from symbackprop.check.persample import (
+    averaged_over_samples,
+    per_sample_note,
+    per_sample_targets,
+)
 from symbackprop.check.report import CheckReport, Verdict
 from symbackprop.errors import SymbackpropError, UnsupportedConstruct
 from symbackprop.readers.concrete.inputs import (
@@ -36,7 +41,6 @@ from symbackprop.readers.concrete.inputs import (
     init_arguments,
     is_label,
     loss_kind,
-    regularisers,
     settings,
 )
 from symbackprop.readers.concrete.interpreter import (
@@ -94,7 +98,7 @@ class Judge:
         for setting in found:
             run = self._pair_run(forward, backward, upstream, returned, params, setting, cost)
             runs.append(run)
-        loss = "L" if upstream else "cost" if cost else _cost_name(forward)
+        loss = "L" if upstream else "cost" if cost else cost_name(forward)
         claims = {n: f"d{loss}/d{param}" for n, param in zip(returned, params, strict=True)}
         report = self._report(backward, runs, claims, loss)
         if cost is not None:
@@ -148,13 +152,13 @@ class Judge:
         handed = [*douts, *plain(cache)]
         if not upstream and cost is None:  # the forward returns its cost first
             loss, cache = values[0], values[1:]
-            handed = _cost_pair_arguments(forward, backward, setting.arguments, plain(cache))
+            handed = cost_pair_arguments(forward, backward, setting.arguments, plain(cache))
         elif not upstream:  # the file's cost of the forward's output, at labels drawn here
             output, cache = values
             labels = rng.integers(0, 2, size=np.shape(output)).astype(float)
             loss = forward_run.call(cost, [output, labels])
-            named = {**setting.arguments, **_output_names(forward, output, labels, cost)}
-            handed = _cost_pair_arguments(forward, backward, named, [plain(cache)])
+            named = {**setting.arguments, **output_names(forward, output, labels, cost)}
+            handed = cost_pair_arguments(forward, backward, named, [plain(cache)])
         if isinstance(loss, np.ndarray) and loss.size == 1:  # np.squeeze(cost): one number
             loss = loss.reshape(()).item()
         if not upstream and not isinstance(loss, Tracked):
@@ -182,7 +186,7 @@ class Judge:
         if len(got) != len(returned):
             raise UnsupportedConstruct(f"{backward.name}() returns {len(got)} values here")
         if not upstream:  # deltas per sample (dZ3 = A3 - Y) beside a cost that is a mean
-            _per_sample_targets(targets, backward_run.locals_after, setting.arguments)
+            per_sample_targets(targets, backward_run.locals_after, setting.arguments)
         return Run(
             setting,
             expected,
@@ -203,7 +207,7 @@ class Judge:
         kind = loss_kind(cls.name)
         loss = kind is not None
         runs = [self._class_run(cls, forward, backward, gradients, kind)]
-        penalty = None if loss else self._penalty(probe.method("__init__"))
+        penalty = None if loss else penalty_of(self.module, probe.method("__init__"))
         if penalty is not None:  # the regularisers on, their loss added as the file adds it
             runs.append(self._class_run(cls, forward, backward, gradients, kind, penalty))
         run = runs[0]
@@ -212,20 +216,6 @@ class Judge:
         if not claims:
             raise UnsupportedConstruct(f"cannot tell what {cls.name}'s gradients are of")
         return self._report(backward, runs, claims, "loss" if loss else "L")
-
-    def _penalty(self, init: ast.FunctionDef | None) -> Penalty | None:
-        """A layer's regularisers (``weight_regularizer_l2=0``), each made distinct and
-        nonzero, and the file's ``regularization_loss(self, layer)`` that adds their loss;
-        None where the layer has none or the file never adds their loss."""
-        strengths = regularisers(init)
-        if not strengths:
-            return None
-        for cls in self.module.classes.values():
-            for name in _PENALTY_METHODS:
-                method = Instance(cls, self.module).method(name)
-                if method is not None and len(method.args.args) == 2:
-                    return Penalty(strengths, cls, method)
-        return None
 
     def _class_run(
         self, cls, forward, backward, gradients, kind: str | None, penalty: Penalty | None = None
@@ -263,7 +253,7 @@ class Judge:
         partials = [total]  # the data's term, then each regulariser's added as the file adds it
         if penalty is not None:
             owner = interpreter.instantiate(penalty.owner, [], {})
-            added = Writes({_returned_name(penalty.method)})
+            added = Writes({returned_name(penalty.method)})
             penalties = interpreter.call(penalty.method, [owner, instance], writes=added)
             partials += [total + s[n] for s in added.after for n in added.watched if n in s]
             total = total + penalties
@@ -407,20 +397,6 @@ class Judge:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Penalty:
-    """A layer's regularisers as its class is made with them, and the method of the file's
-    ``owner`` class (a loss) that gives their loss for a layer."""
-
-    strengths: dict[str, float]
-    owner: ast.ClassDef
-    method: ast.FunctionDef
-
-
-# The names a from-scratch loss class gives the regularisation loss of one layer.
-_PENALTY_METHODS = ("regularization_loss", "regularisation_loss")
-
-
 def _tracked(arguments: dict) -> tuple[dict, dict[str, np.ndarray]]:
     """The arguments with every float array made of tracked numbers (its leaves kept)."""
     out, leaves = {}, {}
@@ -480,52 +456,6 @@ def _leaves(value: np.ndarray) -> np.ndarray:
 def _gradients(returned, params, leaves: dict, grads: dict) -> dict[str, np.ndarray | None]:
     """Each returned name's correct value: the adjoints of its argument's leaves."""
     return {n: _gradient(leaves.get(p), grads) for n, p in zip(returned, params, strict=True)}
-
-
-def _cost_name(forward: ast.FunctionDef) -> str:
-    """The name of the cost a forward returns first (``cost``)."""
-    first = forward.body[-1].value.elts[0]
-    return first.id if isinstance(first, ast.Name) else "cost"
-
-
-def _output_names(forward, output, labels, cost) -> dict:
-    """What a backward may take by name beside the forward's arguments: the output as the
-    forward returns it (``AL``) and the labels as the cost takes them (``Y``)."""
-    first = forward.body[-1].value.elts[0]
-    names = {cost.args.args[1].arg: labels}
-    if isinstance(first, ast.Name):
-        names[first.id] = plain(output)
-    return names
-
-
-def _cost_pair_arguments(forward, backward, arguments: dict, cache: list) -> list:
-    """What ``backward_propagation_n(X, Y, cache)`` is called with: the forward's arguments by
-    their names, then what the forward returned after its cost, in order."""
-    rest = iter(cache)
-    return [
-        plain(arguments[name]) if name in arguments else next(rest, None)
-        for name in (a.arg for a in backward.args.args)
-    ]
-
-
-def _per_sample_targets(targets: dict, final: dict, arguments: dict) -> None:
-    """A delta held to m times the adjoint where the code keeps it per sample (``dZ3 = A3 - Y``
-    beside ``cost = 1/m * ...``): the samples are the data's columns."""
-    data = [v for v in arguments.values() if isinstance(v, np.ndarray) and v.ndim == 2]
-    if not data:
-        return
-    m = data[0].shape[1]
-    for name, target in targets.items():
-        value = final.get(name)
-        if target is not None and value is not None and agrees(value, m * target):
-            targets[name] = m * target
-
-
-def _returned_name(function: ast.FunctionDef) -> str | None:
-    """The name ``function`` returns (``return regularization_loss``), if it returns one."""
-    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
-    values = {n.value.id for n in returns if isinstance(n.value, ast.Name)}
-    return values.pop() if len(values) == 1 else None
 
 
 def _gradient(leaves: np.ndarray | None, grads: dict) -> np.ndarray | None:

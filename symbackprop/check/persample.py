@@ -149,3 +149,16 @@ def _not_averaged(verdict: Verdict, m: str, averaged: str) -> Verdict:
             factor=sp.Symbol(m),
         ),
     )
+
+
+def per_sample_targets(targets: dict, final: dict, arguments: dict) -> None:
+    """A delta held to m times the adjoint where the code keeps it per sample (``dZ3 = A3 - Y``
+    beside ``cost = 1/m * ...``): the samples are the data's columns."""
+    data = [v for v in arguments.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    if not data:
+        return
+    m = data[0].shape[1]
+    for name, target in targets.items():
+        value = final.get(name)
+        if target is not None and value is not None and agrees(value, m * target):
+            targets[name] = m * target
