@@ -73,6 +73,22 @@ def judged(report):
     return report
 
 
+def read_correct(path: Path, functions) -> dict:
+    """Check the whole fixture: a file report whose units are exactly ``functions``, each
+    read and correct; its units by function."""
+    from symbackprop.check import check_code
+
+    report = check_code(path)
+    assert isinstance(report, FileReport)
+    units = {u.function: u for u in report.units}
+    assert set(units) == set(functions)
+    for unit in report.units:
+        assert unit.status == CHECKED, (unit.function, unit.message)
+        assert unit.report.ok, unit.report.to_text()
+    assert report.ok
+    return units
+
+
 def assert_judged_as_labelled(report, line: int, right: bool, elsewhere: bool) -> None:
     """A mutant's verdicts as its oracle label says: right ones never called wrong (the worst
     failure), wrong ones caught at the mutated statement, or, where ``elsewhere`` lists it

@@ -26,10 +26,10 @@ from layer_mutants import (
     load_module,
     mutant_file,
     mutated,
+    read_correct,
 )
 
 from symbackprop.check import check_code
-from symbackprop.check.layerfile import CHECKED, FileReport
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -286,14 +286,7 @@ def test_torch_autograd_agrees_the_channels_last_fixture_is_right_at_every_confi
 
 
 def test_every_unit_of_the_channels_last_file_is_read_and_correct():
-    report = check_code(CHANNELS_LAST)
-    assert isinstance(report, FileReport)
-    functions = {u.function: u for u in report.units}
-    assert set(functions) == set(CONFIGS)
-    for unit in report.units:
-        assert unit.status == CHECKED, (unit.function, unit.message)
-        assert unit.report.ok, unit.report.to_text()
-    assert report.ok
+    read_correct(CHANNELS_LAST, set(CONFIGS))
 
 
 # -- mutants ------------------------------------------------------------------------------------

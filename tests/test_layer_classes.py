@@ -27,10 +27,10 @@ from layer_mutants import (
     judged,
     load_module,
     mutant_file,
+    read_correct,
 )
 
 from symbackprop.check import check_code
-from symbackprop.check.layerfile import CHECKED, FileReport
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -273,14 +273,7 @@ def test_the_dropout_configurations_drop_some_inputs_and_keep_others():
 
 
 def test_every_class_of_the_file_is_read_and_correct():
-    report = check_code(CLASSES)
-    assert isinstance(report, FileReport)
-    units = {u.function: u for u in report.units}
-    assert set(units) == {f"{name}.backward" for name in CONFIGS}
-    for unit in report.units:
-        assert unit.status == CHECKED, (unit.function, unit.message)
-        assert unit.report.ok, unit.report.to_text()
-    assert report.ok
+    read_correct(CLASSES, {f"{name}.backward" for name in CONFIGS})
 
 
 # -- mutants ------------------------------------------------------------------------------------

@@ -116,12 +116,7 @@ def settings(
     configs_used = _CONFIGS if strided else _CONFIGS[:1]
     for number, (config, chosen) in enumerate(product(configs_used, choices)):
         rng = np.random.default_rng(seed + number)
-        arguments = _arguments(function, owner, configs, keys, config, rng, set(chosen))
-        if arguments is not None and computed:  # parameters["W" + str(l)]: three layers
-            chain = _layer_chain(_CHAIN_KEYS)
-            for name in computed:
-                arguments[name] = _chain_weights(chain, rng)
-            arguments = _chain_data(arguments, chain, rng)
+        arguments = _arguments(function, owner, configs, keys, config, rng, set(chosen), computed)
         if arguments is None:
             return []
         described = ", ".join(
@@ -163,7 +158,9 @@ def _choices(function: ast.FunctionDef) -> list[dict[str, str]]:
     return [dict(zip(names, values, strict=True)) for values in product(*options.values())]
 
 
-def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> dict | None:
+def _arguments(
+    function, owner: str, configs, keys, config, rng, modes=(), computed=()
+) -> dict | None:
     names = argument_names(function)
     defaults = _defaulted(function)
     family = _family(owner)
@@ -178,10 +175,12 @@ def _arguments(function, owner: str, configs, keys, config, rng, modes=()) -> di
         shapes = {n: _DENSE_COLUMNS[n] for n in names if n in _DENSE_COLUMNS}
     columns = not dense_columns and any(name in _COLUMNS for name in names)
     chain = next((_layer_chain(keys[n]) for n in names if n in configs), None)
+    if computed:  # parameters["W" + str(l)]: as many layers as it has, three here
+        chain = _layer_chain(_CHAIN_KEYS)
     for name in names:
         if chain and name in ("X", "Y"):  # a network's data, samples as columns
             out[name] = None  # drawn with its weights, below
-        elif name in configs and chain:
+        elif (name in configs or name in computed) and chain:
             out[name] = _chain_weights(chain, rng)
         elif name in configs and _holds_arrays(keys[name]):
             out[name] = {
