@@ -18,6 +18,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 import test_layer_pairs as cases  # noqa: E402
+from layer_mutants import judged, load_module, mutated  # noqa: E402
 
 from symbackprop.check import check_code  # noqa: E402
 
@@ -26,11 +27,11 @@ def main() -> None:
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with tempfile.TemporaryDirectory() as folder:
         for fixture, function, old, new in cases.CASES:
-            text, line = cases._mutated(function, old, new, fixture)
+            text, line = mutated(fixture, function, old, new)
             path = Path(folder) / "layers.py"
             path.write_text(text)
-            right = cases._right(cases._module(path), function)
-            report = cases._judged(check_code(path, function))
+            right = cases._right(load_module(path), function)
+            report = judged(check_code(path, function))
             row = rows[function]
             row["mutants"] += 1
             if right:

@@ -11,6 +11,8 @@ sample)."""
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -79,9 +81,12 @@ def _network_params(rng, widths) -> dict[str, np.ndarray]:
     return params
 
 
-def _network_oracle(params, X, Y, masks=None, keep: float = 1.0) -> tuple[float, dict]:
+def _network_oracle(
+    params, X, Y, masks=None, keep: float = 1.0, lambd: float = 0.0
+) -> tuple[float, dict]:
     """The mean cross-entropy of the network's sigmoid output, and its gradients for every
-    parameter; ``masks`` {layer: mask} drop hidden units as inverted dropout does."""
+    parameter; ``masks`` {layer: mask} drop hidden units as inverted dropout does, and
+    ``lambd`` adds the L2 penalty lambd / (2 m) times the weights' squares."""
     t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     layers = len(params) // 2
     a = torch.tensor(X)
@@ -91,6 +96,8 @@ def _network_oracle(params, X, Y, masks=None, keep: float = 1.0) -> tuple[float,
         if masks and layer in masks:
             a = a * torch.tensor(masks[layer], dtype=torch.float64) / keep
     cost = torch.nn.functional.binary_cross_entropy(a, torch.tensor(Y))
+    squares = sum((t[f"W{layer}"] ** 2).sum() for layer in range(1, layers + 1))
+    cost = cost + lambd / (2 * X.shape[1]) * squares
     cost.backward()
     return cost.item(), {k: v.grad.numpy() for k, v in t.items()}
 
@@ -518,3 +525,102 @@ def test_a_dropout_network_is_read_with_its_imported_cost_and_judged_as_torch_sa
         assert {v.name for v in report.wrong} == {"gradients['dW1']", "gradients['db1']"}
     finally:
         sys.path.remove(str(DROPOUT.parent))
+
+
+# -- L2 regularisation: the forward and plain cost imported, the regularised cost its own ----------
+REGULARIZED = Path(__file__).parent / "layerfiles" / "columns_regularization.py"
+HELPERS = Path(__file__).parent / "layerfiles" / "reg_utils.py"
+LAMBDAS = (0.7, 0.25)  # the course's strength, and one the checker does not take
+
+
+def _regularized_right(module) -> bool:
+    """compute_cost_with_regularization's value and backward_propagation_with_regularization's
+    gradients as torch autograd has them, at two strengths and two sizes."""
+    for index, ((*widths, m), lambd) in enumerate(zip(WIDTHS, LAMBDAS, strict=True)):
+        rng = np.random.default_rng(70 + index)
+        params = _network_params(rng, widths)
+        X, Y = rng.standard_normal((widths[0], m)), rng.integers(0, 2, size=(1, m)).astype(float)
+        cost, expected = _network_oracle(params, X, Y, lambd=lambd)
+        try:
+            A3, cache = module.forward_propagation(X, params)
+            got_cost = module.compute_cost_with_regularization(A3, Y, params, lambd)
+            grads = module.backward_propagation_with_regularization(X, Y, cache, lambd)
+        except Exception:
+            return False
+        if not np.isclose(got_cost, cost, rtol=1e-9) or not _same_gradients(grads, expected):
+            return False
+    return True
+
+
+@contextmanager
+def _importable(folder: Path):
+    """The course's helpers importable from ``folder`` while the oracle runs a fixture."""
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(HELPERS.stem, None)
+
+
+def _regularized_label(tmp_path: Path, function: str, old: str, new: str):
+    """The mutant beside a copy of the helpers it imports, its label by the oracle."""
+    (tmp_path / HELPERS.name).write_text(HELPERS.read_text())
+    path, line = mutant_file(REGULARIZED, tmp_path, function, old, new)
+    with _importable(tmp_path):
+        return path, line, _regularized_right(load_module(path))
+
+
+def test_a_regularised_backward_is_paired_with_the_imported_forward_and_its_own_cost():
+    with _importable(REGULARIZED.parent):
+        assert _regularized_right(load_module(REGULARIZED))
+    (unit,) = check_code(REGULARIZED).units
+    assert unit.status == CHECKED, unit.message
+    assert unit.report.ok, unit.report.to_text()
+    (note,) = [n for n in unit.report.notes if "compute_cost_with_regularization()" in n]
+    assert "forward_propagation()" in note and "lambd = " in note
+    judged_names = [v.name for v in unit.report.verdicts]
+    assert judged_names == [f"gradients['d{k}{n}']" for n in (3, 2, 1) for k in "Wb"]
+
+
+REGULARIZED_MUTANTS = [
+    (
+        "backward_propagation_with_regularization",
+        "np.dot(dZ3, A2.T) + (lambd / m) * W3",
+        "np.dot(dZ3, A2.T)",
+    ),
+    ("backward_propagation_with_regularization", "(lambd / m) * W2", "lambd * W2"),
+    ("backward_propagation_with_regularization", "(lambd / m) * W1", "(lambd / (2 * m)) * W1"),
+    ("backward_propagation_with_regularization", "(lambd / m) * W3", "(lambd / m) * A3"),
+    ("backward_propagation_with_regularization", "db2 = 1.0 / m", "db2 = (1.0 + lambd) / m"),
+    ("backward_propagation_with_regularization", "(lambd / m) * W1", "(2 * lambd / m) * W1"),
+    (
+        "backward_propagation_with_regularization",
+        "dW2 = 1.0 / m * np.dot(dZ2, A1.T) + (lambd / m) * W2",
+        "dW2 = 1.0 / m * (np.dot(dZ2, A1.T) + lambd * W2)",
+    ),
+    ("backward_propagation_with_regularization", "np.int64(A2 > 0)", "np.int64(A2 > 0) * W2[0, 0]"),
+]
+REGULARIZED_EQUIVALENT = {
+    (
+        "backward_propagation_with_regularization",
+        "dW2 = 1.0 / m * (np.dot(dZ2, A1.T) + lambd * W2)",
+    ),
+}
+
+
+def test_every_regularised_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
+    labels = {}
+    for function, old, new in REGULARIZED_MUTANTS:
+        _, _, right = _regularized_label(tmp_path, function, old, new)
+        labels[(function, new)] = right
+    assert_labels_as_reviewed(labels, REGULARIZED_EQUIVALENT, set(), len(REGULARIZED_MUTANTS))
+
+
+@pytest.mark.parametrize(("function", "old", "new"), REGULARIZED_MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_regularised_mutant_is_judged_as_the_oracle_says_at_its_own_line(
+    tmp_path, function, old, new
+):
+    path, line, right = _regularized_label(tmp_path, function, old, new)
+    report = judged(check_code(path, function))
+    assert_judged_as_labelled(report, line, right, False)

@@ -122,3 +122,66 @@ def test_a_server_reads_no_file_beside_a_submission(course):
     (course / "layer_utils.py").write_text(UTILS)
     report = check_code(course / "layer_utils.py", siblings=False)
     assert all(u.status == NOT_READ for u in report.units)
+
+
+AFFINE_FORWARD = textwrap.dedent(
+    """
+    def affine_forward(x, w, b):
+        out = x.reshape(x.shape[0], -1) @ w + b
+        return out, (x, w, b)
+    """
+)
+# The backward alone in a file of its own, its forward imported; right by hand: dx = dout w^T
+# in x's shape, dw = x^T dout, db the column sums (the bias is added to every row). The test's
+# mutant sums db over the features instead.
+AFFINE_BACKWARD = textwrap.dedent(
+    """
+    from forward_layers import affine_forward
+
+
+    def affine_backward(dout, cache):
+        x, w, b = cache
+        dx = (dout @ w.T).reshape(x.shape)
+        dw = x.reshape(x.shape[0], -1).T @ dout
+        db = dout.sum(axis=0)
+        return dx, dw, db
+    """
+)
+
+
+def test_a_backward_is_paired_with_the_forward_it_imports(tmp_path):
+    (tmp_path / "forward_layers.py").write_text(AFFINE_FORWARD)
+    (tmp_path / "backward_layers.py").write_text(AFFINE_BACKWARD)
+    (unit,) = check_code(tmp_path / "backward_layers.py").units
+    assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+    wrong = AFFINE_BACKWARD.replace("dout.sum(axis=0)", "dout.sum(axis=1)")
+    (tmp_path / "backward_layers.py").write_text(wrong)
+    (unit,) = check_code(tmp_path / "backward_layers.py").units
+    line = next(n for n, t in enumerate(wrong.splitlines(), 1) if "axis=1" in t)
+    assert [(v.name, v.line) for v in unit.report.wrong] == [("db", line)]
+
+
+def test_a_backward_without_its_forward_is_said_not_read_beside_the_pairs(tmp_path):
+    lone = "\n\ndef softmax_backward(dout, probs):\n    return probs * dout\n"
+    (tmp_path / "layers.py").write_text(AFFINE_FORWARD + AFFINE_BACKWARD.split("\n", 3)[3] + lone)
+    report = check_code(tmp_path / "layers.py")
+    units = {u.function: u for u in report.units}
+    assert units["affine_backward"].status == CHECKED
+    assert units["softmax_backward"].status == NOT_READ
+    assert "softmax_forward()" in units["softmax_backward"].message
+    assert "1 not read" in report.to_text()
+
+
+def test_an_imported_function_brings_the_functions_of_its_file_it_calls(tmp_path):
+    """``from reg_utils import forward_propagation`` without ``relu``: its ``relu`` is read
+    from its own file, as Python resolves it there."""
+    (tmp_path / "helpers.py").write_text(
+        "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(0, x)\n\n\n"
+        "def relu_forward(x):\n    return relu(x), x\n"
+    )
+    (tmp_path / "mine.py").write_text(
+        "import numpy as np\nfrom helpers import relu_forward\n\n\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
+    )
+    (unit,) = check_code(tmp_path / "mine.py").units
+    assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()

@@ -16,7 +16,13 @@ from collections import Counter
 
 import numpy as np
 
-from symbackprop.check.costs import cost_name, cost_pair_arguments, output_names
+from symbackprop.check.costs import (
+    cost_arguments,
+    cost_name,
+    cost_numbers,
+    cost_pair_arguments,
+    output_names,
+)
 from symbackprop.check.loopblame import (
     blamed,
     entry_source,
@@ -103,9 +109,10 @@ class Judge:
         report = self._report(backward, runs, claims, loss)
         if cost is not None:
             labels = cost.args.args[1].arg
+            numbers = "".join(f", {n} = {v}" for n, v in cost_numbers(cost, forward).items())
             report.notes.append(
                 f"cost = {cost.name}() of what {forward.name}() returns first, at labels "
-                f"{labels} of 0 and 1 drawn here"
+                f"{labels} of 0 and 1 drawn here{numbers}"
             )
         if not upstream:
             return report
@@ -156,8 +163,11 @@ class Judge:
         elif not upstream:  # the file's cost of the forward's output, at labels drawn here
             output, cache = values
             labels = rng.integers(0, 2, size=np.shape(output)).astype(float)
-            loss = forward_run.call(cost, [output, labels])
+            numbers = cost_numbers(cost, forward)
+            taken = cost_arguments(cost, output, labels, {**arguments, **numbers})
+            loss = forward_run.call(cost, taken)
             named = {**setting.arguments, **output_names(forward, output, labels, cost)}
+            named |= numbers
             handed = cost_pair_arguments(forward, backward, named, [plain(cache)])
         if isinstance(loss, np.ndarray) and loss.size == 1:  # np.squeeze(cost): one number
             loss = loss.reshape(()).item()

@@ -67,26 +67,36 @@ class Unit:
 def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
     """Every pair and loss function of a file, in the order they are defined."""
     functions = _functions(tree)
+    every = _functions(tree, imported=True)  # a forward may be imported from beside it
     units: list[Unit] = []
     paired: set[str] = set()
     for name, function in functions.items():
-        backward = functions.get(_backward_name(name)) if _is_forward(name) else None
-        if backward is not None:
-            units.append(_guarded(pair_unit, tree, filename, function, backward))
-            paired |= {name, backward.name}
+        forward = every.get(_forward_name(name)) if _is_backward(name) else None
+        if forward is not None and forward is not function:
+            units.append(_guarded(pair_unit, tree, filename, forward, function))
+            paired |= {name, forward.name}
     for name, function in functions.items():  # relu(Z) -> (A, cache), relu_backward(dA, cache)
-        forward = _plain_forward(name, functions)
+        forward = _plain_forward(name, every)
         if name not in paired and forward is not None and forward.name not in paired:
             units.append(_guarded(pair_unit, tree, filename, forward, function))
             paired |= {name, forward.name}
     for name, function in functions.items():  # batchnorm_backward_alt: another backward
-        forward = _forward_of_variant(name, functions)
+        forward = _forward_of_variant(name, every)
+        if name not in paired and forward is not None:
+            units.append(_guarded(pair_unit, tree, filename, forward, function))
+            paired.add(name)
+    for name, function in functions.items():  # backward_propagation_with_regularization
+        forward = _forward_of_costed_variant(name, every)
         if name not in paired and forward is not None:
             units.append(_guarded(pair_unit, tree, filename, forward, function))
             paired.add(name)
     for name, function in functions.items():
         if name not in paired and _is_loss_function(function):
             units.append(_guarded(loss_unit, tree, filename, function))
+            paired.add(name)
+    if units:  # a layer file: a backward left without its forward is said, never skipped
+        lone = [f for n, f in functions.items() if n not in paired and _is_backward(n)]
+        units += [_unpaired(backward, filename) for backward in lone]
     for cls in (s for s in tree.body if isinstance(s, ast.ClassDef)):
         methods = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef)}
         if _is_layer_class(methods):
@@ -96,6 +106,22 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
             if method.args.args and _is_loss_function(method):  # a network's loss(X, y)
                 units.append(_guarded(method_unit, tree, filename, cls, method))
     return sorted(units, key=lambda u: u.line)
+
+
+def _is_backward(name: str) -> bool:
+    """A name of a backward (``sigmoid_backward``, ``backward_propagation_with_l1``)."""
+    return "backward" in name.split("_")
+
+
+def _unpaired(backward: ast.FunctionDef, filename: str) -> Unit:
+    """A backward with no forward found to judge it against, said as not read."""
+    problem = UnsupportedConstruct(
+        f"no forward to judge {backward.name}() against: looked for "
+        f"{_forward_name(backward.name)}() returning its output and a cache",
+        file=filename,
+        line=backward.lineno,
+    )
+    return Unit(backward.name, backward.name, backward.lineno, None, problem=problem)
 
 
 def _is_layer_class(methods: dict[str, ast.FunctionDef]) -> bool:
@@ -208,13 +234,14 @@ def unit_named(tree: ast.Module, filename: str, function: str) -> Unit | None:
     return None
 
 
-def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    """The functions the file defines (those it imports are read, never judged here)."""
-    return {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef) and not is_imported(s)}
-
-
-def _is_forward(name: str) -> bool:
-    return "forward" in name.split("_")
+def _functions(tree: ast.Module, imported: bool = False) -> dict[str, ast.FunctionDef]:
+    """The functions the file defines (those it imports are read, never judged here), or with
+    ``imported`` those too."""
+    return {
+        s.name: s
+        for s in tree.body
+        if isinstance(s, ast.FunctionDef) and (imported or not is_imported(s))
+    }
 
 
 def _backward_name(forward: str) -> str:
@@ -247,6 +274,30 @@ def _forward_of_variant(name: str, functions: dict) -> ast.FunctionDef | None:
         return None
     stem = parts[: parts.index("backward")]
     return functions.get("_".join([*stem, "forward"]))
+
+
+def _forward_of_costed_variant(name: str, every: dict) -> ast.FunctionDef | None:
+    """``forward_propagation`` for ``backward_propagation_with_regularization`` beside
+    ``compute_cost_with_regularization``: a backward of a plain forward (the file's or one it
+    imports) under a cost of its own, told apart by the last words its name shares with that
+    cost's."""
+    parts = _forward_name(name).split("_")
+    if "backward" not in name.split("_") or "forward" not in parts:
+        return None
+    for cut in range(len(parts) - 1, parts.index("forward"), -1):
+        forward = every.get("_".join(parts[:cut]))
+        if forward is not None and _variant_cost(every.values(), "_".join(parts[cut:])):
+            return forward
+    return None
+
+
+def _variant_cost(functions, suffix: str) -> ast.FunctionDef | None:
+    """The cost named for a variant (``compute_cost_with_regularization``), or None."""
+    for function in functions:
+        named = "cost" in function.name or "loss" in function.name
+        if named and function.name.endswith(f"_{suffix}") and len(function.args.args) >= 2:
+            return function
+    return None
 
 
 def _pair_name(forward: str) -> str:
@@ -623,7 +674,8 @@ def cost_function(tree: ast.Module, forward: ast.FunctionDef, backward: ast.Func
     """``compute_cost(A2, Y)``: the file's cost of a model's output, where the forward returns
     its output and a cache (``forward_propagation(X, parameters) -> (A2, cache)``) and the
     backward takes no upstream gradient (``backward_propagation(parameters, cache, X, Y)``);
-    None otherwise."""
+    a variant's own where the backward is named for one (``compute_cost_with_regularization``
+    for ``backward_propagation_with_regularization``); None otherwise."""
     names = argument_names(backward)
     if not names or _is_gradient_name(names[0]) or cost_pair(forward, backward):
         return None
@@ -632,7 +684,10 @@ def cost_function(tree: ast.Module, forward: ast.FunctionDef, backward: ast.Func
         return None
     if len(returned.value.elts) != 2:
         return None
-    every = (s for s in tree.body if isinstance(s, ast.FunctionDef))  # imported ones too
+    every = [s for s in tree.body if isinstance(s, ast.FunctionDef)]  # imported ones too
+    variant = backward.name.removeprefix(f"{_backward_name(forward.name)}_")
+    if variant != backward.name:  # backward_propagation_with_regularization: its own cost
+        return _variant_cost(every, variant)
     for function in every:
         named = "cost" in function.name or "loss" in function.name
         if named and len(argument_names(function)) == 2 and function is not forward:

@@ -41,14 +41,29 @@ def with_siblings(tree: ast.Module, path: str | Path) -> ast.Module:
                 continue  # unreadable: its functions stay unknown, as before
             todo.append((other, source))
             functions = {s.name: s for s in other.body if isinstance(s, ast.FunctionDef)}
+            wanted = set(functions) if names is None else _with_callees(names, functions)
             for name, statement in functions.items():  # the last definition, as Python's
-                if (names is None or name in names) and name not in defined:
+                if name in wanted and name not in defined:
                     setattr(statement, IMPORTED, source.name)
                     defined.add(name)
                     added.append(statement)
     if not added:
         return tree
     return ast.Module(body=[*tree.body, *added], type_ignores=tree.type_ignores)
+
+
+def _with_callees(names: set[str], functions: dict[str, ast.FunctionDef]) -> set[str]:
+    """``names`` and the functions of their file they call, in turn: an imported
+    ``forward_propagation`` calls its module's ``relu`` whether or not the importer took it."""
+    found, todo = set(), [n for n in names if n in functions]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        called = {n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name)}
+        todo += [n for n in called if n in functions]
+    return found | names
 
 
 def _located(folder: Path, module: str, level: int) -> Path | None:
