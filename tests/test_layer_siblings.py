@@ -185,3 +185,57 @@ def test_an_imported_function_brings_the_functions_of_its_file_it_calls(tmp_path
     )
     (unit,) = check_code(tmp_path / "mine.py").units
     assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+
+
+BN_SANDWICH = textwrap.dedent(
+    """
+    from .layers import *
+
+
+    def affine_bn_relu_forward(x, w, b, gamma, beta, bn_param):
+        a, fc_cache = affine_forward(x, w, b)
+        a_bn, bn_cache = batchnorm_forward(a, gamma, beta, bn_param)
+        out, relu_cache = relu_forward(a_bn)
+        return out, (fc_cache, bn_cache, relu_cache)
+
+
+    def affine_bn_relu_backward(dout, cache):
+        fc_cache, bn_cache, relu_cache = cache
+        da_bn = relu_backward(dout, relu_cache)
+        da, dgamma, dbeta = batchnorm_backward(da_bn, bn_cache)
+        dx, dw, db = affine_backward(da, fc_cache)
+        return dx, dw, db, dgamma, dbeta
+    """
+)
+
+
+def test_a_batchnorm_sandwich_normalises_the_affine_output(course):
+    """gamma and beta are the size of the affine's output, not of x; the layers' own mode
+    switch is read in its training branch."""
+    (course / "layer_utils.py").write_text(BN_SANDWICH)
+    (unit,) = check_code(course / "layer_utils.py").units
+    assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+    assert {v.name for v in unit.report.verdicts} == {"dx", "dw", "db", "dgamma", "dbeta"}
+    # The ReLU's mask left out: by hand, every gradient then misses the mask of the units the
+    # ReLU switched off (random inputs switch some off), except db, which is 0 either way:
+    # batchnorm takes away any shift of its input, so b, added before it, changes nothing.
+    wrong = BN_SANDWICH.replace("da_bn = relu_backward(dout, relu_cache)", "da_bn = dout")
+    (course / "layer_utils.py").write_text(wrong)
+    (unit,) = check_code(course / "layer_utils.py").units
+    line = next(n for n, t in enumerate(wrong.splitlines(), 1) if "da_bn = dout" in t)
+    assert {v.name for v in unit.report.wrong} == {"dx", "dw", "dgamma", "dbeta"}
+    assert min(v.line for v in unit.report.wrong) == line
+
+
+def test_a_refusal_inside_an_imported_layer_is_said_at_the_call(course):
+    """The imported layer's lines are another file's: a reason found in them names the line
+    of the file checked that calls it (a call the evaluating reader cannot make either)."""
+    broken = BN_SANDWICH.replace(
+        "    a, fc_cache = affine_forward(x, w, b)\n",
+        "    a, fc_cache = affine_forward(x, w, b)\n    a = a.not_an_array_method()\n",
+    )
+    (course / "layer_utils.py").write_text(broken)
+    (unit,) = check_code(course / "layer_utils.py").units
+    assert unit.status == NOT_READ
+    call = next(n for n, t in enumerate(broken.splitlines(), 1) if "batchnorm_forward(" in t)
+    assert f"layer_utils.py:{call}: " in unit.message  # batchnorm_forward's mode switch

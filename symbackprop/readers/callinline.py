@@ -20,6 +20,7 @@ import copy
 
 from symbackprop.errors import UnsupportedConstruct
 from symbackprop.readers.whitelist import same_name
+from symbackprop.readers.siblings import is_imported
 
 MAX_CALLS = 64  # calls inlined in one body, nested calls included
 MAX_DEPTH = 6  # layers calling layers
@@ -147,11 +148,21 @@ class _Inliner:
             target = ast.Name(parameter + suffix, ast.Store())
             bound.append(_located(ast.Assign([target], copy.deepcopy(value)), statement))
         body = [renamed.visit(copy.deepcopy(s)) for s in function.body]
+        if is_imported(function):  # its lines are another file's: said at the call instead
+            body = [_at_line(s, statement) for s in body]
         returned = body.pop() if body and isinstance(body[-1], ast.Return) else None
         body = self.inline(body, depth + 1)
         if isinstance(statement, ast.Assign) and returned is not None and returned.value:
             body.append(_located(ast.Assign(statement.targets, returned.value), statement))
         return bound + body
+
+
+def _at_line(node: ast.stmt, call: ast.stmt) -> ast.stmt:
+    """``node`` with every line of it the call's."""
+    for inner in ast.walk(node):
+        if "lineno" in inner._attributes:
+            inner.lineno, inner.end_lineno = call.lineno, call.end_lineno
+    return node
 
 
 def _local_names(function: ast.FunctionDef) -> set[str]:

@@ -108,6 +108,12 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
     return sorted(units, key=lambda u: u.line)
 
 
+def _returned_loss(name: str) -> str:
+    """How a loss a function returns is spoken of: "the loss it returns", "the loss cost it
+    returns"."""
+    return "the loss it returns" if name == "loss" else f"the loss {name} it returns"
+
+
 def _is_backward(name: str) -> bool:
     """A name of a backward (``sigmoid_backward``, ``backward_propagation_with_l1``)."""
     return "backward" in name.split("_")
@@ -205,7 +211,7 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
         body,
         scalars=scalar_arguments(method),
         loss=returned.id,
-        described=f"the loss {returned.id} it returns",
+        described=_returned_loss(returned.id),
         method=True,
     )
 
@@ -503,7 +509,7 @@ def loss_unit(tree: ast.Module, filename: str, function: ast.FunctionDef) -> Uni
         body,
         scalars=scalars,
         loss=returned.id,
-        described=f"the loss {returned.id} it returns",
+        described=_returned_loss(returned.id),
         warnings=input_writes(function, set(arguments)),
     )
 

@@ -305,6 +305,10 @@ def _shapes(family: str, names: list[str]) -> dict[str, tuple[int, ...]]:
             table = {"x": (_SAMPLES, _CLASSES)}
     elif family in tables:
         table = tables[family]
+        if {"w", "gamma"} <= {n.lower() for n in names} and "b" in table:
+            # a sandwich (affine_bn_relu_forward(x, w, b, gamma, beta, bn_param)): the
+            # normalisation reads the affine's or the convolution's output
+            table = table | {"gamma": table["b"], "beta": table["b"]}
     else:  # recurrent
         hidden = gates * _HIDDEN
         table = {
