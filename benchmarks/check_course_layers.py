@@ -1,7 +1,8 @@
 """How ``check`` fares on course layer files: every mutant of the torch-labelled fixtures in
 tests/ (naive loops channels first; channels last with dicts of weights; layer classes;
 samples as columns: layers, a network returning its cost, one with a cost function of its
-own, one regularised by a cost beside its imported forward), per unit.
+own, one regularised by a cost beside its imported forward; a network class of any depth
+with normalisation and dropout), per unit.
 
 Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
 read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
@@ -33,6 +34,7 @@ FIXTURES = (
     ("test_columns_layers", "NETWORK_MUTANTS", "_network_label"),
     ("test_columns_layers", "PLANAR_MUTANTS", "_planar_label"),
     ("test_columns_layers", "REGULARIZED_MUTANTS", "_regularized_label"),
+    ("test_network_classes", "MUTANTS", "_label"),
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from symbackprop.check.layerfile import CHECKED, FileReport
@@ -17,6 +19,19 @@ def load_module(path: Path, prefix: str = "fixture"):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def importable(folder: Path, *helpers: str):
+    """The modules ``helpers`` a fixture imports, importable from ``folder`` while the oracle
+    runs it, and forgotten after (a mutant's copy is another folder's)."""
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for helper in helpers:
+            sys.modules.pop(helper, None)
 
 
 def mutated(path: Path, function: str, old: str, new: str) -> tuple[str, int]:

@@ -174,9 +174,13 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
             if unit.is_pair:
                 report = per_sample_reading(report, program, _upstream(unit))
         except SymbackpropError as error:
-            report = None if nested else concrete_report(tree, filename, unit)
+            reason = error
+            try:
+                report = None if nested else concrete_report(tree, filename, unit)
+            except SymbackpropError as evaluated:  # where it fails when evaluated: said
+                reason, report = evaluated, None
             if report is None:
-                return UnitReport(status=NOT_READ, message=error.located(), **common)
+                return UnitReport(status=NOT_READ, message=reason.located(), **common)
     if EVALUATED in report.notes and not unit.warnings and unit.sources:
         backward = unit.sources[-1]
         unit.warnings = input_writes(backward, backward_inputs(backward))

@@ -26,6 +26,9 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
         return run.got[name].line
     claimed = name
     source = entry_source(statements, name)
+    made = run.writes.entries.get(name) if source is None else None
+    if made in statements:  # grads["dW" + str(l)]: its line known once it ran
+        return _made_entry_blamed(function, statements, run, name, made, vouched)
     if source is not None and source in run.final:
         others = [e for n, e in run.expected.items() if n != name and e is not None]
         if any(agrees(run.final[source], e) for e in others):  # another's value: swapped
@@ -64,6 +67,80 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
             return line
         line = following
     return line
+
+
+def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vouched) -> int:
+    """The first wrong line of a dict entry filled at ``line`` under a key made as it ran: the
+    line where the entry holds another gradient's value (its key is wrong) or a partial loss's
+    gradient (a term is left out there); else the first wrong value with a target it is made
+    from; else where what it passes on was written for it (in the same turn of a loop), or
+    the line itself."""
+    others = [e for n, e in run.expected.items() if n != name and e is not None]
+    passed = _passed_on(statements[line])
+    if any(agrees(run.got[name], e) for e in others):  # another's value
+        # ``grads["gamma1"] = dgamma`` names its key rightly: the two were swapped where
+        # they were made (``dx, dbeta, dgamma = ...``); else the key or the name is wrong here
+        made = reaching_write(function, line, passed) if _names_key(passed, name) else None
+        return line if made is None else made
+    partial = [a[name] for a in run.acceptable if a.get(name) is not None]
+    if any(agrees(run.got[name], a) for a in partial):  # a term of the loss left out here
+        return line
+    loaded = {
+        n.id
+        for n in ast.walk(statements[line])
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    depends = set(loaded).union(*(dependencies(statements, n) for n in loaded))
+    wrong = [
+        v
+        for v in run.targets
+        if v in depends
+        and v in run.final
+        and not agrees(run.final[v], run.targets[v])
+        and not set(_own_writes(statements, v)) <= vouched
+    ]
+    if wrong:
+        variable = min(wrong, key=lambda v: _first_line(statements, v, function, run.writes.ran))
+        target = run.targets[variable]
+        return _blamed_line(function, statements, run, variable, run.final[variable], target)
+    reaching = None if passed is None else reaching_write(function, line, passed)
+    return line if reaching is None or reaching in vouched else reaching
+
+
+def _names_key(passed: str | None, name: str) -> bool:
+    """Whether ``dgamma`` is named for the entry ``grads['gamma1']`` (or ``grads['dW2']`` for
+    ``dW``): the same word, the layer's number and a leading d aside."""
+    found = entry(name)
+    if passed is None or found is None:
+        return False
+    return passed.removeprefix("d") == found[1].rstrip("0123456789").removeprefix("d")
+
+
+def reaching_write(function: ast.FunctionDef, line: int, name: str) -> int | None:
+    """The line whose write of ``name`` the statement at ``line`` reads: the last one before
+    it in its own block, else in the blocks around it (a loop's turn reads its own)."""
+    path, body = [], function.body
+    while body:
+        index = next((i for i, s in enumerate(body) if s.lineno <= line <= s.end_lineno), None)
+        if index is None:
+            break
+        path.append((body, index))
+        inner = [getattr(body[index], part, None) for part in ("body", "orelse")]
+        body = next(
+            (b for b in inner if b and any(s.lineno <= line <= s.end_lineno for s in b)), None
+        )
+    for body, index in reversed(path):
+        for statement in reversed(body[:index]):
+            lines = [
+                n.lineno
+                for n in ast.walk(statement)
+                if isinstance(n, ast.stmt)
+                and not isinstance(n, ast.For | ast.While | ast.If | ast.With | ast.FunctionDef)
+                and name in written_names(n)
+            ]
+            if lines:
+                return max(lines)
+    return None
 
 
 def vouched_lines(statements: dict[int, ast.stmt], right: list[str]) -> set[int]:

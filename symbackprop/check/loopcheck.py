@@ -58,6 +58,7 @@ from symbackprop.readers.concrete.interpreter import (
     plain,
     written_names,
 )
+from symbackprop.readers.concrete.networks import Made, network_configurations, network_data
 from symbackprop.readers.concrete.tape import Tracked, adjoints
 from symbackprop.readers.layerpairs import (
     DYNAMIC,
@@ -134,8 +135,10 @@ class Judge:
             for key in value
         }
         claimed = [k for k in (got or {}) if named_weight(k) in weights]
-        if not isinstance(got, dict):  # it fails: held to a gradient of every weight
-            claimed = [f"d{key}" for key in weights]
+        # every weight is held to a gradient: one it never fills (its key made wrong, or it
+        # fails) is missing, named as the others are
+        found = {named_weight(k) for k in claimed}
+        claimed += [f"d{key}" for key in weights if key not in found]
         if not claimed:
             raise UnsupportedConstruct(f"no entry {backward.name}() returns is a weight's")
         dict_name = backward.body[-1].value.id
@@ -315,6 +318,63 @@ class Judge:
             {g: (params[g] or "?").removeprefix("self.") for g in gradients},
         )
 
+    # -- a network class's loss(X, y) ---------------------------------------------------------
+    def network_loss(self, cls: ast.ClassDef, method: ast.FunctionDef) -> CheckReport:
+        """``FullyConnectedNet.loss(X, y)`` returning ``loss, grads``: the network made in each
+        configuration, its weights ``self.params`` drawn afresh, each entry of ``grads`` held
+        to the exact gradient of the loss for the weight of its key."""
+        init = Instance(cls, self.module).method("__init__")
+        runs = [self._network_run(cls, method, made) for made in network_configurations(cls, init)]
+        claims = {}
+        for run in runs:
+            claims |= {n: f"dloss/dself.{run.params[n]}" for n in run.expected}
+        for run in runs:  # a weight one configuration does not make: nothing to hold it to
+            for name in claims:
+                run.expected.setdefault(name, None)
+                run.got.setdefault(name, None)
+        return self._report(method, runs, claims, "loss")
+
+    def _network_run(self, cls, method, made: Made) -> Run:
+        interpreter = Interpreter(self.module, tracking=True, seed=3)
+        instance = interpreter.instantiate(cls, [], made.keywords)
+        weights = instance.attributes.get("params")
+        if not isinstance(weights, dict):
+            raise UnsupportedConstruct(f"{cls.name} keeps no dict of weights self.params")
+        # weights made small or zero would hide terms; matrices scaled by their fan-in and
+        # vectors (biases, gamma, beta) drawn above 0, so that in every layer most ReLU units
+        # are on and some off
+        drawn = np.random.default_rng(5)
+        leaves = {}
+        for key, value in list(weights.items()):
+            if isinstance(value, np.ndarray) and value.size:  # zeros made as objects too
+                shape = np.shape(value)
+                values = drawn.uniform(0.5, 1.5, shape) if len(shape) == 1 else None
+                scale = 1 / np.sqrt(shape[0]) if len(shape) == 2 else 1.0
+                values = drawn.standard_normal(shape) * scale if values is None else values
+                leaves[key] = _leaves(values)
+                weights[key] = leaves[key].copy()
+        X, y = network_data(np.random.default_rng(7))
+        loss_name, grads_name = _returned_names(method)
+        writes = Writes({loss_name})
+        result = interpreter.call(method, [instance, X, y], writes=writes)
+        loss, grads = result if loss_position(method) == 0 else result[::-1]
+        if not isinstance(loss, Tracked) or not isinstance(grads, dict):
+            raise UnsupportedConstruct(f"{cls.name}.{method.name}() does not return loss, grads")
+        # every weight is held to a gradient: one never filled is missing
+        names = {f"{grads_name}[{k!r}]": k for k in leaves}
+        expected = {n: _gradient(leaves[k], adjoints(loss)) for n, k in names.items()}
+        acceptable = []
+        for snapshot in writes.after:  # the gradients of each partial loss
+            partial = snapshot.get(loss_name)
+            if isinstance(partial, Tracked):
+                grads_of = adjoints(partial)
+                acceptable.append({n: _gradient(leaves[k], grads_of) for n, k in names.items()})
+        got = {n: plain(grads.get(k)) for n, k in names.items()}
+        setting = Setting({"X": X, "y": y}, f"{made.described}, X {X.shape}, y {y.shape}", {})
+        final = {k: plain(v) for k, v in interpreter.locals_after.items()}
+        params = {n: f"params[{k!r}]" for n, k in names.items()}
+        return Run(setting, expected, got, dict(expected), final, writes, acceptable, params)
+
     # -- a loss function ---------------------------------------------------------------------
     def loss(
         self,
@@ -381,7 +441,9 @@ class Judge:
         for name, claim in claims.items():
             failing = next((r for r in runs if not agrees(r.got[name], r.expected[name])), None)
             if failing is None:
-                line = last_write(statements, entry_source(statements, name) or name, function)
+                line = next((r.writes.entries[name] for r in runs if name in r.writes.entries), 0)
+                source = entry_source(statements, name) or name
+                line = line if line in statements else last_write(statements, source, function)
                 verdicts.append(
                     Verdict(
                         name, claim, source_text(statements, line, name), True, PROOF, "", line=line
@@ -522,6 +584,13 @@ def _gradient_names(function: ast.FunctionDef) -> set[str]:
     return names
 
 
+def _returned_names(method: ast.FunctionDef) -> tuple[str, str]:
+    """The names a ``return loss, grads`` gives its loss and its gradients, loss first."""
+    returned = method.body[-1].value.elts
+    names = [e.id if isinstance(e, ast.Name) else "" for e in returned]
+    return (names[0], names[1]) if loss_position(method) == 0 else (names[1], names[0])
+
+
 def _dict_keys(returned: list[str]) -> list[str]:
     return [ast.literal_eval(r.split("[", 1)[1].rstrip("]")) for r in returned]
 
@@ -540,6 +609,17 @@ def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport 
             if error.file is None:
                 raise type(error)(error.message, file=filename, line=unit.line) from None
             raise
+    if unit.network is not None:  # FullyConnectedNet.loss: only the weights are judged
+        method = Instance(unit.network, judge.module).method(unit.function.split(".")[-1])
+        try:
+            return judge.network_loss(unit.network, method)
+        except Refused as refused:  # it fails at the checker's sizes: said, never judged
+            if not refused.failed:
+                return None
+            message = f"{unit.function}() fails at the checker's sizes: {refused.message}"
+            raise UnsupportedConstruct(message, file=filename, line=refused.line) from None
+        except SymbackpropError:
+            return None
     if not unit.sources or unit.method:
         return None
     try:

@@ -19,8 +19,8 @@ import ast
 import copy
 
 from symbackprop.errors import UnsupportedConstruct
-from symbackprop.readers.whitelist import same_name
 from symbackprop.readers.siblings import is_imported
+from symbackprop.readers.whitelist import same_name
 
 MAX_CALLS = 64  # calls inlined in one body, nested calls included
 MAX_DEPTH = 6  # layers calling layers

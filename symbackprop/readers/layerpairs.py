@@ -54,6 +54,7 @@ class Unit:
     method: bool = False  # a class's method (``TwoLayerNet.loss``)
     sources: tuple[ast.FunctionDef, ...] = ()  # the forward and backward, or the loss function
     layer_class: ast.ClassDef | None = None  # a class with forward and backward methods
+    network: ast.ClassDef | None = None  # a network class whose method this unit is
 
     @property
     def is_pair(self) -> bool:
@@ -200,7 +201,7 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
     layers it calls read inline, the scores-only branch (``if y is None``) left out."""
     name = f"{cls.name}.{method.name}"
     if not_implemented(method):
-        return Unit(name, name, method.lineno, None, method=True)
+        return Unit(name, name, method.lineno, None, method=True, network=cls)
     body = select_body(tree, filename, name)
     body.statements = training_branch(copy.deepcopy(body.statements))
     returned = method.body[-1].value.elts[loss_position(method)]
@@ -213,6 +214,7 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
         loss=returned.id,
         described=_returned_loss(returned.id),
         method=True,
+        network=cls,
     )
 
 
@@ -224,7 +226,7 @@ def _guarded(make, tree, filename, *functions: ast.FunctionDef | ast.ClassDef) -
         first, last = functions[0], functions[-1]
         if isinstance(first, ast.ClassDef):  # a network's method
             name = f"{first.name}.{last.name}"
-            return Unit(name, name, last.lineno, None, problem=error, method=True)
+            return Unit(name, name, last.lineno, None, problem=error, method=True, network=first)
         name = _pair_name(first.name) if len(functions) > 1 else last.name
         return Unit(name, last.name, last.lineno, None, problem=error, sources=functions)
     if not isinstance(functions[0], ast.ClassDef):

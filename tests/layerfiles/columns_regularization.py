@@ -13,7 +13,9 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     W3 = parameters["W3"]
     cross_entropy_cost = compute_cost(A3, Y)
     L2_regularization_cost = (
-        (1 / m) * (lambd / 2) * (np.sum(np.square(W1)) + np.sum(np.square(W2)) + np.sum(np.square(W3)))
+        (1 / m)
+        * (lambd / 2)
+        * (np.sum(np.square(W1)) + np.sum(np.square(W2)) + np.sum(np.square(W3)))
     )
     cost = cross_entropy_cost + L2_regularization_cost
     return cost

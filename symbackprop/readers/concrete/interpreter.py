@@ -150,6 +150,9 @@ class Writes:
     changes: dict[tuple[str, int], object] = field(default_factory=dict)
     after: list[dict[str, object]] = field(default_factory=list)  # per top-level statement
     ran: set[int] = field(default_factory=set)  # the lines evaluated at least once
+    # the last line that stored each dict entry under a text key (``grads['dW2']``, its key
+    # made as it ran or written out), in the watched function's own lines
+    entries: dict[str, int] = field(default_factory=dict)
 
 
 class Module:
@@ -225,6 +228,7 @@ class Interpreter:
         self.line: int | None = None
         self.locals_after: dict[str, object] = {}  # the top call's names, once it returned
         self.top_line: int | None = None
+        self.writes: Writes | None = None  # the top call's
 
     def call(
         self,
@@ -234,6 +238,7 @@ class Interpreter:
         writes: Writes | None = None,
     ):
         """``function(*args, **kwargs)``; refusals carry the line they happened at."""
+        self.writes = writes
         try:
             return self._call(function, args, kwargs or {}, writes)
         except Refused:
@@ -372,7 +377,9 @@ class Interpreter:
                 for element, item in zip(elements, values, strict=True):
                     self._store(element, item, frame)
             case ast.Subscript(value=container, slice=index):
-                self._eval(container, frame)[self._index(index, frame)] = value
+                key = self._index(index, frame)
+                self._note_entry(container, self._eval(container, frame), key)
+                self._eval(container, frame)[key] = value
             case ast.Attribute(value=owner, attr=attribute):
                 instance = self._eval(owner, frame)
                 if not isinstance(instance, Instance):
@@ -382,6 +389,12 @@ class Interpreter:
                 raise UnsupportedConstruct("a starred assignment")
             case _:
                 raise UnsupportedConstruct(f"an assignment to {ast.unparse(target)}")
+
+    def _note_entry(self, container: ast.expr, value, key) -> None:
+        """Where the top call stores ``grads['dW2']``: the line, kept for blame."""
+        named = isinstance(container, ast.Name) and isinstance(value, dict)
+        if named and isinstance(key, str) and self.depth == 1 and self.writes is not None:
+            self.writes.entries[f"{container.id}[{key!r}]"] = self.line
 
     def _augmented(self, target: ast.expr, op: ast.operator, value, frame: dict):
         apply = _BINARY.get(type(op))
@@ -412,6 +425,7 @@ class Interpreter:
         if isinstance(target, ast.Subscript):
             container = self._eval(target.value, frame)
             index = self._index(target.slice, frame)
+            self._note_entry(target.value, container, index)
             container[index] = _bounded(apply, container[index], value)
             return
         raise UnsupportedConstruct(f"an assignment to {ast.unparse(target)}")

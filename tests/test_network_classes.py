@@ -1,0 +1,209 @@
+"""A network class whose ``loss(X, y)`` returns ``loss, grads`` (a course's
+``FullyConnectedNet``): its layers imported from the file beside it, its weights under keys made
+in loops, normalisation and dropout chosen when it is made. Read by evaluating it in each
+configuration; correct code never called wrong, each mutant caught at its own line.
+
+The labels come from torch autograd of the same network written here in torch: softmax
+cross-entropy plus 0.5 * reg * the squared weights, with batch normalisation (biased variance,
+eps 1e-5), layer normalisation, or inverted dropout with the fixture's own seeded masks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from layer_mutants import (
+    assert_judged_as_labelled,
+    assert_labels_as_reviewed,
+    importable,
+    judged,
+    load_module,
+    mutant_file,
+)
+
+from symbackprop.check import check_code
+from symbackprop.check.layerfile import CHECKED, NOT_READ
+
+torch = pytest.importorskip("torch")
+
+FC_NET = Path(__file__).parent / "layerfiles" / "fc_net.py"
+LAYERS = Path(__file__).parent / "layerfiles" / "course_layers.py"  # what it imports
+CONFIGURATIONS = [  # normalization, dropout_keep_ratio
+    (None, 1),
+    ("batchnorm", 1),
+    ("layernorm", 1),
+    (None, 0.7),
+    ("batchnorm", 0.5),
+]
+SEED = 4
+
+
+def _oracle(params: dict, X, y, normalization, keep, reg: float, masks: list) -> tuple:
+    """The loss and its gradients for every weight, by torch autograd."""
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    layers = sum(k.startswith("W") for k in params)
+    out = torch.tensor(X)
+    for i in range(1, layers):
+        out = out @ t[f"W{i}"] + t[f"b{i}"]
+        if normalization == "batchnorm":
+            out = torch.nn.functional.batch_norm(
+                out, None, None, t[f"gamma{i}"], t[f"beta{i}"], training=True, eps=1e-5
+            )
+        elif normalization == "layernorm":
+            out = torch.nn.functional.layer_norm(
+                out, out.shape[1:], t[f"gamma{i}"], t[f"beta{i}"], eps=1e-5
+            )
+        out = torch.relu(out)
+        if keep != 1:
+            out = out * torch.tensor(masks[i - 1])
+    scores = out @ t[f"W{layers}"] + t[f"b{layers}"]
+    loss = torch.nn.functional.cross_entropy(scores, torch.tensor(y))
+    loss = loss + 0.5 * reg * sum((t[f"W{i}"] ** 2).sum() for i in range(1, layers + 1))
+    loss.backward()
+    return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+def _masks(keep: float, widths: list[int], samples: int) -> list:
+    """The fixture's dropout masks: the seed set again before each layer's draw."""
+    masks = []
+    for width in widths:
+        np.random.seed(SEED)
+        masks.append((np.random.rand(samples, width) < keep) / keep)
+    return masks
+
+
+def _right(module) -> bool:
+    """The loss and every gradient as torch has them, in every configuration."""
+    for index, (normalization, keep) in enumerate(CONFIGURATIONS):
+        rng = np.random.default_rng(80 + index)
+        hidden = [5, 4]
+        net = module.FullyConnectedNet(
+            hidden,
+            input_dim=6,
+            num_classes=3,
+            dropout_keep_ratio=keep,
+            normalization=normalization,
+            reg=0.4,
+            dtype=np.float64,
+            seed=SEED,
+        )
+        for key in net.params:
+            net.params[key] = rng.standard_normal(net.params[key].shape)
+        X, y = rng.standard_normal((7, 6)), rng.integers(0, 3, size=7)
+        params = {k: v.copy() for k, v in net.params.items()}
+        masks = _masks(keep, hidden, 7)
+        want_loss, want = _oracle(params, X, y, normalization, keep, 0.4, masks)
+        try:
+            loss, grads = net.loss(X, y)
+        except Exception:
+            return False
+        if not np.isclose(loss, want_loss, rtol=1e-9) or set(grads) != set(want):
+            return False
+        for key, expected in want.items():
+            got = np.asarray(grads[key], dtype=float)
+            if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-10):
+                return False
+    return True
+
+
+def _label(tmp_path: Path, function: str, old: str, new: str):
+    """The mutant beside a copy of the layers it imports, its label by the oracle."""
+    (tmp_path / LAYERS.name).write_text(LAYERS.read_text())
+    path, line = mutant_file(FC_NET, tmp_path, function, old, new)
+    with importable(tmp_path, LAYERS.stem):
+        return path, line, _right(load_module(path))
+
+
+def test_torch_autograd_agrees_the_network_is_right_and_it_is_read_so():
+    with importable(FC_NET.parent, LAYERS.stem):
+        assert _right(load_module(FC_NET))
+    (unit,) = check_code(FC_NET).units
+    assert unit.function == "FullyConnectedNet.loss"
+    assert unit.status == CHECKED, unit.message
+    assert unit.report.ok, unit.report.to_text()
+    keys = {v.name for v in unit.report.verdicts}
+    weights = {f"{kind}{layer}" for kind in ("W", "b") for layer in (1, 2, 3)}
+    weights |= {f"{kind}{layer}" for kind in ("gamma", "beta") for layer in (1, 2)}
+    assert keys == {f"grads[{k!r}]" for k in weights}
+    # each verdict at the line that fills its entry, not at the return
+    lines = {v.name: v.line for v in unit.report.verdicts}
+    text = FC_NET.read_text().splitlines()
+    assert 'grads["gamma" + str(i + 1)]' in text[lines["grads['gamma1']"] - 1]
+    assert 'grads["W" + str(i + 1)]' in text[lines["grads['W1']"] - 1]
+
+
+LOSS = "FullyConnectedNet.loss"
+MUTANTS = [
+    (LOSS, 'dW + self.reg * self.params["W" + str(i + 1)]', "dW"),
+    (
+        LOSS,
+        'dW + self.reg * self.params["W" + str(self.num_layers)]',
+        'dW + self.params["W" + str(self.num_layers)]',
+    ),
+    (
+        LOSS,
+        "dout, dgamma, dbeta = batchnorm_backward(",
+        "dout, dbeta, dgamma = batchnorm_backward(",
+    ),
+    (LOSS, "affine_backward(dscores, last_cache)", "affine_backward(2 * dscores, last_cache)"),
+    (LOSS, "range(self.num_layers - 2, -1, -1)", "range(self.num_layers - 2, 0, -1)"),
+    (LOSS, "dout = relu_backward(dout, relu_cache)", "dout = dout"),
+    (
+        LOSS,
+        "dout = dropout_backward(dout, drop_cache)",
+        'dout = dropout_backward(dout, drop_cache) / self.dropout_param["p"]',
+    ),
+    (LOSS, "loss += 0.5 * self.reg * np.sum(W * W)", "loss += self.reg * np.sum(W * W)"),
+    (LOSS, 'grads["b" + str(i + 1)] = db', 'grads["b" + str(i + 1)] = db / X.shape[0]'),
+    (
+        LOSS,
+        'dW + self.reg * self.params["W" + str(i + 1)]',
+        'self.reg * self.params["W" + str(i + 1)] + dW',
+    ),
+    (
+        LOSS,
+        "dout, dgamma, dbeta = layernorm_backward(",
+        "dout, dbeta, dgamma = layernorm_backward(",
+    ),
+]
+EQUIVALENT = {(LOSS, 'self.reg * self.params["W" + str(i + 1)] + dW')}
+# Caught, but blamed at another line, each for its reason.
+BLAMED_ELSEWHERE = {
+    # a gradient never filled (the loop stops a layer early) is blamed where the last entry
+    # of its kind is filled, not at the loop
+    (LOSS, "range(self.num_layers - 2, 0, -1)"),
+    # a delta wrong in a turn of the loop has no target of its own (``dout`` is every
+    # layer's): blamed at the first line that makes a gradient from it
+    (LOSS, "dout = dout"),
+    (LOSS, 'dout = dropout_backward(dout, drop_cache) / self.dropout_param["p"]'),
+    # a loss whose penalty is twice the one its gradients add: the gradients are blamed, as
+    # their loss says they are wrong
+    (LOSS, "loss += self.reg * np.sum(W * W)"),
+}
+
+
+def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
+    labels = {}
+    for function, old, new in MUTANTS:
+        _, _, right = _label(tmp_path, function, old, new)
+        labels[(function, new)] = right
+    assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
+
+
+@pytest.mark.parametrize(("function", "old", "new"), MUTANTS, ids=lambda v: str(v)[:40])
+def test_a_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, function, old, new):
+    path, line, right = _label(tmp_path, function, old, new)
+    report = judged(check_code(path, function))
+    assert_judged_as_labelled(report, line, right, (function, new) in BLAMED_ELSEWHERE)
+
+
+def test_a_network_that_fails_at_the_checkers_sizes_is_said_not_read_at_its_line(tmp_path):
+    """The ReLU's backward handed the affine's input for its own: a broadcast error when run,
+    said with the line that calls it, never judged."""
+    old, new = "relu_backward(dout, relu_cache)", "relu_backward(dout, fc_cache[0])"
+    path, line, right = _label(tmp_path, LOSS, old, new)
+    assert not right
+    (unit,) = check_code(path).units
+    assert unit.status == NOT_READ
+    assert f":{line}: " in unit.message and "fails at the checker's sizes" in unit.message
