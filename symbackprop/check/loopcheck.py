@@ -354,7 +354,7 @@ class Judge:
                 leaves[key] = _leaves(values)
                 weights[key] = leaves[key].copy()
         X, y = network_data(np.random.default_rng(7))
-        loss_name, grads_name = _returned_names(method)
+        loss_name, grads_name = _loss_and_gradients(method)
         writes = Writes({loss_name})
         result = interpreter.call(method, [instance, X, y], writes=writes)
         loss, grads = result if loss_position(method) == 0 else result[::-1]
@@ -584,7 +584,7 @@ def _gradient_names(function: ast.FunctionDef) -> set[str]:
     return names
 
 
-def _returned_names(method: ast.FunctionDef) -> tuple[str, str]:
+def _loss_and_gradients(method: ast.FunctionDef) -> tuple[str, str]:
     """The names a ``return loss, grads`` gives its loss and its gradients, loss first."""
     returned = method.body[-1].value.elts
     names = [e.id if isinstance(e, ast.Name) else "" for e in returned]
