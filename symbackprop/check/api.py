@@ -15,7 +15,12 @@ import sympy as sp
 from symbackprop.check.codecheck import check_text
 from symbackprop.check.compare import Claim, judge
 from symbackprop.check.formula import FormulaReader, parse_aliases
-from symbackprop.check.layerfile import FileReport, check_units, layer_file_units
+from symbackprop.check.layerfile import (
+    FileReport,
+    check_units,
+    evaluated_first,
+    layer_file_units,
+)
 from symbackprop.check.loopcheck import concrete_report
 from symbackprop.check.report import CheckReport
 from symbackprop.check.subject import Subject
@@ -101,6 +106,10 @@ def check_code(
         # one loss function named is a training step like any other: one report
         if units and (function is None or units[0].is_pair):
             return check_units(tree, text, str(path), units)
+        if units and evaluated_first(tree, units[0]):  # loops in loops: never formulas
+            report = concrete_report(tree, str(path), units[0])
+            if report is not None:
+                return report
         if units:
             try:
                 return check_text(text, str(path), function, loss, (), ())

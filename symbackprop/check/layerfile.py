@@ -138,15 +138,41 @@ def check_units(tree: ast.Module, text: str, filename: str, units: list[Unit]) -
     return FileReport(filename, [_unit_report(tree, text, filename, unit) for unit in units])
 
 
-def _nested_loops(unit: Unit) -> bool:
+def evaluated_first(tree: ast.Module, unit: Unit) -> bool:
+    """Whether the unit, or a function of the file's it calls, directly or not, has a loop
+    in a loop (a convolution's windows): never formulas."""
     return any(
         isinstance(inner, ast.For | ast.While)
-        for function in unit.sources
+        for function in _reached(tree, [*unit.sources, *_network_methods(unit)])
         for outer in ast.walk(function)
         if isinstance(outer, ast.For | ast.While)
         for statement in outer.body
         for inner in ast.walk(statement)
     )
+
+
+def _network_methods(unit: Unit) -> list[ast.FunctionDef]:
+    if unit.network is None:
+        return []
+    return [s for s in unit.network.body if isinstance(s, ast.FunctionDef)]
+
+
+def _reached(tree: ast.Module, functions: list) -> list[ast.FunctionDef]:
+    """``functions`` and the file's functions (its imported ones too) they call, in turn."""
+    known = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    found: dict[int, ast.FunctionDef] = {id(f): f for f in functions}
+    todo = list(functions)
+    while todo:
+        for node in ast.walk(todo.pop()):
+            callee = known.get(node.func.id) if _named_call(node) else None
+            if callee is not None and id(callee) not in found:
+                found[id(callee)] = callee
+                todo.append(callee)
+    return list(found.values())
+
+
+def _named_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
 
 
 def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
@@ -160,7 +186,7 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
             return UnitReport(status=NOT_READ, message=error.located(), **common)
         return UnitReport(status=CHECKED, report=report, meaning=unit.described, **common)
     # loops in loops (a convolution's windows) are never formulas: evaluated first
-    nested = _nested_loops(unit)
+    nested = evaluated_first(tree, unit)
     report = concrete_report(tree, filename, unit) if nested else None
     if report is None:
         try:

@@ -25,8 +25,15 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
     if isinstance(run.got[name], Failure) and run.got[name].line is not None:
         return run.got[name].line
     claimed = name
+    filled = run.writes.entries.get(name) if entry(name) is not None else None
+    if filled in statements and _partial_gradient(run, name):  # a term of the loss left out
+        return filled
     source = entry_source(statements, name)
-    made = run.writes.entries.get(name) if source is None else None
+    others = [e for n, e in run.expected.items() if n != name and e is not None]
+    swapped = any(agrees(run.got[name], e) for e in others)
+    if swapped and entry(name) is None and _writes(statements, name):  # dx, db, dw = ...
+        return _own_writes(statements, name, run.writes.ran)[-1]
+    made = filled if source is None else None
     if made in statements:  # grads["dW" + str(l)]: its line known once it ran
         return _made_entry_blamed(function, statements, run, name, made, vouched)
     if source is not None and source in run.final:
@@ -59,6 +66,9 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
         if passed is None or passed not in run.final or not _writes(statements, passed):
             return line
         source = run.final[passed]
+        own = run.targets.get(passed)
+        if own is not None and agrees(source, own):
+            return line  # it passes on a value right as its own: the pass is the mistake
         target = _rearranged_back(target, np.shape(plain(source)))
         if target is None or agrees(source, target):
             return line  # what it passes on is right (or not known): the mistake is here
@@ -71,10 +81,9 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
 
 def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vouched) -> int:
     """The first wrong line of a dict entry filled at ``line`` under a key made as it ran: the
-    line where the entry holds another gradient's value (its key is wrong) or a partial loss's
-    gradient (a term is left out there); else the first wrong value with a target it is made
-    from; else where what it passes on was written for it (in the same turn of a loop), or
-    the line itself."""
+    line where the entry holds another gradient's value (its key is wrong); else the first
+    wrong value with a target it is made from; else where what it passes on was written for
+    it (in the same turn of a loop), or the line itself."""
     others = [e for n, e in run.expected.items() if n != name and e is not None]
     passed = _passed_on(statements[line])
     if any(agrees(run.got[name], e) for e in others):  # another's value
@@ -82,9 +91,6 @@ def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vou
         # they were made (``dx, dbeta, dgamma = ...``); else the key or the name is wrong here
         made = reaching_write(function, line, passed) if _names_key(passed, name) else None
         return line if made is None else made
-    partial = [a[name] for a in run.acceptable if a.get(name) is not None]
-    if any(agrees(run.got[name], a) for a in partial):  # a term of the loss left out here
-        return line
     loaded = {
         n.id
         for n in ast.walk(statements[line])
@@ -105,6 +111,13 @@ def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vou
         return _blamed_line(function, statements, run, variable, run.final[variable], target)
     reaching = None if passed is None else reaching_write(function, line, passed)
     return line if reaching is None or reaching in vouched else reaching
+
+
+def _partial_gradient(run: Run, name: str) -> bool:
+    """Whether ``name`` holds the gradient of a partial loss (the loss before a penalty was
+    added): the line that fills it left a term out."""
+    partial = [a[name] for a in run.acceptable if a.get(name) is not None]
+    return any(agrees(run.got[name], a) for a in partial)
 
 
 def _names_key(passed: str | None, name: str) -> bool:
@@ -274,7 +287,7 @@ def _blamed_line(function, statements, run: Run, variable: str, value, target) -
     if len(own) == 1:
         return own[0]
     try:
-        error = np.asarray(plain(value), dtype=float) - target
+        error = np.nan_to_num(np.asarray(plain(value), dtype=float) - target)
     except (TypeError, ValueError):
         return own[0]
     matching = [line for line in own if parallel(error, run.writes.changes.get((variable, line)))]

@@ -1,8 +1,9 @@
 """What a network class whose ``loss(X, y)`` returns ``loss, grads`` is made and called with
 (``FullyConnectedNet(hidden_dims, input_dim=..., num_classes=..., dropout_keep_ratio=1,
-normalization=None, reg=0.0, ...)``): small sizes by the arguments' names, a regularisation
+normalization=None, reg=0.0, ...)``, ``ThreeLayerConvNet(input_dim=(3, 32, 32),
+num_filters=32, filter_size=7, ...)``): small sizes by the arguments' names, a regularisation
 strength that is not 0, float64, and one configuration for each way it can be built (each
-normalisation it compares against by name, dropout on).
+normalisation it compares against by name, dropout on, a wider filter).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import numpy as np
 from symbackprop.errors import UnsupportedConstruct
 
 SAMPLES, INPUTS, HIDDEN, CLASSES = 6, 5, (4, 3), 3
+IMAGES, IMAGE = 3, (2, 6, 6)  # images: channels, height, width (the pool halves 6 evenly)
+FILTERS, FILTER_SIZE, WIDE_FILTER = 2, 3, 5
 STRENGTH = 0.3  # the regularisation strength: away from 0 and 1, so a term wrong by it shows
 KEEP = 0.6  # dropout's keep probability, or drop probability: neither 0 nor 1 either way
 
@@ -25,6 +28,7 @@ class Made:
 
     keywords: dict
     described: str
+    inputs: tuple[int, ...] = (SAMPLES, INPUTS)  # the shape of X
 
 
 def network_configurations(cls: ast.ClassDef, init: ast.FunctionDef | None) -> list[Made]:
@@ -44,28 +48,36 @@ def network_configurations(cls: ast.ClassDef, init: ast.FunctionDef | None) -> l
             base[name] = value
         if "dropout" in name.lower() or "keep" in name.lower():
             options.append({name: KEEP})
+        elif "filter" in name.lower() and "size" in name.lower():
+            options.append({name: WIDE_FILTER})  # a padding right at one size only shows
         elif isinstance(default, ast.Constant) and default.value is False:
             options.append({name: True})  # use_batchnorm=False
         options += [{name: word} for word in _compared_words(cls, name)]
-    made = [Made(base, _described(cls.name, base))]
+    images = any(isinstance(v, tuple) for v in base.values())
+    inputs = (IMAGES, *IMAGE) if images else (SAMPLES, INPUTS)
+    made = [Made(base, _described(cls.name, base), inputs)]
     for option in options:
         keywords = base | option
-        made.append(Made(keywords, _described(cls.name, keywords)))
+        made.append(Made(keywords, _described(cls.name, keywords), inputs))
     return made
 
 
-def network_data(rng) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs as rows and integer labels with one class repeated."""
-    X = rng.standard_normal((SAMPLES, INPUTS))
-    y = rng.integers(0, CLASSES, size=SAMPLES)
+def network_data(made: Made, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (rows, or images channels first) and integer labels with one class repeated."""
+    X = rng.standard_normal(made.inputs)
+    y = rng.integers(0, CLASSES, size=made.inputs[0])
     y[-1] = y[0]
     return X, y
 
 
 def _sized(name: str, default: ast.expr | None):
     """The value an argument takes here, by its name; None keeps its default."""
-    if isinstance(default, ast.Tuple):  # input_dim=(3, 32, 32): an image network
-        raise UnsupportedConstruct("a network of images is not evaluated at small sizes yet")
+    if isinstance(default, ast.Tuple):  # input_dim=(3, 32, 32): images, channels first
+        if len(default.elts) != len(IMAGE):
+            raise UnsupportedConstruct(f"cannot tell what {name} = {ast.unparse(default)} is")
+        return IMAGE
+    if "filter" in name:
+        return FILTER_SIZE if "size" in name else FILTERS
     if name.endswith("dims") and "hidden" in name:
         return list(HIDDEN)
     if "hidden" in name:

@@ -183,6 +183,15 @@ def value_of(item):
     return item.value if isinstance(item, Tracked) else item
 
 
+
+class Constant(Tracked):
+    """A constant entry of a named array given a node of its own (a padding's zero, a ReLU's
+    clipped zero): the loss's sensitivity to it is defined, but where it ties in a max with
+    others, its share is any backward's choice."""
+
+    __slots__ = ()
+
+
 def adjoints(loss: Tracked) -> dict[int, float]:
     """d loss / d node for every node ``loss`` was computed from, keyed by ``id(node)``."""
     order: list[Tracked] = []
