@@ -183,7 +183,6 @@ def value_of(item):
     return item.value if isinstance(item, Tracked) else item
 
 
-
 class Constant(Tracked):
     """A constant entry of a named array given a node of its own (a padding's zero, a ReLU's
     clipped zero): the loss's sensitivity to it is defined, but where it ties in a max with
