@@ -330,3 +330,158 @@ def test_a_configuration_that_fails_is_said_and_left_out(tmp_path):
     report = judged(check_code(path, CNN_LOSS))
     (note,) = [n for n in report.notes if n.startswith("not judged as")]
     assert "filter_size=5" in note and "fails there at line" in note
+
+
+FAST_LAYERS = """
+import numpy as np
+
+from .im2col_cython import col2im_cython, im2col_cython
+
+
+def conv_forward_strides(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    p = pad
+    x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode="constant")
+    H += 2 * pad
+    W += 2 * pad
+    out_h = (H - HH) // stride + 1
+    out_w = (W - WW) // stride + 1
+    shape = (C, HH, WW, N, out_h, out_w)
+    strides = (H * W, W, 1, C * H * W, stride * W, stride)
+    strides = x.itemsize * np.array(strides)
+    x_stride = np.lib.stride_tricks.as_strided(x_padded, shape=shape, strides=strides)
+    x_cols = np.ascontiguousarray(x_stride)
+    x_cols.shape = (C * HH * WW, N * out_h * out_w)
+    res = w.reshape(F, -1).dot(x_cols) + b.reshape(-1, 1)
+    res.shape = (F, N, out_h, out_w)
+    out = res.transpose(1, 0, 2, 3)
+    out = np.ascontiguousarray(out)
+    cache = (x, w, b, conv_param, x_cols)
+    return out, cache
+
+
+def conv_backward_strides(dout, cache):
+    x, w, b, conv_param, x_cols = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, out_h, out_w = dout.shape
+    db = np.sum(dout, axis=(0, 2, 3))
+    dout_reshaped = dout.transpose(1, 0, 2, 3).reshape(F, -1)
+    dw = dout_reshaped.dot(x_cols.T).reshape(w.shape)
+    dx_cols = w.reshape(F, -1).T.dot(dout_reshaped)
+    dx_cols.shape = (C, HH, WW, N, out_h, out_w)
+    dx = col2im_6d_cython(dx_cols, N, C, H, W, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+conv_forward_fast = conv_forward_strides
+conv_backward_fast = conv_backward_strides
+
+
+def max_pool_forward_fast(x, pool_param):
+    out, reshape_cache = max_pool_forward_reshape(x, pool_param)
+    cache = ("reshape", reshape_cache)
+    return out, cache
+
+
+def max_pool_backward_fast(dout, cache):
+    method, real_cache = cache
+    return max_pool_backward_reshape(dout, real_cache)
+"""
+
+FAST_UTILS = """
+from .layers import *
+from .fast_layers import *
+
+
+def affine_relu_forward(x, w, b):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    da = relu_backward(dout, relu_cache)
+    return affine_backward(da, fc_cache)
+
+
+def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
+    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
+    s, relu_cache = relu_forward(a)
+    out, pool_cache = max_pool_forward_fast(s, pool_param)
+    cache = (conv_cache, relu_cache, pool_cache)
+    return out, cache
+
+
+def conv_relu_pool_backward(dout, cache):
+    conv_cache, relu_cache, pool_cache = cache
+    ds = max_pool_backward_fast(dout, pool_cache)
+    da = relu_backward(ds, relu_cache)
+    dx, dw, db = conv_backward_fast(da, conv_cache)
+    return dx, dw, db
+"""
+
+
+def test_a_course_package_with_compiled_fast_layers_reads_them_as_the_naive_ones(tmp_path):
+    """cs231n/fast_layers.py's convolution and pooling (strides, im2col in Cython) are read
+    as layers.py's naive ones, forward and backward alike, and said so."""
+    package = tmp_path / "cs231n"
+    (package / "classifiers").mkdir(parents=True)
+    naive = NAIVE.read_text().split("import numpy as np", 1)[1]
+    (package / "layers.py").write_text(LAYERS.read_text() + "\n\n" + naive)
+    (package / "fast_layers.py").write_text(FAST_LAYERS)
+    (package / "layer_utils.py").write_text(FAST_UTILS)
+    network = CNN.read_text()
+    network = network[network.index("class ThreeLayerConvNet") :]
+    head = "import numpy as np\n\nfrom ..layers import *\nfrom ..fast_layers import *\n"
+    head += "from ..layer_utils import *\n\n\n"
+    (package / "classifiers" / "cnn.py").write_text(head + network)
+    (unit,) = check_code(package / "classifiers" / "cnn.py").units
+    assert unit.status == CHECKED and unit.report.ok, unit.message or unit.report.to_text()
+    notes = "\n".join(unit.report.notes)
+    assert "conv_forward_fast() read as conv_forward_naive()" in notes
+    assert "max_pool_backward_fast() read as max_pool_backward_naive()" in notes
+    utils = {u.function: u for u in check_code(package / "layer_utils.py").units}
+    pair = utils["conv_relu_pool_backward"]
+    assert pair.status == CHECKED and pair.report.ok, pair.message or pair.report.to_text()
+
+
+UNKNOWN_LAYERS = """
+import numpy as np
+
+
+class Net(object):
+    def __init__(self, reg=0.0):
+        self.params = {}
+        self.reg = reg
+        self.params["W1"] = np.random.randn(4, 3)
+        self.params["W2"] = np.random.randn(3, 2)
+
+    def loss(self, X, y=None):
+        W1, W2 = self.params["W1"], self.params["W2"]
+        h, cache1 = mystery_forward(X, W1)
+        scores = h @ W2
+        loss = np.sum(scores)
+        grads = {}
+        dh = np.ones_like(scores) @ W2.T
+        dX, dW1 = mystery_backward(dh, cache1)
+        grads["W1"] = dW1
+        grads["W2"] = h.T @ np.ones_like(scores)
+        return loss, grads
+"""
+
+
+def test_a_layer_nowhere_to_be_read_leaves_the_network_not_read_never_wrong(tmp_path):
+    """``mystery_forward`` is neither in the file nor beside it: what it makes from W1 is no
+    data, and the gradients read through it would be nonsense (by hand, grads["W2"] =
+    h^T ones is right whatever h is); the network is said not read, at the call."""
+    path = tmp_path / "net.py"
+    path.write_text(UNKNOWN_LAYERS)
+    (unit,) = check_code(path).units
+    assert unit.status == NOT_READ
+    line = next(n for n, t in enumerate(UNKNOWN_LAYERS.splitlines(), 1) if "mystery_forward(" in t)
+    assert f":{line}: mystery_forward() is called with the weights" in unit.message

@@ -357,6 +357,7 @@ class CodeReader:
         return self.translator.expression(self._loss_ast, self.resolve)
 
     def _read(self, record: Statement, forward: bool) -> None:
+        self._no_unread_call(record)
         if record.update is not None:
             self._lenient()
             self._claim(record)
@@ -365,6 +366,26 @@ class CodeReader:
             self._assign(record, forward)
             if forward:  # remembered by position, for the second pass
                 self.env[f"{record.target}@{record.position}"] = self.env[record.target]
+
+    def _no_unread_call(self, record: Statement) -> None:
+        """``h, cache = mystery_forward(X, W1)``: names made by a call this reader does not
+        follow, from the weights or values made from them, would read as data; refused. (A
+        call of data only, ``X, y = load_data()``, makes data.)"""
+        node = record.node
+        if record.target is not None or not isinstance(node, ast.Assign):
+            return
+        if not isinstance(node.value, ast.Call):
+            return
+        weights = self.updated_names | set(self.params)
+        made = {n for n, b in self.env.items() if b.kind == "value"}
+        if record.reads & (weights | made):
+            called = ast.unparse(node.value.func)
+            raise UnsupportedConstruct(
+                f"{called}() is called with the weights, and is not a function of the file or "
+                "of the files beside it that it imports: it cannot be followed",
+                file=self.file,
+                line=node.lineno,
+            )
 
     def _strict(self) -> None:
         self.translator.space, self.translator.lenient = self.space, False
