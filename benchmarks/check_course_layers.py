@@ -2,7 +2,8 @@
 tests/ (naive loops channels first; channels last with dicts of weights; layer classes;
 samples as columns: layers, a network returning its cost, one with a cost function of its
 own, one regularised by a cost beside its imported forward; network classes: one of any depth
-with normalisation and dropout, a convolutional one), per unit.
+with normalisation and dropout, a convolutional one, a two-layer one taking reg in its loss),
+per unit.
 
 Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
 read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
@@ -36,6 +37,7 @@ FIXTURES = (
     ("test_columns_layers", "REGULARIZED_MUTANTS", "_regularized_label"),
     ("test_network_classes", "MUTANTS", "_label"),
     ("test_network_classes", "CNN_MUTANTS", "_cnn_label"),
+    ("test_network_classes", "TWO_LAYER_MUTANTS", "_two_layer_label"),
 )
 
 

@@ -91,10 +91,10 @@ def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vou
         # they were made (``dx, dbeta, dgamma = ...``); else the key or the name is wrong here
         made = reaching_write(function, line, passed) if _names_key(passed, name) else None
         return line if made is None else made
+    filling = statements[line]  # what its value reads (not the dict it fills)
+    reads = getattr(filling, "value", None) or filling
     loaded = {
-        n.id
-        for n in ast.walk(statements[line])
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        n.id for n in ast.walk(reads) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
     }
     depends = set(loaded).union(*(dependencies(statements, n) for n in loaded))
     wrong = [

@@ -58,7 +58,12 @@ from symbackprop.readers.concrete.interpreter import (
     plain,
     written_names,
 )
-from symbackprop.readers.concrete.networks import Made, network_configurations, network_data
+from symbackprop.readers.concrete.networks import (
+    Made,
+    loss_keywords,
+    network_configurations,
+    network_data,
+)
 from symbackprop.readers.concrete.tape import Constant, Tracked, adjoints
 from symbackprop.readers.layerpairs import (
     DYNAMIC,
@@ -370,7 +375,8 @@ class Judge:
         X, y = network_data(made, np.random.default_rng(7))
         loss_name, grads_name = _loss_and_gradients(method)
         writes = Writes({loss_name})
-        result = interpreter.call(method, [instance, X, y], writes=writes)
+        keywords = loss_keywords(method)
+        result = interpreter.call(method, [instance, X, y], keywords, writes=writes)
         loss, grads = result if loss_position(method) == 0 else result[::-1]
         if not isinstance(loss, Tracked) or not isinstance(grads, dict):
             raise UnsupportedConstruct(f"{cls.name}.{method.name}() does not return loss, grads")
@@ -384,10 +390,14 @@ class Judge:
                 grads_of = adjoints(partial)
                 acceptable.append({n: _gradient(leaves[k], grads_of) for n, k in names.items()})
         got = {n: plain(grads.get(k)) for n, k in names.items()}
-        setting = Setting({"X": X, "y": y}, f"{made.described}, X {X.shape}, y {y.shape}", {})
+        called = "".join(f", {k} = {v}" for k, v in keywords.items())
+        described = f"{made.described}, X {X.shape}, y {y.shape}{called}"
+        setting = Setting({"X": X, "y": y}, described, {})
         final = {k: plain(v) for k, v in interpreter.locals_after.items()}
         params = {n: f"params[{k!r}]" for n, k in names.items()}
-        return Run(setting, expected, got, dict(expected), final, writes, acceptable, params)
+        # the deltas named for its values (``dh1`` for ``h1``), held to their adjoints
+        targets = _forward_targets(method, interpreter.locals_after, adjoints(loss)) | expected
+        return Run(setting, expected, got, targets, final, writes, acceptable, params)
 
     # -- a loss function ---------------------------------------------------------------------
     def loss(

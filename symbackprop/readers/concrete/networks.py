@@ -62,6 +62,13 @@ def network_configurations(cls: ast.ClassDef, init: ast.FunctionDef | None) -> l
     return made
 
 
+def loss_keywords(method: ast.FunctionDef) -> dict[str, float]:
+    """What ``loss(X, y=None, reg=0.0)`` takes beyond the data: a regularisation strength
+    that is not 0, so that its terms show; other arguments keep their defaults."""
+    names = [a.arg for a in method.args.args[3:]]
+    return {name: STRENGTH for name in names if _sized(name.lower(), None) == STRENGTH}
+
+
 def network_data(made: Made, rng) -> tuple[np.ndarray, np.ndarray]:
     """Inputs (rows, or images channels first) and integer labels with one class repeated."""
     X = rng.standard_normal(made.inputs)
