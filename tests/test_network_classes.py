@@ -532,6 +532,16 @@ def test_torch_autograd_agrees_the_two_layer_network_is_right_and_it_is_read_so(
     assert {v.name for v in unit.report.verdicts} == {f"grads['{k}']" for k in TWO_LAYER_KEYS}
 
 
+def test_a_penalty_term_off_by_its_strength_is_named(tmp_path):
+    """``+ reg * W2`` for a penalty ``reg * sum(W2 * W2)``: by hand, off by -1 * reg * W2."""
+    old, new = "h1.T.dot(dscores) + 2 * reg * W2", "h1.T.dot(dscores) + reg * W2"
+    path, _, right = _two_layer_label(tmp_path, TWO_LAYER, old, new)
+    assert not right
+    (wrong,) = judged(check_code(path, TWO_LAYER)).wrong
+    assert wrong.diagnosis.kind == "regularisation"
+    assert wrong.diagnosis.message.startswith("off by -1 * reg * self.params['W2']")
+
+
 TWO_LAYER_KEYS = ("W1", "b1", "W2", "b2")
 TWO_LAYER_MUTANTS = [
     (TWO_LAYER, "h1.T.dot(dscores) + 2 * reg * W2", "h1.T.dot(dscores) + reg * W2"),

@@ -59,6 +59,7 @@ from symbackprop.readers.concrete.interpreter import (
     written_names,
 )
 from symbackprop.readers.concrete.networks import (
+    STRENGTH,
     Made,
     loss_keywords,
     network_configurations,
@@ -392,7 +393,10 @@ class Judge:
         got = {n: plain(grads.get(k)) for n, k in names.items()}
         called = "".join(f", {k} = {v}" for k, v in keywords.items())
         described = f"{made.described}, X {X.shape}, y {y.shape}{called}"
-        setting = Setting({"X": X, "y": y}, described, {})
+        # the weights and the strengths a wrong term may be a multiple of, for the diagnosis
+        weights_now = {f"self.params[{k!r}]": plain(v) for k, v in leaves.items()}
+        strengths = {k: v for k, v in (made.keywords | keywords).items() if v == STRENGTH}
+        setting = Setting({"X": X, "y": y, **weights_now}, described, strengths)
         final = {k: plain(v) for k, v in interpreter.locals_after.items()}
         params = {n: f"params[{k!r}]" for n, k in names.items()}
         # the deltas named for its values (``dh1`` for ``h1``), held to their adjoints
