@@ -360,19 +360,7 @@ class Judge:
         weights = instance.attributes.get("params")
         if not isinstance(weights, dict):
             raise UnsupportedConstruct(f"{cls.name} keeps no dict of weights self.params")
-        # weights made small or zero would hide terms; matrices scaled by their fan-in and
-        # vectors (biases, gamma, beta) drawn above 0, so that in every layer most ReLU units
-        # are on and some off
-        drawn = np.random.default_rng(5)
-        leaves = {}
-        for key, value in list(weights.items()):
-            if isinstance(value, np.ndarray) and value.size:  # zeros made as objects too
-                shape = np.shape(value)
-                values = drawn.uniform(0.5, 1.5, shape) if len(shape) == 1 else None
-                scale = 1 / np.sqrt(shape[0]) if len(shape) == 2 else 1.0
-                values = drawn.standard_normal(shape) * scale if values is None else values
-                leaves[key] = _leaves(values)
-                weights[key] = leaves[key].copy()
+        leaves = _drawn_weights(weights)
         X, y = network_data(made, np.random.default_rng(7))
         loss_name, grads_name = _loss_and_gradients(method)
         writes = Writes({loss_name})
@@ -383,7 +371,8 @@ class Judge:
             raise UnsupportedConstruct(f"{cls.name}.{method.name}() does not return loss, grads")
         # every weight is held to a gradient: one never filled is missing
         names = {f"{grads_name}[{k!r}]": k for k in leaves}
-        expected = {n: _gradient(leaves[k], adjoints(loss)) for n, k in names.items()}
+        exact = adjoints(loss)
+        expected = {n: _gradient(leaves[k], exact) for n, k in names.items()}
         acceptable = []
         for snapshot in writes.after:  # the gradients of each partial loss
             partial = snapshot.get(loss_name)
@@ -400,7 +389,7 @@ class Judge:
         final = {k: plain(v) for k, v in interpreter.locals_after.items()}
         params = {n: f"params[{k!r}]" for n, k in names.items()}
         # the deltas named for its values (``dh1`` for ``h1``), held to their adjoints
-        targets = _forward_targets(method, interpreter.locals_after, adjoints(loss)) | expected
+        targets = _forward_targets(method, interpreter.locals_after, exact) | expected
         return Run(setting, expected, got, targets, final, writes, acceptable, params)
 
     # -- a loss function ---------------------------------------------------------------------
@@ -635,6 +624,26 @@ def _gradient_names(function: ast.FunctionDef) -> set[str]:
         if isinstance(node, ast.stmt):
             names |= {n for n in written_names(node) if named_weight(n) or n.startswith("d")}
     return names
+
+
+def _drawn_weights(weights: dict) -> dict[str, np.ndarray]:
+    """A network's weights drawn afresh, in place, as tracked leaves (returned by key): weights
+    made small or zero would hide terms. Matrices are scaled by their fan-in and vectors
+    (biases, gamma, beta) drawn above 0, so that in every layer most ReLU units are on and
+    some off."""
+    drawn = np.random.default_rng(5)
+    leaves = {}
+    for key, value in list(weights.items()):
+        if isinstance(value, np.ndarray) and value.size:  # zeros made as objects too
+            shape = np.shape(value)
+            if len(shape) == 1:
+                values = drawn.uniform(0.5, 1.5, shape)
+            else:
+                scale = 1 / np.sqrt(shape[0]) if len(shape) == 2 else 1.0
+                values = drawn.standard_normal(shape) * scale
+            leaves[key] = _leaves(values)
+            weights[key] = leaves[key].copy()
+    return leaves
 
 
 def _loss_and_gradients(method: ast.FunctionDef) -> tuple[str, str]:
