@@ -71,26 +71,13 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
     every = _functions(tree, imported=True)  # a forward may be imported from beside it
     units: list[Unit] = []
     paired: set[str] = set()
-    for name, function in functions.items():
-        forward = every.get(_forward_name(name)) if _is_backward(name) else None
-        if forward is not None and forward is not function:
-            units.append(_guarded(pair_unit, tree, filename, forward, function))
-            paired |= {name, forward.name}
-    for name, function in functions.items():  # relu(Z) -> (A, cache), relu_backward(dA, cache)
-        forward = _plain_forward(name, every)
-        if name not in paired and forward is not None and forward.name not in paired:
-            units.append(_guarded(pair_unit, tree, filename, forward, function))
-            paired |= {name, forward.name}
-    for name, function in functions.items():  # batchnorm_backward_alt: another backward
-        forward = _forward_of_variant(name, every)
-        if name not in paired and forward is not None:
-            units.append(_guarded(pair_unit, tree, filename, forward, function))
-            paired.add(name)
-    for name, function in functions.items():  # backward_propagation_with_regularization
-        forward = _forward_of_costed_variant(name, every)
-        if name not in paired and forward is not None:
-            units.append(_guarded(pair_unit, tree, filename, forward, function))
-            paired.add(name)
+    for find, only_once in _PAIRINGS:
+        for name, backward in functions.items():
+            forward = None if name in paired else find(name, every)
+            if forward is None or forward is backward or (only_once and forward.name in paired):
+                continue
+            units.append(_guarded(pair_unit, tree, filename, forward, backward))
+            paired |= {name, forward.name} if only_once else {name}
     for name, function in functions.items():
         if name not in paired and _is_loss_function(function):
             units.append(_guarded(loss_unit, tree, filename, function))
@@ -113,6 +100,11 @@ def _returned_loss(name: str) -> str:
     """How a loss a function returns is spoken of: "the loss it returns", "the loss cost it
     returns"."""
     return "the loss it returns" if name == "loss" else f"the loss {name} it returns"
+
+
+def _forward_named(name: str, every: dict) -> ast.FunctionDef | None:
+    """``affine_forward`` for ``affine_backward``: the file's or one it imports."""
+    return every.get(_forward_name(name)) if _is_backward(name) else None
 
 
 def _is_backward(name: str) -> bool:
@@ -884,3 +876,16 @@ def _body(tree, filename, function, statements, arguments) -> Body:
         module_level=False,
         helpers=helpers,
     )
+
+
+# The ways a backward finds its forward, tried in order: by name (``affine_backward``), a plain
+# activation returning its cache (``relu_backward``), a second backward of one forward
+# (``batchnorm_backward_alt``), a variant under a cost of its own
+# (``backward_propagation_with_regularization``). A forward found the first two ways pairs
+# once; the others leave it free for more.
+_PAIRINGS = (
+    (_forward_named, True),
+    (_plain_forward, True),
+    (_forward_of_variant, False),
+    (_forward_of_costed_variant, False),
+)
