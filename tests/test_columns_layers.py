@@ -214,6 +214,38 @@ def test_weights_gradients_left_sums_are_right_too(tmp_path):
     assert not any("mean over" in note for note in report.notes)
 
 
+ENTRIES_AT_ONCE = (
+    'dA_prev_temp, dW_temp, db_temp = linear_activation_backward(dAL, current_cache, "sigmoid")\n'
+    '    grads["dA" + str(L - 1)] = dA_prev_temp\n'
+    '    grads["dW" + str(L)] = dW_temp\n'
+    '    grads["db" + str(L)] = db_temp\n',
+    'grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = (\n'
+    '        linear_activation_backward(dAL, current_cache, activation="sigmoid")\n'
+    "    )\n",
+)
+
+
+def test_entries_filled_at_once_under_made_keys_are_judged_at_their_line(tmp_path):
+    """``grads["dA" + str(L-1)], grads["dW" + str(L)], ... = linear_activation_backward(...)``,
+    as the course's published solution writes the last layer: read and right; the last layer
+    given the ReLU's backward is wrong there (torch says so), and blamed at that statement."""
+    old, new = ENTRIES_AT_ONCE
+    text = COLUMNS.read_text()
+    assert old in text
+    path = tmp_path / "at_once.py"
+    path.write_text(text.replace(old, new))
+    assert _right(load_module(path), "L_model_backward")
+    report = judged(check_code(path, "L_model_backward"))
+    assert report.ok, report.to_text()
+    wrong = text.replace(old, new.replace('activation="sigmoid"', 'activation="relu"'))
+    path.write_text(wrong)
+    assert not _right(load_module(path), "L_model_backward")
+    report = judged(check_code(path, "L_model_backward"))
+    line = next(n for n, t in enumerate(wrong.splitlines(), 1) if 'grads["dA" + str(L - 1)], ' in t)
+    assert not report.ok
+    assert min(v.line for v in report.wrong) == line, report.to_text()
+
+
 MUTANTS = [
     ("relu_backward", "dZ[Z <= 0] = 0", "dZ[Z < 0] = 0"),
     ("relu_backward", "dZ[Z <= 0] = 0", "dZ[Z > 0] = 0"),
