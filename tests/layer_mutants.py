@@ -68,6 +68,17 @@ def mutant_file(fixture: Path, folder: Path, function: str, old: str, new: str):
     return path, line
 
 
+def mutant_beside(fixture: Path, helpers, folder: Path, function: str, old: str, new: str, right):
+    """The mutant written in ``folder`` beside copies of the ``helpers`` files it imports, its
+    changed statement's line, and the oracle's label ``right(module)``, run with those helpers
+    importable."""
+    for helper in helpers:
+        (folder / helper.name).write_text(helper.read_text())
+    path, line = mutant_file(fixture, folder, function, old, new)
+    with importable(folder, *(helper.stem for helper in helpers)):
+        return path, line, right(load_module(path))
+
+
 def statement_line(text: str, line: int) -> int:
     """The first line of the statement holding ``line`` (a statement may span lines)."""
     spans = [

@@ -21,6 +21,7 @@ from layer_mutants import (
     importable,
     judged,
     load_module,
+    mutant_beside,
     mutant_file,
     read_correct,
 )
@@ -418,8 +419,7 @@ NETWORK_ELSEWHERE = {("backward_propagation_n", "dA2 = np.dot(W3.T, dZ3) / m")}
 
 
 def _network_label(tmp_path: Path, function: str, old: str, new: str):
-    path, line = mutant_file(NETWORK, tmp_path, function, old, new)
-    return path, line, _network_right(load_module(path))
+    return mutant_beside(NETWORK, [], tmp_path, function, old, new, _network_right)
 
 
 def test_every_network_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
@@ -492,8 +492,7 @@ PLANAR_EQUIVALENT = {("backward_propagation", "A1 * A1")}
 
 
 def _planar_label(tmp_path: Path, function: str, old: str, new: str):
-    path, line = mutant_file(PLANAR, tmp_path, function, old, new)
-    return path, line, _planar_right(load_module(path))
+    return mutant_beside(PLANAR, [], tmp_path, function, old, new, _planar_right)
 
 
 def test_every_planar_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
@@ -573,11 +572,7 @@ def _regularized_right(module) -> bool:
 
 
 def _regularized_label(tmp_path: Path, function: str, old: str, new: str):
-    """The mutant beside a copy of the helpers it imports, its label by the oracle."""
-    (tmp_path / HELPERS.name).write_text(HELPERS.read_text())
-    path, line = mutant_file(REGULARIZED, tmp_path, function, old, new)
-    with importable(tmp_path, HELPERS.stem):
-        return path, line, _regularized_right(load_module(path))
+    return mutant_beside(REGULARIZED, [HELPERS], tmp_path, function, old, new, _regularized_right)
 
 
 def test_a_regularised_backward_is_paired_with_the_imported_forward_and_its_own_cost():

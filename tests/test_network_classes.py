@@ -19,7 +19,7 @@ from layer_mutants import (
     importable,
     judged,
     load_module,
-    mutant_file,
+    mutant_beside,
 )
 
 from symbackprop.check import check_code
@@ -116,11 +116,7 @@ def _right(module) -> bool:
 
 
 def _label(tmp_path: Path, function: str, old: str, new: str):
-    """The mutant beside a copy of the layers it imports, its label by the oracle."""
-    (tmp_path / LAYERS.name).write_text(LAYERS.read_text())
-    path, line = mutant_file(FC_NET, tmp_path, function, old, new)
-    with importable(tmp_path, LAYERS.stem):
-        return path, line, _right(load_module(path))
+    return mutant_beside(FC_NET, [LAYERS], tmp_path, function, old, new, _right)
 
 
 def test_torch_autograd_agrees_the_network_is_right_and_it_is_read_so():
@@ -260,12 +256,7 @@ def _cnn_right(module) -> bool:
 
 
 def _cnn_label(tmp_path: Path, function: str, old: str, new: str):
-    """The mutant beside copies of the layers it imports, its label by the oracle."""
-    for helper in (LAYERS, NAIVE):
-        (tmp_path / helper.name).write_text(helper.read_text())
-    path, line = mutant_file(CNN, tmp_path, function, old, new)
-    with importable(tmp_path, LAYERS.stem, NAIVE.stem):
-        return path, line, _cnn_right(load_module(path))
+    return mutant_beside(CNN, [LAYERS, NAIVE], tmp_path, function, old, new, _cnn_right)
 
 
 def test_torch_autograd_agrees_the_convolutional_network_is_right_and_it_is_read_so():
@@ -513,8 +504,7 @@ def _two_layer_right(module) -> bool:
 
 
 def _two_layer_label(tmp_path: Path, function: str, old: str, new: str):
-    path, line = mutant_file(NEURAL_NET, tmp_path, function, old, new)
-    return path, line, _two_layer_right(load_module(path))
+    return mutant_beside(NEURAL_NET, [], tmp_path, function, old, new, _two_layer_right)
 
 
 def test_torch_autograd_agrees_the_two_layer_network_is_right_and_it_is_read_so():
