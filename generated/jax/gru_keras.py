@@ -158,10 +158,14 @@ def forward(params: dict, X, Y=None, h0=None) -> dict:
     xs = jnp.swapaxes(X, 0, 1)
     units = U_z.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0
+    # Weights that multiply one operand, side by side: one product for all of them.
+    W_zrh = jnp.concatenate([W_z, W_r, W_h], axis=1)
+    U_zrh = jnp.concatenate([U_z, U_r, U_h], axis=1)
+    xs_W_z, xs_W_r, xs_W_h = jnp.split(xs @ W_zrh, 3, axis=-1)
     # Input terms for every step at once; the scan hands each step its slice.
-    z_pre_from_x = b_hz + b_iz + xs @ W_z
-    r_pre_from_x = b_hr + b_ir + xs @ W_r
-    h_tilde_pre_from_x = b_ih + xs @ W_h
+    z_pre_from_x = b_hz + b_iz + xs_W_z
+    r_pre_from_x = b_hr + b_ir + xs_W_r
+    h_tilde_pre_from_x = b_ih + xs_W_h
 
     def forward_step(states: dict, at_t: dict) -> tuple[dict, dict]:
         """One step: the new states, and the values the backward pass reads."""
@@ -169,11 +173,12 @@ def forward(params: dict, X, Y=None, h0=None) -> dict:
         z_pre_from_x = at_t["z_pre_from_x"]
         r_pre_from_x = at_t["r_pre_from_x"]
         h_tilde_pre_from_x = at_t["h_tilde_pre_from_x"]
-        z_pre = z_pre_from_x + h_prev @ U_z
+        h_prev_U_z, h_prev_U_r, h_prev_U_h = jnp.split(h_prev @ U_zrh, 3, axis=-1)
+        z_pre = h_prev_U_z + z_pre_from_x
         z = sigmoid(z_pre)
-        r_pre = r_pre_from_x + h_prev @ U_r
+        r_pre = h_prev_U_r + r_pre_from_x
         r = sigmoid(r_pre)
-        h_tilde_rec = b_hh + h_prev @ U_h
+        h_tilde_rec = b_hh + h_prev_U_h
         h_tilde_pre = h_tilde_pre_from_x + h_tilde_rec * r
         h_tilde = jnp.tanh(h_tilde_pre)
         h = h_prev * z + h_tilde * (1 - z)
@@ -236,6 +241,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     h, y = scored(cache)
     dh_loss = jnp.zeros_like(cache["h"])  # the loss's own term at each step
     dh_loss = dh_loss.at[steps - len(h) :].set(h - y)
+    # Weights that multiply one operand, side by side: one product for all of them.
+    U_zrh = jnp.concatenate([U_z, U_r, U_h], axis=1)
+    W_zrh = jnp.concatenate([W_z, W_r, W_h], axis=1)
 
     def backward_step(carried: dict, at_t: dict) -> tuple[dict, dict]:
         """One step back, from what the step after it carried: the gradients carried to the
@@ -256,9 +264,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
         delta_r_pre = delta_r * (r * (1 - r))
         delta_z = delta_h * (h_prev - h_tilde)
         delta_z_pre = delta_z * (z * (1 - z))
-        d_h_prev = (
-            delta_h * z + delta_h_tilde_rec @ U_h.T + delta_r_pre @ U_r.T + delta_z_pre @ U_z.T
-        )
+        deltas_U_zrh = jnp.concatenate([delta_z_pre, delta_r_pre, delta_h_tilde_rec], axis=-1)
+        d_h_prev = delta_h * z + deltas_U_zrh @ U_zrh.T
+        deltas_W_zrh = jnp.concatenate([delta_z_pre, delta_r_pre, delta_h_tilde_pre], axis=-1)
         kept = {
             "delta_h_tilde_pre": delta_h_tilde_pre,
             "delta_h_tilde_rec": delta_h_tilde_rec,
@@ -266,7 +274,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
             "delta_z_pre": delta_z_pre,
         }
         if inputs:  # each step's input gets its own gradient, not a sum over the steps
-            d_x = delta_h_tilde_pre @ W_h.T + delta_r_pre @ W_r.T + delta_z_pre @ W_z.T
+            d_x = deltas_W_zrh @ W_zrh.T
             kept["d_x"] = d_x
         return {"d_h_prev": d_h_prev}, kept
 
@@ -289,16 +297,14 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     delta_h_tilde_rec = rows(kept["delta_h_tilde_rec"])
     delta_r_pre = rows(kept["delta_r_pre"])
     delta_z_pre = rows(kept["delta_z_pre"])
-    d_W_z = x.T @ delta_z_pre
-    d_U_z = h_prev.T @ delta_z_pre
+    deltas_W_zrh = jnp.concatenate([delta_z_pre, delta_r_pre, delta_h_tilde_pre], axis=-1)
+    deltas_U_zrh = jnp.concatenate([delta_z_pre, delta_r_pre, delta_h_tilde_rec], axis=-1)
+    d_W_z, d_W_r, d_W_h = jnp.split(x.T @ deltas_W_zrh, 3, axis=-1)
+    d_U_z, d_U_r, d_U_h = jnp.split(h_prev.T @ deltas_U_zrh, 3, axis=-1)
     d_b_iz = delta_z_pre.sum(axis=0)
     d_b_hz = delta_z_pre.sum(axis=0)
-    d_W_r = x.T @ delta_r_pre
-    d_U_r = h_prev.T @ delta_r_pre
     d_b_ir = delta_r_pre.sum(axis=0)
     d_b_hr = delta_r_pre.sum(axis=0)
-    d_W_h = x.T @ delta_h_tilde_pre
-    d_U_h = h_prev.T @ delta_h_tilde_rec
     d_b_ih = delta_h_tilde_pre.sum(axis=0)
     d_b_hh = delta_h_tilde_rec.sum(axis=0)
     grads = {

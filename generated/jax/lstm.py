@@ -184,11 +184,15 @@ def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:
     units = U_i.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0
     c = jnp.zeros((batch, units), DTYPE) if c0 is None else c0
+    # Weights that multiply one operand, side by side: one product for all of them.
+    W_ifgo = jnp.concatenate([W_i, W_f, W_g, W_o], axis=1)
+    U_ifgo = jnp.concatenate([U_i, U_f, U_g, U_o], axis=1)
+    xs_W_i, xs_W_f, xs_W_g, xs_W_o = jnp.split(xs @ W_ifgo, 4, axis=-1)
     # Input terms for every step at once; the scan hands each step its slice.
-    i_pre_from_x = b_hi + b_ii + xs @ W_i
-    f_pre_from_x = b_hf + b_if + xs @ W_f
-    g_pre_from_x = b_hg + b_ig + xs @ W_g
-    o_pre_from_x = b_ho + b_io + xs @ W_o
+    i_pre_from_x = b_hi + b_ii + xs_W_i
+    f_pre_from_x = b_hf + b_if + xs_W_f
+    g_pre_from_x = b_hg + b_ig + xs_W_g
+    o_pre_from_x = b_ho + b_io + xs_W_o
 
     def forward_step(states: dict, at_t: dict) -> tuple[dict, dict]:
         """One step: the new states, and the values the backward pass reads."""
@@ -198,13 +202,14 @@ def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:
         f_pre_from_x = at_t["f_pre_from_x"]
         g_pre_from_x = at_t["g_pre_from_x"]
         o_pre_from_x = at_t["o_pre_from_x"]
-        i_pre = i_pre_from_x + h_prev @ U_i
+        h_prev_U_i, h_prev_U_f, h_prev_U_g, h_prev_U_o = jnp.split(h_prev @ U_ifgo, 4, axis=-1)
+        i_pre = h_prev_U_i + i_pre_from_x
         i = sigmoid(i_pre)
-        f_pre = f_pre_from_x + h_prev @ U_f
+        f_pre = f_pre_from_x + h_prev_U_f
         f = sigmoid(f_pre)
-        g_pre = g_pre_from_x + h_prev @ U_g
+        g_pre = g_pre_from_x + h_prev_U_g
         g = jnp.tanh(g_pre)
-        o_pre = o_pre_from_x + h_prev @ U_o
+        o_pre = h_prev_U_o + o_pre_from_x
         o = sigmoid(o_pre)
         c = c_prev * f + g * i
         tanh_c = jnp.tanh(c)
@@ -273,6 +278,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     h, y = scored(cache)
     dh_loss = jnp.zeros_like(cache["h"])  # the loss's own term at each step
     dh_loss = dh_loss.at[steps - len(h) :].set(h - y)
+    # Weights that multiply one operand, side by side: one product for all of them.
+    U_ifgo = jnp.concatenate([U_i, U_f, U_g, U_o], axis=1)
+    W_ifgo = jnp.concatenate([W_i, W_f, W_g, W_o], axis=1)
 
     def backward_step(carried: dict, at_t: dict) -> tuple[dict, dict]:
         """One step back, from what the step after it carried: the gradients carried to the
@@ -299,9 +307,10 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
         delta_f_pre = delta_f * (f * (1 - f))
         delta_i = delta_c * g
         delta_i_pre = delta_i * (i * (1 - i))
-        d_h_prev = (
-            delta_f_pre @ U_f.T + delta_g_pre @ U_g.T + delta_i_pre @ U_i.T + delta_o_pre @ U_o.T
+        deltas_U_ifgo = jnp.concatenate(
+            [delta_i_pre, delta_f_pre, delta_g_pre, delta_o_pre], axis=-1
         )
+        d_h_prev = deltas_U_ifgo @ U_ifgo.T
         d_c_prev = delta_c * f
         kept = {
             "delta_o_pre": delta_o_pre,
@@ -310,12 +319,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
             "delta_i_pre": delta_i_pre,
         }
         if inputs:  # each step's input gets its own gradient, not a sum over the steps
-            d_x = (
-                delta_f_pre @ W_f.T
-                + delta_g_pre @ W_g.T
-                + delta_i_pre @ W_i.T
-                + delta_o_pre @ W_o.T
-            )
+            d_x = deltas_U_ifgo @ W_ifgo.T
             kept["d_x"] = d_x
         return {"d_h_prev": d_h_prev, "d_c_prev": d_c_prev}, kept
 
@@ -339,20 +343,15 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     delta_g_pre = rows(kept["delta_g_pre"])
     delta_f_pre = rows(kept["delta_f_pre"])
     delta_i_pre = rows(kept["delta_i_pre"])
-    d_W_i = x.T @ delta_i_pre
-    d_U_i = h_prev.T @ delta_i_pre
+    deltas_U_ifgo = jnp.concatenate([delta_i_pre, delta_f_pre, delta_g_pre, delta_o_pre], axis=-1)
+    d_W_i, d_W_f, d_W_g, d_W_o = jnp.split(x.T @ deltas_U_ifgo, 4, axis=-1)
+    d_U_i, d_U_f, d_U_g, d_U_o = jnp.split(h_prev.T @ deltas_U_ifgo, 4, axis=-1)
     d_b_ii = delta_i_pre.sum(axis=0)
     d_b_hi = delta_i_pre.sum(axis=0)
-    d_W_f = x.T @ delta_f_pre
-    d_U_f = h_prev.T @ delta_f_pre
     d_b_if = delta_f_pre.sum(axis=0)
     d_b_hf = delta_f_pre.sum(axis=0)
-    d_W_g = x.T @ delta_g_pre
-    d_U_g = h_prev.T @ delta_g_pre
     d_b_ig = delta_g_pre.sum(axis=0)
     d_b_hg = delta_g_pre.sum(axis=0)
-    d_W_o = x.T @ delta_o_pre
-    d_U_o = h_prev.T @ delta_o_pre
     d_b_io = delta_o_pre.sum(axis=0)
     d_b_ho = delta_o_pre.sum(axis=0)
     grads = {

@@ -173,11 +173,15 @@ def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:
     units = U_i.shape[0]
     h = jnp.zeros((batch, units), DTYPE) if h0 is None else h0
     c = jnp.zeros((batch, units), DTYPE) if c0 is None else c0
+    # Weights that multiply one operand, side by side: one product for all of them.
+    W_ifco = jnp.concatenate([W_i, W_f, W_c, W_o], axis=1)
+    U_ifco = jnp.concatenate([U_i, U_f, U_c, U_o], axis=1)
+    xs_W_i, xs_W_f, xs_W_c, xs_W_o = jnp.split(xs @ W_ifco, 4, axis=-1)
     # Input terms for every step at once; the scan hands each step its slice.
-    i_pre_from_x = b_i + xs @ W_i
-    f_pre_from_x = b_f + xs @ W_f
-    c_tilde_pre_from_x = b_c + xs @ W_c
-    o_pre_from_x = b_o + xs @ W_o
+    i_pre_from_x = b_i + xs_W_i
+    f_pre_from_x = b_f + xs_W_f
+    c_tilde_pre_from_x = b_c + xs_W_c
+    o_pre_from_x = b_o + xs_W_o
 
     def forward_step(states: dict, at_t: dict) -> tuple[dict, dict]:
         """One step: the new states, and the values the backward pass reads."""
@@ -187,13 +191,14 @@ def forward(params: dict, X, Y=None, h0=None, c0=None) -> dict:
         f_pre_from_x = at_t["f_pre_from_x"]
         c_tilde_pre_from_x = at_t["c_tilde_pre_from_x"]
         o_pre_from_x = at_t["o_pre_from_x"]
-        i_pre = i_pre_from_x + h_prev @ U_i
+        h_prev_U_i, h_prev_U_f, h_prev_U_c, h_prev_U_o = jnp.split(h_prev @ U_ifco, 4, axis=-1)
+        i_pre = h_prev_U_i + i_pre_from_x
         i = sigmoid(i_pre)
-        f_pre = f_pre_from_x + h_prev @ U_f
+        f_pre = f_pre_from_x + h_prev_U_f
         f = sigmoid(f_pre)
-        c_tilde_pre = c_tilde_pre_from_x + h_prev @ U_c
+        c_tilde_pre = c_tilde_pre_from_x + h_prev_U_c
         c_tilde = jnp.tanh(c_tilde_pre)
-        o_pre = o_pre_from_x + h_prev @ U_o
+        o_pre = h_prev_U_o + o_pre_from_x
         o = sigmoid(o_pre)
         c = c_prev * f + c_tilde * i
         tanh_c = jnp.tanh(c)
@@ -262,6 +267,9 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     h, y = scored(cache)
     dh_loss = jnp.zeros_like(cache["h"])  # the loss's own term at each step
     dh_loss = dh_loss.at[steps - len(h) :].set(h - y)
+    # Weights that multiply one operand, side by side: one product for all of them.
+    U_ifco = jnp.concatenate([U_i, U_f, U_c, U_o], axis=1)
+    W_ifco = jnp.concatenate([W_i, W_f, W_c, W_o], axis=1)
 
     def backward_step(carried: dict, at_t: dict) -> tuple[dict, dict]:
         """One step back, from what the step after it carried: the gradients carried to the
@@ -288,12 +296,10 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
         delta_f_pre = delta_f * (f * (1 - f))
         delta_i = delta_c * c_tilde
         delta_i_pre = delta_i * (i * (1 - i))
-        d_h_prev = (
-            delta_c_tilde_pre @ U_c.T
-            + delta_f_pre @ U_f.T
-            + delta_i_pre @ U_i.T
-            + delta_o_pre @ U_o.T
+        deltas_U_ifco = jnp.concatenate(
+            [delta_i_pre, delta_f_pre, delta_c_tilde_pre, delta_o_pre], axis=-1
         )
+        d_h_prev = deltas_U_ifco @ U_ifco.T
         d_c_prev = delta_c * f
         kept = {
             "delta_o_pre": delta_o_pre,
@@ -302,12 +308,7 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
             "delta_i_pre": delta_i_pre,
         }
         if inputs:  # each step's input gets its own gradient, not a sum over the steps
-            d_x = (
-                delta_c_tilde_pre @ W_c.T
-                + delta_f_pre @ W_f.T
-                + delta_i_pre @ W_i.T
-                + delta_o_pre @ W_o.T
-            )
+            d_x = deltas_U_ifco @ W_ifco.T
             kept["d_x"] = d_x
         return {"d_h_prev": d_h_prev, "d_c_prev": d_c_prev}, kept
 
@@ -331,17 +332,14 @@ def backward(params: dict, cache: dict, initial_state: bool = False, inputs: boo
     delta_c_tilde_pre = rows(kept["delta_c_tilde_pre"])
     delta_f_pre = rows(kept["delta_f_pre"])
     delta_i_pre = rows(kept["delta_i_pre"])
-    d_W_i = x.T @ delta_i_pre
-    d_U_i = h_prev.T @ delta_i_pre
+    deltas_U_ifco = jnp.concatenate(
+        [delta_i_pre, delta_f_pre, delta_c_tilde_pre, delta_o_pre], axis=-1
+    )
+    d_W_i, d_W_f, d_W_c, d_W_o = jnp.split(x.T @ deltas_U_ifco, 4, axis=-1)
+    d_U_i, d_U_f, d_U_c, d_U_o = jnp.split(h_prev.T @ deltas_U_ifco, 4, axis=-1)
     d_b_i = delta_i_pre.sum(axis=0)
-    d_W_f = x.T @ delta_f_pre
-    d_U_f = h_prev.T @ delta_f_pre
     d_b_f = delta_f_pre.sum(axis=0)
-    d_W_c = x.T @ delta_c_tilde_pre
-    d_U_c = h_prev.T @ delta_c_tilde_pre
     d_b_c = delta_c_tilde_pre.sum(axis=0)
-    d_W_o = x.T @ delta_o_pre
-    d_U_o = h_prev.T @ delta_o_pre
     d_b_o = delta_o_pre.sum(axis=0)
     grads = {
         "W_i": d_W_i,

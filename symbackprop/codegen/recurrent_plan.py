@@ -27,6 +27,7 @@ import sympy as sp
 
 from symbackprop.cells.step import INPUT, State, StepModel
 from symbackprop.codegen.layout import INDENT, statement_text
+from symbackprop.codegen.packing import Code, Entry, Packing
 from symbackprop.codegen.printer import NumpyCodePrinter, print_code
 from symbackprop.codegen.stable import stabilize
 from symbackprop.codegen.targets import NUMPY, Target
@@ -93,6 +94,7 @@ class StatePlan:
 @dataclass(frozen=True)
 class ForwardPlan:
     params: list[str]  # the weights the forward pass reads
+    before_loop: list[Statement]  # packed weights and their products (a packing target's)
     hoisted: list[Statement]  # input terms for all steps at once, before the loop
     step: list[Statement]  # one step, in the loop
     kept: list[str]  # per-step values the backward pass and the loss read
@@ -101,6 +103,7 @@ class ForwardPlan:
 @dataclass(frozen=True)
 class BackwardPlan:
     params: list[str]
+    before_loop: list[Statement]  # packed weights (a packing target's)
     loss_gradient: Statement  # dE_t/dh_t from the loss's own term, for the scored steps
     step_reads: list[str]  # per-step forward values bound at the top of each backward step
     incoming: list[Statement]  # dh: the loss's own term plus what the step after sends back
@@ -152,8 +155,8 @@ def plan_recurrent(
     model, cell = sequence.model, sequence.model.cell
     printer = target.printer({"names": {}})
     states = [StatePlan.of(s) for s in _output_first(cell.states)]
-    backward = _backward_plan(sequence, printer, states, target.step_index)
-    forward = _forward_plan(model, printer, backward, states[0], target.step_index)
+    backward = _backward_plan(sequence, printer, states, target)
+    forward = _forward_plan(model, printer, backward, states[0], target)
     loss_node = sequence.loss.model.loss
     loss = Statement(
         identifier(loss_node.name), _code(loss_node.expr, printer), reads=_reads(loss_node.expr)
@@ -211,51 +214,65 @@ def _initial_gradients(names: list[str]) -> str:
 
 
 def _forward_plan(
-    model: StepModel, printer, backward: BackwardPlan, output: StatePlan, index: str
+    model: StepModel, printer, backward: BackwardPlan, output: StatePlan, target: Target
 ) -> ForwardPlan:
     hoisted_exprs, forward = _split_forward(model)
+    hoisted_entries: list[Entry] = [(h.target, h.expr) for h in hoisted_exprs]
+    packing = _packing(model, printer, target)
+    if packing:
+        hoisted_entries = packing.shared_left(
+            hoisted_entries, lambda e: _code(e, printer, {INPUT: "xs"})
+        )
+        forward = packing.shared_left(forward, lambda e: _code(e, printer))
+    made = [(n, v) for n, v in hoisted_entries if isinstance(v, Code)]  # the products split
+    before_loop = [_statement(n, v, printer, 1) for n, v in _packed(packing) + made]
     hoisted = [
-        Statement(h.target, _code(h.expr, printer, {INPUT: "xs"}), reads=_reads(h.expr))
-        for h in hoisted_exprs
+        _statement(n, v, printer, 1, {INPUT: "xs"})
+        for n, v in hoisted_entries
+        if not isinstance(v, Code)
     ]
-    step = [
-        Statement(n, _code(e, printer, _indexed(hoisted_exprs, index)), 2, _reads(e))
-        for n, e in forward
-    ]
+    indexed = _indexed(hoisted_exprs, target.step_index)
+    step = [_statement(n, e, printer, 2, indexed) for n, e in forward]
     read = set(backward.step_reads + backward.row_reads) | {output.name}
     kept = [n for n in _forward_names(model) if n != INPUT and n in read]
-    weights = [w.name for w in model.cell.weights]
-    return ForwardPlan(_used(hoisted + step, weights), hoisted, step, kept)
+    params = _used(before_loop + hoisted + step, [w.name for w in model.cell.weights])
+    return ForwardPlan(params, before_loop, hoisted, step, kept)
 
 
 def _backward_plan(
-    sequence: SequenceDerivation, printer, states: list[StatePlan], index: str
+    sequence: SequenceDerivation, printer, states: list[StatePlan], target: Target
 ) -> BackwardPlan:
     model, step = sequence.model, sequence.step
-    statements = [
-        Statement(identifier(a.symbol.name), _code(a.expr, printer), 2, _reads(a.expr))
-        for a in step.adjoints
-    ]
     carried = [sequence.carried(state) for state in _output_first(sequence.states)]
-    carries = [
-        Statement(plan.carry, _code(expr, printer), 2, _reads(expr))
-        for plan, expr in zip(states, carried, strict=True)
-    ]
+    entries: list[Entry] = [(identifier(a.symbol.name), a.expr) for a in step.adjoints]
+    entries += [(plan.carry, expr) for plan, expr in zip(states, carried, strict=True)]
+    entries.append((INPUT_GRADIENT, sequence.input_gradient))
+    packing = _packing(model, printer, target)
+    if packing:
+        entries = packing.summed(entries)
+    *in_step, (_, inputs) = entries
+    step_statements = [_statement(n, v, printer, 2) for n, v in in_step]
     previous = {state.previous for state in sequence.states}
-    gradients = [_gradient(g, printer) for g in step.gradients if g.param not in previous]
+    summed = [_summed_gradient(g) for g in step.gradients if g.param not in previous]
+    if packing:
+        summed = packing.joined_rows(summed, lambda e: _code(e, printer))
+    gradients = [_statement(n, v, printer, 1) for n, v in summed]
+    before_loop = [_statement(n, v, printer, 1) for n, v in _packed(packing)]
     forward_names = _forward_names(model)
     weights = [w.name for w in model.cell.weights]
     loss_gradient = states[0].incoming + LOSS_GRADIENT_SUFFIX
-    inputs = sequence.input_gradient
-    input_gradient = Statement(INPUT_GRADIENT, _code(inputs, printer), 3, _reads(inputs))
+    input_gradient = _statement(INPUT_GRADIENT, inputs, printer, 3)
     incoming = [Statement(s.incoming, s.carry, 2) for s in states]
-    incoming[0] = Statement(states[0].incoming, f"{loss_gradient}{index} + {states[0].carry}", 2)
+    incoming[0] = Statement(
+        states[0].incoming, f"{loss_gradient}{target.step_index} + {states[0].carry}", 2
+    )
     return BackwardPlan(
-        params=_used([*statements, *carries, *gradients, input_gradient], weights),
+        params=_used([*before_loop, *step_statements, *gradients, input_gradient], weights),
+        before_loop=before_loop,
         loss_gradient=_loss_gradient(sequence, printer, loss_gradient),
-        step_reads=_used([*statements, *carries, input_gradient], forward_names),
+        step_reads=_used([*step_statements, input_gradient], forward_names),
         incoming=incoming,
-        step=[*statements, *carries],
+        step=step_statements,
         kept_adjoints=_used(gradients, [identifier(a.symbol.name) for a in step.adjoints]),
         row_reads=_used(gradients, forward_names),
         gradients=gradients,
@@ -301,18 +318,41 @@ def _indexed(hoisted: list[_Hoisted], index: str) -> dict[str, str]:
     return {h.target: f"{h.target}{index}" for h in hoisted}
 
 
+def _packing(model: StepModel, printer, target: Target) -> Packing | None:
+    """A packing of the products of one function, for a target that packs them."""
+    if not target.packs_products:
+        return None
+    module = printer._module_format("numpy.split").removesuffix(".split")
+    weights = [(w.name, w.shape) for w in model.cell.weights]
+    taken = {identifier(name) for name in _forward_names(model)} | {w for w, _ in weights}
+    return Packing(weights, module, taken)
+
+
+def _packed(packing: Packing | None) -> list[Entry]:
+    """The packed weights' concatenations, computed before a function's time loop."""
+    return packing.packed_weights() if packing else []
+
+
+def _statement(
+    target: str, value: sp.Expr | Code, printer, depth: int, names: dict | None = None
+) -> Statement:
+    """A formula printed for the target (or a packing's own code) as a statement."""
+    if isinstance(value, Code):
+        return Statement(target, value.text, depth, value.reads)
+    return Statement(target, _code(value, printer, names), depth, _reads(value))
+
+
 def _code(expr: sp.Expr, printer: NumpyCodePrinter, names: dict | None = None) -> str:
     printer._settings["names"] = names or {}
     return print_code(stabilize(expr), printer)
 
 
-def _gradient(gradient, printer: NumpyCodePrinter) -> Statement:
+def _summed_gradient(gradient) -> Entry:
     """A weight's gradient over the whole sequence: its per-step formula on stacked rows."""
     for term in sp.Add.make_args(gradient.expr):
         if not _sums_over_rows(term):
             raise SpecError(f"the gradient of {gradient.param} does not sum over samples")
-    code = _code(gradient.expr, printer)
-    return Statement(gradient_name(gradient.param), code, reads=_reads(gradient.expr))
+    return gradient_name(gradient.param), gradient.expr
 
 
 def _sums_over_rows(term: sp.Expr) -> bool:

@@ -26,6 +26,10 @@ class Target:
     # How a time loop's body reads a per-step array: a Python loop indexes it at step t, a
     # lax.scan hands its body each step's slice under the array's own name.
     step_index: str
+    # Whether a time loop's products that share an operand are made as one (codegen/packing:
+    # XLA runs each product as an operation of its own); the templates then lay out the
+    # plan's before_loop statements.
+    packs_products: bool = False
 
 
 NUMPY = Target(
@@ -44,6 +48,7 @@ JAX = Target(
     kept_arrays=False,
     recurrent_template="jax_recurrent_module.py.j2",
     step_index="",
+    packs_products=True,
 )
 
 TARGETS = {target.name: target for target in (NUMPY, JAX)}
