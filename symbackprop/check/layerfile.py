@@ -179,7 +179,7 @@ def _unit_report(tree, text: str, filename: str, unit: Unit) -> UnitReport:
     common = {"name": unit.name, "function": unit.function, "line": unit.line}
     if not unit.implemented:
         return UnitReport(status=NOT_IMPLEMENTED, **common)
-    if unit.layer_class is not None:  # ``Layer_Dense``: only ever read by evaluation
+    if unit.layer_class is not None or unit.lists:  # ``Layer_Dense``: only ever evaluated
         try:
             report = concrete_report(tree, filename, unit)
         except SymbackpropError as error:

@@ -124,7 +124,7 @@ def _names_key(passed: str | None, name: str) -> bool:
     """Whether ``dgamma`` is named for the entry ``grads['gamma1']`` (or ``grads['dW2']`` for
     ``dW``): the same word, the layer's number and a leading d aside."""
     found = entry(name)
-    if passed is None or found is None:
+    if passed is None or found is None or not isinstance(found[1], str):
         return False
     return passed.removeprefix("d") == found[1].rstrip("0123456789").removeprefix("d")
 

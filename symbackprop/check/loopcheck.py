@@ -392,6 +392,67 @@ class Judge:
         targets = _forward_targets(method, interpreter.locals_after, exact) | expected
         return Run(setting, expected, got, targets, final, writes, acceptable, params)
 
+    # -- a network's backprop(x, y) returning lists of gradients -----------------------------
+    def gradient_lists(
+        self, cls: ast.ClassDef, method: ast.FunctionDef, lists: tuple[tuple[str, str], ...]
+    ) -> CheckReport:
+        """``Network.backprop(x, y)`` returning ``(nabla_b, nabla_w)``, a gradient for each
+        entry of the lists ``self.biases`` and ``self.weights``: the network made at small
+        sizes, its weights drawn afresh, each entry held to the exact gradient, on one sample,
+        of the cost its forward's output gets (its ``cost.fn(a, y)``, or beside a
+        ``cost_derivative()``, the quadratic cost 0.5 * sum((a - y)**2))."""
+        init = Instance(cls, self.module).method("__init__")
+        made = network_configurations(cls, init)[0]
+        # a cost passed as a class (``cost=CrossEntropyCost``): judged with each of the file's
+        costs = [None] + [c for c in self.module.classes if c != cls.name and self._is_cost(c)]
+        made_runs = [self._lists_run(cls, method, lists, made, cost) for cost in costs]
+        runs, meanings = [run for run, _ in made_runs], [meaning for _, meaning in made_runs]
+        claims = {n: f"dC/dself.{runs[0].params[n]}" for n in runs[0].expected}
+        report = self._report(method, runs, claims, "C")
+        report.notes.append(f"C is {meanings[0]}, a = feedforward(x), on one sample (x, y)")
+        return report
+
+    def _is_cost(self, name: str) -> bool:
+        """A class of the file's with a cost's ``fn(a, y)``."""
+        return Instance(self.module.classes[name], self.module).method("fn") is not None
+
+    def _lists_run(self, cls, method, lists, made: Made, cost: str | None) -> tuple[Run, str]:
+        interpreter = Interpreter(self.module, tracking=True, seed=3)
+        instance = interpreter.instantiate(cls, [], made.keywords)
+        described = made.described
+        if cost is not None:
+            if "cost" not in instance.attributes:
+                raise UnsupportedConstruct(f"{cls.name} keeps no self.cost to set to {cost}")
+            instance.attributes["cost"] = interpreter.class_named(cost)
+            described += f" with self.cost = {cost}"
+        leaves, params = {}, {}
+        for returned, attribute in lists:
+            weights = instance.attributes.get(attribute)
+            if not isinstance(weights, list):
+                raise UnsupportedConstruct(f"{cls.name} keeps no list self.{attribute}")
+            table = dict(enumerate(weights))
+            for index, leaf in _drawn_weights(table).items():
+                leaves[f"{returned}[{index}]"] = leaf
+                params[f"{returned}[{index}]"] = f"{attribute}[{index}]"
+            weights[:] = [table[index] for index in range(len(weights))]
+        x, y = _sample(instance, lists)
+        output = interpreter.call(_forward_method(instance, cls), [instance, x], {})
+        cost_value, meaning = _cost_of(interpreter, instance, cls, method, output, y)
+        exact = adjoints(cost_value)
+        expected = {n: _gradient(leaf, exact) for n, leaf in leaves.items()}
+        writes = Writes(set())
+        result = interpreter.call(method, [instance, x, y], {}, writes=writes)
+        got = {}
+        for (returned, _), gradients in zip(lists, result, strict=True):
+            for n in (n for n in leaves if n.startswith(f"{returned}[")):
+                index = int(n[len(returned) + 1 : -1])
+                got[n] = plain(gradients[index]) if index < len(gradients) else None
+        described += f", one sample x {x.shape}, y {y.shape}"
+        weights_now = {f"self.{params[n]}": plain(leaf) for n, leaf in leaves.items()}
+        setting = Setting({"x": x, "y": y, **weights_now}, described, {})
+        final = {k: plain(v) for k, v in interpreter.locals_after.items()}
+        return Run(setting, expected, got, dict(expected), final, writes, [], params), meaning
+
     # -- a loss function ---------------------------------------------------------------------
     def loss(
         self,
@@ -646,6 +707,51 @@ def _drawn_weights(weights: dict) -> dict[str, np.ndarray]:
     return leaves
 
 
+def _sample(instance: Instance, lists) -> tuple[np.ndarray, np.ndarray]:
+    """One sample as the network's lists of weights take it: a column (n, 1) where its biases
+    are columns, as Nielsen's are, else a row (1, n); its target between 0 and 1, a target any
+    cost takes (a quadratic one, or a cross-entropy's probability)."""
+    first = [instance.attributes[attribute] for _, attribute in lists]
+    weights = max(first, key=lambda entries: np.size(entries[0]))  # the matrices, not biases
+    biases = min(first, key=lambda entries: np.size(entries[0]))
+    columns = np.ndim(biases[-1]) == 2 and np.shape(biases[-1])[1] == 1
+    inputs, outputs = np.shape(weights[0])[1 if columns else 0], np.size(biases[-1])
+    drawn = np.random.default_rng(7)
+    x = drawn.standard_normal((inputs, 1) if columns else (1, inputs))
+    y = drawn.uniform(0.1, 0.9, (outputs, 1) if columns else (1, outputs))
+    return x, y
+
+
+def _forward_method(instance: Instance, cls: ast.ClassDef) -> ast.FunctionDef:
+    """The method that gives the network's output for an input (``feedforward(self, a)``)."""
+    for name in ("feedforward", "feed_forward", "forward"):
+        method = instance.method(name)
+        if method is not None:
+            return method
+    raise UnsupportedConstruct(f"{cls.name} has no feedforward(a) to hold its gradients to")
+
+
+def _cost_of(interpreter, instance: Instance, cls, method, output, y) -> tuple[Tracked, str]:
+    """The cost C of ``output`` against ``y`` whose gradients ``method`` is meant to give: the
+    network's ``self.cost.fn(a, y)``, or beside a ``cost_derivative()``, the quadratic cost
+    0.5 * sum((a - y)**2)."""
+    cost_class = instance.attributes.get("cost")
+    fn = interpreter.method_of(cost_class, "fn")
+    if fn is not None:
+        takes_self = bool(fn.args.args) and fn.args.args[0].arg == "self"
+        arguments = [cost_class, output, y] if takes_self else [output, y]
+        return interpreter.call(fn, arguments, {}), "self.cost.fn(a, y)"
+    if instance.method("cost_derivative") is not None:
+        meaning = (
+            "the quadratic cost 0.5 * sum((a - y)**2), whose derivative is cost_derivative(a, y)"
+        )
+        return 0.5 * np.sum((output - y) ** 2), meaning
+    raise UnsupportedConstruct(
+        f"cannot tell the cost {cls.name}.{method.name}() gives the gradients of: "
+        "no self.cost.fn(a, y) or cost_derivative()"
+    )
+
+
 def _loss_and_gradients(method: ast.FunctionDef) -> tuple[str, str]:
     """The names a ``return loss, grads`` gives its loss and its gradients, loss first."""
     returned = method.body[-1].value.elts
@@ -665,6 +771,16 @@ def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport 
     if unit.layer_class is not None:  # no formula reading to fall back on: say why
         try:
             return judge.layer_class(unit.layer_class, unit.params)
+        except Refused as refused:
+            raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
+        except SymbackpropError as error:
+            if error.file is None:
+                raise type(error)(error.message, file=filename, line=unit.line) from None
+            raise
+    if unit.lists:  # Network.backprop(x, y): read by evaluation only, else said why not
+        method = Instance(unit.network, judge.module).method(unit.function.split(".")[-1])
+        try:
+            return judge.gradient_lists(unit.network, method, unit.lists)
         except Refused as refused:
             raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
         except SymbackpropError as error:

@@ -69,8 +69,9 @@ def parallel(error: np.ndarray, change) -> bool:
     return bool(np.max(np.abs(residual)) <= 1e-6 * np.max(np.abs(error)))
 
 
-def entry(name: str) -> tuple[str, str] | None:
-    """``("gradients", "dWax")`` for ``gradients['dWax']``; None for a plain name."""
+def entry(name: str) -> tuple[str, str | int] | None:
+    """``("gradients", "dWax")`` for ``gradients['dWax']``, ``("nabla_b", 1)`` for a list's
+    ``nabla_b[1]``; None for a plain name."""
     if "[" not in name or not name.endswith("]"):
         return None
     base, key = name[:-1].split("[", 1)
@@ -78,4 +79,4 @@ def entry(name: str) -> tuple[str, str] | None:
         key = ast.literal_eval(key)
     except (ValueError, SyntaxError):
         return None
-    return (base, key) if isinstance(key, str) else None
+    return (base, key) if isinstance(key, str | int) else None

@@ -55,6 +55,9 @@ class Unit:
     sources: tuple[ast.FunctionDef, ...] = ()  # the forward and backward, or the loss function
     layer_class: ast.ClassDef | None = None  # a class with forward and backward methods
     network: ast.ClassDef | None = None  # a network class whose method this unit is
+    # a method returning lists of gradients beside the class's lists of weights: each list
+    # returned with the list on ``self`` it is made beside (("nabla_b", "biases"), ...)
+    lists: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_pair(self) -> bool:
@@ -93,6 +96,8 @@ def layer_units(tree: ast.Module, filename: str) -> list[Unit]:
         for method in methods.values():
             if method.args.args and _is_loss_function(method):  # a network's loss(X, y)
                 units.append(_guarded(method_unit, tree, filename, cls, method))
+            elif gradient_lists(method):  # a network's backprop(x, y) returning its lists
+                units.append(lists_unit(cls, method))
     return sorted(units, key=lambda u: u.line)
 
 
@@ -207,6 +212,51 @@ def method_unit(tree, filename: str, cls: ast.ClassDef, method: ast.FunctionDef)
         described=_returned_loss(returned.id),
         method=True,
         network=cls,
+    )
+
+
+def gradient_lists(method: ast.FunctionDef) -> tuple[tuple[str, str], ...]:
+    """``(("nabla_b", "biases"), ("nabla_w", "weights"))`` for a method that returns lists of
+    gradients it made beside the class's lists of weights
+    (``nabla_b = [np.zeros(b.shape) for b in self.biases]``); empty for any other."""
+    last = method.body[-1] if method.body else None
+    if not isinstance(last, ast.Return) or not isinstance(last.value, ast.Tuple):
+        return ()
+    names = [e.id for e in last.value.elts if isinstance(e, ast.Name)]
+    if not names or len(names) != len(last.value.elts):
+        return ()
+    beside: dict[str, str] = {}
+    for node in ast.walk(method):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in names and target.id not in beside:
+                beside[target.id] = _list_beside(node.value) or ""
+    if not all(beside.get(name) for name in names):
+        return ()
+    return tuple((name, beside[name]) for name in names)
+
+
+def _list_beside(value: ast.expr) -> str | None:
+    """``biases`` for ``[np.zeros(b.shape) for b in self.biases]``: a list of starts, one for
+    each entry of a list on ``self``."""
+    if not isinstance(value, ast.ListComp) or len(value.generators) != 1:
+        return None
+    source = value.generators[0].iter
+    on_self = (
+        isinstance(source, ast.Attribute)
+        and isinstance(source.value, ast.Name)
+        and source.value.id == "self"
+    )
+    return source.attr if on_self and is_start(value.elt) else None
+
+
+def lists_unit(cls: ast.ClassDef, method: ast.FunctionDef) -> Unit:
+    """A network's ``backprop(x, y)`` returning lists of gradients: read by evaluation."""
+    name = f"{cls.name}.{method.name}"
+    problem = UnsupportedConstruct("a network's lists of gradients are read by evaluating it")
+    lists = gradient_lists(method)
+    return Unit(
+        name, name, method.lineno, None, problem=problem, method=True, network=cls, lists=lists
     )
 
 

@@ -23,9 +23,9 @@ import numpy as np
 from symbackprop.errors import LimitExceeded, SymbackpropError, UnsupportedConstruct
 from symbackprop.readers.concrete.numpyish import (
     CONSTANTS,
+    DOTTED_FUNCTIONS,
     DTYPES,
     FUNCTIONS,
-    UFUNC_METHODS,
     Arrays,
     as_float,
     check_size,
@@ -227,6 +227,10 @@ class _OwnClass:
         self.node = node
 
 
+def _is_static(method: ast.FunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
+
+
 class Interpreter:
     """Evaluates functions of one :class:`Module`; ``tracking`` while forward values carry a
     tape (object arrays), plain floats otherwise."""
@@ -402,10 +406,14 @@ class Interpreter:
                 raise UnsupportedConstruct(f"an assignment to {ast.unparse(target)}")
 
     def _note_entry(self, container: ast.expr, value, key) -> None:
-        """Where the top call stores ``grads['dW2']``: the line, kept for blame."""
-        named = isinstance(container, ast.Name) and isinstance(value, dict)
-        if named and isinstance(key, str) and self.depth == 1 and self.writes is not None:
+        """Where the top call stores ``grads['dW2']`` (or a list's ``nabla_b[-1]``, kept as
+        ``nabla_b[2]``): the line, kept for blame."""
+        if not isinstance(container, ast.Name) or self.depth != 1 or self.writes is None:
+            return
+        if isinstance(value, dict) and isinstance(key, str):
             self.writes.entries[f"{container.id}[{key!r}]"] = self.line
+        elif isinstance(value, list) and isinstance(key, int | np.integer) and value:
+            self.writes.entries[f"{container.id}[{int(key) % len(value)}]"] = self.line
 
     def _augmented(self, target: ast.expr, op: ast.operator, value, frame: dict):
         apply = _BINARY.get(type(op))
@@ -566,6 +574,11 @@ class Interpreter:
             if method is not None:
                 return _Bound(subject, method)
             raise UnsupportedConstruct(f"the attribute .{attribute}, never set")
+        if isinstance(subject, _OwnClass):  # ``self.cost.delta(z, a, y)``: a static method
+            method = self.method_of(subject, attribute)
+            if method is not None and _is_static(method):
+                return _OwnFunction(method)
+            raise UnsupportedConstruct(f"the attribute .{attribute} of {subject.node.name}")
         if isinstance(subject, np.ndarray | np.generic | Tracked):
             if attribute in _ARRAY_ATTRIBUTES:
                 return getattr(np.asarray(subject), attribute)
@@ -585,6 +598,19 @@ class Interpreter:
         if isinstance(subject, int | float) and attribute in ("real", "imag"):
             return getattr(subject, attribute)
         raise UnsupportedConstruct(f"the attribute .{attribute} of {ast.unparse(node.value)}")
+
+    def class_named(self, name: str):
+        """The file's class ``name`` as a value (what ``cost=QuadraticCost`` passes)."""
+        return _OwnClass(self.module.classes[name])
+
+    def method_of(self, value, name: str) -> ast.FunctionDef | None:
+        """The method ``name`` of an object of one of the file's classes, or of the class
+        itself (a cost class passed as ``cost=CrossEntropyCost``); None where there is none."""
+        if isinstance(value, Instance):
+            return value.method(name)
+        if isinstance(value, _OwnClass):
+            return Instance(value.node, self.module).method(name)
+        return None
 
     def _numpy(self, path: list[str]):
         if len(path) == 1:
@@ -610,8 +636,8 @@ class Interpreter:
             method = getattr(self.np.random, path[1], None)
             if method is not None and not path[1].startswith("_"):
                 return method
-        if len(path) == 2 and tuple(path) in UFUNC_METHODS:
-            return UFUNC_METHODS[tuple(path)]
+        if len(path) == 2 and tuple(path) in DOTTED_FUNCTIONS:
+            return DOTTED_FUNCTIONS[tuple(path)]
         raise UnsupportedConstruct(f"np.{'.'.join(path)}")
 
     def _called(self, node: ast.Call, frame: dict):

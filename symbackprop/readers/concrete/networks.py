@@ -83,6 +83,8 @@ def _sized(name: str, default: ast.expr | None):
         if len(default.elts) != len(IMAGE):
             raise UnsupportedConstruct(f"cannot tell what {name} = {ast.unparse(default)} is")
         return IMAGE
+    if name.endswith("sizes") or name in ("layers", "layer_dims", "dims"):  # every layer's
+        return [INPUTS, *HIDDEN, CLASSES]
     if "filter" in name:
         return FILTER_SIZE if "size" in name else FILTERS
     if name.endswith("dims") and "hidden" in name:

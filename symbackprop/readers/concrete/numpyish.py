@@ -258,6 +258,20 @@ def _subtract_at(array, indices, values):
     np.subtract.at(array, indices, values)
 
 
+def _norm(a, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy's own keyword
+    """``np.linalg.norm``'s default: the square root of the sum of squares (2-norm of a vector,
+    Frobenius of a matrix), tracked numbers included."""
+    if ord is not None:
+        raise UnsupportedConstruct(f"np.linalg.norm(..., ord={ord!r})")
+    return SQRT(np.sum(a * a, axis=axis, keepdims=keepdims))
+
+
+def _finite(a, *args, **kwargs):
+    """``np.nan_to_num``: the numbers the reader draws make no NaN or infinity, so it changes
+    nothing (a cross-entropy's ``nan_to_num(-y * np.log(a))``)."""
+    return a
+
+
 # name -> the function called, for ``np.NAME``; constructors and ``random`` come from Arrays
 FUNCTIONS = {
     "exp": EXP,
@@ -284,6 +298,7 @@ FUNCTIONS = {
     "negative": lambda a: -a,
     "sum": np.sum,
     "nansum": np.sum,  # the numbers the reader draws are never NaN
+    "nan_to_num": _finite,
     "mean": np.mean,
     "max": np.max,
     "amax": np.max,
@@ -352,7 +367,12 @@ FUNCTIONS = {
     "bool_": _cast(bool, bool),
 }
 # ``np.add.at(dW, idx, dout)`` and friends: attribute chains of two names
-UFUNC_METHODS = {("add", "at"): _add_at, ("subtract", "at"): _subtract_at}
+# ``np.A.B``: the ufunc methods, and a vector's length
+DOTTED_FUNCTIONS = {
+    ("add", "at"): _add_at,
+    ("subtract", "at"): _subtract_at,
+    ("linalg", "norm"): _norm,
+}
 CONSTANTS = {"pi": math.pi, "e": math.e, "newaxis": None, "inf": math.inf, "nan": math.nan}
 DTYPES = {"float64", "float32", "int64", "int32", "bool_", "float_", "int_"}
 SIGMOID_NAMES = {"scipy.special.expit": _sigmoid}
