@@ -2,8 +2,8 @@
 tests/ (naive loops channels first; channels last with dicts of weights; layer classes;
 samples as columns: layers, a network returning its cost, one with a cost function of its
 own, one regularised by a cost beside its imported forward; network classes: one of any depth
-with normalisation and dropout, a convolutional one, a two-layer one taking reg in its loss),
-per unit.
+with normalisation and dropout, a convolutional one, a two-layer one taking reg in its loss;
+networks trained one sample at a time returning lists of gradients), per unit.
 
 Prints a Markdown table per fixture: mutants, refused (not read), verdicts right (of those
 read), the first wrong line blamed right (of the wrong ones called wrong) and, for the wrong
@@ -38,6 +38,7 @@ FIXTURES = (
     ("test_network_classes", "MUTANTS", "_label"),
     ("test_network_classes", "CNN_MUTANTS", "_cnn_label"),
     ("test_network_classes", "TWO_LAYER_MUTANTS", "_two_layer_label"),
+    ("test_gradient_lists", "MUTANTS", "_label"),
 )
 
 
@@ -52,9 +53,10 @@ def _report(path: Path, function: str):
 def score(fixture: str, mutants: str, label: str, folder: Path) -> dict[str, Counter]:
     tests = importlib.import_module(fixture)
     rows: dict[str, Counter] = defaultdict(Counter)
-    for function, old, new in getattr(tests, mutants):
-        path, line, right = getattr(tests, label)(folder, function, old, new)
-        unit = getattr(tests, "UNIT", {}).get(function, function)  # a helper: its caller's
+    for *fixture_file, function, old, new in getattr(tests, mutants):  # with its file or not
+        path, line, right = getattr(tests, label)(folder, *fixture_file, function, old, new)
+        units = getattr(tests, "UNIT", {})  # a helper's unit: its caller's, or one for all
+        unit = units.get(function, function) if isinstance(units, dict) else units
         unit = f"{unit}.backward" if fixture == "test_layer_classes" else unit
         row = rows[unit]
         row["mutants"] += 1

@@ -467,3 +467,37 @@ def test_a_damaged_layer_file_is_reported_or_refused_never_a_crash(tmp_path, see
         assert "\n" not in error.located()
         return
     assert report.to_text() and report.to_data()
+
+
+EMBEDDING_LOOPS = '''import numpy as np
+
+
+def word_embedding_forward(x, W):
+    out = W[x]
+    cache = (x, W)
+    return out, cache
+
+
+def word_embedding_backward(dout, cache):
+    x, W = cache
+    N, T = x.shape
+    dW = np.zeros_like(W)
+    for n in range(N):
+        for t in range(T):
+            dW[x[n, t]] += dout[n, t]
+    return dW
+'''
+
+
+def test_a_gradient_started_from_a_copy_of_the_weights_is_blamed_at_the_copy(tmp_path):
+    """An embedding's gradient is a scatter-add of dout into zeros (each looked-up row gets
+    the dout of every place it was looked up at); started from ``W.copy()`` instead, it holds
+    W too much, and the copy is the mistake, not the loop that adds into it."""
+    path = tmp_path / "embedding.py"
+    path.write_text(EMBEDDING_LOOPS)
+    assert judged(check_code(path, "word_embedding_backward")).ok
+    path.write_text(EMBEDDING_LOOPS.replace("dW = np.zeros_like(W)", "dW = W.copy()"))
+    report = judged(check_code(path, "word_embedding_backward"))
+    assert not report.ok
+    (verdict,) = report.wrong
+    assert path.read_text().splitlines()[verdict.line - 1].strip() == "dW = W.copy()"

@@ -60,6 +60,9 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
     variable = ordered[0]
     target = run.targets.get(variable, run.expected.get(claimed))
     value = run.final.get(variable, run.got[claimed])
+    started = _start_is_the_error(statements, run, variable, value, target)
+    if started is not None:  # the copy it starts from is the mistake, not what it copies
+        return started
     line = _blamed_line(function, statements, run, variable, value, target)
     for _ in range(len(statements)):  # a line that passes a value on: where it is made
         passed = _passed_on(statements[line]) if line in statements else None
@@ -296,6 +299,23 @@ def _blamed_line(function, statements, run: Run, variable: str, value, target) -
     if matching:
         return matching[0]
     return _after_last_fit(function, run, variable, own, target)
+
+
+def _start_is_the_error(statements, run: Run, variable: str, value, target) -> int | None:
+    """The line that starts ``variable`` as a copy of another value (``dW = W.copy()`` before
+    ``np.add.at(dW, x, dout)``) where that value is exactly what it holds too much: the start
+    should have been zeros."""
+    try:
+        error = np.nan_to_num(np.asarray(plain(value), dtype=float) - target)
+    except (TypeError, ValueError):
+        return None
+    if not np.any(error):
+        return None
+    for line in _writes(statements, variable):
+        change = run.writes.changes.get((variable, line))
+        if _aliasing(statements[line]) and change is not None and agrees(change, error):
+            return line
+    return None
 
 
 def _after_last_fit(function, run: Run, variable: str, own: list[int], target) -> int:
