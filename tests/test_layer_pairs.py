@@ -469,7 +469,7 @@ def test_a_damaged_layer_file_is_reported_or_refused_never_a_crash(tmp_path, see
     assert report.to_text() and report.to_data()
 
 
-EMBEDDING_LOOPS = '''import numpy as np
+EMBEDDING_LOOPS = """import numpy as np
 
 
 def word_embedding_forward(x, W):
@@ -486,7 +486,7 @@ def word_embedding_backward(dout, cache):
         for t in range(T):
             dW[x[n, t]] += dout[n, t]
     return dW
-'''
+"""
 
 
 def test_a_gradient_started_from_a_copy_of_the_weights_is_blamed_at_the_copy(tmp_path):
