@@ -237,3 +237,43 @@ def test_a_network_without_a_known_cost_is_not_read(tmp_path):
     (unit,) = check_code(path).units
     assert unit.status == NOT_READ
     assert "cannot tell the cost Network.backprop() gives the gradients of" in unit.message
+
+
+ROW_NETWORK = FIXTURES / "row_network.py"
+
+
+def _rows_right(module) -> bool:
+    """The row network's gradients as torch has them: x @ W + b, the quadratic cost."""
+    for seed in (1, 2):
+        rng = np.random.default_rng(seed)
+        net = module.MLP(SIZES)
+        net.weights = [rng.standard_normal(w.shape) for w in net.weights]
+        net.biases = [rng.standard_normal(b.shape) for b in net.biases]
+        x, y = rng.standard_normal((1, SIZES[0])), rng.uniform(0.1, 0.9, (1, SIZES[-1]))
+        ws = [torch.tensor(w, requires_grad=True) for w in net.weights]
+        bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
+        a = torch.tensor(x)
+        for w, b in zip(ws, bs, strict=True):
+            a = torch.sigmoid(a @ w + b)
+        (0.5 * ((a - torch.tensor(y)) ** 2).sum()).backward()
+        got_w, got_b = net.backprop(x, y)
+        pairs = zip([*got_w, *got_b], [*ws, *bs], strict=True)
+        if not all(np.allclose(got, want.grad.numpy(), atol=1e-12) for got, want in pairs):
+            return False
+    return True
+
+
+def test_a_network_of_rows_is_read_and_a_mutant_caught_at_its_line(tmp_path):
+    """Weights (in, out) and 1-D biases: the sample is drawn as a row."""
+    assert _rows_right(load_module(ROW_NETWORK))
+    (unit,) = check_code(ROW_NETWORK).units
+    assert unit.status == CHECKED, unit.message
+    assert unit.report.ok, unit.report.to_text()
+    assert any("a = forward(x)" in note for note in unit.report.notes)
+    old = "delta = (delta @ self.weights[k].T) * activations[k] * (1 - activations[k])"
+    new = "delta = (delta @ self.weights[k].T) * activations[k]"
+    path, line = mutant_file(ROW_NETWORK, tmp_path, "MLP.backprop", old, new)
+    assert not _rows_right(load_module(path))
+    report = judged(check_code(path, "MLP.backprop"))
+    assert not report.ok
+    assert min(v.line for v in report.wrong) == line

@@ -112,8 +112,40 @@ def _made_entry_blamed(function, statements, run: Run, name: str, line: int, vou
         variable = min(wrong, key=lambda v: _first_line(statements, v, function, run.writes.ran))
         target = run.targets[variable]
         return _blamed_line(function, statements, run, variable, run.final[variable], target)
+    carried = _carried_write(function, statements, run, line)
+    if carried is not None and carried not in vouched:
+        return carried
     reaching = None if passed is None else reaching_write(function, line, passed)
     return line if reaching is None or reaching in vouched else reaching
+
+
+def _carried_write(function, statements, run: Run, line: int) -> int | None:
+    """Where the entries one line of a loop fills are right in some turns and wrong in others,
+    the line's formula is right: what goes wrong is a value it reads that a later line of the
+    loop makes for the next turn (``delta`` for the layer below): that line."""
+    filled = [n for n, at in run.writes.entries.items() if at == line and n in run.expected]
+    right = [n for n in filled if agrees(run.got[n], run.expected[n])]
+    if not right or len(right) == len(filled):
+        return None
+    loops = [
+        node
+        for node in ast.walk(function)
+        if isinstance(node, ast.For | ast.While) and node.lineno < line <= node.end_lineno
+    ]
+    if not loops:
+        return None
+    loop = max(loops, key=lambda node: node.lineno)  # the innermost
+    read = {
+        n.id
+        for n in ast.walk(statements[line])
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    later = [
+        at
+        for at, statement in statements.items()
+        if line < at <= loop.end_lineno and written_names(statement) & read
+    ]
+    return min(later, default=None)
 
 
 def _partial_gradient(run: Run, name: str) -> bool:

@@ -409,7 +409,7 @@ class Judge:
         runs, meanings = [run for run, _ in made_runs], [meaning for _, meaning in made_runs]
         claims = {n: f"dC/dself.{runs[0].params[n]}" for n in runs[0].expected}
         report = self._report(method, runs, claims, "C")
-        report.notes.append(f"C is {meanings[0]}, a = feedforward(x), on one sample (x, y)")
+        report.notes.append(f"C is {meanings[0]}, on one sample (x, y)")
         return report
 
     def _is_cost(self, name: str) -> bool:
@@ -436,8 +436,10 @@ class Judge:
                 params[f"{returned}[{index}]"] = f"{attribute}[{index}]"
             weights[:] = [table[index] for index in range(len(weights))]
         x, y = _sample(instance, lists)
-        output = interpreter.call(_forward_method(instance, cls), [instance, x], {})
+        forward = _forward_method(instance, cls)
+        output = interpreter.call(forward, [instance, x], {})
         cost_value, meaning = _cost_of(interpreter, instance, cls, method, output, y)
+        meaning += f", a = {forward.name}(x)"
         exact = adjoints(cost_value)
         expected = {n: _gradient(leaf, exact) for n, leaf in leaves.items()}
         writes = Writes(set())
@@ -724,7 +726,7 @@ def _sample(instance: Instance, lists) -> tuple[np.ndarray, np.ndarray]:
 
 def _forward_method(instance: Instance, cls: ast.ClassDef) -> ast.FunctionDef:
     """The method that gives the network's output for an input (``feedforward(self, a)``)."""
-    for name in ("feedforward", "feed_forward", "forward"):
+    for name in ("feedforward", "feed_forward", "forward", "forward_pass", "forward_propagation"):
         method = instance.method(name)
         if method is not None:
             return method
