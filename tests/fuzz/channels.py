@@ -274,19 +274,26 @@ def check_cases(draw) -> Case:
     return Case("check", tuple(argv))
 
 
-# A hand-written training loop that check reads (a fixture of its own tests), to mutate.
-CHECK_CODE = (Path(__file__).parents[1] / "fixtures" / "check_dense_net.py").read_text()
+# Code that check reads (fixtures of its own tests), to mutate: a hand-written training loop,
+# and a network whose backprop(x, y) returns lists of gradients (read by evaluating it).
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+CHECK_CODES = {
+    "code.py:train": (FIXTURES / "check_dense_net.py").read_text(),
+    "code.py:Network.backprop": (FIXTURES / "sample_network.py").read_text(),
+}
 
 
 @st.composite
 def _check_code_cases(draw) -> Case:
-    lines = _lines(CHECK_CODE)
+    function = draw(st.sampled_from(sorted(CHECK_CODES)))
+    code = CHECK_CODES[function]
+    lines = _lines(code)
     for _ in range(draw(st.integers(0, 2))):
         where = draw(st.integers(0, len(lines)))
         statement = draw(st.one_of(st.sampled_from(STATEMENTS), payloads))
         lines.insert(where, "        " * draw(st.integers(0, 2)) + statement)
-    text = draw(st.one_of(st.just("\n".join(lines)), mutated(st.just(CHECK_CODE))))
-    subject = draw(st.sampled_from(["code.py:train", "code.py", "code.py:nothing"]))
+    text = draw(st.one_of(st.just("\n".join(lines)), mutated(st.just(code))))
+    subject = draw(st.sampled_from([function, "code.py", "code.py:nothing"]))
     argv = ["check", subject]
     if draw(st.booleans()):
         argv += [draw(st.sampled_from(["--loss", "--matrix", "--as"])), draw(argv_text)]
