@@ -765,30 +765,33 @@ def _dict_keys(returned: list[str]) -> list[str]:
     return [ast.literal_eval(r.split("[", 1)[1].rstrip("]")) for r in returned]
 
 
+def _evaluated_only(unit: Unit, filename: str, judged, *arguments) -> CheckReport:
+    """``judged(*arguments)``'s report, or its reason to stop as an error at its line (at the
+    unit's where it names none)."""
+    try:
+        return judged(*arguments)
+    except Refused as refused:
+        raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
+    except SymbackpropError as error:
+        if error.file is None:
+            raise type(error)(error.message, file=filename, line=unit.line) from None
+        raise
+
+
 def concrete_report(tree: ast.Module, filename: str, unit: Unit) -> CheckReport | None:
     """The verdicts on a unit read concretely, or None where it cannot be (the formula
     reader's reason then stands); a layer class, which only this reader reads, raises its
     reason instead."""
     judge = Judge(tree, filename)
-    if unit.layer_class is not None:  # no formula reading to fall back on: say why
-        try:
-            return judge.layer_class(unit.layer_class, unit.params)
-        except Refused as refused:
-            raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
-        except SymbackpropError as error:
-            if error.file is None:
-                raise type(error)(error.message, file=filename, line=unit.line) from None
-            raise
-    if unit.lists:  # Network.backprop(x, y): read by evaluation only, else said why not
+    # a layer class, a network's backprop(x, y) returning lists: no formula reading to fall
+    # back on, so where the evaluation cannot go on, the reason is said
+    if unit.layer_class is not None:
+        return _evaluated_only(unit, filename, judge.layer_class, unit.layer_class, unit.params)
+    if unit.lists:
         method = Instance(unit.network, judge.module).method(unit.function.split(".")[-1])
-        try:
-            return judge.gradient_lists(unit.network, method, unit.lists)
-        except Refused as refused:
-            raise UnsupportedConstruct(refused.message, file=filename, line=refused.line) from None
-        except SymbackpropError as error:
-            if error.file is None:
-                raise type(error)(error.message, file=filename, line=unit.line) from None
-            raise
+        return _evaluated_only(
+            unit, filename, judge.gradient_lists, unit.network, method, unit.lists
+        )
     if unit.network is not None:  # FullyConnectedNet.loss: only the weights are judged
         method = Instance(unit.network, judge.module).method(unit.function.split(".")[-1])
         try:
