@@ -713,9 +713,9 @@ def _sample(instance: Instance, lists) -> tuple[np.ndarray, np.ndarray]:
     """One sample as the network's lists of weights take it: a column (n, 1) where its biases
     are columns, as Nielsen's are, else a row (1, n); its target between 0 and 1, a target any
     cost takes (a quadratic one, or a cross-entropy's probability)."""
-    first = [instance.attributes[attribute] for _, attribute in lists]
-    weights = max(first, key=lambda entries: np.size(entries[0]))  # the matrices, not biases
-    biases = min(first, key=lambda entries: np.size(entries[0]))
+    held = [instance.attributes[attribute] for _, attribute in lists]
+    weights = max(held, key=lambda entries: np.size(entries[0]))  # the matrices, not biases
+    biases = min(held, key=lambda entries: np.size(entries[0]))
     columns = np.ndim(biases[-1]) == 2 and np.shape(biases[-1])[1] == 1
     inputs, outputs = np.shape(weights[0])[1 if columns else 0], np.size(biases[-1])
     drawn = np.random.default_rng(7)

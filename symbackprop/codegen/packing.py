@@ -76,8 +76,8 @@ class Packing:
                 f"{self._module}.split({operand} @ {pack}, {len(parts)}, axis=-1)",
                 frozenset({identifier(left.name), pack}),
             )
-            products = zip(parts, names, strict=True)
-            swap = {dot(left, sp.Symbol(p)): sp.Symbol(n) for p, n in products}
+            pairs = zip(parts, names, strict=True)
+            swap = {dot(left, sp.Symbol(p)): sp.Symbol(n) for p, n in pairs}
             entries = _before_first(entries, swap, (", ".join(names), split))
         return entries
 
