@@ -180,8 +180,6 @@ BLAMED_ELSEWHERE = {
     # a delta wrong in a turn of the loop has no target of its own (``delta`` is every
     # layer's): blamed where the loop's delta is made from it
     (SAMPLE_NETWORK, "sp = sigmoid(z)"),
-    # a gradient never filled (the loop stops a layer early) is blamed at the return
-    (SAMPLE_NETWORK, "range(2, self.num_layers - 1)"),
     # an entry filled with another value is blamed where that value is made
     (SAMPLE_NETWORK, "nabla_b[-l] = sp"),
     # a mistake in a method or function the unit calls: blamed at the line that calls it

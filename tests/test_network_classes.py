@@ -174,9 +174,6 @@ MUTANTS = [
 EQUIVALENT = {(LOSS, 'self.reg * self.params["W" + str(i + 1)] + dW')}
 # Caught, but blamed at another line, each for its reason.
 BLAMED_ELSEWHERE = {
-    # a gradient never filled (the loop stops a layer early) is blamed where the last entry
-    # of its kind is filled, not at the loop
-    (LOSS, "range(self.num_layers - 2, 0, -1)"),
     # a delta wrong in a turn of the loop has no target of its own (``dout`` is every
     # layer's): blamed at the first line that makes a gradient from it
     (LOSS, "dout = dout"),

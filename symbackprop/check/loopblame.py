@@ -25,6 +25,9 @@ def blamed(function, statements, run: Run, name: str, vouched: set[int]) -> int:
     if isinstance(run.got[name], Failure) and run.got[name].line is not None:
         return run.got[name].line
     claimed = name
+    short = _loop_stopping_short(function, run, name)
+    if short is not None:  # an entry its loop never reached: the loop's range is the mistake
+        return short
     filled = run.writes.entries.get(name) if entry(name) is not None else None
     if filled in statements and _partial_gradient(run, name):  # a term of the loss left out
         return filled
@@ -146,6 +149,36 @@ def _carried_write(function, statements, run: Run, line: int) -> int | None:
         if line < at <= loop.end_lineno and written_names(statement) & read
     ]
     return min(later, default=None)
+
+
+def _loop_stopping_short(function, run: Run, name: str) -> int | None:
+    """The ``for`` line of the loop that fills the other entries of ``name``'s kind
+    (``grads['W1']`` beside ``grads['W2']``, ``nabla_b[0]`` beside ``nabla_b[1]``) where
+    ``name`` itself was never filled, and no entry was filled under a key not asked for (a
+    wrong key, not a short loop)."""
+    found = entry(name)
+    if found is None or name in run.writes.entries:
+        return None
+    kind = _entry_kind(found)
+    siblings = {n: at for n, at in run.writes.entries.items() if _entry_kind(entry(n)) == kind}
+    if not siblings or any(n not in run.expected for n in siblings):
+        return None
+    loops = [
+        node
+        for node in ast.walk(function)
+        if isinstance(node, ast.For)
+        and any(node.lineno < at <= node.end_lineno for at in siblings.values())
+    ]
+    return max((node.lineno for node in loops), default=None)  # the innermost
+
+
+def _entry_kind(found: tuple[str, str | int] | None) -> tuple | None:
+    """An entry's kind: its container, and a key's word without its layer's number
+    (``('grads', 'W')`` for ``grads['W2']``; a list's entries are all one kind)."""
+    if found is None:
+        return None
+    base, key = found
+    return (base, key.rstrip("0123456789") if isinstance(key, str) else None)
 
 
 def _partial_gradient(run: Run, name: str) -> bool:
