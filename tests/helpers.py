@@ -33,7 +33,7 @@ class _Numpy:
 
 
 def asked_formula(text: str, indexed=(), aliases=None) -> sp.Expr:
-    """Parse a formula as written in the seed, with ``indexed`` bases and name aliases."""
+    """Parse a formula as written in the six questions, with ``indexed`` bases and name aliases."""
     names = {base: _Indexed(base) for base in indexed}
     names["np"] = _Numpy()
     names.update({k: v for k, v in (aliases or {}).items()})

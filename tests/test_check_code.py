@@ -1,4 +1,4 @@
-"""Code mode beyond the seed: biases, tanh, mean losses, loops, rates and signs in updates.
+"""Code mode beyond the six questions: biases, tanh, mean losses, loops, rates and signs in updates.
 
 The expected verdicts are derived by hand from each fixture's loss; for the buggy net,
 loss = sum((A2 - Y)**2)/(2m), so dloss/dZ2 = (A2 - Y)*A2*(1 - A2)/m, and A1 = tanh(Z1) has
@@ -134,3 +134,57 @@ def test_code_without_updates_is_an_error(tmp_path):
     path = write(tmp_path, "def f(x, w):\n    loss = (w * x) ** 2\n")
     with pytest.raises(SymbackpropError, match="no parameter updates"):
         check_code(path, "f")
+
+
+MAIN_GUARDED_XOR = """import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+if __name__ == "__main__":
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    y = np.array([[0, 1, 1, 0]]).T
+    W1 = 2 * np.random.random((3, 4)) - 1
+    W2 = 2 * np.random.random((4, 1)) - 1
+    for j in range(60000):
+        a1 = sigmoid(np.dot(X, W1))
+        a2 = sigmoid(np.dot(a1, W2))
+        d2 = (a2 - y) * (a2 * (1 - a2))
+        d1 = d2.dot(W2.T) * (a1 * (1 - a1))
+        W2 -= 0.5 * a1.T.dot(d2)
+        W1 -= 0.5 * X.T.dot(d1)
+"""
+
+
+def _unguarded(text: str) -> str:
+    """The script without its ``if __name__ == "__main__":`` line, its body dedented."""
+    lines = text.splitlines()
+    at = lines.index('if __name__ == "__main__":')
+    return "\n".join(lines[:at] + [line.removeprefix("    ") for line in lines[at + 1 :]]) + "\n"
+
+
+def _judged_lines(path: Path, loss: str) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Whether all is right, and each verdict as (name, status, the statement it is at)."""
+    report = check_code(path, loss=loss)
+    text = path.read_text().splitlines()
+    verdicts = [(v.name, v.status, text[v.line - 1].strip()) for v in report.verdicts]
+    return report.ok, sorted(verdicts)
+
+
+def test_a_script_under_if_name_main_is_read_as_the_script(tmp_path):
+    """``if __name__ == "__main__":`` holds the script's own code: read as if it were not
+    there, the same verdicts at the same statements, right and wrong alike. The gradients of
+    0.5 * sum((a2 - y)**2), derived by hand: d2 = (a2 - y) * a2(1 - a2), d1 = d2 W2^T *
+    a1(1 - a1), dW2 = a1^T d2, dW1 = X^T d1, as the script has them."""
+    loss = "0.5 * np.sum((a2 - y)**2)"
+    wrong = MAIN_GUARDED_XOR.replace(" * (a1 * (1 - a1))", "")  # sigmoid' dropped from d1
+    for text, right in ((MAIN_GUARDED_XOR, True), (wrong, False)):
+        guarded, plain = tmp_path / "guarded.py", tmp_path / "plain.py"
+        guarded.write_text(text)
+        plain.write_text(_unguarded(text))
+        ok, verdicts = _judged_lines(guarded, loss)
+        assert ok is right
+        assert (ok, verdicts) == _judged_lines(plain, loss)
+        assert {name for name, _, _ in verdicts} >= {"d2", "d1"}

@@ -27,7 +27,7 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
     """Loops and ``with`` blocks as their bodies; ``a, b = (1, 2)`` as two assignments."""
     flat: list[ast.stmt] = []
     for statement in statements:
-        if isinstance(statement, _BLOCKS):
+        if isinstance(statement, _BLOCKS) or is_main_guard(statement):
             flat += flatten(statement.body, file)
         elif isinstance(statement, ast.If):
             if _assigns(statement):
@@ -43,6 +43,19 @@ def flatten(statements: list[ast.stmt], file: str) -> list[ast.stmt]:
         elif not isinstance(statement, ast.FunctionDef | ast.ClassDef | ast.Return):
             flat.append(statement)
     return flat
+
+
+def is_main_guard(statement: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` with no ``else``: a script's own code, run as a file."""
+    if not isinstance(statement, ast.If) or statement.orelse:
+        return False
+    test = statement.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    texts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return isinstance(test.ops[0], ast.Eq) and names == ["__name__"] and texts == ["__main__"]
 
 
 def _assigns(statement: ast.stmt) -> bool:
