@@ -98,7 +98,8 @@ def _first_failure(subject: Subject, expected: sp.Expr, probe: Probe):
     for trial, got in zip(subject.trials, probe.values, strict=True):
         if isinstance(got, EvaluationError):
             return trial, got
-        if difference(subject.comparable(trial.evaluate(expected)), subject.comparable(got)):
+        value = subject.comparable(trial.evaluate(expected))
+        if subject.differs(expected, value, subject.comparable(got), trial):
             return trial, got
     return None
 

@@ -155,11 +155,34 @@ class Subject:
     def equal(self, got: sp.Expr, expected: sp.Expr) -> bool:
         """Equal at every trial; each pair is compared once."""
         if (got, expected) not in self._equalities:
-            pairs = zip(self.values_at_trials(got), self.values_at_trials(expected), strict=True)
+            found = zip(
+                self.trials,
+                self.values_at_trials(got),
+                self.values_at_trials(expected),
+                strict=True,
+            )
             self._equalities[got, expected] = all(
-                _numbers(g, e) and difference(e, g) is None for g, e in pairs
+                _numbers(g, e) and self.differs(expected, e, g, trial) is None
+                for trial, g, e in found
             )
         return self._equalities[got, expected]
+
+    def differs(self, expected: sp.Expr, value, got, trial: Trial) -> tuple | None:
+        """``difference(value, got)``, where ``value`` is ``expected`` at ``trial``; a value
+        that stands for a larger array is compared as that array: an adjoint of a node
+        summed over its rows is one row (``dvar / N``), the same in every row of the node's
+        shape, so written out in that shape (``np.ones((N, D)) * dvar / N``) it is right."""
+        found = difference(value, got)
+        if found is None or found[0] != "shape" or not isinstance(value, np.ndarray):
+            return found
+        try:
+            dims = self.space.copy(frozen=True).shape(expected, self.shapes)
+        except (ShapeError, TypeError):
+            return found
+        shape = tuple(int(sp.sympify(d).xreplace(trial.sizes)) for d in dims)
+        if np.shape(got) != shape or _broadcast(value.shape, shape) != shape:
+            return found
+        return difference(np.broadcast_to(value, shape), got)
 
     def comparable(self, value):
         """``value`` as compared: with one output, a one-entry array as its number (a step
@@ -255,6 +278,13 @@ class Subject:
         for adjoint in self.derivation.adjoints:
             env[adjoint.symbol] = Evaluator(env, numbers)(adjoint.expr)
         return env
+
+
+def _broadcast(shape: tuple, onto: tuple) -> tuple | None:
+    try:
+        return np.broadcast_shapes(shape, onto)
+    except ValueError:
+        return None
 
 
 def _squeezed(value):
