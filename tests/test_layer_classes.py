@@ -31,6 +31,7 @@ from layer_mutants import (
 )
 
 from symbackprop.check import check_code
+from symbackprop.check.layerfile import NOT_READ
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -597,3 +598,37 @@ def test_a_class_mutant_is_judged_as_the_oracle_says_at_its_own_line(tmp_path, n
     path, line, right = _label(tmp_path, name, old, new)
     report = judged(check_code(path, f"{name}.backward"))
     assert_judged_as_labelled(report, line, right, (name, new) in BLAMED_ELSEWHERE)
+
+
+NETWORK_CLASS = """import numpy as np
+
+
+class TwoLayerNet:
+    def __init__(self, n_in, n_hidden, n_out):
+        self.W1 = np.random.randn(n_in, n_hidden) * 0.01
+        self.W2 = np.random.randn(n_hidden, n_out) * 0.01
+
+    def forward(self, X):
+        self.a1 = np.tanh(X @ self.W1)
+        scores = self.a1 @ self.W2
+        exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        self.probs = exp / exp.sum(axis=1, keepdims=True)
+        return self.probs
+
+    def backward(self, X, y):
+        dscores = self.probs.copy()
+        dscores[np.arange(X.shape[0]), y] -= 1
+        self.dW2 = self.a1.T @ dscores
+        self.dW1 = X.T @ ((dscores @ self.W2.T) * (1 - self.a1**2))
+"""
+
+
+def test_a_network_class_whose_backward_takes_the_data_is_said_not_read(tmp_path):
+    """``backward(self, X, y)`` is no layer's: it is handed the data, not an upstream
+    gradient, and no loss is written to hold its gradients to. Said in one line, never
+    judged against a guessed loss."""
+    path = tmp_path / "net.py"
+    path.write_text(NETWORK_CLASS)
+    (unit,) = check_code(path).units
+    assert unit.status == NOT_READ
+    assert "TwoLayerNet.backward(X, y) takes the data" in unit.message

@@ -223,6 +223,13 @@ class Judge:
         predictions and the labels, its loss the mean of what its forward returns."""
         probe = Instance(cls, self.module)
         forward, backward = probe.method("forward"), probe.method("backward")
+        taken = [a.arg for a in backward.args.args[1:]]
+        if taken and taken[0] in _DATA_NAMES:  # ``backward(self, X, y)``: a whole network
+            raise UnsupportedConstruct(
+                f"{cls.name}.backward({', '.join(taken)}) takes the data, not the gradient "
+                "of its forward's output: the loss its gradients are of is not written in "
+                "the class, so it is not read (a loss(X, y) method returning loss, grads is)"
+            )
         kind = loss_kind(cls.name)
         loss = kind is not None
         runs = [self._class_run(cls, forward, backward, gradients, kind)]
@@ -707,6 +714,9 @@ def _drawn_weights(weights: dict) -> dict[str, np.ndarray]:
             leaves[key] = _leaves(values)
             weights[key] = leaves[key].copy()
     return leaves
+
+
+_DATA_NAMES = {"X", "x", "inputs", "input", "data", "features", "batch", "X_batch"}
 
 
 def _sample(instance: Instance, lists) -> tuple[np.ndarray, np.ndarray]:
