@@ -68,6 +68,7 @@ from symbackprop.readers.concrete.networks import (
 from symbackprop.readers.concrete.tape import Constant, Tracked, adjoints
 from symbackprop.readers.layerpairs import (
     DYNAMIC,
+    RETURNED,
     Unit,
     cost_function,
     loss_gradients,
@@ -237,7 +238,7 @@ class Judge:
         if penalty is not None:  # the regularisers on, their loss added as the file adds it
             runs.append(self._class_run(cls, forward, backward, gradients, kind, penalty))
         run = runs[0]
-        claims = {f"self.{g}": f"d{'loss' if loss else 'L'}/d{run.params[g]}" for g in gradients}
+        claims = {_key(g): f"d{'loss' if loss else 'L'}/d{run.params[g]}" for g in gradients}
         claims = {n: c for n, c in claims.items() if run.expected.get(n) is not None}
         if not claims:
             raise UnsupportedConstruct(f"cannot tell what {cls.name}'s gradients are of")
@@ -290,7 +291,7 @@ class Judge:
         def gradients_of(objective) -> dict[str, np.ndarray | None]:
             grads = adjoints(objective)
             return {
-                f"self.{g}": _gradient(leaves.get(params[g]), grads) if params[g] else None
+                _key(g): _gradient(leaves.get(params[g]), grads) if params[g] else None
                 for g in gradients
             }
 
@@ -304,15 +305,17 @@ class Judge:
         }
         targets |= {n: e for n, e in expected.items() if e is not None}
         after = instance.plain()
-        writes = Writes({f"self.{g}" for g in gradients} | _gradient_names(backward))
+        stored = {f"self.{g}" for g in gradients if g != RETURNED}
+        writes = Writes(stored | _gradient_names(backward))
         run = Interpreter(self.module, tracking=False, seed=3)
+        taken = len(backward.args.args) - 1  # what it is handed: the upstream, or the labels
         try:
-            run.call(backward, [after, *handed], writes=writes)
-            got = {f"self.{g}": after.attributes.get(g) for g in gradients}
+            result = run.call(backward, [after, *handed[:taken]], writes=writes)
+            got = {_key(g): result if g == RETURNED else after.attributes.get(g) for g in gradients}
         except Refused as failure:
             if not failure.failed:
                 raise
-            got = {f"self.{g}": Failure(failure.message, failure.line) for g in gradients}
+            got = {_key(g): Failure(failure.message, failure.line) for g in gradients}
         final = dict(run.locals_after) | {f"self.{k}": v for k, v in after.attributes.items()}
         made = [*map(str, init_arguments(init)), *(f"{k}={v}" for k, v in strengths.items())]
         described = ", ".join(
@@ -601,8 +604,16 @@ def _is_tracked(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype == object
 
 
+def _key(gradient: str) -> str:
+    """How a layer class's gradient is named: ``self.dweights``, or the value it returns."""
+    return gradient if gradient == RETURNED else f"self.{gradient}"
+
+
 def _gradient_of(gradient: str, arguments: dict, instance: Instance) -> str | None:
-    """``dinputs``: the forward's ``inputs``; ``dweights``: ``self.weights``."""
+    """``dinputs``: the forward's ``inputs``; ``dweights``: ``self.weights``; the value a
+    backward returns: the forward's first argument."""
+    if gradient == RETURNED:
+        return next(iter(arguments), None)
     base = named_weight(gradient)
     if base in arguments:
         return base

@@ -134,7 +134,24 @@ def _is_layer_class(methods: dict[str, ast.FunctionDef]) -> bool:
     backward = methods.get("backward")
     if "forward" not in methods or backward is None:
         return False
-    return bool(_self_gradients(backward)) or _template(backward)
+    return bool(_self_gradients(backward)) or _template(backward) or returns_a_gradient(backward)
+
+
+RETURNED = "the returned value"  # a backward's returned gradient, as its claim is named
+
+
+def _returned(backward: ast.FunctionDef) -> tuple[str, ...]:
+    return (RETURNED,) if returns_a_gradient(backward) else ()
+
+
+def returns_a_gradient(backward: ast.FunctionDef) -> bool:
+    """A backward that returns the gradient of its forward's input (``return grad @
+    self.W.T``), as module-style layers do, rather than storing it as ``self.dinputs``."""
+    last = backward.body[-1] if backward.body else None
+    if not isinstance(last, ast.Return) or last.value is None or _is_none(last.value):
+        return False
+    stored = {g for g in _self_gradients(backward) if g in ("dinputs", "dvalues", "dx")}
+    return not stored and not isinstance(last.value, ast.Tuple)
 
 
 def _self_gradients(backward: ast.FunctionDef) -> list[str]:
@@ -189,7 +206,8 @@ def class_unit(cls: ast.ClassDef, methods: dict[str, ast.FunctionDef]) -> Unit:
         None,
         problem=problem,
         layer_class=cls,
-        params=tuple(_self_gradients(backward)),
+        params=tuple(_self_gradients(backward))
+        + ((RETURNED,) if returns_a_gradient(backward) else ()),
     )
 
 
