@@ -177,9 +177,9 @@ class Subject:
             return found
         try:
             dims = self.space.copy(frozen=True).shape(expected, self.shapes)
-        except (ShapeError, TypeError):
+            shape = tuple(int(sp.sympify(d).xreplace(trial.sizes)) for d in dims)
+        except (ShapeError, TypeError):  # a shape not known, or not whole at this trial
             return found
-        shape = tuple(int(sp.sympify(d).xreplace(trial.sizes)) for d in dims)
         if np.shape(got) != shape or _broadcast(value.shape, shape) != shape:
             return found
         return difference(np.broadcast_to(value, shape), got)

@@ -206,8 +206,7 @@ def class_unit(cls: ast.ClassDef, methods: dict[str, ast.FunctionDef]) -> Unit:
         None,
         problem=problem,
         layer_class=cls,
-        params=tuple(_self_gradients(backward))
-        + ((RETURNED,) if returns_a_gradient(backward) else ()),
+        params=tuple(_self_gradients(backward)) + _returned(backward),
     )
 
 
