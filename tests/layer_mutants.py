@@ -130,6 +130,12 @@ def assert_judged_as_labelled(report, line: int, right: bool, elsewhere: bool) -
     assert first == line, report.to_text()
 
 
+def oracle_labels(label, folder: Path, mutants) -> dict:
+    """Each mutant's oracle label, ``label(folder, *mutant)``'s third value, by (its unit or
+    fixture, the mutated line)."""
+    return {(mutant[0], mutant[-1]): label(folder, *mutant)[2] for mutant in mutants}
+
+
 def assert_labels_as_reviewed(labels: dict, equivalent: set, elsewhere: set, count: int) -> None:
     """The oracle's labels, (unit, mutated line) -> right: one per mutant, the right ones the
     reviewed equivalents, those blamed elsewhere all wrong."""

@@ -23,6 +23,7 @@ from layer_mutants import (
     load_module,
     mutant_beside,
     mutant_file,
+    oracle_labels,
     read_correct,
 )
 
@@ -345,10 +346,7 @@ def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int
 
 
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in MUTANTS:
-        _, _, right = _label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_label, tmp_path, MUTANTS)
     assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 
@@ -423,10 +421,7 @@ def _network_label(tmp_path: Path, function: str, old: str, new: str):
 
 
 def test_every_network_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in NETWORK_MUTANTS:
-        _, _, right = _network_label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_network_label, tmp_path, NETWORK_MUTANTS)
     assert_labels_as_reviewed(labels, NETWORK_EQUIVALENT, NETWORK_ELSEWHERE, len(NETWORK_MUTANTS))
 
 
@@ -496,10 +491,7 @@ def _planar_label(tmp_path: Path, function: str, old: str, new: str):
 
 
 def test_every_planar_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in PLANAR_MUTANTS:
-        _, _, right = _planar_label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_planar_label, tmp_path, PLANAR_MUTANTS)
     assert_labels_as_reviewed(labels, PLANAR_EQUIVALENT, set(), len(PLANAR_MUTANTS))
 
 
@@ -614,10 +606,7 @@ REGULARIZED_EQUIVALENT = {
 
 
 def test_every_regularised_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in REGULARIZED_MUTANTS:
-        _, _, right = _regularized_label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_regularized_label, tmp_path, REGULARIZED_MUTANTS)
     assert_labels_as_reviewed(labels, REGULARIZED_EQUIVALENT, set(), len(REGULARIZED_MUTANTS))
 
 

@@ -21,6 +21,7 @@ from layer_mutants import (
     judged,
     load_module,
     mutant_file,
+    oracle_labels,
 )
 
 from symbackprop.check import check_code
@@ -199,10 +200,7 @@ def _label(tmp_path: Path, fixture: Path, function: str, old: str, new: str):
 
 
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for fixture, function, old, new in MUTANTS:
-        _, _, right = _label(tmp_path, fixture, function, old, new)
-        labels[(fixture, new)] = right
+    labels = oracle_labels(_label, tmp_path, MUTANTS)
     assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 

@@ -27,6 +27,7 @@ from layer_mutants import (
     judged,
     load_module,
     mutant_file,
+    oracle_labels,
     read_correct,
 )
 
@@ -577,10 +578,7 @@ def _label(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, int, bo
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
     """The oracle's side alone: each mutant changes one line of its backward, the file still
     parses, the label is computed without error, and it is the reviewed one."""
-    labels = {}
-    for name, old, new in MUTANTS:
-        _, _, right = _label(tmp_path, name, old, new)
-        labels[(name, new)] = right
+    labels = oracle_labels(_label, tmp_path, MUTANTS)
     assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 

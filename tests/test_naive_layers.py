@@ -23,6 +23,7 @@ from layer_mutants import (
     load_module,
     mutant_file,
     mutated,
+    oracle_labels,
     read_correct,
 )
 
@@ -595,10 +596,7 @@ def _label(tmp_path: Path, function: str, old: str, new: str) -> tuple[Path, int
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
     """The oracle's side alone: each mutant changes one line of its function, the file still
     parses, the label is computed without error, and it is the reviewed one."""
-    labels = {}
-    for function, old, new in MUTANTS:
-        _, _, right = _label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_label, tmp_path, MUTANTS)
     assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 

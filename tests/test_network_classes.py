@@ -20,6 +20,7 @@ from layer_mutants import (
     judged,
     load_module,
     mutant_beside,
+    oracle_labels,
 )
 
 from symbackprop.check import check_code
@@ -185,10 +186,7 @@ BLAMED_ELSEWHERE = {
 
 
 def test_every_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in MUTANTS:
-        _, _, right = _label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_label, tmp_path, MUTANTS)
     assert_labels_as_reviewed(labels, EQUIVALENT, BLAMED_ELSEWHERE, len(MUTANTS))
 
 
@@ -294,10 +292,7 @@ CNN_ELSEWHERE: set = set()  # caught, but blamed at another line: none
 
 
 def test_every_convolutional_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in CNN_MUTANTS:
-        _, _, right = _cnn_label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_cnn_label, tmp_path, CNN_MUTANTS)
     assert_labels_as_reviewed(labels, CNN_EQUIVALENT, CNN_ELSEWHERE, len(CNN_MUTANTS))
 
 
@@ -544,10 +539,7 @@ TWO_LAYER_ELSEWHERE = {
 
 
 def test_every_two_layer_mutant_is_labelled_by_torch_autograd_as_reviewed(tmp_path):
-    labels = {}
-    for function, old, new in TWO_LAYER_MUTANTS:
-        _, _, right = _two_layer_label(tmp_path, function, old, new)
-        labels[(function, new)] = right
+    labels = oracle_labels(_two_layer_label, tmp_path, TWO_LAYER_MUTANTS)
     assert_labels_as_reviewed(
         labels, TWO_LAYER_EQUIVALENT, TWO_LAYER_ELSEWHERE, len(TWO_LAYER_MUTANTS)
     )
